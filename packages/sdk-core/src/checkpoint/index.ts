@@ -1,0 +1,2 @@
+export type * from './types.js';
+export { encodeCursor, decodeCursor } from './types.js';

@@ -1,0 +1,155 @@
+import type { z } from 'zod';
+import type { CheckpointStore } from '../checkpoint/types.js';
+import type { HttpClientOptions, HttpRequester } from '../http/types.js';
+import type { IdempotencyStore } from '../idempotency/types.js';
+import type { Logger } from '../logging/logger.js';
+import type { RateLimiter, RateLimitRules } from '../ratelimit/types.js';
+import type { ErrorClassifier } from '../resilience/types.js';
+
+/** Services a runtime (an embedder's process or the gateway) hands to a connector instance. */
+export interface ConnectorServices {
+  logger: Logger;
+  rateLimiter: RateLimiter;
+  idempotency: IdempotencyStore;
+  checkpoints: CheckpointStore;
+  /**
+   * Creates a rate limiter with the connector's own windows on the runtime's backend (Redis when
+   * configured, so every worker shares it). `name` namespaces its keys.
+   */
+  createRateLimiter(name: string, rules: RateLimitRules): RateLimiter;
+  /** Creates an HTTP client with the runtime's logger and observability hooks wired in. */
+  createHttpClient(options: HttpClientOptions): HttpRequester;
+  /** Redis URL when the runtime has one (for cross-process locks such as a shared token refresh). */
+  redisUrl?: string | undefined;
+}
+
+/** Given to `setup` once per configured instance. */
+export interface SetupContext<TConfig> extends ConnectorServices {
+  /** Instance name from the runtime's configuration, e.g. `sf-prod`. */
+  instance: string;
+  /** The instance's configuration, already validated by the connector's `config` schema. */
+  config: TConfig;
+}
+
+/** Given to every operation run. */
+export interface OperationContext<TState = unknown> extends ConnectorServices {
+  instance: string;
+  /** What the connector's `setup` returned for this instance (its client, token cache, ...). */
+  state: TState;
+  /** Aborts when the caller gives up, the job times out or the process shuts down. */
+  signal: AbortSignal;
+  /** 1 on the first attempt of a job, 2 on its first retry, ... */
+  attempt: number;
+  /** The caller's idempotency key, when the run carries one. */
+  idempotencyKey?: string | undefined;
+  /** Reports progress (records synced, messages sent) to whoever runs the operation. */
+  progress(event: Record<string, unknown>): void;
+}
+
+/** One operation a connector offers: typed by its zod schemas. */
+export interface OperationDefinition<TInput extends z.ZodType = z.ZodType, TOutput extends z.ZodType = z.ZodType, TState = unknown> {
+  /** One or two sentences for docs and the OpenAPI document. */
+  description: string;
+  input: TInput;
+  output: TOutput;
+  /** True when running it twice has the effect of running it once (safe to retry and replay). */
+  idempotent: boolean;
+  /** Example input for docs. */
+  example?: z.input<TInput>;
+  /** Runs the operation. The input was parsed with `input`; the result is parsed with `output`. */
+  run(ctx: OperationContext<TState>, input: z.output<TInput>): Promise<z.input<TOutput>>;
+}
+
+/** Any operation of a connector whose state is `TState`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyOperation<TState = any> = OperationDefinition<any, any, TState>;
+
+/** An incoming webhook request as raw bytes; nothing has parsed the body yet. */
+export interface WebhookRequest {
+  method: string;
+  /** Lower-cased header names. */
+  headers: Record<string, string | undefined>;
+  query: Record<string, string | undefined>;
+  rawBody: Uint8Array;
+}
+
+/** What to answer the webhook's sender. */
+export interface WebhookResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** A webhook a connector receives. The runtime verifies and parses it, records the events, then acknowledges. */
+export interface WebhookDefinition<TState = unknown, TEvent = unknown> {
+  description: string;
+  /** Largest body accepted, in bytes. */
+  maxBodyBytes?: number;
+  /** Answers a verification handshake (e.g. Meta's GET `hub.challenge`); undefined when `request` is not one. */
+  handshake?(ctx: SetupContext<unknown> & { state: TState }, request: WebhookRequest): WebhookResponse | undefined;
+  /** Checks the sender's signature over the raw bytes, before any parsing. */
+  verify(ctx: SetupContext<unknown> & { state: TState }, request: WebhookRequest): boolean | Promise<boolean>;
+  /** Parses a verified body into typed events. */
+  parse(ctx: SetupContext<unknown> & { state: TState }, request: WebhookRequest): TEvent[];
+  /** A key that is equal for duplicate deliveries of the same event. */
+  dedupeKey?(event: TEvent): string;
+  /** Processes one recorded event later, in a worker. */
+  handle?(ctx: OperationContext<TState>, event: TEvent): Promise<void>;
+}
+
+/** A recurring run of one of the connector's operations. */
+export interface ScheduleDefinition<TOps extends string = string> {
+  description: string;
+  /** Five- or six-field cron expression. */
+  cron: string;
+  /** IANA time zone the cron is read in (default UTC). */
+  timeZone?: string;
+  operation: TOps;
+  input?: unknown;
+}
+
+/** Health of an instance's upstream. */
+export interface HealthResult {
+  ok: boolean;
+  details?: Record<string, unknown>;
+}
+
+/** What `defineConnector` takes. */
+export interface ConnectorDefinition<
+  TConfig extends z.ZodType,
+  TState,
+  TOps extends Record<string, AnyOperation<TState>>,
+> {
+  /** Package-style name, e.g. `salesforce`. */
+  name: string;
+  version: string;
+  description?: string;
+  /** Schema of one instance's configuration. */
+  config: TConfig;
+  /** Builds the per-instance state (clients, caches) once, before any operation runs. */
+  setup(ctx: SetupContext<z.output<TConfig>>): TState | Promise<TState>;
+  /** Releases what `setup` built. */
+  teardown?(state: TState): void | Promise<void>;
+  operations: TOps;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  webhooks?: Record<string, WebhookDefinition<TState, any>>;
+  schedules?: Record<string, ScheduleDefinition<Extract<keyof TOps, string>>>;
+  health?(ctx: OperationContext<TState>): Promise<HealthResult>;
+  /** Maps this upstream's errors to retry decisions; runtimes use it for job retries. */
+  classify?: ErrorClassifier;
+}
+
+/** A defined connector: the object embedders call and the gateway loads as a plugin. */
+export type Connector<
+  TConfig extends z.ZodType = z.ZodType,
+  TState = unknown,
+  TOps extends Record<string, AnyOperation<TState>> = Record<string, AnyOperation<TState>>,
+> = ConnectorDefinition<TConfig, TState, TOps> & { readonly isRelaykitConnector: true };
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyConnector = Connector<z.ZodType, any, Record<string, AnyOperation<any>>>;
+
+/** Input type of operation `K` of connector `C`. */
+export type OperationInput<C extends AnyConnector, K extends keyof C['operations']> = z.input<C['operations'][K]['input']>;
+/** Output type of operation `K` of connector `C`. */
+export type OperationOutput<C extends AnyConnector, K extends keyof C['operations']> = z.output<C['operations'][K]['output']>;

@@ -1,0 +1,108 @@
+import type { Dispatcher } from 'undici';
+import type { Logger } from '../logging/logger.js';
+import type { ResiliencePolicy } from '../resilience/types.js';
+
+/** HTTP methods the client sends. */
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Header values as undici returns them: lower-cased names. */
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+/** Timeouts in milliseconds. Defaults: connect 10 s, headers 30 s, body 30 s (not undici's 300 s). */
+export interface HttpTimeouts {
+  connectMs?: number;
+  headersMs?: number;
+  bodyMs?: number;
+}
+
+/** Options of {@link HttpClient}. */
+export interface HttpClientOptions {
+  /** Base URL every relative path is resolved against, e.g. `https://api.example.com/v1/`. */
+  baseUrl?: string;
+  /** Headers sent with every request (e.g. `Ocp-Apim-Subscription-Key`). */
+  defaultHeaders?: Record<string, string>;
+  /** Max open connections per origin (undici Pool `connections`). Default 16. */
+  connections?: number;
+  /** Keep-alive idle timeout in ms. Default 4 s (undici's). */
+  keepAliveTimeoutMs?: number;
+  timeouts?: HttpTimeouts;
+  /** A dispatcher to send through instead of our own pools (e.g. undici's `MockAgent` in tests). */
+  dispatcher?: Dispatcher;
+  /** Retry, circuit breaker, timeout and bulkhead; none when omitted. */
+  policy?: ResiliencePolicy;
+  logger?: Logger;
+  /** Observability hooks (the gateway turns them into metrics and spans). */
+  hooks?: HttpHooks;
+  /** A name for this upstream in events, logs and metrics (default: the base URL's host). */
+  upstream?: string;
+}
+
+/** One request. `path` is resolved against `baseUrl`; an absolute URL is used as is. */
+export interface HttpRequest {
+  method: HttpMethod;
+  path: string;
+  /** Route template for metrics/logs (e.g. `/sobjects/:type/:id`); defaults to the path without its query. */
+  route?: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  headers?: Record<string, string>;
+  /** Serialised as JSON (content-type application/json). */
+  json?: unknown;
+  /** Serialised as `application/x-www-form-urlencoded`. */
+  form?: Record<string, string | number | boolean | undefined>;
+  /** Raw body (string or bytes) sent as is; set the content-type header yourself. */
+  body?: string | Uint8Array;
+  signal?: AbortSignal;
+  /** Override the client's timeouts for this request. */
+  timeouts?: HttpTimeouts;
+  /**
+   * Marks a non-idempotent request (POST, PATCH) as safe to replay: an upsert by external id, or a
+   * request carrying an idempotency key. GET, HEAD, PUT and DELETE are idempotent already.
+   */
+  idempotent?: boolean;
+  /** How to read the body: parsed JSON when the content type says so (default), text, or bytes. */
+  responseType?: 'auto' | 'json' | 'text' | 'bytes';
+}
+
+/** A 2xx response. */
+export interface HttpResponse<T = unknown> {
+  status: number;
+  headers: ResponseHeaders;
+  /** Parsed JSON, text or bytes according to `responseType`. */
+  body: T;
+  /** Attempts it took (1 when no retry happened). */
+  attempts: number;
+  durationMs: number;
+}
+
+/** Emitted when a request attempt starts. */
+export interface RequestStartEvent {
+  upstream: string;
+  method: HttpMethod;
+  host: string;
+  route: string;
+  attempt: number;
+}
+
+/** Emitted when a request attempt ends, with `status` (undefined on a network error or timeout). */
+export interface RequestEndEvent extends RequestStartEvent {
+  status: number | undefined;
+  durationMs: number;
+  /** Error code when it failed (`UPSTREAM_TIMEOUT`, `UPSTREAM_HTTP`, ...). */
+  errorCode?: string;
+}
+
+/** Observability hooks; exceptions thrown by a hook are swallowed. */
+export interface HttpHooks {
+  onRequestStart?(event: RequestStartEvent): void;
+  onRequestEnd?(event: RequestEndEvent): void;
+}
+
+/** What connectors need of an HTTP client; `HttpClient` implements it. */
+export interface HttpRequester {
+  /** Name of the upstream in events and metrics. */
+  readonly upstream: string;
+  /** Sends a request through the client's policy; non-2xx rejects with an `HttpError`. */
+  request<T = unknown>(request: HttpRequest): Promise<HttpResponse<T>>;
+  /** Closes pooled connections. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,24 @@
+/** The outcome of {@link IdempotencyStore.begin}. */
+export type IdempotencyBegin<TResult = unknown> =
+  | { state: 'new' }
+  | { state: 'in_flight' }
+  | { state: 'completed'; result: TResult }
+  | { state: 'mismatch' };
+
+/**
+ * Remembers which keyed requests were processed and what they answered, so a retry or replay
+ * never does the work twice. Scopes (an API key, a tenant, a connector instance) keep callers apart.
+ */
+export interface IdempotencyStore {
+  /**
+   * Claims `key` in `scope` for a request whose content hashes to `fingerprint`. `new` means the
+   * caller owns the work; a claim left in flight expires after `lockTtlMs` (default 5 min) so a
+   * crashed worker does not block the key forever.
+   */
+  begin<TResult = unknown>(scope: string, key: string, fingerprint: string, options?: { lockTtlMs?: number }): Promise<IdempotencyBegin<TResult>>;
+  /** Stores the final result for replay for `ttlMs` (default 24 h). */
+  complete(scope: string, key: string, fingerprint: string, result: unknown, ttlMs?: number): Promise<void>;
+  /** Drops an in-flight claim when the work failed before it started, so the key may be used again. */
+  release(scope: string, key: string): Promise<void>;
+  close(): Promise<void>;
+}

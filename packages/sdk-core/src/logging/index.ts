@@ -1,0 +1,1 @@
+export { silentLogger, type Logger, type LogFn } from './logger.js';
