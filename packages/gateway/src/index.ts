@@ -1,1 +1,19 @@
-export {};
+/**
+ * relaykit's gateway: loads connectors as plugins, serves their operations over HTTP as durable
+ * jobs with an OpenAPI 3.1 surface, receives webhooks, and runs workers.
+ * @packageDocumentation
+ */
+export { Gateway, createGateway, type GatewayOptions, type GatewayRole } from './gateway.js';
+export * from './config/index.js';
+export * from './errors/index.js';
+export * from './store/index.js';
+export * from './queue/index.js';
+export * from './keys/index.js';
+export { createApp, buildOpenApi, renderDocs, problemBody, PROBLEM_JSON, type HttpDeps, type GatewayState } from './http/index.js';
+export { loadConnector } from './runtime/plugins.js';
+export { loadInstances, setUpInstances, tearDownInstances, queueNameOf, type LoadedInstance, type ConnectorSource } from './runtime/instances.js';
+export { JobRunner, type JobRunnerOptions, type JobSettled } from './runtime/runner.js';
+export { Reconciler } from './runtime/reconciler.js';
+export { GatewayMetrics } from './runtime/metrics.js';
+export { classifyFailure, backoffDelay, type RetryPolicy } from './runtime/retry.js';
+export { parseDuration, parseSize } from './util/duration.js';

@@ -4,8 +4,9 @@ import { AbortedError, toValidationError } from '../errors/index.js';
 import { HttpClient } from '../http/index.js';
 import type { HttpClientOptions } from '../http/types.js';
 import { createIdempotencyStore } from '../idempotency/index.js';
-import { silentLogger } from '../logging/logger.js';
+import { redactingLogger, silentLogger } from '../logging/index.js';
 import { createRateLimiter } from '../ratelimit/index.js';
+import { createLock } from '../redis/index.js';
 import type { RateLimitRules } from '../ratelimit/types.js';
 import type { AnyConnector, ConnectorServices, OperationContext, OperationInput, OperationOutput } from './types.js';
 
@@ -56,7 +57,8 @@ export async function instantiateConnector<C extends AnyConnector>(connector: C,
   const instance = options.instance ?? connector.name;
   const owned: Array<{ close(): Promise<void> }> = [];
   const own = <T extends { close(): Promise<void> }>(service: T): T => { owned.push(service); return service; };
-  const logger = (options.logger ?? silentLogger).child({ connector: connector.name, instance });
+  // Connectors log through ctx.logger too: redact here so no connector can leak a secret by accident.
+  const logger = redactingLogger(options.logger ?? silentLogger).child({ connector: connector.name, instance });
   const redisUrl = options.redisUrl;
 
   const services: ConnectorServices = {
@@ -64,6 +66,7 @@ export async function instantiateConnector<C extends AnyConnector>(connector: C,
     redisUrl,
     rateLimiter: options.rateLimiter ?? own(createRateLimiter({ rules: options.rateLimits ?? [], redisUrl, prefix: `relaykit:rl:${instance}` })),
     idempotency: options.idempotency ?? own(createIdempotencyStore({ redisUrl, prefix: `relaykit:idem:${instance}` })),
+    lock: options.lock ?? own(createLock({ redisUrl, prefix: `relaykit:lock:${instance}` })),
     checkpoints: options.checkpoints ?? own(createCheckpointStore({ redisUrl, prefix: `relaykit:cp:${instance}` })),
     createRateLimiter: options.createRateLimiter ?? ((name, rules) => own(createRateLimiter({ rules, redisUrl, prefix: `relaykit:rl:${instance}:${name}` }))),
     createHttpClient: options.createHttpClient ?? ((httpOptions: HttpClientOptions) => own(new HttpClient({ logger, ...httpOptions }))),

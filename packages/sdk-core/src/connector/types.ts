@@ -4,6 +4,7 @@ import type { HttpClientOptions, HttpRequester } from '../http/types.js';
 import type { IdempotencyStore } from '../idempotency/types.js';
 import type { Logger } from '../logging/logger.js';
 import type { RateLimiter, RateLimitRules } from '../ratelimit/types.js';
+import type { Lock } from '../redis/index.js';
 import type { ErrorClassifier } from '../resilience/types.js';
 
 /** Services a runtime (an embedder's process or the gateway) hands to a connector instance. */
@@ -19,6 +20,8 @@ export interface ConnectorServices {
   createRateLimiter(name: string, rules: RateLimitRules): RateLimiter;
   /** Creates an HTTP client with the runtime's logger and observability hooks wired in. */
   createHttpClient(options: HttpClientOptions): HttpRequester;
+  /** A lock shared by every worker of the runtime (Redis when configured), e.g. for one token refresh at a time. */
+  lock: Lock;
   /** Redis URL when the runtime has one (for cross-process locks such as a shared token refresh). */
   redisUrl?: string | undefined;
 }

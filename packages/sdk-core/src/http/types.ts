@@ -1,6 +1,9 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../logging/logger.js';
+import type { RedactOptions } from '../logging/redact.js';
+import type { ResiliencePolicyOptions } from '../resilience/policy.js';
 import type { ResiliencePolicy } from '../resilience/types.js';
+import type { TracerLike } from './otel.js';
 
 /** HTTP methods the client sends. */
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -28,13 +31,34 @@ export interface HttpClientOptions {
   timeouts?: HttpTimeouts;
   /** A dispatcher to send through instead of our own pools (e.g. undici's `MockAgent` in tests). */
   dispatcher?: Dispatcher;
-  /** Retry, circuit breaker, timeout and bulkhead; none when omitted. */
-  policy?: ResiliencePolicy;
+  /**
+   * Retry, circuit breaker, timeout and bulkhead; none when omitted. Pass a policy (to share it) or
+   * the options of `createResiliencePolicy` (the client then owns one policy, hence one breaker).
+   */
+  policy?: ResiliencePolicy | ResiliencePolicyOptions;
+  /** Where log lines go; every line is redacted first. Default: silent. */
   logger?: Logger;
+  /** How log lines are redacted, e.g. `{ maskPhones: true, maskEmails: true }`. */
+  redact?: RedactOptions;
+  /** Credentials added to every attempt; lets a 401 refresh them and replay once. */
+  auth?: HttpAuth;
+  /**
+   * OpenTelemetry tracer for one client span per attempt. Default: the global tracer of
+   * `@opentelemetry/api` when it is installed (an optional peer); `false` turns spans off.
+   */
+  tracer?: TracerLike | false;
   /** Observability hooks (the gateway turns them into metrics and spans). */
   hooks?: HttpHooks;
   /** A name for this upstream in events, logs and metrics (default: the base URL's host). */
   upstream?: string;
+}
+
+/** Dynamic credentials: headers read before every attempt, refreshed on `reauthenticate`. */
+export interface HttpAuth {
+  /** Headers carrying the current credentials (e.g. `{ authorization: 'Bearer …' }`). */
+  headers(): Record<string, string> | Promise<Record<string, string>>;
+  /** Refreshes the credentials when the classifier answers `reauthenticate` (a 401 by default); the request is then replayed once. */
+  reauthenticate?(): Promise<void>;
 }
 
 /** One request. `path` is resolved against `baseUrl`; an absolute URL is used as is. */
@@ -56,7 +80,8 @@ export interface HttpRequest {
   timeouts?: HttpTimeouts;
   /**
    * Marks a non-idempotent request (POST, PATCH) as safe to replay: an upsert by external id, or a
-   * request carrying an idempotency key. GET, HEAD, PUT and DELETE are idempotent already.
+   * request carrying an idempotency key. GET, HEAD, PUT and DELETE are idempotent already;
+   * `false` opts any request out of replays.
    */
   idempotent?: boolean;
   /** How to read the body: parsed JSON when the content type says so (default), text, or bytes. */

@@ -1,7 +1,11 @@
 /** The outcome of {@link IdempotencyStore.begin}. */
 export type IdempotencyBegin<TResult = unknown> =
   | { state: 'new' }
-  | { state: 'in_flight' }
+  | {
+      state: 'in_flight';
+      /** Ms until the running claim expires if never completed (for a `Retry-After`); when known. */
+      retryAfterMs?: number;
+    }
   | { state: 'completed'; result: TResult }
   | { state: 'mismatch' };
 

@@ -1,1 +1,3 @@
 export { silentLogger, type Logger, type LogFn } from './logger.js';
+export { redact, redactString, isSecretKey, type RedactOptions } from './redact.js';
+export { redactingLogger, isRedactingLogger } from './redacting-logger.js';

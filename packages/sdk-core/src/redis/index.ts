@@ -1,1 +1,25 @@
-export {};
+export {
+  createRedisClient,
+  connectRedis,
+  resolveRedis,
+  redactRedisUrl,
+  toRedisError,
+  type RedisClientOptions,
+  type RedisConnectionOptions,
+  type RedisHandle,
+} from './client.js';
+export { RedisConnectionError, isRedisConnectionError } from './errors.js';
+export { redisKey, escapeKeyPart, randomKeyPrefix } from './keys.js';
+export { RedisScript } from './script.js';
+export {
+  createLock,
+  MemoryLock,
+  RedisLock,
+  LockTimeoutError,
+  isLockTimeoutError,
+  type Lock,
+  type LockHandle,
+  type LockAcquireOptions,
+  type CreateLockOptions,
+  type RedisLockOptions,
+} from './lock/index.js';

@@ -18,6 +18,21 @@ export interface ClassifyContext {
 /** Maps an error to a {@link RetryDecision}. Return undefined to fall back to the default classifier. */
 export type ErrorClassifier = (error: unknown, context: ClassifyContext) => RetryDecision | undefined;
 
+/** What a policy hands to each attempt of the work it runs. */
+export interface AttemptContext {
+  /** 1 for the first attempt, 2 for the first retry, ... */
+  attempt: number;
+  /** Aborts on the policy's timeout or the caller's signal. */
+  signal: AbortSignal;
+  /**
+   * The same abort as an EventEmitter-style source (`aborted`, `reason`, `on/removeListener('abort')`):
+   * listening here costs far less than building and listening to an `AbortSignal` (which `signal`
+   * creates lazily, on first read). Present when the attempt can be aborted at all.
+   */
+  on?(event: 'abort', listener: () => void): unknown;
+  aborted?: boolean;
+}
+
 /** Circuit breaker states, as cockatiel names them. */
 export type CircuitStateName = 'closed' | 'open' | 'half-open' | 'isolated';
 
@@ -30,11 +45,13 @@ export interface ResiliencePolicy {
    * Runs `fn` under the policy. `fn` receives the attempt number and a signal that aborts on the
    * policy's timeout or the caller's signal. `idempotent: false` disables replays.
    */
-  execute<T>(fn: (attempt: { attempt: number; signal: AbortSignal }) => Promise<T>, options?: { signal?: AbortSignal; idempotent?: boolean; reauthenticate?: () => Promise<void> }): Promise<T>;
+  execute<T>(fn: (attempt: AttemptContext) => Promise<T>, options?: { signal?: AbortSignal; idempotent?: boolean; reauthenticate?: () => Promise<void> }): Promise<T>;
   /** Current breaker state (`closed` when the policy has no breaker). */
   readonly circuitState: CircuitStateName;
   /** Subscribe to breaker state changes; returns an unsubscribe function. */
   onCircuitStateChange(listener: (state: CircuitStateName) => void): () => void;
   /** Opens the breaker by hand (e.g. a daily API allowance spent) until `reset` or `durationMs` elapses. */
   isolate(reason: string, durationMs?: number): void;
+  /** Lifts an isolation made by {@link ResiliencePolicy.isolate} (optional for other implementations). */
+  reset?(): void;
 }

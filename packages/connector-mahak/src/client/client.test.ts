@@ -1,0 +1,157 @@
+import { createRateLimiter, isHttpError, isCircuitOpenError } from '@relaykit/sdk-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isMahakApiError, isMahakProtocolError } from '../errors.js';
+import { pushOrders, pushReceipts, mahakClientId } from '../push/index.js';
+import { FAKE_CODES, startFakeMahak, type FakeMahak, type FakeMahakOptions } from '../testing/index.js';
+import { MahakClient } from './client.js';
+import type { MahakClientOptions } from './types.js';
+
+let fake: FakeMahak | undefined;
+let client: MahakClient | undefined;
+afterEach(async () => { await client?.close(); await fake?.close(); fake = undefined; client = undefined; });
+
+async function start(fakeOptions: FakeMahakOptions = {}, clientOptions: Partial<MahakClientOptions> = {}) {
+  fake = await startFakeMahak(fakeOptions);
+  client = new MahakClient({
+    baseUrl: fake.url, userName: 'demo', password: 'demo-password', databaseId: 1,
+    policy: { retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 2_000 }, breaker: { consecutiveFailures: 50 } },
+    ...clientOptions,
+  });
+  return { fake, client };
+}
+
+describe('MahakClient', () => {
+  it('logs in with an MD5 or a plain password, per configuration', async () => {
+    const { fake: f, client: c } = await start({ passwordMode: 'md5', seed: { Bank: 2 } });
+    expect(await c.getEntityPage('Bank', 0n)).toHaveLength(2);
+    const plain = new MahakClient({ baseUrl: f.url, userName: 'demo', password: 'demo-password', databaseId: 1, passwordMode: 'plain' });
+    const error = await plain.login().catch((e: unknown) => e);
+    expect(isMahakApiError(error) && error.mahakCode === FAKE_CODES.BAD_CREDENTIALS).toBe(true);
+    await plain.close();
+  });
+
+  it('turns a Result:false envelope into a MahakApiError with Code and Message, without retrying it', async () => {
+    const { fake: f, client: c } = await start({ seed: { Store: 1 } });
+    await c.login();
+    f.inject({ kind: 'envelope', endpoint: 'GetAllData', code: 5005, message: 'پایگاه داده در دسترس نیست' });
+    const error = await c.getEntityPage('Store', 0n).catch((e: unknown) => e);
+    expect(isMahakApiError(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'MAHAK_API', mahakCode: 5005, mahakMessage: 'پایگاه داده در دسترس نیست', endpoint: 'GetAllData' });
+    expect(f.requests.filter((r) => r.endpoint === 'GetAllData')).toHaveLength(1);
+  });
+
+  it('retries 429 (honouring Retry-After) and 503 HTML pages, then succeeds', async () => {
+    const { fake: f, client: c } = await start({ seed: { Store: 3 } });
+    f.inject({ kind: 'http', endpoint: 'GetAllData', status: 429, retryAfter: '0' });
+    f.inject({ kind: 'http', endpoint: 'GetAllData', status: 503 });
+    expect(await c.getEntityPage('Store', 0n)).toHaveLength(3);
+    expect(f.requests.filter((r) => r.endpoint === 'GetAllData').map((r) => r.status)).toEqual([429, 503, 200]);
+  });
+
+  it('retries a connection reset; refuses an answer that is not an envelope', async () => {
+    const { fake: f, client: c } = await start({ seed: { Store: 2 } });
+    await c.login();
+    f.inject({ kind: 'reset', endpoint: 'GetAllData' });
+    expect(await c.getEntityPage('Store', 0n)).toHaveLength(2);
+    f.inject({ kind: 'http', endpoint: 'GetAllData', status: 200, body: '<html>maintenance</html>' });
+    expect(isMahakProtocolError(await c.getEntityPage('Store', 0n).catch((e: unknown) => e))).toBe(true);
+  });
+
+  it('gives up with the HTTP error after the last attempt', async () => {
+    const { fake: f, client: c } = await start({ seed: { Store: 1 } });
+    f.inject({ kind: 'http', endpoint: 'GetAllData', status: 500, times: 5 });
+    const error = await c.getEntityPage('Store', 0n).catch((e: unknown) => e);
+    expect(isHttpError(error, 500)).toBe(true);
+  });
+
+  for (const authFailure of ['envelope', 'http401'] as const) {
+    it(`logs in again once and replays when the token expired (${authFailure})`, async () => {
+      const { fake: f, client: c } = await start({ authFailure, seed: { Person: 2 } });
+      await c.getEntityPage('Person', 0n);
+      f.expireTokens();
+      expect(await c.getEntityPage('Person', 0n)).toHaveLength(2);
+      expect(f.logins).toBe(2);
+    });
+  }
+
+  it('expiring tokens (short TTL) are renewed transparently', async () => {
+    const { fake: f, client: c } = await start({ tokenTtlMs: 150, seed: { Bank: 1 } });
+    await c.login();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await c.getEntityPage('Bank', 0n)).toHaveLength(1);
+    expect(f.logins).toBe(2);
+  });
+
+  it('acquires from its rate limiter for every request', async () => {
+    const limiter = createRateLimiter({ rules: [{ limit: 3, windowMs: 60_000, burst: 3 }] });
+    const { client: c } = await start({ seed: { Bank: 1 } }, { rateLimiter: limiter, rateLimitKey: 'mahak:test' });
+    await c.getEntityPage('Bank', 0n); // Login + GetAllData
+    expect((await limiter.tryAcquire('mahak:test')).allowed).toBe(true); // the third unit
+    expect((await limiter.tryAcquire('mahak:test')).allowed).toBe(false);
+    await limiter.close();
+  });
+
+  it('opens its circuit after repeated failures', async () => {
+    const { fake: f, client: c } = await start({ seed: { Bank: 1 } }, { policy: { retry: false, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 } } });
+    await c.login();
+    f.inject({ kind: 'http', status: 502, times: 10 });
+    await c.getEntityPage('Bank', 0n).catch(() => undefined);
+    await c.getEntityPage('Bank', 0n).catch(() => undefined);
+    expect(isCircuitOpenError(await c.getEntityPage('Bank', 0n).catch((e: unknown) => e))).toBe(true);
+  });
+});
+
+describe('pushes', () => {
+  const order = (id: string, personId: number, productDetailId: number) => ({
+    storeOrderId: id, personId, orderDate: '2025-03-01T10:00:00Z', sendCost: '150000',
+    details: [{ productDetailId, price: '1250000.50', count1: '2' }, { lineId: 'gift', productDetailId, price: '0', count1: '1' }],
+  });
+
+  it('a push retried after a timeout creates each order once and returns Mahak ids', async () => {
+    // The policy's timeout (undici's own header timeout ticks at about 1 s, too coarse for a fast test).
+    const { fake: f, client: c } = await start({ seed: { Person: 3, ProductDetail: 3 } }, { policy: { timeoutMs: 150, retry: { maxAttempts: 3, initialDelayMs: 5 } } });
+    await c.login();
+    f.inject({ kind: 'delay', endpoint: 'SaveAllData', ms: 400 }); // the server saves, then answers too late
+    const written: unknown[] = [];
+    const results = await pushOrders(c, [order('S-1', 1, 2), order('S-2', 2, 3)], { writeBack: (r) => { written.push(r); } });
+    expect(f.requests.filter((r) => r.endpoint === 'SaveAllData').length).toBe(2);
+    expect(results.map((r) => r.ok)).toEqual([true, true]);
+    expect(f.liveRows('Order')).toHaveLength(2);
+    expect(f.liveRows('OrderDetail')).toHaveLength(4);
+    expect(results.map((r) => r.mahakOrderId)).toEqual(f.liveRows('Order').map((o) => BigInt(o.OrderId as number)));
+    expect(written).toHaveLength(2);
+    const stored = f.liveRows('Order')[0]!;
+    expect(stored.OrderClientId).toBe(mahakClientId('order', 'S-1'));
+    expect(String((stored.SendCost as { text: string }).text)).toBe('150000');
+    expect(f.liveRows('OrderDetail').map((d) => (d.Price as { text: string }).text)).toEqual(['1250000.5', '0', '1250000.5', '0']);
+
+    // Pushing the same orders again later (a replay) still creates nothing new.
+    const again = await pushOrders(c, [order('S-1', 1, 2), order('S-2', 2, 3)]);
+    expect(again.map((r) => r.mahakOrderId)).toEqual(results.map((r) => r.mahakOrderId));
+    expect(f.count('Order')).toBe(2);
+    expect(f.count('OrderDetail')).toBe(4);
+  });
+
+  it('reports per-row errors, and rows that pass are saved', async () => {
+    const { fake: f, client: c } = await start({ seed: { Person: 1, ProductDetail: 1 } });
+    const results = await pushOrders(c, [order('ok', 1, 1), order('bad-person', 999, 1)]);
+    expect(results[0]).toMatchObject({ ok: true });
+    expect(results[1]).toMatchObject({ ok: false, mahakOrderId: null, errors: [{ property: 'personId', code: FAKE_CODES.ROW_NOT_FOUND }] });
+    expect(results[1]!.details.every((d) => !d.ok)).toBe(true);
+    expect(f.count('Order')).toBe(1);
+
+    const receipts = await pushReceipts(c, [
+      { storeReceiptId: 'R-1', personId: 1, cashAmount: '500000.25', date: new Date('2025-03-01T10:00:00Z'), trackingCode: 'TRK-1' },
+      { storeReceiptId: 'R-2', personId: 1, cashAmount: '12', date: new Date('2025-03-02T10:00:00Z') },
+    ]);
+    expect(receipts.map((r) => r.ok)).toEqual([true, true]);
+    await pushReceipts(c, [{ storeReceiptId: 'R-1', personId: 1, cashAmount: '500000.25', date: new Date('2025-03-01T10:00:00Z') }]);
+    expect(f.count('Receipt')).toBe(2);
+  });
+
+  it('ClientIds are stable, positive int64 values', () => {
+    expect(mahakClientId('order', 'S-1')).toBe(mahakClientId('order', 'S-1'));
+    expect(mahakClientId('order', 'S-1')).not.toBe(mahakClientId('order', 'S-1', 'other-store'));
+    expect(mahakClientId('order', 'S-1') > 0n && mahakClientId('order', 'S-1') < 2n ** 63n).toBe(true);
+  });
+});

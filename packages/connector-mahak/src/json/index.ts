@@ -1,0 +1,1 @@
+export { parseLosslessJson, stringifyLosslessJson, JsonNumber } from './lossless.js';

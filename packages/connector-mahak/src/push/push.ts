@@ -1,0 +1,191 @@
+import { z } from 'zod';
+import type { MahakClient } from '../client/client.js';
+import type { SaveRowResult } from '../client/types.js';
+import { toDate, toDecimal, toInt64 } from '../entities/scalars.js';
+import { JsonNumber } from '../json/lossless.js';
+import { mahakClientId } from './client-id.js';
+
+const id64 = z.union([z.bigint(), z.number().int(), z.string().regex(/^\d+$/)]).transform((v) => toInt64(v));
+const money = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  try { return toDecimal(v); } catch (error) { ctx.addIssue({ code: 'custom', message: (error as Error).message }); return z.NEVER; }
+});
+const when = z.union([z.date(), z.string(), z.number()]).transform((v, ctx) => {
+  try { return v instanceof Date ? v : toDate(v); } catch (error) { ctx.addIssue({ code: 'custom', message: (error as Error).message }); return z.NEVER; }
+});
+
+/** An order line of the store. Money and counts as decimal strings (numbers are accepted when exact). */
+export const StoreOrderLine = z.object({
+  /** The line's id in the store (default: its position), part of its ClientId. */
+  lineId: z.string().min(1).optional(),
+  /** Mahak's ProductDetailId of the item. */
+  productDetailId: id64,
+  price: money,
+  count1: money,
+  count2: money.optional(),
+  discount: money.optional(),
+  taxPercent: money.optional(),
+  chargePercent: money.optional(),
+  storeId: id64.optional(),
+  description: z.string().optional(),
+});
+
+/** An order of the store to push to Mahak with its lines. */
+export const StoreOrder = z.object({
+  /** The store's own id: the order's ClientId derives from it, so pushing it twice creates one Mahak order. */
+  storeOrderId: z.string().min(1),
+  /** Mahak's PersonId of the customer. */
+  personId: id64,
+  visitorId: id64.optional(),
+  /** Mahak's order type (default 201, a sales invoice in our model; check your database's types). */
+  orderType: z.number().int().default(201),
+  orderDate: when,
+  deliveryDate: when.optional(),
+  discount: money.optional(),
+  sendCost: money.optional(),
+  settlementType: z.number().int().optional(),
+  description: z.string().optional(),
+  details: z.array(StoreOrderLine).min(1),
+});
+/** Input form of {@link StoreOrder}. */
+export type StoreOrderInput = z.input<typeof StoreOrder>;
+
+/** A payment received by the store, pushed as a Mahak receipt. */
+export const StoreReceipt = z.object({
+  /** The store's own id: the receipt's ClientId derives from it. */
+  storeReceiptId: z.string().min(1),
+  personId: id64,
+  cashAmount: money,
+  date: when,
+  trackingCode: z.string().optional(),
+  description: z.string().optional(),
+});
+/** Input form of {@link StoreReceipt}. */
+export type StoreReceiptInput = z.input<typeof StoreReceipt>;
+
+/** Per-field error of a pushed row. */
+export interface PushError { property: string; code: number; message: string }
+
+/** Outcome of one pushed order line. */
+export interface PushedLine { lineId: string; clientId: bigint; ok: boolean; mahakId: bigint | null; errors: PushError[] }
+
+/** Outcome of one pushed order: Mahak's ids for write-back, or the errors. */
+export interface PushedOrder {
+  storeOrderId: string;
+  clientId: bigint;
+  ok: boolean;
+  mahakOrderId: bigint | null;
+  rowVersion: bigint | null;
+  code: string | null;
+  errors: PushError[];
+  details: PushedLine[];
+}
+
+/** Outcome of one pushed receipt. */
+export interface PushedReceipt {
+  storeReceiptId: string;
+  clientId: bigint;
+  ok: boolean;
+  mahakReceiptId: bigint | null;
+  rowVersion: bigint | null;
+  code: string | null;
+  errors: PushError[];
+}
+
+/** Options of {@link pushOrders} and {@link pushReceipts}. */
+export interface PushOptions {
+  /** ClientId namespace: one per store sharing a Mahak database (default `relaykit`). */
+  namespace?: string;
+  /** Rows per SaveAllData call (default 100 orders or receipts). */
+  chunkSize?: number;
+  /** Called for each record Mahak accepted, e.g. to store Mahak's id on the store's order. */
+  writeBack?: (result: PushedOrder | PushedReceipt) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+const dotNet = (d: Date) => d.toISOString().slice(0, 23);
+const num = (s: string | undefined) => (s === undefined ? undefined : new JsonNumber(s));
+
+function chunks<T>(list: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+const errorsOf = (r: SaveRowResult | undefined): PushError[] => r?.errors ?? [{ property: '', code: -1, message: 'Mahak returned no result for this row' }];
+
+/**
+ * Pushes orders with their lines through SaveAllData. Each order and line carries a ClientId derived from the
+ * store's ids ({@link mahakClientId}), so a retry after a timeout, or pushing the same order again later, never
+ * creates a second Mahak order: Mahak answers with the order it already has. Results come back per order and line.
+ */
+export async function pushOrders(client: MahakClient, orders: StoreOrderInput[], options: PushOptions = {}): Promise<PushedOrder[]> {
+  const ns = options.namespace ?? 'relaykit';
+  const parsed = orders.map((o) => StoreOrder.parse(o));
+  const results: PushedOrder[] = [];
+  for (const chunk of chunks(parsed, options.chunkSize ?? 100)) {
+    const orderRows: unknown[] = [];
+    const detailRows: unknown[] = [];
+    const lineIndex: Array<Array<{ lineId: string; clientId: bigint; index: number }>> = [];
+    for (const order of chunk) {
+      const orderClientId = mahakClientId('order', order.storeOrderId, ns);
+      orderRows.push({
+        orderId: 0, orderClientId, personId: order.personId, visitorId: order.visitorId, orderType: order.orderType,
+        orderDate: dotNet(order.orderDate), deliveryDate: order.deliveryDate ? dotNet(order.deliveryDate) : undefined,
+        discount: num(order.discount), sendCost: num(order.sendCost), settlementType: order.settlementType, description: order.description,
+      });
+      lineIndex.push(order.details.map((line, i) => {
+        const lineId = line.lineId ?? String(i + 1);
+        const clientId = mahakClientId('order-detail', `${order.storeOrderId}/${lineId}`, ns);
+        detailRows.push({
+          orderDetailId: 0, orderDetailClientId: clientId, orderClientId, productDetailId: line.productDetailId,
+          price: num(line.price), count1: num(line.count1), count2: num(line.count2), discount: num(line.discount),
+          taxPercent: num(line.taxPercent), chargePercent: num(line.chargePercent), storeId: line.storeId, description: line.description,
+        });
+        return { lineId, clientId, index: detailRows.length - 1 };
+      }));
+    }
+    const answer = await client.saveAllData({ orders: orderRows, orderDetails: detailRows }, { signal: options.signal });
+    const byIndex = (rows: SaveRowResult[] | undefined) => new Map((rows ?? []).map((r) => [r.index, r]));
+    const orderResults = byIndex(answer.Order);
+    const detailResults = byIndex(answer.OrderDetail);
+    for (const [i, order] of chunk.entries()) {
+      const r = orderResults.get(i);
+      const details = lineIndex[i]!.map(({ lineId, clientId, index }): PushedLine => {
+        const d = detailResults.get(index);
+        return { lineId, clientId, ok: d?.ok ?? false, mahakId: d?.ok ? d.entityId : null, errors: d?.ok ? [] : errorsOf(d) };
+      });
+      const result: PushedOrder = {
+        storeOrderId: order.storeOrderId, clientId: mahakClientId('order', order.storeOrderId, ns), ok: (r?.ok ?? false) && details.every((d) => d.ok),
+        mahakOrderId: r?.ok ? r.entityId : null, rowVersion: r?.rowVersion ?? null, code: r?.code ?? null, errors: r?.ok ? [] : errorsOf(r), details,
+      };
+      results.push(result);
+      if (result.ok) await options.writeBack?.(result);
+    }
+  }
+  return results;
+}
+
+/** Pushes receipts through SaveAllData with stable ClientIds (see {@link pushOrders}). */
+export async function pushReceipts(client: MahakClient, receipts: StoreReceiptInput[], options: PushOptions = {}): Promise<PushedReceipt[]> {
+  const ns = options.namespace ?? 'relaykit';
+  const parsed = receipts.map((r) => StoreReceipt.parse(r));
+  const results: PushedReceipt[] = [];
+  for (const chunk of chunks(parsed, options.chunkSize ?? 100)) {
+    const rows = chunk.map((r) => ({
+      receiptId: 0, receiptClientId: mahakClientId('receipt', r.storeReceiptId, ns), personId: r.personId, cashAmount: num(r.cashAmount),
+      date: dotNet(r.date), trackingCode: r.trackingCode, description: r.description,
+    }));
+    const answer = await client.saveAllData({ receipts: rows }, { signal: options.signal });
+    const byIndex = new Map((answer.Receipt ?? []).map((r) => [r.index, r]));
+    for (const [i, receipt] of chunk.entries()) {
+      const r = byIndex.get(i);
+      const result: PushedReceipt = {
+        storeReceiptId: receipt.storeReceiptId, clientId: rows[i]!.receiptClientId, ok: r?.ok ?? false, mahakReceiptId: r?.ok ? r.entityId : null,
+        rowVersion: r?.rowVersion ?? null, code: r?.code ?? null, errors: r?.ok ? [] : errorsOf(r),
+      };
+      results.push(result);
+      if (result.ok) await options.writeBack?.(result);
+    }
+  }
+  return results;
+}

@@ -1,0 +1,1 @@
+export { syncMahakEntity, syncMahakEntities, describeMahakRecord, type MahakSyncOptions, type MahakSyncAllOptions } from './sync.js';

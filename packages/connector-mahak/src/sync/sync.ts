@@ -1,0 +1,85 @@
+import {
+  runIncrementalSync, type CheckpointStore, type DeadLetterSink, type SyncProgress, type SyncRecordMeta, type SyncSink, type SyncSummary,
+} from '@relaykit/sdk-core';
+import type { MahakClient } from '../client/client.js';
+import { ENTITY_NAMES, keysOf, type EntityName } from '../entities/catalogue.js';
+import { toInt64 } from '../entities/scalars.js';
+import type { RawRecord } from '../sink/postgres.js';
+import { transformRecord, type LocalRow } from '../transform/transformer.js';
+
+/** Options of {@link syncMahakEntity}. */
+export interface MahakSyncOptions {
+  client: MahakClient;
+  entity: EntityName;
+  sink: SyncSink<LocalRow, RawRecord>;
+  /** Where checkpoints live (with a transactional sink: the same PostgreSQL store the sink writes with). */
+  checkpoints: CheckpointStore;
+  /** Receives records that failed validation; without one they are counted and dropped. */
+  deadLetter?: DeadLetterSink<RawRecord>;
+  /** Checkpoint source name (default `mahak:<databaseId>`). */
+  source?: string;
+  /** Records per page (default 1000). Sent to Mahak as `pageSize`; an API that ignores it answers everything at once. */
+  pageSize?: number;
+  /** Largest page a re-read of one RowVersion tie may grow to (default `pageSize * 100`). */
+  maxPageSize?: number;
+  /** Fetched pages waiting for the sink (default 2): bounds memory. */
+  maxBufferedPages?: number;
+  /** Offset of Mahak's clock for offset-less dates (Iran: 210). Default 0. */
+  utcOffsetMinutes?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: SyncProgress) => void;
+}
+
+/** Reads id, RowVersion and the soft-delete flag of a raw record, losslessly. */
+export function describeMahakRecord(entity: EntityName, raw: RawRecord): SyncRecordMeta {
+  return { id: toInt64(raw[keysOf(entity).id]), version: toInt64(raw.RowVersion), deleted: raw.Deleted === true };
+}
+
+/**
+ * Pulls one entity's changes since its checkpoint into `sink` with sdk-core's incremental sync engine: Mahak's
+ * `from<Entity>Version` is a `version > from` filter, so the engine runs in `version-exclusive` mode — it only
+ * checkpoints complete RowVersions and re-reads a tie split across pages, so nothing is lost or duplicated; memory
+ * is bounded by `maxBufferedPages`; a malformed record is dead-lettered and the run goes on.
+ */
+export async function syncMahakEntity(options: MahakSyncOptions): Promise<SyncSummary> {
+  const { client, entity } = options;
+  const source = options.source ?? `mahak:${client.databaseId.toString()}`;
+  const transformOptions = { utcOffsetMinutes: options.utcOffsetMinutes ?? 0 };
+  return runIncrementalSync<RawRecord, LocalRow>({
+    source,
+    entity,
+    filter: 'version-exclusive',
+    fetchPage: async ({ fromVersion, limit, signal }) => {
+      const from = fromVersion === undefined ? 0n : typeof fromVersion === 'bigint' ? fromVersion : BigInt(fromVersion);
+      const records = await client.getEntityPage(entity, from, { pageSize: limit, signal });
+      return { records };
+    },
+    describe: (raw) => describeMahakRecord(entity, raw),
+    transform: (raw) => transformRecord(entity, raw, transformOptions),
+    sink: options.sink,
+    checkpoints: options.checkpoints,
+    ...(options.deadLetter ? { deadLetter: options.deadLetter } : {}),
+    pageSize: options.pageSize ?? 1000,
+    ...(options.maxPageSize !== undefined ? { maxPageSize: options.maxPageSize } : {}),
+    ...(options.maxBufferedPages !== undefined ? { maxBufferedPages: options.maxBufferedPages } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+}
+
+/** Options of {@link syncMahakEntities}: one sink per entity. */
+export interface MahakSyncAllOptions extends Omit<MahakSyncOptions, 'entity' | 'sink'> {
+  /** Entities to sync, in order (default: all, groups and categories first). */
+  entities?: readonly EntityName[];
+  sinkFor(entity: EntityName): SyncSink<LocalRow, RawRecord>;
+}
+
+/** Syncs several entities one after the other; stops at the first failure (each entity keeps its own checkpoint). */
+export async function syncMahakEntities(options: MahakSyncAllOptions): Promise<SyncSummary[]> {
+  const summaries: SyncSummary[] = [];
+  for (const entity of options.entities ?? ENTITY_NAMES) {
+    if (options.signal?.aborted) break;
+    summaries.push(await syncMahakEntity({ ...options, entity, sink: options.sinkFor(entity) }));
+  }
+  return summaries;
+}

@@ -1,0 +1,156 @@
+import { RelaykitError, isRelaykitError, type RelaykitErrorOptions } from '@relaykit/sdk-core';
+
+/** One error item of a Salesforce REST answer (`errorCode`) or collection row (`statusCode`). */
+export interface SalesforceErrorItem {
+  /** `errorCode` of a REST error, or `statusCode` of a per-record collection error. */
+  errorCode: string;
+  message: string;
+  fields?: string[] | undefined;
+}
+
+/**
+ * Salesforce answered a REST call with an error array (`[{"errorCode","message","fields"}]`):
+ * validation (`REQUIRED_FIELD_MISSING`, `INVALID_FIELD`, ...), `NOT_FOUND`, `UNABLE_TO_LOCK_ROW`, ...
+ * `errorCode` is the first item's code; `errors` holds them all.
+ */
+export class SalesforceApiError extends RelaykitError {
+  public readonly isSalesforceApiError = true;
+  /** HTTP status of the answer. */
+  public readonly status: number;
+  /** Salesforce's code of the first error, e.g. `REQUIRED_FIELD_MISSING`. */
+  public readonly errorCode: string;
+  public readonly errors: ReadonlyArray<SalesforceErrorItem>;
+
+  constructor(status: number, errors: ReadonlyArray<SalesforceErrorItem>, options: RelaykitErrorOptions = {}) {
+    const first = errors[0] ?? { errorCode: `HTTP_${status}`, message: `Salesforce answered HTTP ${status}` };
+    super(status === 404 ? 'NOT_FOUND' : 'SALESFORCE_API', `Salesforce ${first.errorCode}: ${first.message}`, {
+      ...options,
+      details: { status, errorCode: first.errorCode, fields: first.fields, ...options.details },
+    });
+    this.name = 'SalesforceApiError';
+    this.status = status;
+    this.errorCode = first.errorCode;
+    this.errors = errors;
+  }
+}
+
+/** True for a {@link SalesforceApiError} from any package copy; with `errorCode`, only for that code. */
+export function isSalesforceApiError(error: unknown, errorCode?: string): error is SalesforceApiError {
+  return isRelaykitError(error) && (error as { isSalesforceApiError?: unknown }).isSalesforceApiError === true && (errorCode === undefined || (error as SalesforceApiError).errorCode === errorCode);
+}
+
+/** Why authentication failed. */
+export type SalesforceAuthReason =
+  /** The token endpoint refused the grant (`invalid_grant`, `invalid_client_id`, ...). */
+  | 'token_request'
+  /** 401 "This session is not valid for use with the REST API": a refresh cannot cure it. */
+  | 'session_not_valid_for_rest'
+  /** The API gateway (APIM) refused the subscription key. */
+  | 'gateway_subscription'
+  /** A refreshed session was refused again. */
+  | 'session_rejected_after_refresh';
+
+/** Authentication failed in a way that retrying or refreshing will not cure. Fails fast; never loops. */
+export class SalesforceAuthError extends RelaykitError {
+  public readonly isSalesforceAuthError = true;
+  public readonly reason: SalesforceAuthReason;
+  /** OAuth `error` (e.g. `invalid_grant`) when the token endpoint answered. */
+  public readonly oauthError: string | undefined;
+
+  constructor(message: string, init: { reason: SalesforceAuthReason; oauthError?: string | undefined; status?: number | undefined }, options: RelaykitErrorOptions = {}) {
+    super('UPSTREAM_AUTH', message, { ...options, details: { reason: init.reason, oauthError: init.oauthError, status: init.status, ...options.details } });
+    this.name = 'SalesforceAuthError';
+    this.reason = init.reason;
+    this.oauthError = init.oauthError;
+  }
+}
+
+/** True for a {@link SalesforceAuthError} from any package copy. */
+export function isSalesforceAuthError(error: unknown): error is SalesforceAuthError {
+  return isRelaykitError(error) && (error as { isSalesforceAuthError?: unknown }).isSalesforceAuthError === true;
+}
+
+/** An upsert by external id matched several records (HTTP 300). Nothing was written. */
+export class SalesforceMultipleMatchesError extends RelaykitError {
+  public readonly isSalesforceMultipleMatchesError = true;
+  /** Ids of the matching records. */
+  public readonly matches: ReadonlyArray<string>;
+  /** Record URLs exactly as Salesforce listed them (rebased onto the API gateway when one is set). */
+  public readonly urls: ReadonlyArray<string>;
+
+  constructor(sobject: string, externalIdField: string, value: string, urls: ReadonlyArray<string>, options: RelaykitErrorOptions = {}) {
+    const matches = urls.map((u) => u.slice(u.lastIndexOf('/') + 1));
+    super('SALESFORCE_MULTIPLE_MATCHES', `${sobject}.${externalIdField} = ${JSON.stringify(value)} matches ${matches.length} records (${matches.join(', ')}); nothing was written`, {
+      ...options,
+      details: { sobject, externalIdField, matches, ...options.details },
+    });
+    this.name = 'SalesforceMultipleMatchesError';
+    this.matches = matches;
+    this.urls = urls;
+  }
+}
+
+/** True for a {@link SalesforceMultipleMatchesError} from any package copy. */
+export function isSalesforceMultipleMatchesError(error: unknown): error is SalesforceMultipleMatchesError {
+  return isRelaykitError(error) && (error as { isSalesforceMultipleMatchesError?: unknown }).isSalesforceMultipleMatchesError === true;
+}
+
+/**
+ * The org's 24-hour API allocation is spent (403 `REQUEST_LIMIT_EXCEEDED` "TotalRequests"), or the
+ * client's own guard stopped non-urgent work at the configured share of it. The circuit is opened,
+ * so later calls fail at once instead of burning more requests.
+ */
+export class SalesforceLimitError extends RelaykitError {
+  public readonly isSalesforceLimitError = true;
+  /** `total_requests`: Salesforce refused; `guard`: our guard refused before sending. */
+  public readonly kind: 'total_requests' | 'guard';
+  public readonly used: number | undefined;
+  public readonly max: number | undefined;
+
+  constructor(message: string, init: { kind: 'total_requests' | 'guard'; used?: number | undefined; max?: number | undefined }, options: RelaykitErrorOptions = {}) {
+    super(init.kind === 'guard' ? 'SALESFORCE_LIMIT_GUARD' : 'SALESFORCE_TOTAL_REQUESTS', message, { ...options, details: { kind: init.kind, used: init.used, max: init.max, ...options.details } });
+    this.name = 'SalesforceLimitError';
+    this.kind = init.kind;
+    this.used = init.used;
+    this.max = init.max;
+  }
+}
+
+/** True for a {@link SalesforceLimitError} from any package copy. */
+export function isSalesforceLimitError(error: unknown): error is SalesforceLimitError {
+  return isRelaykitError(error) && (error as { isSalesforceLimitError?: unknown }).isSalesforceLimitError === true;
+}
+
+/** A Bulk API 2.0 job ended `Failed` or `Aborted`. */
+export class SalesforceBulkJobError extends RelaykitError {
+  public readonly isSalesforceBulkJobError = true;
+  public readonly jobId: string;
+  public readonly state: string;
+
+  constructor(jobId: string, state: string, errorMessage: string | undefined, options: RelaykitErrorOptions = {}) {
+    super('SALESFORCE_BULK_JOB', `Bulk job ${jobId} ended ${state}${errorMessage ? `: ${errorMessage}` : ''}`, { ...options, details: { jobId, state, errorMessage, ...options.details } });
+    this.name = 'SalesforceBulkJobError';
+    this.jobId = jobId;
+    this.state = state;
+  }
+}
+
+/** True for a {@link SalesforceBulkJobError} from any package copy. */
+export function isSalesforceBulkJobError(error: unknown): error is SalesforceBulkJobError {
+  return isRelaykitError(error) && (error as { isSalesforceBulkJobError?: unknown }).isSalesforceBulkJobError === true;
+}
+
+/** Reads Salesforce's error array (or a single object) into items; undefined when the body is not one. */
+export function salesforceErrorItems(body: unknown): SalesforceErrorItem[] | undefined {
+  const list = Array.isArray(body) ? body : typeof body === 'object' && body !== null && ('errorCode' in body || 'statusCode' in body) && 'message' in body ? [body] : undefined;
+  if (!list) return undefined;
+  const items: SalesforceErrorItem[] = [];
+  for (const raw of list) {
+    if (typeof raw !== 'object' || raw === null) return undefined;
+    const r = raw as { errorCode?: unknown; statusCode?: unknown; message?: unknown; fields?: unknown };
+    const code = typeof r.errorCode === 'string' ? r.errorCode : typeof r.statusCode === 'string' ? r.statusCode : undefined;
+    if (code === undefined) return undefined;
+    items.push({ errorCode: code, message: typeof r.message === 'string' ? r.message : '', fields: Array.isArray(r.fields) ? r.fields.map(String) : undefined });
+  }
+  return items;
+}

@@ -1,0 +1,108 @@
+import type { KeyObject } from 'node:crypto';
+
+/** A user the fake org lets sign in with the password flow and the JWT bearer flow (`sub`). */
+export interface FakeOrgUser {
+  username: string;
+  /** Password with the security token appended, as Salesforce expects it. */
+  password: string;
+}
+
+/** An API-gateway (Azure API Management) front placed before the fake org. */
+export interface FakeApimOptions {
+  /** The subscription key callers must send in `Ocp-Apim-Subscription-Key`. */
+  subscriptionKey: string;
+  /** Path the API is published under on the gateway. Default `/salesforce`. */
+  basePath?: string;
+}
+
+/** Failures the fake org injects, changeable at run time with {@link FakeOrg.setFaults}. */
+export interface FakeOrgFaults {
+  /** After this many more authenticated REST calls, every session issued so far expires (once). */
+  expireSessionsAfterCalls?: number;
+  /** Every access token answers 401 "This session is not valid for use with the REST API". */
+  sessionNotValidForRest?: boolean;
+  /** The APIM front answers `times` requests with 429 (rate limit) or 403 (quota) and `Retry-After`. */
+  apimThrottle?: { status?: 429 | 403; retryAfterSeconds: number; times: number };
+  /** The org answers `times` requests with 403 `REQUEST_LIMIT_EXCEEDED` "ConcurrentRequests ...". */
+  concurrentRequests?: { times: number };
+  /** Writes of these external-id values fail `times` times each with `UNABLE_TO_LOCK_ROW`. */
+  lockRows?: { externalIds: ReadonlyArray<string>; times: number };
+  /** `times` requests get an HTML 503 page from the "CDN". */
+  html503?: { times: number };
+  /** `times` requests get a JSON 503 `SERVER_UNAVAILABLE`. */
+  serverUnavailable?: { times: number };
+  /** The daily allocation is spent: every REST call gets 403 "TotalRequests Limit exceeded.". */
+  totalRequestsExhausted?: boolean;
+  /** Added delay before every answer, in ms. */
+  latencyMs?: number;
+}
+
+/** Options of {@link startFakeOrg}. Everything has a working default. */
+export interface FakeOrgOptions {
+  /** Connected app consumer key. Default `fake-client-id`. */
+  clientId?: string;
+  /** Connected app consumer secret. Default `fake-client-secret`. */
+  clientSecret?: string;
+  /** Users for the password and JWT bearer flows. Default one user `integration@example.org` / `passwordTOKEN`. */
+  users?: ReadonlyArray<FakeOrgUser>;
+  /** Public key (PEM or KeyObject) that verifies JWT bearer assertions. Without it the JWT flow is refused. */
+  jwtPublicKey?: string | KeyObject;
+  /** Refresh tokens valid from the start (each one its own family). */
+  refreshTokens?: ReadonlyArray<string>;
+  /** Refresh-token rotation: each refresh returns a new refresh token and retires the old one. Default true. */
+  refreshTokenRotation?: boolean;
+  /** How long a token request takes, in ms (widens the "already being processed" window). Default 15. */
+  tokenLatencyMs?: number;
+  /** External-id fields per sObject. Other objects accept any custom (`__c`) field as an external id. */
+  externalIdFields?: Record<string, ReadonlyArray<string>>;
+  /** Fields required on create, per sObject. Default `{ Contact: ['LastName'], Account: ['Name'] }`. */
+  requiredFields?: Record<string, ReadonlyArray<string>>;
+  /** Daily API request allocation reported in `Sforce-Limit-Info` and `/limits`. Default 100,000. */
+  dailyApiLimit?: number;
+  /** Adds a `per-app-api-usage=n/max(appName=...)` entry to `Sforce-Limit-Info` (a connected app with its own cap). */
+  perAppApiLimit?: { appName: string; max: number };
+  /** Requests already used today. Default 0. */
+  initialApiUsage?: number;
+  /** Delay between Bulk 2.0 job state changes, in ms. Default 40. */
+  bulkStepMs?: number;
+  /** Records a Bulk 2.0 ingest job processes per step. Default 5,000. */
+  bulkRecordsPerStep?: number;
+  /** Front the org with an API gateway (its own port) requiring a subscription key. */
+  apim?: FakeApimOptions;
+  /** Faults active from the start. */
+  faults?: FakeOrgFaults;
+}
+
+/** Kind of one write in the {@link FakeOrgLedger}. */
+export type LedgerOperation = 'create' | 'update' | 'delete';
+
+/** Which API performed a write. */
+export type LedgerChannel = 'sobject' | 'upsert' | 'collections' | 'composite' | 'bulk';
+
+/** One committed write. */
+export interface LedgerEntry {
+  seq: number;
+  object: string;
+  id: string;
+  /** `field=value` of the external id when the write was an upsert. */
+  externalId?: string | undefined;
+  operation: LedgerOperation;
+  channel: LedgerChannel;
+}
+
+/** One request the org (or its APIM front) answered. */
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  status: number;
+  /** `instance` (My Domain), `login` (login host) or `apim` (rejected by the front before reaching the org). */
+  host: 'instance' | 'login' | 'apim';
+}
+
+/** One request to the token endpoint. */
+export interface TokenRequestLogEntry {
+  grantType: string;
+  ok: boolean;
+  error?: string | undefined;
+  host: 'instance' | 'login';
+}

@@ -1,0 +1,82 @@
+import type { z } from 'zod';
+import type { ButtonParameter, OutgoingMessageInput, TemplateParameter } from './schema.js';
+
+type Param = z.input<typeof TemplateParameter>;
+type Common = { replyTo?: string | undefined };
+const ctx = (o: Common) => (o.replyTo ? { context: { message_id: o.replyTo } } : {});
+type MediaRef = { id: string; link?: never } | { link: string; id?: never };
+
+/** Template parameter builders (`param.text('Sita')`, `param.currency(1500.5, 'NPR', 'रु 1,500.50')`, ...). */
+export const param = {
+  /** A text parameter; `name` makes it a named parameter (`{{student_name}}`). */
+  text: (text: string, name?: string): Param => ({ type: 'text', text, ...(name ? { parameter_name: name } : {}) }),
+  /** A currency amount; `amount` in major units is sent as `amount_1000` (× 1000, rounded). */
+  currency: (amount: number, code: string, fallback: string, name?: string): Param => ({ type: 'currency', currency: { fallback_value: fallback, code, amount_1000: Math.round(amount * 1000) }, ...(name ? { parameter_name: name } : {}) }),
+  /** A date/time shown as `fallback` (Meta no longer localises it). */
+  dateTime: (fallback: string, name?: string): Param => ({ type: 'date_time', date_time: { fallback_value: fallback }, ...(name ? { parameter_name: name } : {}) }),
+  image: (media: MediaRef): Param => ({ type: 'image', image: media }),
+  video: (media: MediaRef): Param => ({ type: 'video', video: media }),
+  document: (media: MediaRef & { filename?: string }): Param => ({ type: 'document', document: media }),
+};
+
+/** What {@link message.template} takes beyond name and language. */
+export interface TemplateOptions extends Common {
+  /** Header parameter (an image for a media header, or text). */
+  header?: Param;
+  /** Body parameters, positional (array) or named (object: `{ student_name: 'Sita' }`). */
+  body?: Param[] | Record<string, string | Param>;
+  /** Button parameters, by button index. */
+  buttons?: Array<{ subType: 'quick_reply' | 'url' | 'copy_code' | 'flow' | 'catalog'; index: number; parameters: Array<z.input<typeof ButtonParameter>> }>;
+}
+
+/** Builders for every outgoing message type; the results validate against `OutgoingMessage`. */
+export const message = {
+  text: (to: string, body: string, options: Common & { previewUrl?: boolean } = {}): OutgoingMessageInput => ({
+    to, type: 'text', text: { body, ...(options.previewUrl !== undefined ? { preview_url: options.previewUrl } : {}) }, ...ctx(options),
+  }),
+
+  template: (to: string, name: string, language: string, options: TemplateOptions = {}): OutgoingMessageInput => {
+    const components: NonNullable<Extract<OutgoingMessageInput, { type: 'template' }>['template']['components']> = [];
+    if (options.header) components.push({ type: 'header', parameters: [options.header] });
+    if (options.body) {
+      const parameters = Array.isArray(options.body)
+        ? options.body
+        : Object.entries(options.body).map(([k, v]) => (typeof v === 'string' ? param.text(v, k) : { ...v, parameter_name: k } as Param));
+      components.push({ type: 'body', parameters });
+    }
+    for (const b of options.buttons ?? []) components.push({ type: 'button', sub_type: b.subType, index: String(b.index), parameters: b.parameters });
+    return { to, type: 'template', template: { name, language: { code: language, policy: 'deterministic' }, ...(components.length ? { components } : {}) }, ...ctx(options) };
+  },
+
+  /** Up to 3 reply buttons (`id` ≤ 256, `title` ≤ 20 characters). */
+  buttons: (to: string, body: string, buttons: Array<{ id: string; title: string }>, options: Common & { header?: string; footer?: string } = {}): OutgoingMessageInput => ({
+    to, type: 'interactive',
+    interactive: {
+      type: 'button',
+      ...(options.header ? { header: { type: 'text', text: options.header } } : {}),
+      body: { text: body },
+      ...(options.footer ? { footer: { text: options.footer } } : {}),
+      action: { buttons: buttons.map((b) => ({ type: 'reply', reply: b })) },
+    },
+    ...ctx(options),
+  }),
+
+  /** A list (≤ 10 rows in all; row title ≤ 24, description ≤ 72; `button` label ≤ 20). */
+  list: (to: string, body: string, button: string, sections: Array<{ title?: string; rows: Array<{ id: string; title: string; description?: string }> }>, options: Common & { header?: string; footer?: string } = {}): OutgoingMessageInput => ({
+    to, type: 'interactive',
+    interactive: {
+      type: 'list',
+      ...(options.header ? { header: { type: 'text', text: options.header } } : {}),
+      body: { text: body },
+      ...(options.footer ? { footer: { text: options.footer } } : {}),
+      action: { button, sections },
+    },
+    ...ctx(options),
+  }),
+
+  /** Media by uploaded `id` or public `link` (never both). */
+  media: (to: string, kind: 'image' | 'video' | 'audio' | 'sticker' | 'document', media: MediaRef & { caption?: string; filename?: string }, options: Common = {}): OutgoingMessageInput =>
+    ({ to, type: kind, [kind]: media, ...ctx(options) }) as OutgoingMessageInput,
+
+  reaction: (to: string, messageId: string, emoji: string): OutgoingMessageInput => ({ to, type: 'reaction', reaction: { message_id: messageId, emoji } }),
+};

@@ -1,0 +1,2 @@
+export * from './schema.js';
+export { message, param, type TemplateOptions } from './builders.js';

@@ -1,0 +1,12 @@
+/** What a sender reports while it works (for metrics, logs and alerts). */
+export type SenderEvent =
+  | { type: 'sent'; phoneNumberId: string; to: string; messageId: string; attempts: number }
+  | { type: 'replayed'; phoneNumberId: string; to: string; messageId: string }
+  | { type: 'throttled'; phoneNumberId: string; code: 130429; penaltyMs: number }
+  | { type: 'pair_backoff'; phoneNumberId: string; to: string; code: 131056; delayMs: number; retry: number }
+  | { type: 'template_fallback'; phoneNumberId: string; to: string; template: string; from: string; to_language: string }
+  | { type: 'alert'; phoneNumberId: string; reason: 'spam_rate_limit' | 'policy_block' | 'credentials'; code: number; pausedUntil?: Date }
+  | { type: 'failed'; phoneNumberId: string; to: string; code: number | string };
+
+/** Receives {@link SenderEvent}s. */
+export type SenderListener = (event: SenderEvent) => void;

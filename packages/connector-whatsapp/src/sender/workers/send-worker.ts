@@ -1,0 +1,41 @@
+// A worker process for the multi-process limit test: waits for "go" on stdin, then sends its
+// share of messages through the shared Redis limiter and prints a JSON summary.
+import { createInterface } from 'node:readline';
+import { WhatsAppSender } from '../sender.js';
+import { message, param } from '../../messages/index.js';
+
+const env = (name: string): string => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is required`);
+  return v;
+};
+const index = Number(env('WORKER_INDEX'));
+const count = Number(env('COUNT'));
+const sender = new WhatsAppSender({
+  phoneNumberId: 'PNID', accessToken: env('TOKEN'), baseUrl: env('FAKE_URL'), redisUrl: env('REDIS_URL'), prefix: env('PREFIX'),
+  messagesPerSecond: Number(env('MPS')), defaultRegion: 'NP',
+});
+let throttled = 0;
+sender.on((e) => { if (e.type === 'throttled') throttled++; });
+
+const lines = createInterface({ input: process.stdin });
+process.stdout.write('ready\n');
+await new Promise<void>((resolve) => lines.once('line', () => resolve()));
+lines.close();
+
+let next = 0;
+let sent = 0;
+const errors: string[] = [];
+await Promise.all(Array.from({ length: 48 }, async () => {
+  for (let i = next++; i < count; i = next++) {
+    const to = `+97798${String(index).padStart(2, '0')}${String(i).padStart(6, '0')}`;
+    try {
+      await sender.send(message.template(to, 'notice', 'en_US', { body: [param.text(`worker ${index} #${i}`)] }));
+      sent++;
+    } catch (error) {
+      errors.push(String((error as Error).message));
+    }
+  }
+}));
+await sender.close();
+process.stdout.write(`${JSON.stringify({ index, sent, throttled, errors: errors.slice(0, 5), errorCount: errors.length })}\n`);

@@ -1,0 +1,9 @@
+import { describe } from 'vitest';
+import { sharedServers } from '@relaykit/testkit/vitest';
+import { behaves } from './tracker.behaviour.js';
+import { createRedisStatusTracker } from './tracker.js';
+
+const servers = sharedServers();
+describe.skipIf(!servers.redisUrl)('redis', () => {
+  behaves('redis status tracker', () => createRedisStatusTracker({ redisUrl: servers.redisUrl!, prefix: `wa-test:${Math.random().toString(36).slice(2)}` }));
+});

@@ -1,0 +1,79 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sharedServers } from '@relaykit/testkit/vitest';
+import { describe, expect, it } from 'vitest';
+import { ApiKeyStore } from '../keys/keys.js';
+import { postgresClient } from '../store/sql.js';
+import { runCli } from './program.js';
+
+const servers = sharedServers();
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(['node', 'relaykit', ...args], { out: (l) => out.push(l), err: (l) => err.push(l), env });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('relaykit CLI', () => {
+  it('prints useful help for the program and each command', async () => {
+    const program = await cli(['help']);
+    expect(program.out).toMatch(/start[\s\S]*worker[\s\S]*migrate[\s\S]*keys[\s\S]*check/);
+    expect(program.out).toContain('DATABASE_URL');
+    const create = await cli(['keys', 'help', 'create']);
+    expect(create.out).toMatch(/--env <environment>[\s\S]*--scope <scope...>/);
+  });
+
+  it('stops on a bad configuration listing every problem by path (exit 2)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rk-cli-'));
+    const file = join(dir, 'relaykit.yaml');
+    await writeFile(file, 'server:\n  port: nope\ninstances:\n  crm:\n    connector: ./missing-plugin.js\n');
+    const result = await cli(['check', '-c', file]);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('server.port: must be number');
+    expect(result.err).toContain('instances.crm.environment: is required');
+  });
+
+  it('reports a plugin that cannot be loaded', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rk-cli-'));
+    const file = join(dir, 'relaykit.yaml');
+    await writeFile(file, 'environments: [dev]\ninstances:\n  crm:\n    connector: ./missing-plugin.js\n    environment: dev\n');
+    const result = await cli(['check', '-c', file]);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/instances\.crm\.connector: Cannot load connector module "\.\/missing-plugin\.js"/);
+  });
+
+  it('refuses to manage keys on a throwaway in-memory database', async () => {
+    const result = await cli(['keys', 'list']);
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/persistent database/);
+  });
+
+  it.skipIf(!servers.postgresUrl)('migrates, then creates, lists and revokes keys', async () => {
+    const env = { DATABASE_URL: await servers.freshDatabase() };
+    expect((await cli(['migrate'], env)).out).toMatch(/applied migrations 1 \(postgresql\)/);
+    expect((await cli(['migrate'], env)).out).toMatch(/up to date/);
+    const created = await cli(['keys', 'create', '--env', 'production', '--scope', 'sf-prod:upsert', 'sf-prod:query', '--name', 'crm'], env);
+    expect(created.code).toBe(0);
+    const secret = /^(rk_\S+)$/m.exec(created.out)![1]!;
+    const id = /created key (\w+)/.exec(created.out)![1]!;
+    const sql = postgresClient(env.DATABASE_URL);
+    try {
+      const key = await new ApiKeyStore(sql).verify(secret);
+      expect(key).toMatchObject({ id, environment: 'production', scopes: ['sf-prod:upsert', 'sf-prod:query'] });
+      const { rows } = await sql.query<{ hash: string }>('SELECT hash FROM relaykit_api_keys WHERE id = $1', [id]);
+      expect(rows[0]!.hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(rows[0]!.hash).not.toContain(secret);
+      const listed = await cli(['keys', 'list'], env);
+      expect(listed.out).toMatch(new RegExp(`${id}\\s+production\\s+active`));
+      expect(listed.out).not.toContain(secret);
+      expect((await cli(['keys', 'revoke', id], env)).out).toBe(`revoked ${id}`);
+      expect(await new ApiKeyStore(sql).verify(secret)).toBeUndefined();
+      expect((await cli(['keys', 'revoke', id], env)).code).toBe(1);
+      expect((await cli(['keys', 'create', '--env', 'moon'], env)).err).toMatch(/not one of/);
+    } finally {
+      await sql.close();
+    }
+  });
+});

@@ -1,0 +1,2 @@
+export { gatewayConfigSchema, instanceSchema, type GatewayConfig, type GatewayConfigInput, type InstanceConfig } from './schema.js';
+export { parseConfig, loadConfigFile, substituteEnv } from './load.js';

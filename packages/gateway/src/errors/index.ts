@@ -1,0 +1,88 @@
+import { RelaykitError, isRelaykitError, type RelaykitErrorOptions } from '@relaykit/sdk-core';
+
+/**
+ * An error the gateway answers over HTTP as `application/problem+json` (RFC 9457).
+ * `status` is the HTTP status; `code` is stable and documented at `/docs#problem-<code>`.
+ */
+export class GatewayHttpError extends RelaykitError {
+  /** Brand checked by {@link isGatewayHttpError}. */
+  public readonly isGatewayHttpError = true;
+  public readonly status: number;
+  public readonly title: string;
+  /** Extra members of the problem document (e.g. `errors` for validation failures). */
+  public readonly extensions: Record<string, unknown>;
+  /** Response headers to add (e.g. `Retry-After`). */
+  public readonly headers: Record<string, string>;
+
+  constructor(status: number, code: string, title: string, detail: string, options: RelaykitErrorOptions & { extensions?: Record<string, unknown>; headers?: Record<string, string> } = {}) {
+    super(code, detail, options);
+    this.name = 'GatewayHttpError';
+    this.status = status;
+    this.title = title;
+    this.extensions = options.extensions ?? {};
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** True for a {@link GatewayHttpError} from any package copy. */
+export function isGatewayHttpError(error: unknown): error is GatewayHttpError {
+  return isRelaykitError(error) && (error as { isGatewayHttpError?: unknown }).isGatewayHttpError === true;
+}
+
+/** The gateway's configuration is invalid; `problems` lists every one by path. */
+export class ConfigError extends RelaykitError {
+  /** Brand checked by {@link isConfigError}. */
+  public readonly isConfigError = true;
+  public readonly problems: ReadonlyArray<{ path: string; message: string }>;
+  constructor(message: string, problems: ReadonlyArray<{ path: string; message: string }>, options: RelaykitErrorOptions = {}) {
+    super('CONFIG', `${message}\n${problems.map((p) => `  - ${p.path || '(root)'}: ${p.message}`).join('\n')}`, options);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** True for a {@link ConfigError} from any package copy. */
+export function isConfigError(error: unknown): error is ConfigError {
+  return isRelaykitError(error) && (error as { isConfigError?: unknown }).isConfigError === true;
+}
+
+/** A job or plugin problem inside the gateway's runtime (plugin not found, not a connector, ...). */
+export class PluginError extends RelaykitError {
+  /** Brand checked by {@link isPluginError}. */
+  public readonly isPluginError = true;
+  constructor(message: string, options: RelaykitErrorOptions = {}) {
+    super('PLUGIN', message, options);
+    this.name = 'PluginError';
+  }
+}
+
+/** True for a {@link PluginError} from any package copy. */
+export function isPluginError(error: unknown): error is PluginError {
+  return isRelaykitError(error) && (error as { isPluginError?: unknown }).isPluginError === true;
+}
+
+/** Stable problem codes the gateway serves, with their status and a one-line explanation for `/docs`. */
+export const PROBLEM_CODES: Record<string, { status: number; title: string; explanation: string }> = {
+  VALIDATION: { status: 400, title: 'Invalid request', explanation: 'The body or a parameter failed validation; `errors` lists each field by path.' },
+  MALFORMED_JSON: { status: 400, title: 'Malformed JSON', explanation: 'The request body is not valid JSON.' },
+  IDEMPOTENCY_KEY_INVALID: { status: 400, title: 'Invalid Idempotency-Key', explanation: 'The Idempotency-Key header is empty or longer than 255 characters.' },
+  UNAUTHENTICATED: { status: 401, title: 'Missing or invalid API key', explanation: 'Send `Authorization: Bearer <key>`; the key is unknown or revoked.' },
+  FORBIDDEN_SCOPE: { status: 403, title: 'Out of scope', explanation: "The API key's scopes do not include this instance or operation." },
+  FORBIDDEN_ENVIRONMENT: { status: 403, title: 'Wrong environment', explanation: "The API key belongs to another environment than the instance's." },
+  WEBHOOK_SIGNATURE: { status: 401, title: 'Webhook signature invalid', explanation: "The webhook body did not verify against the sender's signature." },
+  NOT_FOUND: { status: 404, title: 'Not found', explanation: 'No such route, instance, operation or job.' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', explanation: 'The route exists but not for this method.' },
+  IDEMPOTENCY_IN_FLIGHT: { status: 409, title: 'Request in flight', explanation: 'A request with the same Idempotency-Key is still being processed; retry later.' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large', explanation: 'The body exceeds the configured size limit.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', explanation: 'Send `Content-Type: application/json`.' },
+  IDEMPOTENCY_MISMATCH: { status: 422, title: 'Idempotency-Key reused', explanation: 'The Idempotency-Key was used before with a different method, path or body.' },
+  RATE_LIMIT_EXCEEDED: { status: 429, title: 'Too many requests', explanation: 'The API key exceeded its rate limit; wait `Retry-After` seconds.' },
+  INTERNAL: { status: 500, title: 'Internal error', explanation: 'The gateway failed; the request id in `instance` helps find the log line.' },
+  UNAVAILABLE: { status: 503, title: 'Shutting down or not ready', explanation: 'The gateway is stopping or a dependency is down; retry on another instance.' },
+};
+
+/** Builds a {@link GatewayHttpError} for one of {@link PROBLEM_CODES}. */
+export function problem(code: keyof typeof PROBLEM_CODES & string, detail: string, options: { extensions?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown } = {}): GatewayHttpError {
+  const known = PROBLEM_CODES[code] ?? { status: 500, title: 'Error' };
+  return new GatewayHttpError(known.status, code, known.title, detail, options);
+}

@@ -1,0 +1,191 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { createEnvelopeCipher, createRateLimiter, redactingLogger, type EnvelopeCipher, type Logger, type RateLimiter } from '@relaykit/sdk-core';
+import type { GatewayConfig } from './config/schema.js';
+import { ConfigError } from './errors/index.js';
+import { createApp } from './http/app.js';
+import { buildOpenApi } from './http/openapi.js';
+import type { HttpDeps } from './http/types.js';
+import { ApiKeyStore } from './keys/keys.js';
+import { createJobQueue } from './queue/index.js';
+import type { JobQueue } from './queue/types.js';
+import { loadInstances, setUpInstances, tearDownInstances, type ConnectorSource, type LoadedInstance } from './runtime/instances.js';
+import { GatewayMetrics } from './runtime/metrics.js';
+import { Reconciler } from './runtime/reconciler.js';
+import { JobRunner } from './runtime/runner.js';
+import { AuditLog } from './store/audit.js';
+import { encryptingCodec, plainCodec, type PayloadCodec } from './store/codec.js';
+import { SqlIdempotencyStore } from './store/idempotency.js';
+import { JobStore } from './store/jobs.js';
+import { migrate } from './store/migrations.js';
+import { openSql, type SqlClient } from './store/sql.js';
+
+/** What a gateway process does: everything, only the HTTP API, or only workers. */
+export type GatewayRole = 'all' | 'api' | 'worker';
+
+/** Options of {@link createGateway}. */
+export interface GatewayOptions {
+  config: GatewayConfig;
+  /** `all` (default): API, workers and reconciler; `api`: HTTP only; `worker`: jobs only. */
+  role?: GatewayRole;
+  /** Connector objects by the name used in `instances.*.connector` (embedding, tests); others are imported. */
+  connectors?: ConnectorSource;
+  /** Resolves local plugin paths (default: cwd). */
+  baseDir?: string;
+  /** Logger (default: pino to stdout at `info`); every line is redacted. */
+  logger?: Logger;
+  /** Seals payloads at rest; default: sdk-core's AES-256-GCM envelope cipher built from `config.encryption`. */
+  cipher?: EnvelopeCipher;
+  /** Lease of a running job (default: the stall interval). */
+  leaseMs?: number;
+  /** Use an existing database client (tests, embedding); the gateway does not close it. */
+  sql?: SqlClient;
+  /** Use an existing queue (tests, embedding); the gateway does not close it. */
+  queue?: JobQueue;
+}
+
+/** A running gateway: its stores, queue, workers and HTTP app. */
+export class Gateway {
+  readonly app: ReturnType<typeof createApp>;
+  readonly runner: JobRunner | undefined;
+  readonly reconciler: Reconciler;
+  private server: Server | undefined;
+  private stopping = false;
+  private openapiCache: Record<string, unknown> | undefined;
+  /** True when payloads and results are sealed at rest. */
+  readonly encrypted: boolean;
+
+  private constructor(
+    readonly metrics: GatewayMetrics,
+    readonly config: GatewayConfig,
+    readonly role: GatewayRole,
+    readonly sql: SqlClient,
+    readonly queue: JobQueue,
+    readonly store: JobStore,
+    readonly keys: ApiKeyStore,
+    readonly audit: AuditLog,
+    readonly idempotency: SqlIdempotencyStore,
+    readonly rateLimiter: RateLimiter,
+    readonly instances: Map<string, LoadedInstance>,
+    readonly logger: Logger,
+    leaseMs: number,
+    private readonly owns: { sql: boolean; queue: boolean },
+  ) {
+    this.encrypted = store.encrypted;
+    this.runner = role === 'api' ? undefined : new JobRunner({ store, queue, instances, logger, metrics: this.metrics, stallLimit: config.jobs.stallLimit, leaseMs });
+    this.reconciler = new Reconciler({ store, queue, logger, metrics: this.metrics, intervalMs: config.jobs.reconcileInterval, graceMs: Math.max(config.jobs.reconcileInterval, leaseMs), instances: new Set(instances.keys()) });
+    const deps: HttpDeps = {
+      config, instances, store, queue, keys, audit, idempotency, rateLimiter, metrics: this.metrics, logger, runner: this.runner,
+      openapi: () => (this.openapiCache ??= buildOpenApi(instances, { title: 'relaykit gateway', version: '0.0.0' })),
+      readiness: () => this.readiness(),
+      isStopping: () => this.stopping,
+    };
+    this.app = createApp(deps);
+  }
+
+  /** Loads plugins, opens the database (migrating it) and the queue, sets instances up and starts workers for the role. */
+  static async create(options: GatewayOptions): Promise<Gateway> {
+    const { config } = options;
+    const role = options.role ?? 'all';
+    const logger = redactingLogger(options.logger ?? (pino({ level: process.env.LOG_LEVEL ?? 'info' }) as unknown as Logger));
+    const instances = await loadInstances(config, { connectors: options.connectors, baseDir: options.baseDir });
+    const codec = resolveCodec(config, options.cipher);
+    const sql = options.sql ?? (await openSql({ url: config.database.url, dataDir: config.database.dataDir }));
+    await migrate(sql);
+    const queue = options.queue ?? createJobQueue({ redisUrl: config.redis.url, prefix: config.redis.prefix, stallInterval: config.jobs.stallInterval });
+    const idempotency = new SqlIdempotencyStore(sql, config.idempotency.ttl);
+    const rateLimiter = createRateLimiter({
+      rules: config.apiKeys.rateLimits.map((w) => ({ limit: w.limit, windowMs: w.window, ...(w.burst ? { burst: w.burst } : {}) })),
+      ...(config.redis.url ? { redisUrl: config.redis.url } : {}),
+      prefix: `${config.redis.prefix}:rl:apikey`,
+    });
+    const metrics = new GatewayMetrics();
+    await setUpInstances(instances, { logger, redisUrl: config.redis.url, prefix: config.redis.prefix, metrics });
+    const gateway = new Gateway(metrics, config, role, sql, queue, new JobStore(sql, codec), new ApiKeyStore(sql), new AuditLog(sql, { onError: (err) => logger.warn({ err: String(err) }, 'audit write failed') }), idempotency, rateLimiter, instances, logger, options.leaseMs ?? config.jobs.stallInterval, { sql: !options.sql, queue: !options.queue });
+    if (gateway.runner) {
+      gateway.runner.start();
+      gateway.reconciler.start();
+      // Anything accepted before this process started and no longer queued is sent again now.
+      await gateway.reconciler.runOnce(0).catch((err: unknown) => logger.warn({ err: String(err) }, 'start-up reconcile failed'));
+    }
+    return gateway;
+  }
+
+  /** Which engines are in use, in plain words (printed at start-up). */
+  describeEngines(): string {
+    const db = this.sql.engine === 'pglite' ? `embedded PGlite (${this.config.database.dataDir === 'memory://' ? 'in memory, lost on exit' : this.config.database.dataDir})` : 'PostgreSQL (DATABASE_URL)';
+    const queue = this.queue.engine === 'memory' ? 'in-memory queue (single process; set REDIS_URL for bee-queue on Redis)' : 'bee-queue on Redis (REDIS_URL)';
+    return `database: ${db}; queue: ${queue}; payload encryption: ${this.encrypted ? 'on (AES-256-GCM)' : 'off'}; role: ${this.role}`;
+  }
+
+  /** Starts listening (port 0 picks a free one); resolves with the base URL. */
+  async listen(port = this.config.server.port, host = this.config.server.host): Promise<string> {
+    if (this.role === 'worker') throw new TypeError('a worker-only gateway does not serve HTTP');
+    const server = this.app.listen(port, host);
+    this.server = server;
+    server.keepAliveTimeout = 5000;
+    await new Promise<void>((resolve, reject) => { server.once('listening', resolve); server.once('error', reject); });
+    const address = server.address() as AddressInfo;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  }
+
+  /** Redis, database, queues and the instances' upstream health. */
+  async readiness(): Promise<{ ok: boolean; checks: Record<string, unknown> }> {
+    const checks: Record<string, unknown> = {};
+    const database = await this.sql.query('SELECT 1').then(() => true, () => false);
+    checks.database = { ok: database, engine: this.sql.engine };
+    const queue = await this.queue.ping();
+    checks.queue = { ok: queue, engine: this.queue.engine };
+    const instances: Record<string, unknown> = {};
+    for (const instance of this.instances.values()) {
+      const runtime = instance.runtime;
+      const health = instance.connector.health && runtime
+        ? await Promise.race([
+          instance.connector.health({ ...runtime.services, instance: instance.name, state: runtime.state, signal: AbortSignal.timeout(2000), attempt: 1, progress: () => undefined }).catch((err: unknown) => ({ ok: false, details: { error: String((err as Error)?.message ?? err) } })),
+          new Promise<{ ok: boolean; details: Record<string, unknown> }>((resolve) => setTimeout(() => resolve({ ok: false, details: { error: 'health check timed out' } }), 2500).unref()),
+        ])
+        : { ok: Boolean(runtime) };
+      const counts = await this.queue.counts(`jobs.${instance.name}`).catch(() => undefined);
+      instances[instance.name] = { environment: instance.environment, connector: instance.connector.name, upstream: health, circuits: instance.services?.circuits() ?? {}, queue: counts };
+    }
+    checks.instances = instances;
+    // An upstream being down does not make this process unready: jobs wait and retry.
+    return { ok: database && queue, checks };
+  }
+
+  /**
+   * Graceful shutdown: refuse new requests, stop taking jobs, let running ones finish within
+   * `server.shutdownTimeout` (the rest are handed back), then close connections.
+   */
+  async close(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const deadline = this.config.server.shutdownTimeout;
+    const serverClosed = this.server ? new Promise<void>((resolve) => this.server!.close(() => resolve())) : Promise.resolve();
+    this.server?.closeIdleConnections();
+    await this.reconciler.stop();
+    await this.runner?.stop(deadline);
+    if (this.owns.queue) await this.queue.close(1000);
+    this.server?.closeAllConnections();
+    await serverClosed;
+    await this.audit.flush();
+    await tearDownInstances(this.instances);
+    await this.rateLimiter.close().catch(() => undefined);
+    if (this.owns.sql) await this.sql.close().catch(() => undefined);
+  }
+}
+
+function resolveCodec(config: GatewayConfig, cipher?: EnvelopeCipher): PayloadCodec {
+  if (cipher) return encryptingCodec(cipher);
+  const { key, keys, primary } = config.encryption;
+  if (!key && !keys?.length) return plainCodec;
+  try {
+    return encryptingCodec(createEnvelopeCipher({ keys: keys?.length ? keys : [{ id: 'k1', key: key! }], ...(primary ? { primary } : {}) }));
+  } catch (cause) {
+    throw new ConfigError('Invalid gateway configuration:', [{ path: 'encryption', message: (cause as Error).message }], { cause });
+  }
+}
+
+/** Creates and starts a gateway (see {@link Gateway.create}). */
+export const createGateway = (options: GatewayOptions) => Gateway.create(options);

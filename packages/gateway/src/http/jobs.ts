@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import type { JobAttempt, JobRecord } from '../store/types.js';
+import { queueNameOf } from '../runtime/instances.js';
+import type { JobSettled } from '../runtime/runner.js';
+import type { HttpDeps } from './types.js';
+
+/** A new job id: sortable by creation time, unguessable. */
+export const newJobId = () => `job_${Date.now().toString(36).padStart(9, '0')}${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+
+/** The public view of a job. */
+export function jobView(job: JobRecord, attempts?: JobAttempt[]): Record<string, unknown> {
+  return {
+    id: job.id,
+    kind: job.kind,
+    instance: job.instance,
+    operation: job.operation,
+    environment: job.environment,
+    status: job.status,
+    attempts: attempts ?? [],
+    attemptCount: job.attempts,
+    maxAttempts: job.maxAttempts,
+    result: job.status === 'succeeded' ? job.result : null,
+    error: job.error,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    finishedAt: job.finishedAt,
+    nextAttemptAt: job.status === 'retrying' ? job.runAfter : null,
+    links: { self: `/v1/jobs/${job.id}` },
+  };
+}
+
+const FINAL = new Set(['succeeded', 'failed', 'dead']);
+
+/** Waits up to `ms` for a job to reach a final status; returns it when it did. */
+export async function waitForJob(deps: HttpDeps, id: string, ms: number): Promise<JobRecord | undefined> {
+  const deadline = Date.now() + ms;
+  let wake: (() => void) | undefined;
+  const onSettled = (event: JobSettled) => { if (event.id === id) wake?.(); };
+  deps.runner?.events.on('settled', onSettled);
+  try {
+    for (;;) {
+      const job = await deps.store.get(id);
+      if (job && FINAL.has(job.status)) return job;
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      // In-process workers wake us at once; otherwise poll (another process runs the job).
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, deps.runner ? 1000 : 100));
+        wake = () => { clearTimeout(timer); resolve(); };
+      });
+    }
+  } finally {
+    deps.runner?.events.off('settled', onSettled);
+  }
+}
+
+/** Enqueues freshly recorded jobs; a queue failure is logged, not fatal: the job is recorded and the reconciler will enqueue it. */
+export async function enqueueRecorded(deps: HttpDeps, jobs: Array<{ id: string; instance: string }>): Promise<void> {
+  const byInstance = new Map<string, string[]>();
+  for (const job of jobs) byInstance.set(job.instance, [...(byInstance.get(job.instance) ?? []), job.id]);
+  for (const [instance, ids] of byInstance) {
+    try {
+      await deps.queue.enqueue(queueNameOf(instance), ids.map((jobId) => ({ jobId, attempt: 0 })));
+    } catch (error) {
+      deps.logger.warn({ err: String(error), instance, count: ids.length }, 'enqueue failed; the reconciler will re-send these recorded jobs');
+    }
+  }
+}

@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { redact, type WebhookRequest } from '@relaykit/sdk-core';
+import { problem } from '../errors/index.js';
+import { parseDuration } from '../util/duration.js';
+import type { LoadedInstance } from '../runtime/instances.js';
+import type { NewJob } from '../store/types.js';
+import { authenticate, authorize } from './auth.js';
+import { parseJson, readRawBody } from './body.js';
+import { withIdempotency, type StoredResponse } from './idempotency.js';
+import { enqueueRecorded, jobView, newJobId, waitForJob } from './jobs.js';
+import { renderDocs } from './docs.js';
+import type { HttpDeps } from './types.js';
+
+const MAX_BATCH = 1000;
+
+function findInstance(deps: HttpDeps, name: string): LoadedInstance {
+  const instance = deps.instances.get(name);
+  if (!instance) throw problem('NOT_FOUND', `No instance named "${name}".`);
+  return instance;
+}
+
+function validationProblem(message: string, issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>, prefix: Array<string | number> = []) {
+  const errors = issues.map((i) => ({ path: [...prefix, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))].join('.'), message: i.message }));
+  return problem('VALIDATION', `${message}: ${errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ')}`, { extensions: { errors } });
+}
+
+function parseWait(ctx: Context, deps: HttpDeps): number {
+  const raw = ctx.query.wait;
+  if (raw === undefined) return 0;
+  const ms = typeof raw === 'string' ? parseDuration(raw) : undefined;
+  if (ms === undefined) throw problem('VALIDATION', `wait="${String(raw)}" is not a duration (e.g. 500ms, 5s).`, { extensions: { errors: [{ path: 'query.wait', message: 'not a duration' }] } });
+  return Math.min(ms, deps.config.server.maxWait);
+}
+
+/** Webhook request as connectors see it: lower-cased headers, raw bytes. */
+function webhookRequest(ctx: Context, raw: Buffer): WebhookRequest {
+  const headers: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(ctx.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  const query: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(ctx.query)) query[k] = Array.isArray(v) ? v[0] : v;
+  return { method: ctx.method, headers, query, rawBody: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) };
+}
+
+/** Builds the gateway's router. */
+export function createRouter(deps: HttpDeps): Router {
+  const router = new Router();
+
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: deps.isStopping() ? 'stopping' : 'ok' };
+  });
+
+  router.get('/readyz', async (ctx) => {
+    const ready = await deps.readiness();
+    ctx.status = ready.ok && !deps.isStopping() ? 200 : 503;
+    ctx.body = { status: ctx.status === 200 ? 'ready' : 'not_ready', checks: ready.checks };
+  });
+
+  router.get('/metrics', async (ctx) => {
+    for (const instance of deps.instances.values()) {
+      const counts = await deps.queue.counts(`jobs.${instance.name}`).catch(() => undefined);
+      if (!counts) continue;
+      for (const [state, value] of Object.entries(counts)) deps.metrics.queueDepth.set({ instance: instance.name, state }, value);
+    }
+    ctx.type = deps.metrics.registry.contentType;
+    ctx.body = await deps.metrics.registry.metrics();
+  });
+
+  router.get('/openapi.json', (ctx) => {
+    ctx.body = deps.openapi();
+  });
+
+  router.get('/docs', (ctx) => {
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = renderDocs(deps.openapi());
+  });
+
+  router.get('/v1/jobs/:id', async (ctx) => {
+    const key = await authenticate(ctx, deps);
+    const job = await deps.store.get(ctx.params.id!);
+    const instance = job && deps.instances.get(job.instance);
+    // Another environment's or scope's job answers 404 like a missing one: ids are not confirmed to outsiders.
+    if (!job || !instance || job.environment !== key.environment) throw problem('NOT_FOUND', `No job ${ctx.params.id}.`);
+    try {
+      authorize(key, instance);
+    } catch {
+      throw problem('NOT_FOUND', `No job ${ctx.params.id}.`);
+    }
+    ctx.state.audit = { instance: job.instance, operation: job.operation, jobId: job.id };
+    ctx.body = jobView(job, await deps.store.attempts(job.id));
+  });
+
+  router.post('/v1/jobs/batch', async (ctx) => {
+    const key = await authenticate(ctx, deps);
+    const raw = await readRawBody(ctx, deps.config.server.bodyLimit);
+    const body = parseJson(ctx, raw) as { jobs?: unknown };
+    if (!body || typeof body !== 'object' || !Array.isArray(body.jobs) || body.jobs.length === 0 || body.jobs.length > MAX_BATCH) {
+      throw problem('VALIDATION', `The body must be {"jobs": [{"instance", "operation", "input"}, ...]} with 1 to ${MAX_BATCH} jobs.`, { extensions: { errors: [{ path: 'jobs', message: `expected an array of 1 to ${MAX_BATCH} jobs` }] } });
+    }
+    const jobs: NewJob[] = [];
+    const errors: Array<{ path: string; message: string }> = [];
+    body.jobs.forEach((item: unknown, index: number) => {
+      const { instance: instanceName, operation: operationName, input } = (item ?? {}) as { instance?: unknown; operation?: unknown; input?: unknown };
+      const instance = typeof instanceName === 'string' ? deps.instances.get(instanceName) : undefined;
+      if (!instance) return errors.push({ path: `jobs.${index}.instance`, message: `no instance named "${String(instanceName)}"` });
+      const operation = typeof operationName === 'string' ? instance.connector.operations[operationName] : undefined;
+      if (!operation) return errors.push({ path: `jobs.${index}.operation`, message: `instance "${instance.name}" has no operation "${String(operationName)}"` });
+      authorize(key, instance, operationName as string);
+      const parsed = operation.input.safeParse(input);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) errors.push({ path: ['jobs', index, 'input', ...issue.path.map(String)].join('.'), message: issue.message });
+        return;
+      }
+      jobs.push({ id: newJobId(), kind: 'operation', environment: instance.environment, instance: instance.name, operation: operationName as string, input, maxAttempts: instance.config.retry.attempts, apiKeyId: key.id });
+    });
+    if (errors.length) throw problem('VALIDATION', `${errors.length} problem(s) in the batch; nothing was accepted.`, { extensions: { errors } });
+    ctx.state.audit = { payload: { count: jobs.length } };
+    await withIdempotency(ctx, deps, key, raw, async (): Promise<StoredResponse> => {
+      await deps.store.create(jobs);
+      await enqueueRecorded(deps, jobs);
+      return { status: 202, headers: {}, body: { jobs: jobs.map((j) => ({ id: j.id, status: 'queued', links: { self: `/v1/jobs/${j.id}` } })) } };
+    });
+  });
+
+  const webhook = async (ctx: Context) => {
+    const instance = findInstance(deps, ctx.params.instance!);
+    const hooks = Object.entries(instance.connector.webhooks ?? {});
+    const name = ctx.params.webhook ?? hooks[0]?.[0];
+    const definition = name ? instance.connector.webhooks?.[name] : undefined;
+    if (!name || !definition) throw problem('NOT_FOUND', `Instance "${instance.name}" has no webhook${ctx.params.webhook ? ` "${ctx.params.webhook}"` : ''}.`);
+    const runtime = instance.runtime;
+    if (!runtime) throw problem('UNAVAILABLE', 'The instance is not set up yet.');
+    const raw = await readRawBody(ctx, definition.maxBodyBytes ?? deps.config.server.bodyLimit);
+    const request = webhookRequest(ctx, raw);
+    const setupCtx = { ...runtime.services, instance: instance.name, config: instance.connectorConfig, state: runtime.state };
+    ctx.state.audit = { instance: instance.name, operation: `webhook:${name}` };
+    if (ctx.method === 'GET') {
+      const answer = definition.handshake?.(setupCtx, request);
+      if (!answer) throw problem('NOT_FOUND', 'This webhook has no handshake for this request.');
+      ctx.status = answer.status;
+      for (const [k, v] of Object.entries(answer.headers ?? {})) ctx.set(k, v);
+      ctx.body = answer.body ?? '';
+      return;
+    }
+    if (!(await definition.verify(setupCtx, request))) {
+      deps.metrics.webhooks.inc({ instance: instance.name, outcome: 'rejected' });
+      throw problem('WEBHOOK_SIGNATURE', 'The webhook signature did not verify against the body.');
+    }
+    let events: unknown[];
+    try {
+      events = definition.parse(setupCtx, request);
+    } catch (cause) {
+      throw problem('VALIDATION', `The webhook body could not be parsed: ${(cause as Error).message}`, { cause });
+    }
+    const bodyHash = createHash('sha256').update(raw).digest('hex');
+    const jobs: NewJob[] = events.map((event, index) => ({
+      id: newJobId(), kind: 'webhook', environment: instance.environment, instance: instance.name, operation: `webhook:${name}`, input: event,
+      maxAttempts: instance.config.retry.attempts,
+      dedupeKey: `${name}:${definition.dedupeKey ? definition.dedupeKey(event) : `${bodyHash}:${index}`}`,
+    }));
+    const created = await deps.store.create(jobs);
+    const fresh = jobs.filter((_, i) => !created[i]!.duplicate);
+    await enqueueRecorded(deps, fresh);
+    deps.metrics.webhooks.inc({ instance: instance.name, outcome: 'recorded' }, fresh.length);
+    deps.metrics.webhooks.inc({ instance: instance.name, outcome: 'duplicate' }, jobs.length - fresh.length);
+    ctx.status = 200;
+    ctx.body = { received: jobs.length, duplicates: jobs.length - fresh.length, jobs: created.map((c) => c.id) };
+  };
+  router.get('/v1/webhooks/:instance', webhook);
+  router.post('/v1/webhooks/:instance', webhook);
+  router.get('/v1/webhooks/:instance/:webhook', webhook);
+  router.post('/v1/webhooks/:instance/:webhook', webhook);
+
+  router.post('/v1/:instance/:operation', async (ctx) => {
+    const instance = findInstance(deps, ctx.params.instance!);
+    const operationName = ctx.params.operation!;
+    const operation = instance.connector.operations[operationName];
+    if (!operation) throw problem('NOT_FOUND', `Instance "${instance.name}" has no operation "${operationName}".`);
+    const key = await authenticate(ctx, deps);
+    authorize(key, instance, operationName);
+    const wait = parseWait(ctx, deps);
+    const raw = await readRawBody(ctx, deps.config.server.bodyLimit);
+    const body = parseJson(ctx, raw);
+    const parsed = operation.input.safeParse(body);
+    if (!parsed.success) throw validationProblem(`Invalid input for ${instance.name}/${operationName}`, parsed.error.issues);
+    ctx.state.audit = { instance: instance.name, operation: operationName, payload: redact(body) };
+    const idempotencyKey = ctx.get('idempotency-key') ? ctx.get('idempotency-key').replace(/^"|"$/g, '') : null;
+    await withIdempotency(ctx, deps, key, raw, async (): Promise<StoredResponse> => {
+      const id = newJobId();
+      await deps.store.create([{ id, kind: 'operation', environment: instance.environment, instance: instance.name, operation: operationName, input: body, maxAttempts: instance.config.retry.attempts, apiKeyId: key.id, idempotencyKey }]);
+      ctx.state.audit = { ...ctx.state.audit, jobId: id };
+      await enqueueRecorded(deps, [{ id, instance: instance.name }]);
+      const headers = { Location: `/v1/jobs/${id}` };
+      if (wait > 0) {
+        const done = await waitForJob(deps, id, wait);
+        if (done) return { status: 200, headers, body: jobView(done, await deps.store.attempts(id)) };
+      }
+      return { status: 202, headers, body: { id, status: 'queued', links: { self: `/v1/jobs/${id}` } } };
+    });
+  });
+
+  return router;
+}

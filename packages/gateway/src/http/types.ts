@@ -1,0 +1,37 @@
+import type { IdempotencyStore, Logger, RateLimiter } from '@relaykit/sdk-core';
+import type { GatewayConfig } from '../config/schema.js';
+import type { ApiKey, ApiKeyStore } from '../keys/keys.js';
+import type { JobQueue } from '../queue/types.js';
+import type { LoadedInstance } from '../runtime/instances.js';
+import type { GatewayMetrics } from '../runtime/metrics.js';
+import type { JobRunner } from '../runtime/runner.js';
+import type { AuditLog } from '../store/audit.js';
+import type { JobStore } from '../store/jobs.js';
+
+/** What the HTTP layer needs from the gateway. */
+export interface HttpDeps {
+  config: GatewayConfig;
+  instances: Map<string, LoadedInstance>;
+  store: JobStore;
+  queue: JobQueue;
+  keys: ApiKeyStore;
+  audit: AuditLog;
+  idempotency: IdempotencyStore;
+  /** Per-API-key limiter. */
+  rateLimiter: RateLimiter;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  /** Present when jobs run in this process (faster `?wait=`). */
+  runner?: JobRunner | undefined;
+  /** The OpenAPI document. */
+  openapi(): Record<string, unknown>;
+  readiness(): Promise<{ ok: boolean; checks: Record<string, unknown> }>;
+  isStopping(): boolean;
+}
+
+/** Per-request state. */
+export interface GatewayState {
+  requestId: string;
+  apiKey?: ApiKey;
+  audit?: { instance?: string; operation?: string; jobId?: string; payload?: unknown };
+}

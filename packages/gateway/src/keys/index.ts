@@ -1,0 +1,1 @@
+export { ApiKeyStore, scopeAllows, type ApiKey } from './keys.js';

@@ -1,0 +1,167 @@
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { AbortedError, type Logger, type OperationContext } from '@relaykit/sdk-core';
+import type { JobQueue, QueueMessage } from '../queue/types.js';
+import type { JobStore } from '../store/jobs.js';
+import type { JobRecord } from '../store/types.js';
+import { queueNameOf, type LoadedInstance } from './instances.js';
+import type { GatewayMetrics } from './metrics.js';
+import { backoffDelay, classifyFailure, toJobError } from './retry.js';
+
+/** Options of {@link JobRunner}. */
+export interface JobRunnerOptions {
+  store: JobStore;
+  queue: JobQueue;
+  instances: Map<string, LoadedInstance>;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  /** Past this many stalls (its worker died mid-job) a job is dead. */
+  stallLimit: number;
+  /** Lease of a running job; renewed at half of it. A job whose lease ran out may be taken over. */
+  leaseMs: number;
+  workerId?: string;
+}
+
+/** Emitted on {@link JobRunner.events} as `settled` when a job reaches a final or retrying status. */
+export interface JobSettled { id: string; status: JobRecord['status'] }
+
+/**
+ * Runs jobs from the queue: claims the row (so a job runs once at a time), runs the connector's
+ * operation or webhook handler under a timeout, then records success, a retry with back-off, or a
+ * final failure. Stalls are counted here because bee-queue has no stall limit.
+ */
+export class JobRunner {
+  readonly workerId: string;
+  /** `settled` events, for in-process `?wait=` answers. */
+  readonly events = new EventEmitter();
+  private readonly running = new Map<string, { controller: AbortController; attempt: number }>();
+  private draining = false;
+
+  constructor(private readonly options: JobRunnerOptions) {
+    this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.events.setMaxListeners(0);
+  }
+
+  /** Starts consuming every instance's queue at its concurrency. */
+  start(): void {
+    for (const instance of this.options.instances.values()) {
+      this.options.queue.process(queueNameOf(instance.name), instance.config.concurrency, (message) => this.handle(message));
+    }
+  }
+
+  /** Jobs running in this process now. */
+  get activeCount(): number {
+    return this.running.size;
+  }
+
+  /** Processes one queue message. Never throws: every outcome is recorded on the job row. */
+  async handle(message: QueueMessage): Promise<void> {
+    const { store, logger } = this.options;
+    if (this.draining) return;
+    const claim = await store.claim(message.jobId, this.workerId, this.options.leaseMs);
+    if (!claim.claimed) {
+      if (claim.reason === 'not_due' && claim.job?.runAfter) {
+        // Delivered early (a re-enqueue racing a delayed retry): put it back for when it is due.
+        const delayMs = Math.max(0, Date.parse(claim.job.runAfter) - Date.now());
+        await this.options.queue.enqueue(queueNameOf(claim.job.instance), [{ jobId: claim.job.id, attempt: claim.job.attempts }], { delayMs }).catch(() => undefined);
+      }
+      return;
+    }
+    const job = claim.job;
+    const instance = this.options.instances.get(job.instance);
+    const log = logger.child({ jobId: job.id, instance: job.instance, operation: job.operation, attempt: job.attempts });
+    if (claim.stalled) {
+      this.options.metrics.jobOutcomes.inc({ instance: job.instance, operation: job.operation, outcome: 'stalled' });
+      log.warn({ stalls: job.stalls }, 'job stalled: its previous worker stopped mid-job');
+      if (job.stalls > this.options.stallLimit) {
+        await store.kill(job.id, { code: 'STALL_LIMIT', message: `the job stalled ${job.stalls} times (its worker died or hung each time); stall limit is ${this.options.stallLimit}` });
+        this.options.metrics.jobOutcomes.inc({ instance: job.instance, operation: job.operation, outcome: 'dead' });
+        this.events.emit('settled', { id: job.id, status: 'dead' } satisfies JobSettled);
+        return;
+      }
+    }
+    if (!instance?.runtime) {
+      await store.fail(job.id, job.attempts, { code: 'INSTANCE_UNKNOWN', message: `instance ${job.instance} is not configured on this worker` }, { status: 'failed' });
+      this.events.emit('settled', { id: job.id, status: 'failed' } satisfies JobSettled);
+      return;
+    }
+    await this.execute(job, instance, log);
+  }
+
+  private async execute(job: JobRecord, instance: LoadedInstance, log: Logger): Promise<void> {
+    const { store, metrics } = this.options;
+    const runtime = instance.runtime!;
+    const controller = new AbortController();
+    this.running.set(job.id, { controller, attempt: job.attempts });
+    const timeout = setTimeout(() => controller.abort(new AbortedError(`attempt timed out after ${instance.config.timeout} ms`)), instance.config.timeout);
+    const heartbeat = setInterval(() => void store.heartbeat(job.id, this.workerId, this.options.leaseMs).catch(() => undefined), Math.max(50, this.options.leaseMs / 2));
+    heartbeat.unref();
+    const started = performance.now();
+    const isWebhook = job.kind === 'webhook';
+    const operation = isWebhook ? undefined : instance.connector.operations[job.operation];
+    const idempotent = isWebhook ? true : (operation?.idempotent ?? false);
+    try {
+      let result: unknown = null;
+      if (isWebhook) {
+        const webhook = instance.connector.webhooks?.[job.operation.slice('webhook:'.length)];
+        const ctx: OperationContext<unknown> = { ...runtime.services, instance: instance.name, state: runtime.state, signal: controller.signal, attempt: job.attempts, progress: () => undefined };
+        await webhook?.handle?.(ctx, job.input);
+      } else {
+        result = await runtime.run(job.operation, job.input as never, { signal: controller.signal, attempt: job.attempts, ...(job.idempotencyKey ? { idempotencyKey: `${job.apiKeyId}:${job.idempotencyKey}` } : {}) });
+      }
+      if (!(await store.succeed(job.id, job.attempts, result, this.workerId))) {
+        log.warn('job finished after another worker took it over (lease lost); this result is not recorded');
+        return;
+      }
+      metrics.jobOutcomes.inc({ instance: job.instance, operation: job.operation, outcome: 'succeeded' });
+      metrics.jobDuration.observe({ instance: job.instance, operation: job.operation, outcome: 'succeeded' }, (performance.now() - started) / 1000);
+      this.events.emit('settled', { id: job.id, status: 'succeeded' } satisfies JobSettled);
+    } catch (error) {
+      if (this.draining && controller.signal.aborted) {
+        // Shutdown deadline passed: hand the job back instead of burning an attempt.
+        await store.handBack(job.id, this.workerId, job.attempts).catch(() => undefined);
+        await this.options.queue.enqueue(queueNameOf(job.instance), [{ jobId: job.id, attempt: job.attempts - 1, tag: `h${job.attempts}` }]).catch(() => undefined);
+        log.warn('job handed back at shutdown');
+        return;
+      }
+      const decision = classifyFailure(error, { attempt: job.attempts, idempotent }, instance.connector.classify);
+      const policy = instance.config.retry;
+      const retryable = decision.action !== 'fatal';
+      const jobError = toJobError(error, retryable);
+      let status: 'retrying' | 'failed' | 'dead';
+      if (!retryable) status = 'failed';
+      else if (job.attempts >= Math.min(job.maxAttempts, policy.attempts)) status = 'dead';
+      else status = 'retrying';
+      if (status === 'retrying') {
+        const delayMs = backoffDelay(policy, job.attempts, decision.action === 'retry_after' ? decision.delayMs : undefined);
+        if (!(await store.fail(job.id, job.attempts, jobError, { status, runAfter: new Date(Date.now() + delayMs) }, this.workerId))) return;
+        await this.options.queue.enqueue(queueNameOf(job.instance), [{ jobId: job.id, attempt: job.attempts }], { delayMs });
+        log.warn({ err: jobError, delayMs }, 'job attempt failed; retrying');
+      } else {
+        if (!(await store.fail(job.id, job.attempts, jobError, { status }, this.workerId))) return;
+        log.error({ err: jobError, status }, 'job failed');
+      }
+      metrics.jobOutcomes.inc({ instance: job.instance, operation: job.operation, outcome: status });
+      metrics.jobDuration.observe({ instance: job.instance, operation: job.operation, outcome: 'failed' }, (performance.now() - started) / 1000);
+      this.events.emit('settled', { id: job.id, status } satisfies JobSettled);
+    } finally {
+      clearTimeout(timeout);
+      clearInterval(heartbeat);
+      this.running.delete(job.id);
+    }
+  }
+
+  /**
+   * Stops taking jobs; jobs still running when `deadlineMs` passes are aborted and handed back
+   * (due again at once, attempt not counted), so nothing accepted is lost.
+   */
+  async stop(deadlineMs: number): Promise<void> {
+    this.draining = true;
+    const until = Date.now() + deadlineMs;
+    while (this.running.size && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    for (const { controller } of this.running.values()) controller.abort(new AbortedError('the worker is shutting down'));
+    const grace = Date.now() + 2000;
+    while (this.running.size && Date.now() < grace) await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,44 @@
+import type { IdempotencyBegin, IdempotencyStore } from '@relaykit/sdk-core';
+import type { SqlClient } from './sql.js';
+
+/**
+ * sdk-core's {@link IdempotencyStore} on the gateway's database, so a stored response lives as
+ * long as the job it names (a Redis restart loses neither).
+ */
+export class SqlIdempotencyStore implements IdempotencyStore {
+  constructor(private readonly sql: SqlClient, private readonly defaultTtlMs = 24 * 3_600_000) {}
+
+  async begin<TResult = unknown>(scope: string, key: string, fingerprint: string, options: { lockTtlMs?: number } = {}): Promise<IdempotencyBegin<TResult>> {
+    const lockMs = String(options.lockTtlMs ?? 5 * 60_000);
+    // Expired records and abandoned locks are replaced; otherwise the existing row decides.
+    const { rows } = await this.sql.query<{ inserted: boolean; fingerprint: string; state: string; result: TResult }>(
+      `INSERT INTO relaykit_idempotency (scope, key, fingerprint, state, locked_until, expires_at)
+       VALUES ($1, $2, $3, 'in_flight', now() + ($4 || ' milliseconds')::interval, now() + ($5 || ' milliseconds')::interval)
+       ON CONFLICT (scope, key) DO UPDATE SET fingerprint = excluded.fingerprint, state = 'in_flight', result = NULL,
+         locked_until = excluded.locked_until, expires_at = excluded.expires_at
+         WHERE relaykit_idempotency.expires_at < now() OR (relaykit_idempotency.state = 'in_flight' AND relaykit_idempotency.locked_until < now())
+       RETURNING true AS inserted, fingerprint, state, result`,
+      [scope, key, fingerprint, lockMs, String(this.defaultTtlMs)],
+    );
+    if (rows[0]) return { state: 'new' };
+    const existing = await this.sql.query<{ fingerprint: string; state: string; result: TResult }>('SELECT fingerprint, state, result FROM relaykit_idempotency WHERE scope = $1 AND key = $2', [scope, key]);
+    const row = existing.rows[0];
+    if (!row) return this.begin(scope, key, fingerprint, options);
+    if (row.fingerprint !== fingerprint) return { state: 'mismatch' };
+    if (row.state === 'in_flight') return { state: 'in_flight' };
+    return { state: 'completed', result: row.result };
+  }
+
+  async complete(scope: string, key: string, fingerprint: string, result: unknown, ttlMs = this.defaultTtlMs): Promise<void> {
+    await this.sql.query(
+      `UPDATE relaykit_idempotency SET state = 'completed', result = $4, locked_until = NULL, expires_at = now() + ($5 || ' milliseconds')::interval
+       WHERE scope = $1 AND key = $2 AND fingerprint = $3`,
+      [scope, key, fingerprint, JSON.stringify(result), String(ttlMs)]);
+  }
+
+  async release(scope: string, key: string): Promise<void> {
+    await this.sql.query(`DELETE FROM relaykit_idempotency WHERE scope = $1 AND key = $2 AND state = 'in_flight'`, [scope, key]);
+  }
+
+  async close(): Promise<void> {}
+}

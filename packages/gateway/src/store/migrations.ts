@@ -1,0 +1,102 @@
+import type { SqlClient } from './sql.js';
+
+/** Ordered schema migrations; never edit a released one, add a new one. */
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string[] }> = [
+  {
+    version: 1,
+    name: 'jobs, attempts, api keys, idempotency, audit',
+    sql: [
+      `CREATE TABLE IF NOT EXISTS relaykit_jobs (
+        id text PRIMARY KEY,
+        kind text NOT NULL,
+        environment text NOT NULL,
+        instance text NOT NULL,
+        operation text NOT NULL,
+        status text NOT NULL,
+        input text NOT NULL,
+        result text,
+        error jsonb,
+        attempts integer NOT NULL DEFAULT 0,
+        max_attempts integer NOT NULL,
+        stalls integer NOT NULL DEFAULT 0,
+        api_key_id text,
+        idempotency_key text,
+        dedupe_key text,
+        worker text,
+        lease_until timestamptz,
+        run_after timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        started_at timestamptz,
+        finished_at timestamptz
+      )`,
+      `CREATE UNIQUE INDEX IF NOT EXISTS relaykit_jobs_dedupe ON relaykit_jobs (instance, dedupe_key) WHERE dedupe_key IS NOT NULL`,
+      `CREATE INDEX IF NOT EXISTS relaykit_jobs_open ON relaykit_jobs (status, updated_at) WHERE status IN ('queued', 'retrying', 'active')`,
+      `CREATE TABLE IF NOT EXISTS relaykit_job_attempts (
+        job_id text NOT NULL REFERENCES relaykit_jobs(id) ON DELETE CASCADE,
+        attempt integer NOT NULL,
+        worker text,
+        outcome text NOT NULL,
+        error jsonb,
+        started_at timestamptz NOT NULL,
+        finished_at timestamptz,
+        PRIMARY KEY (job_id, attempt)
+      )`,
+      `CREATE TABLE IF NOT EXISTS relaykit_api_keys (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        environment text NOT NULL,
+        scopes jsonb NOT NULL,
+        hash text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        revoked_at timestamptz
+      )`,
+      `CREATE TABLE IF NOT EXISTS relaykit_idempotency (
+        scope text NOT NULL,
+        key text NOT NULL,
+        fingerprint text NOT NULL,
+        state text NOT NULL,
+        result jsonb,
+        locked_until timestamptz,
+        expires_at timestamptz NOT NULL,
+        PRIMARY KEY (scope, key)
+      )`,
+      `CREATE TABLE IF NOT EXISTS relaykit_audit (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now(),
+        request_id text NOT NULL,
+        api_key_id text,
+        environment text,
+        method text NOT NULL,
+        path text NOT NULL,
+        instance text,
+        operation text,
+        job_id text,
+        status integer NOT NULL,
+        duration_ms double precision NOT NULL,
+        payload jsonb
+      )`,
+    ],
+  },
+];
+
+/**
+ * Brings the schema up to date. Safe to run from several processes at once: an advisory lock
+ * serialises them on PostgreSQL. Returns the versions applied now.
+ */
+export async function migrate(sql: SqlClient): Promise<number[]> {
+  return sql.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(724204)');
+    await tx.query('CREATE TABLE IF NOT EXISTS relaykit_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    const { rows } = await tx.query<{ version: number }>('SELECT version FROM relaykit_migrations');
+    const done = new Set(rows.map((r) => Number(r.version)));
+    const applied: number[] = [];
+    for (const migration of MIGRATIONS) {
+      if (done.has(migration.version)) continue;
+      for (const statement of migration.sql) await tx.query(statement);
+      await tx.query('INSERT INTO relaykit_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+      applied.push(migration.version);
+    }
+    return applied;
+  });
+}

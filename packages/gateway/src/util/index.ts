@@ -1,0 +1,1 @@
+export { parseDuration, parseSize } from './duration.js';

@@ -1,0 +1,446 @@
+import { Pool, type Dispatcher } from 'undici';
+import { AbortedError, isRelaykitError } from '../errors/index.js';
+import { HttpError, UpstreamNetworkError, UpstreamTimeoutError } from '../errors/http.js';
+import { silentLogger, type Logger } from '../logging/logger.js';
+import { redactString, type RedactOptions } from '../logging/redact.js';
+import { redactingLogger } from '../logging/redacting-logger.js';
+import { NEVER_ABORTED, createResiliencePolicy, type ResiliencePolicyOptions } from '../resilience/policy.js';
+import type { AttemptContext, ResiliencePolicy } from '../resilience/types.js';
+import { SPAN_KIND_CLIENT, SPAN_STATUS_ERROR, defaultTracerNow, loadDefaultTracer, type SpanLike, type TracerLike } from './otel.js';
+import { collect, type AbortSource, type CollectedResponse } from './collect.js';
+import { parseRetryAfter } from './retry-after.js';
+import type { HttpAuth, HttpClientOptions, HttpHooks, HttpMethod, HttpRequest, HttpRequester, HttpResponse, RequestEndEvent, ResponseHeaders } from './types.js';
+
+/** Default timeouts: connect 10 s, headers 30 s, body 30 s (undici's own are 300 s). */
+export const DEFAULT_TIMEOUTS = Object.freeze({ connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 });
+
+const IDEMPOTENT_METHODS = new Set<string>(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
+/** Certificate and TLS failures: connection errors too, but retrying them does not help. */
+const TLS_CODE = /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME_MISMATCH|ALTNAME/;
+/** Error bodies are read up to this size (the rest is drained so the connection stays reusable). */
+const MAX_ERROR_BODY_BYTES = 1024 * 1024;
+/** Pools kept for absolute URLs on other origins before the oldest is closed. */
+const MAX_POOLS = 32;
+const NEVER = NEVER_ABORTED;
+
+interface Prepared {
+  method: HttpMethod;
+  origin: string;
+  /** Path plus query, as sent on the request line. */
+  path: string;
+  host: string;
+  route: string;
+  headers: Record<string, string>;
+  body: string | Uint8Array | undefined;
+  headersMs: number;
+  bodyMs: number;
+  responseType: NonNullable<HttpRequest['responseType']>;
+  callerSignal: AbortSignal;
+}
+
+interface AttemptResult {
+  status: number;
+  headers: ResponseHeaders;
+  body: unknown;
+}
+
+/**
+ * An HTTP client for one upstream on undici: a keep-alive `Pool` per origin with a connection
+ * cap, sane timeouts, JSON and form bodies, a base URL with default headers, typed responses, and
+ * an optional {@link ResiliencePolicy} (retry, circuit breaker, timeout, bulkhead) around every
+ * request. Non-2xx answers reject with {@link HttpError}; timeouts with `UPSTREAM_TIMEOUT`;
+ * refused or reset connections with `UPSTREAM_NETWORK`. Every log line it writes is redacted.
+ *
+ * @example
+ * ```ts
+ * const http = new HttpClient({
+ *   baseUrl: 'https://api.example.com/v1/',
+ *   defaultHeaders: { 'ocp-apim-subscription-key': key },
+ *   policy: { retry: { maxAttempts: 4 }, breaker: { consecutiveFailures: 5 } },
+ * });
+ * const { body } = await http.request<{ id: string }>({ method: 'POST', path: 'contacts', json: contact, idempotent: true });
+ * ```
+ */
+export class HttpClient implements HttpRequester {
+  /** Name of the upstream in events, logs and errors. */
+  public readonly upstream: string;
+  /** The policy every request runs under (undefined: none). */
+  public readonly policy: ResiliencePolicy | undefined;
+  private readonly baseOrigin: string | undefined;
+  private readonly baseHref: string | undefined;
+  private readonly defaultHeaders: Record<string, string>;
+  private readonly hasDefaultContentType: boolean;
+  private readonly connections: number;
+  private readonly keepAliveTimeoutMs: number;
+  private readonly timeouts: { connectMs: number; headersMs: number; bodyMs: number };
+  private readonly injected: Dispatcher | undefined;
+  private readonly pools = new Map<string, Pool>();
+  private readonly logger: Logger;
+  private readonly logs: boolean;
+  private readonly hooks: HttpHooks | undefined;
+  private readonly auth: HttpAuth | undefined;
+  private readonly tracerOption: TracerLike | false | undefined;
+  private readonly redactOptions: RedactOptions | undefined;
+  private closed = false;
+
+  constructor(options: HttpClientOptions = {}) {
+    if (options.baseUrl !== undefined) {
+      const base = new URL(options.baseUrl);
+      if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError(`baseUrl must be http(s), got ${base.protocol}`);
+      // A base without a trailing slash still means "under this path": /v1 + contacts → /v1/contacts.
+      if (!base.pathname.endsWith('/')) base.pathname += '/';
+      base.search = '';
+      base.hash = '';
+      this.baseOrigin = base.origin;
+      this.baseHref = base.href;
+    }
+    this.upstream = options.upstream ?? (this.baseHref ? new URL(this.baseHref).host : 'http');
+    this.defaultHeaders = { accept: 'application/json, text/plain;q=0.9, */*;q=0.8', ...lowerCaseKeys(options.defaultHeaders) };
+    this.hasDefaultContentType = 'content-type' in this.defaultHeaders;
+    this.connections = options.connections ?? 16;
+    this.keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 4_000;
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...definedOnly(options.timeouts) };
+    this.injected = options.dispatcher;
+    this.redactOptions = options.redact;
+    this.logger = redactingLogger(options.logger ?? silentLogger, options.redact);
+    this.logs = this.logger !== silentLogger;
+    this.hooks = options.hooks && (options.hooks.onRequestStart || options.hooks.onRequestEnd) ? options.hooks : undefined;
+    this.auth = options.auth;
+    this.tracerOption = options.tracer;
+    if (options.tracer === undefined) void loadDefaultTracer();
+    const policy = options.policy;
+    if (policy === undefined || isPolicy(policy)) {
+      this.policy = policy;
+    } else {
+      // A policy built here also logs each retry decision (redacted, like every line).
+      const onRetry = policy.onRetry;
+      const logger = this.logger;
+      const upstream = this.upstream;
+      this.policy = createResiliencePolicy({
+        name: upstream,
+        ...policy,
+        onRetry: (event) => {
+          if (this.logs) logger.info({ upstream, attempt: event.attempt, delayMs: Math.round(event.delayMs), decision: event.decision, errorCode: isRelaykitError(event.error) ? event.error.code : undefined }, 'retrying upstream request');
+          onRetry?.(event);
+        },
+      });
+    }
+  }
+
+  /**
+   * Sends `request` under the client's policy. Resolves with the 2xx response; rejects with
+   * {@link HttpError} (non-2xx), `UPSTREAM_TIMEOUT`, `UPSTREAM_NETWORK`, `CIRCUIT_OPEN`,
+   * `BULKHEAD_REJECTED` or `ABORTED`. POST and PATCH are only retried when `idempotent: true`.
+   */
+  async request<T = unknown>(request: HttpRequest): Promise<HttpResponse<T>> {
+    if (this.closed) throw new TypeError('HttpClient is closed');
+    const prepared = this.prepare(request);
+    const started = performance.now();
+    const signal = prepared.callerSignal;
+    if (signal.aborted) throw new AbortedError(`${prepared.method} ${prepared.route} was aborted before it started`, { cause: signal.reason });
+    let attempts = 1;
+    let result: AttemptResult;
+    if (this.policy) {
+      // An explicit `idempotent` wins both ways (a GET with side effects can opt out of replays).
+      const idempotent = request.idempotent ?? IDEMPOTENT_METHODS.has(prepared.method);
+      result = await this.policy.execute(
+        (a) => { attempts = a.attempt; return this.attempt(prepared, a.attempt, a); },
+        this.auth?.reauthenticate
+          ? { signal, idempotent, reauthenticate: () => this.auth!.reauthenticate!() }
+          : { signal, idempotent },
+      );
+    } else {
+      result = await this.attempt(prepared, 1, undefined);
+    }
+    return { status: result.status, headers: result.headers, body: result.body as T, attempts, durationMs: performance.now() - started };
+  }
+
+  /** Closes every pooled connection. Requests after `close` are rejected. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((pool) => pool.close()));
+  }
+
+  private prepare(request: HttpRequest): Prepared {
+    const method = request.method.toUpperCase() as HttpMethod;
+    let origin: string;
+    let path: string;
+    let host: string;
+    const raw = request.path;
+    if (raw.startsWith('http://') || raw.startsWith('https://')) {
+      // An absolute URL (a `nextRecordsUrl`, a signed download link) goes to its own origin's pool.
+      const url = new URL(raw);
+      origin = url.origin;
+      path = url.pathname + url.search;
+      host = url.host;
+    } else if (this.baseHref === undefined) {
+      throw new TypeError(`HttpClient has no baseUrl, so path must be an absolute URL (got ${redactString(raw)})`);
+    } else if (raw.startsWith('/') && !raw.startsWith('//')) {
+      origin = this.baseOrigin!;
+      path = raw;
+      host = origin.slice(origin.indexOf('//') + 2);
+    } else {
+      const url = new URL(raw, this.baseHref);
+      origin = url.origin;
+      path = url.pathname + url.search;
+      host = url.host;
+    }
+    if (request.query) path = appendQuery(path, request.query);
+
+    let headers = this.defaultHeaders;
+    let body: string | Uint8Array | undefined;
+    let contentType: string | undefined;
+    if (request.json !== undefined) {
+      body = JSON.stringify(request.json);
+      contentType = 'application/json';
+    } else if (request.form !== undefined) {
+      body = encodeForm(request.form);
+      contentType = 'application/x-www-form-urlencoded';
+    } else if (request.body !== undefined) {
+      body = request.body;
+    }
+    if (request.headers || (contentType && !this.hasDefaultContentType)) {
+      headers = { ...this.defaultHeaders };
+      if (contentType) headers['content-type'] = contentType;
+      if (request.headers) for (const key in request.headers) headers[key.toLowerCase()] = request.headers[key]!;
+    } else if (contentType) {
+      headers = { ...this.defaultHeaders, 'content-type': contentType };
+    }
+    let route = request.route;
+    if (route === undefined) {
+      const q = path.indexOf('?');
+      route = q === -1 ? path : path.slice(0, q);
+    }
+    return {
+      method,
+      origin,
+      path,
+      host,
+      route,
+      headers,
+      body,
+      headersMs: request.timeouts?.headersMs ?? this.timeouts.headersMs,
+      bodyMs: request.timeouts?.bodyMs ?? this.timeouts.bodyMs,
+      responseType: request.responseType ?? 'auto',
+      callerSignal: request.signal ?? NEVER,
+    };
+  }
+
+  private dispatcherFor(origin: string): Dispatcher {
+    if (this.injected) return this.injected;
+    let pool = this.pools.get(origin);
+    if (!pool) {
+      if (this.pools.size >= MAX_POOLS) {
+        // Absolute URLs on many hosts must not pile up pools: close the oldest (it finishes its in-flight requests).
+        const [oldestOrigin, oldest] = this.pools.entries().next().value as [string, Pool];
+        this.pools.delete(oldestOrigin);
+        void oldest.close().catch(() => undefined);
+      }
+      pool = new Pool(origin, {
+        connections: this.connections,
+        keepAliveTimeout: this.keepAliveTimeoutMs,
+        headersTimeout: this.timeouts.headersMs,
+        bodyTimeout: this.timeouts.bodyMs,
+        connect: { timeout: this.timeouts.connectMs },
+      });
+      this.pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  /** One attempt: send, read the whole body (so the connection is reused), map failures to relaykit errors. */
+  private async attempt(p: Prepared, attempt: number, ctx: AttemptContext | undefined): Promise<AttemptResult> {
+    const hooks = this.hooks;
+    const started = performance.now();
+    if (hooks?.onRequestStart) {
+      try { hooks.onRequestStart({ upstream: this.upstream, method: p.method, host: p.host, route: p.route, attempt }); } catch { /* hooks never break requests */ }
+    }
+    const span = this.startSpan(p, attempt);
+    let status: number | undefined;
+    try {
+      let headers = p.headers;
+      if (this.auth) headers = { ...headers, ...lowerCaseKeys(await this.auth.headers()) };
+      const response = await collect(this.dispatcherFor(p.origin), {
+        origin: p.origin,
+        path: p.path,
+        method: p.method,
+        headers,
+        body: p.body ?? null,
+        headersTimeout: p.headersMs,
+        bodyTimeout: p.bodyMs,
+      }, abortSourceFor(ctx, p.callerSignal), MAX_ERROR_BODY_BYTES);
+      status = response.status;
+      if (status >= 200 && status < 300) {
+        const body = decodeBody(response, p);
+        this.finish(p, attempt, started, status, undefined, span);
+        return { status, headers: response.headers, body };
+      }
+      // Error bodies are kept (up to 1 MiB): the text of an HTML error page is the best clue there is.
+      const text = utf8(response.body);
+      const error = new HttpError({
+        status,
+        headers: response.headers,
+        body: parseErrorBody(text, response.headers['content-type']),
+        method: p.method,
+        url: redactString(p.origin + p.path, this.redactOptions),
+        upstream: this.upstream,
+        retryAfterMs: parseRetryAfter(response.headers['retry-after']),
+      });
+      throw error;
+    } catch (caught) {
+      const error = this.toRelaykitError(caught, p, ctx);
+      this.finish(p, attempt, started, status, error, span);
+      throw error;
+    }
+  }
+
+  private finish(p: Prepared, attempt: number, started: number, status: number | undefined, error: unknown, span: SpanLike | undefined): void {
+    const errorCode = error === undefined ? undefined : isRelaykitError(error) ? error.code : 'INTERNAL';
+    if (span) {
+      if (status !== undefined) span.setAttribute('http.response.status_code', status);
+      if (errorCode !== undefined) {
+        span.setAttribute('error.type', errorCode);
+        span.setStatus({ code: SPAN_STATUS_ERROR, message: errorCode });
+      }
+      span.end();
+    }
+    const hooks = this.hooks;
+    const logs = this.logs;
+    if (!hooks?.onRequestEnd && !logs) return;
+    const event: RequestEndEvent = { upstream: this.upstream, method: p.method, host: p.host, route: p.route, attempt, status, durationMs: performance.now() - started, ...(errorCode !== undefined ? { errorCode } : {}) };
+    if (hooks?.onRequestEnd) {
+      try { hooks.onRequestEnd(event); } catch { /* hooks never break requests */ }
+    }
+    if (logs) {
+      if (error === undefined) this.logger.debug({ ...event, url: p.origin + p.path }, 'upstream request');
+      else this.logger.warn({ ...event, url: p.origin + p.path, err: error }, 'upstream request failed');
+    }
+  }
+
+  private startSpan(p: Prepared, attempt: number): SpanLike | undefined {
+    const tracer = this.tracerOption === undefined ? defaultTracerNow() : this.tracerOption;
+    if (!tracer) return undefined;
+    const span = tracer.startSpan(`${p.method} ${p.route}`, { kind: SPAN_KIND_CLIENT });
+    // A no-op tracer (API installed, no SDK registered) gives non-recording spans: skip the attributes.
+    if (!span.isRecording()) return span;
+    const colon = p.host.lastIndexOf(':');
+    span.setAttribute('http.request.method', p.method);
+    span.setAttribute('server.address', colon > 0 && !p.host.endsWith(']') ? p.host.slice(0, colon) : p.host);
+    if (colon > 0) span.setAttribute('server.port', Number(p.host.slice(colon + 1)));
+    span.setAttribute('url.full', redactString(p.origin + p.path, this.redactOptions));
+    span.setAttribute('url.template', p.route);
+    span.setAttribute('relaykit.upstream', this.upstream);
+    if (attempt > 1) span.setAttribute('http.request.resend_count', attempt - 1);
+    return span;
+  }
+
+  private toRelaykitError(error: unknown, p: Prepared, ctx: AttemptContext | undefined): unknown {
+    if (isRelaykitError(error)) return error;
+    const what = `${p.method} ${p.origin}${p.route}`;
+    if (p.callerSignal.aborted) return new AbortedError(`${what} was aborted`, { cause: error });
+    if (ctx && (ctx.aborted ?? ctx.signal.aborted)) {
+      // Our policy's cooperative timeout aborted the attempt.
+      return new UpstreamTimeoutError(`${what} timed out (policy timeout)`, { phase: 'policy', upstream: this.upstream, timeoutMs: (this.policy as { timeoutMs?: number } | undefined)?.timeoutMs }, { cause: error });
+    }
+    const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+    const causeCode = typeof error === 'object' && error !== null ? ((error as { cause?: { code?: unknown } }).cause?.code) : undefined;
+    if (code === 'UND_ERR_HEADERS_TIMEOUT') return new UpstreamTimeoutError(`${what}: no response headers within ${p.headersMs} ms`, { phase: 'headers', timeoutMs: p.headersMs, upstream: this.upstream }, { cause: error });
+    if (code === 'UND_ERR_BODY_TIMEOUT') return new UpstreamTimeoutError(`${what}: response body stalled for ${p.bodyMs} ms`, { phase: 'body', timeoutMs: p.bodyMs, upstream: this.upstream }, { cause: error });
+    if (code === 'UND_ERR_CONNECT_TIMEOUT') return new UpstreamTimeoutError(`${what}: could not connect within ${this.timeouts.connectMs} ms`, { phase: 'connect', timeoutMs: this.timeouts.connectMs, upstream: this.upstream }, { cause: error });
+    const errno = typeof causeCode === 'string' && NETWORK_CODES.has(causeCode) ? causeCode : typeof code === 'string' ? code : undefined;
+    if (errno !== undefined && (NETWORK_CODES.has(errno) || TLS_CODE.test(errno))) {
+      return new UpstreamNetworkError(`${what}: connection failed (${errno})`, { errno, upstream: this.upstream }, { cause: error });
+    }
+    return error;
+  }
+}
+
+/**
+ * What aborts an attempt: a policy's attempt context doubles as a cheap EventEmitter-style abort
+ * source; a plain signal is used as is; a signal that can never abort is not listened to at all.
+ */
+function abortSourceFor(ctx: AttemptContext | undefined, callerSignal: AbortSignal): AbortSource | undefined {
+  if (ctx === undefined) return callerSignal === NEVER ? undefined : callerSignal;
+  if (typeof ctx.on === 'function') return ctx as unknown as AbortSource;
+  return ctx.signal === NEVER ? undefined : ctx.signal;
+}
+
+function utf8(body: Buffer): string {
+  const text = body.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Decodes a 2xx body according to `responseType` (JSON by content type when `auto`). */
+function decodeBody(response: CollectedResponse, p: Prepared): unknown {
+  const body = response.body;
+  if (body.length === 0) return p.responseType === 'bytes' ? new Uint8Array(0) : p.responseType === 'text' ? '' : undefined;
+  switch (p.responseType) {
+    case 'bytes':
+      // A copy: small Buffers are views into a shared pool that must not be kept alive.
+      return new Uint8Array(body);
+    case 'text':
+      return utf8(body);
+    case 'json':
+      return JSON.parse(utf8(body));
+    default: {
+      const type = response.headers['content-type'];
+      const text = utf8(body);
+      return typeof type === 'string' && isJsonType(type) ? JSON.parse(text) : text;
+    }
+  }
+}
+
+function isJsonType(type: string): boolean {
+  // application/json, application/problem+json, application/vnd.api+json, ...
+  return type.includes('json');
+}
+
+/** Parsed JSON when the error body is JSON (by type or by look), else the raw text; undefined when empty. */
+function parseErrorBody(text: string, type: string | string[] | undefined): unknown {
+  if (text === '') return undefined;
+  const looksJson = (typeof type === 'string' && isJsonType(type)) || /^\s*[[{]/.test(text);
+  if (looksJson) {
+    try { return JSON.parse(text); } catch { /* not JSON after all: keep the text */ }
+  }
+  return text;
+}
+
+function appendQuery(path: string, query: NonNullable<HttpRequest['query']>): string {
+  let out = path;
+  let sep = path.includes('?') ? '&' : '?';
+  for (const key in query) {
+    const value = query[key];
+    if (value === undefined) continue;
+    out += `${sep}${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`;
+    sep = '&';
+  }
+  return out;
+}
+
+function encodeForm(form: NonNullable<HttpRequest['form']>): string {
+  const params = new URLSearchParams();
+  for (const key in form) {
+    const value = form[key];
+    if (value !== undefined) params.append(key, String(value));
+  }
+  return params.toString();
+}
+
+function lowerCaseKeys(headers: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (headers) for (const key in headers) out[key.toLowerCase()] = headers[key]!;
+  return out;
+}
+
+function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  const out: Partial<T> = {};
+  if (value) for (const key in value) if (value[key] !== undefined) out[key] = value[key];
+  return out;
+}
+
+function isPolicy(value: ResiliencePolicy | ResiliencePolicyOptions): value is ResiliencePolicy {
+  return typeof (value as ResiliencePolicy).execute === 'function';
+}

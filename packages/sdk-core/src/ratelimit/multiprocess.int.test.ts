@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { sharedServers } from '@relaykit/testkit/vitest';
+import { describe, expect, it } from 'vitest';
+import { randomKeyPrefix } from '../redis/keys.js';
+
+const servers = sharedServers();
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const workerScript = fileURLToPath(new URL('./multiprocess.worker.ts', import.meta.url));
+
+interface WorkerResult {
+  id: number;
+  admissions: number[];
+  penalty?: { until: number; ms: number };
+}
+
+/** Largest number of admissions inside any half-open span [t, t + windowMs) of the run. */
+function maxInAnyWindow(sorted: number[], windowMs: number): number {
+  let max = 0;
+  let j = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    while (j < sorted.length && sorted[j]! < sorted[i]! + windowMs) j++;
+    max = Math.max(max, j - i);
+  }
+  return max;
+}
+
+describe.skipIf(!servers.redisUrl)('RedisRateLimiter across 4 processes', () => {
+  it('holds one shared limit of R/s: rate within 5 %, no window over limit + burst - 1, penalize delays everyone', async () => {
+    const R = 200;
+    const burst = 20;
+    const windowMs = 1000;
+    const durationMs = 3000;
+    const penalizeAfterMs = 2100;
+    const penaltyMs = 300;
+    const prefix = randomKeyPrefix('relaykit:test:rl-mp');
+    const key = 'shared-api';
+
+    const children = [0, 1, 2, 3].map((id) => {
+      const config = { id, redisUrl: servers.redisUrl, prefix, key, limit: R, windowMs, burst, durationMs, ...(id === 0 ? { penalizeAfterMs, penaltyMs } : {}) };
+      const child = spawn(process.execPath, ['--import', 'tsx', workerScript], {
+        cwd: repoRoot,
+        env: { ...process.env, RELAYKIT_WORKER: JSON.stringify(config) },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const lines: string[] = [];
+      const ready = new Promise<void>((resolve, reject) => {
+        createInterface({ input: child.stdout }).on('line', (line) => {
+          lines.push(line);
+          if (line.includes('"ready"')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`worker ${id} exited (${code}) before ready: ${stderr}`)));
+      });
+      const done = new Promise<WorkerResult>((resolve, reject) =>
+        child.once('exit', (code) => {
+          if (code !== 0) return reject(new Error(`worker ${id} exited with ${code}: ${stderr}`));
+          resolve(JSON.parse(lines.at(-1)!) as WorkerResult);
+        }),
+      );
+      done.catch(() => undefined);
+      return { child, ready, done };
+    });
+
+    try {
+      await Promise.all(children.map((c) => c.ready));
+      const startAt = Date.now() + 100;
+      for (const c of children) c.child.stdin.end(`${JSON.stringify({ startAt })}\n`);
+      const results = await Promise.all(children.map((c) => c.done));
+
+      const all = results.flatMap((r) => r.admissions).sort((a, b) => a - b);
+      const penalty = results[0]!.penalty!;
+      expect(penalty).toBeDefined();
+      const penaltyStart = penalty.until - penalty.ms;
+
+      // Every process took part.
+      for (const r of results) expect(r.admissions.length).toBeGreaterThan(50);
+
+      // 1. Rate before the penalty: after the initial burst of `burst` at once, GCRA admits one unit
+      //    per 1/R s, so (count - burst) / (last - first) must be within 5 % of R.
+      const before = all.filter((t) => t < penaltyStart);
+      const rate = ((before.length - burst) / (before.at(-1)! - before[0]!)) * 1000;
+      expect(Math.abs(rate - R) / R).toBeLessThan(0.05);
+
+      // 2. No window over its limit: any span [t, t + 1 s) of the whole run (penalty included) holds at
+      //    most limit + burst - 1 admissions — the exact GCRA bound (R + 19 = 219 here, vs thousands
+      //    that 4 unthrottled loops would do). Timestamps are the Redis server's admission times.
+      const maxWindow = maxInAnyWindow(all, windowMs);
+      expect(maxWindow).toBeLessThanOrEqual(R + burst - 1);
+      expect(maxWindow).toBeGreaterThanOrEqual(R * 0.95);
+
+      // 3. The penalty from worker 0 held every process back: no admission at all inside
+      //    [penalty start, penalty end), and every other worker was admitted again afterwards.
+      expect(all.filter((t) => t >= penaltyStart && t < penalty.until)).toEqual([]);
+      for (const r of results.slice(1)) {
+        expect(r.admissions.some((t) => t >= penalty.until)).toBe(true);
+        expect(r.admissions.some((t) => t < penaltyStart)).toBe(true);
+      }
+      console.info(JSON.stringify({ admissions: all.length, rate: Math.round(rate * 10) / 10, maxWindow, perWorker: results.map((r) => r.admissions.length) }));
+    } finally {
+      for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+    }
+  }, 30_000);
+});
