@@ -55,7 +55,7 @@ const redis = await startRedis();
 const postgres = await startPostgres();
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
-async function withGateway<T>(fn: (g: Gateway, url: string, key: string) => Promise<T>): Promise<T> {
+async function withGateway<T>(fn: (g: Gateway, url: string, key: string) => Promise<T>, role: 'all' | 'api' = 'all'): Promise<T> {
   const config = parseConfig({
     redis: { url: redis.url, prefix: `bench-${randomUUID().slice(0, 6)}` },
     database: { url: await postgres.createDatabase() },
@@ -63,7 +63,7 @@ async function withGateway<T>(fn: (g: Gateway, url: string, key: string) => Prom
     environments: ['bench'],
     instances: { noop: { connector: 'noop', environment: 'bench', concurrency: WORKER_CONCURRENCY } },
   }, {});
-  const gateway = await Gateway.create({ config, connectors: { noop }, logger: silentLogger });
+  const gateway = await Gateway.create({ config, role, connectors: { noop }, logger: silentLogger });
   try {
     const url = await gateway.listen(0, '127.0.0.1');
     const { secret } = await gateway.keys.create({ name: 'bench', environment: 'bench', scopes: ['*'] });
@@ -132,8 +132,9 @@ const bare = await (async () => {
   return { endToEndPerSec: perSec };
 })();
 
-// (c) webhook ACK latency at a fixed rate
-const webhook = await withGateway(async (_gateway, url) => {
+// (c) webhook ACK latency at a fixed rate (API-only gateway), next to GET /healthz at the same rate (the HTTP floor of
+// this process: load generator and server share one event loop).
+async function atRate(send: (i: number) => Promise<number>) {
   const latencies: number[] = [];
   const total = RATE * SECONDS;
   const interval = 1000 / RATE;
@@ -141,16 +142,11 @@ const webhook = await withGateway(async (_gateway, url) => {
   const inflight: Promise<void>[] = [];
   let failures = 0;
   for (let i = 0; i < total; i++) {
-    const due = started + i * interval;
-    const wait = due - performance.now();
+    const wait = started + i * interval - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const body = JSON.stringify({ id: `evt-${i}` });
-    const sig = createHmac('sha256', SECRET).update(body).digest('hex');
     inflight.push((async () => {
       const t0 = performance.now();
-      const res = await ufetch(`${url}/v1/webhooks/noop`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature': sig }, body, dispatcher: agent });
-      await res.text();
-      if (res.status !== 200) failures++;
+      if ((await send(i)) !== 200) failures++;
       latencies.push(performance.now() - t0);
     })());
   }
@@ -158,7 +154,23 @@ const webhook = await withGateway(async (_gateway, url) => {
   const achieved = total / ((performance.now() - started) / 1000);
   latencies.sort((a, b) => a - b);
   return { targetPerSec: RATE, achievedPerSec: round(achieved), p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)), failures };
-});
+}
+
+const { webhook, healthz } = await withGateway(async (_gateway, url) => {
+  const healthz = await atRate(async () => {
+    const res = await ufetch(`${url}/healthz`, { dispatcher: agent });
+    await res.text();
+    return res.status;
+  });
+  const webhook = await atRate(async (i) => {
+    const body = JSON.stringify({ id: `evt-${i}` });
+    const res = await ufetch(`${url}/v1/webhooks/noop`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature': createHmac('sha256', SECRET).update(body).digest('hex') }, body, dispatcher: agent });
+    await res.text();
+    return res.status;
+  });
+  return { webhook, healthz };
+  // API role: the ACK path alone (record + enqueue + 200); workers run in other processes in production.
+}, 'api');
 
 await agent.close();
 upstream.close();
@@ -177,5 +189,6 @@ reportBench('gateway', {
   ratioSingleToBare: round(single.endToEndPerSec / bare.endToEndPerSec, 3),
   ratioBatchToBare: round(batch.endToEndPerSec / bare.endToEndPerSec, 3),
   webhookAck: webhook,
+  healthzAtSameRate: healthz,
 });
 process.exit(0);

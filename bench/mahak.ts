@@ -1,4 +1,4 @@
-// `npm run bench -- mahak [--rows 1000000] [--page 1000] [--parallel 4]`: syncs N rows (over four entities) from the fake Mahak —
+// `npm run bench -- mahak [--rows 1000000] [--page 1000] [--parallel 4] [--buffered 2]`: syncs N rows (over four entities) from the fake Mahak —
 // run in a child process, so the sync process's memory is its own — into PostgreSQL with the connector's sink; then,
 // in the same run, COPYs the very same rows into identical tables as the physical ceiling. Reports rows/s for both,
 // the ratio, and peak RSS of the sync process sampled every 100 ms (flat memory = bounded buffering).
@@ -51,6 +51,7 @@ async function main() {
   const rows = numberArg('rows', 1_000_000);
   const page = numberArg('page', 1000);
   const parallel = numberArg('parallel', 4);
+  const buffered = numberArg('buffered', 2);
   const perEntity = Math.ceil(rows / ENTITIES.length);
   const seed = Object.fromEntries(ENTITIES.map((e) => [e, perEntity]));
   const own = benchArgs().url || process.env.DATABASE_URL ? undefined : await startPostgres();
@@ -74,7 +75,7 @@ async function main() {
     const worker = async () => {
       for (let entity = queue.shift(); entity; entity = queue.shift()) {
         const summary = await syncMahakEntity({
-          client, entity, checkpoints, deadLetter, pageSize: page, source: 'bench',
+          client, entity, checkpoints, deadLetter, pageSize: page, source: 'bench', maxBufferedPages: buffered,
           sink: createPostgresMahakSink({ pool, entity, checkpoints }),
         });
         synced += summary.records;
@@ -118,6 +119,7 @@ async function main() {
       copied_rows: copied,
       page_size: page,
       parallel,
+      buffered_pages: buffered,
       sync_seconds: round(syncSeconds),
       rows_per_s: Math.round(syncRate),
       copy_rows_per_s: Math.round(copyRate),

@@ -57,6 +57,11 @@ describe.skipIf(!servers.redisUrl || !servers.postgresUrl)('the real connectors 
 
   it('WhatsApp: send a text; signed status webhooks delivered twice are recorded and processed once', async (ctx) => {
     if (!demo.instances.includes('wa-demo')) return ctx.skip();
+    const handshake = await fetch(`${demo.url}/v1/webhooks/wa-demo?hub.mode=subscribe&hub.verify_token=demo-verify-token&hub.challenge=1158201444`);
+    expect(handshake.status).toBe(200);
+    expect(await handshake.text()).toBe('1158201444');
+    const forged = await fetch(`${demo.url}/v1/webhooks/wa-demo`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) }, body: '{"object":"whatsapp_business_account","entry":[]}' });
+    expect(forged.status).toBe(401);
     const sent = await post('/v1/wa-demo/sendText?wait=10s', { to: '+9779841234567', body: 'hello' });
     expect(sent.status).toBe(200);
     expect(sent.body.status).toBe('succeeded');

@@ -170,7 +170,8 @@ describe.skipIf(!enabled)('jobs are never lost', () => {
 
   it('Redis restarted without persistence: the reconciler finishes every accepted job', async () => {
     redis = await startRedis();
-    upstream.delayMs = 30;
+    // Slow enough (2 at a time, 150 ms each) that most jobs are still queued when Redis restarts.
+    upstream.delayMs = 150;
     const config = configFor(redis.url, await servers.freshDatabase(), upstream.url, `rk-${randomUUID().slice(0, 8)}`);
     const api = await gatewayFor('api', config);
     const worker = await gatewayFor('worker', config);
@@ -251,4 +252,30 @@ describe.skipIf(!enabled)('graceful shutdown', () => {
     expect(job.attempts).toBe(1);
     expect((await second.store.attempts(id)).map((a) => a.outcome)).toEqual(['succeeded']);
   }, 60_000);
+});
+
+describe.skipIf(!enabled)('per-key rate limits on Redis, scopes and environments', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({
+      redis: { url: servers.redisUrl!, prefix: `rk-${randomUUID().slice(0, 8)}` },
+      database: { url: await servers.freshDatabase(), dataDir: 'memory://' },
+      apiKeys: { rateLimits: [{ limit: 2, window: '1m' }] },
+    });
+  });
+  afterAll(async () => { await t?.close(); });
+
+  it('refuses in problem+json: other environment, out of scope, then over the limit with Retry-After', async () => {
+    const env = await t.call('POST', '/v1/echo-prod/put', { key: t.keys.dev, body: { key: 'x' } });
+    expect(env).toMatchObject({ status: 403, body: { code: 'FORBIDDEN_ENVIRONMENT', type: '/docs#problem-FORBIDDEN_ENVIRONMENT' } });
+    expect(env.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    const scope = await t.call('POST', '/v1/echo-dev/slow', { key: t.keys.narrow, body: { ms: 1 } });
+    expect(scope).toMatchObject({ status: 403, body: { code: 'FORBIDDEN_SCOPE' } });
+    // The refused call counted: one unit is left for this key.
+    expect((await t.call('POST', '/v1/echo-dev/put', { key: t.keys.narrow, body: { key: 'y' } })).status).toBe(202);
+    const limited = await t.call('POST', '/v1/echo-dev/put', { key: t.keys.narrow, body: { key: 'y' } });
+    expect(limited).toMatchObject({ status: 429, body: { code: 'RATE_LIMIT_EXCEEDED' } });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('ratelimit-remaining')).toBe('0');
+  });
 });

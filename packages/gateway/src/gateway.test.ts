@@ -128,11 +128,30 @@ describe('gateway (embedded engines: PGlite + in-memory queue)', () => {
     expect(other.status).toBe(202);
   });
 
+  it('requires an Idempotency-Key where configured (400 problem)', async () => {
+    const strict = await startTestGateway({ idempotency: { require: 'always' } }, { sql: t.gateway.sql, queue: new MemoryJobQueue() });
+    try {
+      const missing = await strict.call('POST', '/v1/echo-dev/put', { key: strict.keys.dev, body: { key: 'r' } });
+      expect(missing).toMatchObject({ status: 400, body: { code: 'IDEMPOTENCY_KEY_REQUIRED' } });
+      const ok = await strict.call('POST', '/v1/echo-dev/put', { key: strict.keys.dev, body: { key: 'r' }, headers: { 'idempotency-key': 'req-1' } });
+      expect(ok.status).toBe(202);
+      const tooLong = await strict.call('POST', '/v1/echo-dev/put', { key: strict.keys.dev, body: { key: 'r' }, headers: { 'idempotency-key': 'x'.repeat(256) } });
+      expect(tooLong).toMatchObject({ status: 400, body: { code: 'IDEMPOTENCY_KEY_INVALID' } });
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('answers 409 while a request with the same Idempotency-Key is in flight', async () => {
     const headers = { 'idempotency-key': 'slow-1' };
-    const first = t.call('POST', '/v1/echo-dev/slow?wait=5s', { key: t.keys.dev, body: { ms: 300 }, headers });
-    await new Promise((r) => setTimeout(r, 100));
-    const second = await t.call('POST', '/v1/echo-dev/slow?wait=5s', { key: t.keys.dev, body: { ms: 300 }, headers });
+    const first = t.call('POST', '/v1/echo-dev/slow?wait=5s', { key: t.keys.dev, body: { ms: 1000 }, headers });
+    // Wait until the first request holds the key, however slow the machine.
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await t.gateway.sql.query<{ state: string }>("SELECT state FROM relaykit_idempotency WHERE key = 'slow-1'");
+      if (rows[0]?.state === 'in_flight') break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const second = await t.call('POST', '/v1/echo-dev/slow?wait=5s', { key: t.keys.dev, body: { ms: 1000 }, headers });
     expect(second).toMatchObject({ status: 409, body: { code: 'IDEMPOTENCY_IN_FLIGHT' } });
     expect((await first).status).toBe(200);
   });

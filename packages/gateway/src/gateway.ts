@@ -92,16 +92,27 @@ export class Gateway {
     const instances = await loadInstances(config, { connectors: options.connectors, baseDir: options.baseDir });
     const codec = resolveCodec(config, options.cipher);
     const sql = options.sql ?? (await openSql({ url: config.database.url, dataDir: config.database.dataDir }));
-    await migrate(sql);
-    const queue = options.queue ?? createJobQueue({ redisUrl: config.redis.url, prefix: config.redis.prefix, stallInterval: config.jobs.stallInterval });
-    const idempotency = new SqlIdempotencyStore(sql, config.idempotency.ttl);
-    const rateLimiter = createRateLimiter({
-      rules: config.apiKeys.rateLimits.map((w) => ({ limit: w.limit, windowMs: w.window, ...(w.burst ? { burst: w.burst } : {}) })),
-      ...(config.redis.url ? { redisUrl: config.redis.url } : {}),
-      prefix: `${config.redis.prefix}:rl:apikey`,
-    });
+    let queue: JobQueue | undefined;
+    let rateLimiter: RateLimiter | undefined;
     const metrics = new GatewayMetrics();
-    await setUpInstances(instances, { logger, redisUrl: config.redis.url, prefix: config.redis.prefix, metrics });
+    try {
+      await migrate(sql);
+      queue = options.queue ?? createJobQueue({ redisUrl: config.redis.url, prefix: config.redis.prefix, stallInterval: config.jobs.stallInterval });
+      rateLimiter = createRateLimiter({
+        rules: config.apiKeys.rateLimits.map((w) => ({ limit: w.limit, windowMs: w.window, ...(w.burst ? { burst: w.burst } : {}) })),
+        ...(config.redis.url ? { redisUrl: config.redis.url } : {}),
+        prefix: `${config.redis.prefix}:rl:apikey`,
+      });
+      await setUpInstances(instances, { logger, redisUrl: config.redis.url, prefix: config.redis.prefix, metrics });
+    } catch (error) {
+      // Nothing half-started stays open when start-up fails.
+      await tearDownInstances(instances);
+      await rateLimiter?.close().catch(() => undefined);
+      if (!options.queue) await queue?.close(0).catch(() => undefined);
+      if (!options.sql) await sql.close().catch(() => undefined);
+      throw error;
+    }
+    const idempotency = new SqlIdempotencyStore(sql, config.idempotency.ttl);
     const gateway = new Gateway(metrics, config, role, sql, queue, new JobStore(sql, codec), new ApiKeyStore(sql), new AuditLog(sql, { onError: (err) => logger.warn({ err: String(err) }, 'audit write failed') }), idempotency, rateLimiter, instances, logger, options.leaseMs ?? config.jobs.stallInterval, { sql: !options.sql, queue: !options.queue });
     if (gateway.runner) {
       gateway.runner.start();

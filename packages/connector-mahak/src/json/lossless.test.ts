@@ -14,6 +14,16 @@ describe('lossless JSON', () => {
     expect(stringifyLosslessJson({ a: 2n ** 63n - 1n, b: new JsonNumber('0.10'), c: [1n, 'x'] })).toBe('{"a":9223372036854775807,"b":0.10,"c":[1,"x"]}');
   });
 
+  it('agrees with a plain token-by-token rewrite on arbitrary JSON', () => {
+    // Reference: match every string (kept) and every number (quoted when risky), one regex pass.
+    const reference = (text: string) => JSON.parse(text.replace(/"[^"\\]*(?:\\.[^"\\]*)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g, (t) =>
+      t.startsWith('"') || !(/[.eE]/.test(t) || t.replace('-', '').length > 15) ? t : `"${t}"`)) as unknown;
+    fc.assert(fc.property(fc.jsonValue(), fc.bigInt({ min: 10n ** 15n, max: 10n ** 19n }), (value, big) => {
+      const text = JSON.stringify({ value, big: 0 }).replace('"big":0', `"big":${big}`);
+      expect(parseLosslessJson(text)).toEqual(reference(text));
+    }), { numRuns: 300 });
+  });
+
   it('round-trips any int64 and any decimal', () => {
     fc.assert(fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.string(), (n, s) => {
       const back = parseLosslessJson(stringifyLosslessJson({ n, s, list: [n] })) as { n: unknown; s: string; list: unknown[] };

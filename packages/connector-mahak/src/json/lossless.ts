@@ -7,24 +7,30 @@
  * bigints (int64 fields) or exact decimal strings (money).
  */
 
-// A JSON string (unrolled loop) or a number token. Strings are matched whole, so digits inside them are never touched.
-const TOKEN = /"[^"\\]*(?:\\.[^"\\]*)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+// A number token a double may not hold exactly: 16+ digits, or a fraction, or an exponent.
+const RISKY_NUMBER = /-?(?:\d{16,}(?:\.\d+)?(?:[eE][+-]?\d+)?|\d+(?:\.\d+(?:[eE][+-]?\d+)?|[eE][+-]?\d+))/g;
 // Cheap pre-check: no long digit run, fraction or exponent anywhere means JSON.parse is already exact.
 const MAY_LOSE = /\d{16}|\d\.\d|\d[eE]/;
 
-function protect(token: string): string {
-  if (token.charCodeAt(0) === 34 /* " */) return token;
-  for (let i = 0; i < token.length; i++) {
-    const c = token.charCodeAt(i);
-    if (c === 46 /* . */ || c === 101 /* e */ || c === 69 /* E */) return `"${token}"`;
+/** Whether the structural text `[from, to)` (outside any string) holds a risky number. */
+function risky(text: string, from: number, to: number): boolean {
+  let run = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++run >= 16) return true;
+    } else {
+      if ((c === 46 || c === 101 || c === 69) && run > 0) return true; // ".", "e", "E" right after a digit
+      run = 0;
+    }
   }
-  const digits = token.charCodeAt(0) === 45 /* - */ ? token.length - 1 : token.length;
-  return digits > 15 ? `"${token}"` : token;
+  return false;
 }
 
 /**
  * Parses JSON without losing precision: numbers a double cannot hold exactly (integers of 16+ digits, numbers with a
  * fraction or exponent) come back as their exact source text (a string); every other number as a `number`.
+ * Strings are skipped with `indexOf` (never scanned by a regex), so the rewrite costs little beyond `JSON.parse`.
  *
  * @example
  * ```ts
@@ -33,7 +39,32 @@ function protect(token: string): string {
  */
 export function parseLosslessJson(text: string): unknown {
   if (!MAY_LOSE.test(text)) return JSON.parse(text);
-  return JSON.parse(text.replace(TOKEN, protect));
+  const parts: string[] = [];
+  let copied = 0;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const quote = text.indexOf('"', i);
+    const end = quote === -1 ? n : quote;
+    if (end > i && risky(text, i, end)) {
+      parts.push(text.slice(copied, i), text.slice(i, end).replace(RISKY_NUMBER, '"$&"'));
+      copied = end;
+    }
+    if (quote === -1) break;
+    // Skip the string: its end is the next quote not escaped by an odd run of backslashes.
+    let j = quote + 1;
+    for (;;) {
+      const k = text.indexOf('"', j);
+      if (k === -1) { i = n; break; }
+      let slashes = 0;
+      for (let b = k - 1; text.charCodeAt(b) === 92; b--) slashes++;
+      if (slashes % 2 === 0) { i = k + 1; break; }
+      j = k + 1;
+    }
+  }
+  if (copied === 0) return JSON.parse(text);
+  parts.push(text.slice(copied));
+  return JSON.parse(parts.join(''));
 }
 
 /** A number kept as its exact decimal text, written to JSON as a bare number (e.g. a .NET decimal). */

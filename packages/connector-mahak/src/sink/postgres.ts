@@ -25,15 +25,34 @@ export interface PostgresMahakSinkOptions extends MahakSchemaOptions {
   beforeCheckpoint?: (batch: SyncBatch<LocalRow, RawRecord>) => void | Promise<void>;
 }
 
-function pgValue(value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Date) return value.toISOString();
-  return value;
+/**
+ * A PostgreSQL array literal of `values`, built here rather than by pg (which escapes every element): numbers,
+ * bigints, decimals, booleans and ISO dates need no quoting; text is quoted and escaped.
+ */
+export function arrayLiteral(values: readonly unknown[], quoted: boolean): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) out += ',';
+    if (v === null || v === undefined) out += 'NULL';
+    else if (typeof v === 'bigint' || typeof v === 'number') out += String(v);
+    else if (typeof v === 'boolean') out += v ? 't' : 'f';
+    else if (v instanceof Date) out += v.toISOString();
+    else {
+      const text = String(v);
+      out += quoted || !/^[-+.0-9eE]+$/.test(text) ? `"${text.replace(/[\\"]/g, '\\$&')}"` : text;
+    }
+  }
+  return `${out}}`;
 }
 
 function jsonText(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  try {
+    return JSON.stringify(value);
+  } catch {
+    // Raw records from the lossless parser hold no bigints; a caller's own may.
+    return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  }
 }
 
 /**
@@ -69,27 +88,26 @@ WHERE excluded.row_version > t.row_version`;
       const latest = new Map<string, { kind: 'u'; row: LocalRow; version: bigint } | { kind: 'd'; id: bigint; version: bigint; raw: RawRecord }>();
       for (const u of batch.upserts) keepNewest(latest, String(u.id), { kind: 'u', row: u.data, version: u.data.row_version });
       for (const d of batch.deletes) keepNewest(latest, String(d.id), { kind: 'd', id: BigInt(d.id), version: BigInt(d.version), raw: d.raw });
-      const columns: unknown[][] = cols.map(() => []);
-      const raws: string[] = [];
-      const delIds: string[] = [];
-      const delVersions: string[] = [];
+      const upserts: LocalRow[] = [];
+      const delIds: bigint[] = [];
+      const delVersions: bigint[] = [];
       const delRaws: string[] = [];
       for (const change of latest.values()) {
-        if (change.kind === 'u') {
-          cols.forEach((c, i) => columns[i]!.push(pgValue(change.row[c.column])));
-          raws.push(jsonText(change.row.raw));
-        } else {
-          delIds.push(change.id.toString());
-          delVersions.push(change.version.toString());
+        if (change.kind === 'u') upserts.push(change.row);
+        else {
+          delIds.push(change.id);
+          delVersions.push(change.version);
           delRaws.push(jsonText(change.raw));
         }
       }
+      const columns = cols.map((c) => arrayLiteral(upserts.map((r) => r[c.column]), c.pgType === 'text'));
+      const raws = upserts.map((r) => jsonText(r.raw));
       const client = await options.pool.connect();
       try {
         await client.query('BEGIN');
         // `raw` travels as one JSON array (zipped with the column arrays by ROWS FROM): no per-element array escaping.
         if (raws.length > 0) await client.query(upsertSql, [...columns, `[${raws.join(',')}]`]);
-        if (delIds.length > 0) await client.query(deleteSql, [delIds, delVersions, `[${delRaws.join(',')}]`]);
+        if (delIds.length > 0) await client.query(deleteSql, [arrayLiteral(delIds, false), arrayLiteral(delVersions, false), `[${delRaws.join(',')}]`]);
         await options.beforeCheckpoint?.(batch);
         if (batch.checkpoint !== undefined) await options.checkpoints.setWithClient(client, batch.source, batch.entity, batch.checkpoint);
         await client.query('COMMIT');

@@ -137,6 +137,19 @@ describe.skipIf(!servers.postgresUrl)('Mahak → PostgreSQL sync', () => {
     expect(cp).toBe(START + 5n);
   });
 
+  it('stores awkward text, money and dates exactly', async () => {
+    ctx = await setup({});
+    const names = ['a "quoted", {braced} \\ back\\slash', 'NULL', '', 'علی رضایی', ' padded ', 'tab\there\nnewline'];
+    for (const name of names) ctx.fake.insert('Person', { FirstName: name, Credit: '12345678901234567890.1234', CreateDate: '2025-03-01T12:00:00' });
+    ctx.fake.insert('Person', { FirstName: null, Credit: null });
+    await syncMahakEntity({ client: ctx.client, entity: 'Person', checkpoints: ctx.checkpoints, sink: createPostgresMahakSink({ pool: ctx.pool, entity: 'Person', checkpoints: ctx.checkpoints }) });
+    const { rows } = await ctx.pool.query(`SELECT first_name, credit::text AS credit, created_at FROM ${entityTable('Person')} ORDER BY mahak_id`);
+    expect(rows.map((r) => r.first_name)).toEqual([...names, null]);
+    expect(rows[0].credit).toBe('12345678901234567890.1234');
+    expect(rows[6].credit).toBeNull();
+    expect(rows[0].created_at).toEqual(new Date('2025-03-01T12:00:00Z'));
+  });
+
   it('a replayed stale batch changes nothing', async () => {
     ctx = await setup({ seed: { Person: 6 } });
     const captured: Array<SyncBatch<LocalRow, RawRecord>> = [];

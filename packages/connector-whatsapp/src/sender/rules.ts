@@ -42,8 +42,8 @@ export function whatsAppRateRules(options: WhatsAppRateOptions = {}): RateLimitR
   // a tolerance of exactly one interval is at the mercy of float rounding on epoch-ms clocks
   // (sdk-core's GCRA could then never admit).
   // The burst lets a poller that woke late (a busy event loop, a slow Redis round trip) take the
-  // slots it missed instead of losing them; half the margin, the other half absorbs network jitter.
-  const burst = Math.max(2, Math.floor((mps * margin) / 2));
+  // slots it missed instead of losing them; a third of the margin, the rest absorbs network jitter.
+  const burst = Math.max(2, Math.floor((mps * margin) / 3));
   const number: RateWindow[] = [{ limit: Math.round(pace * 10), windowMs: 10_000, burst }];
   const pair = options.pairRate === false ? [] : [{ limit: 1, windowMs: (options.pairRate ?? DEFAULT_PAIR_RATE).intervalMs, burst: (options.pairRate ?? DEFAULT_PAIR_RATE).burst }];
   return (key: string) => (key.startsWith('pair:') ? pair : number);

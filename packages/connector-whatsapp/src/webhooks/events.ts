@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { InboundBase, InboundContent, MessagesValue, WebhookErrorSchema, WebhookNotification, type WebhookStatus } from './schema.js';
 
@@ -106,9 +107,14 @@ export function webhookEventKey(event: WhatsAppEvent): string {
       return `message:${event.message.id}`;
     case 'status':
       return `status:${event.status.messageId}:${event.status.status}`;
+    // Errors and unknown changes carry no id: their content identifies them.
     case 'error':
-      return `error:${event.source.phoneNumberId}:${event.errors.map((e) => e.code).join(',')}:${JSON.stringify(event.errors).length}`;
+      return `error:${event.source.phoneNumberId}:${digest(event.errors)}`;
     default:
-      return `change:${event.wabaId}:${event.field}:${JSON.stringify(event.value)}`;
+      return `change:${event.wabaId}:${event.field}:${digest(event.value)}`;
   }
+}
+
+function digest(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value) ?? '').digest('base64url').slice(0, 22);
 }

@@ -5,14 +5,16 @@ import { sharedServers } from '@relaykit/testkit/vitest';
 import { describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../keys/keys.js';
 import { postgresClient } from '../store/sql.js';
-import { runCli } from './program.js';
+import { runCli, type CliIo } from './program.js';
+import type { Gateway } from '../gateway.js';
+import { startEchoUpstream } from '../test/echo.js';
 
 const servers = sharedServers();
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}, onStarted?: CliIo['onStarted']) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(['node', 'relaykit', ...args], { out: (l) => out.push(l), err: (l) => err.push(l), env });
+  const code = await runCli(['node', 'relaykit', ...args], { out: (l) => out.push(l), err: (l) => err.push(l), env, signals: false, ...(onStarted ? { onStarted } : {}) });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -74,6 +76,31 @@ describe('relaykit CLI', () => {
       expect((await cli(['keys', 'create', '--env', 'moon'], env)).err).toMatch(/not one of/);
     } finally {
       await sql.close();
+    }
+  });
+
+  it.skipIf(!servers.postgresUrl)('starts from a configuration file with a local plugin and serves jobs', async () => {
+    const upstream = await startEchoUpstream();
+    const dir = await mkdtemp(join(tmpdir(), 'rk-cli-'));
+    const file = join(dir, 'relaykit.yaml');
+    const plugin = new URL('../test/echo.ts', import.meta.url).pathname;
+    await writeFile(file, `server: { host: 127.0.0.1 }\nenvironments: [dev]\ninstances:\n  echo-1:\n    connector: ${plugin}\n    environment: dev\n    config: { baseUrl: \"\${UPSTREAM}\" }\n`);
+    let gateway: Gateway | undefined;
+    let url: string | undefined;
+    const result = await cli(['start', '-c', file, '-p', '0'], { DATABASE_URL: await servers.freshDatabase(), UPSTREAM: upstream.url }, (g, u) => { gateway = g; url = u; });
+    try {
+      expect(result.err).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.out).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ \(docs: .*\/docs\)/);
+      expect(result.out).toMatch(/instances: echo-1 \(echo, dev\)/);
+      expect(result.out).toMatch(/PostgreSQL .*in-memory queue/);
+      const { secret } = await gateway!.keys.create({ name: 'cli', environment: 'dev', scopes: ['echo-1:put'] });
+      const res = await fetch(`${url}/v1/echo-1/put?wait=5s`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: '{"key":"from-cli"}' });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { result: unknown }).result).toMatchObject({ stored: 'from-cli' });
+    } finally {
+      await gateway?.close();
+      await upstream.close();
     }
   });
 });

@@ -15,6 +15,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Called with the running gateway (tests stop it; the real CLI waits for a signal). */
   onStarted?(gateway: Gateway, url: string | undefined): void | Promise<void>;
+  /** Stop on SIGTERM/SIGINT (default true; tests embedding the CLI turn it off). */
+  signals?: boolean;
 }
 
 const defaultIo: CliIo = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`), env: process.env };
@@ -34,6 +36,7 @@ async function readConfig(option: string | undefined, io: CliIo): Promise<{ conf
 
 /** Stops the gateway on SIGTERM/SIGINT (a second signal exits at once). */
 function handleSignals(gateway: { close(): Promise<void> }, io: CliIo): void {
+  if (io.signals === false) return;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(1);

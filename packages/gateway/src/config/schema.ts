@@ -88,7 +88,12 @@ export const gatewayConfigSchema = z.strictObject({
     /** How often the reconciler re-enqueues accepted jobs the queue lost. */
     reconcileInterval: duration.default(15_000),
   }).default({ stallLimit: 3, stallInterval: 5000, reconcileInterval: 15_000 }),
-  idempotency: z.object({ ttl: duration.default(24 * 3_600_000) }).default({ ttl: 24 * 3_600_000 }),
+  idempotency: z.object({
+    /** How long a stored response is replayed. */
+    ttl: duration.default(24 * 3_600_000),
+    /** When `Idempotency-Key` is mandatory (400 without it): never, for operations not marked idempotent, or on every POST. */
+    require: z.enum(['never', 'non-idempotent', 'always']).default('never'),
+  }).default({ ttl: 24 * 3_600_000, require: 'never' }),
   apiKeys: z.object({
     /** Default windows per API key. */
     rateLimits: z.array(rateWindow).default([{ limit: 100, window: 1000 }]),

@@ -65,6 +65,7 @@ export function isPluginError(error: unknown): error is PluginError {
 export const PROBLEM_CODES: Record<string, { status: number; title: string; explanation: string }> = {
   VALIDATION: { status: 400, title: 'Invalid request', explanation: 'The body or a parameter failed validation; `errors` lists each field by path.' },
   MALFORMED_JSON: { status: 400, title: 'Malformed JSON', explanation: 'The request body is not valid JSON.' },
+  IDEMPOTENCY_KEY_REQUIRED: { status: 400, title: 'Idempotency-Key required', explanation: 'This operation must be sent with an Idempotency-Key header (see idempotency.require).' },
   IDEMPOTENCY_KEY_INVALID: { status: 400, title: 'Invalid Idempotency-Key', explanation: 'The Idempotency-Key header is empty or longer than 255 characters.' },
   UNAUTHENTICATED: { status: 401, title: 'Missing or invalid API key', explanation: 'Send `Authorization: Bearer <key>`; the key is unknown or revoked.' },
   FORBIDDEN_SCOPE: { status: 403, title: 'Out of scope', explanation: "The API key's scopes do not include this instance or operation." },

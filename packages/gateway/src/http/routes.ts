@@ -8,7 +8,7 @@ import type { LoadedInstance } from '../runtime/instances.js';
 import type { NewJob } from '../store/types.js';
 import { authenticate, authorize } from './auth.js';
 import { parseJson, readRawBody } from './body.js';
-import { withIdempotency, type StoredResponse } from './idempotency.js';
+import { readIdempotencyKey, withIdempotency, type StoredResponse } from './idempotency.js';
 import { enqueueRecorded, jobView, newJobId, waitForJob } from './jobs.js';
 import { renderDocs } from './docs.js';
 import type { HttpDeps } from './types.js';
@@ -115,6 +115,7 @@ export function createRouter(deps: HttpDeps): Router {
       jobs.push({ id: newJobId(), kind: 'operation', environment: instance.environment, instance: instance.name, operation: operationName as string, input, maxAttempts: instance.config.retry.attempts, apiKeyId: key.id });
     });
     if (errors.length) throw problem('VALIDATION', `${errors.length} problem(s) in the batch; nothing was accepted.`, { extensions: { errors } });
+    if (deps.config.idempotency.require !== 'never' && !readIdempotencyKey(ctx)) throw problem('IDEMPOTENCY_KEY_REQUIRED', 'A batch must be sent with an Idempotency-Key header.');
     ctx.state.audit = { payload: { count: jobs.length } };
     await withIdempotency(ctx, deps, key, raw, async (): Promise<StoredResponse> => {
       await deps.store.create(jobs);
@@ -185,7 +186,11 @@ export function createRouter(deps: HttpDeps): Router {
     const parsed = operation.input.safeParse(body);
     if (!parsed.success) throw validationProblem(`Invalid input for ${instance.name}/${operationName}`, parsed.error.issues);
     ctx.state.audit = { instance: instance.name, operation: operationName, payload: redact(body) };
-    const idempotencyKey = ctx.get('idempotency-key') ? ctx.get('idempotency-key').replace(/^"|"$/g, '') : null;
+    const idempotencyKey = readIdempotencyKey(ctx) ?? null;
+    const required = deps.config.idempotency.require;
+    if (!idempotencyKey && (required === 'always' || (required === 'non-idempotent' && !operation.idempotent))) {
+      throw problem('IDEMPOTENCY_KEY_REQUIRED', `${instance.name}/${operationName} must be sent with an Idempotency-Key header.`);
+    }
     await withIdempotency(ctx, deps, key, raw, async (): Promise<StoredResponse> => {
       const id = newJobId();
       await deps.store.create([{ id, kind: 'operation', environment: instance.environment, instance: instance.name, operation: operationName, input: body, maxAttempts: instance.config.retry.attempts, apiKeyId: key.id, idempotencyKey }]);
