@@ -30,7 +30,7 @@ describe.skipIf(!servers.redisUrl)('salesforceConnector with Redis', () => {
       ]);
       expect(org.state.grants('client_credentials')).toBe(2);
       const sealed = await raw.get(`relaykit:salesforce:${instance}:${instance}`);
-      expect(sealed).toBeTruthy();
+      expect(sealed).toMatch(/^rk1\./); // an AES-256-GCM envelope, not the session in clear
       expect(sealed).not.toContain('00D');
     } finally {
       raw.disconnect();
