@@ -123,6 +123,19 @@ describe('gateway (embedded engines: PGlite + in-memory queue)', () => {
     expect(t.upstream.writes.filter((w) => w.key === 'idem').length - before).toBe(1);
     const mismatch = await t.call('POST', '/v1/echo-dev/put', { key: t.keys.dev, body: { key: 'idem', value: 2 }, headers });
     expect(mismatch).toMatchObject({ status: 422, body: { code: 'IDEMPOTENCY_MISMATCH' } });
+    // The key is checked before the body: reused with an invalid or unparseable body it is still a mismatch.
+    const invalid = await t.call('POST', '/v1/echo-dev/put', { key: t.keys.dev, body: { nope: true }, headers });
+    expect(invalid).toMatchObject({ status: 422, body: { code: 'IDEMPOTENCY_MISMATCH' } });
+    // A first request that fails validation does not burn its key: fixed, the same key goes through.
+    const fresh = { 'idempotency-key': 'fix-and-retry' };
+    expect(await t.call('POST', '/v1/echo-dev/put', { key: t.keys.dev, body: { nope: true }, headers: fresh })).toMatchObject({ status: 400, body: { code: 'VALIDATION' } });
+    expect((await t.call('POST', '/v1/echo-dev/put', { key: t.keys.dev, body: { key: 'fixed' }, headers: fresh })).status).toBe(202);
+    // Batches follow the same order.
+    const batchHeaders = { 'idempotency-key': 'batch-order' };
+    const batch = await t.call('POST', '/v1/jobs/batch', { key: t.keys.dev, body: { jobs: [{ instance: 'echo-dev', operation: 'put', input: { key: 'b1' } }] }, headers: batchHeaders });
+    expect(batch.status).toBe(202);
+    const batchReused = await t.call('POST', '/v1/jobs/batch', { key: t.keys.dev, body: { jobs: [{ instance: 'echo-dev', operation: 'put', input: {} }] }, headers: batchHeaders });
+    expect(batchReused).toMatchObject({ status: 422, body: { code: 'IDEMPOTENCY_MISMATCH' } });
     // Scoped by API key: another key may use the same value.
     const other = await t.call('POST', '/v1/echo-dev/put', { key: t.keys.narrow, body: { key: 'idem', value: 2 }, headers });
     expect(other.status).toBe(202);

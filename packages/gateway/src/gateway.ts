@@ -103,7 +103,7 @@ export class Gateway {
         ...(config.redis.url ? { redisUrl: config.redis.url } : {}),
         prefix: `${config.redis.prefix}:rl:apikey`,
       });
-      await setUpInstances(instances, { logger, redisUrl: config.redis.url, prefix: config.redis.prefix, metrics });
+      await setUpInstances(instances, { logger, redisUrl: config.redis.url, prefix: config.redis.prefix, metrics, database: sql });
     } catch (error) {
       // Nothing half-started stays open when start-up fails.
       await tearDownInstances(instances);

@@ -14,3 +14,4 @@ export * from './sync/index.js';
 export * from './connector/index.js';
 export * from './crypto/index.js';
 export * from './redis/index.js';
+export * from './sql/index.js';

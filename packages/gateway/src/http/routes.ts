@@ -94,30 +94,31 @@ export function createRouter(deps: HttpDeps): Router {
   router.post('/v1/jobs/batch', async (ctx) => {
     const key = await authenticate(ctx, deps);
     const raw = await readRawBody(ctx, deps.config.server.bodyLimit);
-    const body = parseJson(ctx, raw) as { jobs?: unknown };
-    if (!body || typeof body !== 'object' || !Array.isArray(body.jobs) || body.jobs.length === 0 || body.jobs.length > MAX_BATCH) {
-      throw problem('VALIDATION', `The body must be {"jobs": [{"instance", "operation", "input"}, ...]} with 1 to ${MAX_BATCH} jobs.`, { extensions: { errors: [{ path: 'jobs', message: `expected an array of 1 to ${MAX_BATCH} jobs` }] } });
-    }
-    const jobs: NewJob[] = [];
-    const errors: Array<{ path: string; message: string }> = [];
-    body.jobs.forEach((item: unknown, index: number) => {
-      const { instance: instanceName, operation: operationName, input } = (item ?? {}) as { instance?: unknown; operation?: unknown; input?: unknown };
-      const instance = typeof instanceName === 'string' ? deps.instances.get(instanceName) : undefined;
-      if (!instance) return errors.push({ path: `jobs.${index}.instance`, message: `no instance named "${String(instanceName)}"` });
-      const operation = typeof operationName === 'string' ? instance.connector.operations[operationName] : undefined;
-      if (!operation) return errors.push({ path: `jobs.${index}.operation`, message: `instance "${instance.name}" has no operation "${String(operationName)}"` });
-      authorize(key, instance, operationName as string);
-      const parsed = operation.input.safeParse(input);
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) errors.push({ path: ['jobs', index, 'input', ...issue.path.map(String)].join('.'), message: issue.message });
-        return;
-      }
-      jobs.push({ id: newJobId(), kind: 'operation', environment: instance.environment, instance: instance.name, operation: operationName as string, input, maxAttempts: instance.config.retry.attempts, apiKeyId: key.id });
-    });
-    if (errors.length) throw problem('VALIDATION', `${errors.length} problem(s) in the batch; nothing was accepted.`, { extensions: { errors } });
     if (deps.config.idempotency.require !== 'never' && !readIdempotencyKey(ctx)) throw problem('IDEMPOTENCY_KEY_REQUIRED', 'A batch must be sent with an Idempotency-Key header.');
-    ctx.state.audit = { payload: { count: jobs.length } };
     await withIdempotency(ctx, deps, key, raw, async (): Promise<StoredResponse> => {
+      // Validated inside, as for single submits: a reused key with another body is a 422, whatever that body holds.
+      const body = parseJson(ctx, raw) as { jobs?: unknown };
+      if (!body || typeof body !== 'object' || !Array.isArray(body.jobs) || body.jobs.length === 0 || body.jobs.length > MAX_BATCH) {
+        throw problem('VALIDATION', `The body must be {"jobs": [{"instance", "operation", "input"}, ...]} with 1 to ${MAX_BATCH} jobs.`, { extensions: { errors: [{ path: 'jobs', message: `expected an array of 1 to ${MAX_BATCH} jobs` }] } });
+      }
+      const jobs: NewJob[] = [];
+      const errors: Array<{ path: string; message: string }> = [];
+      body.jobs.forEach((item: unknown, index: number) => {
+        const { instance: instanceName, operation: operationName, input } = (item ?? {}) as { instance?: unknown; operation?: unknown; input?: unknown };
+        const instance = typeof instanceName === 'string' ? deps.instances.get(instanceName) : undefined;
+        if (!instance) return errors.push({ path: `jobs.${index}.instance`, message: `no instance named "${String(instanceName)}"` });
+        const operation = typeof operationName === 'string' ? instance.connector.operations[operationName] : undefined;
+        if (!operation) return errors.push({ path: `jobs.${index}.operation`, message: `instance "${instance.name}" has no operation "${String(operationName)}"` });
+        authorize(key, instance, operationName as string);
+        const parsed = operation.input.safeParse(input);
+        if (!parsed.success) {
+          for (const issue of parsed.error.issues) errors.push({ path: ['jobs', index, 'input', ...issue.path.map(String)].join('.'), message: issue.message });
+          return;
+        }
+        jobs.push({ id: newJobId(), kind: 'operation', environment: instance.environment, instance: instance.name, operation: operationName as string, input, maxAttempts: instance.config.retry.attempts, apiKeyId: key.id });
+      });
+      if (errors.length) throw problem('VALIDATION', `${errors.length} problem(s) in the batch; nothing was accepted.`, { extensions: { errors } });
+      ctx.state.audit = { payload: { count: jobs.length } };
       await deps.store.create(jobs);
       await enqueueRecorded(deps, jobs);
       return { status: 202, headers: {}, body: { jobs: jobs.map((j) => ({ id: j.id, status: 'queued', links: { self: `/v1/jobs/${j.id}` } })) } };
@@ -182,16 +183,19 @@ export function createRouter(deps: HttpDeps): Router {
     authorize(key, instance, operationName);
     const wait = parseWait(ctx, deps);
     const raw = await readRawBody(ctx, deps.config.server.bodyLimit);
-    const body = parseJson(ctx, raw);
-    const parsed = operation.input.safeParse(body);
-    if (!parsed.success) throw validationProblem(`Invalid input for ${instance.name}/${operationName}`, parsed.error.issues);
-    ctx.state.audit = { instance: instance.name, operation: operationName, payload: redact(body) };
+    ctx.state.audit = { instance: instance.name, operation: operationName };
     const idempotencyKey = readIdempotencyKey(ctx) ?? null;
     const required = deps.config.idempotency.require;
     if (!idempotencyKey && (required === 'always' || (required === 'non-idempotent' && !operation.idempotent))) {
       throw problem('IDEMPOTENCY_KEY_REQUIRED', `${instance.name}/${operationName} must be sent with an Idempotency-Key header.`);
     }
     await withIdempotency(ctx, deps, key, raw, async (): Promise<StoredResponse> => {
+      // Parsed and validated inside: a key reused with another body is a 422 mismatch even when that body is
+      // invalid; a first request that fails validation releases its key, so the client can fix it and retry.
+      const body = parseJson(ctx, raw);
+      ctx.state.audit = { ...ctx.state.audit, payload: redact(body) };
+      const parsed = operation.input.safeParse(body);
+      if (!parsed.success) throw validationProblem(`Invalid input for ${instance.name}/${operationName}`, parsed.error.issues);
       const id = newJobId();
       await deps.store.create([{ id, kind: 'operation', environment: instance.environment, instance: instance.name, operation: operationName, input: body, maxAttempts: instance.config.retry.attempts, apiKeyId: key.id, idempotencyKey }]);
       ctx.state.audit = { ...ctx.state.audit, jobId: id };

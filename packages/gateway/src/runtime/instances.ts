@@ -1,4 +1,4 @@
-import { instantiateConnector, type AnyConnector, type ConnectorInstance, type IdempotencyStore, type Logger } from '@relaykit/sdk-core';
+import { instantiateConnector, type AnyConnector, type ConnectorInstance, type IdempotencyStore, type Logger, type SqlClient } from '@relaykit/sdk-core';
 import type { GatewayMetrics } from './metrics.js';
 import { instanceServices, type InstanceServices } from './services.js';
 import type { GatewayConfig, InstanceConfig } from '../config/schema.js';
@@ -44,7 +44,7 @@ export async function loadInstances(config: GatewayConfig, options: { connectors
 }
 
 /** Runs each connector's `setup` for its instance (done once per process that runs jobs). */
-export async function setUpInstances(instances: Map<string, LoadedInstance>, services: { logger: Logger; redisUrl?: string | undefined; prefix?: string; idempotency?: IdempotencyStore; metrics?: GatewayMetrics }): Promise<void> {
+export async function setUpInstances(instances: Map<string, LoadedInstance>, services: { logger: Logger; redisUrl?: string | undefined; prefix?: string; idempotency?: IdempotencyStore; metrics?: GatewayMetrics; database?: SqlClient }): Promise<void> {
   for (const instance of instances.values()) {
     if (instance.runtime) continue;
     const logger = services.logger.child({ instance: instance.name, connector: instance.connector.name });
@@ -58,6 +58,7 @@ export async function setUpInstances(instances: Map<string, LoadedInstance>, ser
         config: instance.config.config,
         logger,
         redisUrl: services.redisUrl,
+        ...(services.database ? { database: services.database } : {}),
         ...built.services,
         ...(services.idempotency ? { idempotency: services.idempotency } : {}),
       });

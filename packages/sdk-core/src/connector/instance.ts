@@ -8,6 +8,7 @@ import { redactingLogger, silentLogger } from '../logging/index.js';
 import { createRateLimiter } from '../ratelimit/index.js';
 import { createLock } from '../redis/index.js';
 import type { RateLimitRules } from '../ratelimit/types.js';
+import type { SqlClient } from '../sql/types.js';
 import type { AnyConnector, ConnectorServices, OperationContext, OperationInput, OperationOutput } from './types.js';
 
 /** Options of {@link instantiateConnector}. Every service defaults to an in-memory one. */
@@ -18,6 +19,8 @@ export interface InstantiateOptions extends Partial<ConnectorServices> {
   config: unknown;
   /** Windows of the instance's own rate limiter when `rateLimiter` is not given. Default: unlimited. */
   rateLimits?: RateLimitRules;
+  /** A database connectors may keep synced data in (borrowed: never closed by the instance). */
+  database?: SqlClient;
 }
 
 /** Options of one run. */
@@ -64,6 +67,7 @@ export async function instantiateConnector<C extends AnyConnector>(connector: C,
   const services: ConnectorServices = {
     logger,
     redisUrl,
+    database: options.database,
     rateLimiter: options.rateLimiter ?? own(createRateLimiter({ rules: options.rateLimits ?? [], redisUrl, prefix: `relaykit:rl:${instance}` })),
     idempotency: options.idempotency ?? own(createIdempotencyStore({ redisUrl, prefix: `relaykit:idem:${instance}` })),
     lock: options.lock ?? own(createLock({ redisUrl, prefix: `relaykit:lock:${instance}` })),

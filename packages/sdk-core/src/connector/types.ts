@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger.js';
 import type { RateLimiter, RateLimitRules } from '../ratelimit/types.js';
 import type { Lock } from '../redis/index.js';
 import type { ErrorClassifier } from '../resilience/types.js';
+import type { SqlClient } from '../sql/types.js';
 
 /** Services a runtime (an embedder's process or the gateway) hands to a connector instance. */
 export interface ConnectorServices {
@@ -24,6 +25,11 @@ export interface ConnectorServices {
   lock: Lock;
   /** Redis URL when the runtime has one (for cross-process locks such as a shared token refresh). */
   redisUrl?: string | undefined;
+  /**
+   * The runtime's own database (PostgreSQL, or embedded PGlite), when it has one: where a connector without a
+   * database of its own may keep synced data, so it survives next to the job records.
+   */
+  database?: SqlClient | undefined;
 }
 
 /** Given to `setup` once per configured instance. */

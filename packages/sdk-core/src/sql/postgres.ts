@@ -1,0 +1,62 @@
+import pg from 'pg';
+import type { SqlClient, SqlExecutor } from './types.js';
+
+/** Options of {@link postgresSqlClient}: a connection string (the client owns its pool) or a pool you own. */
+export type PostgresSqlClientOptions = { url: string; max?: number } | { pool: pg.Pool };
+
+/** A {@link SqlClient} on PostgreSQL; `pool` is there for what only pg can do (COPY, LISTEN). */
+export interface PostgresSqlClient extends SqlClient {
+  readonly engine: 'postgresql';
+  readonly pool: pg.Pool;
+}
+
+const executor = (target: pg.Pool | pg.PoolClient): SqlExecutor => ({
+  async query<T>(text: string, params: unknown[] = []) {
+    const result = await target.query(text, params);
+    return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
+  },
+});
+
+/**
+ * A {@link SqlClient} over a pg pool.
+ *
+ * @example
+ * ```ts
+ * const db = postgresSqlClient({ url: 'postgres://localhost/store' });
+ * const { rows } = await db.query<{ n: number }>('SELECT 1 AS n');
+ * await db.close();
+ * ```
+ */
+export function postgresSqlClient(options: PostgresSqlClientOptions): PostgresSqlClient {
+  const owned = !('pool' in options);
+  const pool = 'pool' in options ? options.pool : new pg.Pool({ connectionString: options.url, max: options.max ?? 10 });
+  // An idle connection dropping must not crash the process; the next query reconnects or fails on its own.
+  if (owned) pool.on('error', () => undefined);
+  return {
+    engine: 'postgresql',
+    pool,
+    ...executor(pool),
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const out = await fn(executor(client));
+        await client.query('COMMIT');
+        return out;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: async () => {
+      if (owned) await pool.end();
+    },
+  };
+}
+
+/** True when `db` is a {@link PostgresSqlClient} (so pg-only fast paths such as COPY are open). */
+export function isPostgresSqlClient(db: SqlClient): db is PostgresSqlClient {
+  return db.engine === 'postgresql' && 'pool' in db && db.pool instanceof pg.Pool;
+}
