@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { SqlClient } from '../sql/types.js';
 import { MemoryCheckpointStore } from './memory.js';
 import { PostgresCheckpointStore } from './postgres.js';
 import { RedisCheckpointStore } from './redis.js';
@@ -10,6 +11,8 @@ export interface CreateCheckpointStoreOptions {
   postgresUrl?: string;
   /** A `pg.Pool` you own: a {@link PostgresCheckpointStore} over it. */
   pool?: pg.Pool;
+  /** A {@link SqlClient} you own (PostgreSQL or PGlite): a {@link PostgresCheckpointStore} on it. Checked first. */
+  db?: SqlClient;
   /** Redis URL: a {@link RedisCheckpointStore}. */
   redisUrl?: string;
   /** Redis hash key, or the PostgreSQL namespace (default `relaykit:cp`). */
@@ -17,7 +20,7 @@ export interface CreateCheckpointStoreOptions {
 }
 
 /**
- * Picks a checkpoint store: PostgreSQL when `pool` or `postgresUrl` is given, else Redis when `redisUrl` is given,
+ * Picks a checkpoint store: PostgreSQL when `db`, `pool` or `postgresUrl` is given, else Redis when `redisUrl` is given,
  * else an in-memory store.
  *
  * @example
@@ -28,7 +31,7 @@ export interface CreateCheckpointStoreOptions {
  */
 export function createCheckpointStore(options: CreateCheckpointStoreOptions = {}): CheckpointStore {
   const prefix = options.prefix ?? 'relaykit:cp';
-  if (options.pool || options.postgresUrl) return new PostgresCheckpointStore({ pool: options.pool, postgresUrl: options.postgresUrl, namespace: prefix });
+  if (options.db || options.pool || options.postgresUrl) return new PostgresCheckpointStore({ db: options.db, pool: options.pool, postgresUrl: options.postgresUrl, namespace: prefix });
   if (options.redisUrl) return new RedisCheckpointStore({ redisUrl: options.redisUrl, prefix });
   return new MemoryCheckpointStore();
 }

@@ -6,9 +6,11 @@ export { RedisCheckpointStore, type RedisCheckpointStoreOptions } from './redis.
 export {
   PostgresCheckpointStore,
   checkpointMigrationSql,
+  checkpointMigrations,
   checkpointUpsertQuery,
   type PostgresCheckpointStoreOptions,
   type PgQueryable,
 } from './postgres.js';
+export type { SqlStoreConnection } from './sql-client.js';
 export { createCheckpointStore, type CreateCheckpointStoreOptions } from './factory.js';
 export { checkpointToJson, checkpointFromJson, type CheckpointJson } from './json.js';

@@ -1,6 +1,7 @@
 import { sharedServers } from '@relaykit/testkit/vitest';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { postgresSqlClient } from '../sql/postgres.js';
 import { createCheckpointStore } from './factory.js';
 import { PostgresCheckpointStore } from './postgres.js';
 import { checkpointStoreBehaviour } from './store.behaviour.js';
@@ -24,6 +25,25 @@ describe.skipIf(!servers.postgresUrl)('postgres', () => {
     expect(await stores[2]!.get('s', 'e')).toBe(1n);
     expect(await stores[3]!.get('s', 'e')).toBe(2n);
     await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it('runs on a SqlClient too, migrating through applyMigrations under its table scope', async () => {
+    const db = postgresSqlClient({ url: await servers.freshDatabase(), max: 2 });
+    try {
+      const store = createCheckpointStore({ db, prefix: 'sql' });
+      await store.set('mahak', 'Person', 2n ** 64n);
+      await db.transaction(async (tx) => {
+        await (store as PostgresCheckpointStore).setWithClient(tx, 'mahak', 'Product', 'tok');
+      });
+      expect(await store.get('mahak', 'Person')).toBe(18446744073709551616n);
+      expect(await store.get('mahak', 'Product')).toBe('tok');
+      const { rows } = await db.query<{ scope: string; id: string }>('SELECT scope, id FROM relaykit_schema_migrations');
+      expect(rows).toEqual([{ scope: 'checkpoints:relaykit_checkpoints', id: '001-create' }]);
+      await store.close();
+      expect((await db.query<{ n: number }>('SELECT 1 AS n')).rows).toEqual([{ n: 1 }]); // a borrowed db stays open
+    } finally {
+      await db.close();
+    }
   });
 
   it('setWithClient commits and rolls back with the caller transaction', async () => {

@@ -1,36 +1,35 @@
-import pg from 'pg';
+import { applyMigrations, type Migration } from '../sql/migrate.js';
+import type { SqlClient } from '../sql/types.js';
 import { CheckpointError } from './errors.js';
+import { inCallerTransaction, openSqlStore, quoteTableName, type PgQueryable, type SqlStoreConnection } from './sql-client.js';
 import { decodeCursor, encodeCursor, type Checkpoint, type CheckpointStore, type Cursor } from './types.js';
 
-/** Anything that runs a parameterised query: a `pg.Pool`, a `pg.PoolClient` inside your transaction, a `pg.Client`. */
-export interface PgQueryable {
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
-}
+export type { PgQueryable } from './sql-client.js';
 
-/** Options of {@link PostgresCheckpointStore}. */
-export interface PostgresCheckpointStoreOptions {
-  /** A pool you own (never ended by the store). Wins over `postgresUrl`. */
-  pool?: pg.Pool;
-  /** Connection string; the store opens and ends its own small pool. */
-  postgresUrl?: string;
+/** Options of {@link PostgresCheckpointStore}: where (`db`, `pool` or `postgresUrl`), which table, which namespace. */
+export interface PostgresCheckpointStoreOptions extends SqlStoreConnection {
   /** Table name, optionally schema-qualified (default `relaykit_checkpoints`). */
   table?: string;
   /** Keeps several tenants or connector instances apart in one table (default `''`). */
   namespace?: string;
 }
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 function quoteTable(table: string): string {
-  const parts = table.split('.');
-  if (parts.length > 2 || !parts.every((p) => IDENT.test(p))) throw new CheckpointError(`invalid checkpoint table name ${JSON.stringify(table)}`);
-  return parts.map((p) => `"${p}"`).join('.');
+  const quoted = quoteTableName(table);
+  if (quoted === undefined) throw new CheckpointError(`invalid checkpoint table name ${JSON.stringify(table)}`);
+  return quoted;
 }
 
 /**
- * The idempotent migration of the checkpoint table. Safe to run from many processes at once (it takes a
- * transaction-scoped advisory lock).
+ * The migrations of a checkpoint table, for {@link applyMigrations} (scope `checkpoints:<table>`, so
+ * each table name migrates on its own). The first is `CREATE TABLE IF NOT EXISTS`, so tables created
+ * by older versions are adopted as they are.
  */
+export function checkpointMigrations(table = 'relaykit_checkpoints'): Migration[] {
+  return [{ id: '001-create', sql: checkpointMigrationSql(table) }];
+}
+
+/** The `CREATE TABLE IF NOT EXISTS` of the checkpoint table (the first of {@link checkpointMigrations}). */
 export function checkpointMigrationSql(table = 'relaykit_checkpoints'): string {
   const t = quoteTable(table);
   return `CREATE TABLE IF NOT EXISTS ${t} (
@@ -57,9 +56,10 @@ ON CONFLICT (namespace, source, entity) DO UPDATE SET "cursor" = EXCLUDED."curso
 }
 
 /**
- * A {@link CheckpointStore} in a PostgreSQL table (`relaykit_checkpoints` by default, created on first use by an
- * idempotent migration). {@link setWithClient} writes a checkpoint with *your* client, so a sink can commit its
- * data and the checkpoint in one transaction.
+ * A {@link CheckpointStore} in a PostgreSQL table (`relaykit_checkpoints` by default, created on first use by
+ * {@link applyMigrations} under an advisory lock). Runs on a pg pool, a connection string, or any
+ * {@link SqlClient} — PGlite included. {@link setWithClient} writes a checkpoint with *your* client, so a sink
+ * can commit its data and the checkpoint in one transaction.
  *
  * @example
  * ```ts
@@ -68,99 +68,119 @@ ON CONFLICT (namespace, source, entity) DO UPDATE SET "cursor" = EXCLUDED."curso
  * await client.query('INSERT INTO people ...');
  * await checkpoints.setWithClient(client, 'mahak', 'Person', 4000000001n);
  * await client.query('COMMIT');
+ *
+ * // Embedded: the same store on PGlite, data and checkpoint in one transaction.
+ * const db = await pgliteSqlClient();
+ * const embedded = new PostgresCheckpointStore({ db });
+ * await db.transaction((tx) => embedded.setWithClient(tx, 'mahak', 'Person', 4000000001n));
  * ```
  */
 export class PostgresCheckpointStore implements CheckpointStore {
-  private readonly pool: pg.Pool;
-  private readonly ownsPool: boolean;
+  private readonly db: SqlClient;
+  private readonly ownsDb: boolean;
   private readonly table: string;
   private readonly quoted: string;
   private readonly namespace: string;
   private migrated: Promise<void> | undefined;
+  private ready = false;
 
   constructor(options: PostgresCheckpointStoreOptions) {
-    if (options.pool) {
-      this.pool = options.pool;
-      this.ownsPool = false;
-    } else if (options.postgresUrl) {
-      this.pool = new pg.Pool({ connectionString: options.postgresUrl, max: 4 });
-      this.pool.on('error', () => undefined); // an idle client dropping must not crash the process; queries still fail
-      this.ownsPool = true;
-    } else {
-      throw new CheckpointError('PostgresCheckpointStore needs a pool or a postgresUrl');
-    }
     this.table = options.table ?? 'relaykit_checkpoints';
     this.quoted = quoteTable(this.table);
     this.namespace = options.namespace ?? '';
+    const opened = openSqlStore(options, 4);
+    if (!opened) throw new CheckpointError('PostgresCheckpointStore needs a db, a pool or a postgresUrl');
+    this.db = opened.db;
+    this.ownsDb = opened.owned;
   }
 
-  /** Runs the migration once (later calls share the result; a failure is retried on the next call). */
+  /** Applies the table's migrations once (later calls share the result; a failure is retried on the next call). */
   migrate(): Promise<void> {
-    this.migrated ??= (async () => {
-      const client = await this.pool.connect();
-      try {
-        await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`relaykit:migrate:${this.table}`]);
-        await client.query(checkpointMigrationSql(this.table));
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
+    this.migrated ??= this.applyThrough(this.db).then(
+      () => { this.ready = true; },
+      (error: unknown) => {
+        this.migrated = undefined;
         throw error;
-      } finally {
-        client.release();
-      }
-    })().catch((error: unknown) => {
-      this.migrated = undefined;
-      throw new CheckpointError(`could not create the checkpoint table ${this.table}`, { cause: error });
-    });
+      },
+    );
     return this.migrated;
   }
 
   async get(source: string, entity: string): Promise<Cursor | undefined> {
-    return this.getWithClient(this.pool, source, entity);
+    await this.migrate();
+    return this.read(this.db, source, entity);
   }
 
   /** Reads a checkpoint with your client (inside your transaction). */
   async getWithClient(client: PgQueryable, source: string, entity: string): Promise<Cursor | undefined> {
-    await this.migrate();
-    const { rows } = await this.query(client, `SELECT "cursor" FROM ${this.quoted} WHERE namespace = $1 AND source = $2 AND entity = $3`, [this.namespace, source, entity]);
-    const row = rows[0] as { cursor: string } | undefined;
-    return row ? decode(row.cursor, source, entity) : undefined;
+    await this.migrateFor(client);
+    return this.read(client, source, entity);
   }
 
   async set(source: string, entity: string, cursor: Cursor): Promise<void> {
-    await this.setWithClient(this.pool, source, entity, cursor);
+    await this.migrate();
+    await this.write(this.db, source, entity, cursor);
   }
 
   /** Writes a checkpoint with your client, so it commits or rolls back with your transaction. */
   async setWithClient(client: PgQueryable, source: string, entity: string, cursor: Cursor): Promise<void> {
-    await this.migrate();
-    const q = checkpointUpsertQuery(source, entity, cursor, { table: this.table, namespace: this.namespace });
-    await this.query(client, q.text, q.values);
+    await this.migrateFor(client);
+    await this.write(client, source, entity, cursor);
   }
 
   async delete(source: string, entity: string): Promise<void> {
     await this.migrate();
-    await this.query(this.pool, `DELETE FROM ${this.quoted} WHERE namespace = $1 AND source = $2 AND entity = $3`, [this.namespace, source, entity]);
+    await this.query(this.db, `DELETE FROM ${this.quoted} WHERE namespace = $1 AND source = $2 AND entity = $3`, [this.namespace, source, entity]);
   }
 
   async list(source?: string): Promise<Checkpoint[]> {
     await this.migrate();
     const { rows } = await this.query(
-      this.pool,
+      this.db,
       `SELECT source, entity, "cursor", updated_at FROM ${this.quoted} WHERE namespace = $1 AND ($2::text IS NULL OR source = $2) ORDER BY source COLLATE "C", entity COLLATE "C"`,
       [this.namespace, source ?? null],
     );
-    return (rows as Array<{ source: string; entity: string; cursor: string; updated_at: Date }>).map((r) => ({
+    return (rows as Array<{ source: string; entity: string; cursor: string; updated_at: Date | string }>).map((r) => ({
       source: r.source,
       entity: r.entity,
       cursor: decode(r.cursor, r.source, r.entity),
-      updatedAt: r.updated_at,
+      updatedAt: new Date(r.updated_at),
     }));
   }
 
+  /** Closes the pool the store opened from `postgresUrl`; a `db` or `pool` you gave stays open. */
   async close(): Promise<void> {
-    if (this.ownsPool) await this.pool.end();
+    if (this.ownsDb) await this.db.close();
+  }
+
+  /**
+   * Migrates before a statement on the caller's client. PGlite has a single connection, so while the
+   * caller holds a transaction the store cannot open one of its own: it migrates inside the caller's.
+   * That is not remembered (the caller may roll back); call {@link migrate} at start-up to skip it.
+   */
+  private async migrateFor(client: PgQueryable): Promise<void> {
+    if (this.ready) return;
+    if (this.db.engine === 'pglite' && client !== this.db) await this.applyThrough(inCallerTransaction(client, 'pglite'));
+    else await this.migrate();
+  }
+
+  private async applyThrough(db: SqlClient): Promise<void> {
+    try {
+      await applyMigrations(db, { scope: `checkpoints:${this.table}`, migrations: checkpointMigrations(this.table) });
+    } catch (cause) {
+      throw new CheckpointError(`could not create the checkpoint table ${this.table}`, { cause });
+    }
+  }
+
+  private async read(client: PgQueryable, source: string, entity: string): Promise<Cursor | undefined> {
+    const { rows } = await this.query(client, `SELECT "cursor" FROM ${this.quoted} WHERE namespace = $1 AND source = $2 AND entity = $3`, [this.namespace, source, entity]);
+    const row = rows[0] as { cursor: string } | undefined;
+    return row ? decode(row.cursor, source, entity) : undefined;
+  }
+
+  private async write(client: PgQueryable, source: string, entity: string, cursor: Cursor): Promise<void> {
+    const q = checkpointUpsertQuery(source, entity, cursor, { table: this.table, namespace: this.namespace });
+    await this.query(client, q.text, q.values);
   }
 
   private async query(client: PgQueryable, text: string, values: unknown[]): Promise<{ rows: unknown[] }> {

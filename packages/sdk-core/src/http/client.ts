@@ -1,6 +1,6 @@
 import { Pool, type Dispatcher } from 'undici';
 import { AbortedError, isRelaykitError } from '../errors/index.js';
-import { HttpError, UpstreamNetworkError, UpstreamTimeoutError } from '../errors/http.js';
+import { HttpError, UpstreamNetworkError, UpstreamTimeoutError, isUpstreamTimeoutError } from '../errors/http.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
 import { redactString, type RedactOptions } from '../logging/redact.js';
 import { redactingLogger } from '../logging/redacting-logger.js';
@@ -138,7 +138,10 @@ export class HttpClient implements HttpRequester {
     const prepared = this.prepare(request);
     const started = performance.now();
     const signal = prepared.callerSignal;
-    if (signal.aborted) throw new AbortedError(`${prepared.method} ${prepared.route} was aborted before it started`, { cause: signal.reason });
+    if (signal.aborted) {
+      if (isUpstreamTimeoutError(signal.reason)) throw this.policyTimeout(`${prepared.method} ${prepared.origin}${prepared.route}`, signal.reason);
+      throw new AbortedError(`${prepared.method} ${prepared.route} was aborted before it started`, { cause: signal.reason });
+    }
     let attempts = 1;
     let result: AttemptResult;
     if (this.policy) {
@@ -338,13 +341,20 @@ export class HttpClient implements HttpRequester {
   }
 
   private toRelaykitError(error: unknown, p: Prepared, ctx: AttemptContext | undefined): unknown {
-    if (isRelaykitError(error)) return error;
     const what = `${p.method} ${p.origin}${p.route}`;
-    if (p.callerSignal.aborted) return new AbortedError(`${what} was aborted`, { cause: error });
-    if (ctx && (ctx.aborted ?? ctx.signal.aborted)) {
-      // Our policy's cooperative timeout aborted the attempt.
-      return new UpstreamTimeoutError(`${what} timed out (policy timeout)`, { phase: 'policy', upstream: this.upstream, timeoutMs: (this.policy as { timeoutMs?: number } | undefined)?.timeoutMs }, { cause: error });
+    if (p.callerSignal.aborted) {
+      const reason: unknown = p.callerSignal.reason;
+      // The caller's signal may be an enclosing policy's attempt signal, cut by that policy's timeout
+      // (its reason says so): a timeout, retryable — not the caller giving up.
+      if (isUpstreamTimeoutError(reason)) return this.policyTimeout(what, reason, error);
+      if (!isRelaykitError(error) || error === reason) return new AbortedError(`${what} was aborted`, { cause: error });
+      return error;
     }
+    if (ctx && (ctx.aborted ?? ctx.signal.aborted)) {
+      // Our policy's cooperative timeout aborted the attempt (its reason is the policy's timeout error).
+      if (!isRelaykitError(error) || isUpstreamTimeoutError(error)) return this.policyTimeout(what, isUpstreamTimeoutError(error) ? error : undefined, error);
+    }
+    if (isRelaykitError(error)) return error;
     const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
     const causeCode = typeof error === 'object' && error !== null ? ((error as { cause?: { code?: unknown } }).cause?.code) : undefined;
     if (code === 'UND_ERR_HEADERS_TIMEOUT') return new UpstreamTimeoutError(`${what}: no response headers within ${p.headersMs} ms`, { phase: 'headers', timeoutMs: p.headersMs, upstream: this.upstream }, { cause: error });
@@ -355,6 +365,12 @@ export class HttpClient implements HttpRequester {
       return new UpstreamNetworkError(`${what}: connection failed (${errno})`, { errno, upstream: this.upstream }, { cause: error });
     }
     return error;
+  }
+
+  /** A policy's per-attempt timeout (ours or an enclosing one's), named after this request. */
+  private policyTimeout(what: string, timeout: UpstreamTimeoutError | undefined, cause: unknown = timeout): UpstreamTimeoutError {
+    const timeoutMs = timeout?.timeoutMs ?? (this.policy as { timeoutMs?: number } | undefined)?.timeoutMs;
+    return new UpstreamTimeoutError(`${what} timed out${timeoutMs === undefined ? '' : ` after ${timeoutMs} ms`} (policy timeout)`, { phase: 'policy', upstream: this.upstream, timeoutMs }, { cause });
   }
 }
 

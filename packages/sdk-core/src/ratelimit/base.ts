@@ -79,7 +79,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
     try {
       // The previous head was admitted and knows when the next unit fits: sleep until then rather
       // than ask now and be told to wait.
-      if (sleepFirstMs > 0) await this.pause(Math.ceil(sleepFirstMs), signal);
+      if (sleepFirstMs > 0) await this.pause(waitMs(sleepFirstMs), signal);
       for (;;) {
         throwIfAborted(signal, what);
         decision ??= await this.tryAcquire(key, cost);
@@ -87,12 +87,12 @@ export abstract class BaseRateLimiter implements RateLimiter {
           handOverIn = decision.nextInMs ?? 0;
           return decision;
         }
-        line.retryAfterMs = decision.retryAfterMs;
-        if (maxWaitMs !== undefined && this.clock() - started + decision.retryAfterMs > maxWaitMs) {
-          throw new RateLimitExceededError(key, decision.retryAfterMs);
+        const wait = waitMs(decision.retryAfterMs);
+        line.retryAfterMs = wait;
+        if (maxWaitMs !== undefined && this.clock() - started + wait > maxWaitMs) {
+          throw new RateLimitExceededError(key, Number.isFinite(decision.retryAfterMs) && decision.retryAfterMs > 0 ? decision.retryAfterMs : wait);
         }
-        // Whole ms, at least 1: the next attempt is at or just after the moment the cost fits.
-        await this.pause(Math.max(1, Math.ceil(decision.retryAfterMs)), signal);
+        await this.pause(wait, signal);
         decision = undefined;
       }
     } finally {
@@ -130,4 +130,13 @@ export abstract class BaseRateLimiter implements RateLimiter {
       }
     });
   }
+}
+
+/**
+ * Whole ms, at least 1: the next attempt is at or just after the moment the cost fits, and a
+ * refusal always lets a ms clock move on — a sub-ms, zero or nonsensical hint must never make
+ * `acquire` ask again at the same instant (that was a spin).
+ */
+function waitMs(hintMs: number): number {
+  return Number.isFinite(hintMs) && hintMs > 1 ? Math.ceil(hintMs) : 1;
 }

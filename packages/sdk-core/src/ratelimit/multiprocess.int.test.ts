@@ -1,29 +1,16 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
+import { killWorkers, spawnTsxWorkers } from '@relaykit/testkit';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { describe, expect, it } from 'vitest';
 import { randomKeyPrefix } from '../redis/keys.js';
+import { maxInAnyWindow } from './gcra.reference.js';
 
 const servers = sharedServers();
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-const workerScript = fileURLToPath(new URL('./multiprocess.worker.ts', import.meta.url));
+const workerScript = new URL('./multiprocess.worker.ts', import.meta.url);
 
 interface WorkerResult {
   id: number;
   admissions: number[];
   penalty?: { until: number; ms: number };
-}
-
-/** Largest number of admissions inside any half-open span [t, t + windowMs) of the run. */
-function maxInAnyWindow(sorted: number[], windowMs: number): number {
-  let max = 0;
-  let j = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    while (j < sorted.length && sorted[j]! < sorted[i]! + windowMs) j++;
-    max = Math.max(max, j - i);
-  }
-  return max;
 }
 
 describe.skipIf(!servers.redisUrl)('RedisRateLimiter across 4 processes', () => {
@@ -37,38 +24,16 @@ describe.skipIf(!servers.redisUrl)('RedisRateLimiter across 4 processes', () => 
     const prefix = randomKeyPrefix('relaykit:test:rl-mp');
     const key = 'shared-api';
 
-    const children = [0, 1, 2, 3].map((id) => {
-      const config = { id, redisUrl: servers.redisUrl, prefix, key, limit: R, windowMs, burst, durationMs, ...(id === 0 ? { penalizeAfterMs, penaltyMs } : {}) };
-      const child = spawn(process.execPath, ['--import', 'tsx', workerScript], {
-        cwd: repoRoot,
-        env: { ...process.env, RELAYKIT_WORKER: JSON.stringify(config) },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const lines: string[] = [];
-      const ready = new Promise<void>((resolve, reject) => {
-        createInterface({ input: child.stdout }).on('line', (line) => {
-          lines.push(line);
-          if (line.includes('"ready"')) resolve();
-        });
-        child.once('exit', (code) => reject(new Error(`worker ${id} exited (${code}) before ready: ${stderr}`)));
-      });
-      const done = new Promise<WorkerResult>((resolve, reject) =>
-        child.once('exit', (code) => {
-          if (code !== 0) return reject(new Error(`worker ${id} exited with ${code}: ${stderr}`));
-          resolve(JSON.parse(lines.at(-1)!) as WorkerResult);
-        }),
-      );
-      done.catch(() => undefined);
-      return { child, ready, done };
-    });
+    const workers = spawnTsxWorkers(4, (id) => ({
+      script: workerScript,
+      env: { RELAYKIT_WORKER: JSON.stringify({ id, redisUrl: servers.redisUrl, prefix, key, limit: R, windowMs, burst, durationMs, ...(id === 0 ? { penalizeAfterMs, penaltyMs } : {}) }) },
+    }));
 
     try {
-      await Promise.all(children.map((c) => c.ready));
+      await Promise.all(workers.map((w) => w.waitForLine('"ready"')));
       const startAt = Date.now() + 100;
-      for (const c of children) c.child.stdin.end(`${JSON.stringify({ startAt })}\n`);
-      const results = await Promise.all(children.map((c) => c.done));
+      for (const w of workers) w.end({ startAt });
+      const results = await Promise.all(workers.map((w) => w.result<WorkerResult>()));
 
       const all = results.flatMap((r) => r.admissions).sort((a, b) => a - b);
       const penalty = results[0]!.penalty!;
@@ -100,7 +65,7 @@ describe.skipIf(!servers.redisUrl)('RedisRateLimiter across 4 processes', () => 
       }
       console.info(JSON.stringify({ admissions: all.length, rate: Math.round(rate * 10) / 10, maxWindow, perWorker: results.map((r) => r.admissions.length) }));
     } finally {
-      for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+      killWorkers(workers);
     }
   }, 30_000);
 });

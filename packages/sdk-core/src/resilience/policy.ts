@@ -12,7 +12,7 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import { AbortedError, isAbortedError, isRelaykitError } from '../errors/index.js';
-import { BulkheadRejectedError, CircuitOpenError, UpstreamTimeoutError } from '../errors/http.js';
+import { BulkheadRejectedError, CircuitOpenError, UpstreamTimeoutError, isUpstreamTimeoutError } from '../errors/http.js';
 import { AttemptScope } from './attempt.js';
 import { defaultBreakerFailure, defaultClassifier } from './classify.js';
 import type { AttemptContext, CircuitStateName, ErrorClassifier, ResiliencePolicy, RetryDecision } from './types.js';
@@ -219,11 +219,11 @@ class Policy implements ResiliencePolicy {
     const idempotent = options.idempotent !== false;
     let reauthenticated = false;
     for (let attempt = 1; ; attempt++) {
-      if (signal.aborted) throw new AbortedError('The request was aborted', { cause: signal.reason });
+      if (signal.aborted) throw callerAbort(signal, undefined);
       try {
         return await this.attemptOnce(fn, attempt, signal);
       } catch (error) {
-        if (signal.aborted && !isAbortedError(error)) throw new AbortedError('The request was aborted', { cause: error });
+        if (signal.aborted) throw callerAbort(signal, error);
         const decision = this.decide(error, attempt, idempotent);
         let delayMs: number;
         if (decision.action === 'fatal') throw error;
@@ -276,19 +276,26 @@ class Policy implements ResiliencePolicy {
     const scope = new AttemptScope(attempt);
     const onCallerAbort = signal === NEVER ? undefined : () => scope.abort(signal.reason);
     if (onCallerAbort) signal.addEventListener('abort', onCallerAbort, { once: true });
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => scope.abort(new Error(`timed out after ${timeoutMs} ms`), true), timeoutMs);
+    // The abort reason is the timeout error itself, so code handed `attempt.signal` as its own caller
+    // signal (an HttpClient, a nested policy, a rate-limit wait) can tell our timeout from a caller's abort.
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => scope.abort(this.timeoutError(timeoutMs), true), timeoutMs);
     try {
       return await fn(scope);
     } catch (error) {
-      // The policy's timeout fired (not the caller): report it as a timeout, whatever fn threw.
-      if (scope.timedOut && !isRelaykitError(error)) {
-        throw new UpstreamTimeoutError(`${this.name ?? 'The operation'} timed out after ${timeoutMs} ms`, { phase: 'policy', timeoutMs, ...(this.name ? { upstream: this.name } : {}) }, { cause: error });
+      // The policy's timeout fired (not the caller): report it as a timeout, whatever fn threw — also
+      // when fn turned our abort into ABORTED (which is fatal, so the timeout would never be retried).
+      if (scope.timedOut && (!isRelaykitError(error) || isAbortedError(error))) {
+        throw error === scope.reason ? error : this.timeoutError(timeoutMs!, error);
       }
       throw error;
     } finally {
       if (timer !== undefined) clearTimeout(timer);
       if (onCallerAbort) signal.removeEventListener('abort', onCallerAbort);
     }
+  }
+
+  private timeoutError(timeoutMs: number, cause?: unknown): UpstreamTimeoutError {
+    return new UpstreamTimeoutError(`${this.name ?? 'The operation'} timed out after ${timeoutMs} ms`, { phase: 'policy', timeoutMs, ...(this.name ? { upstream: this.name } : {}) }, cause === undefined ? {} : { cause });
   }
 
   private translate(error: unknown): unknown {
@@ -322,6 +329,18 @@ class Policy implements ResiliencePolicy {
     const raw = Math.min(this.maxDelayMs, this.initialDelayMs * this.exponent ** (attempt - 1));
     return raw / 2 + this.random() * (raw / 2);
   }
+}
+
+/**
+ * The error for a call whose caller's signal aborted. When that signal is an enclosing policy's
+ * attempt signal cut by its timeout, the reason is that policy's `UPSTREAM_TIMEOUT`: keep it a
+ * timeout (retryable out there). Anything else is the caller giving up: `ABORTED`, never retried.
+ */
+function callerAbort(signal: AbortSignal, error: unknown): unknown {
+  const reason: unknown = signal.reason;
+  if (isUpstreamTimeoutError(reason)) return isUpstreamTimeoutError(error) ? error : reason;
+  if (isAbortedError(error)) return error;
+  return new AbortedError('The request was aborted', { cause: error ?? reason });
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

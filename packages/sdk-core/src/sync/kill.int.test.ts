@@ -1,36 +1,24 @@
 // Killed with SIGKILL at random points, the next run continues from the committed checkpoint and ends with exactly
 // the source's state.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawnTsxWorker } from '@relaykit/testkit';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { killTestSource, killTestSync } from './kill.worker.js';
 
 const servers = sharedServers();
-const worker = fileURLToPath(new URL('./kill.worker.ts', import.meta.url));
-const cwd = fileURLToPath(new URL('../../../../', import.meta.url));
+const worker = new URL('./kill.worker.ts', import.meta.url);
 
 /** Starts the worker and SIGKILLs it once it has committed `afterBatches` batches; resolves with what it printed. */
-function runAndKill(url: string, filter: string, afterBatches: number): Promise<{ batches: number; finished: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', worker, '--relaykit-kill-worker', url, filter], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let batches = 0;
-    let finished = false;
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      for (const line of chunk.split('\n')) {
-        if (line === 'batch' && ++batches === afterBatches) child.kill('SIGKILL');
-        if (line === 'done') finished = true;
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL' || code === 0) resolve({ batches, finished });
-      else reject(new Error(`worker exited with ${code}: ${stderr}`));
-    });
+async function runAndKill(url: string, filter: string, afterBatches: number): Promise<{ batches: number; finished: boolean }> {
+  const child = spawnTsxWorker({ script: worker, args: ['--relaykit-kill-worker', url, filter] });
+  let batches = 0;
+  child.onLine((line) => {
+    if (line === 'batch' && ++batches === afterBatches) child.kill('SIGKILL');
   });
+  // Resolves after our SIGKILL or a clean exit; any other end rejects with the worker's stderr.
+  await child.finished();
+  return { batches, finished: child.lines.includes('done') };
 }
 
 describe.skipIf(!servers.postgresUrl)('sync killed with SIGKILL', () => {
