@@ -1,9 +1,13 @@
-// `npm run bench -- mahak [--rows 1000000] [--page 1000] [--parallel 4] [--buffered 2]`: syncs N rows (over four entities) from the fake Mahak —
-// run in a child process, so the sync process's memory is its own — into PostgreSQL with the connector's sink; then,
-// in the same run, COPYs the very same rows into identical tables as the physical ceiling. Reports rows/s for both,
-// the ratio, and peak RSS of the sync process sampled every 100 ms (flat memory = bounded buffering).
+// `npm run bench -- mahak [--rows 1000000] [--page 1000] [--parallel 4] [--buffered 2] [--strategy copy|unnest]
+// [--changed <rows>]`: syncs N rows (over four entities) from the fake Mahak — run in a child process, so the sync
+// process's memory and CPU are its own — into PostgreSQL with the connector's sink (a backfill); then an incremental
+// pass after `--changed` rows (default 10 %) changed in Mahak (every row on the RowVersion-guarded path); then, in the
+// same run, COPYs the very same rows into identical tables (same columns and indexes) as the physical ceiling.
+// Reports rows/s for both, the ratio, the incremental rate, the CPU seconds the sync process, the fake and
+// PostgreSQL used (load-independent, unlike rates on a shared machine), and peak RSS of the sync process sampled
+// every 100 ms (flat memory = bounded buffering).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -25,10 +29,66 @@ if (process.argv.includes('--serve-fake')) {
   const seed = JSON.parse(process.argv[process.argv.indexOf('--serve-fake') + 1]!) as Record<EntityName, number>;
   const fake = await startFakeMahak({ seed, startRowVersion: 2n ** 53n + 1000n });
   process.stdout.write(`${JSON.stringify({ url: fake.url })}\n`);
-  process.stdin.resume();
+  // "cpu" on stdin: answer this process's CPU seconds so far (the bench reports where the CPU went).
+  // "update <n>": change the first n rows of every entity (one RowVersion each), for the incremental pass.
+  process.stdin.on('data', (chunk: Buffer) => {
+    const message = chunk.toString();
+    if (message.includes('cpu')) { const u = process.cpuUsage(); process.stdout.write(`${JSON.stringify({ cpu: (u.user + u.system) / 1e6 })}\n`); }
+    const update = /update (\d+)/.exec(message);
+    if (update) {
+      for (const entity of Object.keys(seed) as EntityName[]) for (let id = 1; id <= Number(update[1]); id++) fake.update(entity, id, { DataHash: `u${id}` });
+      process.stdout.write(`${JSON.stringify({ updated: true })}\n`);
+    }
+  });
   process.stdin.on('end', () => { void fake.close().then(() => process.exit(0)); });
 } else {
   await main();
+}
+
+/** CPU seconds of the fake's process so far. */
+async function fakeCpu(child: ChildProcess): Promise<number> {
+  const answer = new Promise<number>((resolve) => {
+    const onData = (chunk: Buffer) => {
+      const line = chunk.toString().split('\n').find((l) => l.includes('"cpu"'));
+      if (line) { child.stdout!.off('data', onData); resolve((JSON.parse(line) as { cpu: number }).cpu); }
+    };
+    child.stdout!.on('data', onData);
+  });
+  child.stdin!.write('cpu\n');
+  return answer;
+}
+
+/** Asks the fake to change the first `n` rows of every entity; resolves once it has. */
+async function fakeUpdate(child: ChildProcess, n: number): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const onData = (chunk: Buffer) => {
+      if (chunk.toString().includes('"updated"')) { child.stdout!.off('data', onData); resolve(); }
+    };
+    child.stdout!.on('data', onData);
+    child.stdin!.write(`update ${n}\n`);
+  });
+}
+
+/**
+ * CPU seconds used so far by a PostgreSQL server we started (Linux): the postmaster with its reaped children
+ * (cutime/cstime: backends that ended) plus every live child (backends, WAL writer, checkpointer).
+ */
+function postgresCpu(postmasterPid: number | undefined): number | undefined {
+  if (postmasterPid === undefined) return undefined;
+  const tick = 100; // USER_HZ on Linux
+  const fields = (pid: number | string) => {
+    try { return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' '); } catch { return undefined; }
+  };
+  const own = fields(postmasterPid);
+  if (!own) return undefined;
+  // After the ") ": state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14)
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const f = fields(entry);
+    if (f && Number(f[1]) === postmasterPid) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks / tick;
 }
 
 async function startFakeProcess(seed: Record<string, number>): Promise<{ url: string; child: ChildProcess }> {
@@ -52,6 +112,7 @@ async function main() {
   const page = numberArg('page', 1000);
   const parallel = numberArg('parallel', 4);
   const buffered = numberArg('buffered', 2);
+  const strategy = (benchArgs().strategy ?? 'copy') as 'copy' | 'unnest';
   const perEntity = Math.ceil(rows / ENTITIES.length);
   const seed = Object.fromEntries(ENTITIES.map((e) => [e, perEntity]));
   const own = benchArgs().url || process.env.DATABASE_URL ? undefined : await startPostgres();
@@ -68,6 +129,8 @@ async function main() {
     let peakRss = process.memoryUsage().rss;
     const samples: number[] = [];
     const sampler = setInterval(() => { const rss = process.memoryUsage().rss; samples.push(rss); peakRss = Math.max(peakRss, rss); }, 100);
+    const postmaster = own ? Number(readFileSync(join(own.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]) : undefined;
+    const cpu0 = { sync: process.cpuUsage(), fake: await fakeCpu(fake.child), pg: postgresCpu(postmaster) };
     let synced = 0;
     const started = performance.now();
     // Entities sync side by side (`--parallel`, default 4), each with its own bounded pipeline and checkpoint.
@@ -76,7 +139,7 @@ async function main() {
       for (let entity = queue.shift(); entity; entity = queue.shift()) {
         const summary = await syncMahakEntity({
           client, entity, checkpoints, deadLetter, pageSize: page, source: 'bench', maxBufferedPages: buffered,
-          sink: createPostgresMahakSink({ pool, entity, checkpoints }),
+          sink: createPostgresMahakSink({ pool, entity, checkpoints, strategy }),
         });
         synced += summary.records;
         process.stderr.write(`synced ${entity}: ${summary.records} rows in ${round(summary.durationMs / 1000)} s\n`);
@@ -85,11 +148,29 @@ async function main() {
     await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
     const syncSeconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
+    const syncCpu = process.cpuUsage(cpu0.sync);
+    const cpu1 = { fake: await fakeCpu(fake.child), pg: postgresCpu(postmaster) };
+
+    // An incremental pass: `--changed` (default 10 %) of the rows changed in Mahak. Every id is known now, so every
+    // row takes the guarded path (staging table + INSERT … ON CONFLICT … WHERE newer), not the backfill's plain COPY.
+    const changedPerEntity = Math.floor(numberArg('changed', Math.round(rows / 10)) / ENTITIES.length);
+    await fakeUpdate(fake.child, changedPerEntity);
+    let changed = 0;
+    const incStarted = performance.now();
+    await Promise.all(ENTITIES.map(async (entity) => {
+      const summary = await syncMahakEntity({
+        client, entity, checkpoints, deadLetter, pageSize: page, source: 'bench', maxBufferedPages: buffered,
+        sink: createPostgresMahakSink({ pool, entity, checkpoints, strategy }),
+      });
+      changed += summary.upserts;
+    }));
+    const incSeconds = (performance.now() - incStarted) / 1000;
     await client.close();
 
     // The ceiling: COPY the same rows (exported to a file first, not timed) into identical empty tables.
     let copied = 0;
     let copySeconds = 0;
+    let copyPgCpu = 0;
     for (const entity of ENTITIES) {
       const source = entityTable(entity);
       const target = `"public"."bench_copy_${entity.toLowerCase()}"`;
@@ -100,12 +181,14 @@ async function main() {
       try { await pipeline(c1.query(copyTo(`COPY ${source} TO STDOUT`)), createWriteStream(file)); } finally { c1.release(); }
       const c2 = await pool.connect();
       const t0 = performance.now();
+      const pgBefore = postgresCpu(postmaster);
       try {
         const stream = c2.query(copyFrom(`COPY ${target} FROM STDIN`));
         await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), stream);
         copied += Number(stream.rowCount);
       } finally { c2.release(); }
       copySeconds += (performance.now() - t0) / 1000;
+      copyPgCpu += (postgresCpu(postmaster) ?? 0) - (pgBefore ?? 0);
       process.stderr.write(`copied ${entity}: ${statSync(file).size} bytes\n`);
     }
     await checkpoints.close();
@@ -120,10 +203,17 @@ async function main() {
       page_size: page,
       parallel,
       buffered_pages: buffered,
+      strategy,
       sync_seconds: round(syncSeconds),
       rows_per_s: Math.round(syncRate),
       copy_rows_per_s: Math.round(copyRate),
       ratio: round(syncRate / copyRate, 3),
+      incremental_rows: changed,
+      incremental_rows_per_s: Math.round(changed / incSeconds),
+      // Where the CPU went (seconds): load-independent, unlike the rates on a shared machine.
+      cpu_sync_process_s: round((syncCpu.user + syncCpu.system) / 1e6),
+      cpu_fake_s: round(cpu1.fake - cpu0.fake),
+      ...(cpu0.pg !== undefined && cpu1.pg !== undefined ? { cpu_pg_sync_s: round(cpu1.pg - cpu0.pg), cpu_pg_copy_s: round(copyPgCpu) } : {}),
       peak_rss_mb: mb(peakRss),
       rss_first_quarter_max_mb: mb(Math.max(...firstQuarter)),
       rss_samples: samples.length,
@@ -136,3 +226,4 @@ async function main() {
     await own?.stop();
   }
 }
+

@@ -1,20 +1,22 @@
 // One command: start a fake Mahak with a store's data, back-fill it into PostgreSQL, change things in Mahak, run the
-// incremental pass, push two web orders back, and print a summary. PostgreSQL: DATABASE_URL, or a throwaway server.
+// incremental pass, push two web orders back, and print a summary. PostgreSQL: DATABASE_URL, or a throwaway server;
+// `--embedded`: an embedded PGlite database instead (nothing to install or start).
 import { pathToFileURL } from 'node:url';
-import { PostgresCheckpointStore, type SyncSummary } from '@relaykit/sdk-core';
+import { PostgresCheckpointStore, pgliteSqlClient, postgresSqlClient, type SqlClient, type SyncSummary } from '@relaykit/sdk-core';
 import {
-  ENTITY_NAMES, MahakClient, createPostgresDeadLetterSink, createPostgresMahakSink, migrateMahakSchema, pushOrders, syncMahakEntities,
-  type EntityName,
+  ENTITY_NAMES, MahakClient, createMahakDeadLetterSink, createMahakSink, entityTable, migrateMahakSchema, pushOrders,
+  syncMahakEntities, type EntityName,
 } from '@relaykit/connector-mahak';
 import { startFakeMahak } from '@relaykit/connector-mahak/testing';
 import { startPostgres } from '@relaykit/testkit';
 import cliProgress from 'cli-progress';
-import pg from 'pg';
 
 /** Options of {@link main}. */
 export interface MainOptions {
   /** PostgreSQL to sync into; default `DATABASE_URL`, else a throwaway server started here. */
   databaseUrl?: string;
+  /** Sync into an embedded PGlite database (in memory) instead of PostgreSQL. */
+  embedded?: boolean;
   /** Scale of the fake store's data (default 1: ~6,000 records). */
   scale?: number;
   /** Show the progress bar (default: when stderr is a TTY). */
@@ -49,14 +51,16 @@ export async function main(options: MainOptions = {}): Promise<MainResult> {
   };
   const fake = await startFakeMahak({ seed, startRowVersion: 2n ** 53n + 1000n, seedRowsPerVersion: 3, paging: 'adversarial' });
   fake.insert('ProductDetail', { Barcode: 'BROKEN-1', Price1: 'N/A' }); // a malformed record: dead-lettered, the run goes on
-  const server = options.databaseUrl ?? process.env.DATABASE_URL ? undefined : await startPostgres();
-  const pool = new pg.Pool({ connectionString: options.databaseUrl ?? process.env.DATABASE_URL ?? (await server!.createDatabase('store')), max: 4 });
-  const checkpoints = new PostgresCheckpointStore({ pool });
+  const url = options.embedded ? undefined : options.databaseUrl ?? process.env.DATABASE_URL;
+  const server = options.embedded || url ? undefined : await startPostgres();
+  // The same sink, checkpoints and dead letters on either database: a SqlClient (COPY is used on PostgreSQL).
+  const db: SqlClient = options.embedded ? await pgliteSqlClient() : postgresSqlClient({ url: url ?? (await server!.createDatabase('store')), max: 4 });
+  const checkpoints = new PostgresCheckpointStore({ db });
   const mahak = new MahakClient({ baseUrl: fake.url, userName: 'demo', password: 'demo-password', databaseId: 1 });
   const showBar = options.progress ?? process.stderr.isTTY === true;
   try {
-    await migrateMahakSchema(pool);
-    const deadLetter = createPostgresDeadLetterSink({ pool });
+    await migrateMahakSchema(db);
+    const deadLetter = createMahakDeadLetterSink({ db });
     const pass = async (label: string, expected: number): Promise<PassSummary> => {
       const bar = new cliProgress.SingleBar({ format: `${label} |{bar}| {value}/{total} records | {entity} | {rate} rec/s`, hideCursor: true }, cliProgress.Presets.shades_classic);
       if (showBar) bar.start(expected, 0, { entity: '', rate: 0 });
@@ -64,7 +68,7 @@ export async function main(options: MainOptions = {}): Promise<MainResult> {
       const started = performance.now();
       const summaries = await syncMahakEntities({
         client: mahak, checkpoints, deadLetter, pageSize: 500,
-        sinkFor: (entity) => createPostgresMahakSink({ pool, entity, checkpoints }),
+        sinkFor: (entity) => createMahakSink({ db, entity, checkpoints }),
         onProgress: (p) => { if (showBar) bar.update(done + p.records, { entity: p.entity, rate: Math.round(p.recordsPerSecond) }); },
       }).then((list) => { done = list.reduce((n, s) => n + s.records, 0); return list; });
       if (showBar) { bar.update(done); bar.stop(); }
@@ -91,12 +95,13 @@ export async function main(options: MainOptions = {}): Promise<MainResult> {
 
     const tables: MainResult['tables'] = {};
     for (const entity of ['Person', 'Product', 'ProductDetail'] as const) {
-      const table = `mahak_${entity === 'ProductDetail' ? 'product_detail' : entity.toLowerCase()}`;
-      const { rows } = await pool.query(`SELECT count(*) FILTER (WHERE deleted_at IS NULL)::int AS live, count(*) FILTER (WHERE deleted_at IS NOT NULL)::int AS deleted FROM ${table}`);
-      tables[entity] = rows[0] as { live: number; deleted: number };
+      const { rows } = await db.query<{ live: number; deleted: number }>(
+        `SELECT count(*) FILTER (WHERE deleted_at IS NULL)::int AS live, count(*) FILTER (WHERE deleted_at IS NOT NULL)::int AS deleted FROM ${entityTable(entity)}`);
+      tables[entity] = rows[0]!;
     }
     const line = (name: string, p: PassSummary) =>
       `${name}: ${p.records} records (${p.upserts} upserts, ${p.deletes} deletes, ${p.deadLettered} dead-lettered) in ${p.seconds.toFixed(2)} s, ${p.rate} records/s`;
+    log(`database: ${db.engine === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'}`);
     log(line('backfill', backfill));
     log(line('incremental', incremental));
     log(`pushed orders: ${pushed.map((o) => `${o.storeOrderId} → Mahak order ${o.mahakOrderId}`).join(', ')} (pushed twice, created once: ${fake.count('Order') - (seed.Order ?? 0)} new)`);
@@ -104,13 +109,12 @@ export async function main(options: MainOptions = {}): Promise<MainResult> {
     return { backfill, incremental, pushedOrders: pushed.map((o) => ({ storeOrderId: o.storeOrderId, mahakOrderId: o.mahakOrderId?.toString() ?? null })), tables };
   } finally {
     await mahak.close();
-    await checkpoints.close();
-    await pool.end();
+    await db.close();
     await fake.close();
     await server?.stop();
   }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await main();
+  await main({ embedded: process.argv.includes('--embedded') });
 }

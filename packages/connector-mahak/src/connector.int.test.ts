@@ -1,4 +1,4 @@
-import { instantiateConnector } from '@relaykit/sdk-core';
+import { instantiateConnector, pgliteSqlClient, silentLogger } from '@relaykit/sdk-core';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -55,12 +55,57 @@ describe.skipIf(!servers.postgresUrl)('mahakConnector', () => {
       await mahak.close();
     }
   });
+});
 
-  it('refuses to sync without a PostgreSQL configured', async () => {
-    fake = await startFakeMahak();
-    const mahak = await instantiateConnector(mahakConnector, { config: { baseUrl: fake.url, userName: 'demo', password: 'demo-password', databaseId: 1 } });
+describe('mahakConnector operations', () => {
+  it('document every operation with an example its input schema accepts', () => {
+    for (const [name, operation] of Object.entries(mahakConnector.operations)) {
+      expect(operation.example, name).toBeDefined();
+      expect(operation.input.safeParse(operation.example).success, name).toBe(true);
+    }
+  });
+});
+
+describe('mahakConnector without postgres.url', () => {
+  let fake: FakeMahak | undefined;
+  afterEach(async () => { await fake?.close(); fake = undefined; });
+
+  it('syncs into the runtime\'s database (embedded PGlite), checkpoints in the same database', async () => {
+    fake = await startFakeMahak({ seed: { Product: 14, Bank: 3 }, startRowVersion: 2n ** 53n, pageSize: 4, paging: 'adversarial', seedRowsPerVersion: 3 });
+    const database = await pgliteSqlClient();
+    const mahak = await instantiateConnector(mahakConnector, {
+      config: { baseUrl: fake.url, userName: 'demo', password: 'demo-password', databaseId: '1', pageSize: 4 }, database,
+    });
     try {
-      await expect(mahak.run('syncEntity', { entity: 'Person' })).rejects.toMatchObject({ code: 'CONFIG' });
+      expect(mahak.state.store.kind).toBe('sql');
+      const all = await mahak.run('syncAll', { entities: ['Product', 'Bank'] });
+      expect(all.entities.map((e) => [e.entity, e.upserts])).toEqual([['Product', 14], ['Bank', 3]]);
+      fake.update('Product', 2, { Name: 'Renamed' });
+      fake.remove('Product', 3);
+      expect((await mahak.run('syncEntity', { entity: 'Product' })).records).toBe(2);
+      const { rows } = await database.query<{ id: string; rv: string; deleted: boolean; name: string }>(
+        'SELECT mahak_id::text AS id, row_version::text AS rv, deleted_at IS NOT NULL AS deleted, name FROM mahak_product ORDER BY mahak_id');
+      expect(rows.map((r) => [r.id, r.rv, r.deleted])).toEqual(fake.allRows('Product').map((r) => [String(r.ProductId), String(r.RowVersion), r.Deleted === true]));
+      expect(rows.find((r) => r.id === '2')!.name).toBe('Renamed');
+      const cp = await database.query<{ cursor: string }>(`SELECT "cursor" FROM relaykit_checkpoints WHERE source = 'mahak:1' AND entity = 'Product'`);
+      expect(cp.rows).toEqual([{ cursor: `b:${String(fake.allRows('Product').reduce((m, r) => (BigInt(r.RowVersion as bigint) > m ? BigInt(r.RowVersion as bigint) : m), 0n))}` }]);
+    } finally {
+      await mahak.close();
+      await database.close(); // borrowed by the instance, not closed by it
+    }
+  });
+
+  it('falls back to memory, with a warning, when there is no database at all', async () => {
+    fake = await startFakeMahak({ seed: { Bank: 5 } });
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (_o: unknown, message?: string) => { warnings.push(String(message)); }, child: () => logger };
+    const mahak = await instantiateConnector(mahakConnector, { config: { baseUrl: fake.url, userName: 'demo', password: 'demo-password', databaseId: 1 }, logger: logger as typeof silentLogger });
+    try {
+      expect(warnings.some((w) => /memory/.test(w))).toBe(true);
+      expect((await mahak.run('syncEntity', { entity: 'Bank' })).upserts).toBe(5);
+      expect((await mahak.run('syncEntity', { entity: 'Bank' })).records).toBe(0);
+      const store = mahak.state.store;
+      expect(store.kind === 'memory' && store.sinks.get('Bank')!.live().length).toBe(5);
     } finally {
       await mahak.close();
     }

@@ -1,15 +1,17 @@
 import {
-  PostgresCheckpointStore, RelaykitError, defineConnector, operationsFor, type CheckpointStore, type SyncSummary,
+  MemoryCheckpointStore, PostgresCheckpointStore, defineConnector, operationsFor, postgresSqlClient, type DeadLetterSink, type SqlClient, type SyncSink, type SyncSummary,
 } from '@relaykit/sdk-core';
-import pg from 'pg';
 import { z } from 'zod';
 import { classifyMahakError, createMahakClassifier } from './client/classify.js';
 import { MAHAK_DEFAULT_BASE_URL, MahakClient } from './client/client.js';
 import { ENTITY_NAMES, type EntityName } from './entities/catalogue.js';
 import { toInt64 } from './entities/scalars.js';
 import { pushOrders, pushReceipts, StoreOrder, StoreReceipt } from './push/push.js';
-import { createPostgresDeadLetterSink, createPostgresMahakSink } from './sink/postgres.js';
+import { createMahakMemorySink, type MahakMemorySink } from './sink/memory.js';
+import { createMahakDeadLetterSink } from './sink/postgres.js';
 import { migrateMahakSchema } from './sink/migrations.js';
+import { createMahakSink, type RawRecord } from './sink/sql-sink.js';
+import type { LocalRow } from './transform/transformer.js';
 import { syncMahakEntity } from './sync/sync.js';
 
 const entityEnum = z.enum(ENTITY_NAMES as [EntityName, ...EntityName[]]);
@@ -30,7 +32,11 @@ export const MahakConfig = z.object({
   requestsPerSecond: z.number().positive().optional(),
   /** Timeout of one request attempt, ms (default 120 s: whole-entity answers are large). */
   timeoutMs: z.number().int().positive().default(120_000),
-  /** Where syncs write: the store's PostgreSQL. Tables are created by the shipped migrations on first use. */
+  /**
+   * Where syncs write: the store's PostgreSQL. Tables are created by the shipped migrations on first use. Without
+   * it, syncs write to the runtime's own database (the gateway's PostgreSQL or embedded PGlite) when it has one,
+   * else to memory (with a warning: nothing survives a restart).
+   */
   postgres: z.object({
     url: z.string().min(1),
     schema: z.string().default('public'),
@@ -46,13 +52,17 @@ export const MahakConfig = z.object({
 /** Parsed configuration. */
 export type MahakConfig = z.output<typeof MahakConfig>;
 
+/** Where an instance's syncs write. */
+export type MahakStore =
+  | { kind: 'sql'; db: SqlClient; owned: boolean; checkpoints: PostgresCheckpointStore; deadLetter: DeadLetterSink<RawRecord>; schema: { schema: string; tablePrefix: string } }
+  | { kind: 'memory'; checkpoints: MemoryCheckpointStore; sinks: Map<EntityName, MahakMemorySink> };
+
 /** Per-instance state built by `setup`. */
 export interface MahakState {
   config: MahakConfig;
   client: MahakClient;
-  pool: pg.Pool | undefined;
-  checkpoints: CheckpointStore;
-  ownedCheckpoints: PostgresCheckpointStore | undefined;
+  /** The sync's database (and checkpoints next to the data), or memory. */
+  store: MahakStore;
   migrated: Promise<unknown> | undefined;
 }
 
@@ -81,18 +91,45 @@ const op = operationsFor<MahakState>();
 
 async function syncOne(ctx: { state: MahakState; signal: AbortSignal; progress(e: Record<string, unknown>): void }, entity: EntityName, pageSize?: number) {
   const { state } = ctx;
-  if (!state.pool) throw new RelaykitError('CONFIG', 'The Mahak connector needs `postgres.url` in its configuration to sync');
-  await (state.migrated ??= migrateMahakSchema(state.pool, state.config.postgres));
-  const schema = state.config.postgres!;
-  const checkpoints = state.ownedCheckpoints!;
+  const { store } = state;
+  let sink: SyncSink<LocalRow, RawRecord>;
+  let deadLetter: DeadLetterSink<RawRecord> | undefined;
+  if (store.kind === 'sql') {
+    await (state.migrated ??= migrateMahakSchema(store.db, store.schema).catch((error: unknown) => { state.migrated = undefined; throw error; }));
+    sink = createMahakSink({ db: store.db, entity, checkpoints: store.checkpoints, ...store.schema });
+    deadLetter = store.deadLetter;
+  } else {
+    let memory = store.sinks.get(entity);
+    if (!memory) store.sinks.set(entity, (memory = createMahakMemorySink({ checkpoints: store.checkpoints })));
+    sink = memory;
+  }
   return syncMahakEntity({
-    client: state.client, entity, checkpoints, signal: ctx.signal,
-    sink: createPostgresMahakSink({ pool: state.pool, entity, checkpoints, ...schema }),
-    deadLetter: createPostgresDeadLetterSink({ pool: state.pool, ...schema }),
+    client: state.client, entity, checkpoints: store.checkpoints, signal: ctx.signal, sink,
+    ...(deadLetter ? { deadLetter } : {}),
     pageSize: pageSize ?? state.config.pageSize,
     utcOffsetMinutes: state.config.utcOffsetMinutes,
     onProgress: (p) => ctx.progress({ entity, records: p.records, upserts: p.upserts, deletes: p.deletes, deadLettered: p.deadLettered, recordsPerSecond: p.recordsPerSecond }),
   });
+}
+
+/**
+ * Where syncs write: `postgres.url` when configured (a pool of the connector's own), else the runtime's database
+ * (borrowed: the gateway's PostgreSQL or embedded PGlite), else memory. Checkpoints always live next to the data —
+ * in the same database, written in each batch's transaction; in memory for the memory sink, so a restart that loses
+ * the rows also forgets how far they went.
+ */
+function openStore(config: MahakConfig, database: SqlClient | undefined, warn: (message: string) => void): MahakStore {
+  const schema = { schema: config.postgres?.schema ?? 'public', tablePrefix: config.postgres?.tablePrefix ?? 'mahak_' };
+  const db = config.postgres ? postgresSqlClient({ url: config.postgres.url, max: 4 }) : database;
+  if (db) {
+    return {
+      kind: 'sql', db, owned: config.postgres !== undefined, schema,
+      checkpoints: new PostgresCheckpointStore({ db }),
+      deadLetter: createMahakDeadLetterSink({ db, ...schema }),
+    };
+  }
+  warn('Mahak syncs write to memory: configure `postgres.url` (or run under a runtime with a database) to keep synced data across restarts');
+  return { kind: 'memory', checkpoints: new MemoryCheckpointStore(), sinks: new Map() };
 }
 
 /**
@@ -124,18 +161,16 @@ export const mahakConnector = defineConnector({
       },
       ...(config.requestsPerSecond ? { rateLimiter: ctx.createRateLimiter('mahak', [{ limit: config.requestsPerSecond, windowMs: 1000 }]), rateLimitKey: `mahak:${String(config.databaseId)}` } : {}),
     });
-    const pool = config.postgres ? new pg.Pool({ connectionString: config.postgres.url, max: 4 }) : undefined;
-    const ownedCheckpoints = pool ? new PostgresCheckpointStore({ pool }) : undefined;
-    return { config, client, pool, checkpoints: ownedCheckpoints ?? ctx.checkpoints, ownedCheckpoints, migrated: undefined };
+    const store = openStore(config, ctx.database, (message) => ctx.logger.warn({ instance: ctx.instance }, message));
+    return { config, client, store, migrated: undefined };
   },
   async teardown(state) {
     await state.client.close();
-    await state.ownedCheckpoints?.close();
-    await state.pool?.end();
+    if (state.store.kind === 'sql' && state.store.owned) await state.store.db.close();
   },
   operations: {
     syncEntity: op({
-      description: 'Pulls one Mahak entity\'s changes since its checkpoint into PostgreSQL (upserts, logical deletes, dead letters).',
+      description: 'Pulls one Mahak entity\'s changes since its checkpoint into the store\'s database (upserts, logical deletes, dead letters).',
       idempotent: true,
       input: z.object({ entity: entityEnum, pageSize: z.number().int().positive().optional() }),
       output: SyncSummaryOut,
@@ -143,10 +178,11 @@ export const mahakConnector = defineConnector({
       run: async (ctx, input) => summaryOut(await syncOne(ctx, input.entity, input.pageSize)),
     }),
     syncAll: op({
-      description: 'Syncs several Mahak entities (default: all) one after the other into PostgreSQL.',
+      description: 'Syncs several Mahak entities (default: all) one after the other into the store\'s database.',
       idempotent: true,
       input: z.object({ entities: z.array(entityEnum).optional(), pageSize: z.number().int().positive().optional() }),
       output: z.object({ entities: z.array(SyncSummaryOut) }),
+      example: { entities: ['ProductCategory', 'Product', 'ProductDetail'] },
       run: async (ctx, input) => {
         const out = [];
         for (const entity of input.entities ?? ENTITY_NAMES) out.push(summaryOut(await syncOne(ctx, entity, input.pageSize)));
@@ -157,6 +193,12 @@ export const mahakConnector = defineConnector({
       description: 'Sends store orders with their lines to Mahak (SaveAllData) with stable ClientIds: a replay creates nothing twice.',
       idempotent: true,
       input: z.object({ orders: z.array(StoreOrder).min(1) }),
+      example: {
+        orders: [{
+          storeOrderId: 'WEB-1001', personId: '1', orderDate: '2025-03-01T10:00:00Z', sendCost: '250000',
+          details: [{ productDetailId: '1', price: '1250000', count1: '2' }],
+        }],
+      },
       output: z.object({
         results: z.array(z.object({
           storeOrderId: z.string(), clientId: z.string(), ok: z.boolean(), mahakOrderId: z.string().nullable(), errors: z.array(PushErrorOut),
@@ -177,6 +219,7 @@ export const mahakConnector = defineConnector({
       description: 'Sends payments received by the store to Mahak as receipts, with stable ClientIds.',
       idempotent: true,
       input: z.object({ receipts: z.array(StoreReceipt).min(1) }),
+      example: { receipts: [{ storeReceiptId: 'PAY-9', personId: '1', cashAmount: '2500000', date: '2025-03-01T10:05:00Z' }] },
       output: z.object({
         results: z.array(z.object({ storeReceiptId: z.string(), clientId: z.string(), ok: z.boolean(), mahakReceiptId: z.string().nullable(), errors: z.array(PushErrorOut) })),
       }),
@@ -189,6 +232,7 @@ export const mahakConnector = defineConnector({
       description: 'Reads raw records of one entity with RowVersion greater than `fromVersion` (large numbers as exact strings).',
       idempotent: true,
       input: z.object({ entity: entityEnum, fromVersion: z.string().regex(/^\d+$/).default('0'), pageSize: z.number().int().positive().optional() }),
+      example: { entity: 'Product', fromVersion: '0', pageSize: 100 },
       output: z.object({ records: z.array(z.record(z.string(), z.unknown())), lastRowVersion: z.string().nullable() }),
       run: async (ctx, input) => {
         const records = await ctx.state.client.getEntityPage(input.entity, BigInt(input.fromVersion), { pageSize: input.pageSize, signal: ctx.signal });

@@ -3,7 +3,7 @@
  * PostgreSQL (or any sink), a data transformer, and idempotent pushes of orders and receipts.
  * @packageDocumentation
  */
-export { mahakConnector, MahakConfig, type MahakState } from './connector.js';
+export { mahakConnector, MahakConfig, type MahakState, type MahakStore } from './connector.js';
 export * from './client/index.js';
 export * from './entities/index.js';
 export * from './json/index.js';

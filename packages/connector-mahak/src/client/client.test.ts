@@ -1,6 +1,7 @@
 import { createRateLimiter, isHttpError, isCircuitOpenError } from '@relaykit/sdk-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isMahakApiError, isMahakProtocolError } from '../errors.js';
+import { JsonNumber, parseLosslessJson, sourceTextOf } from '../json/index.js';
 import { pushOrders, pushReceipts, mahakClientId } from '../push/index.js';
 import { FAKE_CODES, startFakeMahak, type FakeMahak, type FakeMahakOptions } from '../testing/index.js';
 import { MahakClient } from './client.js';
@@ -21,6 +22,21 @@ async function start(fakeOptions: FakeMahakOptions = {}, clientOptions: Partial<
 }
 
 describe('MahakClient', () => {
+  it('keeps each record\'s JSON text as received when asked, every digit as written', async () => {
+    const { fake: f, client: c } = await start({ seed: { Product: 3 }, startRowVersion: 2n ** 60n });
+    f.insert('Product', { Name: 'quote " and \\ backslash', UnitRatio: new JsonNumber('12345678901234.5678') });
+    const records = await c.getEntityPage('Product', 0n, { keepSourceText: true });
+    expect(records).toHaveLength(4);
+    for (const record of records) {
+      const text = sourceTextOf(record)!;
+      expect(parseLosslessJson(text)).toEqual(record);
+      expect(text).toContain(`"RowVersion":${String(record.RowVersion)}`); // a bare number with all its digits
+    }
+    expect(sourceTextOf(records[3]!)).toContain('"UnitRatio":12345678901234.5678');
+    expect(Object.keys(records[0]!)).not.toContain('sourceText'); // invisible on the record
+    expect(sourceTextOf((await c.getEntityPage('Product', 0n))[0]!)).toBeUndefined(); // only when asked
+  });
+
   it('logs in with an MD5 or a plain password, per configuration', async () => {
     const { fake: f, client: c } = await start({ passwordMode: 'md5', seed: { Bank: 2 } });
     expect(await c.getEntityPage('Bank', 0n)).toHaveLength(2);

@@ -5,7 +5,8 @@ import {
 import { ENTITIES, ENTITY_NAMES, keysOf, type EntityName } from '../entities/catalogue.js';
 import { toInt64 } from '../entities/scalars.js';
 import { MahakApiError, MahakProtocolError } from '../errors.js';
-import { parseLosslessJson, stringifyLosslessJson } from '../json/lossless.js';
+import { parseLosslessJson, parseLosslessJsonWithSpans, stringifyLosslessJson } from '../json/lossless.js';
+import { rememberSourceText } from '../json/source-text.js';
 import { createMahakClassifier } from './classify.js';
 import type { GetAllDataRequest, MahakClientOptions, MahakSession, SaveAllDataResult, SaveRowResult } from './types.js';
 
@@ -105,7 +106,8 @@ export class MahakClient {
     for (const [entity, from] of Object.entries(request.from) as Array<[EntityName, bigint]>) body[keysOf(entity).fromVersion] = from;
     if (request.pageSize !== undefined) body.pageSize = request.pageSize;
     if (request.orderTypes) body.orderTypes = request.orderTypes;
-    const data = await this.call(this.paths.get, body, { signal: request.signal });
+    const spans: string[] | undefined = request.keepSourceText ? [] : undefined;
+    const data = await this.call(this.paths.get, body, { signal: request.signal, spans });
     const objects = (data as { Objects?: unknown } | null)?.Objects;
     if (typeof objects !== 'object' || objects === null) throw new MahakProtocolError('Mahak GetAllData answered without Data.Objects');
     const out: Partial<Record<EntityName, Array<Record<string, unknown>>>> = {};
@@ -114,12 +116,13 @@ export class MahakClient {
       if (rows !== undefined && rows !== null && !Array.isArray(rows)) throw new MahakProtocolError(`Mahak GetAllData: Objects.${ENTITIES[entity].plural} is not an array`);
       out[entity] = (rows ?? []) as Array<Record<string, unknown>>;
     }
+    if (spans) keepSourceTexts(objects as Record<string, unknown>, spans);
     return out;
   }
 
   /** Records of one entity with RowVersion > `fromVersion` (one page when the server pages). */
-  async getEntityPage(entity: EntityName, fromVersion: bigint, options: { pageSize?: number; signal?: AbortSignal } = {}): Promise<Array<Record<string, unknown>>> {
-    const result = await this.getAllData({ from: { [entity]: fromVersion }, pageSize: options.pageSize, signal: options.signal });
+  async getEntityPage(entity: EntityName, fromVersion: bigint, options: { pageSize?: number; signal?: AbortSignal; keepSourceText?: boolean } = {}): Promise<Array<Record<string, unknown>>> {
+    const result = await this.getAllData({ from: { [entity]: fromVersion }, pageSize: options.pageSize, signal: options.signal, keepSourceText: options.keepSourceText });
     return result[entity] ?? [];
   }
 
@@ -163,7 +166,7 @@ export class MahakClient {
    * One call under the policy: HTTP (429/5xx/timeouts retried), then the envelope (`Result:false` → MahakApiError).
    * An auth failure re-logs in and replays once (the policy's `reauthenticate`).
    */
-  private async call(path: string, body: unknown, options: { signal?: AbortSignal | undefined; auth?: boolean }): Promise<unknown> {
+  private async call(path: string, body: unknown, options: { signal?: AbortSignal | undefined; auth?: boolean; spans?: string[] | undefined }): Promise<unknown> {
     const auth = options.auth ?? true;
     if (auth && !this.session) await this.login(options.signal);
     const text = stringifyLosslessJson(body);
@@ -181,7 +184,7 @@ export class MahakClient {
         }
         throw error;
       }
-      return this.unwrap(path, response.body);
+      return this.unwrap(path, response.body, options.spans);
     }, {
       signal: options.signal,
       idempotent: true,
@@ -189,10 +192,16 @@ export class MahakClient {
     });
   }
 
-  private unwrap(path: string, text: string): unknown {
+  private unwrap(path: string, text: string, spans?: string[]): unknown {
     let envelope: unknown;
     try {
-      envelope = parseLosslessJson(text);
+      if (spans) {
+        // Records of GetAllData sit at depth 4: envelope, Data, Objects, the entity's array.
+        const parsed = parseLosslessJsonWithSpans(text, 4);
+        envelope = parsed.value;
+        spans.length = 0;
+        for (const span of parsed.spans) spans.push(span);
+      } else envelope = parseLosslessJson(text);
     } catch (cause) {
       throw new MahakProtocolError(`Mahak ${path} answered with a body that is not JSON`, { cause, details: { endpoint: path, sample: text.slice(0, 200) } });
     }
@@ -205,5 +214,23 @@ export class MahakClient {
       throw new MahakApiError({ code, message: String(e.Message ?? ''), endpoint: path.replace(/V2$/, ''), authFailure: this.authCodes.has(code) });
     }
     return e.Data;
+  }
+}
+
+/**
+ * Pairs the records of `Data.Objects` with the texts the scan cut out, in order. Only when the counts agree — an
+ * answer holding other arrays of objects at that depth keeps no texts (the sink then serialises the records).
+ */
+function keepSourceTexts(objects: Record<string, unknown>, spans: string[]): void {
+  let total = 0;
+  for (const rows of Object.values(objects)) if (Array.isArray(rows)) total += rows.length;
+  if (total !== spans.length) return;
+  let i = 0;
+  for (const rows of Object.values(objects)) {
+    if (!Array.isArray(rows)) continue;
+    for (const row of rows) {
+      const text = spans[i++]!;
+      if (typeof row === 'object' && row !== null) rememberSourceText(row as object, text);
+    }
   }
 }

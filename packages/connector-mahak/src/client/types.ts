@@ -59,6 +59,11 @@ export interface GetAllDataRequest {
   pageSize?: number;
   /** Order types to include. */
   orderTypes?: number[];
+  /**
+   * Remember each record's JSON text as received (read it back with `sourceTextOf(record)`), for sinks that store
+   * it as `raw` without serialising the record again.
+   */
+  keepSourceText?: boolean | undefined;
   signal?: AbortSignal;
 }
 

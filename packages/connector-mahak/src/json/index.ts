@@ -1,1 +1,2 @@
-export { parseLosslessJson, stringifyLosslessJson, JsonNumber } from './lossless.js';
+export { parseLosslessJson, parseLosslessJsonWithSpans, stringifyLosslessJson, JsonNumber } from './lossless.js';
+export { sourceTextOf } from './source-text.js';

@@ -1,70 +1,111 @@
 /**
  * Lossless JSON for .NET services. Mahak writes int64 values (RowVersion, ids) and decimals (money) as bare JSON
- * numbers with all their digits; `JSON.parse` would round any integer above 2^53 and any decimal with more than
- * 15 significant digits, and Node 20 has no source-text access in revivers. So the text is rewritten first:
- * every number token that a double may not hold exactly — an integer of 16 digits or more, or any number with a
- * fraction or an exponent — is wrapped in quotes, then the native parser runs. Schemas turn those strings into
- * bigints (int64 fields) or exact decimal strings (money).
+ * numbers with all their digits; `JSON.parse` would round any number of more than 15 significant digits, and
+ * Node 20 has no source-text access in revivers. So one linear scan finds the number tokens a double may not hold
+ * exactly — more than 15 significant digits, or an exponent — and wraps only those in quotes; then the native parser
+ * runs. Every other number (ids below 2^53, prices such as `1250000.50`) is exact as a double and stays a number.
+ * Schemas turn the quoted strings into bigints (int64 fields) or exact decimal strings (money).
  */
 
-// A number token a double may not hold exactly: 16+ digits, or a fraction, or an exponent.
-const RISKY_NUMBER = /-?(?:\d{16,}(?:\.\d+)?(?:[eE][+-]?\d+)?|\d+(?:\.\d+(?:[eE][+-]?\d+)?|[eE][+-]?\d+))/g;
-// Cheap pre-check: no long digit run, fraction or exponent anywhere means JSON.parse is already exact.
-const MAY_LOSE = /\d{16}|\d\.\d|\d[eE]/;
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
-/** Whether the structural text `[from, to)` (outside any string) holds a risky number. */
-function risky(text: string, from: number, to: number): boolean {
-  let run = 0;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (++run >= 16) return true;
-    } else {
-      if ((c === 46 || c === 101 || c === 69) && run > 0) return true; // ".", "e", "E" right after a digit
-      run = 0;
-    }
-  }
-  return false;
+/** What {@link scanLosslessJson} found: the text to hand to `JSON.parse`, and the source text of chosen objects. */
+interface Scan {
+  /** `text` with every risky number token quoted (the same string when there was none). */
+  safe: string;
+  /** Source text of each object opened at nesting depth `spanDepth` inside an array, in order. */
+  spans: string[] | undefined;
 }
 
 /**
- * Parses JSON without losing precision: numbers a double cannot hold exactly (integers of 16+ digits, numbers with a
- * fraction or exponent) come back as their exact source text (a string); every other number as a `number`.
- * Strings are skipped with `indexOf` (never scanned by a regex), so the rewrite costs little beyond `JSON.parse`.
+ * The single pass: strings are skipped honouring escapes (`\\"` ends a string, `\"` does not), numbers are
+ * measured. A number is risky when it has more than 15 significant digits (leading zeros do not count) or an
+ * exponent (`1e400` would become Infinity). With `spanDepth`, it also cuts out the source text of every object that
+ * opens at that depth as an array element (for `GetAllData`: the records), so callers can keep a record's text as
+ * received without serialising it again.
+ */
+function scanLosslessJson(text: string, spanDepth = -1): Scan {
+  const n = text.length;
+  let parts: string[] | undefined;
+  let copied = 0;
+  let depth = 0;
+  // Container kinds by depth as a bit string: bit d set = the container at depth d is an array (depth < 31 tracked).
+  let arrays = 0;
+  let spanStart = -1;
+  const spans: string[] | undefined = spanDepth >= 0 ? [] : undefined;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 34) { // a string: find its closing quote
+      i++;
+      for (;;) {
+        const q = text.indexOf('"', i);
+        if (q === -1) { i = n; break; }
+        let slashes = 0;
+        for (let b = q - 1; text.charCodeAt(b) === 92; b--) slashes++;
+        i = q + 1;
+        if ((slashes & 1) === 0) break;
+      }
+    } else if (c === 45 || (c >= 48 && c <= 57)) { // a number token
+      const start = i;
+      if (c === 45) i++;
+      let significant = 0;
+      let leading = true;
+      let exponent = false;
+      for (; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d >= 48 && d <= 57) {
+          if (leading && d === 48) continue;
+          leading = false;
+          significant++;
+        } else if (d === 46) continue;
+        else if (d === 101 || d === 69) { exponent = true; }
+        else if ((d === 43 || d === 45) && exponent) continue;
+        else break;
+      }
+      // A malformed token is left alone, so JSON.parse still rejects it instead of reading it as a string.
+      if ((significant > 15 || exponent) && JSON_NUMBER.test(text.slice(start, i))) {
+        (parts ??= []).push(text.slice(copied, start), '"', text.slice(start, i), '"');
+        copied = i;
+      }
+    } else if (c === 123 || c === 91) { // { or [
+      if (c === 123 && depth === spanDepth && depth > 0 && depth < 32 && (arrays >>> (depth - 1)) & 1) spanStart = i;
+      if (depth < 31) arrays = c === 91 ? arrays | (1 << depth) : arrays & ~(1 << depth);
+      depth++;
+      i++;
+    } else if (c === 125 || c === 93) { // } or ]
+      depth--;
+      i++;
+      if (c === 125 && depth === spanDepth && spanStart >= 0) { spans!.push(text.slice(spanStart, i)); spanStart = -1; }
+    } else i++;
+  }
+  if (!parts) return { safe: text, spans };
+  parts.push(text.slice(copied));
+  return { safe: parts.join(''), spans };
+}
+
+/**
+ * Parses JSON without losing precision: numbers a double cannot hold exactly (more than 15 significant digits, or
+ * written with an exponent) come back as their exact source text (a string); every other number as a `number`
+ * (exact: a double holds any decimal of up to 15 significant digits, and `String(n)` gives it back).
  *
  * @example
  * ```ts
- * parseLosslessJson('{"RowVersion":9007199254741993,"Price":12.10}') // { RowVersion: '9007199254741993', Price: '12.10' }
+ * parseLosslessJson('{"RowVersion":9007199254741993,"Price":12.10}') // { RowVersion: '9007199254741993', Price: 12.1 }
  * ```
  */
 export function parseLosslessJson(text: string): unknown {
-  if (!MAY_LOSE.test(text)) return JSON.parse(text);
-  const parts: string[] = [];
-  let copied = 0;
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const quote = text.indexOf('"', i);
-    const end = quote === -1 ? n : quote;
-    if (end > i && risky(text, i, end)) {
-      parts.push(text.slice(copied, i), text.slice(i, end).replace(RISKY_NUMBER, '"$&"'));
-      copied = end;
-    }
-    if (quote === -1) break;
-    // Skip the string: its end is the next quote not escaped by an odd run of backslashes.
-    let j = quote + 1;
-    for (;;) {
-      const k = text.indexOf('"', j);
-      if (k === -1) { i = n; break; }
-      let slashes = 0;
-      for (let b = k - 1; text.charCodeAt(b) === 92; b--) slashes++;
-      if (slashes % 2 === 0) { i = k + 1; break; }
-      j = k + 1;
-    }
-  }
-  if (copied === 0) return JSON.parse(text);
-  parts.push(text.slice(copied));
-  return JSON.parse(parts.join(''));
+  return JSON.parse(scanLosslessJson(text).safe);
+}
+
+/**
+ * {@link parseLosslessJson}, also returning the source text of every object that is an array element at nesting
+ * depth `spanDepth` (the records of a `GetAllData` answer sit at depth 4: envelope, `Data`, `Objects`, the array).
+ * The texts keep every number exactly as written, ready to store as `jsonb` without serialising the object again.
+ */
+export function parseLosslessJsonWithSpans(text: string, spanDepth: number): { value: unknown; spans: string[] } {
+  const scan = scanLosslessJson(text, spanDepth);
+  return { value: JSON.parse(scan.safe), spans: scan.spans ?? [] };
 }
 
 /** A number kept as its exact decimal text, written to JSON as a bare number (e.g. a .NET decimal). */

@@ -1,6 +1,6 @@
 import type { CheckpointStore, SyncSink } from '@relaykit/sdk-core';
 import type { LocalRow } from '../transform/transformer.js';
-import type { RawRecord } from './postgres.js';
+import type { RawRecord } from './sql-sink.js';
 
 /** A row held by {@link MahakMemorySink}: the local row plus its logical-delete mark. */
 export interface MahakMemoryRow {
@@ -14,6 +14,8 @@ export interface MahakMemoryRow {
 
 /** An in-memory sink with the PostgreSQL sink's semantics (row_version guard, logical deletes). */
 export interface MahakMemorySink extends SyncSink<LocalRow, RawRecord> {
+  /** False: rows live on in memory, so the sync does not keep their source text (a slice that pins its whole page). */
+  readonly keepsSourceText: false;
   /** Rows by Mahak id, deleted ones included. */
   readonly rows: Map<bigint, MahakMemoryRow>;
   /** Rows not deleted. */
@@ -28,6 +30,7 @@ export function createMahakMemorySink(options: { checkpoints?: CheckpointStore }
   const rows = new Map<bigint, MahakMemoryRow>();
   return {
     rows,
+    keepsSourceText: false,
     persistsCheckpoint: options.checkpoints !== undefined,
     live: () => [...rows.values()].filter((r) => r.deletedAt === null),
     async write(batch) {

@@ -1,3 +1,4 @@
+import { applyMigrations, postgresSqlClient, type SqlClient } from '@relaykit/sdk-core';
 import type pg from 'pg';
 import { ENTITIES, ENTITY_NAMES, type EntityName } from '../entities/catalogue.js';
 import { columnsOf } from '../transform/transformer.js';
@@ -55,38 +56,31 @@ export const MAHAK_MIGRATIONS: readonly MahakMigration[] = [
   },
 ];
 
+/** A `pg.Pool` (wrapped) or any sdk-core `SqlClient` (PostgreSQL or PGlite). */
+export type MahakDatabase = SqlClient | pg.Pool;
+
+/** The `SqlClient` of a pool or client given where {@link MahakDatabase} is accepted. */
+export function asSqlClient(db: MahakDatabase): SqlClient {
+  return 'engine' in db ? db : postgresSqlClient({ pool: db });
+}
+
+/** The id of a migration in sdk-core's `relaykit_schema_migrations` (`001-entity-tables`). */
+export const migrationId = (m: MahakMigration): string => `${String(m.version).padStart(3, '0')}-${m.name.replace(/\W+/g, '-')}`;
+
 /**
- * Applies the migrations not applied yet, each in its own transaction, under an advisory lock (so concurrent
- * workers do not race), recording them in `<prefix>schema_migrations`. Safe to call on every start.
- * Returns the versions it applied.
+ * Applies the migrations not applied yet with sdk-core's `applyMigrations` (in one transaction under an advisory
+ * lock, so concurrent workers do not race; recorded in `relaykit_schema_migrations` under the scope
+ * `mahak:<schema>.<prefix>`). Works on PostgreSQL and PGlite; safe to call on every start. Returns the versions it
+ * applied.
  */
-export async function migrateMahakSchema(pool: pg.Pool, options: MahakSchemaOptions = {}): Promise<number[]> {
-  const applied: number[] = [];
-  const log = tableName('schema_migrations', options);
-  const client = await pool.connect();
-  const lockKey = `relaykit-mahak-migrate:${log}`;
-  await client.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
-  try {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(options.schema ?? 'public')}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${log} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    for (const migration of MAHAK_MIGRATIONS) {
-      await client.query('BEGIN');
-      try {
-        const done = await client.query(`SELECT 1 FROM ${log} WHERE version = $1`, [migration.version]);
-        if (done.rowCount === 0) {
-          for (const statement of migration.sql(options)) await client.query(statement);
-          await client.query(`INSERT INTO ${log} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
-          applied.push(migration.version);
-        }
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw error;
-      }
-    }
-  } finally {
-    await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
-    client.release();
-  }
-  return applied;
+export async function migrateMahakSchema(db: MahakDatabase, options: MahakSchemaOptions = {}): Promise<number[]> {
+  const schema = options.schema ?? 'public';
+  const applied = await applyMigrations(asSqlClient(db), {
+    scope: `mahak:${schema}.${options.tablePrefix ?? 'mahak_'}`,
+    migrations: MAHAK_MIGRATIONS.map((m, i) => ({
+      id: migrationId(m),
+      sql: i === 0 && schema !== 'public' ? [`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`, ...m.sql(options)] : m.sql(options),
+    })),
+  });
+  return MAHAK_MIGRATIONS.filter((m) => applied.includes(migrationId(m))).map((m) => m.version);
 }

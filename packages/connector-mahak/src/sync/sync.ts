@@ -4,8 +4,12 @@ import {
 import type { MahakClient } from '../client/client.js';
 import { ENTITY_NAMES, keysOf, type EntityName } from '../entities/catalogue.js';
 import { toInt64 } from '../entities/scalars.js';
-import type { RawRecord } from '../sink/postgres.js';
+import type { RawRecord } from '../sink/sql-sink.js';
 import { transformRecord, type LocalRow } from '../transform/transformer.js';
+
+/** What the eager transform of a fetched record gave. */
+type Transformed = { row: LocalRow } | { error: unknown };
+const TRANSFORMED = Symbol('relaykit.mahak.transformed');
 
 /** Options of {@link syncMahakEntity}. */
 export interface MahakSyncOptions {
@@ -45,17 +49,39 @@ export async function syncMahakEntity(options: MahakSyncOptions): Promise<SyncSu
   const { client, entity } = options;
   const source = options.source ?? `mahak:${client.databaseId.toString()}`;
   const transformOptions = { utcOffsetMinutes: options.utcOffsetMinutes ?? 0 };
+  // Each record's JSON text as received is kept (cheap: a slice of the page), so a SQL sink — even wrapped in the
+  // caller's own — stores `raw` with every digit as Mahak wrote it. A sink holding rows for long opts out.
+  const keepSourceText = (options.sink as { keepsSourceText?: boolean }).keepsSourceText !== false;
+
   return runIncrementalSync<RawRecord, LocalRow>({
     source,
     entity,
     filter: 'version-exclusive',
     fetchPage: async ({ fromVersion, limit, signal }) => {
       const from = fromVersion === undefined ? 0n : typeof fromVersion === 'bigint' ? fromVersion : BigInt(fromVersion);
-      const records = await client.getEntityPage(entity, from, { pageSize: limit, signal });
+      const records = await client.getEntityPage(entity, from, { pageSize: limit, signal, keepSourceText });
+      // Transformed as soon as fetched, while the sink still writes the previous page: the sink's side of the
+      // pipeline (encode, then wait for the database) stays short. The outcome is handed to `transform` below.
+      for (const record of records) {
+        if (record.Deleted === true) continue; // deletes are not transformed
+        let outcome: Transformed;
+        try {
+          outcome = { row: transformRecord(entity, record, transformOptions) };
+        } catch (error) {
+          outcome = { error };
+        }
+        // Held by the record itself (non-enumerable): it lives exactly as long as the record waits in the pipeline.
+        Object.defineProperty(record, TRANSFORMED, { value: outcome, configurable: true });
+      }
       return { records };
     },
     describe: (raw) => describeMahakRecord(entity, raw),
-    transform: (raw) => transformRecord(entity, raw, transformOptions),
+    transform: (raw) => {
+      const done = (raw as { [TRANSFORMED]?: Transformed })[TRANSFORMED];
+      if (!done) return transformRecord(entity, raw, transformOptions);
+      if ('error' in done) throw done.error;
+      return done.row;
+    },
     sink: options.sink,
     checkpoints: options.checkpoints,
     ...(options.deadLetter ? { deadLetter: options.deadLetter } : {}),

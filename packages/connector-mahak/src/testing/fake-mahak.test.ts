@@ -12,7 +12,7 @@ const post = async (url: string, body: string, token?: string) => {
 describe('fake Mahak', () => {
   it('writes generated rows as direct JSON text identical to the generic writer', () => {
     for (const entity of ENTITY_NAMES) {
-      for (const id of [1, 99, 123_457]) {
+      for (const id of [1, 99, 86_399, 86_400, 123_457, 1_000_001]) {
         const rv = 2n ** 53n + BigInt(id);
         expect(generateRowJson(entity, id, rv)).toBe(stringifyLosslessJson(generateRow(entity, id, rv)));
       }
