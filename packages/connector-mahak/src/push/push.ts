@@ -5,7 +5,10 @@ import { toDate, toDecimal, toInt64 } from '../entities/scalars.js';
 import { JsonNumber } from '../json/lossless.js';
 import { mahakClientId } from './client-id.js';
 
-const id64 = z.union([z.bigint(), z.number().int(), z.string().regex(/^\d+$/)]).transform((v) => toInt64(v));
+// Out-of-range ids are a client's mistake: a validation issue, never a RangeError escaping safeParse.
+const id64 = z.union([z.bigint(), z.number().int(), z.string().regex(/^\d+$/)]).transform((v, ctx) => {
+  try { return toInt64(v); } catch (error) { ctx.addIssue({ code: 'custom', message: (error as Error).message }); return z.NEVER; }
+});
 const money = z.union([z.string(), z.number()]).transform((v, ctx) => {
   try { return toDecimal(v); } catch (error) { ctx.addIssue({ code: 'custom', message: (error as Error).message }); return z.NEVER; }
 });
