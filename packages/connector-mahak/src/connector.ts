@@ -153,12 +153,13 @@ export const mahakConnector = defineConnector({
       baseUrl: config.baseUrl, userName: config.userName, password: config.password, databaseId: config.databaseId,
       passwordMode: config.passwordMode, v2: config.v2, authCodes: config.authCodes, retryableCodes: config.retryableCodes, http,
       logger: ctx.logger,
-      policy: {
-        name: `mahak:${ctx.instance}`, timeoutMs: config.timeoutMs,
+      // Built by the runtime so its breaker shows in the gateway's /readyz and /metrics.
+      policy: ctx.createResiliencePolicy({
+        name: 'mahak', timeoutMs: config.timeoutMs,
         retry: { maxAttempts: 4, initialDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 60_000 },
         breaker: { consecutiveFailures: 5, halfOpenAfterMs: 15_000 },
         classify: createMahakClassifier({ retryableCodes: config.retryableCodes }),
-      },
+      }),
       ...(config.requestsPerSecond ? { rateLimiter: ctx.createRateLimiter('mahak', [{ limit: config.requestsPerSecond, windowMs: 1000 }]), rateLimitKey: `mahak:${String(config.databaseId)}` } : {}),
     });
     const store = openStore(config, ctx.database, (message) => ctx.logger.warn({ instance: ctx.instance }, message));

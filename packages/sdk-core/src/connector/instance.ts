@@ -6,6 +6,7 @@ import type { HttpClientOptions } from '../http/types.js';
 import { createIdempotencyStore } from '../idempotency/index.js';
 import { redactingLogger, silentLogger } from '../logging/index.js';
 import { createRateLimiter } from '../ratelimit/index.js';
+import { createResiliencePolicy } from '../resilience/index.js';
 import { createLock } from '../redis/index.js';
 import type { RateLimitRules } from '../ratelimit/types.js';
 import type { SqlClient } from '../sql/types.js';
@@ -74,6 +75,7 @@ export async function instantiateConnector<C extends AnyConnector>(connector: C,
     checkpoints: options.checkpoints ?? own(createCheckpointStore({ redisUrl, prefix: `relaykit:cp:${instance}` })),
     createRateLimiter: options.createRateLimiter ?? ((name, rules) => own(createRateLimiter({ rules, redisUrl, prefix: `relaykit:rl:${instance}:${name}` }))),
     createHttpClient: options.createHttpClient ?? ((httpOptions: HttpClientOptions) => own(new HttpClient({ logger, ...httpOptions }))),
+    createResiliencePolicy: options.createResiliencePolicy ?? ((policyOptions) => createResiliencePolicy(policyOptions)),
   };
 
   const state = await connector.setup({ ...services, instance, config: parsed.data });

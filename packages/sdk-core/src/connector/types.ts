@@ -5,7 +5,8 @@ import type { IdempotencyStore } from '../idempotency/types.js';
 import type { Logger } from '../logging/logger.js';
 import type { RateLimiter, RateLimitRules } from '../ratelimit/types.js';
 import type { Lock } from '../redis/index.js';
-import type { ErrorClassifier } from '../resilience/types.js';
+import type { ErrorClassifier, ResiliencePolicy } from '../resilience/types.js';
+import type { ResiliencePolicyOptions } from '../resilience/policy.js';
 import type { SqlClient } from '../sql/types.js';
 
 /** Services a runtime (an embedder's process or the gateway) hands to a connector instance. */
@@ -21,6 +22,12 @@ export interface ConnectorServices {
   createRateLimiter(name: string, rules: RateLimitRules): RateLimiter;
   /** Creates an HTTP client with the runtime's logger and observability hooks wired in. */
   createHttpClient(options: HttpClientOptions): HttpRequester;
+  /**
+   * Creates a resilience policy the runtime can observe (the gateway reports its circuit state in `/readyz` and
+   * `/metrics`), for a connector that wraps more than one HTTP call in a policy of its own — e.g. an API whose
+   * errors arrive in a 200 envelope. `options.name` names the upstream.
+   */
+  createResiliencePolicy(options: ResiliencePolicyOptions): ResiliencePolicy;
   /** A lock shared by every worker of the runtime (Redis when configured), e.g. for one token refresh at a time. */
   lock: Lock;
   /** Redis URL when the runtime has one (for cross-process locks such as a shared token refresh). */
