@@ -219,6 +219,32 @@ describe.skipIf(!enabled)('encryption at rest', () => {
     await t.gateway.sql.query('UPDATE relaykit_jobs SET input = $1 WHERE id = $2', [rows[0]!.input, other.body.id]);
     await expect(t.gateway.store.get(other.body.id)).rejects.toThrow();
   });
+
+  it('keeps no phone number, e-mail or secret in clear in the audit and idempotency tables either', async () => {
+    const phone = '+9779841234567';
+    const email = 'sara.rahimi@example.org';
+    const body = { key: phone, email, value: { password: 'hunter2-secret', note: `call ${phone} or write to ${email}` } };
+    const headers = { 'idempotency-key': `pii-${randomUUID()}` };
+    // A ?wait= answer quotes the result (here the phone number): it is the stored idempotent response.
+    const first = await t.call('POST', '/v1/echo-dev/put?wait=5s', { key: t.keys.dev, body, headers });
+    expect(first).toMatchObject({ status: 200, body: { result: { stored: phone } } });
+    const replay = await t.call('POST', '/v1/echo-dev/put?wait=5s', { key: t.keys.dev, body, headers });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(first.body);
+    await t.gateway.audit.flush();
+    for (const table of ['relaykit_audit', 'relaykit_idempotency']) {
+      const { rows } = await t.gateway.sql.query<{ row: string }>(`SELECT t::text AS row FROM ${table} t`);
+      expect(rows.length, table).toBeGreaterThan(0);
+      const text = rows.map((r) => r.row).join('\n');
+      for (const clear of ['9779841234567', '984123', 'sara.rahimi', 'hunter2']) expect(text, `${table} holds "${clear}"`).not.toContain(clear);
+    }
+    const { rows } = await t.gateway.sql.query<{ result: unknown }>('SELECT result FROM relaykit_idempotency WHERE key = $1', [headers['idempotency-key']]);
+    expect(rows[0]!.result).toMatch(/^enc:rk1\./);
+    // The gateway reads its own audit trail back (masked, then sealed).
+    const entry = (await t.gateway.audit.recent(20)).find((e) => e.jobId === first.body.id);
+    expect(entry?.payload).toMatchObject({ email: '***@example.org', value: { password: '[REDACTED]' } });
+    expect(JSON.stringify(entry?.payload)).not.toContain('9779841234567');
+  });
 });
 
 describe.skipIf(!enabled)('graceful shutdown', () => {

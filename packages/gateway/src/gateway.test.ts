@@ -52,6 +52,8 @@ describe('gateway (embedded engines: PGlite + in-memory queue)', () => {
     expect(job.status).toBe('succeeded');
     expect(job.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['failed', 'failed', 'succeeded']);
     expect(job.attempts[0].error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+    // Without a client Idempotency-Key every attempt still carries one key, the job's, so an upstream can de-duplicate.
+    expect(t.upstream.attemptKeys.slice(-3)).toEqual([`job:${res.body.id}`, `job:${res.body.id}`, `job:${res.body.id}`]);
   });
 
   it('ends as dead when retries run out, and failed on a fatal error', async () => {
@@ -211,12 +213,15 @@ describe('gateway (embedded engines: PGlite + in-memory queue)', () => {
   });
 
   it('writes an audit record for every call, payloads redacted', async () => {
-    await t.call('POST', '/v1/echo-dev/put', { key: t.keys.dev, body: { key: 'audit', value: { password: 'hunter2' } } });
+    await t.call('POST', '/v1/echo-dev/put', { key: t.keys.dev, body: { key: 'audit', email: 'sara.rahimi@example.org', value: { password: 'hunter2', note: 'call +977 984-1234567', message: { to: '+9779841234567', body: 'Your results are ready' } } } });
     const entries = await t.gateway.audit.recent(50);
     const entry = entries.find((e) => e.path === '/v1/echo-dev/put' && (e.payload as { key?: string } | null)?.key === 'audit');
     expect(entry).toMatchObject({ method: 'POST', status: 202, instance: 'echo-dev', operation: 'put' });
     expect(entry?.jobId).toMatch(/^job_/);
     expect(JSON.stringify(entry?.payload)).not.toContain('hunter2');
+    // Personal data is masked too, not only secrets.
+    expect(entry?.payload).toMatchObject({ email: '***@example.org' });
+    expect(JSON.stringify(entry?.payload)).not.toMatch(/sara\.rahimi|984-1234567|9841234567|results are ready/);
     expect(entries.some((e) => e.status === 401)).toBe(true);
   });
 });
@@ -257,7 +262,10 @@ describe('the served OpenAPI document', () => {
     const put = doc.paths['/v1/echo-dev/put'].post;
     expect(put.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/echo.put.Input' });
     expect(put.requestBody.content['application/json'].example).toEqual({ key: 'greeting', value: 'hello' });
-    expect(Object.keys(put.responses)).toEqual(expect.arrayContaining(['200', '202', '400', '401', '403', '409', '422', '429']));
+    expect(Object.keys(put.responses)).toEqual(expect.arrayContaining(['200', '202', '400', '401', '403', '404', '405', '409', '413', '415', '422', '429', '500', '503']));
+    // The 503 the gateway really sends while shutting down comes with Retry-After.
+    expect(put.responses['503'].headers['Retry-After']).toBeDefined();
+    expect(doc.paths['/v1/jobs/batch'].post.responses['503']).toBeDefined();
     expect(put.responses['400'].content['application/problem+json'].schema).toEqual({ $ref: '#/components/schemas/Problem' });
     expect(put.security).toEqual([{ apiKey: [] }]);
     expect(put.parameters.find((p: { name: string }) => p.name === 'Idempotency-Key').description).toMatch(/Internet-Draft/);
@@ -298,4 +306,55 @@ export async function use(baseUrl: string, key: string) {
     }
     expect(t.upstream.writes.some((w) => w.key === 'typed')).toBe(true);
   }, 60_000);
+});
+
+describe('client mistakes are 4xx problems, never a 500', () => {
+  const PROTO_NAMES = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'];
+
+  it('operations named like Object.prototype members are 404 on single submits and batches', async () => {
+    for (const name of PROTO_NAMES) {
+      const res = await t.call('POST', `/v1/echo-dev/${name}`, { key: t.keys.dev, body: {} });
+      expect(res, name).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+      expect(res.headers.get('content-type'), name).toMatch(/application\/problem\+json/);
+      const batch = await t.call('POST', '/v1/jobs/batch', { key: t.keys.dev, body: { jobs: [{ instance: 'echo-dev', operation: name, input: {} }] } });
+      expect(batch, name).toMatchObject({ status: 400, body: { code: 'VALIDATION', errors: [{ path: 'jobs.0.operation' }] } });
+      const instance = await t.call('POST', `/v1/${name}/put`, { key: t.keys.dev, body: {} });
+      expect(instance, name).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+    }
+  });
+
+  it('webhooks named like Object.prototype members are 404', async () => {
+    for (const name of PROTO_NAMES) {
+      for (const method of ['GET', 'POST']) {
+        const res = await t.call(method, `/v1/webhooks/echo-dev/${name}`, method === 'POST' ? { raw: '{}', headers: { 'content-type': 'application/json' } } : {});
+        expect(res, `${method} ${name}`).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+        expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      }
+      expect((await t.call('POST', `/v1/webhooks/${name}`, { raw: '{}' })).status).toBe(404);
+    }
+  });
+
+  it('authenticates before looking instances and operations up: no enumeration without a key', async () => {
+    for (const path of ['/v1/nosuch/op', '/v1/echo-dev/nosuch', '/v1/echo-dev/put', '/v1/echo-dev/constructor']) {
+      const anonymous = await t.call('POST', path, { body: {} });
+      expect(anonymous, path).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
+      expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      const badKey = await t.call('POST', path, { key: 'rk_aaaaaaaaaaaa_' + 'b'.repeat(43), body: {} });
+      expect(badKey.status, path).toBe(401);
+    }
+    // With a valid key the lookup happens and says what is missing.
+    expect(await t.call('POST', '/v1/nosuch/op', { key: t.keys.dev, body: {} })).toMatchObject({ status: 404, body: { detail: expect.stringContaining('nosuch') } });
+  });
+
+  it('a refused webhook handshake is problem+json with a stable code; the challenge echo stays as the connector wrote it', async () => {
+    const ok = await t.call('GET', '/v1/webhooks/echo-dev?challenge=abc');
+    expect(ok).toMatchObject({ status: 200, body: 'abc' });
+    expect(ok.headers.get('content-type')).toMatch(/^text\/plain/);
+    const refused = await t.call('GET', '/v1/webhooks/echo-dev?challenge=abc&token=wrong');
+    expect(refused).toMatchObject({ status: 403, body: { code: 'WEBHOOK_VERIFICATION_FAILED', status: 403, type: '/docs#problem-WEBHOOK_VERIFICATION_FAILED' } });
+    expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    const docs = await t.call('GET', '/openapi.json');
+    const get = docs.body.paths['/v1/webhooks/echo-dev'].get;
+    expect(get.responses['403'].content['application/problem+json'].schema).toEqual({ $ref: '#/components/schemas/Problem' });
+  });
 });

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createEnvelopeCipher, createRateLimiter, redactingLogger, type EnvelopeCipher, type Logger, type RateLimiter } from '@relaykit/sdk-core';
@@ -52,6 +52,11 @@ export class Gateway {
   readonly reconciler: Reconciler;
   private server: Server | undefined;
   private stopping = false;
+  /** Aborted when shutdown begins (wakes `?wait=` requests). */
+  private readonly shutdown = new AbortController();
+  /** Responses not finished yet: shutdown lets them answer before closing connections. */
+  private readonly responses = new Set<ServerResponse>();
+  private drained: (() => void) | undefined;
   private openapiCache: Record<string, unknown> | undefined;
   /** True when payloads and results are sealed at rest. */
   readonly encrypted: boolean;
@@ -80,6 +85,7 @@ export class Gateway {
       openapi: () => (this.openapiCache ??= buildOpenApi(instances, { title: 'relaykit gateway', version: '0.0.0' })),
       readiness: () => this.readiness(),
       isStopping: () => this.stopping,
+      shutdown: this.shutdown.signal,
     };
     this.app = createApp(deps);
   }
@@ -112,8 +118,9 @@ export class Gateway {
       if (!options.sql) await sql.close().catch(() => undefined);
       throw error;
     }
-    const idempotency = new SqlIdempotencyStore(sql, config.idempotency.ttl);
-    const gateway = new Gateway(metrics, config, role, sql, queue, new JobStore(sql, codec), new ApiKeyStore(sql), new AuditLog(sql, { onError: (err) => logger.warn({ err: String(err) }, 'audit write failed') }), idempotency, rateLimiter, instances, logger, options.leaseMs ?? config.jobs.stallInterval, { sql: !options.sql, queue: !options.queue });
+    // Stored responses and audit payloads can quote job inputs and results: sealed like the jobs themselves.
+    const idempotency = new SqlIdempotencyStore(sql, config.idempotency.ttl, codec);
+    const gateway = new Gateway(metrics, config, role, sql, queue, new JobStore(sql, codec), new ApiKeyStore(sql), new AuditLog(sql, { codec, onError: (err) => logger.warn({ err: String(err) }, 'audit write failed') }), idempotency, rateLimiter, instances, logger, options.leaseMs ?? config.jobs.stallInterval, { sql: !options.sql, queue: !options.queue });
     if (gateway.runner) {
       gateway.runner.start();
       gateway.reconciler.start();
@@ -136,9 +143,28 @@ export class Gateway {
     const server = this.app.listen(port, host);
     this.server = server;
     server.keepAliveTimeout = 5000;
+    server.on('request', (_req, res: ServerResponse) => {
+      if (this.stopping) res.shouldKeepAlive = false;
+      this.responses.add(res);
+      res.once('close', () => {
+        this.responses.delete(res);
+        if (this.responses.size === 0) this.drained?.();
+      });
+    });
     await new Promise<void>((resolve, reject) => { server.once('listening', resolve); server.once('error', reject); });
     const address = server.address() as AddressInfo;
     return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  }
+
+  private async drainRequests(ms: number): Promise<void> {
+    if (this.responses.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.drained = resolve;
+      timer = setTimeout(resolve, ms);
+    });
+    clearTimeout(timer);
+    this.drained = undefined;
   }
 
   /** Redis, database, queues and the instances' upstream health. */
@@ -173,11 +199,17 @@ export class Gateway {
     if (this.stopping) return;
     this.stopping = true;
     const deadline = this.config.server.shutdownTimeout;
+    const startedAt = Date.now();
     const serverClosed = this.server ? new Promise<void>((resolve) => this.server!.close(() => resolve())) : Promise.resolve();
     this.server?.closeIdleConnections();
+    // Answers still to come say "Connection: close": clients reconnect, and the closed listener sends them elsewhere.
+    for (const res of this.responses) if (!res.headersSent) res.shouldKeepAlive = false;
+    this.shutdown.abort();
     await this.reconciler.stop();
     await this.runner?.stop(deadline);
     if (this.owns.queue) await this.queue.close(1000);
+    // Requests still being answered (a woken ?wait= writing its 202, a late 503) finish before their connections close.
+    await this.drainRequests(Math.max(1000, deadline - (Date.now() - startedAt)));
     this.server?.closeAllConnections();
     await serverClosed;
     await this.audit.flush();

@@ -14,6 +14,7 @@ export { loadConnector } from './runtime/plugins.js';
 export { loadInstances, setUpInstances, tearDownInstances, queueNameOf, type LoadedInstance, type ConnectorSource } from './runtime/instances.js';
 export { JobRunner, type JobRunnerOptions, type JobSettled } from './runtime/runner.js';
 export { Reconciler } from './runtime/reconciler.js';
+export { LeaseKeeper, LeaseLostError, isLeaseLostError, checkOnRead, type LeaseKeeperOptions } from './runtime/lease.js';
 export { GatewayMetrics } from './runtime/metrics.js';
 export { classifyFailure, backoffDelay, type RetryPolicy } from './runtime/retry.js';
 export { parseDuration, parseSize } from './util/duration.js';

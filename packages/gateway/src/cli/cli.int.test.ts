@@ -25,6 +25,10 @@ describe('relaykit CLI', () => {
     expect(program.out).toContain('DATABASE_URL');
     const create = await cli(['keys', 'help', 'create']);
     expect(create.out).toMatch(/--env <environment>[\s\S]*--scope <scope...>/);
+    // Revocation is not instantaneous (each process caches a verified key for 1 s): the help says so.
+    const revoke = await cli(['keys', 'help', 'revoke']);
+    expect(revoke.out).toMatch(/within about 1 s/);
+    expect(revoke.out).not.toMatch(/at once/);
   });
 
   it('stops on a bad configuration listing every problem by path (exit 2)', async () => {
@@ -54,7 +58,7 @@ describe('relaykit CLI', () => {
 
   it.skipIf(!servers.postgresUrl)('migrates, then creates, lists and revokes keys', async () => {
     const env = { DATABASE_URL: await servers.freshDatabase() };
-    expect((await cli(['migrate'], env)).out).toMatch(/applied migrations 1 \(postgresql\)/);
+    expect((await cli(['migrate'], env)).out).toMatch(/applied migrations 1, 2 \(postgresql\)/);
     expect((await cli(['migrate'], env)).out).toMatch(/up to date/);
     const created = await cli(['keys', 'create', '--env', 'production', '--scope', 'sf-prod:upsert', 'sf-prod:query', '--name', 'crm'], env);
     expect(created.code).toBe(0);
@@ -74,6 +78,13 @@ describe('relaykit CLI', () => {
       expect(await new ApiKeyStore(sql).verify(secret)).toBeUndefined();
       expect((await cli(['keys', 'revoke', id], env)).code).toBe(1);
       expect((await cli(['keys', 'create', '--env', 'moon'], env)).err).toMatch(/not one of/);
+      // A malformed scope is refused with every bad one listed, and nothing is created.
+      const badScopes = await cli(['keys', 'create', '--env', 'production', '--scope', 'sf-prod:upsert:extra', '*:query', 'sf-prod:query'], env);
+      expect(badScopes.code).toBe(1);
+      expect(badScopes.err).toMatch(/Invalid scopes "sf-prod:upsert:extra", "\*:query"/);
+      expect((await cli(['keys', 'list'], env)).out.trim().split('\n')).toHaveLength(1);
+      // The programmatic API refuses them too.
+      await expect(new ApiKeyStore(sql).create({ name: 'x', environment: 'production', scopes: ['a:b:c'] })).rejects.toMatchObject({ code: 'INVALID_SCOPE', scopes: ['a:b:c'] });
     } finally {
       await sql.close();
     }

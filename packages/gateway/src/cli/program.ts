@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { parseConfig, loadConfigFile, type GatewayConfig } from '../config/index.js';
 import { isConfigError } from '../errors/index.js';
 import { Gateway, type GatewayRole } from '../gateway.js';
-import { ApiKeyStore } from '../keys/keys.js';
+import { ApiKeyStore, assertValidScopes } from '../keys/keys.js';
 import { migrate } from '../store/migrations.js';
 import { openSql } from '../store/sql.js';
 
@@ -138,11 +138,17 @@ Examples:
     .description('Create a key for one environment; prints the secret once.')
     .addOption(configOption())
     .requiredOption('-e, --env <environment>', 'environment the key belongs to (it can only reach instances of this environment)')
-    .option('-s, --scope <scope...>', 'scopes: "*", "<instance>:*" or "<instance>:<operation>" (repeatable)', ['*'])
+    .option('-s, --scope <scope...>', 'scopes: "*" (every instance of the environment), "<instance>" or "<instance>:*" (every operation of one instance), "<instance>:<operation>"; several allowed', ['*'])
     .option('-n, --name <name>', 'a label to recognise the key by', 'unnamed')
     .action(async (options: { config?: string; env: string; scope: string[]; name: string }) => {
+      // Before touching the database: a typo in a scope is reported with every bad scope listed.
+      assertValidScopes(options.scope);
       await withKeys(options.config, async (store, config) => {
         if (!config.environments.includes(options.env)) throw new Error(`environment "${options.env}" is not one of ${config.environments.join(', ')}`);
+        // Not an error: a key may be made before its instance is configured (or without the gateway's configuration at hand).
+        const configured = Object.keys(config.instances).length > 0;
+        const unknown = configured ? options.scope.filter((s) => s !== '*' && !Object.hasOwn(config.instances, s.split(':')[0]!)) : [];
+        if (unknown.length) io.err(`warning: no instance ${unknown.map((s) => `"${s.split(':')[0]}"`).join(', ')} in this configuration; the scope${unknown.length > 1 ? 's' : ''} ${unknown.join(' ')} will not match anything until ${unknown.length > 1 ? 'they are' : 'it is'} configured`);
         const { key, secret } = await store.create({ name: options.name, environment: options.env, scopes: options.scope });
         io.out(`created key ${key.id} (${key.name}) for ${key.environment}, scopes ${key.scopes.join(' ')}`);
         io.out('secret (shown once, store it now):');
@@ -160,7 +166,7 @@ Examples:
       });
     });
   keys.command('revoke')
-    .description('Revoke a key by id: it stops working at once.')
+    .description('Revoke a key by id. New requests with it are refused within about 1 s on every running gateway (each process caches a verified key for up to 1 s); requests already accepted still finish.')
     .addOption(configOption())
     .argument('<id>', 'key id (the 12 characters after "rk_")')
     .action(async (id: string, options: { config?: string }) => {

@@ -10,7 +10,6 @@ interface DemoPart {
   config: unknown;
   /** Curl lines (`$URL` and `$KEY` are filled in). */
   curl: Array<{ title: string; method: 'POST'; path: string; body: unknown }>;
-  note?: string;
   /** The fake upstream (tests look inside). */
   fake?: unknown;
   close(): Promise<void>;
@@ -42,18 +41,18 @@ async function salesforce(): Promise<DemoPart> {
   };
 }
 
-async function mahak(databaseUrl: string | undefined): Promise<DemoPart> {
+async function mahak(): Promise<DemoPart> {
   const [mod, testing] = await Promise.all([load('@relaykit/connector-mahak'), load('@relaykit/connector-mahak/testing')]);
   const connector = pick(mod, 'mahakConnector');
   const fake = await (testing.startFakeMahak as (o?: unknown) => Promise<{ url: string; close(): Promise<void> }>)({ seed: { Person: 20, Product: 20, ProductDetail: 20 } });
-  const sync = { title: 'Mahak: sync products into PostgreSQL', method: 'POST' as const, path: '/v1/mahak-demo/syncEntity', body: { entity: 'Product' } };
+  const sync = { title: "Mahak: sync products into the gateway's database", method: 'POST' as const, path: '/v1/mahak-demo/syncEntity', body: { entity: 'Product' } };
   const push = { title: 'Mahak: push a store order (stable ClientId: a replay creates nothing twice)', method: 'POST' as const, path: '/v1/mahak-demo/pushOrders', body: connector.operations.pushOrders?.example ?? { orders: [{ storeOrderId: 'web-1001', personId: 1, orderDate: new Date().toISOString(), details: [{ productDetailId: 1, count1: 2, price: 150000 }] }] } };
   return {
     instance: 'mahak-demo',
     connector,
-    config: { baseUrl: fake.url, userName: 'demo', password: 'demo-password', databaseId: 1, ...(databaseUrl ? { postgres: { url: databaseUrl } } : {}) },
-    curl: databaseUrl ? [sync, push] : [push, sync],
-    ...(databaseUrl ? {} : { note: 'Mahak syncs write to PostgreSQL: without DATABASE_URL the sync job fails with CONFIG (start with DATABASE_URL=postgres://… npm start to see it work).' }),
+    // No database URL: synced rows go into the database the gateway hands connectors (PGlite, or PostgreSQL with DATABASE_URL).
+    config: { baseUrl: fake.url, userName: 'demo', password: 'demo-password', databaseId: 1 },
+    curl: [sync, push],
     fake,
     close: () => fake.close(),
   };
@@ -119,7 +118,7 @@ export async function startDemo(options: { port?: number | undefined; host?: str
   const port = options.port === undefined ? 8080 : options.port === 0 ? await freePort(host) : options.port;
   const gatewayUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const parts: DemoPart[] = [];
-  for (const [name, start] of [['Salesforce', salesforce], ['Mahak', () => mahak(env.DATABASE_URL)], ['WhatsApp', () => whatsapp(gatewayUrl, options.webhookDuplicates ?? 0)]] as const) {
+  for (const [name, start] of [['Salesforce', salesforce], ['Mahak', mahak], ['WhatsApp', () => whatsapp(gatewayUrl, options.webhookDuplicates ?? 0)]] as const) {
     try {
       parts.push(await start());
     } catch (error) {
@@ -158,7 +157,6 @@ export async function startDemo(options: { port?: number | undefined; host?: str
       out(`# ${c.title}`);
       out(`curl -sS -X POST "$RELAYKIT_URL${c.path}?wait=5s" -H "Authorization: Bearer $RELAYKIT_KEY" -H "Content-Type: application/json" -H "Idempotency-Key: demo-${part.instance}-${c.path.split('/').pop()}" -d ${shellQuote(JSON.stringify(c.body))}`);
     }
-    if (part.note) out(`# note: ${part.note}`);
   }
   out('# Look a job up (use an id printed above)');
   out('curl -sS "$RELAYKIT_URL/v1/jobs/<job id>" -H "Authorization: Bearer $RELAYKIT_KEY"');

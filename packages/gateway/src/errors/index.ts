@@ -61,6 +61,24 @@ export function isPluginError(error: unknown): error is PluginError {
   return isRelaykitError(error) && (error as { isPluginError?: unknown }).isPluginError === true;
 }
 
+/** API key scopes that do not follow the grammar `*`, `<instance>`, `<instance>:*` or `<instance>:<operation>`; `scopes` lists the bad ones. */
+export class InvalidScopeError extends RelaykitError {
+  /** Brand checked by {@link isInvalidScopeError}. */
+  public readonly isInvalidScopeError = true;
+  /** The scopes that were refused, as given. */
+  public readonly scopes: readonly string[];
+  constructor(scopes: readonly string[], reason: string, options: RelaykitErrorOptions = {}) {
+    super('INVALID_SCOPE', reason, options);
+    this.name = 'InvalidScopeError';
+    this.scopes = scopes;
+  }
+}
+
+/** True for an {@link InvalidScopeError} from any package copy. */
+export function isInvalidScopeError(error: unknown): error is InvalidScopeError {
+  return isRelaykitError(error) && (error as { isInvalidScopeError?: unknown }).isInvalidScopeError === true;
+}
+
 /** Stable problem codes the gateway serves, with their status and a one-line explanation for `/docs`. */
 export const PROBLEM_CODES: Record<string, { status: number; title: string; explanation: string }> = {
   VALIDATION: { status: 400, title: 'Invalid request', explanation: 'The body or a parameter failed validation; `errors` lists each field by path.' },
@@ -71,6 +89,7 @@ export const PROBLEM_CODES: Record<string, { status: number; title: string; expl
   FORBIDDEN_SCOPE: { status: 403, title: 'Out of scope', explanation: "The API key's scopes do not include this instance or operation." },
   FORBIDDEN_ENVIRONMENT: { status: 403, title: 'Wrong environment', explanation: "The API key belongs to another environment than the instance's." },
   WEBHOOK_SIGNATURE: { status: 401, title: 'Webhook signature invalid', explanation: "The webhook body did not verify against the sender's signature." },
+  WEBHOOK_VERIFICATION_FAILED: { status: 403, title: 'Webhook handshake refused', explanation: "The connector refused the webhook's verification handshake (e.g. a wrong verify token); the status is the connector's (403 for Meta)." },
   NOT_FOUND: { status: 404, title: 'Not found', explanation: 'No such route, instance, operation or job.' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', explanation: 'The route exists but not for this method.' },
   IDEMPOTENCY_IN_FLIGHT: { status: 409, title: 'Request in flight', explanation: 'A request with the same Idempotency-Key is still being processed; retry later.' },
@@ -82,8 +101,8 @@ export const PROBLEM_CODES: Record<string, { status: number; title: string; expl
   UNAVAILABLE: { status: 503, title: 'Shutting down or not ready', explanation: 'The gateway is stopping or a dependency is down; retry on another instance.' },
 };
 
-/** Builds a {@link GatewayHttpError} for one of {@link PROBLEM_CODES}. */
-export function problem(code: keyof typeof PROBLEM_CODES & string, detail: string, options: { extensions?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown } = {}): GatewayHttpError {
+/** Builds a {@link GatewayHttpError} for one of {@link PROBLEM_CODES}; `status` overrides the code's usual one. */
+export function problem(code: keyof typeof PROBLEM_CODES & string, detail: string, options: { extensions?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown; status?: number } = {}): GatewayHttpError {
   const known = PROBLEM_CODES[code] ?? { status: 500, title: 'Error' };
-  return new GatewayHttpError(known.status, code, known.title, detail, options);
+  return new GatewayHttpError(options.status ?? known.status, code, known.title, detail, options);
 }

@@ -31,18 +31,23 @@ export function jobView(job: JobRecord, attempts?: JobAttempt[]): Record<string,
 
 const FINAL = new Set(['succeeded', 'failed', 'dead']);
 
-/** Waits up to `ms` for a job to reach a final status; returns it when it did. */
+/**
+ * Waits up to `ms` for a job to reach a final status; returns it when it did. Shutdown ends the
+ * wait early (the caller answers 202 with the id) so the answer goes out before connections close.
+ */
 export async function waitForJob(deps: HttpDeps, id: string, ms: number): Promise<JobRecord | undefined> {
   const deadline = Date.now() + ms;
   let wake: (() => void) | undefined;
   const onSettled = (event: JobSettled) => { if (event.id === id) wake?.(); };
+  const onShutdown = () => wake?.();
   deps.runner?.events.on('settled', onSettled);
+  deps.shutdown?.addEventListener('abort', onShutdown);
   try {
     for (;;) {
       const job = await deps.store.get(id);
       if (job && FINAL.has(job.status)) return job;
       const left = deadline - Date.now();
-      if (left <= 0) return undefined;
+      if (left <= 0 || deps.shutdown?.aborted) return undefined;
       // In-process workers wake us at once; otherwise poll (another process runs the job).
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, deps.runner ? 1000 : 100));
@@ -51,6 +56,7 @@ export async function waitForJob(deps: HttpDeps, id: string, ms: number): Promis
     }
   } finally {
     deps.runner?.events.off('settled', onSettled);
+    deps.shutdown?.removeEventListener('abort', onShutdown);
   }
 }
 

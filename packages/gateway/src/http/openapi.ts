@@ -69,15 +69,19 @@ const attemptSchema: SchemaObject = {
 
 const STATUSES = ['queued', 'active', 'retrying', 'succeeded', 'failed', 'dead'];
 
-function problemResponses(codes: number[]): Record<string, unknown> {
+function problemResponses(codes: number[], overrides: Record<number, string> = {}): Record<string, unknown> {
   const descriptions: Record<number, string> = {
     400: 'Invalid request (each failing field listed in `errors`)', 401: 'Missing or invalid API key', 403: 'Out of scope or another environment',
-    404: 'No such instance, operation or job', 409: 'Same Idempotency-Key still in flight', 413: 'Body too large', 415: 'Not JSON',
-    422: 'Idempotency-Key reused with another request', 429: 'Rate limit exceeded (see Retry-After)', 500: 'Gateway failure', 503: 'Shutting down',
+    404: 'No such instance, operation or job', 405: 'The path exists but not for this method (see `Allow`)', 409: 'Same Idempotency-Key still in flight', 413: 'Body too large', 415: 'Not JSON',
+    422: 'Idempotency-Key reused with another request', 429: 'Rate limit exceeded (see Retry-After)', 500: 'Gateway failure',
+    503: 'The gateway is shutting down (retry on another instance) or the instance is not set up yet',
+    ...overrides,
   };
+  const retryAfter = { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } };
   return Object.fromEntries(codes.map((status) => [String(status), {
     description: descriptions[status] ?? 'Error',
-    ...(status === 429 ? { headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } } } : {}),
+    ...(status === 429 || status === 503 ? { headers: retryAfter } : {}),
+    ...(status === 405 ? { headers: { Allow: { schema: { type: 'string' }, description: 'The methods this path accepts' } } } : {}),
     content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
   }]));
 }
@@ -162,7 +166,7 @@ export function buildOpenApi(instances: Map<string, LoadedInstance>, options: { 
             headers: { ...rateLimitHeaders, Location: { description: 'The job URL', schema: { type: 'string' } } },
             content: { 'application/json': { schema: { $ref: '#/components/schemas/JobAccepted' }, example: { id: 'job_0m3k9x2a1b2c3d4e5f6a7b8', status: 'queued', links: { self: '/v1/jobs/job_0m3k9x2a1b2c3d4e5f6a7b8' } } } },
           },
-          ...problemResponses([400, 401, 403, 404, 409, 413, 415, 422, 429, 500]),
+          ...problemResponses([400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503]),
         },
       };
       builder.addPath(`/v1/${instance.name}/${name}`, { post: operation });
@@ -170,7 +174,7 @@ export function buildOpenApi(instances: Map<string, LoadedInstance>, options: { 
     for (const [hook, def] of Object.entries(c.webhooks ?? {})) {
       const path = Object.keys(c.webhooks ?? {})[0] === hook ? `/v1/webhooks/${instance.name}` : `/v1/webhooks/${instance.name}/${hook}`;
       builder.addPath(path, {
-        ...(def.handshake ? { get: { operationId: `${instance.name}.webhook.${hook}.handshake`.replace(/[^A-Za-z0-9_.-]/g, '_'), summary: `Handshake of ${c.name} webhook ${hook}`, tags: [instance.name], security: [], responses: { '200': { description: 'Handshake answered', content: { 'text/plain': { schema: { type: 'string' } } } }, ...problemResponses([404]) } } } : {}),
+        ...(def.handshake ? { get: { operationId: `${instance.name}.webhook.${hook}.handshake`.replace(/[^A-Za-z0-9_.-]/g, '_'), summary: `Handshake of ${c.name} webhook ${hook}`, tags: [instance.name], security: [], responses: { '200': { description: 'Handshake answered (e.g. the challenge echoed back)', content: { 'text/plain': { schema: { type: 'string' } } } }, ...problemResponses([403, 404, 500, 503], { 403: 'Handshake refused (WEBHOOK_VERIFICATION_FAILED, e.g. a wrong verify token)', 404: 'No such instance or webhook, or not a handshake request' }) } } } : {}),
         post: {
           operationId: `${instance.name}.webhook.${hook}`.replace(/[^A-Za-z0-9_.-]/g, '_'),
           summary: `Receive ${c.name} webhook ${hook} on ${instance.name}`,
@@ -180,13 +184,15 @@ export function buildOpenApi(instances: Map<string, LoadedInstance>, options: { 
           requestBody: { required: true, content: { 'application/json': { schema: {} } } },
           responses: {
             '200': { description: 'Events recorded', content: { 'application/json': { schema: { type: 'object', required: ['received', 'duplicates', 'jobs'], properties: { received: { type: 'integer' }, duplicates: { type: 'integer' }, jobs: { type: 'array', items: { type: 'string' } } } } } } },
-            ...problemResponses([400, 401, 404, 413]),
+            ...problemResponses([400, 401, 404, 405, 413, 500, 503], { 400: 'The verified body could not be parsed', 401: 'The signature did not verify (WEBHOOK_SIGNATURE)', 404: 'No such instance or webhook' }),
           },
         },
       });
     }
   }
 
+  // The batch example reuses the first operation that has one, so it is a request the gateway would accept.
+  const sample = [...instances.values()].flatMap((i) => Object.entries(i.connector.operations).filter(([, op]) => op.example !== undefined).map(([name, op]) => ({ instance: i.name, operation: name, input: op.example })))[0];
   builder.addPath('/v1/jobs/batch', {
     post: {
       operationId: 'jobs.batch',
@@ -195,10 +201,10 @@ export function buildOpenApi(instances: Map<string, LoadedInstance>, options: { 
       tags: ['jobs'],
       security: [{ apiKey: [] }],
       parameters: [idempotencyHeader],
-      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['jobs'], properties: { jobs: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'object', required: ['instance', 'operation', 'input'], properties: { instance: { type: 'string' }, operation: { type: 'string' }, input: {} } } } } } } } },
+      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['jobs'], properties: { jobs: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'object', required: ['instance', 'operation', 'input'], properties: { instance: { type: 'string' }, operation: { type: 'string' }, input: {} } } } } }, ...(sample ? { example: { jobs: [sample] } } : {}) } } },
       responses: {
         '202': { description: 'All accepted', content: { 'application/json': { schema: { type: 'object', required: ['jobs'], properties: { jobs: { type: 'array', items: { $ref: '#/components/schemas/JobAccepted' } } } } } } },
-        ...problemResponses([400, 401, 403, 409, 413, 422, 429]),
+        ...problemResponses([400, 401, 403, 405, 409, 413, 415, 422, 429, 500, 503]),
       },
     },
   });
@@ -209,7 +215,7 @@ export function buildOpenApi(instances: Map<string, LoadedInstance>, options: { 
       tags: ['jobs'],
       security: [{ apiKey: [] }],
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-      responses: { '200': { description: 'The job', content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } } }, ...problemResponses([401, 404, 429]) },
+      responses: { '200': { description: 'The job', content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } } }, ...problemResponses([401, 404, 405, 429, 500]) },
     },
   });
   const plain = (summary: string, schema: SchemaObject) => ({ get: { operationId: summary.toLowerCase().replace(/[^a-z]+/g, '_'), summary, tags: ['operations'], security: [], responses: { '200': { description: 'OK', content: { 'application/json': { schema } } } } } });

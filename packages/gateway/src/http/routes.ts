@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { redact, type WebhookRequest } from '@relaykit/sdk-core';
+import type { WebhookRequest } from '@relaykit/sdk-core';
 import { problem } from '../errors/index.js';
 import { parseDuration } from '../util/duration.js';
 import type { LoadedInstance } from '../runtime/instances.js';
@@ -11,6 +11,7 @@ import { parseJson, readRawBody } from './body.js';
 import { readIdempotencyKey, withIdempotency, type StoredResponse } from './idempotency.js';
 import { enqueueRecorded, jobView, newJobId, waitForJob } from './jobs.js';
 import { renderDocs } from './docs.js';
+import { operationOf, webhookOf } from '../util/lookup.js';
 import type { HttpDeps } from './types.js';
 
 const MAX_BATCH = 1000;
@@ -107,7 +108,7 @@ export function createRouter(deps: HttpDeps): Router {
         const { instance: instanceName, operation: operationName, input } = (item ?? {}) as { instance?: unknown; operation?: unknown; input?: unknown };
         const instance = typeof instanceName === 'string' ? deps.instances.get(instanceName) : undefined;
         if (!instance) return errors.push({ path: `jobs.${index}.instance`, message: `no instance named "${String(instanceName)}"` });
-        const operation = typeof operationName === 'string' ? instance.connector.operations[operationName] : undefined;
+        const operation = typeof operationName === 'string' ? operationOf(instance.connector, operationName) : undefined;
         if (!operation) return errors.push({ path: `jobs.${index}.operation`, message: `instance "${instance.name}" has no operation "${String(operationName)}"` });
         authorize(key, instance, operationName as string);
         const parsed = operation.input.safeParse(input);
@@ -129,7 +130,7 @@ export function createRouter(deps: HttpDeps): Router {
     const instance = findInstance(deps, ctx.params.instance!);
     const hooks = Object.entries(instance.connector.webhooks ?? {});
     const name = ctx.params.webhook ?? hooks[0]?.[0];
-    const definition = name ? instance.connector.webhooks?.[name] : undefined;
+    const definition = name ? webhookOf(instance.connector, name) : undefined;
     if (!name || !definition) throw problem('NOT_FOUND', `Instance "${instance.name}" has no webhook${ctx.params.webhook ? ` "${ctx.params.webhook}"` : ''}.`);
     const runtime = instance.runtime;
     if (!runtime) throw problem('UNAVAILABLE', 'The instance is not set up yet.');
@@ -140,6 +141,11 @@ export function createRouter(deps: HttpDeps): Router {
     if (ctx.method === 'GET') {
       const answer = definition.handshake?.(setupCtx, request);
       if (!answer) throw problem('NOT_FOUND', 'This webhook has no handshake for this request.');
+      // A refusal (wrong verify token, ...) is ours to word as problem+json; a success (the challenge echo) is the sender's protocol.
+      if (answer.status >= 400) {
+        deps.metrics.webhooks.inc({ instance: instance.name, outcome: 'rejected' });
+        throw problem('WEBHOOK_VERIFICATION_FAILED', `Instance "${instance.name}" refused the ${name} webhook handshake (${answer.status}): check the verify token configured at the sender.`, { status: answer.status });
+      }
       ctx.status = answer.status;
       for (const [k, v] of Object.entries(answer.headers ?? {})) ctx.set(k, v);
       ctx.body = answer.body ?? '';
@@ -155,12 +161,15 @@ export function createRouter(deps: HttpDeps): Router {
     } catch (cause) {
       throw problem('VALIDATION', `The webhook body could not be parsed: ${(cause as Error).message}`, { cause });
     }
-    const bodyHash = createHash('sha256').update(raw).digest('hex');
+    // Without the connector's own event id, the body's hash (and the event's place in it) identifies a redelivery.
+    const bodyHash = definition.dedupeKey ? '' : createHash('sha256').update(raw).digest('hex');
     const jobs: NewJob[] = events.map((event, index) => ({
       id: newJobId(), kind: 'webhook', environment: instance.environment, instance: instance.name, operation: `webhook:${name}`, input: event,
       maxAttempts: instance.config.retry.attempts,
       dedupeKey: `${name}:${definition.dedupeKey ? definition.dedupeKey(event) : `${bodyHash}:${index}`}`,
     }));
+    // Recorded (group commit: this request's rows share one INSERT with concurrent ones, and it resolves only once
+    // they are committed), then enqueued, then the 200: a webhook we acknowledged is never lost.
     const created = await deps.store.create(jobs);
     const fresh = jobs.filter((_, i) => !created[i]!.duplicate);
     await enqueueRecorded(deps, fresh);
@@ -175,11 +184,12 @@ export function createRouter(deps: HttpDeps): Router {
   router.post('/v1/webhooks/:instance/:webhook', webhook);
 
   router.post('/v1/:instance/:operation', async (ctx) => {
+    // The key first: without one, a 404 here would tell outsiders which instances and operations exist.
+    const key = await authenticate(ctx, deps);
     const instance = findInstance(deps, ctx.params.instance!);
     const operationName = ctx.params.operation!;
-    const operation = instance.connector.operations[operationName];
+    const operation = operationOf(instance.connector, operationName);
     if (!operation) throw problem('NOT_FOUND', `Instance "${instance.name}" has no operation "${operationName}".`);
-    const key = await authenticate(ctx, deps);
     authorize(key, instance, operationName);
     const wait = parseWait(ctx, deps);
     const raw = await readRawBody(ctx, deps.config.server.bodyLimit);
@@ -193,7 +203,8 @@ export function createRouter(deps: HttpDeps): Router {
       // Parsed and validated inside: a key reused with another body is a 422 mismatch even when that body is
       // invalid; a first request that fails validation releases its key, so the client can fix it and retry.
       const body = parseJson(ctx, raw);
-      ctx.state.audit = { ...ctx.state.audit, payload: redact(body) };
+      // Redacted (phones and e-mails masked too) and sealed by the audit log when it writes, off this request's path.
+      ctx.state.audit = { ...ctx.state.audit, payload: body };
       const parsed = operation.input.safeParse(body);
       if (!parsed.success) throw validationProblem(`Invalid input for ${instance.name}/${operationName}`, parsed.error.issues);
       const id = newJobId();

@@ -27,6 +27,8 @@ export interface HttpDeps {
   openapi(): Record<string, unknown>;
   readiness(): Promise<{ ok: boolean; checks: Record<string, unknown> }>;
   isStopping(): boolean;
+  /** Aborted when shutdown begins: `?wait=` requests stop waiting and answer 202 with the job id before connections close. */
+  shutdown?: AbortSignal | undefined;
 }
 
 /** Per-request state. */

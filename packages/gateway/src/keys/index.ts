@@ -1,1 +1,1 @@
-export { ApiKeyStore, scopeAllows, type ApiKey } from './keys.js';
+export { ApiKeyStore, assertValidScopes, invalidScopes, scopeAllows, type ApiKey } from './keys.js';

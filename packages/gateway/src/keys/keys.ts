@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { InvalidScopeError } from '../errors/index.js';
 import type { SqlClient } from '../store/sql.js';
 
 /** A stored API key (never the secret: only its SHA-256 hash is kept). */
@@ -6,7 +7,7 @@ export interface ApiKey {
   id: string;
   name: string;
   environment: string;
-  /** `*`, `<instance>:*` or `<instance>:<operation>`. */
+  /** `*`, `<instance>` (same as `<instance>:*`), `<instance>:*` or `<instance>:<operation>`. */
   scopes: string[];
   createdAt: string;
   revokedAt: string | null;
@@ -16,10 +17,35 @@ const KEY_PATTERN = /^rk_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
+// Instance names follow the configuration's rule; operation names are the connector's keys.
+const SCOPE_PATTERN = /^(?:\*|[a-z0-9][a-z0-9_-]{0,62}(?::(?:\*|[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?)$/;
+
+/**
+ * The scopes of `scopes` that do not follow the grammar: `*` (everything in the key's environment),
+ * `<instance>` or `<instance>:*` (every operation of one instance), `<instance>:<operation>`.
+ */
+export function invalidScopes(scopes: readonly string[]): string[] {
+  return scopes.filter((scope) => typeof scope !== 'string' || !SCOPE_PATTERN.test(scope));
+}
+
+/**
+ * Throws an {@link InvalidScopeError} listing every scope that does not follow the grammar (see
+ * {@link invalidScopes}), or when there is none: a key without scopes could do nothing.
+ */
+export function assertValidScopes(scopes: readonly string[]): void {
+  if (!scopes.length) throw new InvalidScopeError([], 'An API key needs at least one scope: "*", "<instance>", "<instance>:*" or "<instance>:<operation>".');
+  const bad = invalidScopes(scopes);
+  if (bad.length) {
+    throw new InvalidScopeError(bad, `Invalid scope${bad.length > 1 ? 's' : ''} ${bad.map((b) => JSON.stringify(b)).join(', ')}: use "*", "<instance>", "<instance>:*" or "<instance>:<operation>" (instance names are lower-case letters, digits, "-" and "_"; no other wildcards).`);
+  }
+}
+
 /** True when `scopes` allow `operation` on `instance` (`operation` undefined: any operation, e.g. reading jobs). */
 export function scopeAllows(scopes: readonly string[], instance: string, operation?: string): boolean {
   return scopes.some((scope) => {
     if (scope === '*') return true;
+    // Fail closed on a malformed scope stored before creation validated them: `a:b:c` grants nothing, not `a:b`.
+    if (!SCOPE_PATTERN.test(scope)) return false;
     const [i, o = '*'] = scope.split(':', 2);
     if (i !== instance) return false;
     return o === '*' || operation === undefined || o === operation;
@@ -33,11 +59,18 @@ export function scopeAllows(scopes: readonly string[], instance: string, operati
  */
 export class ApiKeyStore {
   private readonly cache = new Map<string, { key: ApiKey; until: number }>();
+  private readonly pending = new Map<string, Promise<ApiKey | undefined>>();
+  // Bumped by revoke: a lookup that read the row before a revocation must not cache it afterwards.
+  private revocations = 0;
 
   constructor(private readonly sql: SqlClient, private readonly options: { cacheMs?: number } = {}) {}
 
-  /** Creates a key; the returned `secret` is shown once and never stored. */
+  /**
+   * Creates a key; the returned `secret` is shown once and never stored. Throws an
+   * {@link InvalidScopeError} listing the scopes that do not follow the grammar (nothing is created).
+   */
   async create(input: { name: string; environment: string; scopes: string[] }): Promise<{ key: ApiKey; secret: string }> {
+    assertValidScopes(input.scopes);
     const id = randomBytes(9).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 12).padEnd(12, '0');
     const secret = `rk_${id}_${randomBytes(32).toString('base64url')}`;
     const { rows } = await this.sql.query<{ created_at: Date }>(
@@ -50,20 +83,31 @@ export class ApiKeyStore {
   async verify(secret: string): Promise<ApiKey | undefined> {
     const match = KEY_PATTERN.exec(secret);
     if (!match) return undefined;
-    const cacheKey = sha256(secret).toString('hex');
+    const presented = sha256(secret);
+    const cacheKey = presented.toString('hex');
     const cached = this.cache.get(cacheKey);
     if (cached && cached.until > Date.now()) return cached.key;
+    // When a cached key expires under load, every request in flight would query at once: they share one lookup.
+    let pending = this.pending.get(cacheKey);
+    if (!pending) {
+      pending = this.lookup(match[1]!, presented, cacheKey).finally(() => this.pending.delete(cacheKey));
+      this.pending.set(cacheKey, pending);
+    }
+    return pending;
+  }
+
+  private async lookup(id: string, presented: Buffer, cacheKey: string): Promise<ApiKey | undefined> {
+    const generation = this.revocations;
     const { rows } = await this.sql.query<{ id: string; name: string; environment: string; scopes: string[]; hash: string; created_at: Date; revoked_at: Date | null }>(
-      'SELECT * FROM relaykit_api_keys WHERE id = $1', [match[1]]);
+      'SELECT * FROM relaykit_api_keys WHERE id = $1', [id]);
     const row = rows[0];
-    const presented = sha256(secret);
     // Compare even when the id is unknown so timing does not tell which ids exist.
     const stored = row ? Buffer.from(row.hash, 'hex') : Buffer.alloc(32);
     const equal = stored.length === presented.length && timingSafeEqual(stored, presented);
     if (!row || !equal || row.revoked_at) return undefined;
     const key: ApiKey = { id: row.id, name: row.name, environment: row.environment, scopes: row.scopes, createdAt: new Date(row.created_at).toISOString(), revokedAt: null };
     const cacheMs = this.options.cacheMs ?? 1000;
-    if (cacheMs > 0) {
+    if (cacheMs > 0 && generation === this.revocations) {
       if (this.cache.size > 10_000) this.cache.clear();
       this.cache.set(cacheKey, { key, until: Date.now() + cacheMs });
     }
@@ -79,6 +123,7 @@ export class ApiKeyStore {
   /** Revokes a key by id; false when there is no such active key. */
   async revoke(id: string): Promise<boolean> {
     const { rows } = await this.sql.query('UPDATE relaykit_api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id', [id]);
+    this.revocations++;
     for (const [hash, entry] of this.cache) if (entry.key.id === id) this.cache.delete(hash);
     return rows.length > 0;
   }

@@ -1,8 +1,11 @@
 import { createRequire } from 'node:module';
 import BeeQueue from 'bee-queue';
+import { GroupCommit } from '../store/group-commit.js';
 import { queueIdOf, type JobQueue, type QueueCounts, type QueueMessage } from './types.js';
 
 const require = createRequire(import.meta.url);
+
+interface Outgoing { message: QueueMessage; delayUntil: number | undefined }
 
 /** node-redis v3 options from a `redis://` URL (bee-queue takes options, never an ioredis client). */
 export function redisOptionsFromUrl(url: string): { host: string; port: number; db: number; password?: string; username?: string } {
@@ -31,6 +34,7 @@ export interface BeeJobQueueOptions {
 export class BeeJobQueue implements JobQueue {
   readonly engine = 'bee-queue' as const;
   private readonly queues = new Map<string, BeeQueue>();
+  private readonly senders = new Map<string, GroupCommit<Outgoing, Error | undefined>>();
   private readonly stallInterval: number;
 
   constructor(private readonly options: BeeJobQueueOptions) {
@@ -64,32 +68,37 @@ export class BeeJobQueue implements JobQueue {
     return queue;
   }
 
+  /**
+   * Enqueues in one pipeline. Concurrent calls for the same queue (many HTTP requests at once) share
+   * one pipeline too, so a burst of submits costs one Redis round trip rather than one each.
+   */
   async enqueue(name: string, messages: QueueMessage[], options: { delayMs?: number } = {}): Promise<void> {
     if (!messages.length) return;
-    const queue = this.queue(name);
-    await queue.ready();
-    const jobs = messages.map((m) => {
-      const job = queue.createJob(m).setId(queueIdOf(m));
-      return options.delayMs && options.delayMs > 0 ? job.delayUntil(Date.now() + options.delayMs) : job;
-    });
-    try {
-      await this.save(queue, jobs);
-    } catch (error) {
-      if (!/NOSCRIPT/.test(String((error as Error).message))) throw error;
-      const lua = require('bee-queue/lib/lua/index.js') as { buildCache(client: unknown): Promise<unknown> };
-      await lua.buildCache((queue as unknown as { client: unknown }).client);
-      await this.save(queue, jobs);
-    }
+    let sender = this.senders.get(name);
+    if (!sender) this.senders.set(name, (sender = new GroupCommit((items: Outgoing[]) => this.send(name, items), { maxItems: 5000, maxInFlight: 4 })));
+    const delayUntil = options.delayMs && options.delayMs > 0 ? Date.now() + options.delayMs : undefined;
+    const failures = await sender.run(messages.map((message) => ({ message, delayUntil })));
+    const failed = failures.find((f) => f !== undefined);
+    if (failed) throw failed;
   }
 
-  private async save(queue: BeeQueue, jobs: BeeQueue.Job<QueueMessage>[]): Promise<void> {
-    if (jobs.length === 1) {
-      await jobs[0]!.save();
-      return;
+  private async send(name: string, items: Outgoing[]): Promise<Array<Error | undefined>> {
+    const queue = this.queue(name);
+    await queue.ready();
+    const build = () => items.map(({ message, delayUntil }) => {
+      const job = queue.createJob(message).setId(queueIdOf(message));
+      return delayUntil ? job.delayUntil(delayUntil) : job;
+    });
+    let jobs = build();
+    let errors = await queue.saveAll(jobs);
+    if ([...errors.values()].some((e) => /NOSCRIPT/.test(String((e as Error)?.message)))) {
+      // Redis restarted without persistence: its script cache is empty.
+      const lua = require('bee-queue/lib/lua/index.js') as { buildCache(client: unknown): Promise<unknown> };
+      await lua.buildCache((queue as unknown as { client: unknown }).client);
+      jobs = build();
+      errors = await queue.saveAll(jobs);
     }
-    const errors = await queue.saveAll(jobs);
-    const first = errors.values().next();
-    if (!first.done) throw first.value;
+    return jobs.map((job) => errors.get(job) as Error | undefined);
   }
 
   process(name: string, concurrency: number, handler: (message: QueueMessage) => Promise<void>): void {

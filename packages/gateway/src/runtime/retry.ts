@@ -10,7 +10,8 @@ export interface RetryPolicy {
 }
 
 const FATAL_CODES = new Set(['VALIDATION', 'UPSTREAM_AUTH', 'UPSTREAM_REJECTED', 'CONFIG', 'NOT_FOUND', 'CONFLICT', 'ENCRYPTION_KEY_MISSING']);
-const AMBIGUOUS_CODES = new Set(['UPSTREAM_TIMEOUT', 'UPSTREAM_NETWORK']);
+// LEASE_LOST: the attempt was cut off mid-operation (another worker may have taken it over); the upstream may have done the work.
+const AMBIGUOUS_CODES = new Set(['UPSTREAM_TIMEOUT', 'UPSTREAM_NETWORK', 'LEASE_LOST']);
 
 /**
  * Decides what a failed attempt means: the connector's `classify` first, then the default rule —

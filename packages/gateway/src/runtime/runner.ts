@@ -3,9 +3,11 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { AbortedError, type Logger, type OperationContext } from '@relaykit/sdk-core';
 import type { JobQueue, QueueMessage } from '../queue/types.js';
-import type { JobStore } from '../store/jobs.js';
+import type { JobStore, Lease } from '../store/jobs.js';
 import type { JobRecord } from '../store/types.js';
 import { queueNameOf, type LoadedInstance } from './instances.js';
+import { operationOf, webhookOf } from '../util/lookup.js';
+import { LeaseKeeper, checkOnRead } from './lease.js';
 import type { GatewayMetrics } from './metrics.js';
 import { backoffDelay, classifyFailure, toJobError } from './retry.js';
 
@@ -18,7 +20,7 @@ export interface JobRunnerOptions {
   metrics: GatewayMetrics;
   /** Past this many stalls (its worker died mid-job) a job is dead. */
   stallLimit: number;
-  /** Lease of a running job; renewed at half of it. A job whose lease ran out may be taken over. */
+  /** Lease of a running job; renewed every third of it. A job whose lease ran out may be taken over, so its holder gives up first (fencing). */
   leaseMs: number;
   workerId?: string;
 }
@@ -59,6 +61,7 @@ export class JobRunner {
   async handle(message: QueueMessage): Promise<void> {
     const { store, logger } = this.options;
     if (this.draining) return;
+    const claimedAt = performance.now();
     const claim = await store.claim(message.jobId, this.workerId, this.options.leaseMs);
     if (!claim.claimed) {
       if (claim.reason === 'not_due' && claim.job?.runAfter) {
@@ -82,35 +85,56 @@ export class JobRunner {
       }
     }
     if (!instance?.runtime) {
-      await store.fail(job.id, job.attempts, { code: 'INSTANCE_UNKNOWN', message: `instance ${job.instance} is not configured on this worker` }, { status: 'failed' });
+      await store.fail(job.id, job.attempts, { code: 'INSTANCE_UNKNOWN', message: `instance ${job.instance} is not configured on this worker` }, { status: 'failed' }, claim.lease);
       this.events.emit('settled', { id: job.id, status: 'failed' } satisfies JobSettled);
       return;
     }
-    await this.execute(job, instance, log);
+    await this.execute(job, claim.lease, claimedAt, instance, log);
   }
 
-  private async execute(job: JobRecord, instance: LoadedInstance, log: Logger): Promise<void> {
+  private async execute(job: JobRecord, lease: Lease, claimedAt: number, instance: LoadedInstance, log: Logger): Promise<void> {
     const { store, metrics } = this.options;
     const runtime = instance.runtime!;
     const controller = new AbortController();
     this.running.set(job.id, { controller, attempt: job.attempts });
     const timeout = setTimeout(() => controller.abort(new AbortedError(`attempt timed out after ${instance.config.timeout} ms`)), instance.config.timeout);
-    const heartbeat = setInterval(() => void store.heartbeat(job.id, this.workerId, this.options.leaseMs).catch(() => undefined), Math.max(50, this.options.leaseMs / 2));
-    heartbeat.unref();
+    // Fencing: the keeper renews the lease while the operation runs and aborts its signal before
+    // another worker could take the job over; every write below names the claim's token.
+    const keeper = new LeaseKeeper({
+      store, jobId: job.id, lease, leaseMs: this.options.leaseMs, claimedAt,
+      onLost: (error) => {
+        metrics.jobOutcomes.inc({ instance: job.instance, operation: job.operation, outcome: 'lease_lost' });
+        log.warn({ err: error.message }, 'lease lost: aborting the attempt; its outcome will not be recorded over another claim');
+        controller.abort(error);
+      },
+    });
+    checkOnRead(controller.signal, () => void keeper.holds());
     const started = performance.now();
     const isWebhook = job.kind === 'webhook';
-    const operation = isWebhook ? undefined : instance.connector.operations[job.operation];
+    const operation = isWebhook ? undefined : operationOf(instance.connector, job.operation);
     const idempotent = isWebhook ? true : (operation?.idempotent ?? false);
+    // Every attempt of one job carries the same key — the client's (scoped by API key) or the job's own — so a
+    // connector's safe re-send (e.g. a WhatsApp message after a timeout) reaches the upstream once across retries.
+    const idempotencyKey = job.idempotencyKey ? `${job.apiKeyId}:${job.idempotencyKey}` : `job:${job.id}`;
     try {
+      if (!keeper.holds()) {
+        // Stalled between the claim and here: never start the upstream call without the lease. Nothing
+        // ran, so the attempt is handed back (not counted) if the job is still ours.
+        if (await store.handBack(job.id, lease, job.attempts)) {
+          await this.options.queue.enqueue(queueNameOf(job.instance), [{ jobId: job.id, attempt: job.attempts - 1, tag: `l${job.attempts}` }]).catch(() => undefined);
+        }
+        log.warn('lease ran out before the operation started; not calling it');
+        return;
+      }
       let result: unknown = null;
       if (isWebhook) {
-        const webhook = instance.connector.webhooks?.[job.operation.slice('webhook:'.length)];
-        const ctx: OperationContext<unknown> = { ...runtime.services, instance: instance.name, state: runtime.state, signal: controller.signal, attempt: job.attempts, progress: () => undefined };
+        const webhook = webhookOf(instance.connector, job.operation.slice('webhook:'.length));
+        const ctx: OperationContext<unknown> = { ...runtime.services, instance: instance.name, state: runtime.state, signal: controller.signal, attempt: job.attempts, idempotencyKey, progress: () => undefined };
         await webhook?.handle?.(ctx, job.input);
       } else {
-        result = await runtime.run(job.operation, job.input as never, { signal: controller.signal, attempt: job.attempts, ...(job.idempotencyKey ? { idempotencyKey: `${job.apiKeyId}:${job.idempotencyKey}` } : {}) });
+        result = await runtime.run(job.operation, job.input as never, { signal: controller.signal, attempt: job.attempts, idempotencyKey });
       }
-      if (!(await store.succeed(job.id, job.attempts, result, this.workerId))) {
+      if (!(await store.succeed(job.id, job.attempts, result, lease))) {
         log.warn('job finished after another worker took it over (lease lost); this result is not recorded');
         return;
       }
@@ -120,7 +144,7 @@ export class JobRunner {
     } catch (error) {
       if (this.draining && controller.signal.aborted) {
         // Shutdown deadline passed: hand the job back instead of burning an attempt.
-        await store.handBack(job.id, this.workerId, job.attempts).catch(() => undefined);
+        if (!(await store.handBack(job.id, lease, job.attempts).catch(() => false))) return;
         await this.options.queue.enqueue(queueNameOf(job.instance), [{ jobId: job.id, attempt: job.attempts - 1, tag: `h${job.attempts}` }]).catch(() => undefined);
         log.warn('job handed back at shutdown');
         return;
@@ -135,11 +159,11 @@ export class JobRunner {
       else status = 'retrying';
       if (status === 'retrying') {
         const delayMs = backoffDelay(policy, job.attempts, decision.action === 'retry_after' ? decision.delayMs : undefined);
-        if (!(await store.fail(job.id, job.attempts, jobError, { status, runAfter: new Date(Date.now() + delayMs) }, this.workerId))) return;
+        if (!(await store.fail(job.id, job.attempts, jobError, { status, runAfter: new Date(Date.now() + delayMs) }, lease))) return;
         await this.options.queue.enqueue(queueNameOf(job.instance), [{ jobId: job.id, attempt: job.attempts }], { delayMs });
         log.warn({ err: jobError, delayMs }, 'job attempt failed; retrying');
       } else {
-        if (!(await store.fail(job.id, job.attempts, jobError, { status }, this.workerId))) return;
+        if (!(await store.fail(job.id, job.attempts, jobError, { status }, lease))) return;
         log.error({ err: jobError, status }, 'job failed');
       }
       metrics.jobOutcomes.inc({ instance: job.instance, operation: job.operation, outcome: status });
@@ -147,7 +171,7 @@ export class JobRunner {
       this.events.emit('settled', { id: job.id, status } satisfies JobSettled);
     } finally {
       clearTimeout(timeout);
-      clearInterval(heartbeat);
+      keeper.stop();
       this.running.delete(job.id);
     }
   }

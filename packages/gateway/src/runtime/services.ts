@@ -1,4 +1,4 @@
-import { HttpClient, createRateLimiter, type CircuitStateName, type ConnectorServices, type HttpClientOptions, type Logger, type RateLimiter, type RateLimitRules } from '@relaykit/sdk-core';
+import { HttpClient, createRateLimiter, createResiliencePolicy, type CircuitStateName, type ResiliencePolicy, type ConnectorServices, type HttpClientOptions, type Logger, type RateLimiter, type RateLimitRules } from '@relaykit/sdk-core';
 import type { GatewayMetrics } from './metrics.js';
 
 const CIRCUIT_VALUE: Record<CircuitStateName, number> = { closed: 0, 'half-open': 1, open: 2, isolated: 3 };
@@ -23,7 +23,7 @@ function measured(limiter: RateLimiter, metrics: GatewayMetrics | undefined, ins
 
 /** What the gateway hands one instance, plus what it must close afterwards and the breakers to report. */
 export interface InstanceServices {
-  services: Pick<ConnectorServices, 'rateLimiter' | 'createRateLimiter' | 'createHttpClient'>;
+  services: Pick<ConnectorServices, 'rateLimiter' | 'createRateLimiter' | 'createHttpClient' | 'createResiliencePolicy'>;
   /** Breaker state per upstream, for `/readyz`. */
   circuits(): Record<string, CircuitStateName>;
   close(): Promise<void>;
@@ -42,8 +42,19 @@ export function instanceServices(options: { instance: string; logger: Logger; re
     owned.push(created);
     return measured(created, metrics, instance, name);
   };
+  // Every breaker an instance uses, whether inside an HTTP client or a connector's own policy, is reported.
+  const watch = (upstream: string, policy: ResiliencePolicy) => {
+    breakers.set(upstream, policy);
+    metrics?.circuitState.set({ instance, upstream }, CIRCUIT_VALUE[policy.circuitState] ?? 0);
+    policy.onCircuitStateChange((state) => metrics?.circuitState.set({ instance, upstream }, CIRCUIT_VALUE[state] ?? 0));
+  };
   return {
     services: {
+      createResiliencePolicy: (policyOptions) => {
+        const policy = createResiliencePolicy(policyOptions);
+        watch(policyOptions.name ?? 'upstream', policy);
+        return policy;
+      },
       rateLimiter: limiter('instance', options.rateLimits),
       createRateLimiter: (name, rules) => limiter(name, rules),
       createHttpClient: (httpOptions: HttpClientOptions) => {
@@ -62,12 +73,7 @@ export function instanceServices(options: { instance: string; logger: Logger; re
         });
         owned.push(client);
         const policy = client.policy;
-        if (policy) {
-          const upstream = httpOptions.upstream ?? (httpOptions.baseUrl ? new URL(httpOptions.baseUrl).host : 'upstream');
-          breakers.set(upstream, policy);
-          metrics?.circuitState.set({ instance, upstream }, CIRCUIT_VALUE[policy.circuitState] ?? 0);
-          policy.onCircuitStateChange((state) => metrics?.circuitState.set({ instance, upstream }, CIRCUIT_VALUE[state] ?? 0));
-        }
+        if (policy) watch(httpOptions.upstream ?? (httpOptions.baseUrl ? new URL(httpOptions.baseUrl).host : 'upstream'), policy);
         return client;
       },
     },

@@ -1,12 +1,15 @@
 import type { IdempotencyBegin, IdempotencyStore } from '@relaykit/sdk-core';
+import { plainCodec, toJson, type PayloadCodec } from './codec.js';
 import type { SqlClient } from './sql.js';
 
 /**
  * sdk-core's {@link IdempotencyStore} on the gateway's database, so a stored response lives as
- * long as the job it names (a Redis restart loses neither).
+ * long as the job it names (a Redis restart loses neither). A stored response can quote the job's
+ * input and result (a `?wait=` answer): with a sealing `codec` (the one job payloads use) it is
+ * kept encrypted, bound to its scope and key.
  */
 export class SqlIdempotencyStore implements IdempotencyStore {
-  constructor(private readonly sql: SqlClient, private readonly defaultTtlMs = 24 * 3_600_000) {}
+  constructor(private readonly sql: SqlClient, private readonly defaultTtlMs = 24 * 3_600_000, private readonly codec: PayloadCodec = plainCodec) {}
 
   async begin<TResult = unknown>(scope: string, key: string, fingerprint: string, options: { lockTtlMs?: number } = {}): Promise<IdempotencyBegin<TResult>> {
     const lockMs = String(options.lockTtlMs ?? 5 * 60_000);
@@ -26,14 +29,16 @@ export class SqlIdempotencyStore implements IdempotencyStore {
     if (!row) return this.begin(scope, key, fingerprint, options);
     if (row.fingerprint !== fingerprint) return { state: 'mismatch' };
     if (row.state === 'in_flight') return { state: 'in_flight' };
-    return { state: 'completed', result: row.result };
+    // Sealed results are jsonb strings; ones stored before encryption was on are plain JSON.
+    const result = typeof row.result === 'string' && this.codec.encrypted ? ((await this.codec.decode(row.result, context(scope, key))) as TResult) : row.result;
+    return { state: 'completed', result };
   }
 
   async complete(scope: string, key: string, fingerprint: string, result: unknown, ttlMs = this.defaultTtlMs): Promise<void> {
     await this.sql.query(
       `UPDATE relaykit_idempotency SET state = 'completed', result = $4, locked_until = NULL, expires_at = now() + ($5 || ' milliseconds')::interval
        WHERE scope = $1 AND key = $2 AND fingerprint = $3`,
-      [scope, key, fingerprint, JSON.stringify(result), String(ttlMs)]);
+      [scope, key, fingerprint, this.codec.encrypted ? JSON.stringify(await this.codec.encode(result, context(scope, key))) : toJson(result), String(ttlMs)]);
   }
 
   async release(scope: string, key: string): Promise<void> {
@@ -42,3 +47,6 @@ export class SqlIdempotencyStore implements IdempotencyStore {
 
   async close(): Promise<void> {}
 }
+
+/** Additional authenticated data of a stored response: an envelope moved to another key's row does not open. */
+const context = (scope: string, key: string) => `idempotency:${scope}:${key}`;

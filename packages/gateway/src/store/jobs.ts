@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { GroupCommit } from './group-commit.js';
 import { plainCodec, type PayloadCodec } from './codec.js';
 import type { SqlClient } from './sql.js';
 import type { JobAttempt, JobError, JobRecord, JobStatus, NewJob, QueueRef } from './types.js';
@@ -9,11 +11,42 @@ interface JobRow {
   started_at: Date | null; finished_at: Date | null;
 }
 
+/** Who holds a running job: the worker and the fencing token of its claim. */
+export interface Lease {
+  worker: string;
+  token: string;
+}
+
+interface ClaimRequest { id: string; worker: string; leaseMs: number; token: string }
+interface SuccessRequest { id: string; attempt: number; result: string; worker: string | null; token: string | null }
+
+/**
+ * Runs `write` on items with distinct keys: repeats (the same job twice in one group) go in a later
+ * statement, so each sees the effect of the one before — one statement must not update a row twice.
+ */
+async function distinctBy<T, R>(items: T[], key: (item: T) => string, write: (unique: T[]) => Promise<R[]>): Promise<R[]> {
+  const seen = new Set<string>();
+  const first: number[] = [];
+  const rest: number[] = [];
+  items.forEach((item, i) => {
+    const k = key(item);
+    if (seen.has(k)) rest.push(i);
+    else { seen.add(k); first.push(i); }
+  });
+  if (!rest.length) return write(items);
+  const out = new Array<R>(items.length);
+  const a = await write(first.map((i) => items[i]!));
+  first.forEach((i, n) => { out[i] = a[n]!; });
+  const b = await distinctBy(rest.map((i) => items[i]!), key, write);
+  rest.forEach((i, n) => { out[i] = b[n]!; });
+  return out;
+}
+
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
 /** The outcome of {@link JobStore.claim}. */
 export type ClaimResult =
-  | { claimed: true; job: JobRecord; stalled: boolean }
+  | { claimed: true; job: JobRecord; stalled: boolean; lease: Lease }
   | { claimed: false; reason: 'missing' | 'finished' | 'held' | 'not_due'; job?: JobRecord };
 
 /**
@@ -21,6 +54,10 @@ export type ClaimResult =
  * written here before it is acknowledged and before it is enqueued.
  */
 export class JobStore {
+  private readonly inserts = new GroupCommit((items: Array<{ job: NewJob; input: string }>) => this.insertMany(items), { maxItems: 2000 });
+  private readonly claims = new GroupCommit((items: ClaimRequest[]) => this.claimMany(items), { maxItems: 500 });
+  private readonly successes = new GroupCommit((items: SuccessRequest[]) => this.succeedMany(items), { maxItems: 500 });
+
   constructor(private readonly sql: SqlClient, private readonly codec: PayloadCodec = plainCodec) {}
 
   /** True when payloads and results are sealed at rest. */
@@ -38,24 +75,48 @@ export class JobStore {
     };
   }
 
-  /** Records jobs in one transaction. With a dedupe key, an existing job of the same instance wins: its id comes back with `duplicate: true`. */
+  /**
+   * Records jobs; resolves once they are committed. Concurrent calls are written together by one
+   * multi-row statement (group commit), and one call's jobs are all written or none. With a dedupe
+   * key, an existing job of the same instance wins: its id comes back with `duplicate: true`.
+   */
   async create(jobs: NewJob[]): Promise<Array<{ id: string; duplicate: boolean }>> {
     const encoded = await Promise.all(jobs.map(async (job) => ({ job, input: await this.codec.encode(job.input, `${job.id}:input`) })));
-    // One statement is atomic on its own: a single job needs no transaction round trips.
-    const run = <T>(fn: (tx: Pick<SqlClient, 'query'>) => Promise<T>) => (jobs.length === 1 ? fn(this.sql) : this.sql.transaction(fn));
-    return run(async (tx) => {
-      const out: Array<{ id: string; duplicate: boolean }> = [];
-      for (const { job, input } of encoded) {
-        const { rows } = await tx.query<{ id: string }>(
-          `INSERT INTO relaykit_jobs (id, kind, environment, instance, operation, status, input, max_attempts, api_key_id, idempotency_key, dedupe_key)
-           VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING id`,
-          [job.id, job.kind, job.environment, job.instance, job.operation, input, job.maxAttempts, job.apiKeyId ?? null, job.idempotencyKey ?? null, job.dedupeKey ?? null],
-        );
-        if (rows[0]) { out.push({ id: rows[0].id, duplicate: false }); continue; }
-        const existing = await tx.query<{ id: string }>('SELECT id FROM relaykit_jobs WHERE instance = $1 AND dedupe_key = $2', [job.instance, job.dedupeKey ?? null]);
-        out.push({ id: existing.rows[0]?.id ?? job.id, duplicate: true });
+    return this.inserts.run(encoded);
+  }
+
+  private async insertMany(items: Array<{ job: NewJob; input: string }>): Promise<Array<{ id: string; duplicate: boolean }>> {
+    const col = <K extends keyof NewJob>(key: K) => items.map(({ job }) => job[key] ?? null);
+    // unnest keeps the statement text the same whatever the row count; ON CONFLICT DO NOTHING also skips
+    // rows of this very statement that share a dedupe key (the first one wins).
+    const { rows } = await this.sql.query<{ id: string }>(
+      `INSERT INTO relaykit_jobs (id, kind, environment, instance, operation, status, input, max_attempts, api_key_id, idempotency_key, dedupe_key)
+       SELECT id, kind, environment, instance, operation, 'queued', input, max_attempts, api_key_id, idempotency_key, dedupe_key
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[])
+         AS v(id, kind, environment, instance, operation, input, max_attempts, api_key_id, idempotency_key, dedupe_key)
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [col('id'), col('kind'), col('environment'), col('instance'), col('operation'), items.map((i) => i.input), col('maxAttempts'), col('apiKeyId'), col('idempotencyKey'), col('dedupeKey')],
+    );
+    const inserted = new Set(rows.map((r) => r.id));
+    const missing = items.filter(({ job }) => !inserted.has(job.id));
+    const existing = new Map<string, string>();
+    if (missing.length) {
+      // Rare: a dedupe key seen before, or a retried statement that had in fact committed.
+      const found = await this.sql.query<{ id: string; instance: string; dedupe_key: string | null }>(
+        `SELECT j.id, j.instance, j.dedupe_key FROM relaykit_jobs j
+         WHERE j.id = ANY($1::text[]) OR (j.dedupe_key IS NOT NULL AND (j.instance, j.dedupe_key) IN (SELECT * FROM unnest($2::text[], $3::text[])))`,
+        [missing.map((m) => m.job.id), missing.map((m) => m.job.instance), missing.map((m) => m.job.dedupeKey ?? null)]);
+      for (const row of found.rows) {
+        existing.set(`id:${row.id}`, row.id);
+        if (row.dedupe_key !== null) existing.set(`dd:${row.instance}:${row.dedupe_key}`, row.id);
       }
-      return out;
+    }
+    return items.map(({ job }) => {
+      if (inserted.has(job.id)) return { id: job.id, duplicate: false };
+      const byKey = job.dedupeKey ? existing.get(`dd:${job.instance}:${job.dedupeKey}`) : undefined;
+      if (byKey) return { id: byKey, duplicate: byKey !== job.id };
+      if (existing.has(`id:${job.id}`)) return { id: job.id, duplicate: false };
+      throw new Error(`job ${job.id} was neither inserted nor found`);
     });
   }
 
@@ -74,71 +135,130 @@ export class JobStore {
 
   /**
    * Takes a job for one attempt: only a queued or retrying job that is due, or an active one whose
-   * lease ran out (its worker died — a stall, counted). Atomic, so two workers never both run it.
+   * lease ran out (its worker died or stalled — counted as a stall). Atomic, so two workers never both
+   * hold it. The claim carries a fresh lease token (the fencing token): every later write of this
+   * attempt names it, and is refused once another claim has replaced it. Concurrent claims are
+   * written together by one statement.
    */
-  async claim(id: string, worker: string, leaseMs: number): Promise<ClaimResult> {
-    // One round trip: take the row, mark a dead worker's attempt as stalled, open this attempt.
-    const { rows } = await this.sql.query<JobRow & { stalled_count: string }>(
-      `WITH claimed AS (
-         UPDATE relaykit_jobs SET
-           stalls = stalls + CASE WHEN status = 'active' THEN 1 ELSE 0 END,
-           attempts = attempts + 1, status = 'active', worker = $2,
-           lease_until = now() + ($3 || ' milliseconds')::interval, started_at = coalesce(started_at, now()), updated_at = now()
-         WHERE id = $1 AND (
-           (status IN ('queued', 'retrying') AND (run_after IS NULL OR run_after <= now() + interval '50 milliseconds'))
-           OR (status = 'active' AND lease_until < now()))
-         RETURNING *),
-       stalled AS (
-         UPDATE relaykit_job_attempts SET outcome = 'stalled', finished_at = now(),
-           error = '{"code":"STALLED","message":"the worker running this attempt stopped (crashed or was killed) before finishing"}'::jsonb
-         WHERE job_id = $1 AND outcome = 'running' AND EXISTS (SELECT 1 FROM claimed) RETURNING attempt),
-       opened AS (
-         INSERT INTO relaykit_job_attempts (job_id, attempt, worker, outcome, started_at)
-         SELECT id, attempts, $2, 'running', now() FROM claimed
-         ON CONFLICT (job_id, attempt) DO UPDATE SET worker = excluded.worker, outcome = 'running', started_at = now(), finished_at = NULL, error = NULL
-         RETURNING attempt)
-       SELECT claimed.*, (SELECT count(*) FROM stalled) AS stalled_count, (SELECT count(*) FROM opened) AS opened_count FROM claimed`,
-      [id, worker, String(leaseMs)],
-    );
-    const row = rows[0];
-    if (row) return { claimed: true, job: await this.toRecord(row), stalled: Number(row.stalled_count) > 0 };
-    const current = await this.sql.query<JobRow>('SELECT * FROM relaykit_jobs WHERE id = $1', [id]);
-    const job = current.rows[0];
+  async claim(id: string, worker: string, leaseMs: number, token: string = randomUUID()): Promise<ClaimResult> {
+    const result = await this.claims.one({ id, worker, leaseMs: Math.max(1, Math.round(leaseMs)), token });
+    if (result instanceof Error) throw result;
+    return result;
+  }
+
+  // Never throws once the statement has committed (a retry would find the rows already claimed): a row that cannot be
+  // decoded fails its own caller only.
+  private async claimMany(items: ClaimRequest[]): Promise<Array<ClaimResult | Error>> {
+    return distinctBy(items, (i) => i.id, async (unique) => {
+      // One round trip: take the rows, mark a dead holder's attempt as stalled, open this attempt.
+      const { rows } = await this.sql.query<JobRow & { was_stalled: boolean }>(
+        `WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[]) AS v(id, worker, lease_ms, token)),
+         claimed AS (
+           UPDATE relaykit_jobs j SET
+             stalls = j.stalls + CASE WHEN j.status = 'active' THEN 1 ELSE 0 END,
+             attempts = j.attempts + 1, status = 'active', worker = v.worker, lease_token = v.token,
+             lease_until = now() + v.lease_ms * interval '1 millisecond', started_at = coalesce(j.started_at, now()), updated_at = now()
+           FROM input v
+           WHERE j.id = v.id AND (
+             (j.status IN ('queued', 'retrying') AND (j.run_after IS NULL OR j.run_after <= now() + interval '50 milliseconds'))
+             OR (j.status = 'active' AND j.lease_until < now()))
+           RETURNING j.*),
+         stalled AS (
+           UPDATE relaykit_job_attempts a SET outcome = 'stalled', finished_at = now(),
+             error = '{"code":"STALLED","message":"the worker running this attempt stopped (crashed, was killed or stalled past its lease) before finishing"}'::jsonb
+           WHERE a.job_id IN (SELECT id FROM claimed) AND a.outcome = 'running' RETURNING a.job_id),
+         opened AS (
+           INSERT INTO relaykit_job_attempts (job_id, attempt, worker, outcome, started_at)
+           SELECT id, attempts, worker, 'running', now() FROM claimed
+           ON CONFLICT (job_id, attempt) DO UPDATE SET worker = excluded.worker, outcome = 'running', started_at = now(), finished_at = NULL, error = NULL
+           RETURNING job_id)
+         SELECT claimed.*, EXISTS (SELECT 1 FROM stalled s WHERE s.job_id = claimed.id) AS was_stalled FROM claimed`,
+        [unique.map((i) => i.id), unique.map((i) => i.worker), unique.map((i) => i.leaseMs), unique.map((i) => i.token)],
+      );
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const missing = unique.filter((i) => !byId.has(i.id)).map((i) => i.id);
+      let current = new Map<string, JobRow>();
+      let lookupFailed: Error | undefined;
+      if (missing.length) {
+        try {
+          current = new Map((await this.sql.query<JobRow>('SELECT * FROM relaykit_jobs WHERE id = ANY($1::text[])', [missing])).rows.map((r) => [r.id, r]));
+        } catch (error) {
+          lookupFailed = error instanceof Error ? error : new Error(String(error));
+        }
+      }
+      return Promise.all(unique.map(async (item): Promise<ClaimResult | Error> => {
+        if (lookupFailed && !byId.has(item.id)) return lookupFailed;
+        try {
+          return await this.claimOutcome(item, byId.get(item.id), current.get(item.id));
+        } catch (error) {
+          return error instanceof Error ? error : new Error(String(error));
+        }
+      }));
+    });
+  }
+
+  private async claimOutcome(item: ClaimRequest, row: (JobRow & { was_stalled: boolean }) | undefined, job: JobRow | undefined): Promise<ClaimResult> {
+    if (row) return { claimed: true, job: await this.toRecord(row), stalled: Boolean(row.was_stalled), lease: { worker: item.worker, token: item.token } };
     if (!job) return { claimed: false, reason: 'missing' };
     const record = await this.toRecord(job);
     if (['succeeded', 'failed', 'dead'].includes(job.status)) return { claimed: false, reason: 'finished', job: record };
     return { claimed: false, reason: job.status === 'active' ? 'held' : 'not_due', job: record };
   }
 
-  /** Extends a running job's lease so nobody takes it over. */
-  async heartbeat(id: string, worker: string, leaseMs: number): Promise<void> {
-    await this.sql.query(`UPDATE relaykit_jobs SET lease_until = now() + ($3 || ' milliseconds')::interval WHERE id = $1 AND worker = $2 AND status = 'active'`, [id, worker, String(leaseMs)]);
-  }
-
   /**
-   * Records a successful attempt. Only the worker holding the job may: a worker that lost its lease
-   * (another took the job over) gets false and its late result is not written over the new run.
+   * Extends a running job's lease. False when the lease is no longer this holder's — another claim
+   * replaced it, the job finished, or the lease had already run out (an expired lease is lost even if
+   * nobody took the job yet): the holder must stop.
    */
-  async succeed(id: string, attempt: number, result: unknown, worker?: string): Promise<boolean> {
-    const encoded = await this.codec.encode(result, `${id}:result`);
+  async heartbeat(id: string, holder: string | Lease, leaseMs: number): Promise<boolean> {
+    const { worker, token } = typeof holder === 'string' ? { worker: holder, token: null } : holder;
     const { rows } = await this.sql.query(
-      `WITH job AS (UPDATE relaykit_jobs SET status = 'succeeded', result = $2, error = NULL, lease_until = NULL, finished_at = now(), updated_at = now()
-         WHERE id = $1 AND status = 'active' AND attempts = $3 AND ($4::text IS NULL OR worker = $4) RETURNING id),
-       attempt AS (UPDATE relaykit_job_attempts SET outcome = 'succeeded', finished_at = now() WHERE job_id = $1 AND attempt = $3 AND EXISTS (SELECT 1 FROM job) RETURNING attempt)
-       SELECT id FROM job`,
-      [id, encoded, attempt, worker ?? null]);
+      `UPDATE relaykit_jobs SET lease_until = now() + $3::int * interval '1 millisecond'
+       WHERE id = $1 AND worker = $2 AND ($4::text IS NULL OR lease_token = $4) AND status = 'active' AND lease_until >= now() RETURNING id`,
+      [id, worker, Math.max(1, Math.round(leaseMs)), token]);
     return rows.length > 0;
   }
 
-  /** Records a failed attempt and what happens next: a retry at `runAfter`, or a final status. */
-  async fail(id: string, attempt: number, error: JobError, next: { status: 'retrying'; runAfter: Date } | { status: 'failed' | 'dead' }, worker?: string): Promise<boolean> {
+  /**
+   * Records a successful attempt. Only the current holder may: with a {@link Lease}, the write names
+   * its fencing token; a holder that lost its lease (another claim replaced it) gets false and its late
+   * result is not written over the new run. Concurrent calls are written together by one statement.
+   */
+  async succeed(id: string, attempt: number, result: unknown, holder?: string | Lease): Promise<boolean> {
+    const encoded = await this.codec.encode(result, `${id}:result`);
+    const { worker, token } = typeof holder === 'string' ? { worker: holder, token: null } : holder ?? { worker: null, token: null };
+    return this.successes.one({ id, attempt, result: encoded, worker, token });
+  }
+
+  private async succeedMany(items: SuccessRequest[]): Promise<boolean[]> {
+    return distinctBy(items, (i) => i.id, async (unique) => {
+      const { rows } = await this.sql.query<{ id: string }>(
+        `WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[]) AS v(id, result, attempt, worker, token)),
+         job AS (
+           UPDATE relaykit_jobs j SET status = 'succeeded', result = v.result, error = NULL, lease_until = NULL, finished_at = now(), updated_at = now()
+           FROM input v
+           WHERE j.id = v.id AND j.status = 'active' AND j.attempts = v.attempt AND (v.worker IS NULL OR j.worker = v.worker) AND (v.token IS NULL OR j.lease_token = v.token)
+           RETURNING j.id, j.attempts),
+         attempt AS (
+           UPDATE relaykit_job_attempts a SET outcome = 'succeeded', finished_at = now() FROM job
+           WHERE a.job_id = job.id AND a.attempt = job.attempts RETURNING a.job_id)
+         SELECT id FROM job`,
+        [unique.map((i) => i.id), unique.map((i) => i.result), unique.map((i) => i.attempt), unique.map((i) => i.worker), unique.map((i) => i.token)]);
+      const written = new Set(rows.map((r) => r.id));
+      return unique.map((i) => written.has(i.id));
+    });
+  }
+
+  /** Records a failed attempt and what happens next: a retry at `runAfter`, or a final status. Fenced like {@link succeed}. */
+  async fail(id: string, attempt: number, error: JobError, next: { status: 'retrying'; runAfter: Date } | { status: 'failed' | 'dead' }, holder?: string | Lease): Promise<boolean> {
+    const { worker, token } = typeof holder === 'string' ? { worker: holder, token: null } : holder ?? { worker: null, token: null };
     const { rows } = await this.sql.query(
       `WITH job AS (UPDATE relaykit_jobs SET status = $2, error = $3, lease_until = NULL, run_after = $4, updated_at = now(),
            finished_at = CASE WHEN $2 = 'retrying' THEN NULL ELSE now() END
-         WHERE id = $1 AND status = 'active' AND attempts = $5 AND ($6::text IS NULL OR worker = $6) RETURNING id),
+         WHERE id = $1 AND status = 'active' AND attempts = $5 AND ($6::text IS NULL OR worker = $6) AND ($7::text IS NULL OR lease_token = $7) RETURNING id),
        attempt AS (UPDATE relaykit_job_attempts SET outcome = 'failed', error = $3, finished_at = now() WHERE job_id = $1 AND attempt = $5 AND EXISTS (SELECT 1 FROM job) RETURNING attempt)
        SELECT id FROM job`,
-      [id, next.status, JSON.stringify(error), next.status === 'retrying' ? next.runAfter : null, attempt, worker ?? null]);
+      [id, next.status, JSON.stringify(error), next.status === 'retrying' ? next.runAfter : null, attempt, worker, token]);
     return rows.length > 0;
   }
 
@@ -148,12 +268,16 @@ export class JobStore {
     await this.sql.query(`UPDATE relaykit_job_attempts SET outcome = 'failed', error = $2, finished_at = now() WHERE job_id = $1 AND outcome = 'running'`, [id, JSON.stringify(error)]);
   }
 
-  /** Hands a running job back at shutdown: due again at once, the attempt not counted as a stall. */
-  async handBack(id: string, worker: string, attempt: number): Promise<void> {
-    await this.sql.transaction(async (tx) => {
-      await tx.query(`UPDATE relaykit_jobs SET status = 'retrying', attempts = attempts - 1, lease_until = NULL, run_after = NULL, updated_at = now() WHERE id = $1 AND worker = $2 AND status = 'active'`, [id, worker]);
-      await tx.query(`DELETE FROM relaykit_job_attempts WHERE job_id = $1 AND attempt = $2`, [id, attempt]);
-    });
+  /** Hands a running job back at shutdown: due again at once, the attempt not counted as a stall. Fenced like {@link succeed}. */
+  async handBack(id: string, holder: string | Lease, attempt: number): Promise<boolean> {
+    const { worker, token } = typeof holder === 'string' ? { worker: holder, token: null } : holder;
+    const { rows } = await this.sql.query(
+      `WITH job AS (UPDATE relaykit_jobs SET status = 'retrying', attempts = attempts - 1, lease_until = NULL, run_after = NULL, updated_at = now()
+         WHERE id = $1 AND worker = $2 AND ($4::text IS NULL OR lease_token = $4) AND status = 'active' AND attempts = $3 RETURNING id),
+       gone AS (DELETE FROM relaykit_job_attempts WHERE job_id = $1 AND attempt = $3 AND EXISTS (SELECT 1 FROM job) RETURNING attempt)
+       SELECT id FROM job`,
+      [id, worker, attempt, token]);
+    return rows.length > 0;
   }
 
   /**

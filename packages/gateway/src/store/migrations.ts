@@ -78,6 +78,11 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'fencing token of the current claim of a job',
+    sql: [`ALTER TABLE relaykit_jobs ADD COLUMN IF NOT EXISTS lease_token text`],
+  },
 ];
 
 /**

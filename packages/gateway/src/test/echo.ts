@@ -10,6 +10,8 @@ import { RelaykitError, defineConnector, operationsFor } from '@relaykit/sdk-cor
 export interface EchoUpstream {
   url: string;
   writes: Array<{ key: string; value: unknown }>;
+  /** The Idempotency-Key header of every attempt, failed ones included. */
+  attemptKeys: Array<string | undefined>;
   failNext: number;
   /** Milliseconds every write takes. */
   delayMs: number;
@@ -17,13 +19,15 @@ export interface EchoUpstream {
 }
 
 export async function startEchoUpstream(): Promise<EchoUpstream> {
-  const state = { writes: [] as Array<{ key: string; value: unknown }>, failNext: 0, delayMs: 0 };
+  // Every attempt's Idempotency-Key header, failed ones too: what an upstream would de-duplicate on.
+  const state = { writes: [] as Array<{ key: string; value: unknown }>, attemptKeys: [] as Array<string | undefined>, failNext: 0, delayMs: 0 };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       void (async () => {
         if (state.delayMs) await new Promise((r) => setTimeout(r, state.delayMs));
+        state.attemptKeys.push(req.headers['idempotency-key'] as string | undefined);
         if (state.failNext > 0) {
           state.failNext--;
           res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"busy"}');
@@ -39,6 +43,7 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
   const upstream: EchoUpstream = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     get writes() { return state.writes; },
+    get attemptKeys() { return state.attemptKeys; },
     get failNext() { return state.failNext; },
     set failNext(n: number) { state.failNext = n; },
     get delayMs() { return state.delayMs; },
@@ -65,7 +70,7 @@ export const echoConnector = defineConnector({
       output: z.object({ stored: z.string(), count: z.number().int() }),
       example: { key: 'greeting', value: 'hello' },
       async run(ctx, input) {
-        const res = await fetch(`${ctx.state.baseUrl}/put`, { method: 'POST', body: JSON.stringify(input), signal: ctx.signal });
+        const res = await fetch(`${ctx.state.baseUrl}/put`, { method: 'POST', body: JSON.stringify(input), signal: ctx.signal, ...(ctx.idempotencyKey ? { headers: { 'idempotency-key': ctx.idempotencyKey } } : {}) });
         if (res.status === 503) throw new RelaykitError('UPSTREAM_UNAVAILABLE', 'upstream busy (503)');
         if (!res.ok) throw new RelaykitError('UPSTREAM_REJECTED', `upstream said ${res.status}`);
         return (await res.json()) as { stored: string; count: number };
@@ -97,7 +102,12 @@ export const echoConnector = defineConnector({
   webhooks: {
     events: {
       description: 'Signed events: X-Signature is hex HMAC-SHA256 of the raw body.',
-      handshake: (ctx, req) => (req.query['challenge'] ? { status: 200, body: req.query['challenge'] } : undefined),
+      // Like Meta's: a wrong `token` is refused with a bare text/plain 403 (the gateway turns it into problem+json).
+      handshake: (ctx, req) => {
+        if (!req.query['challenge']) return undefined;
+        if (req.query['token'] !== undefined && req.query['token'] !== 'echo-verify-token') return { status: 403, headers: { 'content-type': 'text/plain' }, body: 'Forbidden' };
+        return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: req.query['challenge'] };
+      },
       verify(ctx, req) {
         const expected = createHmac('sha256', ctx.state.secret).update(req.rawBody).digest();
         const given = Buffer.from(req.headers['x-signature'] ?? '', 'hex');
