@@ -44,6 +44,14 @@ async function setup(answerFrom: number, policy?: ConstructorParameters<typeof H
 
 const codeOf = (e: unknown) => (isRelaykitError(e) ? e.code : String(e));
 
+/** Resolves once the server has received `n` requests (so an abort lands mid-request, however slow the machine). */
+async function untilRequests(server: Stalling, n: number): Promise<void> {
+  for (let waited = 0; server.requests() < n; waited += 5) {
+    if (waited > 10_000) throw new Error(`the server saw ${server.requests()} of ${n} requests`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 describe("a policy's per-attempt timeout around HttpClient (the attempt's signal as the request signal)", () => {
   it('is UPSTREAM_TIMEOUT and retried until the server answers', async () => {
     const { server, http } = await setup(3);
@@ -71,9 +79,11 @@ describe("a policy's per-attempt timeout around HttpClient (the attempt's signal
     const { server, http } = await setup(Infinity);
     const policy = createResiliencePolicy({ timeoutMs: 5_000, retry: { maxAttempts: 3, initialDelayMs: 1 }, breaker: false });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error('shutting down')), 50);
-    const error = await policy.execute(({ signal }) => http.request({ method: 'GET', path: '/z', signal }), { signal: controller.signal }).catch((e: unknown) => e);
-    expect(codeOf(error)).toBe('ABORTED');
+    const pending = policy.execute(({ signal }) => http.request({ method: 'GET', path: '/z', signal }), { signal: controller.signal }).catch((e: unknown) => e);
+    await untilRequests(server, 1);
+    controller.abort(new Error('shutting down'));
+    expect(codeOf(await pending)).toBe('ABORTED');
+    await new Promise((r) => setTimeout(r, 100)); // a retry (1 ms back-off) would have arrived by now
     expect(server.requests()).toBe(1);
   });
 });
@@ -88,8 +98,13 @@ describe("HttpClient's own policy timeout", () => {
 
   it("the caller's abort is ABORTED after one request, not retried", async () => {
     const { server, http } = await setup(Infinity, { timeoutMs: 5_000, retry: { maxAttempts: 3, initialDelayMs: 1 }, breaker: false });
-    const error = await http.request({ method: 'GET', path: '/b', signal: AbortSignal.timeout(50) }).catch((e: unknown) => e);
-    expect(hasErrorCode(error, 'ABORTED')).toBe(true);
+    const controller = new AbortController();
+    const pending = http.request({ method: 'GET', path: '/b', signal: controller.signal }).catch((e: unknown) => e);
+    await untilRequests(server, 1);
+    // The reason AbortSignal.timeout() gives: a caller's own deadline is still the caller's abort, not an upstream timeout.
+    controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+    expect(hasErrorCode(await pending, 'ABORTED')).toBe(true);
+    await new Promise((r) => setTimeout(r, 100)); // a retry (1 ms back-off) would have arrived by now
     expect(server.requests()).toBe(1);
   });
 
