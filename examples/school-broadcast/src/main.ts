@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import {
-  WhatsAppSender, broadcastTemplate, createMemoryStatusTracker, createWebhookHandler, isQuietTime, nextAllowedTime, nodeWebhookListener, param, zonedParts,
+  WhatsAppSender, assessPhoneNumber, broadcastTemplate, createMemoryStatusTracker, createWebhookHandler, isQuietTime, nextAllowedTime, nodeWebhookListener, param, zonedParts,
   type QuietHours,
 } from '@relaykit/connector-whatsapp';
 import { startFakeGraph } from '@relaykit/connector-whatsapp/testing';
@@ -61,7 +61,17 @@ export async function main(options: { log?: (line: string) => void; respectQuiet
       log(`Quiet hours (21:00–06:00): ${options.respectQuietHours ? 'waiting' : 'a real run would wait'} until ${String(at.hour).padStart(2, '0')}:${String(at.minute).padStart(2, '0')}`);
     }
 
-    // 3. One template, each parent in their language, the date written for each language.
+    // 3. Is the number fit to send? Meta's view of it: status, quality rating, throughput level.
+    const number = await sender.phoneNumberStatus();
+    const health = assessPhoneNumber(number, { messagesPerSecond: sender.messagesPerSecond, pausedUntil: sender.pausedUntilDate });
+    log(`Sending from ${number.displayPhoneNumber} (${number.verifiedName}): ${number.status}, quality ${number.qualityRating}, throughput ${number.throughputLevel} (${number.maxMessagesPerSecond}/s)`);
+    for (const w of health.warnings) log(`warning: ${w}`);
+    if (!health.ok) {
+      for (const p of health.problems) log(`cannot send: ${p}`);
+      return [];
+    }
+
+    // 4. One template, each parent in their language, the date written for each language.
     const result = await broadcastTemplate(sender, {
       broadcastId: 'class-5-parents-meeting-2081-08-15',
       template: { name: 'class_notice', language: 'en_US' },
@@ -77,7 +87,7 @@ export async function main(options: { log?: (line: string) => void; respectQuiet
       onProgress: (p) => log(`progress: ${p.done}/${p.total} sent=${p.sent} invalid=${p.invalid}`),
     });
 
-    // 4. Wait for the status webhooks, then report what the tracker knows.
+    // 5. Wait for the status webhooks, then report what the tracker knows.
     await fake.flushWebhooks();
     const lines: ReportLine[] = [];
     for (const [i, r] of result.results.entries()) {

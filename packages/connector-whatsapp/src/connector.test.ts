@@ -60,3 +60,29 @@ it('classifies Meta errors by code', () => {
   expect(whatsAppClassifier(err(131000), { attempt: 1, idempotent: true })).toEqual({ action: 'retry' });
   expect(whatsAppClassifier(new Error('other'), { attempt: 1, idempotent: true })).toBeUndefined();
 });
+
+it('reports health from the number\'s state at Meta: status, quality, throughput level, credentials', async () => {
+  const wa = await instantiateConnector(whatsappConnector, { config: config() });
+  try {
+    const health = () => whatsappConnector.health!({ ...wa.services, instance: wa.instance, state: wa.state, signal: AbortSignal.timeout(2000), attempt: 1, progress: () => undefined });
+    expect(await health()).toEqual({
+      ok: true,
+      details: expect.objectContaining({ id: 'PNID', status: 'CONNECTED', qualityRating: 'GREEN', throughputLevel: 'HIGH', maxMessagesPerSecond: 1000, configuredMessagesPerSecond: 500, problems: [], warnings: [] }),
+    });
+    fake.setPhoneNumber('PNID', { quality_rating: 'YELLOW' });
+    expect(await health()).toMatchObject({ ok: true, details: { warnings: ['quality rating is YELLOW'] } });
+    // A number still on the standard level cannot take the configured 500/s: every send past 80/s would meet 130429.
+    fake.setPhoneNumber('PNID', { quality_rating: 'RED', throughput: { level: 'STANDARD' }, status: 'FLAGGED' });
+    const bad = await health();
+    expect(bad.ok).toBe(false);
+    expect(bad.details!.problems).toEqual([
+      'phone number status is FLAGGED',
+      'quality rating is RED: Meta may lower the messaging limit or restrict the number',
+      'configured for 500 messages/s but the number\'s throughput level STANDARD allows 80/s',
+    ]);
+    fake.expireToken();
+    expect(await health()).toMatchObject({ ok: false, details: { code: 'WHATSAPP_CREDENTIALS', metaCode: 190 } });
+  } finally {
+    await wa.close();
+  }
+});

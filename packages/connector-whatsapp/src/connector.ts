@@ -1,9 +1,11 @@
 import { defineConnector, operationsFor, toValidationError, ValidationError } from '@relaykit/sdk-core';
 import { z } from 'zod';
 import { broadcastTemplate } from './broadcast/index.js';
-import { whatsAppClassifier } from './errors/index.js';
+import { toWhatsAppError, whatsAppClassifier } from './errors/index.js';
+import { assessPhoneNumber } from './health/index.js';
 import { message } from './messages/builders.js';
-import { InteractiveObject, TemplateComponent, TemplateParameter } from './messages/schema.js';
+import { AnyMediaObject, InteractiveObject, MediaObjectByKind, TemplateComponent, TemplateParameter } from './messages/schema.js';
+import { RecipientPhoneNumber } from './phone/index.js';
 import { WhatsAppSender } from './sender/sender.js';
 import { whatsAppRateRules } from './sender/rules.js';
 import { MAX_WEBHOOK_BYTES, createWebhookHandler, type WebhookHandler } from './webhooks/handler.js';
@@ -24,6 +26,8 @@ export const WhatsAppConfig = z.object({
   baseUrl: z.url().default('https://graph.facebook.com'),
   /** The number's throughput: 80 by default, up to 1,000 for upgraded numbers. */
   messagesPerSecond: z.number().positive().max(1000).default(80),
+  /** Jitter allowance of the pacing, ms (default 25): see `numberPacing`. */
+  jitterMs: z.number().nonnegative().max(1000).optional(),
   /** Pair-rate limiter (per recipient); `false` leaves it to Meta. */
   pairRate: z.union([z.object({ intervalMs: z.number().int().positive(), burst: z.number().int().positive() }), z.literal(false)]).optional(),
   /** Region of local numbers, e.g. `NP`. */
@@ -46,9 +50,13 @@ export interface WhatsAppState {
 const SendResultSchema = z.object({
   messageId: z.string(), to: z.string(), waId: z.string(), messageStatus: z.string().optional(), language: z.string().optional(), attempts: z.number().int(), replayed: z.boolean(),
 });
-const to = z.string().min(1).describe('Recipient phone number (E.164, or local in the configured default region)');
+// Refused up front when no region can read it (a job that could only fail with VALIDATION); the
+// configured region still normalises it when sent.
+const to = RecipientPhoneNumber.describe('Recipient phone number (E.164, or local in the configured default region)');
+// A broadcast reports an unreadable number per recipient (`invalid`) instead of refusing the whole list.
+const broadcastTo = z.string().min(1).describe('Recipient phone number (E.164, or local in the configured default region)');
 const replyTo = z.string().optional().describe('wamid of the message being answered');
-const media = z.object({ id: z.string().optional(), link: z.url().optional(), caption: z.string().max(1024).optional(), filename: z.string().optional() });
+const media = AnyMediaObject;
 
 const op = operationsFor<WhatsAppState>();
 
@@ -66,7 +74,9 @@ export const whatsappConnector = defineConnector({
     const sender = new WhatsAppSender({
       phoneNumberId: c.phoneNumberId, accessToken: c.accessToken, apiVersion: c.apiVersion,
       http: ctx.createHttpClient({ baseUrl: c.baseUrl, upstream: 'whatsapp', connections: 64 }),
-      limiter: ctx.createRateLimiter('whatsapp', whatsAppRateRules({ messagesPerSecond: c.messagesPerSecond, ...(c.pairRate !== undefined ? { pairRate: c.pairRate } : {}) })),
+      limiter: ctx.createRateLimiter('whatsapp', whatsAppRateRules({ messagesPerSecond: c.messagesPerSecond, ...(c.jitterMs !== undefined ? { jitterMs: c.jitterMs } : {}), ...(c.pairRate !== undefined ? { pairRate: c.pairRate } : {}) })),
+      messagesPerSecond: c.messagesPerSecond,
+      ...(c.jitterMs !== undefined ? { jitterMs: c.jitterMs } : {}),
       idempotency: ctx.idempotency,
       ...(c.pairRate !== undefined ? { pairRate: c.pairRate } : {}),
       ...(c.defaultRegion ? { defaultRegion: c.defaultRegion } : {}),
@@ -114,7 +124,12 @@ export const whatsappConnector = defineConnector({
     sendMedia: op({
       description: 'Sends an image, video, audio, sticker or document by uploaded media id or by link (never both).',
       idempotent: true,
-      input: z.object({ to, kind: z.enum(['image', 'video', 'audio', 'sticker', 'document']), media, replyTo }),
+      input: z.object({ to, kind: z.enum(['image', 'video', 'audio', 'sticker', 'document']), media, replyTo }).superRefine((i, issues) => {
+        // zod runs this even when `media` failed already: report only what the kind adds.
+        const kindSchema = MediaObjectByKind[i.kind] as (typeof MediaObjectByKind)[keyof typeof MediaObjectByKind] | undefined;
+        if (!kindSchema || !AnyMediaObject.safeParse(i.media).success) return;
+        for (const issue of kindSchema.safeParse(i.media).error?.issues ?? []) issues.addIssue({ code: 'custom', message: issue.message, path: ['media', ...issue.path.filter((p) => typeof p !== 'symbol')] });
+      }),
       output: SendResultSchema,
       example: { to: '+9779841234567', kind: 'document', media: { link: 'https://school.example/report.pdf', filename: 'report.pdf' } },
       run: (ctx, i) => ctx.state.sender.send({ to: i.to, type: i.kind, [i.kind]: i.media, ...(i.replyTo ? { context: { message_id: i.replyTo } } : {}) } as never, sendOptions(ctx)),
@@ -128,10 +143,11 @@ export const whatsappConnector = defineConnector({
       run: async (ctx, i) => { await ctx.state.sender.markRead(i.messageId, { signal: ctx.signal }); return { success: true as const }; },
     }),
     deliveryStatus: op({
-      description: 'The delivery status status webhooks reported for a sent message (never moves backwards).',
+      description: 'The delivery status that status webhooks reported for a sent message (never moves backwards).',
       idempotent: true,
       input: z.object({ messageId: z.string().min(1) }),
       output: z.object({ messageId: z.string(), status: z.enum(['unknown', 'sent', 'delivered', 'read', 'failed']), timestamp: z.number().optional(), errorCodes: z.array(z.number()).optional() }),
+      example: { messageId: 'wamid.HBgLOTc3OTg0MTIzNDU2NxUCABIYIDNB' },
       run: async (ctx, i) => (await ctx.state.tracker.get(i.messageId)) ?? { messageId: i.messageId, status: 'unknown' as const },
     }),
     broadcast: op({
@@ -140,7 +156,7 @@ export const whatsappConnector = defineConnector({
       input: z.object({
         broadcastId: z.string().min(1).max(200),
         template: z.object({ name: z.string().min(1), language: z.string().min(2), fallbackLanguages: z.array(z.string()).optional() }),
-        recipients: z.array(z.object({ to, id: z.string().optional(), language: z.string().optional(), body: z.array(TemplateParameter).optional() })).min(1).max(100_000),
+        recipients: z.array(z.object({ to: broadcastTo, id: z.string().optional(), language: z.string().optional(), body: z.array(TemplateParameter).optional() })).min(1).max(100_000),
         respectQuietHours: z.boolean().default(true),
       }),
       output: z.object({
@@ -153,6 +169,9 @@ export const whatsappConnector = defineConnector({
         const r = await broadcastTemplate(ctx.state.sender, {
           broadcastId: i.broadcastId, template: i.template, recipients: i.recipients.map((x) => ({ to: x.to, ...(x.id ? { id: x.id } : {}), ...(x.language ? { language: x.language } : {}), ...(x.body ? { body: x.body } : {}) })),
           signal: ctx.signal, onProgress: (p) => ctx.progress({ ...p }),
+          // The runtime's idempotency store (Redis under the gateway) journals each send, so a rerun after a crash
+          // never resends a message whose fate is unknown; it reports it as in flight instead.
+          journal: ctx.idempotency,
           ...(i.respectQuietHours && c.quietHours ? { quietHours: { ...c.quietHours, timeZone: c.timeZone } } : {}),
         });
         return { broadcastId: r.broadcastId, total: r.total, sent: r.sent, alreadySent: r.alreadySent, failed: r.failed, invalid: r.invalid, inFlight: r.inFlight, aborted: r.aborted, elapsedMs: r.elapsedMs, results: r.results };
@@ -185,6 +204,22 @@ export const whatsappConnector = defineConnector({
     },
   },
   classify: whatsAppClassifier,
+  /**
+   * The number as Meta sees it (`GET /{phone-number-id}`): not ok when the token is refused, the
+   * number is not CONNECTED (flagged, restricted, ...), its quality is RED, its throughput level is
+   * below the configured `messagesPerSecond`, or the sender is paused after 131048/368.
+   */
+  async health(ctx) {
+    const { sender, config } = ctx.state;
+    try {
+      const number = await sender.phoneNumberStatus({ signal: ctx.signal });
+      const assessment = assessPhoneNumber(number, { messagesPerSecond: config.messagesPerSecond, pausedUntil: sender.pausedUntilDate });
+      return { ok: assessment.ok, details: { ...number, configuredMessagesPerSecond: config.messagesPerSecond, problems: assessment.problems, warnings: assessment.warnings } };
+    } catch (error) {
+      const e = toWhatsAppError(error);
+      return { ok: false, details: { code: e?.code ?? (error as { code?: unknown }).code ?? 'INTERNAL', ...(e ? { metaCode: e.metaCode } : {}), message: (error as Error).message } };
+    }
+  },
 });
 
 function sendOptions(ctx: { idempotencyKey?: string | undefined; signal: AbortSignal }) {

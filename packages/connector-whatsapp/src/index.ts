@@ -11,4 +11,5 @@ export * from './phone/index.js';
 export * from './schedule/index.js';
 export * from './sender/index.js';
 export * from './broadcast/index.js';
+export * from './health/index.js';
 export * from './webhooks/index.js';

@@ -2,7 +2,7 @@ import { createIdempotencyStore } from '@relaykit/sdk-core';
 import { afterEach, expect, it } from 'vitest';
 import { WhatsAppSender } from '../sender/sender.js';
 import { startFakeGraph, type FakeGraph } from '../testing/index.js';
-import { broadcastTemplate, type BroadcastProgress } from './index.js';
+import { BROADCAST_JOURNAL_SCOPE, broadcastJournalKey, broadcastTemplate, type BroadcastProgress } from './index.js';
 
 let fake: FakeGraph | undefined;
 let sender: WhatsAppSender | undefined;
@@ -44,4 +44,45 @@ it('resumes after an abort without re-sending (shared idempotency store)', async
   expect([...fake.countByRecipient().values()].every((c) => c === 1)).toBe(true);
   expect(fake.messages).toHaveLength(120);
   await idempotency.close();
+});
+
+it('with a journal, a send whose outcome is unknown is reported in flight and never resent on its own', async () => {
+  fake = await startFakeGraph({ throughputPerSecond: 1000, templates: [{ name: 'notice', language: 'en_US', bodyParameters: 0 }] });
+  const journal = createIdempotencyStore();
+  // The sender's own claims expire at once: only the journal can stop a resend.
+  sender = new WhatsAppSender({ phoneNumberId: 'PNID', accessToken: fake.accessToken, baseUrl: fake.url, defaultRegion: 'NP', messagesPerSecond: 1000, idempotency: createIdempotencyStore() });
+  const recipients = [{ to: '9820000201' }, { to: '9820000202' }, { to: '9820000203' }];
+  // A run killed mid-request left this one started and never finished.
+  await journal.begin(BROADCAST_JOURNAL_SCOPE, broadcastJournalKey('b2', '+9779820000202'), 'attempt', { lockTtlMs: 60_000 });
+  const options = { broadcastId: 'b2', template: { name: 'notice', language: 'en_US' }, recipients, journal, inFlightLockMs: 1 };
+  const first = await broadcastTemplate(sender, options);
+  expect(first.results.map((r) => r.status)).toEqual(['sent', 'in_flight', 'sent']);
+  expect(first.results[1]).toMatchObject({ to: '+9779820000202', error: { code: 'BROADCAST_OUTCOME_UNKNOWN' } });
+  expect(first).toMatchObject({ sent: 2, inFlight: 1 });
+
+  const again = await broadcastTemplate(sender, options);
+  expect(again.results.map((r) => r.status)).toEqual(['already_sent', 'in_flight', 'already_sent']);
+  expect(again.results[0]!.messageId).toBe(first.results[0]!.messageId);
+  expect(fake.messages).toHaveLength(2);
+
+  // After review, the operator resends it on purpose.
+  const resent = await broadcastTemplate(sender, { ...options, resendInFlight: true });
+  expect(resent.results.map((r) => r.status)).toEqual(['already_sent', 'sent', 'already_sent']);
+  expect(fake.messages).toHaveLength(3);
+  expect([...fake.countByRecipient().values()].every((c) => c === 1)).toBe(true);
+  await journal.close();
+});
+
+it('with a journal, a send Meta refused stays retryable by the next run', async () => {
+  fake = await startFakeGraph({ throughputPerSecond: 1000, templates: [{ name: 'notice', language: 'en_US', bodyParameters: 0 }] });
+  const journal = createIdempotencyStore();
+  sender = new WhatsAppSender({ phoneNumberId: 'PNID', accessToken: fake.accessToken, baseUrl: fake.url, defaultRegion: 'NP', messagesPerSecond: 1000 });
+  const options = { broadcastId: 'b3', template: { name: 'no_such_template', language: 'en_US' }, recipients: [{ to: '9820000301' }], journal };
+  const first = await broadcastTemplate(sender, options);
+  expect(first.results[0]).toMatchObject({ status: 'failed', error: { metaCode: expect.any(Number) } });
+  // Refused by Meta means not sent: the journal does not hold it as unknown.
+  const second = await broadcastTemplate(sender, options);
+  expect(second.results[0]!.status).toBe('failed');
+  expect(fake.messages).toHaveLength(0);
+  await journal.close();
 });

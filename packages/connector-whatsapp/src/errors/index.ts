@@ -30,11 +30,17 @@ export function categorizeMetaError(code: number): MetaErrorCategory {
 
 /** Fields of a Graph API error body (`{"error": {...}}`). */
 export interface MetaErrorFields {
+  /** Meta's `error.code` (the table in the reference). */
   code: number;
+  /** Meta's `error.message`. */
   message: string;
+  /** Meta's `error.type` (e.g. `OAuthException`). */
   type?: string | undefined;
+  /** Meta's `error.error_subcode`. */
   subcode?: number | undefined;
+  /** Meta's `error.error_data.details`: the most specific explanation. */
   details?: string | undefined;
+  /** Meta's `error.fbtrace_id`, for Meta support. */
   fbtraceId?: string | undefined;
   /** HTTP status it came with (informative only: classify by `code`). */
   httpStatus?: number | undefined;
@@ -42,12 +48,17 @@ export interface MetaErrorFields {
 
 /** The Cloud API refused a request. Classified by Meta's `error.code`, never by HTTP status. */
 export class WhatsAppApiError extends RelaykitError {
+  /** Brand checked by {@link isWhatsAppApiError}. */
   public readonly isWhatsAppApiError = true;
   /** Meta's `error.code` (e.g. 131056). */
   public readonly metaCode: number;
+  /** What the code means for the sender (see {@link categorizeMetaError}). */
   public readonly category: MetaErrorCategory;
+  /** Meta's `error.error_subcode`. */
   public readonly subcode: number | undefined;
+  /** Meta's `error.fbtrace_id`, for Meta support. */
   public readonly fbtraceId: string | undefined;
+  /** HTTP status it came with (informative only). */
   public readonly httpStatus: number | undefined;
 
   constructor(fields: MetaErrorFields, options: RelaykitErrorOptions & { code?: string } = {}) {
@@ -71,6 +82,7 @@ export function isWhatsAppApiError(error: unknown, metaCode?: number): error is 
 
 /** 131047: more than 24 hours since the user last wrote — only a template message can reach them. */
 export class TemplateRequiredError extends WhatsAppApiError {
+  /** Brand checked by {@link isTemplateRequiredError}. */
   public readonly isTemplateRequiredError = true;
   constructor(fields: MetaErrorFields, options: RelaykitErrorOptions = {}) {
     super(fields, { ...options, code: 'WHATSAPP_TEMPLATE_REQUIRED' });
@@ -84,6 +96,7 @@ export function isTemplateRequiredError(error: unknown): error is TemplateRequir
 
 /** 190: the access token expired or is invalid; nothing succeeds until it is replaced. */
 export class WhatsAppCredentialsError extends WhatsAppApiError {
+  /** Brand checked by {@link isWhatsAppCredentialsError}. */
   public readonly isWhatsAppCredentialsError = true;
   constructor(fields: MetaErrorFields, options: RelaykitErrorOptions = {}) {
     super(fields, { ...options, code: 'WHATSAPP_CREDENTIALS' });
@@ -97,8 +110,17 @@ export function isWhatsAppCredentialsError(error: unknown): error is WhatsAppCre
 
 /** The sender is paused (after 131048 spam rate limit or 368 policy block) until `until`. */
 export class SenderPausedError extends RelaykitError {
+  /** Brand checked by {@link isSenderPausedError}. */
   public readonly isSenderPausedError = true;
-  constructor(readonly phoneNumberId: string, readonly until: Date, readonly reasonCode: number, options: RelaykitErrorOptions = {}) {
+  constructor(
+    /** The paused business number's id. */
+    readonly phoneNumberId: string,
+    /** When sending may resume. */
+    readonly until: Date,
+    /** Meta's error code that caused the pause (131048 or 368). */
+    readonly reasonCode: number,
+    options: RelaykitErrorOptions = {},
+  ) {
     super('WHATSAPP_SENDER_PAUSED', `Sending from phone number ${phoneNumberId} is paused until ${until.toISOString()} (Meta error ${reasonCode})`, { ...options, details: { phoneNumberId, until: until.toISOString(), reasonCode } });
     this.name = 'SenderPausedError';
   }
@@ -154,3 +176,33 @@ export const whatsAppClassifier: ErrorClassifier = (error, context) => {
     default: return { action: 'fatal' };
   }
 };
+
+/** One problem found in a webhook payload: where (`path`) and what. */
+export interface WebhookPayloadIssue {
+  /** Path of the offending field, e.g. `["entry", 0, "changes"]`. */
+  readonly path: ReadonlyArray<string | number>;
+  /** What is wrong with it. */
+  readonly message: string;
+}
+
+/**
+ * A webhook body that is not a WhatsApp Business Account notification at all (wrong `object`, no
+ * `entry` array). Code `WHATSAPP_WEBHOOK_PAYLOAD`; odd messages or statuses inside a valid
+ * envelope never throw: they are kept as raw events.
+ */
+export class WebhookPayloadError extends RelaykitError {
+  /** Brand checked by {@link isWebhookPayloadError}. */
+  public readonly isWebhookPayloadError = true;
+  /** Each problem of the envelope, by path. */
+  public readonly issues: ReadonlyArray<WebhookPayloadIssue>;
+
+  constructor(message: string, issues: ReadonlyArray<WebhookPayloadIssue> = [], options: RelaykitErrorOptions = {}) {
+    super('WHATSAPP_WEBHOOK_PAYLOAD', message, { ...options, details: { issues, ...options.details } });
+    this.name = 'WebhookPayloadError';
+    this.issues = issues;
+  }
+}
+/** True for a {@link WebhookPayloadError} from any package copy. */
+export function isWebhookPayloadError(error: unknown): error is WebhookPayloadError {
+  return isRelaykitError(error) && (error as { isWebhookPayloadError?: unknown }).isWebhookPayloadError === true;
+}

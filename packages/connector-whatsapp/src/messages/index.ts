@@ -1,2 +1,2 @@
 export * from './schema.js';
-export { message, param, type TemplateOptions } from './builders.js';
+export { message, param, type TemplateOptions, type MediaRef, type MessageOptions } from './builders.js';

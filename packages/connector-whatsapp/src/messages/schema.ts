@@ -21,6 +21,16 @@ export const MediaObject = mediaRef.extend({ caption: z.string().max(1024).optio
 export const DocumentObject = mediaRef.extend({ caption: z.string().max(1024).optional(), filename: z.string().max(240).optional() }).refine(exactlyOne, oneOf);
 /** Audio and stickers take no caption. */
 export const BareMediaObject = mediaRef.refine(exactlyOne, oneOf);
+/** The media object of each media message type. */
+export const MediaObjectByKind = { image: MediaObject, video: MediaObject, audio: BareMediaObject, sticker: BareMediaObject, document: DocumentObject } as const;
+/** A media kind the Cloud API sends (`image`, `video`, `audio`, `sticker`, `document`). */
+export type MediaKind = keyof typeof MediaObjectByKind;
+/**
+ * A media object before its kind is known (the `sendMedia` operation's input): `id` or `link`,
+ * never both, with an optional caption and filename. Check it against
+ * {@link MediaObjectByKind} once the kind is known.
+ */
+export const AnyMediaObject = mediaRef.extend({ caption: z.string().max(1024).optional(), filename: z.string().max(240).optional() }).refine(exactlyOne, oneOf);
 
 /** Template parameters (body, header). `parameter_name` is set for templates with named parameters. */
 export const TemplateParameter = z.discriminatedUnion('type', [

@@ -12,16 +12,78 @@ export interface PairRate {
 /** Default pair rate: 1 per 6 s with a burst of 40 (Meta tolerates about 45 in 6 s). */
 export const DEFAULT_PAIR_RATE: PairRate = { intervalMs: 6000, burst: 40 };
 
-/** Options of {@link whatsAppRateRules}. */
+/** Default {@link WhatsAppRateOptions.jitterMs}. */
+export const DEFAULT_JITTER_MS = 25;
+/** Default {@link WhatsAppRateOptions.catchUpMs}. */
+export const DEFAULT_CATCH_UP_MS = 10;
+
+/** Options of {@link whatsAppRateRules} and {@link numberPacing}. */
 export interface WhatsAppRateOptions {
   /** The number's throughput (80 default; 1,000 for upgraded numbers; 20 for numbers shared with the Business app). */
   messagesPerSecond?: number;
   /**
-   * Fraction kept below the limit so network jitter between workers and Meta never pushes a
-   * sliding second over it (default 0.05: 80/s is paced at 76/s).
+   * Largest spread, in ms, of the delay between the limiter admitting a send and Meta receiving
+   * it (network, a busy event loop, a GC pause, a descheduled worker) that must never cost a
+   * 130429. Default 25. Each ms of allowance costs 0.1 % of the rate (see {@link numberPacing}).
    */
-  safetyMargin?: number;
+  jitterMs?: number;
+  /**
+   * How far behind, in ms of sending, a late poller may fall and still take back the slots it
+   * missed (the limiter's burst). Default 10 (at least 2 slots). Costs `burst - 1` messages per second.
+   */
+  catchUpMs?: number;
+  /**
+   * Messages per second kept free for inbound traffic: Meta counts a number's inbound and outbound
+   * messages together against its throughput. Default 0.
+   */
+  inboundReserve?: number;
+  /** Pair-rate limiter per recipient; `false` leaves it to Meta. */
   pairRate?: PairRate | false;
+}
+
+/** How the number's limiter paces sends, derived from the limit, the jitter allowance and the burst. */
+export interface NumberPacing {
+  /** Meta's limit, messages per second. */
+  limit: number;
+  /** The limiter's burst (slots a late poller may take back to back). */
+  burst: number;
+  /** Jitter allowance, ms. */
+  jitterMs: number;
+  /** Sustained pace, messages per second. */
+  ratePerSecond: number;
+  /** The limiter window that implements it: `limit - inboundReserve - burst + 1` sends per `1000 + jitterMs` ms. */
+  window: RateWindow;
+}
+
+/**
+ * Derives the number's pacing so that no sliding second at Meta ever holds more than the limit.
+ *
+ * The limiter is a GCRA with emission interval `I = 1/rate` and burst `b`: over any half-open
+ * interval of length `T` it admits at most `b - 1 + ⌈T / I⌉` sends. If every send reaches Meta
+ * after a delay within `[d, d + J]`, the sends Meta sees in one second `(t - 1000, t]` were admitted
+ * within a half-open interval of length `1000 + J`. So they number at most
+ * `b - 1 + ⌈rate × (1000 + J) / 1000⌉`, which is ≤ `limit` exactly when
+ * `rate ≤ (limit - b + 1) × 1000 / (1000 + J)` — the pace used here, expressed as a window of
+ * `limit - b + 1` sends per `1000 + J` ms (whole numbers, so every worker's limiter computes the
+ * same). At 1,000/s with the defaults (J = 25 ms, b = 10) that is 966.8/s; at 80/s (b = 2) 77.1/s.
+ */
+export function numberPacing(options: WhatsAppRateOptions = {}): NumberPacing {
+  const limit = options.messagesPerSecond ?? 80;
+  if (!(limit > 0 && limit <= MAX_MESSAGES_PER_SECOND)) throw new RangeError(`messagesPerSecond must be in (0, ${MAX_MESSAGES_PER_SECOND}], got ${limit}`);
+  const jitterMs = options.jitterMs ?? DEFAULT_JITTER_MS;
+  if (!(jitterMs >= 0 && Number.isFinite(jitterMs))) throw new RangeError(`jitterMs must be a finite number ≥ 0, got ${jitterMs}`);
+  const catchUpMs = options.catchUpMs ?? DEFAULT_CATCH_UP_MS;
+  if (!(catchUpMs >= 0 && Number.isFinite(catchUpMs))) throw new RangeError(`catchUpMs must be a finite number ≥ 0, got ${catchUpMs}`);
+  const reserve = options.inboundReserve ?? 0;
+  const outbound = Math.floor(limit - reserve);
+  // Burst ≥ 2: with a burst of one, a poller that wakes even a µs late loses that slot for good.
+  const burst = Math.max(2, Math.ceil((limit * catchUpMs) / 1000));
+  const sends = outbound - burst + 1;
+  if (!(sends >= 1)) throw new RangeError(`messagesPerSecond ${limit} leaves no room for sends with inboundReserve ${reserve} and a burst of ${burst}`);
+  // One ms more for float rounding: at epoch-ms magnitudes a double resolves ~0.24 µs, and a
+  // limiter adding the emission interval to its TAT thousands of times drifts by up to ~0.1 ms a second.
+  const windowMs = 1000 + Math.ceil(jitterMs);
+  return { limit, burst, jitterMs: Math.ceil(jitterMs), ratePerSecond: (sends * 1000) / windowMs, window: { limit: sends, windowMs, burst } };
 }
 
 /** Limiter key of a business phone number. */
@@ -30,21 +92,12 @@ export const numberKey = (phoneNumberId: string) => `number:${phoneNumberId}`;
 export const pairKey = (phoneNumberId: string, waId: string) => `pair:${phoneNumberId}:${waId}`;
 
 /**
- * Limiter rules for WhatsApp sends: `number:*` keys get a per-second pace below the limit with a
- * small burst, so no sliding second holds more than the limit even with some network jitter, `pair:*` keys get the pair rate.
+ * Limiter rules for WhatsApp sends: `number:*` keys get {@link numberPacing}'s window (no sliding
+ * second at Meta over the limit for any jitter up to `jitterMs`), `pair:*` keys the pair rate.
  */
 export function whatsAppRateRules(options: WhatsAppRateOptions = {}): RateLimitRules {
-  const mps = options.messagesPerSecond ?? 80;
-  if (!(mps > 0 && mps <= MAX_MESSAGES_PER_SECOND)) throw new RangeError(`messagesPerSecond must be in (0, ${MAX_MESSAGES_PER_SECOND}], got ${mps}`);
-  const margin = options.safetyMargin ?? 0.05;
-  const pace = Math.max(1, mps * (1 - margin));
-  // limit/windowMs gives the emission interval; per 10 s keeps fractional paces. Never burst 1:
-  // a tolerance of exactly one interval is at the mercy of float rounding on epoch-ms clocks
-  // (sdk-core's GCRA could then never admit).
-  // The burst lets a poller that woke late (a busy event loop, a slow Redis round trip) take the
-  // slots it missed instead of losing them; a third of the margin, the rest absorbs network jitter.
-  const burst = Math.max(2, Math.floor((mps * margin) / 3));
-  const number: RateWindow[] = [{ limit: Math.round(pace * 10), windowMs: 10_000, burst }];
-  const pair = options.pairRate === false ? [] : [{ limit: 1, windowMs: (options.pairRate ?? DEFAULT_PAIR_RATE).intervalMs, burst: (options.pairRate ?? DEFAULT_PAIR_RATE).burst }];
+  const number: RateWindow[] = [numberPacing(options).window];
+  const pairRate = options.pairRate ?? DEFAULT_PAIR_RATE;
+  const pair: RateWindow[] = pairRate === false ? [] : [{ limit: 1, windowMs: pairRate.intervalMs, burst: pairRate.burst }];
   return (key: string) => (key.startsWith('pair:') ? pair : number);
 }

@@ -1,9 +1,10 @@
-import { isIdempotencyInFlightError, isValidationError } from '@relaykit/sdk-core';
+import { MemoryRateLimiter, isIdempotencyInFlightError, isValidationError, type RateLimiter } from '@relaykit/sdk-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isSenderPausedError, isTemplateRequiredError, isWhatsAppApiError, isWhatsAppCredentialsError } from '../errors/index.js';
 import { message, param } from '../messages/index.js';
 import { startFakeGraph, type FakeGraph } from '../testing/index.js';
 import type { SenderEvent } from './events.js';
+import { whatsAppRateRules } from './rules.js';
 import { WhatsAppSender, type WhatsAppSenderOptions } from './sender.js';
 
 let fake: FakeGraph;
@@ -132,5 +133,91 @@ describe('WhatsAppSender', () => {
     expect(fake.messages).toHaveLength(2);
     const other = await sender.send(message.template('9841234567', 'notice', 'en_US', { body: [param.text('b')] }), { idempotencyKey: 'k1' }).catch((e: unknown) => e);
     expect((other as { code?: string }).code).toBe('IDEMPOTENCY_MISMATCH');
+  });
+
+  it('a send that left more than half the jitter allowance later than the quickest recent ones takes a fresh slot', async () => {
+    const inner = new MemoryRateLimiter({ rules: whatsAppRateRules({ messagesPerSecond: 1000, pairRate: false }) });
+    const asked: string[] = [];
+    let stallMs = 0;
+    // Stands for a process descheduled between the limiter's answer and the request leaving.
+    const limiter: RateLimiter = {
+      async tryAcquire(key, cost) {
+        const decision = await inner.tryAcquire(key, cost);
+        asked.push(key);
+        if (decision.allowed && stallMs > 0) { await new Promise((r) => setTimeout(r, stallMs)); stallMs = 0; }
+        return decision;
+      },
+      acquire: (key, cost, options) => inner.acquire(key, cost, options),
+      penalize: (key, ms) => inner.penalize(key, ms),
+      close: () => inner.close(),
+    };
+    make({ limiter, jitterMs: 100, pairRate: false });
+    const send = (to: string) => sender.send(message.template(to, 'notice', 'en_US', { body: [param.text(to)] }));
+    await send('9841234560');
+    stallMs = 120;
+    await send('9841234567');
+    const stale = events.filter((e) => e.type === 'stale_slot');
+    expect(stale).toEqual([{ type: 'stale_slot', phoneNumberId: 'PNID', lateMs: expect.any(Number) }]);
+    expect((stale[0] as { lateMs: number }).lateMs).toBeGreaterThan(50);
+    expect(asked).toEqual(['number:PNID', 'number:PNID', 'number:PNID']);
+    // A prompt send keeps its slot.
+    await send('9841234568');
+    expect(events.filter((e) => e.type === 'stale_slot')).toHaveLength(1);
+    expect(asked).toHaveLength(4);
+    expect(fake.messages).toHaveLength(3);
+  });
+
+  it('a limiter call that waited before it ran (a busy Redis) is not a stale slot: the admission time says so', async () => {
+    const inner = new MemoryRateLimiter({ rules: whatsAppRateRules({ messagesPerSecond: 1000, pairRate: false }) });
+    let calls = 0;
+    const limiter: RateLimiter = {
+      async tryAcquire(key, cost) {
+        // The third call is queued 120 ms before the limiter runs it: its `at` is when it admitted.
+        if (++calls === 3) await new Promise((r) => setTimeout(r, 120));
+        return inner.tryAcquire(key, cost);
+      },
+      acquire: (key, cost, options) => inner.acquire(key, cost, options),
+      penalize: (key, ms) => inner.penalize(key, ms),
+      close: () => inner.close(),
+    };
+    make({ limiter, jitterMs: 100, pairRate: false });
+    for (const to of ['9841234567', '9841234568', '9841234569']) await sender.send(message.template(to, 'notice', 'en_US', { body: [param.text('a')] }));
+    expect(events.filter((e) => e.type === 'stale_slot')).toEqual([]);
+    expect(calls).toBe(3);
+  });
+
+  it('keeps judging slots across second boundaries (the recent floor and skew span two seconds)', async () => {
+    make({ messagesPerSecond: 1000, pairRate: false });
+    const send = (i: number) => sender.send(message.template(`98412346${String(i).padStart(2, '0')}`, 'notice', 'en_US', { body: [param.text('a')] }));
+    // Sends in three consecutive seconds, so both the current and the previous second hold samples.
+    for (let i = 0; i < 3; i++) {
+      await send(i);
+      await new Promise((r) => setTimeout(r, 1000 - (performance.now() % 1000) + 20));
+    }
+    await send(3);
+    expect(events.filter((e) => e.type === 'stale_slot')).toEqual([]);
+    expect(fake.messages).toHaveLength(4);
+  }, 10_000);
+
+  it('a steadily slow limiter (a distant Redis) costs no slots: only the spread of delays counts', async () => {
+    const inner = new MemoryRateLimiter({ rules: whatsAppRateRules({ messagesPerSecond: 1000, pairRate: false }) });
+    let calls = 0;
+    const limiter: RateLimiter = {
+      async tryAcquire(key, cost) {
+        calls++;
+        const decision = await inner.tryAcquire(key, cost);
+        // Every answer takes 80 ms to come back (after admission): slow, but the same for every send.
+        await new Promise((r) => setTimeout(r, 80));
+        return decision;
+      },
+      acquire: (key, cost, options) => inner.acquire(key, cost, options),
+      penalize: (key, ms) => inner.penalize(key, ms),
+      close: () => inner.close(),
+    };
+    make({ limiter, jitterMs: 100, pairRate: false });
+    await Promise.all(['9841234567', '9841234568', '9841234569'].map((to) => sender.send(message.template(to, 'notice', 'en_US', { body: [param.text('a')] }))));
+    expect(events.filter((e) => e.type === 'stale_slot')).toEqual([]);
+    expect(calls).toBe(3);
+    expect(fake.messages).toHaveLength(3);
   });
 });

@@ -4,10 +4,11 @@ import {
   type HttpRequester, type IdempotencyStore, type RateLimiter,
 } from '@relaykit/sdk-core';
 import { PAIR_BACKOFF_MS, SenderPausedError, toWhatsAppError, type WhatsAppApiError } from '../errors/index.js';
+import { PHONE_NUMBER_FIELDS, PhoneNumberResponse, toPhoneNumberStatus, type PhoneNumberStatus } from '../health/status.js';
 import { OutgoingMessage, SendResponse, type OutgoingMessageInput } from '../messages/schema.js';
 import { normalizePhoneNumber, toWaId } from '../phone/index.js';
 import type { SenderEvent, SenderListener } from './events.js';
-import { numberKey, pairKey, whatsAppRateRules, type PairRate } from './rules.js';
+import { DEFAULT_JITTER_MS, numberKey, pairKey, whatsAppRateRules, type PairRate, type WhatsAppRateOptions } from './rules.js';
 
 /** Options of {@link WhatsAppSender}. */
 export interface WhatsAppSenderOptions {
@@ -32,8 +33,17 @@ export interface WhatsAppSenderOptions {
   prefix?: string;
   /** The number's throughput (default 80; up to 1,000). Used for the default limiter. */
   messagesPerSecond?: number;
-  /** Safety margin below the throughput (default 0.05). */
-  safetyMargin?: number;
+  /**
+   * Jitter allowance, ms (default 25): no spread of delays up to this between admission and Meta
+   * can cause a 130429 (see {@link numberPacing}). Half is kept for this process: a send that
+   * leaves more than that later after its admission than the quickest recent ones takes a fresh
+   * slot. Pass the same value to {@link whatsAppRateRules} when you give your own `limiter`.
+   */
+  jitterMs?: number;
+  /** How far behind (ms of sending) a late poller may fall and take its slots back (default 10). */
+  catchUpMs?: number;
+  /** Messages per second left free for inbound traffic, which Meta counts too (default 0). */
+  inboundReserve?: number;
   /** Pair-rate limit per recipient (default 1 per 6 s, burst 40); `false` to leave it to Meta. */
   pairRate?: PairRate | false;
   /** Where idempotent sends are remembered (default: memory, or Redis with `redisUrl`). */
@@ -110,6 +120,9 @@ export interface SendOptions {
  */
 export class WhatsAppSender {
   readonly phoneNumberId: string;
+  /** The throughput this sender was configured for (messages per second). */
+  readonly messagesPerSecond: number;
+  private readonly apiVersion: string;
   private readonly http: HttpRequester;
   private readonly limiter: RateLimiter;
   private readonly idempotency: IdempotencyStore;
@@ -118,6 +131,11 @@ export class WhatsAppSender {
   private readonly listeners = new Set<SenderListener>();
   private pausedUntil = 0;
   private pollers = 0;
+  private nextSlotAt = 0;
+  /** Lower bound of (local clock − limiter clock): the largest `asked − at` seen recently (`at ≥ asked + skew`). */
+  private readonly clockSkew = new RecentExtreme(Math.max);
+  /** The smallest recent slot age at dispatch: the constant part of the delay, which costs nothing. */
+  private readonly ageFloor = new RecentExtreme(Math.min);
   private readonly pollQueue: Array<() => void> = [];
   private pauseCode = 0;
   private accessToken: string;
@@ -127,11 +145,13 @@ export class WhatsAppSender {
     if (!options.accessToken) throw new ValidationError('accessToken is required', [{ path: ['accessToken'], message: 'required' }]);
     this.phoneNumberId = options.phoneNumberId;
     this.accessToken = options.accessToken;
-    this.path = `/${options.apiVersion ?? 'v21.0'}/${encodeURIComponent(options.phoneNumberId)}/messages`;
+    this.apiVersion = options.apiVersion ?? 'v21.0';
+    this.messagesPerSecond = options.messagesPerSecond ?? 80;
+    this.path = `/${this.apiVersion}/${encodeURIComponent(options.phoneNumberId)}/messages`;
     const prefix = options.prefix ?? 'relaykit:whatsapp';
     this.http = options.http ?? this.own(new HttpClient({ baseUrl: options.baseUrl ?? 'https://graph.facebook.com', upstream: 'whatsapp', connections: options.connections ?? 64 }));
     this.limiter = options.limiter ?? this.own(createRateLimiter({
-      rules: whatsAppRateRules({ ...(options.messagesPerSecond !== undefined ? { messagesPerSecond: options.messagesPerSecond } : {}), ...(options.safetyMargin !== undefined ? { safetyMargin: options.safetyMargin } : {}), ...(options.pairRate !== undefined ? { pairRate: options.pairRate } : {}) }),
+      rules: whatsAppRateRules(rateOptions(options)),
       ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
       prefix: `${prefix}:rl`,
     }));
@@ -205,9 +225,25 @@ export class WhatsAppSender {
   async markRead(messageId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     if (!messageId) throw new ValidationError('messageId is required', [{ path: ['messageId'], message: 'required' }]);
     this.assertNotPaused();
-    await this.acquireNumberSlot(options.signal ? { signal: options.signal } : {});
+    await this.acquireFreshNumberSlot(options.signal ? { signal: options.signal } : {});
     try {
       await this.post({ messaging_product: 'whatsapp', status: 'read', message_id: messageId }, options.signal);
+    } catch (error) {
+      throw toWhatsAppError(error) ?? error;
+    }
+  }
+
+  /**
+   * The business number's state as Meta reports it (`GET /{phone-number-id}`): connection status,
+   * quality rating, throughput level, messaging tier. Throws a WhatsAppApiError (190 → credentials).
+   */
+  async phoneNumberStatus(options: { signal?: AbortSignal } = {}): Promise<PhoneNumberStatus> {
+    try {
+      const response = await this.http.request({
+        method: 'GET', path: `/${this.apiVersion}/${encodeURIComponent(this.phoneNumberId)}`, route: '/:version/:phoneNumberId',
+        query: { fields: PHONE_NUMBER_FIELDS.join(',') }, headers: { authorization: `Bearer ${this.accessToken}` }, ...(options.signal ? { signal: options.signal } : {}),
+      });
+      return toPhoneNumberStatus(PhoneNumberResponse.parse(response.body));
     } catch (error) {
       throw toWhatsAppError(error) ?? error;
     }
@@ -235,7 +271,7 @@ export class WhatsAppSender {
       this.assertNotPaused();
       attempts++;
       if (this.options.pairRate !== false || this.options.limiter) await this.limiter.acquire(pKey, 1, acquireOptions);
-      await this.acquireNumberSlot(acquireOptions);
+      await this.acquireFreshNumberSlot(acquireOptions);
       try {
         const response = await this.post(body, options.abortInFlight === false ? undefined : signal);
         const parsed = SendResponse.parse(response);
@@ -299,19 +335,74 @@ export class WhatsAppSender {
   }
 
   /**
-   * Takes one slot of the number's limiter. At most `limiterPollers` waiters of this process poll
-   * the shared limiter at once, the rest queue locally: dozens of concurrent pollers per worker
-   * would turn every freed slot into a thundering herd of Redis round trips. Slots a late poller
-   * missed are not lost: the window's small burst lets it take them back to back.
+   * Takes a slot of the number's limiter that is still fresh when the request leaves. The pacing
+   * (see {@link numberPacing}) holds for any spread of delays up to `jitterMs` between admission
+   * and Meta; half of it is kept for this process. A send that leaves more than that half later
+   * after its admission than the quickest recent ones (the process stalled: GC, CPU throttling,
+   * descheduling) would reach Meta late, on top of sends admitted after it — so it takes a fresh
+   * slot instead and leaves the stale one unused.
    */
-  private async acquireNumberSlot(options: { signal?: AbortSignal }): Promise<void> {
+  private async acquireFreshNumberSlot(options: { signal?: AbortSignal }): Promise<void> {
+    const ownShareMs = (this.options.jitterMs ?? DEFAULT_JITTER_MS) / 2;
+    for (;;) {
+      const slot = await this.acquireNumberSlot(options);
+      const age = this.slotAge(slot);
+      this.ageFloor.sample(age);
+      // Only the spread of delays matters (the bound holds for delays within [d, d + J]): a slow
+      // but steady path to Redis is no reason to throw slots away.
+      const lateMs = age - (this.ageFloor.value() ?? age);
+      // Written so that a NaN (a limiter with an odd clock) sends rather than spins.
+      if (!(lateMs > ownShareMs)) return;
+      this.emit({ type: 'stale_slot', phoneNumberId: this.phoneNumberId, lateMs });
+    }
+  }
+
+  /**
+   * How long ago, at most, the limiter admitted `slot` (ms). Always bounded by the time since the
+   * admitting call was made; when the limiter reports its clock (`at`: Redis server time), also by
+   * the time since `at` on that clock — much tighter when the call waited in Redis' queue before it
+   * ran, which is not staleness (the slot was taken late, not early).
+   */
+  private slotAge(slot: NumberSlot): number {
+    const sinceAsked = performance.now() - slot.asked;
+    const skew = this.clockSkew.value();
+    if (slot.at === undefined || skew === undefined) return sinceAsked;
+    return Math.min(sinceAsked, Date.now() - (slot.at + skew));
+  }
+
+  /**
+   * Takes one slot of the number's limiter and resolves with when the admitting call was made
+   * (`performance.now()`: the admission happened after it) and the limiter's admission time.
+   * At most `limiterPollers` waiters of this process poll the shared limiter at once, the rest
+   * queue locally: dozens of concurrent pollers per worker would turn every freed slot into a
+   * thundering herd of Redis round trips. Slots a late poller missed are not lost: the window's
+   * small burst lets it take them back to back.
+   */
+  private async acquireNumberSlot(options: { signal?: AbortSignal }): Promise<NumberSlot> {
     if (this.pollers >= (this.options.limiterPollers ?? 1)) {
       await new Promise<void>((resolve) => this.pollQueue.push(resolve));
     } else {
       this.pollers++;
     }
     try {
-      await this.limiter.acquire(numberKey(this.phoneNumberId), 1, options);
+      const key = numberKey(this.phoneNumberId);
+      // The last admission said when the next slot frees up: sleep until then rather than ask now
+      // and be told to wait.
+      const wait = this.nextSlotAt - performance.now();
+      if (wait >= 1) await sleep(Math.floor(wait), options.signal);
+      for (;;) {
+        if (options.signal?.aborted) throw new AbortedError('Waiting for the number\'s rate limit was aborted', { cause: options.signal.reason });
+        const asked = performance.now();
+        const askedWall = Date.now();
+        const decision = await this.limiter.tryAcquire(key);
+        if (decision.at !== undefined) this.clockSkew.sample(askedWall - decision.at);
+        if (decision.allowed) {
+          this.nextSlotAt = performance.now() + (decision.nextInMs ?? 0);
+          return { asked, at: decision.at };
+        }
+        // Whole ms, at least 1: the next attempt is at or just after the moment the slot frees.
+        await sleep(Math.max(1, Math.ceil(decision.retryAfterMs)), options.signal);
+      }
     } finally {
       const next = this.pollQueue.shift();
       if (next) next(); else this.pollers--;
@@ -351,6 +442,52 @@ export class WhatsAppSender {
   private own<T extends { close(): Promise<void> }>(x: T): T {
     this.owned.push(x);
     return x;
+  }
+}
+
+/** The {@link WhatsAppRateOptions} among a sender's options. */
+export function rateOptions(options: WhatsAppSenderOptions): WhatsAppRateOptions {
+  const out: WhatsAppRateOptions = {};
+  if (options.messagesPerSecond !== undefined) out.messagesPerSecond = options.messagesPerSecond;
+  if (options.jitterMs !== undefined) out.jitterMs = options.jitterMs;
+  if (options.catchUpMs !== undefined) out.catchUpMs = options.catchUpMs;
+  if (options.inboundReserve !== undefined) out.inboundReserve = options.inboundReserve;
+  if (options.pairRate !== undefined) out.pairRate = options.pairRate;
+  return out;
+}
+
+/** A slot of the number's limiter: when the admitting call was made (`performance.now()`) and the limiter's admission time. */
+interface NumberSlot {
+  asked: number;
+  at?: number | undefined;
+}
+
+/**
+ * The largest (or smallest) value sampled in the last one to two seconds: recent enough to follow a
+ * drifting clock (NTP slews ≤ 0.5 ms/s) or a changed network path, long enough to see fast samples.
+ */
+class RecentExtreme {
+  private epoch = -1;
+  private current: number | undefined;
+  private previous: number | undefined;
+
+  constructor(private readonly pick: (a: number, b: number) => number) {}
+
+  sample(value: number): void {
+    const epoch = Math.floor(performance.now() / 1000);
+    if (epoch !== this.epoch) {
+      this.previous = epoch === this.epoch + 1 ? this.current : undefined;
+      this.current = undefined;
+      this.epoch = epoch;
+    }
+    this.current = this.current === undefined ? value : this.pick(this.current, value);
+  }
+
+  value(): number | undefined {
+    const epoch = Math.floor(performance.now() / 1000);
+    const values = epoch === this.epoch ? [this.current, this.previous] : epoch === this.epoch + 1 ? [this.current] : [];
+    const known = values.filter((v): v is number => v !== undefined);
+    return known.length === 0 ? undefined : known.reduce((a, b) => this.pick(a, b));
   }
 }
 

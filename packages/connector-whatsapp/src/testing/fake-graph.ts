@@ -12,8 +12,18 @@ export interface FakeGraphOptions {
   port?: number;
   /** Valid bearer token. Default `test-token`. */
   accessToken?: string;
-  /** Messages per second per phone number over a sliding second (Meta: 80, up to 1,000). Default 80. */
+  /**
+   * Messages per second per phone number (Meta: 80, up to 1,000; 20 for numbers shared with the
+   * Business app), inbound and outbound together as Meta counts them. Default 80.
+   */
   throughputPerSecond?: number | ((phoneNumberId: string) => number);
+  /**
+   * How "per second" is counted (Meta does not say): `sliding` — no 1,000 ms span may hold more
+   * than the limit (the strictest reading, the default); `calendar` — each whole second on the
+   * clock is counted on its own (the most lenient, which lets up to twice the limit through
+   * around a second's boundary). A sender safe under `sliding` is safe under both.
+   */
+  throughputWindow?: 'sliding' | 'calendar';
   /** Pair rate per (number, recipient): one per `intervalMs` with `burst` borrowed ahead. `false` turns it off. Default 6,000 ms, burst 45. */
   pairRate?: { intervalMs: number; burst: number } | false;
   /** Enforce the 24-hour customer-service window for non-template messages (131047). Default true. */
@@ -26,12 +36,39 @@ export interface FakeGraphOptions {
   errorStatus?: (code: number) => number;
   /** Added latency per request, in ms. */
   latencyMs?: number;
+  /**
+   * Business phone numbers the fake knows, by id, as `GET /{phone-number-id}` reports them. When
+   * given, any other id is refused like Meta refuses it (100, subcode 33) for reads and sends;
+   * otherwise every id exists with defaults (CONNECTED, GREEN, throughput level from the limit).
+   */
+  phoneNumbers?: Record<string, FakePhoneNumber>;
   /** WABA id and display number used in notifications. */
   wabaId?: string;
   displayPhoneNumber?: string;
   /** Status webhooks sent automatically after each accepted message. */
   webhook?: FakeWebhookOptions;
 }
+
+/** A business phone number's node as the Graph API returns it (snake_case, Meta's field names). */
+export interface FakePhoneNumber {
+  verified_name?: string;
+  display_phone_number?: string;
+  /** CONNECTED, FLAGGED, RESTRICTED, ... */
+  status?: string;
+  /** GREEN, YELLOW, RED, UNKNOWN. */
+  quality_rating?: string;
+  throughput?: { level: string };
+  messaging_limit_tier?: string;
+  name_status?: string;
+  code_verification_status?: string;
+  platform_type?: string;
+  account_mode?: string;
+  is_official_business_account?: boolean;
+}
+
+/** Fields Meta returns for a phone number when `fields` is not given. */
+const DEFAULT_PHONE_FIELDS = ['verified_name', 'code_verification_status', 'display_phone_number', 'quality_rating', 'platform_type', 'throughput', 'id'];
+const PHONE_FIELDS = new Set(['id', 'verified_name', 'display_phone_number', 'status', 'quality_rating', 'throughput', 'messaging_limit_tier', 'name_status', 'code_verification_status', 'platform_type', 'account_mode', 'is_official_business_account']);
 
 /** Automatic status webhooks of the fake. */
 export interface FakeWebhookOptions {
@@ -86,10 +123,14 @@ export interface FakeGraph {
   countByRecipient(): Map<string, number>;
   /** Number of refusals with `code`. */
   errorCount(code: number): number;
+  /** Most messages (accepted and inbound) counted for `phoneNumberId` in any sliding second so far: compare with the limit. */
+  densestSecond(phoneNumberId: string): number;
   /** Records an inbound message from `from`, opening its 24-hour window; posts it as a webhook when configured. */
   inbound(from: string, text?: string, phoneNumberId?: string): Promise<string>;
   /** Opens (or with `at` in the past, ages) the customer-service window of `waId`. */
   openWindow(waId: string, at?: Date): void;
+  /** Changes what `GET /{phone-number-id}` reports for `phoneNumberId` (quality, status, throughput level...). */
+  setPhoneNumber(phoneNumberId: string, patch: FakePhoneNumber): void;
   /** Makes the current token expire (190 from now on) until {@link FakeGraph.setAccessToken}. */
   expireToken(): void;
   setAccessToken(token: string): void;
@@ -119,6 +160,9 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
   const windows = new Map<string, number>();
   const pairTat = new Map<string, number>();
   const recent = new Map<string, { times: number[]; head: number }>();
+  const calendar = new Map<string, { second: number; count: number }>();
+  const densest = new Map<string, number>();
+  const windowMode = options.throughputWindow ?? 'sliding';
   const injected: Array<{ code: number; times: number; to?: string | undefined }> = [];
   const undeliverable = new Set(options.undeliverable ?? []);
   const errorStatus = options.errorStatus ?? defaultErrorStatus;
@@ -171,14 +215,29 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     send(res, errorStatus(code), graphError(code, details));
   };
 
+  // Meta counts a number's inbound and outbound messages together; a refused send is not counted.
   const overThroughput = (phoneNumberId: string, now: number): boolean => {
-    const w = recent.get(phoneNumberId) ?? { times: [], head: 0 };
-    recent.set(phoneNumberId, w);
-    while (w.head < w.times.length && w.times[w.head]! <= now - 1000) w.head++;
-    if (w.head > 4096) { w.times = w.times.slice(w.head); w.head = 0; }
-    if (w.times.length - w.head >= limitFor(phoneNumberId)) return true;
-    w.times.push(now);
-    return false;
+    const limit = limitFor(phoneNumberId);
+    if (windowMode === 'calendar') {
+      const second = Math.floor((performance.timeOrigin + now) / 1000);
+      const c = calendar.get(phoneNumberId);
+      return c !== undefined && c.second === second && c.count >= limit;
+    }
+    const w = slidingWindow(recent, phoneNumberId, now);
+    return w.times.length - w.head >= limit;
+  };
+  const countMessage = (phoneNumberId: string, now: number) => {
+    const second = Math.floor((performance.timeOrigin + now) / 1000);
+    const c = calendar.get(phoneNumberId);
+    if (c && c.second === second) c.count++;
+    else calendar.set(phoneNumberId, { second, count: 1 });
+    const w = slidingWindow(recent, phoneNumberId, now);
+    // Requests are stamped when their head arrives but counted once their body is read, so a
+    // stamp can be a few µs older than the last one: keep the window sorted.
+    let at = w.times.length;
+    while (at > w.head && w.times[at - 1]! > now) at--;
+    w.times.splice(at, 0, now);
+    densest.set(phoneNumberId, Math.max(densest.get(phoneNumberId) ?? 0, w.times.length - w.head));
   };
   const overPair = (key: string, now: number): boolean => {
     if (!pair) return false;
@@ -188,23 +247,62 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     return false;
   };
 
+  const phoneOverrides = new Map<string, FakePhoneNumber>(Object.entries(options.phoneNumbers ?? {}));
+  const phoneNumber = (id: string): (FakePhoneNumber & { id: string }) | undefined => {
+    const known = phoneOverrides.get(id);
+    if (!known && options.phoneNumbers) return undefined;
+    return {
+      id,
+      verified_name: 'Relaykit Test School', display_phone_number: `+${options.displayPhoneNumber ?? '9779800000000'}`, status: 'CONNECTED', quality_rating: 'GREEN',
+      throughput: { level: limitFor(id) >= 1000 ? 'HIGH' : 'STANDARD' }, messaging_limit_tier: 'TIER_100K', name_status: 'APPROVED', code_verification_status: 'VERIFIED',
+      platform_type: 'CLOUD_API', account_mode: 'LIVE', is_official_business_account: false,
+      ...known,
+    };
+  };
+  const unknownNode = (res: ServerResponse, method: string, id: string) => {
+    rejections.push({ code: 100, phoneNumberId: id, to: undefined, at: performance.now() });
+    send(res, 400, { error: { ...graphError(100).error, message: `Unsupported ${method} request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`, error_subcode: 33 } });
+  };
+  const authorized = (req: IncomingMessage, res: ServerResponse, phoneNumberId: string): boolean => {
+    const auth = req.headers.authorization;
+    if (auth && auth === `Bearer ${token}` && !tokenExpired) return true;
+    fail(res, 190, phoneNumberId, undefined, tokenExpired ? 'Session has expired.' : 'Invalid OAuth access token - Cannot parse access token');
+    return false;
+  };
+  const getPhoneNumber = (req: IncomingMessage, res: ServerResponse, id: string, fields: string | null) => {
+    if (!authorized(req, res, id)) return;
+    const number = phoneNumber(id);
+    if (!number) return unknownNode(res, 'get', id);
+    const wanted = fields ? fields.split(',').map((f) => f.trim()).filter(Boolean) : DEFAULT_PHONE_FIELDS;
+    const unknown = wanted.find((f) => !PHONE_FIELDS.has(f));
+    if (unknown) {
+      rejections.push({ code: 100, phoneNumberId: id, to: undefined, at: performance.now() });
+      send(res, 400, { error: { ...graphError(100).error, message: `(#100) Tried accessing nonexisting field (${unknown}) on node type (WhatsAppBusinessPhoneNumber)` } });
+      return;
+    }
+    const node: Record<string, unknown> = { ...number };
+    const body: Record<string, unknown> = {};
+    for (const f of wanted) if (node[f] !== undefined) body[f] = node[f];
+    body.id = id;
+    send(res, 200, body);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     // Arrival is when the request's head came in, not when its body finished reading on a busy loop.
     const arrivedAt = performance.now();
     const raw = await readBody(req);
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
     const url = new URL(req.url ?? '/', 'http://fake');
+    const node = /^\/v(\d+)\.0\/([^/]+)$/.exec(url.pathname);
+    if (node && req.method === 'GET') return getPhoneNumber(req, res, decodeURIComponent(node[2]!), url.searchParams.get('fields'));
     const match = /^\/v(\d+)\.0\/([^/]+)\/messages$/.exec(url.pathname);
     if (!match || req.method !== 'POST') {
       send(res, 400, graphError(100, `Unsupported ${req.method} request. Object with ID '${url.pathname.split('/')[2] ?? ''}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`));
       return;
     }
-    const phoneNumberId = match[2]!;
-    const auth = req.headers.authorization;
-    if (!auth || auth !== `Bearer ${token}` || tokenExpired) {
-      fail(res, 190, phoneNumberId, undefined, tokenExpired ? 'Session has expired.' : 'Invalid OAuth access token - Cannot parse access token');
-      return;
-    }
+    const phoneNumberId = decodeURIComponent(match[2]!);
+    if (!authorized(req, res, phoneNumberId)) return;
+    if (!phoneNumber(phoneNumberId)) return unknownNode(res, 'post', phoneNumberId);
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
@@ -235,11 +333,8 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       if (last === undefined || Date.now() - last > 24 * 3600_000) return fail(res, 131047, phoneNumberId, to);
     }
     if (overThroughput(phoneNumberId, now)) return fail(res, 130429, phoneNumberId, to);
-    if (overPair(`${phoneNumberId}:${to}`, now)) {
-      // The throughput slot taken above is given back: a refused message is not delivered.
-      recent.get(phoneNumberId)!.times.pop();
-      return fail(res, 131056, phoneNumberId, to);
-    }
+    if (overPair(`${phoneNumberId}:${to}`, now)) return fail(res, 131056, phoneNumberId, to);
+    countMessage(phoneNumberId, now);
     const id = `wamid.${Buffer.from(`${phoneNumberId}:${to}:${randomBytes(9).toString('hex')}`).toString('base64')}`;
     const message: FakeSentMessage = { id, phoneNumberId, to: to!, type, body: b, at: now };
     messages.push(message);
@@ -269,15 +364,19 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       return counts;
     },
     errorCount: (code) => rejections.filter((r) => r.code === code).length,
+    densestSecond: (phoneNumberId) => densest.get(phoneNumberId) ?? 0,
     async inbound(from, text = 'Hello', phoneNumberId = 'PHONE_NUMBER_ID') {
       const digits = from.replace(/^\+/, '');
       windows.set(digits, Date.now());
+      // Inbound messages use the number's throughput too (they are never refused for it).
+      countMessage(phoneNumberId, performance.now());
       const value = inboundText(digits, text);
       const id = (value.messages[0] as { id: string }).id;
       if (emitter) await emitter.post(buildNotification(source(phoneNumberId), value));
       return id;
     },
     openWindow(waId, at = new Date()) { windows.set(waId.replace(/^\+/, ''), at.getTime()); },
+    setPhoneNumber(id, patch) { phoneOverrides.set(id, { ...phoneOverrides.get(id), ...patch }); },
     expireToken() { tokenExpired = true; },
     setAccessToken(next) { token = next; tokenExpired = false; },
     failNext(code, opts = {}) { injected.push({ code, times: opts.times ?? 1, to: opts.to?.replace(/^\+/, '') }); },
@@ -300,6 +399,15 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     },
   };
   return fake;
+}
+
+/** Drops the times that left the sliding second ending at `now`, compacting now and then. */
+function slidingWindow(map: Map<string, { times: number[]; head: number }>, key: string, now: number): { times: number[]; head: number } {
+  let w = map.get(key);
+  if (!w) map.set(key, (w = { times: [], head: 0 }));
+  while (w.head < w.times.length && w.times[w.head]! <= now - 1000) w.head++;
+  if (w.head > 4096) { w.times = w.times.slice(w.head); w.head = 0; }
+  return w;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

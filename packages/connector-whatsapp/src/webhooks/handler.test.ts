@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGraph, type FakeGraph } from '../testing/index.js';
 import { metaJsonStringify } from '../testing/meta-json.js';
 import { buildNotification, statusPayload } from '../testing/notifications.js';
+import { createMemoryDedupeStore } from './dedupe.js';
+import { acksOnlyWhatIsStored } from './handler.durability.js';
 import { createWebhookHandler, MAX_WEBHOOK_BYTES, type WebhookHandlerResult } from './handler.js';
 import { nodeWebhookListener } from './node.js';
 import { signWebhookBody } from './signature.js';
@@ -96,6 +98,8 @@ describe('createWebhookHandler', () => {
     expect(seen).toEqual(['status']);
   });
 });
+
+describe('ACK only after storing (memory dedupe)', () => acksOnlyWhatIsStored(createMemoryDedupeStore));
 
 describe('fake Graph webhook emitter → node:http receiver', () => {
   let fake: FakeGraph;

@@ -61,13 +61,13 @@ export const InboundBase = z.object({
   errors: z.array(WebhookErrorSchema).optional(),
 }).loose();
 
-/** `value` of a `messages` change. Message bodies are checked per type afterwards, so one odd message never drops the rest. */
+/** `value` of a `messages` change. Messages and statuses are checked one by one afterwards, so one odd item never drops the rest. */
 export const MessagesValue = z.object({
   messaging_product: z.literal('whatsapp'),
   metadata: z.object({ display_phone_number: z.string(), phone_number_id: z.string() }).loose(),
   contacts: z.array(WebhookContact).optional(),
   messages: z.array(z.unknown()).optional(),
-  statuses: z.array(WebhookStatus).optional(),
+  statuses: z.array(z.unknown()).optional(),
   errors: z.array(WebhookErrorSchema).optional(),
 }).loose();
 

@@ -3,7 +3,9 @@ import type { StatusUpdate } from './events.js';
 
 /** A message's delivery state as the tracker knows it. */
 export interface TrackedStatus {
+  /** The id (`wamid...`) of the message we sent. */
   messageId: string;
+  /** Furthest status reached (`failed` only while no later success arrived). */
   status: 'sent' | 'delivered' | 'read' | 'failed';
   /** Unix seconds of the update that set `status`. */
   timestamp: number;
@@ -15,6 +17,7 @@ export interface TrackedStatus {
 export interface TrackResult {
   /** True when the update moved the message forward. */
   changed: boolean;
+  /** The message's status after the update (unchanged when `changed` is false). */
   current: TrackedStatus;
 }
 
@@ -24,8 +27,11 @@ export interface TrackResult {
  * arrives. Accepts updates in any order (a `read` without `delivered`, `sent` after `read`, ...).
  */
 export interface StatusTracker {
+  /** Applies one status update (any order, duplicates welcome); moves the message forward only. */
   apply(update: Pick<StatusUpdate, 'messageId' | 'status' | 'timestamp'> & { errors?: ReadonlyArray<{ code: number }> }): Promise<TrackResult>;
+  /** The message's current status, or undefined when no update arrived (or it was forgotten). */
   get(messageId: string): Promise<TrackedStatus | undefined>;
+  /** Releases the store's connection. */
   close(): Promise<void>;
 }
 

@@ -13,15 +13,22 @@ const index = Number(env('WORKER_INDEX'));
 const count = Number(env('COUNT'));
 const sender = new WhatsAppSender({
   phoneNumberId: 'PNID', accessToken: env('TOKEN'), baseUrl: env('FAKE_URL'), redisUrl: env('REDIS_URL'), prefix: env('PREFIX'),
-  messagesPerSecond: Number(env('MPS')), defaultRegion: 'NP', ...(process.env.MARGIN ? { safetyMargin: Number(process.env.MARGIN) } : {}),
+  messagesPerSecond: Number(env('MPS')), defaultRegion: 'NP', ...(process.env.JITTER_MS ? { jitterMs: Number(process.env.JITTER_MS) } : {}),
 });
 let throttled = 0;
-sender.on((e) => { if (e.type === 'throttled') throttled++; });
+let staleSlots = 0;
+sender.on((e) => {
+  if (e.type === 'throttled') throttled++;
+  if (e.type === 'stale_slot') staleSlots++;
+});
 
-// A long-running worker is warm; a fresh one's first request pays for lazy initialisation (module
-// loading, JIT, the Redis and HTTP connections) and would arrive late, bunched with later ones.
+// A long-running worker is warm; a fresh one's first requests pay for lazy initialisation (module
+// loading, JIT of the send path, the Redis and HTTP connections) and would arrive late, bunched with
+// later ones. Warm the whole path on another phone number (its own limiter key, unlimited at the fake).
+const warm = new WhatsAppSender({ phoneNumberId: 'WARM', accessToken: env('TOKEN'), baseUrl: env('FAKE_URL'), redisUrl: env('REDIS_URL'), prefix: env('PREFIX'), messagesPerSecond: 1000, defaultRegion: 'NP' });
+await Promise.all(Array.from({ length: 40 }, (_, i) => warm.send(message.template(`+97798${String(index).padStart(2, '0')}9${String(i).padStart(5, '0')}`, 'notice', 'en_US', { body: [param.text('warm-up')] }))));
+await warm.close();
 await sender.markRead('wamid.warmup');
-sender.prepare(message.template('+9779841000000', 'notice', 'en_US', { body: [param.text('warm-up')] }));
 const lines = createInterface({ input: process.stdin });
 process.stdout.write('ready\n');
 await new Promise<void>((resolve) => lines.once('line', () => resolve()));
@@ -42,4 +49,4 @@ await Promise.all(Array.from({ length: 16 }, async () => {
   }
 }));
 await sender.close();
-process.stdout.write(`${JSON.stringify({ index, sent, throttled, errors: errors.slice(0, 5), errorCount: errors.length })}\n`);
+process.stdout.write(`${JSON.stringify({ index, sent, throttled, staleSlots, errors: errors.slice(0, 5), errorCount: errors.length })}\n`);
