@@ -16,5 +16,6 @@ export { JobRunner, type JobRunnerOptions, type JobSettled } from './runtime/run
 export { Reconciler } from './runtime/reconciler.js';
 export { LeaseKeeper, LeaseLostError, isLeaseLostError, checkOnRead, type LeaseKeeperOptions } from './runtime/lease.js';
 export { GatewayMetrics } from './runtime/metrics.js';
+export type { InstanceServices } from './runtime/services.js';
 export { classifyFailure, backoffDelay, type RetryPolicy } from './runtime/retry.js';
 export { parseDuration, parseSize } from './util/duration.js';

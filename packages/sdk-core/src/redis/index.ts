@@ -22,4 +22,5 @@ export {
   type LockAcquireOptions,
   type CreateLockOptions,
   type RedisLockOptions,
+  type LockAttempt,
 } from './lock/index.js';

@@ -6,6 +6,7 @@ export type { Lock, LockHandle, LockAcquireOptions, CreateLockOptions } from './
 export { MemoryLock } from './memory.js';
 export { RedisLock, type RedisLockOptions } from './redis.js';
 export { LockTimeoutError, isLockTimeoutError } from './errors.js';
+export type { LockAttempt } from './base.js';
 
 /**
  * A {@link RedisLock} when `redis` or `redisUrl` is given, else a {@link MemoryLock}.
