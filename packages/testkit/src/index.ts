@@ -3,3 +3,4 @@ export { which, postgresBinDir, missingRedis, missingPostgres } from './binaries
 export { startRedis, type RedisServer, type RedisServerOptions } from './redis.js';
 export { startPostgres, createDatabase, type PostgresServer } from './postgres.js';
 export * from './workers/index.js';
+export { waitFor } from './wait.js';

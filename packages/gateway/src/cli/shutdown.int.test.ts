@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnTsxWorker, type TsxWorker } from '@relaykit/testkit';
+import { spawnTsxWorker, waitFor, type TsxWorker } from '@relaykit/testkit';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../keys/keys.js';
@@ -12,15 +12,7 @@ import { postgresClient, type SqlClient } from '../store/sql.js';
 
 const servers = sharedServers();
 
-async function until<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = <T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 30_000) => waitFor(check, what, { timeoutMs });
 
 describe.skipIf(!servers.postgresUrl)('relaykit start stopped by SIGTERM', () => {
   let child: TsxWorker | undefined;

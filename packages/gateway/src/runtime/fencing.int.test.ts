@@ -13,6 +13,7 @@
 // Connectors close it for upstreams with idempotency keys (the Idempotency-Key a client sends is passed down).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { waitFor } from '@relaykit/testkit';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { defineConnector, silentLogger } from '@relaykit/sdk-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,15 +205,8 @@ describe.skipIf(!servers.postgresUrl || !servers.redisUrl)('fencing across proce
     await upstream?.close();
   });
 
-  const until = async <T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> => {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await fn();
-      if (value) return value;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  };
+  const until = <T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000) => waitFor(check, what, { timeoutMs });
+
 
   it('a worker process frozen mid-operation past its lease: the job completes elsewhere, the frozen one never calls the upstream', async () => {
     const env = { redisUrl: servers.redisUrl!, databaseUrl: await servers.freshDatabase(), upstreamUrl: upstream.url, prefix: `rk-${randomUUID().slice(0, 8)}` };

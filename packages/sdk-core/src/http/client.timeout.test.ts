@@ -3,6 +3,7 @@
 // request's `signal`; only the caller's own abort is ABORTED (never retried). Real loopback server.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { waitFor } from '@relaykit/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hasErrorCode, isRelaykitError } from '../errors/index.js';
 import { isUpstreamTimeoutError } from '../errors/http.js';
@@ -45,12 +46,7 @@ async function setup(answerFrom: number, policy?: ConstructorParameters<typeof H
 const codeOf = (e: unknown) => (isRelaykitError(e) ? e.code : String(e));
 
 /** Resolves once the server has received `n` requests (so an abort lands mid-request, however slow the machine). */
-async function untilRequests(server: Stalling, n: number): Promise<void> {
-  for (let waited = 0; server.requests() < n; waited += 5) {
-    if (waited > 10_000) throw new Error(`the server saw ${server.requests()} of ${n} requests`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const untilRequests = (server: Stalling, n: number) => waitFor(() => server.requests() >= n, `${n} request(s) at the server`, { timeoutMs: 10_000, intervalMs: 5 });
 
 describe("a policy's per-attempt timeout around HttpClient (the attempt's signal as the request signal)", () => {
   it('is UPSTREAM_TIMEOUT and retried until the server answers', async () => {

@@ -6,6 +6,7 @@ import { isRateLimitExceededError } from './errors.js';
 import { BaseRateLimiter } from './base.js';
 import { ExactGcra, maxInAnyWindow } from './gcra.reference.js';
 import { MemoryRateLimiter } from './memory.js';
+import { virtualLimiter } from './test-fixtures.js';
 import type { RateDecision, RateWindow } from './types.js';
 
 const EPOCH = 1_700_000_000_000;
@@ -20,19 +21,7 @@ const WINDOWS: Array<Omit<RateWindow, 'burst'>> = [
   { limit: 6, windowMs: 10 }, // 1.666… ms
 ];
 
-function epochLimiter(rules: RateWindow[], start = EPOCH) {
-  const clock = { now: start };
-  const sleeps: number[] = [];
-  const limiter = new MemoryRateLimiter({
-    rules,
-    now: () => clock.now,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      clock.now += ms;
-    },
-  });
-  return { limiter, clock, sleeps };
-}
+const epochLimiter = (rules: RateWindow[], start = EPOCH) => virtualLimiter(rules, start);
 
 describe('MemoryRateLimiter on an epoch clock with fractional intervals', () => {
   for (const window of WINDOWS) {

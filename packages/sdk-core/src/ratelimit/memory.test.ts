@@ -3,22 +3,10 @@ import { isAbortedError, isValidationError } from '../errors/index.js';
 import { createRateLimiter } from './create.js';
 import { isRateLimitExceededError } from './errors.js';
 import { MemoryRateLimiter } from './memory.js';
-import type { RateWindow } from './types.js';
+import { virtualLimiter } from './test-fixtures.js';
+import type { RateLimitRules } from './types.js';
 
-/** A limiter on a virtual clock: `sleep` advances the clock, so waiting is instant and exact. */
-function virtual(rules: ReadonlyArray<RateWindow> | ((key: string) => ReadonlyArray<RateWindow>)) {
-  const clock = { now: 1_000_000 };
-  const sleeps: number[] = [];
-  const limiter = new MemoryRateLimiter({
-    rules,
-    now: () => clock.now,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      clock.now += ms;
-    },
-  });
-  return { limiter, clock, sleeps };
-}
+const virtual = (rules: RateLimitRules) => virtualLimiter(rules);
 
 describe('MemoryRateLimiter (GCRA)', () => {
   it('admits `burst` units at once after idleness, then one per emission interval', async () => {

@@ -1,35 +1,18 @@
-import { Redis } from 'ioredis';
 import { sharedServers } from '@relaykit/testkit/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAbortedError } from '../errors/index.js';
 import { createRedisClient } from '../redis/client.js';
 import { isRedisConnectionError } from '../redis/errors.js';
-import { randomKeyPrefix } from '../redis/keys.js';
 import { createRateLimiter } from './create.js';
 import { RedisRateLimiter } from './redis.js';
-import type { RateLimitRules } from './types.js';
+import { useRedisLimiters } from './test-fixtures.js';
 
 const servers = sharedServers();
 
 describe.skipIf(!servers.redisUrl)('RedisRateLimiter (real Redis)', () => {
-  const prefix = randomKeyPrefix('relaykit:test:rl');
-  let admin: Redis;
-  const opened: RedisRateLimiter[] = [];
-  const limiter = (rules: RateLimitRules) => {
-    const l = new RedisRateLimiter({ redisUrl: servers.redisUrl!, rules, prefix });
-    opened.push(l);
-    return l;
-  };
-
-  beforeAll(() => {
-    admin = createRedisClient(servers.redisUrl!);
-  });
-  afterAll(async () => {
-    for (const l of opened) await l.close();
-    const keys = await admin.keys(`${prefix}:*`);
-    if (keys.length) await admin.del(...keys);
-    await admin.quit();
-  });
+  const redis = useRedisLimiters(servers.redisUrl, 'rl');
+  const { prefix } = redis;
+  const limiter = (rules: Parameters<typeof redis.limiter>[0]) => redis.limiter(rules);
 
   it('admits the burst, then one per emission interval, on the server clock', async () => {
     // Wide intervals (200 ms) so a slow CI machine cannot turn a denial into an admission.
@@ -122,11 +105,11 @@ describe.skipIf(!servers.redisUrl)('RedisRateLimiter (real Redis)', () => {
   it('expires idle state and penalties with TTLs', async () => {
     const l = limiter([{ limit: 10, windowMs: 200 }]);
     await l.tryAcquire('ttl', 2);
-    const pttl = await admin.pttl(`${prefix}:ttl`);
+    const pttl = await redis.admin.pttl(`${prefix}:ttl`);
     expect(pttl).toBeGreaterThan(0);
     expect(pttl).toBeLessThanOrEqual(42);
     await l.penalize('ttl', 300);
-    expect(await admin.pttl(`${prefix}:ttl`)).toBeGreaterThan(250);
+    expect(await redis.admin.pttl(`${prefix}:ttl`)).toBeGreaterThan(250);
   });
 
   it('aborting a wait rejects with AbortedError', async () => {
@@ -140,7 +123,7 @@ describe.skipIf(!servers.redisUrl)('RedisRateLimiter (real Redis)', () => {
   it('reloads its script after SCRIPT FLUSH (EVALSHA falls back to EVAL)', async () => {
     const l = limiter([{ limit: 5, windowMs: 1000 }]);
     expect((await l.tryAcquire('flush')).allowed).toBe(true);
-    await admin.script('FLUSH');
+    await redis.admin.script('FLUSH');
     expect((await l.tryAcquire('flush')).allowed).toBe(true);
   });
 

@@ -1,13 +1,11 @@
 // Regression suite of issue 3 on real Redis: the Lua script keeps the same split-instant arithmetic
 // as gcra.ts, so fractional intervals with small bursts admit exactly at the GCRA times on the
 // server's clock (µs resolution) — the old script refused `burst: 1` forever.
-import { Redis } from 'ioredis';
 import { sharedServers } from '@relaykit/testkit/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisClient } from '../redis/client.js';
-import { randomKeyPrefix } from '../redis/keys.js';
+import { describe, expect, it } from 'vitest';
 import { ExactGcra, maxInAnyWindow } from './gcra.reference.js';
 import { RedisRateLimiter } from './redis.js';
+import { useRedisLimiters } from './test-fixtures.js';
 import type { RateWindow } from './types.js';
 
 const servers = sharedServers();
@@ -24,24 +22,9 @@ const WINDOWS: Array<Omit<RateWindow, 'burst'>> = [
 const micros = (at: number): bigint => BigInt(Math.round(at * 1000));
 
 describe.skipIf(!servers.redisUrl)('RedisRateLimiter with fractional intervals (real Redis)', () => {
-  const prefix = randomKeyPrefix('relaykit:test:rl-precision');
-  let admin: Redis;
-  const opened: RedisRateLimiter[] = [];
-  const limiter = (rules: RateWindow[]) => {
-    const l = new RedisRateLimiter({ redisUrl: servers.redisUrl!, rules, prefix });
-    opened.push(l);
-    return l;
-  };
-
-  beforeAll(() => {
-    admin = createRedisClient(servers.redisUrl!);
-  });
-  afterAll(async () => {
-    for (const l of opened) await l.close();
-    const keys = await admin.keys(`${prefix}:*`);
-    if (keys.length) await admin.del(...keys);
-    await admin.quit();
-  });
+  const redis = useRedisLimiters(servers.redisUrl, 'rl-precision');
+  const { prefix } = redis;
+  const limiter = (rules: Parameters<typeof redis.limiter>[0]) => redis.limiter(rules);
 
   for (const window of WINDOWS) {
     it(`${window.limit}/${window.windowMs} ms, bursts 1–3: every decision is the exact GCRA decision at its server time`, async () => {
@@ -80,8 +63,8 @@ describe.skipIf(!servers.redisUrl)('RedisRateLimiter with fractional intervals (
     const first = await l.tryAcquire('legacy');
     const key = `${prefix}:legacy`;
     const field = '1000:10:1';
-    expect(await admin.hget(key, field)).toMatch(/^\d+ [\d.e+-]+$/);
-    await admin.hset(key, field, String(first.at! + 500.25));
+    expect(await redis.admin.hget(key, field)).toMatch(/^\d+ [\d.e+-]+$/);
+    await redis.admin.hset(key, field, String(first.at! + 500.25));
     const denied = await l.tryAcquire('legacy');
     expect(denied.allowed).toBe(false);
     expect(denied.retryAfterMs).toBeCloseTo(first.at! + 500.25 - denied.at!, 2);
