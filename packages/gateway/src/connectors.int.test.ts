@@ -26,7 +26,7 @@ describe.each(setups)('the real connectors through the gateway on $engines', ({ 
   });
   afterAll(async () => { await demo?.close(); });
   // Each case skips only when the servers are missing, which CI=true already refuses.
-  beforeEach((ctx) => { if (!available) ctx.skip(); });
+  beforeEach((ctx) => { if (!available) ctx.skip('no redis-server or PostgreSQL on this machine (the run printed why; CI=true fails instead)'); });
 
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${demo.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${demo.apiKey}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });

@@ -57,7 +57,7 @@ describe.each(engines)('PostgresDeadLetterSink on %s', (_engine, open) => {
   afterAll(async () => { await db?.close(); });
 
   it('stores a dead letter written twice once: the latest reason and time win, the row keeps its seq', async (ctx) => {
-    if (!db) return ctx.skip();
+    if (!db) return ctx.skip('no PostgreSQL server on this machine (the run printed why; CI=true fails instead)');
     const sink = new PostgresDeadLetterSink({ db, namespace: 'twice' });
     await sink.write([letter('p1', 2n ** 63n - 1n, 'email: invalid', new Date('2026-01-01T00:00:00Z')), letter('p2', 7n, 'name: required')]);
     const [first] = await sink.list({ source: 'crm' });
@@ -81,7 +81,7 @@ describe.each(engines)('PostgresDeadLetterSink on %s', (_engine, open) => {
   });
 
   it('a sync re-run after a crash (dead letters written, batch not) stores each dead letter once', async (ctx) => {
-    if (!db) return ctx.skip();
+    if (!db) return ctx.skip('no PostgreSQL server on this machine (the run printed why; CI=true fails instead)');
     const deadLetter = new PostgresDeadLetterSink({ db, namespace: 'crash' });
     const table = new VersionedTable<{ email: string }>({ startVersion: 10n });
     for (let i = 0; i < 12; i++) table.upsert(`p${i}`, { email: i % 3 === 0 ? 'broken' : `p${i}@example.com` });
@@ -109,7 +109,7 @@ describe.each(engines)('PostgresDeadLetterSink on %s', (_engine, open) => {
   });
 
   it('migrates a table of the previous version: duplicates removed (the latest kept), then unique', async (ctx) => {
-    if (!db) return ctx.skip();
+    if (!db) return ctx.skip('no PostgreSQL server on this machine (the run printed why; CI=true fails instead)');
     // The previous version's table: only the first migration, and duplicate rows from crash re-reads.
     const [create] = deadLetterMigrations('legacy_dead_letters');
     for (const statement of create!.sql) await db.query(statement);
@@ -134,7 +134,7 @@ describe.each(engines)('PostgresDeadLetterSink on %s', (_engine, open) => {
   });
 
   it('writes with the caller client in the caller transaction, rolled back with it', async (ctx) => {
-    if (!db) return ctx.skip();
+    if (!db) return ctx.skip('no PostgreSQL server on this machine (the run printed why; CI=true fails instead)');
     const sink = new PostgresDeadLetterSink({ db, table: 'tx_dead_letters' });
     await expect(db.transaction(async (tx) => {
       await sink.writeWithClient(tx, [letter('p1', 1n, 'bad')]);
