@@ -1,8 +1,9 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isConfigError } from '../errors/index.js';
+import { isConfigError, type ConfigError } from '../errors/index.js';
 import { loadConfigFile, parseConfig } from './index.js';
 
 describe('configuration', () => {
@@ -52,5 +53,21 @@ describe('configuration', () => {
     expect((await loadConfigFile(join(dir, 'b.json'), {})).server.port).toBe(9001);
     await expect(loadConfigFile(join(dir, 'c.yaml'), {})).rejects.toThrow(/not valid YAML/);
     await expect(loadConfigFile(join(dir, 'missing.yaml'), {})).rejects.toThrow(/Cannot read configuration file/);
+  });
+
+  it("lists the connectors' own config problems in the same pass as the gateway's", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rk-config-'));
+    const echo = fileURLToPath(new URL('../test/echo.ts', import.meta.url));
+    await writeFile(join(dir, 'bad.yaml'), [
+      'server: { port: nope }',
+      'environments: [dev]',
+      'instances:',
+      `  echo-dev: { connector: "${echo}", environment: dev, config: { baseUrl: "not a url" } }`,
+      '  ghost: { connector: ./no-such-plugin.js, environment: dev }',
+    ].join('\n'));
+    const error = await loadConfigFile(join(dir, 'bad.yaml'), {}).catch((e: unknown) => e);
+    expect(isConfigError(error)).toBe(true);
+    const paths = (error as ConfigError).problems.map((p) => p.path);
+    expect(paths).toEqual(expect.arrayContaining(['server.port', 'instances.echo-dev.config.baseUrl', 'instances.ghost.connector']));
   });
 });

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { dirname, extname } from 'node:path';
+import type { AnyConnector } from '@relaykit/sdk-core';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError } from '../errors/index.js';
+import { ConfigError, isConfigError } from '../errors/index.js';
+import { loadConnector } from '../runtime/plugins.js';
 import { gatewayConfigSchema, type GatewayConfig } from './schema.js';
 
 type Problem = { path: string; message: string };
@@ -80,5 +82,36 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
   } catch (cause) {
     throw new ConfigError(`Configuration file ${file} is not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}:`, [{ path: '', message: (cause as Error).message }], { cause });
   }
-  return parseConfig(raw, env);
+  try {
+    return parseConfig(raw, env);
+  } catch (error) {
+    if (!isConfigError(error)) throw error;
+    // One pass lists every problem: the connectors' own config schemas are checked too, not only after the rest is fixed.
+    const reported = new Set(error.problems.map((p) => p.path));
+    const more = (await connectorConfigProblems(raw, env, dirname(file))).filter((p) => !reported.has(p.path));
+    if (!more.length) throw error;
+    throw new ConfigError('Invalid gateway configuration:', [...error.problems, ...more], { cause: error });
+  }
+}
+
+/** Problems of each instance's `config` under its connector's own schema, for instances whose connector loads. */
+async function connectorConfigProblems(raw: unknown, env: NodeJS.ProcessEnv, baseDir: string): Promise<Problem[]> {
+  const substituted = substituteEnv(raw ?? {}, env, []) as { instances?: unknown } | undefined;
+  const instances = substituted?.instances;
+  if (!instances || typeof instances !== 'object' || Array.isArray(instances)) return [];
+  const problems: Problem[] = [];
+  for (const [name, instance] of Object.entries(instances as Record<string, unknown>)) {
+    const { connector: specifier, export: exportName, config } = (instance ?? {}) as { connector?: unknown; export?: unknown; config?: unknown };
+    if (typeof specifier !== 'string') continue;
+    let connector: AnyConnector;
+    try {
+      connector = await loadConnector(specifier, { exportName: typeof exportName === 'string' ? exportName : undefined, baseDir });
+    } catch (error) {
+      problems.push({ path: `instances.${name}.connector`, message: (error as Error).message });
+      continue;
+    }
+    const parsed = connector.config.safeParse(config);
+    if (!parsed.success) for (const issue of parsed.error.issues) problems.push({ path: ['instances', name, 'config', ...issue.path.map(String)].join('.'), message: issue.message });
+  }
+  return problems;
 }
