@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
-  HttpClient, UpstreamTimeoutError, createResiliencePolicy, isAbortedError, silentLogger, type HttpRequester, type Logger, type ResiliencePolicy,
+  HttpClient, createResiliencePolicy, silentLogger, type HttpRequester, type Logger, type ResiliencePolicy,
 } from '@relaykit/sdk-core';
 import { ENTITIES, ENTITY_NAMES, keysOf, type EntityName } from '../entities/catalogue.js';
 import { toInt64 } from '../entities/scalars.js';
@@ -174,16 +174,8 @@ export class MahakClient {
       if (this.options.rateLimiter) await this.options.rateLimiter.acquire(this.options.rateLimitKey ?? `mahak:${String(this.options.databaseId)}`, 1, { signal });
       const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', accept: 'application/json' };
       if (auth && this.session) headers.authorization = `Bearer ${this.session.userToken}`;
-      let response;
-      try {
-        response = await this.http.request<string>({ method: 'POST', path, body: text, headers, signal, idempotent: true, responseType: 'text' });
-      } catch (error) {
-        // The policy's timeout aborted the attempt (not the caller): a timeout, worth a retry — not a caller abort.
-        if (isAbortedError(error) && signal.aborted && !options.signal?.aborted) {
-          throw new UpstreamTimeoutError(`Mahak ${path} timed out`, { phase: 'policy', upstream: 'mahak' }, { cause: error });
-        }
-        throw error;
-      }
+      // sdk-core reports the policy's own timeout as UPSTREAM_TIMEOUT (retried) and only the caller's abort as ABORTED.
+      const response = await this.http.request<string>({ method: 'POST', path, body: text, headers, signal, idempotent: true, responseType: 'text' });
       return this.unwrap(path, response.body, options.spans);
     }, {
       signal: options.signal,
