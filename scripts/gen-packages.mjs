@@ -45,8 +45,8 @@ for (const p of pkgs) {
     ...(p.peer ? { peerDependencies: p.peer, peerDependenciesMeta: p.peerMeta } : {}),
     ...(p.private ? {} : { publishConfig: { access: 'public' } }),
   };
-  if (!existsSync(`${root}/package.json`)) writeFileSync(`${root}/package.json`, JSON.stringify(pkg, null, 2) + '\n');
-  writeFileSync(`${root}/tsconfig.json`, JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src'], exclude: ['src/**/*.test.ts'] }, null, 2) + '\n');
+  if (!existsSync(`${root}/package.json`)) writeFileSync(`${root}/package.json`, `${JSON.stringify(pkg, null, 2)}\n`);
+  writeFileSync(`${root}/tsconfig.json`, `${JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src'], exclude: ['src/**/*.test.ts'] }, null, 2)}\n`);
   writeFileSync(`${root}/tsup.config.ts`, `import { defineConfig } from 'tsup';
 
 export default defineConfig({

@@ -100,7 +100,11 @@ export async function main(options: { log?: (line: string) => void; respectQuiet
     log('Delivery report — Class 5 parents meeting');
     log(`${'Parent'.padEnd(18)}${'Student'.padEnd(10)}${'Lang'.padEnd(7)}Status`);
     for (const l of lines) log(`${l.parent.padEnd(18)}${l.student.padEnd(10)}${l.language.padEnd(7)}${l.status}`);
-    const tally = lines.reduce<Record<string, number>>((m, l) => ({ ...m, [l.status.split(' ')[0]!]: (m[l.status.split(' ')[0]!] ?? 0) + 1 }), {});
+    const tally: Record<string, number> = {};
+    for (const l of lines) {
+      const word = l.status.split(' ')[0]!;
+      tally[word] = (tally[word] ?? 0) + 1;
+    }
     log(`Summary: ${Object.entries(tally).map(([k, v]) => `${k} ${v}`).join(', ')}; webhook deliveries ${fake.emitter!.deliveries.length}`);
     return lines;
   } finally {

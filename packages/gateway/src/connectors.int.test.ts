@@ -110,7 +110,7 @@ describe.each(setups)('the real connectors through the gateway on $engines', ({ 
     expect(wrongToken.status).toBe(403);
     expect(wrongToken.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(await wrongToken.json()).toMatchObject({ code: 'WEBHOOK_VERIFICATION_FAILED', status: 403 });
-    const forged = await fetch(`${demo.url}/v1/webhooks/wa-demo`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) }, body: '{"object":"whatsapp_business_account","entry":[]}' });
+    const forged = await fetch(`${demo.url}/v1/webhooks/wa-demo`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` }, body: '{"object":"whatsapp_business_account","entry":[]}' });
     expect(forged.status).toBe(401);
     const sent = await post('/v1/wa-demo/sendText?wait=10s', { to: '+9779841234567', body: 'hello' });
     expect(sent.status).toBe(200);

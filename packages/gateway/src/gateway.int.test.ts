@@ -120,7 +120,7 @@ describe.skipIf(!enabled)('jobs are never lost', () => {
     child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
     const childWorker = await until(async () => /ready (\S+)/.exec(output)?.[1], 30_000, `child worker to start: ${output}`);
 
-    const id = 'job_sigkill_' + randomUUID().slice(0, 8);
+    const id = `job_sigkill_${randomUUID().slice(0, 8)}`;
     await api.store.create([{ id, kind: 'operation', environment: 'development', instance: 'echo-dev', operation: 'slow', input: { ms: 1500 }, maxAttempts: 3 }]);
     await api.queue.enqueue('jobs.echo-dev', [{ jobId: id, attempt: 0 }]);
     await until(async () => { const j = await api.store.get(id); return j?.status === 'active'; }, 10_000, 'the child to take the job');
@@ -139,7 +139,7 @@ describe.skipIf(!enabled)('jobs are never lost', () => {
   it('past the stall limit a job is dead with the reason', async () => {
     const config = configFor(servers.redisUrl!, await servers.freshDatabase(), upstream.url, `rk-${randomUUID().slice(0, 8)}`);
     const worker = await gatewayFor('worker', config);
-    const id = 'job_stall_' + randomUUID().slice(0, 8);
+    const id = `job_stall_${randomUUID().slice(0, 8)}`;
     await worker.store.create([{ id, kind: 'operation', environment: 'development', instance: 'echo-dev', operation: 'put', input: { key: 'never' }, maxAttempts: 3 }]);
     // Three workers died holding it (the limit is 2): simulate by claiming with short leases.
     for (let i = 0; i < 3; i++) {
@@ -156,7 +156,7 @@ describe.skipIf(!enabled)('jobs are never lost', () => {
   it('a worker that lost its lease cannot overwrite the run that took the job over', async () => {
     const config = configFor(servers.redisUrl!, await servers.freshDatabase(), upstream.url, `rk-${randomUUID().slice(0, 8)}`);
     const api = await gatewayFor('api', config);
-    const id = 'job_lease_' + randomUUID().slice(0, 8);
+    const id = `job_lease_${randomUUID().slice(0, 8)}`;
     await api.store.create([{ id, kind: 'operation', environment: 'development', instance: 'echo-dev', operation: 'put', input: { key: 'l' }, maxAttempts: 3 }]);
     expect((await api.store.claim(id, 'slow-worker', 1)).claimed).toBe(true);
     await new Promise((r) => setTimeout(r, 20));
@@ -259,7 +259,7 @@ describe.skipIf(!enabled)('graceful shutdown', () => {
     const config = configFor(servers.redisUrl!, await servers.freshDatabase(), upstream.url, `rk-${randomUUID().slice(0, 8)}`);
     config.server.shutdownTimeout = 200;
     const first = await Gateway.create({ config, role: 'worker', connectors: { echo: echoConnector }, logger: silentLogger });
-    const id = 'job_shutdown_' + randomUUID().slice(0, 8);
+    const id = `job_shutdown_${randomUUID().slice(0, 8)}`;
     await first.store.create([{ id, kind: 'operation', environment: 'development', instance: 'echo-dev', operation: 'slow', input: { ms: 1500 }, maxAttempts: 3 }]);
     await first.queue.enqueue('jobs.echo-dev', [{ jobId: id, attempt: 0 }]);
     await until(async () => (await first.store.get(id))?.status === 'active', 10_000, 'the job to start');

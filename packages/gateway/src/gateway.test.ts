@@ -92,7 +92,7 @@ describe('gateway (embedded engines: PGlite + in-memory queue)', () => {
 
   it('refuses missing keys, other environments and out-of-scope operations', async () => {
     expect((await t.call('POST', '/v1/echo-dev/put', { body: { key: 'a' } })).body.code).toBe('UNAUTHENTICATED');
-    expect((await t.call('POST', '/v1/echo-dev/put', { key: 'rk_aaaaaaaaaaaa_' + 'b'.repeat(43), body: { key: 'a' } })).status).toBe(401);
+    expect((await t.call('POST', '/v1/echo-dev/put', { key: `rk_aaaaaaaaaaaa_${'b'.repeat(43)}`, body: { key: 'a' } })).status).toBe(401);
     const env = await t.call('POST', '/v1/echo-dev/put', { key: t.keys.prod, body: { key: 'a' } });
     expect(env).toMatchObject({ status: 403, body: { code: 'FORBIDDEN_ENVIRONMENT' } });
     const env2 = await t.call('POST', '/v1/echo-prod/put', { key: t.keys.dev, body: { key: 'a' } });
@@ -300,7 +300,7 @@ export async function use(baseUrl: string, key: string) {
       // ...and works against the running gateway.
       const generated = (await import(/* @vite-ignore */ join(dir, 'client.ts'))) as { use(baseUrl: string, key: string): Promise<string | undefined> };
       expect(['queued', 'active', 'succeeded']).toContain(await generated.use(t.url, t.keys.dev));
-      await expect(generated.use(t.url, 'rk_000000000000_' + 'x'.repeat(43))).rejects.toThrow('UNAUTHENTICATED');
+      await expect(generated.use(t.url, `rk_000000000000_${'x'.repeat(43)}`)).rejects.toThrow('UNAUTHENTICATED');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -339,7 +339,7 @@ describe('client mistakes are 4xx problems, never a 500', () => {
       const anonymous = await t.call('POST', path, { body: {} });
       expect(anonymous, path).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
       expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer/);
-      const badKey = await t.call('POST', path, { key: 'rk_aaaaaaaaaaaa_' + 'b'.repeat(43), body: {} });
+      const badKey = await t.call('POST', path, { key: `rk_aaaaaaaaaaaa_${'b'.repeat(43)}`, body: {} });
       expect(badKey.status, path).toBe(401);
     }
     // With a valid key the lookup happens and says what is missing.

@@ -101,7 +101,7 @@ export function keysOf(name: EntityName): { id: string; clientId: string; code: 
 
 /** True when `name` is an entity the connector knows. */
 export function isEntityName(name: string): name is EntityName {
-  return Object.prototype.hasOwnProperty.call(ENTITIES, name);
+  return  Object.hasOwn(ENTITIES, name);
 }
 
 /** snake_case of a PascalCase Mahak field name (`PersonGroupId` → `person_group_id`, `Price10` → `price10`). */

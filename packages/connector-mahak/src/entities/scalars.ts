@@ -48,8 +48,8 @@ export function toDecimal(value: unknown): string {
   let point = (m[2] ?? '').length + Number(m[4] ?? '0');
   if (point < 0) { digits = '0'.repeat(-point) + digits; point = 0; }
   if (point > digits.length) digits += '0'.repeat(point - digits.length);
-  let intPart = digits.slice(0, point).replace(/^0+/, '') || '0';
-  let frac = digits.slice(point).replace(/0+$/, '');
+  const intPart = digits.slice(0, point).replace(/^0+/, '') || '0';
+  const frac = digits.slice(point).replace(/0+$/, '');
   if (intPart.length > 40) throw new RangeError(`${JSON.stringify(value)} is too large`);
   const out = frac ? `${intPart}.${frac}` : intPart;
   return sign && out !== '0' ? sign + out : out;

@@ -152,7 +152,7 @@ function write(value: unknown): string | undefined {
   let out = '{';
   let first = true;
   for (const key in value as Record<string, unknown>) {
-    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    if (!Object.hasOwn(value as object, key)) continue;
     const v = write((value as Record<string, unknown>)[key]);
     if (v === undefined) continue;
     out += `${first ? '' : ','}${JSON.stringify(key)}:${v}`;

@@ -1,7 +1,7 @@
 import { PostgresCheckpointStore, pgliteSqlClient, postgresSqlClient, type SqlClient, type SyncBatch } from '@relaykit/sdk-core';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeMahak, type FakeMahak, type FakeMahakOptions } from '../testing/index.js';
 import { MahakClient } from '../client/index.js';
 import { keysOf, type EntityName } from '../entities/catalogue.js';

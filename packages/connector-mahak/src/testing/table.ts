@@ -67,6 +67,7 @@ export function generateRowJson(entity: EntityName, id: number, rowVersion: bigi
         case 'int64': return (i) => `${key}${1 + (i % 50)}`;
         case 'bool': return (i) => `${key}${i % 2 === 0}`;
         case 'date': return (i) => `${key}"${fastDotNetDate(BASE_TIME + i * 60_000)}"`;
+        default: throw new TypeError(`no writer for field type ${String(type)}`);
       }
     });
     const head = (i: number, rv: bigint) => {

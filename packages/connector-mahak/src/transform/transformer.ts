@@ -141,7 +141,7 @@ function compile(name: EntityName, utcOffsetMinutes: number): Compiled {
   });
   body.push('if (issues) throw invalid(issues);');
   body.push(`return { ${steps.map((step, i) => `${q(step.column)}: c${i}`).join(', ')}, raw: r };`);
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the entity catalogue, not from input
+  // new Function is deliberate: generated from the entity catalogue, not from input
   const factory = new Function('conv', 'extra', 'invalid', 'notObject', `return function transform${name}(r) {\n${body.join('\n')}\n};`) as (
     conv: Converter[], extra: Converter[], invalid: (issues: Array<{ path: string[]; message: string }>) => Error, notObject: () => Error) => Compiled;
   return factory(

@@ -90,7 +90,7 @@ async function sendChunk(
   const allOrNone = options.allOrNone === true;
   const common = { ...(options.signal ? { signal: options.signal } : {}), ...(options.urgent ? { urgent: true } : {}) };
   const records = () => (batch as Array<Record<string, unknown>>).map((r) => ({ ...r, attributes: { type: sobject } }));
-  let res;
+  let res: Awaited<ReturnType<typeof client.send<SaveResult[]>>>;
   switch (operation) {
     case 'create':
       // A plain create is never replayed by the policy: a lost answer could otherwise duplicate records.

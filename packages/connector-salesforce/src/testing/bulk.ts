@@ -205,7 +205,7 @@ export class BulkEngine {
     const operation = body.operation === 'queryAll' ? 'queryAll' : body.operation === 'query' ? 'query' : undefined;
     if (!operation) return { statusCode: 'INVALIDJOB', message: `InvalidJob : Invalid operation: ${String(body.operation)}`, fields: [] };
     if (typeof body.query !== 'string') return { statusCode: 'INVALIDJOB', message: 'InvalidJob : Missing query', fields: [] };
-    let parsed;
+    let parsed: ReturnType<typeof parseSoql>;
     try {
       parsed = parseSoql(body.query);
     } catch (e) {

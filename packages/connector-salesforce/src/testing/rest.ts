@@ -1,4 +1,4 @@
-import { BulkEngine } from './bulk.js';
+import type { BulkEngine } from './bulk.js';
 import { parseSoql, project, runSoql, SoqlError } from './soql.js';
 import type { OrgStore, RecordError, StoredRecord } from './store.js';
 
@@ -30,7 +30,7 @@ interface Cursor {
 
 const err = (status: number, errorCode: string, message: string, fields?: string[]): RestAnswer => ({
   status,
-  body: [{ message, errorCode, ...(fields && fields.length ? { fields } : {}) }],
+  body: [{ message, errorCode, ...(fields?.length ? { fields } : {}) }],
 });
 
 const fromRecordError = (status: number, e: RecordError): RestAnswer => err(status, e.statusCode, e.message, e.fields);
@@ -213,17 +213,17 @@ export class RestApi {
       const [type, rawField] = seg as [string, string];
       if (!this.store.isExternalIdField(type, rawField)) return err(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${rawField}`);
       const field = this.store.canonicalField(type, rawField);
-      const valueOf = (r: unknown) => {
+      const externalIdOf = (r: unknown) => {
         const rec = isObject(r) ? r : {};
         const key = Object.keys(rec).find((k) => k.toLowerCase() === field.toLowerCase());
         return key === undefined || rec[key] === null || rec[key] === undefined ? undefined : String(rec[key]);
       };
       const seen = new Map<string, number>();
-      for (const r of records) { const v = valueOf(r); if (v !== undefined) seen.set(v, (seen.get(v) ?? 0) + 1); }
+      for (const r of records) { const v = externalIdOf(r); if (v !== undefined) seen.set(v, (seen.get(v) ?? 0) + 1); }
       return this.runCollection(records.map((r) => () => {
         const rtype = typeOf(r);
         if (rtype && rtype !== type) return { ok: false as const, error: { statusCode: 'INVALID_TYPE', message: `Record type ${rtype} does not match ${type}`, fields: [] } };
-        const value = valueOf(r);
+        const value = externalIdOf(r);
         if (value === undefined) return { ok: false as const, error: { statusCode: 'MISSING_ARGUMENT', message: `${field} not specified`, fields: [field] } };
         if ((seen.get(value) ?? 0) > 1) return { ok: false as const, error: { statusCode: 'DUPLICATE_EXTERNAL_ID', message: `Duplicate external id specified: ${value}`, fields: [field] } };
         const fields = stripAttributes(r as Record<string, unknown>);
@@ -255,7 +255,7 @@ export class RestApi {
 
   // ---- Composite --------------------------------------------------------------------------------
 
-  private composite(req: RestRequest, body: unknown): RestAnswer {
+  private composite(_req: RestRequest, body: unknown): RestAnswer {
     if (!isObject(body) || !Array.isArray(body.compositeRequest)) return err(400, 'JSON_PARSER_ERROR', 'compositeRequest is required');
     const subs = body.compositeRequest as Array<Record<string, unknown>>;
     if (subs.length > 25) return err(400, 'LIMIT_EXCEEDED', 'Composite request limited to 25 subrequests');
@@ -307,7 +307,7 @@ export class RestApi {
     }
     const q = req.query.get('q');
     if (!q) return err(400, 'MALFORMED_QUERY', 'A query string has to be specified');
-    let parsed;
+    let parsed: ReturnType<typeof parseSoql>;
     try {
       parsed = parseSoql(q);
     } catch (e) {

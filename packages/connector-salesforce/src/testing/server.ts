@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { AuthServer } from './auth.js';
 import { BulkEngine } from './bulk.js';
 import { RestApi, type RestAnswer } from './rest.js';
-import { FakeOrgLedger, OrgStore, type StoredRecord } from './store.js';
+import { type FakeOrgLedger, OrgStore, type StoredRecord } from './store.js';
 import type { FakeOrgFaults, FakeOrgOptions, RequestLogEntry, TokenRequestLogEntry } from './types.js';
 
 /** Inspectable state of a running fake org. */
@@ -141,7 +141,7 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
   });
 
   /** Serves one request as the org; `onMyDomain` is false for the login host. */
-  async function serveOrg(req: IncomingMessage, res: ServerResponse, path: string, search: string, onMyDomain: boolean, host: 'instance' | 'login'): Promise<number> {
+  async function serveOrg(req: IncomingMessage, res: ServerResponse, path: string, search: string, onMyDomain: boolean, _host: 'instance' | 'login'): Promise<number> {
     const method = (req.method ?? 'GET').toUpperCase();
     const raw = await readBody(req);
     if (faults.latencyMs) await delay(faults.latencyMs);

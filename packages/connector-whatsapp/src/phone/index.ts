@@ -20,11 +20,11 @@ export function normalizePhoneNumber(input: string, options: PhoneOptions = {}):
   const region = options.defaultRegion?.toUpperCase() as CountryCode | undefined;
   let parsed = parsePhoneNumberFromString(candidate, region ? { defaultCountry: region } : undefined);
   // Meta's `wa_id` and webhook `from` carry the country code without `+`.
-  if ((!parsed || !parsed.isValid()) && /^\d{8,15}$/.test(candidate)) {
+  if ((!parsed?.isValid()) && /^\d{8,15}$/.test(candidate)) {
     const international = parsePhoneNumberFromString(`+${candidate}`);
     if (international?.isValid()) parsed = international;
   }
-  if (!parsed || !parsed.isValid()) {
+  if (!parsed?.isValid()) {
     throw new ValidationError(
       `Invalid phone number ${JSON.stringify(mask(trimmed))}${region ? ` (read in region ${region})` : ' (no default region: use the +country code form)'}`,
       [{ path: ['to'], message: 'not a valid phone number' }],

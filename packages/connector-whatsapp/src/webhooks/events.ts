@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { WebhookPayloadError } from '../errors/index.js';
-import { InboundBase, InboundContent, MessagesValue, WebhookErrorSchema, WebhookNotification, WebhookStatus } from './schema.js';
+import { InboundBase, InboundContent, MessagesValue, type WebhookErrorSchema, WebhookNotification, WebhookStatus } from './schema.js';
 
 /** Where an event came from. */
 export interface EventSource {

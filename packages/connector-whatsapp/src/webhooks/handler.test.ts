@@ -103,7 +103,7 @@ describe('ACK only after storing (memory dedupe)', () => acksOnlyWhatIsStored(cr
 
 describe('fake Graph webhook emitter → node:http receiver', () => {
   let fake: FakeGraph;
-  let results: WebhookHandlerResult[] = [];
+  const results: WebhookHandlerResult[] = [];
   let failFirst = 2;
   const tracker = createMemoryStatusTracker();
   const server = createServer((req, res) => {

@@ -95,7 +95,7 @@ describe('relaykit CLI', () => {
     const dir = await mkdtemp(join(tmpdir(), 'rk-cli-'));
     const file = join(dir, 'relaykit.yaml');
     const plugin = new URL('../test/echo.ts', import.meta.url).pathname;
-    await writeFile(file, `server: { host: 127.0.0.1 }\nenvironments: [dev]\ninstances:\n  echo-1:\n    connector: ${plugin}\n    environment: dev\n    config: { baseUrl: \"\${UPSTREAM}\" }\n`);
+    await writeFile(file, `server: { host: 127.0.0.1 }\nenvironments: [dev]\ninstances:\n  echo-1:\n    connector: ${plugin}\n    environment: dev\n    config: { baseUrl: "\${UPSTREAM}" }\n`);
     let gateway: Gateway | undefined;
     let url: string | undefined;
     const result = await cli(['start', '-c', file, '-p', '0'], { DATABASE_URL: await servers.freshDatabase(), UPSTREAM: upstream.url }, (g, u) => { gateway = g; url = u; });

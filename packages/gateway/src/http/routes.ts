@@ -104,20 +104,26 @@ export function createRouter(deps: HttpDeps): Router {
       }
       const jobs: NewJob[] = [];
       const errors: Array<{ path: string; message: string }> = [];
-      body.jobs.forEach((item: unknown, index: number) => {
+      for (const [index, item] of (body.jobs as unknown[]).entries()) {
         const { instance: instanceName, operation: operationName, input } = (item ?? {}) as { instance?: unknown; operation?: unknown; input?: unknown };
         const instance = typeof instanceName === 'string' ? deps.instances.get(instanceName) : undefined;
-        if (!instance) return errors.push({ path: `jobs.${index}.instance`, message: `no instance named "${String(instanceName)}"` });
+        if (!instance) {
+          errors.push({ path: `jobs.${index}.instance`, message: `no instance named "${String(instanceName)}"` });
+          continue;
+        }
         const operation = typeof operationName === 'string' ? operationOf(instance.connector, operationName) : undefined;
-        if (!operation) return errors.push({ path: `jobs.${index}.operation`, message: `instance "${instance.name}" has no operation "${String(operationName)}"` });
+        if (!operation) {
+          errors.push({ path: `jobs.${index}.operation`, message: `instance "${instance.name}" has no operation "${String(operationName)}"` });
+          continue;
+        }
         authorize(key, instance, operationName as string);
         const parsed = operation.input.safeParse(input);
         if (!parsed.success) {
           for (const issue of parsed.error.issues) errors.push({ path: ['jobs', index, 'input', ...issue.path.map(String)].join('.'), message: issue.message });
-          return;
+          continue;
         }
         jobs.push({ id: newJobId(), kind: 'operation', environment: instance.environment, instance: instance.name, operation: operationName as string, input, maxAttempts: instance.config.retry.attempts, apiKeyId: key.id });
-      });
+      }
       if (errors.length) throw problem('VALIDATION', `${errors.length} problem(s) in the batch; nothing was accepted.`, { extensions: { errors } });
       ctx.state.audit = { payload: { count: jobs.length } };
       await deps.store.create(jobs);

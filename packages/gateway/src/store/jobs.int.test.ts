@@ -43,7 +43,7 @@ describe.each(engines)('JobStore group commit on $engine', ({ available, open })
     const calls = Array.from({ length: 20 }, (_, i) => (i === 5 ? [job(), job(), job()] : [job()]));
     const results = await Promise.all(calls.map((jobs) => store.create(jobs)));
     expect(results.map((r) => r.length)).toEqual(calls.map((c) => c.length));
-    results.forEach((r, i) => expect(r).toEqual(calls[i]!.map((j) => ({ id: j.id, duplicate: false }))));
+    for (const [i, r] of results.entries()) expect(r).toEqual(calls[i]!.map((j) => ({ id: j.id, duplicate: false })));
     const inserts = sql.texts.slice(before).filter((t) => t.includes('INSERT INTO relaykit_jobs'));
     expect(inserts.length).toBeLessThan(5);
     for (const call of calls) for (const j of call) expect(await store.get(j.id)).toMatchObject({ id: j.id, status: 'queued', input: { n: 1 } });

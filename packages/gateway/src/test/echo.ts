@@ -103,10 +103,10 @@ export const echoConnector = defineConnector({
     events: {
       description: 'Signed events: X-Signature is hex HMAC-SHA256 of the raw body.',
       // Like Meta's: a wrong `token` is refused with a bare text/plain 403 (the gateway turns it into problem+json).
-      handshake: (ctx, req) => {
-        if (!req.query['challenge']) return undefined;
-        if (req.query['token'] !== undefined && req.query['token'] !== 'echo-verify-token') return { status: 403, headers: { 'content-type': 'text/plain' }, body: 'Forbidden' };
-        return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: req.query['challenge'] };
+      handshake: (_ctx, req) => {
+        if (!req.query.challenge) return undefined;
+        if (req.query.token !== undefined && req.query.token !== 'echo-verify-token') return { status: 403, headers: { 'content-type': 'text/plain' }, body: 'Forbidden' };
+        return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: req.query.challenge };
       },
       verify(ctx, req) {
         const expected = createHmac('sha256', ctx.state.secret).update(req.rawBody).digest();

@@ -77,7 +77,7 @@ export interface OperationDefinition<TInput extends z.ZodType = z.ZodType, TOutp
 }
 
 /** Any operation of a connector whose state is `TState`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: variance: any operation or connector, whatever its input, output and state types
 export type AnyOperation<TState = any> = OperationDefinition<any, any, TState>;
 
 /** An incoming webhook request as raw bytes; nothing has parsed the body yet. */
@@ -147,7 +147,7 @@ export interface ConnectorDefinition<
   /** Releases what `setup` built. */
   teardown?(state: TState): void | Promise<void>;
   operations: TOps;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: variance: any operation or connector, whatever its input, output and state types
   webhooks?: Record<string, WebhookDefinition<TState, any>>;
   schedules?: Record<string, ScheduleDefinition<Extract<keyof TOps, string>>>;
   health?(ctx: OperationContext<TState>): Promise<HealthResult>;
@@ -162,7 +162,7 @@ export type Connector<
   TOps extends Record<string, AnyOperation<TState>> = Record<string, AnyOperation<TState>>,
 > = ConnectorDefinition<TConfig, TState, TOps> & { readonly isRelaykitConnector: true };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: variance: any operation or connector, whatever its input, output and state types
 export type AnyConnector = Connector<z.ZodType, any, Record<string, AnyOperation<any>>>;
 
 /** Input type of operation `K` of connector `C`. */

@@ -66,6 +66,7 @@ describe('MemoryIdempotencyStore', () => {
 
   it('round-trips bigints (above 2^53, negative, nested) and undefined', async () => {
     const { store: s } = store();
+    // biome-ignore lint/correctness/noPrecisionLoss: a number beyond 2^53 is the case under test
     const result = { rowVersion: 2n ** 63n - 1n, list: [-(2n ** 60n), 1n], plain: 9007199254740993, at: new Date(0) };
     await s.begin('t', 'k', 'fp');
     await s.complete('t', 'k', 'fp', result);

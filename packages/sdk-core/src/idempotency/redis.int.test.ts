@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isValidationError } from '../errors/index.js';

@@ -1,4 +1,4 @@
-import { AbortedError } from '../errors/index.js';
+import type { AbortedError } from '../errors/index.js';
 import { RateLimitExceededError } from './errors.js';
 import { abortedError, sleep, throwIfAborted } from './sleep.js';
 import type { AcquireOptions, RateDecision, RateLimiter } from './types.js';

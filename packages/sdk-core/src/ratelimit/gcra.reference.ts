@@ -41,7 +41,7 @@ export class ExactGcra {
       if (tat + c * w.interval - now > w.tolerance) return false;
       next.push(tat + c * w.interval);
     }
-    this.windows.forEach((w, i) => (w.tat = next[i]!));
+    for (const [i, w] of this.windows.entries()) w.tat = next[i]!;
     return true;
   }
 }

@@ -24,7 +24,7 @@ export function splitTime(t: number): SplitTime {
 export function aheadOf(tat: SplitTime | undefined, now: SplitTime): number {
   if (tat === undefined) return 0;
   const ahead = tat.ms - now.ms + (tat.frac - now.frac);
-  return ahead > 0 ? ahead : 0;
+  return Math.max(ahead , 0);
 }
 
 /** `now + aheadMs`, split. */

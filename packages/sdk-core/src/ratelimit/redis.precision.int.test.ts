@@ -4,7 +4,6 @@
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { describe, expect, it } from 'vitest';
 import { ExactGcra, maxInAnyWindow } from './gcra.reference.js';
-import { RedisRateLimiter } from './redis.js';
 import { useRedisLimiters } from './test-fixtures.js';
 import type { RateWindow } from './types.js';
 

@@ -12,7 +12,7 @@ type Row = VersionedRow<{ name: string }>;
 
 function seed(versions: bigint[]): VersionedTable<{ name: string }> {
   const table = new VersionedTable<{ name: string }>();
-  versions.forEach((version, i) => table.load({ id: `r${String(i).padStart(3, '0')}`, version, deleted: false, data: { name: `n${i}` } }));
+  for (const [i, version] of versions.entries()) table.load({ id: `r${String(i).padStart(3, '0')}`, version, deleted: false, data: { name: `n${i}` } });
   return table;
 }
 
