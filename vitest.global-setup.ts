@@ -36,7 +36,9 @@ export default async function setup(project: TestProject) {
 
   if (skipped.length > 0) {
     const bar = '!'.repeat(78);
-    console.warn(`\n${bar}\n!! SKIPPING integration suites that need real servers:\n${skipped.map((s) => `!!   - ${s}`).join('\n')}\n!! Set CI=true to make this a failure.\n${bar}\n`);
+    console.warn(
+      `\n${bar}\n!! SKIPPING integration suites that need real servers:\n${skipped.map((s) => `!!   - ${s}`).join('\n')}\n!! Set CI=true to make this a failure.\n${bar}\n`,
+    );
   }
 
   return async () => {

@@ -45,7 +45,11 @@ const relaykit = new HttpClient({
 const pool = new Pool(origin, { connections: concurrency, headersTimeout: 30_000, bodyTimeout: 30_000 });
 
 async function viaRelaykit(i: number): Promise<void> {
-  const res = await relaykit.request<{ ok: boolean }>({ method: 'GET', path: `/accounts/${i}`, route: '/accounts/:id' });
+  const res = await relaykit.request<{ ok: boolean }>({
+    method: 'GET',
+    path: `/accounts/${i}`,
+    route: '/accounts/:id',
+  });
   if (!res.body.ok) throw new Error('bad body');
 }
 
@@ -60,9 +64,11 @@ async function viaUndici(i: number): Promise<void> {
 async function run(send: (i: number) => Promise<void>, count: number): Promise<number> {
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) await send(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await send(next++);
+    }),
+  );
   return count / ((performance.now() - started) / 1000);
 }
 
@@ -97,7 +103,9 @@ await new Promise((resolve) => worker.once('exit', resolve));
 const relaykit_rps = median(relaykitRps);
 const undici_rps = median(undiciRps);
 const ratios = relaykitRps.map((v, i) => v / undiciRps[i]!);
-console.log(`rounds (relaykit/undici rps): ${relaykitRps.map((v, i) => `${Math.round(v)}/${Math.round(undiciRps[i]!)}`).join(' ')}`);
+console.log(
+  `rounds (relaykit/undici rps): ${relaykitRps.map((v, i) => `${Math.round(v)}/${Math.round(undiciRps[i]!)}`).join(' ')}`,
+);
 reportBench('http', {
   requests: perRound * rounds,
   concurrency,

@@ -5,7 +5,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const available = readdirSync(here).filter((f) => f.endsWith('.ts') && !['index.ts', 'lib.ts'].includes(f) && !f.endsWith('.test.ts')).map((f) => f.slice(0, -3));
+const available = readdirSync(here)
+  .filter((f) => f.endsWith('.ts') && !['index.ts', 'lib.ts'].includes(f) && !f.endsWith('.test.ts'))
+  .map((f) => f.slice(0, -3));
 const name = process.argv[2];
 if (!name || !available.includes(name)) {
   console.error(`usage: npm run bench -- <name> [options]\navailable: ${available.sort().join(', ')}`);

@@ -14,7 +14,13 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { PostgresCheckpointStore } from '@relaykit/sdk-core';
 import {
-  MahakClient, createPostgresDeadLetterSink, createPostgresMahakSink, entityTable, migrateMahakSchema, syncMahakEntity, type EntityName,
+  MahakClient,
+  createPostgresDeadLetterSink,
+  createPostgresMahakSink,
+  entityTable,
+  migrateMahakSchema,
+  syncMahakEntity,
+  type EntityName,
 } from '@relaykit/connector-mahak';
 import { startFakeMahak } from '@relaykit/connector-mahak/testing';
 import { createDatabase, startPostgres } from '@relaykit/testkit';
@@ -33,14 +39,20 @@ if (process.argv.includes('--serve-fake')) {
   // "update <n>": change the first n rows of every entity (one RowVersion each), for the incremental pass.
   process.stdin.on('data', (chunk: Buffer) => {
     const message = chunk.toString();
-    if (message.includes('cpu')) { const u = process.cpuUsage(); process.stdout.write(`${JSON.stringify({ cpu: (u.user + u.system) / 1e6 })}\n`); }
+    if (message.includes('cpu')) {
+      const u = process.cpuUsage();
+      process.stdout.write(`${JSON.stringify({ cpu: (u.user + u.system) / 1e6 })}\n`);
+    }
     const update = /update (\d+)/.exec(message);
     if (update) {
-      for (const entity of Object.keys(seed) as EntityName[]) for (let id = 1; id <= Number(update[1]); id++) fake.update(entity, id, { DataHash: `u${id}` });
+      for (const entity of Object.keys(seed) as EntityName[])
+        for (let id = 1; id <= Number(update[1]); id++) fake.update(entity, id, { DataHash: `u${id}` });
       process.stdout.write(`${JSON.stringify({ updated: true })}\n`);
     }
   });
-  process.stdin.on('end', () => { void fake.close().then(() => process.exit(0)); });
+  process.stdin.on('end', () => {
+    void fake.close().then(() => process.exit(0));
+  });
 } else {
   await main();
 }
@@ -49,8 +61,14 @@ if (process.argv.includes('--serve-fake')) {
 async function fakeCpu(child: ChildProcess): Promise<number> {
   const answer = new Promise<number>((resolve) => {
     const onData = (chunk: Buffer) => {
-      const line = chunk.toString().split('\n').find((l) => l.includes('"cpu"'));
-      if (line) { child.stdout!.off('data', onData); resolve((JSON.parse(line) as { cpu: number }).cpu); }
+      const line = chunk
+        .toString()
+        .split('\n')
+        .find((l) => l.includes('"cpu"'));
+      if (line) {
+        child.stdout!.off('data', onData);
+        resolve((JSON.parse(line) as { cpu: number }).cpu);
+      }
     };
     child.stdout!.on('data', onData);
   });
@@ -62,7 +80,10 @@ async function fakeCpu(child: ChildProcess): Promise<number> {
 async function fakeUpdate(child: ChildProcess, n: number): Promise<void> {
   await new Promise<void>((resolve) => {
     const onData = (chunk: Buffer) => {
-      if (chunk.toString().includes('"updated"')) { child.stdout!.off('data', onData); resolve(); }
+      if (chunk.toString().includes('"updated"')) {
+        child.stdout!.off('data', onData);
+        resolve();
+      }
     };
     child.stdout!.on('data', onData);
     child.stdin!.write(`update ${n}\n`);
@@ -77,7 +98,13 @@ function postgresCpu(postmasterPid: number | undefined): number | undefined {
   if (postmasterPid === undefined) return undefined;
   const tick = 100; // USER_HZ on Linux
   const fields = (pid: number | string) => {
-    try { return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' '); } catch { return undefined; }
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /, '')
+        .split(' ');
+    } catch {
+      return undefined;
+    }
   };
   const own = fields(postmasterPid);
   if (!own) return undefined;
@@ -92,9 +119,14 @@ function postgresCpu(postmasterPid: number | undefined): number | undefined {
 }
 
 async function startFakeProcess(seed: Record<string, number>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve-fake', JSON.stringify(seed)], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve-fake', JSON.stringify(seed)],
+    {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let buffer = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -123,13 +155,25 @@ async function main() {
   try {
     await migrateMahakSchema(pool);
     const checkpoints = new PostgresCheckpointStore({ pool });
-    const client = new MahakClient({ baseUrl: fake.url, userName: 'demo', password: 'demo-password', databaseId: 1, timeouts: { headersMs: 300_000, bodyMs: 300_000 } });
+    const client = new MahakClient({
+      baseUrl: fake.url,
+      userName: 'demo',
+      password: 'demo-password',
+      databaseId: 1,
+      timeouts: { headersMs: 300_000, bodyMs: 300_000 },
+    });
     const deadLetter = createPostgresDeadLetterSink({ pool });
 
     let peakRss = process.memoryUsage().rss;
     const samples: number[] = [];
-    const sampler = setInterval(() => { const rss = process.memoryUsage().rss; samples.push(rss); peakRss = Math.max(peakRss, rss); }, 100);
-    const postmaster = own ? Number(readFileSync(join(own.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]) : undefined;
+    const sampler = setInterval(() => {
+      const rss = process.memoryUsage().rss;
+      samples.push(rss);
+      peakRss = Math.max(peakRss, rss);
+    }, 100);
+    const postmaster = own
+      ? Number(readFileSync(join(own.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
+      : undefined;
     const cpu0 = { sync: process.cpuUsage(), fake: await fakeCpu(fake.child), pg: postgresCpu(postmaster) };
     let synced = 0;
     const started = performance.now();
@@ -138,7 +182,13 @@ async function main() {
     const worker = async () => {
       for (let entity = queue.shift(); entity; entity = queue.shift()) {
         const summary = await syncMahakEntity({
-          client, entity, checkpoints, deadLetter, pageSize: page, source: 'bench', maxBufferedPages: buffered,
+          client,
+          entity,
+          checkpoints,
+          deadLetter,
+          pageSize: page,
+          source: 'bench',
+          maxBufferedPages: buffered,
           sink: createPostgresMahakSink({ pool, entity, checkpoints, strategy }),
         });
         synced += summary.records;
@@ -157,13 +207,21 @@ async function main() {
     await fakeUpdate(fake.child, changedPerEntity);
     let changed = 0;
     const incStarted = performance.now();
-    await Promise.all(ENTITIES.map(async (entity) => {
-      const summary = await syncMahakEntity({
-        client, entity, checkpoints, deadLetter, pageSize: page, source: 'bench', maxBufferedPages: buffered,
-        sink: createPostgresMahakSink({ pool, entity, checkpoints, strategy }),
-      });
-      changed += summary.upserts;
-    }));
+    await Promise.all(
+      ENTITIES.map(async (entity) => {
+        const summary = await syncMahakEntity({
+          client,
+          entity,
+          checkpoints,
+          deadLetter,
+          pageSize: page,
+          source: 'bench',
+          maxBufferedPages: buffered,
+          sink: createPostgresMahakSink({ pool, entity, checkpoints, strategy }),
+        });
+        changed += summary.upserts;
+      }),
+    );
     const incSeconds = (performance.now() - incStarted) / 1000;
     await client.close();
 
@@ -178,7 +236,11 @@ async function main() {
       await pool.query(`CREATE TABLE ${target} (LIKE ${source} INCLUDING ALL)`);
       const file = join(dir, `${entity}.copy`);
       const c1 = await pool.connect();
-      try { await pipeline(c1.query(copyTo(`COPY ${source} TO STDOUT`)), createWriteStream(file)); } finally { c1.release(); }
+      try {
+        await pipeline(c1.query(copyTo(`COPY ${source} TO STDOUT`)), createWriteStream(file));
+      } finally {
+        c1.release();
+      }
       const c2 = await pool.connect();
       const t0 = performance.now();
       const pgBefore = postgresCpu(postmaster);
@@ -186,7 +248,9 @@ async function main() {
         const stream = c2.query(copyFrom(`COPY ${target} FROM STDIN`));
         await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), stream);
         copied += Number(stream.rowCount);
-      } finally { c2.release(); }
+      } finally {
+        c2.release();
+      }
       copySeconds += (performance.now() - t0) / 1000;
       copyPgCpu += (postgresCpu(postmaster) ?? 0) - (pgBefore ?? 0);
       process.stderr.write(`copied ${entity}: ${statSync(file).size} bytes\n`);
@@ -213,7 +277,9 @@ async function main() {
       // Where the CPU went (seconds): load-independent, unlike the rates on a shared machine.
       cpu_sync_process_s: round((syncCpu.user + syncCpu.system) / 1e6),
       cpu_fake_s: round(cpu1.fake - cpu0.fake),
-      ...(cpu0.pg !== undefined && cpu1.pg !== undefined ? { cpu_pg_sync_s: round(cpu1.pg - cpu0.pg), cpu_pg_copy_s: round(copyPgCpu) } : {}),
+      ...(cpu0.pg !== undefined && cpu1.pg !== undefined
+        ? { cpu_pg_sync_s: round(cpu1.pg - cpu0.pg), cpu_pg_copy_s: round(copyPgCpu) }
+        : {}),
       peak_rss_mb: mb(peakRss),
       rss_first_quarter_max_mb: mb(Math.max(...firstQuarter)),
       rss_samples: samples.length,
@@ -226,4 +292,3 @@ async function main() {
     await own?.stop();
   }
 }
-

@@ -2,7 +2,13 @@
 // concurrency, plus Redis round trips per acquire (a counter on the limiter's client: INFO
 // commandstats would also count the commands each Lua script runs inside the server).
 //   npm run bench -- ratelimit [--ops 20000] [--concurrency 64] [--keys 1000] [--saturateMs 1500]
-import { createRedisClient, MemoryRateLimiter, RedisRateLimiter, type BaseRateLimiter, type RateWindow } from '@relaykit/sdk-core';
+import {
+  createRedisClient,
+  MemoryRateLimiter,
+  RedisRateLimiter,
+  type BaseRateLimiter,
+  type RateWindow,
+} from '@relaykit/sdk-core';
 import { startRedis, type RedisServer } from '@relaykit/testkit';
 import { numberArg, reportBench, round } from './lib.js';
 
@@ -50,17 +56,30 @@ async function run(limiter: BaseRateLimiter, n: number, parallel: number, keyOf:
 }
 
 // Limits far above what the loop can reach: these measure the limiter's own cost per acquire.
-const loose: RateWindow[] = [{ limit: 1e9, windowMs: 1000 }, { limit: 1e10, windowMs: 60_000 }, { limit: 1e11, windowMs: 3_600_000 }];
+const loose: RateWindow[] = [
+  { limit: 1e9, windowMs: 1000 },
+  { limit: 1e10, windowMs: 60_000 },
+  { limit: 1e11, windowMs: 3_600_000 },
+];
 const single = () => 'single';
 const many = (i: number) => `k${i % keyCount}`;
 
-const figures: Record<string, unknown> = { ops, concurrency, keys: keyCount, windows: loose.length, redis: server ? 'private' : 'REDIS_URL' };
+const figures: Record<string, unknown> = {
+  ops,
+  concurrency,
+  keys: keyCount,
+  windows: loose.length,
+  redis: server ? 'private' : 'REDIS_URL',
+};
 const memory = new MemoryRateLimiter({ rules: loose });
 const redis = new RedisRateLimiter({ redis: benchClient, rules: loose, prefix });
 await redis.tryAcquire('warm-up'); // connect and load the script outside the timings
 
 const cases: Array<[string, BaseRateLimiter, number, (i: number) => string]> = [];
-for (const [name, limiter, n] of [['memory', memory, ops * 5], ['redis', redis, ops]] as const) {
+for (const [name, limiter, n] of [
+  ['memory', memory, ops * 5],
+  ['redis', redis, ops],
+] as const) {
   cases.push([`${name}_single_c1`, limiter, Math.min(n, ops), single]);
   cases.push([`${name}_single_c${concurrency}`, limiter, n, single]);
   cases.push([`${name}_many_c${concurrency}`, limiter, n, many]);
@@ -71,12 +90,20 @@ for (const [label, limiter, n, keyOf] of cases) {
   if (label.startsWith('redis')) figures[`${label}_round_trips_per_acquire`] = result.roundTripsPerAcquire;
   console.log(label, result);
 }
-figures.memory_vs_redis_single_ratio = round((figures[`memory_single_c${concurrency}_ops_per_sec`] as number) / (figures[`redis_single_c${concurrency}_ops_per_sec`] as number), 1);
+figures.memory_vs_redis_single_ratio = round(
+  (figures[`memory_single_c${concurrency}_ops_per_sec`] as number) /
+    (figures[`redis_single_c${concurrency}_ops_per_sec`] as number),
+  1,
+);
 
 // Saturated: 8 waiters share a real limit (burst 10). The achieved rate should equal the limit;
 // round trips per admitted acquire include any attempt that was told to wait.
 for (const limitPerSec of [200, 1000]) {
-  const saturated = new RedisRateLimiter({ redis: benchClient, rules: [{ limit: limitPerSec, windowMs: 1000, burst: 10 }], prefix });
+  const saturated = new RedisRateLimiter({
+    redis: benchClient,
+    rules: [{ limit: limitPerSec, windowMs: 1000, burst: 10 }],
+    prefix,
+  });
   await saturated.tryAcquire(`saturated-warm-up-${limitPerSec}`);
   let admitted = 0;
   const stop = AbortSignal.timeout(saturateMs);

@@ -16,17 +16,29 @@ const latencyMs = numberArg('latency', 25);
 const rounds = Math.max(1, numberArg('rounds', 2));
 const concurrency = numberArg('concurrency', 6);
 
-const rows = (prefix: string, n = records) => Array.from({ length: n }, (_, i) => ({ Ext__c: `${prefix}-${i}`, LastName: `Donor ${i}`, Email: `donor${i}@example.org`, Amount__c: i % 500 }));
+const rows = (prefix: string, n = records) =>
+  Array.from({ length: n }, (_, i) => ({
+    Ext__c: `${prefix}-${i}`,
+    LastName: `Donor ${i}`,
+    Email: `donor${i}@example.org`,
+    Amount__c: i % 500,
+  }));
 
 function verify(org: FakeOrg, label: string, n: number): void {
   const counts = org.ledger.countsByExternalId('Contact');
   const once = [...counts.values()].every((c) => c === 1);
-  if (counts.size !== n || !once) throw new Error(`${label}: expected ${n} records written once each, got ${counts.size} (once: ${once})`);
+  if (counts.size !== n || !once)
+    throw new Error(`${label}: expected ${n} records written once each, got ${counts.size} (once: ${once})`);
 }
 
 async function runRelaykit(round: number, n = records): Promise<{ ms: number; calls: number }> {
   const org = await startFakeOrg({ faults: { latencyMs } });
-  const sf = new SalesforceClient({ instanceUrl: org.url, apiVersion: '60.0', concurrency, auth: { flow: 'client_credentials', clientId: 'fake-client-id', clientSecret: 'fake-client-secret' } });
+  const sf = new SalesforceClient({
+    instanceUrl: org.url,
+    apiVersion: '60.0',
+    concurrency,
+    auth: { flow: 'client_credentials', clientId: 'fake-client-id', clientSecret: 'fake-client-secret' },
+  });
   try {
     await sf.sessions.current(); // sign in outside the timed part, as jsforce gets a ready token
     const data = rows(`R${round}`, n);
@@ -50,7 +62,8 @@ async function runJsforce(round: number, n = records): Promise<{ ms: number; cal
     const started = performance.now();
     const results = await conn.sobject('Contact').upsert(data, 'Ext__c', { allowRecursive: true });
     const ms = performance.now() - started;
-    if ((results as Array<{ success: boolean }>).some((r) => !r.success)) throw new Error('jsforce: some upserts failed');
+    if ((results as Array<{ success: boolean }>).some((r) => !r.success))
+      throw new Error('jsforce: some upserts failed');
     verify(org, 'jsforce', n);
     return { ms, calls: org.state.restCalls };
   } finally {
@@ -65,8 +78,13 @@ const relaykit: Array<{ ms: number; calls: number }> = [];
 const jsf: Array<{ ms: number; calls: number }> = [];
 for (let r = 0; r < rounds; r++) {
   // Alternate the order so neither side always runs on a warmer process.
-  if (r % 2 === 0) { jsf.push(await runJsforce(r)); relaykit.push(await runRelaykit(r)); }
-  else { relaykit.push(await runRelaykit(r)); jsf.push(await runJsforce(r)); }
+  if (r % 2 === 0) {
+    jsf.push(await runJsforce(r));
+    relaykit.push(await runRelaykit(r));
+  } else {
+    relaykit.push(await runRelaykit(r));
+    jsf.push(await runJsforce(r));
+  }
 }
 const best = (xs: Array<{ ms: number }>) => Math.min(...xs.map((x) => x.ms));
 const relaykitRps = records / (best(relaykit) / 1000);

@@ -1,7 +1,14 @@
 // Records/s of the incremental sync engine over an in-memory source and sink, side by side with a bare loop that
 // pages the same source into the same sink (the ceiling: no checkpoints, no pipelining, no tie logic).
 //   npm run bench -- sync [--records 500000] [--page 1000] [--tie 3]
-import { MemoryCheckpointStore, createMemorySyncSink, runIncrementalSync, VersionedTable, type SyncBatch, type VersionedRow } from '@relaykit/sdk-core';
+import {
+  MemoryCheckpointStore,
+  createMemorySyncSink,
+  runIncrementalSync,
+  VersionedTable,
+  type SyncBatch,
+  type VersionedRow,
+} from '@relaykit/sdk-core';
 import { numberArg, reportBench, round } from './lib.js';
 
 type Data = { name: string; amount: number };
@@ -14,7 +21,12 @@ const base = 2n ** 62n;
 
 const table = new VersionedTable<Data>();
 for (let i = 0; i < records; i++) {
-  table.load({ id: `p${String(i).padStart(8, '0')}`, version: base + BigInt(Math.floor(i / tie)), deleted: i % 50 === 0, data: { name: `person ${i}`, amount: i } });
+  table.load({
+    id: `p${String(i).padStart(8, '0')}`,
+    version: base + BigInt(Math.floor(i / tie)),
+    deleted: i % 50 === 0,
+    data: { name: `person ${i}`, amount: i },
+  });
 }
 table.rows(); // sort once, outside the timings
 
@@ -24,11 +36,18 @@ async function engine(filter: 'position' | 'version-exclusive'): Promise<number>
   const sink = createMemorySyncSink<Data>();
   const started = performance.now();
   const summary = await runIncrementalSync({
-    source: 'bench', entity: 'rows', filter, pageSize, checkpoints: new MemoryCheckpointStore(), sink, transform,
+    source: 'bench',
+    entity: 'rows',
+    filter,
+    pageSize,
+    checkpoints: new MemoryCheckpointStore(),
+    sink,
+    transform,
     fetchPage: table.fetcher({ filter, ties: 'split' }),
   });
   const ms = performance.now() - started;
-  if (summary.records !== records || sink.rows.size !== table.liveRows().length) throw new Error(`engine synced ${summary.records} records, sink holds ${sink.rows.size}`);
+  if (summary.records !== records || sink.rows.size !== table.liveRows().length)
+    throw new Error(`engine synced ${summary.records} records, sink holds ${sink.rows.size}`);
   return (records * 1000) / ms;
 }
 
@@ -42,7 +61,14 @@ async function bare(): Promise<number> {
   for (;;) {
     const { records: rows } = table.page({ after, fromVersion: undefined, limit: pageSize });
     if (rows.length === 0) break;
-    const batch: SyncBatch<Data, Row> = { source: 'bench', entity: 'rows', page: ++page, upserts: [], deletes: [], checkpoint: undefined };
+    const batch: SyncBatch<Data, Row> = {
+      source: 'bench',
+      entity: 'rows',
+      page: ++page,
+      upserts: [],
+      deletes: [],
+      checkpoint: undefined,
+    };
     for (const row of rows) {
       if (row.deleted) batch.deletes.push({ id: row.id, version: row.version, raw: row });
       else batch.upserts.push({ id: row.id, version: row.version, data: transform(row) });

@@ -10,7 +10,14 @@ import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createRateLimiter } from '@relaykit/sdk-core';
-import { WhatsAppSender, broadcastTemplate, numberPacing, parseWebhookPayload, signWebhookBody, verifyWebhookSignature } from '@relaykit/connector-whatsapp';
+import {
+  WhatsAppSender,
+  broadcastTemplate,
+  numberPacing,
+  parseWebhookPayload,
+  signWebhookBody,
+  verifyWebhookSignature,
+} from '@relaykit/connector-whatsapp';
 import { buildNotification, metaJsonStringify, statusPayload, inboundText } from '@relaykit/connector-whatsapp/testing';
 import { numberArg, reportBench, round } from './lib.js';
 
@@ -24,7 +31,9 @@ const secret = 'bench-secret';
 const source = { wabaId: 'WABA', phoneNumberId: 'PNID', displayPhoneNumber: '9779800000000' };
 
 function payload(events: number): Buffer {
-  const statuses = Array.from({ length: events - 1 }, (_, i) => statusPayload(`wamid.${i}`, (['sent', 'delivered', 'read'] as const)[i % 3]!, `97798${String(i).padStart(8, '0')}`));
+  const statuses = Array.from({ length: events - 1 }, (_, i) =>
+    statusPayload(`wamid.${i}`, (['sent', 'delivered', 'read'] as const)[i % 3]!, `97798${String(i).padStart(8, '0')}`),
+  );
   const inbound = inboundText('9779841234567', 'नमस्ते 🙏 https://school.example/notice');
   return Buffer.from(metaJsonStringify(buildNotification(source, { ...inbound, statuses })));
 }
@@ -46,7 +55,9 @@ function verifyParse(events: number, rounds: number): number {
 
 const perEvent1 = verifyParse(1, iterations * 10);
 const perEvent1000 = verifyParse(1000, Math.max(5, Math.round(iterations / 100)));
-console.log(`verify+parse: ${round(perEvent1, 2)} µs/event (1-event payload), ${round(perEvent1000, 2)} µs/event (1,000-event payload)`);
+console.log(
+  `verify+parse: ${round(perEvent1, 2)} µs/event (1-event payload), ${round(perEvent1000, 2)} µs/event (1,000-event payload)`,
+);
 
 const serve = fileURLToPath(new URL('../packages/connector-whatsapp/src/testing/serve.ts', import.meta.url));
 
@@ -59,11 +70,22 @@ const fake = spawn(process.execPath, ['--import', 'tsx', serve], {
 });
 // Meta's edge is not descheduled by a busy bench host: the (nearly idle) fake runs first when a
 // request arrives, so its stamps measure the sender. Best effort: a no-op where not permitted.
-try { setPriority(fake.pid!, -10); } catch { /* not permitted */ }
+try {
+  setPriority(fake.pid!, -10);
+} catch {
+  /* not permitted */
+}
 const lines = createInterface({ input: fake.stdout! });
 const nextLine = () => new Promise<string>((resolve) => lines.once('line', resolve));
 const { url, accessToken } = JSON.parse(await nextLine()) as { url: string; accessToken: string };
-interface FakeStats { accepted: number; rejections: Record<string, number>; first: number; last: number; densestSecond: number; cpuMs: number }
+interface FakeStats {
+  accepted: number;
+  rejections: Record<string, number>;
+  first: number;
+  last: number;
+  densestSecond: number;
+  cpuMs: number;
+}
 const stats = async (phoneNumberId: string) => {
   fake.stdin!.write(`stats ${phoneNumberId}\n`);
   return JSON.parse(await nextLine()) as FakeStats;
@@ -72,8 +94,13 @@ const stats = async (phoneNumberId: string) => {
 /** Broadcasts `n` templates from `phoneNumberId`; rates are measured by the fake (first to last accepted). */
 async function run(phoneNumberId: string, n: number, limited: boolean) {
   const sender = new WhatsAppSender({
-    phoneNumberId, accessToken, baseUrl: url, messagesPerSecond: mps, connections: 128,
-    ...(jitterMs === undefined ? {} : { jitterMs }), ...(limited ? {} : { limiter: createRateLimiter({ rules: [] }) }),
+    phoneNumberId,
+    accessToken,
+    baseUrl: url,
+    messagesPerSecond: mps,
+    connections: 128,
+    ...(jitterMs === undefined ? {} : { jitterMs }),
+    ...(limited ? {} : { limiter: createRateLimiter({ rules: [] }) }),
   });
   let throttled = 0;
   let staleSlots = 0;
@@ -81,16 +108,30 @@ async function run(phoneNumberId: string, n: number, limited: boolean) {
     if (e.type === 'throttled') throttled++;
     if (e.type === 'stale_slot') staleSlots++;
   });
-  const recipients = Array.from({ length: n }, (_, i) => ({ to: `+97798${String(i).padStart(8, '0')}`, body: [{ type: 'text' as const, text: `Parent ${i}` }] }));
+  const recipients = Array.from({ length: n }, (_, i) => ({
+    to: `+97798${String(i).padStart(8, '0')}`,
+    body: [{ type: 'text' as const, text: `Parent ${i}` }],
+  }));
   const fakeCpu0 = (await stats(phoneNumberId)).cpuMs;
   const cpu0 = process.cpuUsage();
-  const result = await broadcastTemplate(sender, { broadcastId: `bench-${phoneNumberId}`, template: { name: 'notice', language: 'en_US' }, recipients, concurrency: 128 });
+  const result = await broadcastTemplate(sender, {
+    broadcastId: `bench-${phoneNumberId}`,
+    template: { name: 'notice', language: 'en_US' },
+    recipients,
+    concurrency: 128,
+  });
   const cpu = process.cpuUsage(cpu0);
   const s = await stats(phoneNumberId);
   await sender.close();
   return {
-    result, throttled, staleSlots, rate: (s.accepted - 1) / ((s.last - s.first) / 1000), count130429: s.rejections['130429'] ?? 0, densestSecond: s.densestSecond,
-    senderCpuUsPerMessage: (cpu.user + cpu.system) / n, fakeCpuUsPerMessage: ((s.cpuMs - fakeCpu0) * 1000) / n,
+    result,
+    throttled,
+    staleSlots,
+    rate: (s.accepted - 1) / ((s.last - s.first) / 1000),
+    count130429: s.rejections['130429'] ?? 0,
+    densestSecond: s.densestSecond,
+    senderCpuUsPerMessage: (cpu.user + cpu.system) / n,
+    fakeCpuUsPerMessage: ((s.cpuMs - fakeCpu0) * 1000) / n,
   };
 }
 
@@ -98,12 +139,16 @@ async function run(phoneNumberId: string, n: number, limited: boolean) {
 await run('WARM', Math.min(4000, messages), false);
 const pacing = numberPacing({ messagesPerSecond: mps, ...(jitterMs === undefined ? {} : { jitterMs }) });
 const main = await run('PNID', messages, true);
-console.log(`broadcast: ${main.result.sent}/${messages} sent in ${round(main.result.elapsedMs / 1000, 2)} s; upstream saw ${round(main.rate, 1)}/s of ${mps}/s (derived pace ${round(pacing.ratePerSecond, 1)}/s, jitter allowance ${pacing.jitterMs} ms, burst ${pacing.burst}); densest second ${main.densestSecond}; 130429s: ${main.count130429}`);
+console.log(
+  `broadcast: ${main.result.sent}/${messages} sent in ${round(main.result.elapsedMs / 1000, 2)} s; upstream saw ${round(main.rate, 1)}/s of ${mps}/s (derived pace ${round(pacing.ratePerSecond, 1)}/s, jitter allowance ${pacing.jitterMs} ms, burst ${pacing.burst}); densest second ${main.densestSecond}; 130429s: ${main.count130429}`,
+);
 // Baseline: the same pipeline with no limiter and no upstream limit — what this machine can push
 // at all — so the limited run can be read against capacity as well as against the limit.
 const baselineMessages = Math.max(2000, Math.round(messages / 4));
 const baseline = await run('BASE', baselineMessages, false);
-console.log(`capacity without limits: ${round(baseline.rate, 1)}/s (${baselineMessages} messages); CPU per message: sender ${round(main.senderCpuUsPerMessage, 1)} µs, fake ${round(main.fakeCpuUsPerMessage, 1)} µs`);
+console.log(
+  `capacity without limits: ${round(baseline.rate, 1)}/s (${baselineMessages} messages); CPU per message: sender ${round(main.senderCpuUsPerMessage, 1)} µs, fake ${round(main.fakeCpuUsPerMessage, 1)} µs`,
+);
 fake.stdin!.end();
 const achieved = main.rate;
 const capacity = baseline.rate;

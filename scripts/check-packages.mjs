@@ -20,9 +20,12 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     try {
       const esm = await import(specifier);
       const cjs = require(specifier);
-      const esmKeys = Object.keys(esm).filter((k) => k !== 'default' && k !== 'module.exports').sort();
+      const esmKeys = Object.keys(esm)
+        .filter((k) => k !== 'default' && k !== 'module.exports')
+        .sort();
       const cjsKeys = Object.keys(cjs).sort();
-      if (JSON.stringify(esmKeys) !== JSON.stringify(cjsKeys)) throw new Error(`ESM and CJS export different names:\n  esm: ${esmKeys}\n  cjs: ${cjsKeys}`);
+      if (JSON.stringify(esmKeys) !== JSON.stringify(cjsKeys))
+        throw new Error(`ESM and CJS export different names:\n  esm: ${esmKeys}\n  cjs: ${cjsKeys}`);
       console.log(`ok   ${specifier}: import and require give the same ${esmKeys.length} exports`);
       checked++;
     } catch (error) {
@@ -31,7 +34,10 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     }
   }
   const pkgDir = join(root, 'packages', dir);
-  for (const [tool, args] of [['publint', ['--strict', pkgDir]], ['attw', ['--pack', pkgDir, '--profile', 'node16', '--format', 'table-flipped']]]) {
+  for (const [tool, args] of [
+    ['publint', ['--strict', pkgDir]],
+    ['attw', ['--pack', pkgDir, '--profile', 'node16', '--format', 'table-flipped']],
+  ]) {
     try {
       execFileSync(bin(tool), args, { stdio: 'pipe', cwd: root });
       console.log(`ok   ${pkg.name}: ${tool}`);

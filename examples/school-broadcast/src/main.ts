@@ -4,13 +4,27 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import {
-  WhatsAppSender, assessPhoneNumber, broadcastTemplate, createMemoryStatusTracker, createWebhookHandler, isQuietTime, nextAllowedTime, nodeWebhookListener, param, zonedParts,
+  WhatsAppSender,
+  assessPhoneNumber,
+  broadcastTemplate,
+  createMemoryStatusTracker,
+  createWebhookHandler,
+  isQuietTime,
+  nextAllowedTime,
+  nodeWebhookListener,
+  param,
+  zonedParts,
   type QuietHours,
 } from '@relaykit/connector-whatsapp';
 import { startFakeGraph } from '@relaykit/connector-whatsapp/testing';
 
 /** A parent of a Class 5 student, as the school's records hold them. */
-interface Parent { name: string; student: string; phone: string; language: 'en_US' | 'ne' }
+interface Parent {
+  name: string;
+  student: string;
+  phone: string;
+  language: 'en_US' | 'ne';
+}
 
 const CLASS_5: Parent[] = [
   { name: 'Sita Sharma', student: 'Aarav', phone: '9841000101', language: 'ne' },
@@ -23,10 +37,17 @@ const CLASS_5: Parent[] = [
 ];
 
 /** One line of the delivery report. */
-export interface ReportLine { parent: string; student: string; language: string; status: string }
+export interface ReportLine {
+  parent: string;
+  student: string;
+  language: string;
+  status: string;
+}
 
 /** Runs the example; returns the report lines (and prints them through `log`). */
-export async function main(options: { log?: (line: string) => void; respectQuietHours?: boolean } = {}): Promise<ReportLine[]> {
+export async function main(
+  options: { log?: (line: string) => void; respectQuietHours?: boolean } = {},
+): Promise<ReportLine[]> {
   const log = options.log ?? ((line: string) => console.log(line));
   const appSecret = 'example-app-secret';
   const timeZone = 'Asia/Kathmandu';
@@ -51,20 +72,33 @@ export async function main(options: { log?: (line: string) => void; respectQuiet
     webhook: { url: webhookUrl, appSecret, reorder: true, duplicates: 1, stepMs: 10 },
   });
 
-  const sender = new WhatsAppSender({ phoneNumberId: '106540352242922', accessToken: fake.accessToken, baseUrl: fake.url, defaultRegion: 'NP', messagesPerSecond: 80 });
+  const sender = new WhatsAppSender({
+    phoneNumberId: '106540352242922',
+    accessToken: fake.accessToken,
+    baseUrl: fake.url,
+    defaultRegion: 'NP',
+    messagesPerSecond: 80,
+  });
   try {
     const now = new Date();
     const local = zonedParts(now, timeZone);
     log(`Kathmandu time ${String(local.hour).padStart(2, '0')}:${String(local.minute).padStart(2, '0')} (UTC+5:45)`);
     if (isQuietTime(quietHours, now)) {
       const at = zonedParts(nextAllowedTime(quietHours, now), timeZone);
-      log(`Quiet hours (21:00–06:00): ${options.respectQuietHours ? 'waiting' : 'a real run would wait'} until ${String(at.hour).padStart(2, '0')}:${String(at.minute).padStart(2, '0')}`);
+      log(
+        `Quiet hours (21:00–06:00): ${options.respectQuietHours ? 'waiting' : 'a real run would wait'} until ${String(at.hour).padStart(2, '0')}:${String(at.minute).padStart(2, '0')}`,
+      );
     }
 
     // 3. Is the number fit to send? Meta's view of it: status, quality rating, throughput level.
     const number = await sender.phoneNumberStatus();
-    const health = assessPhoneNumber(number, { messagesPerSecond: sender.messagesPerSecond, pausedUntil: sender.pausedUntilDate });
-    log(`Sending from ${number.displayPhoneNumber} (${number.verifiedName}): ${number.status}, quality ${number.qualityRating}, throughput ${number.throughputLevel} (${number.maxMessagesPerSecond}/s)`);
+    const health = assessPhoneNumber(number, {
+      messagesPerSecond: sender.messagesPerSecond,
+      pausedUntil: sender.pausedUntilDate,
+    });
+    log(
+      `Sending from ${number.displayPhoneNumber} (${number.verifiedName}): ${number.status}, quality ${number.qualityRating}, throughput ${number.throughputLevel} (${number.maxMessagesPerSecond}/s)`,
+    );
     for (const w of health.warnings) log(`warning: ${w}`);
     if (!health.ok) {
       for (const p of health.problems) log(`cannot send: ${p}`);
@@ -76,7 +110,9 @@ export async function main(options: { log?: (line: string) => void; respectQuiet
       broadcastId: 'class-5-parents-meeting-2081-08-15',
       template: { name: 'class_notice', language: 'en_US' },
       recipients: CLASS_5.map((p) => ({
-        to: p.phone, id: `${p.name}:${p.student}`, language: p.language,
+        to: p.phone,
+        id: `${p.name}:${p.student}`,
+        language: p.language,
         body: {
           parent: param.text(p.name, 'parent'),
           student: param.text(p.student, 'student'),
@@ -93,7 +129,12 @@ export async function main(options: { log?: (line: string) => void; respectQuiet
     for (const [i, r] of result.results.entries()) {
       const parent = CLASS_5[i]!;
       const tracked = r.messageId ? await tracker.get(r.messageId) : undefined;
-      const status = r.status === 'invalid' ? 'invalid number' : tracked ? tracked.status + (tracked.errorCodes?.length ? ` (error ${tracked.errorCodes.join(',')})` : '') : r.status;
+      const status =
+        r.status === 'invalid'
+          ? 'invalid number'
+          : tracked
+            ? tracked.status + (tracked.errorCodes?.length ? ` (error ${tracked.errorCodes.join(',')})` : '')
+            : r.status;
       lines.push({ parent: parent.name, student: parent.student, language: r.language ?? parent.language, status });
     }
     log('');
@@ -105,7 +146,11 @@ export async function main(options: { log?: (line: string) => void; respectQuiet
       const word = l.status.split(' ')[0]!;
       tally[word] = (tally[word] ?? 0) + 1;
     }
-    log(`Summary: ${Object.entries(tally).map(([k, v]) => `${k} ${v}`).join(', ')}; webhook deliveries ${fake.emitter!.deliveries.length}`);
+    log(
+      `Summary: ${Object.entries(tally)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}; webhook deliveries ${fake.emitter!.deliveries.length}`,
+    );
     return lines;
   } finally {
     await sender.close();

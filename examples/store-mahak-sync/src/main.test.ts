@@ -7,7 +7,12 @@ const servers = sharedServers();
 describe.skipIf(!servers.postgresUrl)('store-mahak-sync example', () => {
   it('back-fills, syncs the changes, pushes orders once and prints a summary', async () => {
     const lines: string[] = [];
-    const result = await main({ databaseUrl: await servers.freshDatabase(), scale: 0.2, progress: false, log: (l) => lines.push(l) });
+    const result = await main({
+      databaseUrl: await servers.freshDatabase(),
+      scale: 0.2,
+      progress: false,
+      log: (l) => lines.push(l),
+    });
     expect(result.backfill.deadLettered).toBe(1);
     expect(result.backfill.upserts + result.backfill.deadLettered).toBe(result.backfill.records);
     expect(result.incremental).toMatchObject({ records: 75, upserts: 65, deletes: 10, deadLettered: 0 });

@@ -10,18 +10,39 @@ const servers = sharedServers();
 
 describe.skipIf(!servers.postgresUrl)('mahakConnector', () => {
   let fake: FakeMahak | undefined;
-  afterEach(async () => { await fake?.close(); });
+  afterEach(async () => {
+    await fake?.close();
+  });
 
   it('syncs, reads, pushes and reports health through the connector contract', async () => {
-    fake = await startFakeMahak({ seed: { Person: 12, Product: 9, ProductDetail: 9, Bank: 2 }, startRowVersion: 2n ** 53n });
+    fake = await startFakeMahak({
+      seed: { Person: 12, Product: 9, ProductDetail: 9, Bank: 2 },
+      startRowVersion: 2n ** 53n,
+    });
     const url = await servers.freshDatabase();
     const mahak = await instantiateConnector(mahakConnector, {
-      config: { baseUrl: fake.url, userName: 'demo', password: 'demo-password', databaseId: '1', postgres: { url }, pageSize: 5 },
+      config: {
+        baseUrl: fake.url,
+        userName: 'demo',
+        password: 'demo-password',
+        databaseId: '1',
+        postgres: { url },
+        pageSize: 5,
+      },
     });
     try {
       const progress: unknown[] = [];
-      const all = await mahak.run('syncAll', { entities: ['Person', 'Product', 'ProductDetail', 'Bank'] }, { onProgress: (e) => progress.push(e) });
-      expect(all.entities.map((e) => [e.entity, e.upserts])).toEqual([['Person', 12], ['Product', 9], ['ProductDetail', 9], ['Bank', 2]]);
+      const all = await mahak.run(
+        'syncAll',
+        { entities: ['Person', 'Product', 'ProductDetail', 'Bank'] },
+        { onProgress: (e) => progress.push(e) },
+      );
+      expect(all.entities.map((e) => [e.entity, e.upserts])).toEqual([
+        ['Person', 12],
+        ['Product', 9],
+        ['ProductDetail', 9],
+        ['Bank', 2],
+      ]);
       expect(all.entities[0]!.checkpoint).toBe(String(2n ** 53n + 12n));
       expect(progress.length).toBeGreaterThan(0);
 
@@ -38,19 +59,47 @@ describe.skipIf(!servers.postgresUrl)('mahakConnector', () => {
       expect(data.records.map((r) => r.PersonId)).toEqual([11, 12]);
       expect(data.lastRowVersion).toBe(String(2n ** 53n + 12n));
 
-      const order = { storeOrderId: 'WEB-1001', personId: '1', orderDate: '2025-03-01T10:00:00Z', details: [{ productDetailId: 1, price: '10.5', count1: '3' }] };
+      const order = {
+        storeOrderId: 'WEB-1001',
+        personId: '1',
+        orderDate: '2025-03-01T10:00:00Z',
+        details: [{ productDetailId: 1, price: '10.5', count1: '3' }],
+      };
       const pushed = await mahak.run('pushOrders', { orders: [order] });
       const again = await mahak.run('pushOrders', { orders: [order] });
       expect(pushed.results[0]!.ok).toBe(true);
       expect(again.results[0]!.mahakOrderId).toBe(pushed.results[0]!.mahakOrderId);
       expect(fake.count('Order')).toBe(1);
 
-      const receipts = await mahak.run('pushReceipts', { receipts: [{ storeReceiptId: 'PAY-1', personId: '1', cashAmount: '31.5', date: '2025-03-01T10:00:00Z' }] });
+      const receipts = await mahak.run('pushReceipts', {
+        receipts: [{ storeReceiptId: 'PAY-1', personId: '1', cashAmount: '31.5', date: '2025-03-01T10:00:00Z' }],
+      });
       expect(receipts.results[0]!.ok).toBe(true);
 
-      expect((await mahakConnector.health!({ ...mahak.services, instance: 'mahak', state: mahak.state, signal: new AbortController().signal, attempt: 1, progress: () => {} })).ok).toBe(true);
-      expect(mahakConnector.classify!(new MahakApiError({ code: 401, message: 'expired', endpoint: 'GetAllData', authFailure: true }), { attempt: 1, idempotent: true })).toEqual({ action: 'reauthenticate' });
-      expect(mahakConnector.classify!(new MahakApiError({ code: 9, message: 'no', endpoint: 'GetAllData' }), { attempt: 1, idempotent: true })).toEqual({ action: 'fatal' });
+      expect(
+        (
+          await mahakConnector.health!({
+            ...mahak.services,
+            instance: 'mahak',
+            state: mahak.state,
+            signal: new AbortController().signal,
+            attempt: 1,
+            progress: () => {},
+          })
+        ).ok,
+      ).toBe(true);
+      expect(
+        mahakConnector.classify!(
+          new MahakApiError({ code: 401, message: 'expired', endpoint: 'GetAllData', authFailure: true }),
+          { attempt: 1, idempotent: true },
+        ),
+      ).toEqual({ action: 'reauthenticate' });
+      expect(
+        mahakConnector.classify!(new MahakApiError({ code: 9, message: 'no', endpoint: 'GetAllData' }), {
+          attempt: 1,
+          idempotent: true,
+        }),
+      ).toEqual({ action: 'fatal' });
     } finally {
       await mahak.close();
     }
@@ -68,27 +117,49 @@ describe('mahakConnector operations', () => {
 
 describe('mahakConnector without postgres.url', () => {
   let fake: FakeMahak | undefined;
-  afterEach(async () => { await fake?.close(); fake = undefined; });
+  afterEach(async () => {
+    await fake?.close();
+    fake = undefined;
+  });
 
-  it('syncs into the runtime\'s database (embedded PGlite), checkpoints in the same database', async () => {
-    fake = await startFakeMahak({ seed: { Product: 14, Bank: 3 }, startRowVersion: 2n ** 53n, pageSize: 4, paging: 'adversarial', seedRowsPerVersion: 3 });
+  it("syncs into the runtime's database (embedded PGlite), checkpoints in the same database", async () => {
+    fake = await startFakeMahak({
+      seed: { Product: 14, Bank: 3 },
+      startRowVersion: 2n ** 53n,
+      pageSize: 4,
+      paging: 'adversarial',
+      seedRowsPerVersion: 3,
+    });
     const database = await pgliteSqlClient();
     const mahak = await instantiateConnector(mahakConnector, {
-      config: { baseUrl: fake.url, userName: 'demo', password: 'demo-password', databaseId: '1', pageSize: 4 }, database,
+      config: { baseUrl: fake.url, userName: 'demo', password: 'demo-password', databaseId: '1', pageSize: 4 },
+      database,
     });
     try {
       expect(mahak.state.store.kind).toBe('sql');
       const all = await mahak.run('syncAll', { entities: ['Product', 'Bank'] });
-      expect(all.entities.map((e) => [e.entity, e.upserts])).toEqual([['Product', 14], ['Bank', 3]]);
+      expect(all.entities.map((e) => [e.entity, e.upserts])).toEqual([
+        ['Product', 14],
+        ['Bank', 3],
+      ]);
       fake.update('Product', 2, { Name: 'Renamed' });
       fake.remove('Product', 3);
       expect((await mahak.run('syncEntity', { entity: 'Product' })).records).toBe(2);
       const { rows } = await database.query<{ id: string; rv: string; deleted: boolean; name: string }>(
-        'SELECT mahak_id::text AS id, row_version::text AS rv, deleted_at IS NOT NULL AS deleted, name FROM mahak_product ORDER BY mahak_id');
-      expect(rows.map((r) => [r.id, r.rv, r.deleted])).toEqual(fake.allRows('Product').map((r) => [String(r.ProductId), String(r.RowVersion), r.Deleted === true]));
+        'SELECT mahak_id::text AS id, row_version::text AS rv, deleted_at IS NOT NULL AS deleted, name FROM mahak_product ORDER BY mahak_id',
+      );
+      expect(rows.map((r) => [r.id, r.rv, r.deleted])).toEqual(
+        fake.allRows('Product').map((r) => [String(r.ProductId), String(r.RowVersion), r.Deleted === true]),
+      );
       expect(rows.find((r) => r.id === '2')!.name).toBe('Renamed');
-      const cp = await database.query<{ cursor: string }>(`SELECT "cursor" FROM relaykit_checkpoints WHERE source = 'mahak:1' AND entity = 'Product'`);
-      expect(cp.rows).toEqual([{ cursor: `b:${String(fake.allRows('Product').reduce((m, r) => (BigInt(r.RowVersion as bigint) > m ? BigInt(r.RowVersion as bigint) : m), 0n))}` }]);
+      const cp = await database.query<{ cursor: string }>(
+        `SELECT "cursor" FROM relaykit_checkpoints WHERE source = 'mahak:1' AND entity = 'Product'`,
+      );
+      expect(cp.rows).toEqual([
+        {
+          cursor: `b:${String(fake.allRows('Product').reduce((m, r) => (BigInt(r.RowVersion as bigint) > m ? BigInt(r.RowVersion as bigint) : m), 0n))}`,
+        },
+      ]);
     } finally {
       await mahak.close();
       await database.close(); // borrowed by the instance, not closed by it
@@ -98,8 +169,17 @@ describe('mahakConnector without postgres.url', () => {
   it('falls back to memory, with a warning, when there is no database at all', async () => {
     fake = await startFakeMahak({ seed: { Bank: 5 } });
     const warnings: string[] = [];
-    const logger = { ...silentLogger, warn: (_o: unknown, message?: string) => { warnings.push(String(message)); }, child: () => logger };
-    const mahak = await instantiateConnector(mahakConnector, { config: { baseUrl: fake.url, userName: 'demo', password: 'demo-password', databaseId: 1 }, logger: logger as typeof silentLogger });
+    const logger = {
+      ...silentLogger,
+      warn: (_o: unknown, message?: string) => {
+        warnings.push(String(message));
+      },
+      child: () => logger,
+    };
+    const mahak = await instantiateConnector(mahakConnector, {
+      config: { baseUrl: fake.url, userName: 'demo', password: 'demo-password', databaseId: 1 },
+      logger: logger as typeof silentLogger,
+    });
     try {
       expect(warnings.some((w) => /memory/.test(w))).toBe(true);
       expect((await mahak.run('syncEntity', { entity: 'Bank' })).upserts).toBe(5);

@@ -1,5 +1,13 @@
 import {
-  MemoryCheckpointStore, PostgresCheckpointStore, defineConnector, operationsFor, postgresSqlClient, type DeadLetterSink, type SqlClient, type SyncSink, type SyncSummary,
+  MemoryCheckpointStore,
+  PostgresCheckpointStore,
+  defineConnector,
+  operationsFor,
+  postgresSqlClient,
+  type DeadLetterSink,
+  type SqlClient,
+  type SyncSink,
+  type SyncSummary,
 } from '@relaykit/sdk-core';
 import { z } from 'zod';
 import { classifyMahakError, createMahakClassifier } from './client/classify.js';
@@ -37,11 +45,13 @@ export const MahakConfig = z.object({
    * it, syncs write to the runtime's own database (the gateway's PostgreSQL or embedded PGlite) when it has one,
    * else to memory (with a warning: nothing survives a restart).
    */
-  postgres: z.object({
-    url: z.string().min(1),
-    schema: z.string().default('public'),
-    tablePrefix: z.string().default('mahak_'),
-  }).optional(),
+  postgres: z
+    .object({
+      url: z.string().min(1),
+      schema: z.string().default('public'),
+      tablePrefix: z.string().default('mahak_'),
+    })
+    .optional(),
   /** Records per page (default 1000). */
   pageSize: z.number().int().positive().default(1000),
   /** Offset of Mahak's clock for dates sent without one, minutes (Iran: 210). */
@@ -54,7 +64,14 @@ export type MahakConfig = z.output<typeof MahakConfig>;
 
 /** Where an instance's syncs write. */
 export type MahakStore =
-  | { kind: 'sql'; db: SqlClient; owned: boolean; checkpoints: PostgresCheckpointStore; deadLetter: DeadLetterSink<RawRecord>; schema: { schema: string; tablePrefix: string } }
+  | {
+      kind: 'sql';
+      db: SqlClient;
+      owned: boolean;
+      checkpoints: PostgresCheckpointStore;
+      deadLetter: DeadLetterSink<RawRecord>;
+      schema: { schema: string; tablePrefix: string };
+    }
   | { kind: 'memory'; checkpoints: MemoryCheckpointStore; sinks: Map<EntityName, MahakMemorySink> };
 
 /** Per-instance state built by `setup`. */
@@ -80,8 +97,15 @@ const SyncSummaryOut = z.object({
 });
 
 const summaryOut = (s: SyncSummary): z.input<typeof SyncSummaryOut> => ({
-  entity: s.entity, records: s.records, upserts: s.upserts, deletes: s.deletes, deadLettered: s.deadLettered, pages: s.pages,
-  checkpoint: s.checkpoint === undefined ? null : String(s.checkpoint), aborted: s.aborted, durationMs: s.durationMs,
+  entity: s.entity,
+  records: s.records,
+  upserts: s.upserts,
+  deletes: s.deletes,
+  deadLettered: s.deadLettered,
+  pages: s.pages,
+  checkpoint: s.checkpoint === undefined ? null : String(s.checkpoint),
+  aborted: s.aborted,
+  durationMs: s.durationMs,
 });
 
 const PushErrorOut = z.object({ property: z.string(), code: z.number(), message: z.string() });
@@ -89,13 +113,20 @@ const id = (v: bigint | null) => (v === null ? null : v.toString());
 
 const op = operationsFor<MahakState>();
 
-async function syncOne(ctx: { state: MahakState; signal: AbortSignal; progress(e: Record<string, unknown>): void }, entity: EntityName, pageSize?: number) {
+async function syncOne(
+  ctx: { state: MahakState; signal: AbortSignal; progress(e: Record<string, unknown>): void },
+  entity: EntityName,
+  pageSize?: number,
+) {
   const { state } = ctx;
   const { store } = state;
   let sink: SyncSink<LocalRow, RawRecord>;
   let deadLetter: DeadLetterSink<RawRecord> | undefined;
   if (store.kind === 'sql') {
-    await (state.migrated ??= migrateMahakSchema(store.db, store.schema).catch((error: unknown) => { state.migrated = undefined; throw error; }));
+    await (state.migrated ??= migrateMahakSchema(store.db, store.schema).catch((error: unknown) => {
+      state.migrated = undefined;
+      throw error;
+    }));
     sink = createMahakSink({ db: store.db, entity, checkpoints: store.checkpoints, ...store.schema });
     deadLetter = store.deadLetter;
   } else {
@@ -104,11 +135,23 @@ async function syncOne(ctx: { state: MahakState; signal: AbortSignal; progress(e
     sink = memory;
   }
   return syncMahakEntity({
-    client: state.client, entity, checkpoints: store.checkpoints, signal: ctx.signal, sink,
+    client: state.client,
+    entity,
+    checkpoints: store.checkpoints,
+    signal: ctx.signal,
+    sink,
     ...(deadLetter ? { deadLetter } : {}),
     pageSize: pageSize ?? state.config.pageSize,
     utcOffsetMinutes: state.config.utcOffsetMinutes,
-    onProgress: (p) => ctx.progress({ entity, records: p.records, upserts: p.upserts, deletes: p.deletes, deadLettered: p.deadLettered, recordsPerSecond: p.recordsPerSecond }),
+    onProgress: (p) =>
+      ctx.progress({
+        entity,
+        records: p.records,
+        upserts: p.upserts,
+        deletes: p.deletes,
+        deadLettered: p.deadLettered,
+        recordsPerSecond: p.recordsPerSecond,
+      }),
   });
 }
 
@@ -123,12 +166,17 @@ function openStore(config: MahakConfig, database: SqlClient | undefined, warn: (
   const db = config.postgres ? postgresSqlClient({ url: config.postgres.url, max: 4 }) : database;
   if (db) {
     return {
-      kind: 'sql', db, owned: config.postgres !== undefined, schema,
+      kind: 'sql',
+      db,
+      owned: config.postgres !== undefined,
+      schema,
       checkpoints: new PostgresCheckpointStore({ db }),
       deadLetter: createMahakDeadLetterSink({ db, ...schema }),
     };
   }
-  warn('Mahak syncs write to memory: configure `postgres.url` (or run under a runtime with a database) to keep synced data across restarts');
+  warn(
+    'Mahak syncs write to memory: configure `postgres.url` (or run under a runtime with a database) to keep synced data across restarts',
+  );
   return { kind: 'memory', checkpoints: new MemoryCheckpointStore(), sinks: new Map() };
 }
 
@@ -140,7 +188,8 @@ function openStore(config: MahakConfig, database: SqlClient | undefined, warn: (
 export const mahakConnector = defineConnector({
   name: 'mahak',
   version: '0.1.0',
-  description: 'Mahak accounting (v3 sync API): RowVersion incremental sync into PostgreSQL, and idempotent pushes of orders and receipts.',
+  description:
+    'Mahak accounting (v3 sync API): RowVersion incremental sync into PostgreSQL, and idempotent pushes of orders and receipts.',
   config: MahakConfig,
   setup(ctx): MahakState {
     const config = ctx.config;
@@ -150,17 +199,30 @@ export const mahakConnector = defineConnector({
       timeouts: { headersMs: config.timeoutMs, bodyMs: config.timeoutMs },
     });
     const client = new MahakClient({
-      baseUrl: config.baseUrl, userName: config.userName, password: config.password, databaseId: config.databaseId,
-      passwordMode: config.passwordMode, v2: config.v2, authCodes: config.authCodes, retryableCodes: config.retryableCodes, http,
+      baseUrl: config.baseUrl,
+      userName: config.userName,
+      password: config.password,
+      databaseId: config.databaseId,
+      passwordMode: config.passwordMode,
+      v2: config.v2,
+      authCodes: config.authCodes,
+      retryableCodes: config.retryableCodes,
+      http,
       logger: ctx.logger,
       // Built by the runtime so its breaker shows in the gateway's /readyz and /metrics.
       policy: ctx.createResiliencePolicy({
-        name: 'mahak', timeoutMs: config.timeoutMs,
+        name: 'mahak',
+        timeoutMs: config.timeoutMs,
         retry: { maxAttempts: 4, initialDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 60_000 },
         breaker: { consecutiveFailures: 5, halfOpenAfterMs: 15_000 },
         classify: createMahakClassifier({ retryableCodes: config.retryableCodes }),
       }),
-      ...(config.requestsPerSecond ? { rateLimiter: ctx.createRateLimiter('mahak', [{ limit: config.requestsPerSecond, windowMs: 1000 }]), rateLimitKey: `mahak:${String(config.databaseId)}` } : {}),
+      ...(config.requestsPerSecond
+        ? {
+            rateLimiter: ctx.createRateLimiter('mahak', [{ limit: config.requestsPerSecond, windowMs: 1000 }]),
+            rateLimitKey: `mahak:${String(config.databaseId)}`,
+          }
+        : {}),
     });
     const store = openStore(config, ctx.database, (message) => ctx.logger.warn({ instance: ctx.instance }, message));
     return { config, client, store, migrated: undefined };
@@ -171,7 +233,8 @@ export const mahakConnector = defineConnector({
   },
   operations: {
     syncEntity: op({
-      description: 'Pulls one Mahak entity\'s changes since its checkpoint into the store\'s database (upserts, logical deletes, dead letters).',
+      description:
+        "Pulls one Mahak entity's changes since its checkpoint into the store's database (upserts, logical deletes, dead letters).",
       idempotent: true,
       input: z.object({ entity: entityEnum, pageSize: z.number().int().positive().optional() }),
       output: SyncSummaryOut,
@@ -179,39 +242,73 @@ export const mahakConnector = defineConnector({
       run: async (ctx, input) => summaryOut(await syncOne(ctx, input.entity, input.pageSize)),
     }),
     syncAll: op({
-      description: 'Syncs several Mahak entities (default: all) one after the other into the store\'s database.',
+      description: "Syncs several Mahak entities (default: all) one after the other into the store's database.",
       idempotent: true,
       input: z.object({ entities: z.array(entityEnum).optional(), pageSize: z.number().int().positive().optional() }),
       output: z.object({ entities: z.array(SyncSummaryOut) }),
       example: { entities: ['ProductCategory', 'Product', 'ProductDetail'] },
       run: async (ctx, input) => {
         const out = [];
-        for (const entity of input.entities ?? ENTITY_NAMES) out.push(summaryOut(await syncOne(ctx, entity, input.pageSize)));
+        for (const entity of input.entities ?? ENTITY_NAMES)
+          out.push(summaryOut(await syncOne(ctx, entity, input.pageSize)));
         return { entities: out };
       },
     }),
     pushOrders: op({
-      description: 'Sends store orders with their lines to Mahak (SaveAllData) with stable ClientIds: a replay creates nothing twice.',
+      description:
+        'Sends store orders with their lines to Mahak (SaveAllData) with stable ClientIds: a replay creates nothing twice.',
       idempotent: true,
       input: z.object({ orders: z.array(StoreOrder).min(1) }),
       example: {
-        orders: [{
-          storeOrderId: 'WEB-1001', personId: '1', orderDate: '2025-03-01T10:00:00Z', sendCost: '250000',
-          details: [{ productDetailId: '1', price: '1250000', count1: '2' }],
-        }],
+        orders: [
+          {
+            storeOrderId: 'WEB-1001',
+            personId: '1',
+            orderDate: '2025-03-01T10:00:00Z',
+            sendCost: '250000',
+            details: [{ productDetailId: '1', price: '1250000', count1: '2' }],
+          },
+        ],
       },
       output: z.object({
-        results: z.array(z.object({
-          storeOrderId: z.string(), clientId: z.string(), ok: z.boolean(), mahakOrderId: z.string().nullable(), errors: z.array(PushErrorOut),
-          details: z.array(z.object({ lineId: z.string(), clientId: z.string(), ok: z.boolean(), mahakId: z.string().nullable(), errors: z.array(PushErrorOut) })),
-        })),
+        results: z.array(
+          z.object({
+            storeOrderId: z.string(),
+            clientId: z.string(),
+            ok: z.boolean(),
+            mahakOrderId: z.string().nullable(),
+            errors: z.array(PushErrorOut),
+            details: z.array(
+              z.object({
+                lineId: z.string(),
+                clientId: z.string(),
+                ok: z.boolean(),
+                mahakId: z.string().nullable(),
+                errors: z.array(PushErrorOut),
+              }),
+            ),
+          }),
+        ),
       }),
       run: async (ctx, input) => {
-        const results = await pushOrders(ctx.state.client, input.orders, { namespace: ctx.state.config.clientIdNamespace, signal: ctx.signal });
+        const results = await pushOrders(ctx.state.client, input.orders, {
+          namespace: ctx.state.config.clientIdNamespace,
+          signal: ctx.signal,
+        });
         return {
           results: results.map((r) => ({
-            storeOrderId: r.storeOrderId, clientId: r.clientId.toString(), ok: r.ok, mahakOrderId: id(r.mahakOrderId), errors: r.errors,
-            details: r.details.map((d) => ({ lineId: d.lineId, clientId: d.clientId.toString(), ok: d.ok, mahakId: id(d.mahakId), errors: d.errors })),
+            storeOrderId: r.storeOrderId,
+            clientId: r.clientId.toString(),
+            ok: r.ok,
+            mahakOrderId: id(r.mahakOrderId),
+            errors: r.errors,
+            details: r.details.map((d) => ({
+              lineId: d.lineId,
+              clientId: d.clientId.toString(),
+              ok: d.ok,
+              mahakId: id(d.mahakId),
+              errors: d.errors,
+            })),
           })),
         };
       },
@@ -220,23 +317,52 @@ export const mahakConnector = defineConnector({
       description: 'Sends payments received by the store to Mahak as receipts, with stable ClientIds.',
       idempotent: true,
       input: z.object({ receipts: z.array(StoreReceipt).min(1) }),
-      example: { receipts: [{ storeReceiptId: 'PAY-9', personId: '1', cashAmount: '2500000', date: '2025-03-01T10:05:00Z' }] },
+      example: {
+        receipts: [{ storeReceiptId: 'PAY-9', personId: '1', cashAmount: '2500000', date: '2025-03-01T10:05:00Z' }],
+      },
       output: z.object({
-        results: z.array(z.object({ storeReceiptId: z.string(), clientId: z.string(), ok: z.boolean(), mahakReceiptId: z.string().nullable(), errors: z.array(PushErrorOut) })),
+        results: z.array(
+          z.object({
+            storeReceiptId: z.string(),
+            clientId: z.string(),
+            ok: z.boolean(),
+            mahakReceiptId: z.string().nullable(),
+            errors: z.array(PushErrorOut),
+          }),
+        ),
       }),
       run: async (ctx, input) => {
-        const results = await pushReceipts(ctx.state.client, input.receipts, { namespace: ctx.state.config.clientIdNamespace, signal: ctx.signal });
-        return { results: results.map((r) => ({ storeReceiptId: r.storeReceiptId, clientId: r.clientId.toString(), ok: r.ok, mahakReceiptId: id(r.mahakReceiptId), errors: r.errors })) };
+        const results = await pushReceipts(ctx.state.client, input.receipts, {
+          namespace: ctx.state.config.clientIdNamespace,
+          signal: ctx.signal,
+        });
+        return {
+          results: results.map((r) => ({
+            storeReceiptId: r.storeReceiptId,
+            clientId: r.clientId.toString(),
+            ok: r.ok,
+            mahakReceiptId: id(r.mahakReceiptId),
+            errors: r.errors,
+          })),
+        };
       },
     }),
     getData: op({
-      description: 'Reads raw records of one entity with RowVersion greater than `fromVersion` (large numbers as exact strings).',
+      description:
+        'Reads raw records of one entity with RowVersion greater than `fromVersion` (large numbers as exact strings).',
       idempotent: true,
-      input: z.object({ entity: entityEnum, fromVersion: z.string().regex(/^\d+$/).default('0'), pageSize: z.number().int().positive().optional() }),
+      input: z.object({
+        entity: entityEnum,
+        fromVersion: z.string().regex(/^\d+$/).default('0'),
+        pageSize: z.number().int().positive().optional(),
+      }),
       example: { entity: 'Product', fromVersion: '0', pageSize: 100 },
       output: z.object({ records: z.array(z.record(z.string(), z.unknown())), lastRowVersion: z.string().nullable() }),
       run: async (ctx, input) => {
-        const records = await ctx.state.client.getEntityPage(input.entity, BigInt(input.fromVersion), { pageSize: input.pageSize, signal: ctx.signal });
+        const records = await ctx.state.client.getEntityPage(input.entity, BigInt(input.fromVersion), {
+          pageSize: input.pageSize,
+          signal: ctx.signal,
+        });
         const last = records.at(-1);
         return { records, lastRowVersion: last ? toInt64(last.RowVersion).toString() : null };
       },
@@ -244,7 +370,7 @@ export const mahakConnector = defineConnector({
   },
   schedules: {
     syncAll: {
-      description: 'Pulls every entity\'s changes from Mahak every five minutes (each resumes from its own checkpoint).',
+      description: "Pulls every entity's changes from Mahak every five minutes (each resumes from its own checkpoint).",
       cron: '*/5 * * * *',
       operation: 'syncAll',
       input: {},
@@ -255,7 +381,10 @@ export const mahakConnector = defineConnector({
       const session = await ctx.state.client.login(ctx.signal);
       return { ok: true, details: { userTitle: session.userTitle, serverTime: session.serverTime } };
     } catch (error) {
-      return { ok: false, details: { code: (error as { code?: unknown }).code ?? 'INTERNAL', message: (error as Error).message } };
+      return {
+        ok: false,
+        details: { code: (error as { code?: unknown }).code ?? 'INTERNAL', message: (error as Error).message },
+      };
     }
   },
   classify: classifyMahakError,

@@ -17,11 +17,18 @@ export class MahakApiError extends RelaykitError {
   /** True when the code says the token is invalid or expired. */
   public readonly authFailure: boolean;
 
-  constructor(init: { code: number; message: string; endpoint: string; authFailure?: boolean }, options: RelaykitErrorOptions = {}) {
-    super(init.authFailure ? 'UPSTREAM_AUTH' : 'MAHAK_API', `Mahak ${init.endpoint} failed with code ${init.code}: ${init.message}`, {
-      ...options,
-      details: { mahakCode: init.code, endpoint: init.endpoint, ...options.details },
-    });
+  constructor(
+    init: { code: number; message: string; endpoint: string; authFailure?: boolean },
+    options: RelaykitErrorOptions = {},
+  ) {
+    super(
+      init.authFailure ? 'UPSTREAM_AUTH' : 'MAHAK_API',
+      `Mahak ${init.endpoint} failed with code ${init.code}: ${init.message}`,
+      {
+        ...options,
+        details: { mahakCode: init.code, endpoint: init.endpoint, ...options.details },
+      },
+    );
     this.name = 'MahakApiError';
     this.mahakCode = init.code;
     this.mahakMessage = init.message;

@@ -20,13 +20,37 @@ describe.skipIf(!servers.redisUrl)('salesforceConnector with Redis', () => {
     const b = await instantiateConnector(salesforceConnector, { instance, redisUrl: servers.redisUrl, config });
     const raw = createRedisClient(servers.redisUrl!);
     try {
-      await a.run('upsert', { sobject: 'Contact', externalIdField: 'Ext__c', externalId: 'R-1', fields: { LastName: 'a' } });
-      await b.run('upsert', { sobject: 'Contact', externalIdField: 'Ext__c', externalId: 'R-2', fields: { LastName: 'b' } });
+      await a.run('upsert', {
+        sobject: 'Contact',
+        externalIdField: 'Ext__c',
+        externalId: 'R-1',
+        fields: { LastName: 'a' },
+      });
+      await b.run('upsert', {
+        sobject: 'Contact',
+        externalIdField: 'Ext__c',
+        externalId: 'R-2',
+        fields: { LastName: 'b' },
+      });
       expect(org.state.grants('client_credentials')).toBe(1); // b adopted a's session
       org.expireSessions();
       await Promise.all([
-        ...Array.from({ length: 20 }, (_, i) => a.run('upsert', { sobject: 'Contact', externalIdField: 'Ext__c', externalId: `A-${i}`, fields: { LastName: 'a' } })),
-        ...Array.from({ length: 20 }, (_, i) => b.run('upsert', { sobject: 'Contact', externalIdField: 'Ext__c', externalId: `B-${i}`, fields: { LastName: 'b' } })),
+        ...Array.from({ length: 20 }, (_, i) =>
+          a.run('upsert', {
+            sobject: 'Contact',
+            externalIdField: 'Ext__c',
+            externalId: `A-${i}`,
+            fields: { LastName: 'a' },
+          }),
+        ),
+        ...Array.from({ length: 20 }, (_, i) =>
+          b.run('upsert', {
+            sobject: 'Contact',
+            externalIdField: 'Ext__c',
+            externalId: `B-${i}`,
+            fields: { LastName: 'b' },
+          }),
+        ),
       ]);
       expect(org.state.grants('client_credentials')).toBe(2);
       const sealed = await raw.get(`relaykit:salesforce:${instance}:${instance}`);

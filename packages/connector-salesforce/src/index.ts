@@ -9,4 +9,10 @@ export * from './bulk/index.js';
 export * from './client/index.js';
 export * from './errors/index.js';
 export * from './limits/index.js';
-export { salesforceConnector, salesforceConfigSchema, salesforceAuthSchema, type SalesforceConnectorConfig, type SalesforceConnectorState } from './connector.js';
+export {
+  salesforceConnector,
+  salesforceConfigSchema,
+  salesforceAuthSchema,
+  type SalesforceConnectorConfig,
+  type SalesforceConnectorState,
+} from './connector.js';

@@ -8,20 +8,59 @@ import { buildNotification, statusPayload } from './testing/notifications.js';
 import { signWebhookBody } from './webhooks/signature.js';
 
 let fake: FakeGraph;
-beforeEach(async () => { fake = await startFakeGraph({ throughputPerSecond: 1000 }); });
-afterEach(async () => { await fake.close(); });
+beforeEach(async () => {
+  fake = await startFakeGraph({ throughputPerSecond: 1000 });
+});
+afterEach(async () => {
+  await fake.close();
+});
 
-const config = () => ({ phoneNumberId: 'PNID', accessToken: fake.accessToken, appSecret: 'secret', verifyToken: 'vt', baseUrl: fake.url, messagesPerSecond: 500, defaultRegion: 'NP', timeZone: 'Asia/Kathmandu' });
+const config = () => ({
+  phoneNumberId: 'PNID',
+  accessToken: fake.accessToken,
+  appSecret: 'secret',
+  verifyToken: 'vt',
+  baseUrl: fake.url,
+  messagesPerSecond: 500,
+  defaultRegion: 'NP',
+  timeZone: 'Asia/Kathmandu',
+});
 
 it('runs operations through the connector contract, idempotently per key', async () => {
   const wa = await instantiateConnector(whatsappConnector, { config: config() });
   try {
-    const a = await wa.run('sendTemplate', { to: '9841234567', name: 'notice', language: 'en_US', components: [{ type: 'body', parameters: [{ type: 'text', text: 'Holiday' }] }] }, { idempotencyKey: 'n-1' });
-    const b = await wa.run('sendTemplate', { to: '9841234567', name: 'notice', language: 'en_US', components: [{ type: 'body', parameters: [{ type: 'text', text: 'Holiday' }] }] }, { idempotencyKey: 'n-1' });
+    const a = await wa.run(
+      'sendTemplate',
+      {
+        to: '9841234567',
+        name: 'notice',
+        language: 'en_US',
+        components: [{ type: 'body', parameters: [{ type: 'text', text: 'Holiday' }] }],
+      },
+      { idempotencyKey: 'n-1' },
+    );
+    const b = await wa.run(
+      'sendTemplate',
+      {
+        to: '9841234567',
+        name: 'notice',
+        language: 'en_US',
+        components: [{ type: 'body', parameters: [{ type: 'text', text: 'Holiday' }] }],
+      },
+      { idempotencyKey: 'n-1' },
+    );
     expect(b).toMatchObject({ messageId: a.messageId, replayed: true });
     expect(fake.messages).toHaveLength(1);
     const progress: unknown[] = [];
-    const r = await wa.run('broadcast', { broadcastId: 'x', template: { name: 'notice', language: 'en_US' }, recipients: [{ to: '9841000001' }, { to: '9841000002' }, { to: 'bad' }] }, { onProgress: (p) => progress.push(p) });
+    const r = await wa.run(
+      'broadcast',
+      {
+        broadcastId: 'x',
+        template: { name: 'notice', language: 'en_US' },
+        recipients: [{ to: '9841000001' }, { to: '9841000002' }, { to: 'bad' }],
+      },
+      { onProgress: (p) => progress.push(p) },
+    );
     expect(r).toMatchObject({ total: 3, sent: 2, invalid: 1 });
     expect(progress.length).toBeGreaterThan(0);
     await expect(wa.run('sendText', { to: '9841234567', body: '' })).rejects.toSatisfy(isValidationError);
@@ -35,14 +74,45 @@ it('exposes the verified webhook: handshake, verify over raw bytes, parse, dedup
   try {
     const hook = whatsappConnector.webhooks!.messages!;
     const ctx = { ...wa.services, instance: wa.instance, config: config(), state: wa.state };
-    expect(hook.handshake!(ctx, { method: 'GET', headers: {}, query: { 'hub.mode': 'subscribe', 'hub.verify_token': 'vt', 'hub.challenge': '42' }, rawBody: new Uint8Array() })).toMatchObject({ status: 200, body: '42' });
-    const raw = Buffer.from(metaJsonStringify(buildNotification({ wabaId: 'W', phoneNumberId: 'PNID', displayPhoneNumber: '977' }, { statuses: [statusPayload('wamid.Z', 'read', '9779841234567'), statusPayload('wamid.Z', 'delivered', '9779841234567')] })));
-    const request = { method: 'POST', headers: { 'x-hub-signature-256': signWebhookBody(raw, 'secret') }, query: {}, rawBody: raw };
+    expect(
+      hook.handshake!(ctx, {
+        method: 'GET',
+        headers: {},
+        query: { 'hub.mode': 'subscribe', 'hub.verify_token': 'vt', 'hub.challenge': '42' },
+        rawBody: new Uint8Array(),
+      }),
+    ).toMatchObject({ status: 200, body: '42' });
+    const raw = Buffer.from(
+      metaJsonStringify(
+        buildNotification(
+          { wabaId: 'W', phoneNumberId: 'PNID', displayPhoneNumber: '977' },
+          {
+            statuses: [
+              statusPayload('wamid.Z', 'read', '9779841234567'),
+              statusPayload('wamid.Z', 'delivered', '9779841234567'),
+            ],
+          },
+        ),
+      ),
+    );
+    const request = {
+      method: 'POST',
+      headers: { 'x-hub-signature-256': signWebhookBody(raw, 'secret') },
+      query: {},
+      rawBody: raw,
+    };
     expect(await hook.verify(ctx, request)).toBe(true);
     expect(await hook.verify(ctx, { ...request, headers: {} })).toBe(false);
     const events = hook.parse(ctx, request);
     expect(events.map((e) => hook.dedupeKey!(e))).toEqual(['status:wamid.Z:read', 'status:wamid.Z:delivered']);
-    const opCtx = { ...wa.services, instance: wa.instance, state: wa.state, signal: new AbortController().signal, attempt: 1, progress: () => undefined };
+    const opCtx = {
+      ...wa.services,
+      instance: wa.instance,
+      state: wa.state,
+      signal: new AbortController().signal,
+      attempt: 1,
+      progress: () => undefined,
+    };
     for (const e of events) await hook.handle!(opCtx, e);
     expect(await wa.run('deliveryStatus', { messageId: 'wamid.Z' })).toMatchObject({ status: 'read' });
   } finally {
@@ -51,9 +121,21 @@ it('exposes the verified webhook: handshake, verify over raw bytes, parse, dedup
 });
 
 it('classifies Meta errors by code', () => {
-  const err = (code: number) => Object.assign(new Error('x'), { isRelaykitError: true, isHttpError: true, status: 400, body: { error: { code, message: 'm', fbtrace_id: 't' } } });
-  expect(whatsAppClassifier(err(130429), { attempt: 1, idempotent: true })).toEqual({ action: 'retry_after', delayMs: 1000 });
-  expect(whatsAppClassifier(err(131056), { attempt: 3, idempotent: true })).toEqual({ action: 'retry_after', delayMs: 16_000 });
+  const err = (code: number) =>
+    Object.assign(new Error('x'), {
+      isRelaykitError: true,
+      isHttpError: true,
+      status: 400,
+      body: { error: { code, message: 'm', fbtrace_id: 't' } },
+    });
+  expect(whatsAppClassifier(err(130429), { attempt: 1, idempotent: true })).toEqual({
+    action: 'retry_after',
+    delayMs: 1000,
+  });
+  expect(whatsAppClassifier(err(131056), { attempt: 3, idempotent: true })).toEqual({
+    action: 'retry_after',
+    delayMs: 16_000,
+  });
   expect(whatsAppClassifier(err(131047), { attempt: 1, idempotent: true })).toEqual({ action: 'fatal' });
   expect(whatsAppClassifier(err(132000), { attempt: 1, idempotent: true })).toEqual({ action: 'fatal' });
   expect(whatsAppClassifier(err(190), { attempt: 1, idempotent: true })).toEqual({ action: 'fatal' });
@@ -61,13 +143,30 @@ it('classifies Meta errors by code', () => {
   expect(whatsAppClassifier(new Error('other'), { attempt: 1, idempotent: true })).toBeUndefined();
 });
 
-it('reports health from the number\'s state at Meta: status, quality, throughput level, credentials', async () => {
+it("reports health from the number's state at Meta: status, quality, throughput level, credentials", async () => {
   const wa = await instantiateConnector(whatsappConnector, { config: config() });
   try {
-    const health = () => whatsappConnector.health!({ ...wa.services, instance: wa.instance, state: wa.state, signal: AbortSignal.timeout(2000), attempt: 1, progress: () => undefined });
+    const health = () =>
+      whatsappConnector.health!({
+        ...wa.services,
+        instance: wa.instance,
+        state: wa.state,
+        signal: AbortSignal.timeout(2000),
+        attempt: 1,
+        progress: () => undefined,
+      });
     expect(await health()).toEqual({
       ok: true,
-      details: expect.objectContaining({ id: 'PNID', status: 'CONNECTED', qualityRating: 'GREEN', throughputLevel: 'HIGH', maxMessagesPerSecond: 1000, configuredMessagesPerSecond: 500, problems: [], warnings: [] }),
+      details: expect.objectContaining({
+        id: 'PNID',
+        status: 'CONNECTED',
+        qualityRating: 'GREEN',
+        throughputLevel: 'HIGH',
+        maxMessagesPerSecond: 1000,
+        configuredMessagesPerSecond: 500,
+        problems: [],
+        warnings: [],
+      }),
     });
     fake.setPhoneNumber('PNID', { quality_rating: 'YELLOW' });
     expect(await health()).toMatchObject({ ok: true, details: { warnings: ['quality rating is YELLOW'] } });
@@ -78,7 +177,7 @@ it('reports health from the number\'s state at Meta: status, quality, throughput
     expect(bad.details!.problems).toEqual([
       'phone number status is FLAGGED',
       'quality rating is RED: Meta may lower the messaging limit or restrict the number',
-      'configured for 500 messages/s but the number\'s throughput level STANDARD allows 80/s',
+      "configured for 500 messages/s but the number's throughput level STANDARD allows 80/s",
     ]);
     fake.expireToken();
     expect(await health()).toMatchObject({ ok: false, details: { code: 'WHATSAPP_CREDENTIALS', metaCode: 190 } });

@@ -4,7 +4,13 @@ import { broadcastTemplate } from './broadcast/index.js';
 import { toWhatsAppError, whatsAppClassifier } from './errors/index.js';
 import { assessPhoneNumber } from './health/index.js';
 import { message } from './messages/builders.js';
-import { AnyMediaObject, InteractiveObject, MediaObjectByKind, TemplateComponent, TemplateParameter } from './messages/schema.js';
+import {
+  AnyMediaObject,
+  InteractiveObject,
+  MediaObjectByKind,
+  TemplateComponent,
+  TemplateParameter,
+} from './messages/schema.js';
 import { RecipientPhoneNumber } from './phone/index.js';
 import { WhatsAppSender } from './sender/sender.js';
 import { whatsAppRateRules } from './sender/rules.js';
@@ -22,14 +28,22 @@ export const WhatsAppConfig = z.object({
   appSecret: z.string().min(1),
   /** Token echoed back during webhook verification. */
   verifyToken: z.string().min(1),
-  apiVersion: z.string().regex(/^v\d+\.0$/).default('v21.0'),
+  apiVersion: z
+    .string()
+    .regex(/^v\d+\.0$/)
+    .default('v21.0'),
   baseUrl: z.url().default('https://graph.facebook.com'),
   /** The number's throughput: 80 by default, up to 1,000 for upgraded numbers. */
   messagesPerSecond: z.number().positive().max(1000).default(80),
   /** Jitter allowance of the pacing, ms (default 25): see `numberPacing`. */
   jitterMs: z.number().nonnegative().max(1000).optional(),
   /** Pair-rate limiter (per recipient); `false` leaves it to Meta. */
-  pairRate: z.union([z.object({ intervalMs: z.number().int().positive(), burst: z.number().int().positive() }), z.literal(false)]).optional(),
+  pairRate: z
+    .union([
+      z.object({ intervalMs: z.number().int().positive(), burst: z.number().int().positive() }),
+      z.literal(false),
+    ])
+    .optional(),
   /** Region of local numbers, e.g. `NP`. */
   defaultRegion: z.string().length(2).optional(),
   /** IANA time zone for quiet hours (e.g. `Asia/Kathmandu`). */
@@ -48,13 +62,22 @@ export interface WhatsAppState {
 }
 
 const SendResultSchema = z.object({
-  messageId: z.string(), to: z.string(), waId: z.string(), messageStatus: z.string().optional(), language: z.string().optional(), attempts: z.number().int(), replayed: z.boolean(),
+  messageId: z.string(),
+  to: z.string(),
+  waId: z.string(),
+  messageStatus: z.string().optional(),
+  language: z.string().optional(),
+  attempts: z.number().int(),
+  replayed: z.boolean(),
 });
 // Refused up front when no region can read it (a job that could only fail with VALIDATION); the
 // configured region still normalises it when sent.
 const to = RecipientPhoneNumber.describe('Recipient phone number (E.164, or local in the configured default region)');
 // A broadcast reports an unreadable number per recipient (`invalid`) instead of refusing the whole list.
-const broadcastTo = z.string().min(1).describe('Recipient phone number (E.164, or local in the configured default region)');
+const broadcastTo = z
+  .string()
+  .min(1)
+  .describe('Recipient phone number (E.164, or local in the configured default region)');
 const replyTo = z.string().optional().describe('wamid of the message being answered');
 const media = AnyMediaObject;
 
@@ -72,9 +95,18 @@ export const whatsappConnector = defineConnector({
   setup(ctx) {
     const c = ctx.config;
     const sender = new WhatsAppSender({
-      phoneNumberId: c.phoneNumberId, accessToken: c.accessToken, apiVersion: c.apiVersion,
+      phoneNumberId: c.phoneNumberId,
+      accessToken: c.accessToken,
+      apiVersion: c.apiVersion,
       http: ctx.createHttpClient({ baseUrl: c.baseUrl, upstream: 'whatsapp', connections: 64 }),
-      limiter: ctx.createRateLimiter('whatsapp', whatsAppRateRules({ messagesPerSecond: c.messagesPerSecond, ...(c.jitterMs !== undefined ? { jitterMs: c.jitterMs } : {}), ...(c.pairRate !== undefined ? { pairRate: c.pairRate } : {}) })),
+      limiter: ctx.createRateLimiter(
+        'whatsapp',
+        whatsAppRateRules({
+          messagesPerSecond: c.messagesPerSecond,
+          ...(c.jitterMs !== undefined ? { jitterMs: c.jitterMs } : {}),
+          ...(c.pairRate !== undefined ? { pairRate: c.pairRate } : {}),
+        }),
+      ),
       messagesPerSecond: c.messagesPerSecond,
       ...(c.jitterMs !== undefined ? { jitterMs: c.jitterMs } : {}),
       idempotency: ctx.idempotency,
@@ -82,9 +114,16 @@ export const whatsappConnector = defineConnector({
       ...(c.defaultRegion ? { defaultRegion: c.defaultRegion } : {}),
     });
     sender.on((event) => {
-      if (event.type === 'alert') ctx.logger.error({ reason: event.reason, code: event.code, phoneNumberId: event.phoneNumberId }, 'whatsapp sender alert');
+      if (event.type === 'alert')
+        ctx.logger.error(
+          { reason: event.reason, code: event.code, phoneNumberId: event.phoneNumberId },
+          'whatsapp sender alert',
+        );
     });
-    const tracker = createStatusTracker({ ...(ctx.redisUrl ? { redisUrl: ctx.redisUrl } : {}), prefix: `relaykit:whatsapp:${ctx.instance}:status` });
+    const tracker = createStatusTracker({
+      ...(ctx.redisUrl ? { redisUrl: ctx.redisUrl } : {}),
+      prefix: `relaykit:whatsapp:${ctx.instance}:status`,
+    });
     // The runtime de-duplicates through `dedupeKey`, so the handler's own store is off here.
     const webhook = createWebhookHandler({ appSecret: c.appSecret, verifyToken: c.verifyToken, dedupe: false });
     return { sender, webhook, tracker, config: c };
@@ -100,39 +139,112 @@ export const whatsappConnector = defineConnector({
       input: z.object({ to, body: z.string().min(1).max(4096), previewUrl: z.boolean().optional(), replyTo }),
       output: SendResultSchema,
       example: { to: '+9779841234567', body: 'School is closed tomorrow.' },
-      run: (ctx, i) => ctx.state.sender.send(message.text(i.to, i.body, { ...(i.previewUrl !== undefined ? { previewUrl: i.previewUrl } : {}), replyTo: i.replyTo }), sendOptions(ctx)),
+      run: (ctx, i) =>
+        ctx.state.sender.send(
+          message.text(i.to, i.body, {
+            ...(i.previewUrl !== undefined ? { previewUrl: i.previewUrl } : {}),
+            replyTo: i.replyTo,
+          }),
+          sendOptions(ctx),
+        ),
     }),
     sendTemplate: op({
       description: 'Sends an approved template (works outside the 24-hour window), with fallback languages.',
       idempotent: true,
-      input: z.object({ to, name: z.string().min(1), language: z.string().min(2), fallbackLanguages: z.array(z.string()).optional(), components: z.array(TemplateComponent).optional(), replyTo }),
+      input: z.object({
+        to,
+        name: z.string().min(1),
+        language: z.string().min(2),
+        fallbackLanguages: z.array(z.string()).optional(),
+        components: z.array(TemplateComponent).optional(),
+        replyTo,
+      }),
       output: SendResultSchema,
-      example: { to: '9841234567', name: 'fee_reminder', language: 'ne', fallbackLanguages: ['en_US'], components: [{ type: 'body', parameters: [{ type: 'text', text: 'सीता' }] }] },
-      run: (ctx, i) => ctx.state.sender.send(
-        { to: i.to, type: 'template', template: { name: i.name, language: { code: i.language, policy: 'deterministic' }, ...(i.components ? { components: i.components } : {}) }, ...(i.replyTo ? { context: { message_id: i.replyTo } } : {}) },
-        { ...sendOptions(ctx), ...(i.fallbackLanguages ? { fallbackLanguages: i.fallbackLanguages } : {}) },
-      ),
+      example: {
+        to: '9841234567',
+        name: 'fee_reminder',
+        language: 'ne',
+        fallbackLanguages: ['en_US'],
+        components: [{ type: 'body', parameters: [{ type: 'text', text: 'सीता' }] }],
+      },
+      run: (ctx, i) =>
+        ctx.state.sender.send(
+          {
+            to: i.to,
+            type: 'template',
+            template: {
+              name: i.name,
+              language: { code: i.language, policy: 'deterministic' },
+              ...(i.components ? { components: i.components } : {}),
+            },
+            ...(i.replyTo ? { context: { message_id: i.replyTo } } : {}),
+          },
+          { ...sendOptions(ctx), ...(i.fallbackLanguages ? { fallbackLanguages: i.fallbackLanguages } : {}) },
+        ),
     }),
     sendInteractive: op({
       description: 'Sends reply buttons (1–3) or a list (≤ 10 rows); lengths are checked before sending.',
       idempotent: true,
       input: z.object({ to, interactive: InteractiveObject, replyTo }),
       output: SendResultSchema,
-      example: { to: '+9779841234567', interactive: { type: 'button', body: { text: 'Will Sita attend the trip?' }, action: { buttons: [{ type: 'reply', reply: { id: 'yes', title: 'Yes' } }, { type: 'reply', reply: { id: 'no', title: 'No' } }] } } },
-      run: (ctx, i) => ctx.state.sender.send({ to: i.to, type: 'interactive', interactive: i.interactive, ...(i.replyTo ? { context: { message_id: i.replyTo } } : {}) }, sendOptions(ctx)),
+      example: {
+        to: '+9779841234567',
+        interactive: {
+          type: 'button',
+          body: { text: 'Will Sita attend the trip?' },
+          action: {
+            buttons: [
+              { type: 'reply', reply: { id: 'yes', title: 'Yes' } },
+              { type: 'reply', reply: { id: 'no', title: 'No' } },
+            ],
+          },
+        },
+      },
+      run: (ctx, i) =>
+        ctx.state.sender.send(
+          {
+            to: i.to,
+            type: 'interactive',
+            interactive: i.interactive,
+            ...(i.replyTo ? { context: { message_id: i.replyTo } } : {}),
+          },
+          sendOptions(ctx),
+        ),
     }),
     sendMedia: op({
       description: 'Sends an image, video, audio, sticker or document by uploaded media id or by link (never both).',
       idempotent: true,
-      input: z.object({ to, kind: z.enum(['image', 'video', 'audio', 'sticker', 'document']), media, replyTo }).superRefine((i, issues) => {
-        // zod runs this even when `media` failed already: report only what the kind adds.
-        const kindSchema = MediaObjectByKind[i.kind] as (typeof MediaObjectByKind)[keyof typeof MediaObjectByKind] | undefined;
-        if (!kindSchema || !AnyMediaObject.safeParse(i.media).success) return;
-        for (const issue of kindSchema.safeParse(i.media).error?.issues ?? []) issues.addIssue({ code: 'custom', message: issue.message, path: ['media', ...issue.path.filter((p) => typeof p !== 'symbol')] });
-      }),
+      input: z
+        .object({ to, kind: z.enum(['image', 'video', 'audio', 'sticker', 'document']), media, replyTo })
+        .superRefine((i, issues) => {
+          // zod runs this even when `media` failed already: report only what the kind adds.
+          const kindSchema = MediaObjectByKind[i.kind] as
+            | (typeof MediaObjectByKind)[keyof typeof MediaObjectByKind]
+            | undefined;
+          if (!kindSchema || !AnyMediaObject.safeParse(i.media).success) return;
+          for (const issue of kindSchema.safeParse(i.media).error?.issues ?? [])
+            issues.addIssue({
+              code: 'custom',
+              message: issue.message,
+              path: ['media', ...issue.path.filter((p) => typeof p !== 'symbol')],
+            });
+        }),
       output: SendResultSchema,
-      example: { to: '+9779841234567', kind: 'document', media: { link: 'https://school.example/report.pdf', filename: 'report.pdf' } },
-      run: (ctx, i) => ctx.state.sender.send({ to: i.to, type: i.kind, [i.kind]: i.media, ...(i.replyTo ? { context: { message_id: i.replyTo } } : {}) } as never, sendOptions(ctx)),
+      example: {
+        to: '+9779841234567',
+        kind: 'document',
+        media: { link: 'https://school.example/report.pdf', filename: 'report.pdf' },
+      },
+      run: (ctx, i) =>
+        ctx.state.sender.send(
+          {
+            to: i.to,
+            type: i.kind,
+            [i.kind]: i.media,
+            ...(i.replyTo ? { context: { message_id: i.replyTo } } : {}),
+          } as never,
+          sendOptions(ctx),
+        ),
     }),
     markRead: op({
       description: 'Marks an inbound message as read.',
@@ -140,47 +252,113 @@ export const whatsappConnector = defineConnector({
       input: z.object({ messageId: z.string().min(1) }),
       output: z.object({ success: z.literal(true) }),
       example: { messageId: 'wamid.HBgLOTc3OTg0MTIzNDU2NxUCABIYIDNB' },
-      run: async (ctx, i) => { await ctx.state.sender.markRead(i.messageId, { signal: ctx.signal }); return { success: true as const }; },
+      run: async (ctx, i) => {
+        await ctx.state.sender.markRead(i.messageId, { signal: ctx.signal });
+        return { success: true as const };
+      },
     }),
     deliveryStatus: op({
       description: 'The delivery status that status webhooks reported for a sent message (never moves backwards).',
       idempotent: true,
       input: z.object({ messageId: z.string().min(1) }),
-      output: z.object({ messageId: z.string(), status: z.enum(['unknown', 'sent', 'delivered', 'read', 'failed']), timestamp: z.number().optional(), errorCodes: z.array(z.number()).optional() }),
+      output: z.object({
+        messageId: z.string(),
+        status: z.enum(['unknown', 'sent', 'delivered', 'read', 'failed']),
+        timestamp: z.number().optional(),
+        errorCodes: z.array(z.number()).optional(),
+      }),
       example: { messageId: 'wamid.HBgLOTc3OTg0MTIzNDU2NxUCABIYIDNB' },
-      run: async (ctx, i) => (await ctx.state.tracker.get(i.messageId)) ?? { messageId: i.messageId, status: 'unknown' as const },
+      run: async (ctx, i) =>
+        (await ctx.state.tracker.get(i.messageId)) ?? { messageId: i.messageId, status: 'unknown' as const },
     }),
     broadcast: op({
-      description: 'Sends one template to many recipients at the highest rate the limits allow; rerunning the same broadcastId resumes without re-sending.',
+      description:
+        'Sends one template to many recipients at the highest rate the limits allow; rerunning the same broadcastId resumes without re-sending.',
       idempotent: true,
       input: z.object({
         broadcastId: z.string().min(1).max(200),
-        template: z.object({ name: z.string().min(1), language: z.string().min(2), fallbackLanguages: z.array(z.string()).optional() }),
-        recipients: z.array(z.object({ to: broadcastTo, id: z.string().optional(), language: z.string().optional(), body: z.array(TemplateParameter).optional() })).min(1).max(100_000),
+        template: z.object({
+          name: z.string().min(1),
+          language: z.string().min(2),
+          fallbackLanguages: z.array(z.string()).optional(),
+        }),
+        recipients: z
+          .array(
+            z.object({
+              to: broadcastTo,
+              id: z.string().optional(),
+              language: z.string().optional(),
+              body: z.array(TemplateParameter).optional(),
+            }),
+          )
+          .min(1)
+          .max(100_000),
         respectQuietHours: z.boolean().default(true),
       }),
       output: z.object({
-        broadcastId: z.string(), total: z.number(), sent: z.number(), alreadySent: z.number(), failed: z.number(), invalid: z.number(), inFlight: z.number(), aborted: z.boolean(), elapsedMs: z.number(),
-        results: z.array(z.object({ id: z.string(), to: z.string(), status: z.string(), messageId: z.string().optional(), language: z.string().optional(), error: z.object({ code: z.string(), metaCode: z.number().optional(), message: z.string() }).optional() })),
+        broadcastId: z.string(),
+        total: z.number(),
+        sent: z.number(),
+        alreadySent: z.number(),
+        failed: z.number(),
+        invalid: z.number(),
+        inFlight: z.number(),
+        aborted: z.boolean(),
+        elapsedMs: z.number(),
+        results: z.array(
+          z.object({
+            id: z.string(),
+            to: z.string(),
+            status: z.string(),
+            messageId: z.string().optional(),
+            language: z.string().optional(),
+            error: z.object({ code: z.string(), metaCode: z.number().optional(), message: z.string() }).optional(),
+          }),
+        ),
       }),
-      example: { broadcastId: 'class-5-trip-2081', template: { name: 'trip_notice', language: 'ne', fallbackLanguages: ['en_US'] }, recipients: [{ to: '9841234567', body: [{ type: 'text', text: 'सीता' }] }], respectQuietHours: true },
+      example: {
+        broadcastId: 'class-5-trip-2081',
+        template: { name: 'trip_notice', language: 'ne', fallbackLanguages: ['en_US'] },
+        recipients: [{ to: '9841234567', body: [{ type: 'text', text: 'सीता' }] }],
+        respectQuietHours: true,
+      },
       run: async (ctx, i) => {
         const c = ctx.state.config;
         const r = await broadcastTemplate(ctx.state.sender, {
-          broadcastId: i.broadcastId, template: i.template, recipients: i.recipients.map((x) => ({ to: x.to, ...(x.id ? { id: x.id } : {}), ...(x.language ? { language: x.language } : {}), ...(x.body ? { body: x.body } : {}) })),
-          signal: ctx.signal, onProgress: (p) => ctx.progress({ ...p }),
+          broadcastId: i.broadcastId,
+          template: i.template,
+          recipients: i.recipients.map((x) => ({
+            to: x.to,
+            ...(x.id ? { id: x.id } : {}),
+            ...(x.language ? { language: x.language } : {}),
+            ...(x.body ? { body: x.body } : {}),
+          })),
+          signal: ctx.signal,
+          onProgress: (p) => ctx.progress({ ...p }),
           // The runtime's idempotency store (Redis under the gateway) journals each send, so a rerun after a crash
           // never resends a message whose fate is unknown; it reports it as in flight instead.
           journal: ctx.idempotency,
           ...(i.respectQuietHours && c.quietHours ? { quietHours: { ...c.quietHours, timeZone: c.timeZone } } : {}),
         });
-        return { broadcastId: r.broadcastId, total: r.total, sent: r.sent, alreadySent: r.alreadySent, failed: r.failed, invalid: r.invalid, inFlight: r.inFlight, aborted: r.aborted, elapsedMs: r.elapsedMs, results: r.results };
+        return {
+          broadcastId: r.broadcastId,
+          total: r.total,
+          sent: r.sent,
+          alreadySent: r.alreadySent,
+          failed: r.failed,
+          invalid: r.invalid,
+          inFlight: r.inFlight,
+          aborted: r.aborted,
+          elapsedMs: r.elapsedMs,
+          results: r.results,
+        };
       },
     }),
   },
   webhooks: {
     messages: {
-      description: 'Meta’s WhatsApp notifications: inbound messages, delivery statuses and errors (signed with the app secret).',
+      description:
+        'Meta’s WhatsApp notifications: inbound messages, delivery statuses and errors (signed with the app secret).',
       maxBodyBytes: MAX_WEBHOOK_BYTES,
       handshake: (ctx, request) => ctx.state.webhook.handshake(request),
       verify: (ctx, request) => ctx.state.webhook.verify(request),
@@ -189,12 +367,16 @@ export const whatsappConnector = defineConnector({
         try {
           payload = JSON.parse(Buffer.from(request.rawBody).toString('utf8'));
         } catch (cause) {
-          throw new ValidationError('WhatsApp webhook body is not JSON', [{ path: [], message: 'not JSON' }], { cause });
+          throw new ValidationError('WhatsApp webhook body is not JSON', [{ path: [], message: 'not JSON' }], {
+            cause,
+          });
         }
         try {
           return parseWebhookPayload(payload);
         } catch (error) {
-          throw toValidationError('Not a WhatsApp Business Account notification', { issues: (error as { issues?: [] }).issues ?? [] });
+          throw toValidationError('Not a WhatsApp Business Account notification', {
+            issues: (error as { issues?: [] }).issues ?? [],
+          });
         }
       },
       dedupeKey: webhookEventKey,
@@ -213,11 +395,29 @@ export const whatsappConnector = defineConnector({
     const { sender, config } = ctx.state;
     try {
       const number = await sender.phoneNumberStatus({ signal: ctx.signal });
-      const assessment = assessPhoneNumber(number, { messagesPerSecond: config.messagesPerSecond, pausedUntil: sender.pausedUntilDate });
-      return { ok: assessment.ok, details: { ...number, configuredMessagesPerSecond: config.messagesPerSecond, problems: assessment.problems, warnings: assessment.warnings } };
+      const assessment = assessPhoneNumber(number, {
+        messagesPerSecond: config.messagesPerSecond,
+        pausedUntil: sender.pausedUntilDate,
+      });
+      return {
+        ok: assessment.ok,
+        details: {
+          ...number,
+          configuredMessagesPerSecond: config.messagesPerSecond,
+          problems: assessment.problems,
+          warnings: assessment.warnings,
+        },
+      };
     } catch (error) {
       const e = toWhatsAppError(error);
-      return { ok: false, details: { code: e?.code ?? (error as { code?: unknown }).code ?? 'INTERNAL', ...(e ? { metaCode: e.metaCode } : {}), message: (error as Error).message } };
+      return {
+        ok: false,
+        details: {
+          code: e?.code ?? (error as { code?: unknown }).code ?? 'INTERNAL',
+          ...(e ? { metaCode: e.metaCode } : {}),
+          message: (error as Error).message,
+        },
+      };
     }
   },
 });

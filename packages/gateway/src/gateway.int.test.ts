@@ -13,15 +13,26 @@ const servers = sharedServers();
 const enabled = Boolean(servers.redisUrl && servers.postgresUrl);
 
 function configFor(redisUrl: string, databaseUrl: string, upstreamUrl: string, prefix: string) {
-  return parseConfig({
-    server: { port: 0, shutdownTimeout: '2s' },
-    redis: { url: redisUrl, prefix },
-    database: { url: databaseUrl },
-    jobs: { stallInterval: '1s', reconcileInterval: '1s', stallLimit: 2 },
-    apiKeys: { rateLimits: [{ limit: 10_000, window: '1s' }] },
-    environments: ['development'],
-    instances: { 'echo-dev': { connector: 'echo', environment: 'development', config: { baseUrl: upstreamUrl }, concurrency: 2, retry: { attempts: 3, delay: '20ms' } } },
-  }, {});
+  return parseConfig(
+    {
+      server: { port: 0, shutdownTimeout: '2s' },
+      redis: { url: redisUrl, prefix },
+      database: { url: databaseUrl },
+      jobs: { stallInterval: '1s', reconcileInterval: '1s', stallLimit: 2 },
+      apiKeys: { rateLimits: [{ limit: 10_000, window: '1s' }] },
+      environments: ['development'],
+      instances: {
+        'echo-dev': {
+          connector: 'echo',
+          environment: 'development',
+          config: { baseUrl: upstreamUrl },
+          concurrency: 2,
+          retry: { attempts: 3, delay: '20ms' },
+        },
+      },
+    },
+    {},
+  );
 }
 
 const started: Array<{ close(): Promise<void> }> = [];
@@ -44,14 +55,22 @@ async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 15
 describe.skipIf(!enabled)('gateway on real Redis (bee-queue) and PostgreSQL', () => {
   let t: TestGateway;
   beforeAll(async () => {
-    t = await startTestGateway({ redis: { url: servers.redisUrl!, prefix: `rk-${randomUUID().slice(0, 8)}` }, database: { url: await servers.freshDatabase(), dataDir: 'memory://' } });
+    t = await startTestGateway({
+      redis: { url: servers.redisUrl!, prefix: `rk-${randomUUID().slice(0, 8)}` },
+      database: { url: await servers.freshDatabase(), dataDir: 'memory://' },
+    });
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('uses PostgreSQL and bee-queue, and runs submit → process → result', async () => {
     expect(t.gateway.describeEngines()).toMatch(/PostgreSQL.*bee-queue/);
     const ready = await t.call('GET', '/readyz');
-    expect(ready.body.checks).toMatchObject({ database: { ok: true, engine: 'postgresql' }, queue: { ok: true, engine: 'bee-queue' } });
+    expect(ready.body.checks).toMatchObject({
+      database: { ok: true, engine: 'postgresql' },
+      queue: { ok: true, engine: 'bee-queue' },
+    });
     const res = await t.call('POST', '/v1/echo-dev/put?wait=5s', { key: t.keys.dev, body: { key: 'pg', value: 1 } });
     expect(res).toMatchObject({ status: 200, body: { status: 'succeeded', result: { stored: 'pg' } } });
   });
@@ -65,7 +84,16 @@ describe.skipIf(!enabled)('gateway on real Redis (bee-queue) and PostgreSQL', ()
   });
 
   it('saves a batch with saveAll and processes every job', async () => {
-    const res = await t.call('POST', '/v1/jobs/batch', { key: t.keys.dev, body: { jobs: Array.from({ length: 50 }, (_, i) => ({ instance: 'echo-dev', operation: 'put', input: { key: `pgb${i}` } })) } });
+    const res = await t.call('POST', '/v1/jobs/batch', {
+      key: t.keys.dev,
+      body: {
+        jobs: Array.from({ length: 50 }, (_, i) => ({
+          instance: 'echo-dev',
+          operation: 'put',
+          input: { key: `pgb${i}` },
+        })),
+      },
+    });
     expect(res.status).toBe(202);
     for (const job of res.body.jobs) expect((await waitFinal(t, job.id)).status).toBe('succeeded');
   });
@@ -81,13 +109,22 @@ describe.skipIf(!enabled)('gateway on real Redis (bee-queue) and PostgreSQL', ()
   });
 
   it('a webhook delivered twice is processed once', async () => {
-    const body = JSON.stringify({ events: [{ id: 'pg-evt', text: 'x' }, { id: 'pg-evt-2', text: 'y' }] });
+    const body = JSON.stringify({
+      events: [
+        { id: 'pg-evt', text: 'x' },
+        { id: 'pg-evt-2', text: 'y' },
+      ],
+    });
     const headers = { 'x-signature': signEcho(body), 'content-type': 'application/json' };
-    const [first, second] = await Promise.all([t.call('POST', '/v1/webhooks/echo-dev', { raw: body, headers }), t.call('POST', '/v1/webhooks/echo-dev', { raw: body, headers })]);
+    const [first, second] = await Promise.all([
+      t.call('POST', '/v1/webhooks/echo-dev', { raw: body, headers }),
+      t.call('POST', '/v1/webhooks/echo-dev', { raw: body, headers }),
+    ]);
     expect(first!.status).toBe(200);
     expect(second!.status).toBe(200);
     expect(first!.body.duplicates + second!.body.duplicates).toBe(2);
-    for (const id of first!.body.jobs) await until(async () => (await t.gateway.store.get(id))?.status === 'succeeded', 10_000, 'webhook job');
+    for (const id of first!.body.jobs)
+      await until(async () => (await t.gateway.store.get(id))?.status === 'succeeded', 10_000, 'webhook job');
     expect(t.upstream.writes.filter((w) => w.key === 'event:pg-evt')).toHaveLength(1);
     expect(t.upstream.writes.filter((w) => w.key === 'event:pg-evt-2')).toHaveLength(1);
   });
@@ -97,7 +134,9 @@ describe.skipIf(!enabled)('jobs are never lost', () => {
   let upstream: EchoUpstream;
   const children: ChildProcess[] = [];
   let redis: RedisServer | undefined;
-  beforeAll(async () => { upstream = await startEchoUpstream(); });
+  beforeAll(async () => {
+    upstream = await startEchoUpstream();
+  });
   afterEach(async () => {
     for (const child of children.splice(0)) child.kill('SIGKILL');
     for (const g of started.splice(0).reverse()) await g.close().catch(() => undefined);
@@ -112,22 +151,62 @@ describe.skipIf(!enabled)('jobs are never lost', () => {
     const config = configFor(servers.redisUrl!, await servers.freshDatabase(), upstream.url, prefix);
     const api = await gatewayFor('api', config);
     const child = spawn(process.execPath, ['--import', 'tsx', 'packages/gateway/src/test/worker-child.ts'], {
-      cwd: process.cwd(), env: { ...process.env, REDIS_URL: servers.redisUrl, DATABASE_URL: config.database.url, UPSTREAM_URL: upstream.url, QUEUE_PREFIX: prefix }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: process.cwd(),
+      env: {
+        ...process.env,
+        REDIS_URL: servers.redisUrl,
+        DATABASE_URL: config.database.url,
+        UPSTREAM_URL: upstream.url,
+        QUEUE_PREFIX: prefix,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
     let output = '';
-    child.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
-    const childWorker = await until(async () => /ready (\S+)/.exec(output)?.[1], 30_000, `child worker to start: ${output}`);
+    child.stdout!.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    const childWorker = await until(
+      async () => /ready (\S+)/.exec(output)?.[1],
+      30_000,
+      `child worker to start: ${output}`,
+    );
 
     const id = `job_sigkill_${randomUUID().slice(0, 8)}`;
-    await api.store.create([{ id, kind: 'operation', environment: 'development', instance: 'echo-dev', operation: 'slow', input: { ms: 1500 }, maxAttempts: 3 }]);
+    await api.store.create([
+      {
+        id,
+        kind: 'operation',
+        environment: 'development',
+        instance: 'echo-dev',
+        operation: 'slow',
+        input: { ms: 1500 },
+        maxAttempts: 3,
+      },
+    ]);
     await api.queue.enqueue('jobs.echo-dev', [{ jobId: id, attempt: 0 }]);
-    await until(async () => { const j = await api.store.get(id); return j?.status === 'active'; }, 10_000, 'the child to take the job');
+    await until(
+      async () => {
+        const j = await api.store.get(id);
+        return j?.status === 'active';
+      },
+      10_000,
+      'the child to take the job',
+    );
     child.kill('SIGKILL');
 
     const survivor = await gatewayFor('worker', config);
-    const job = await until(async () => { const j = await api.store.get(id); return j && ['succeeded', 'failed', 'dead'].includes(j.status) ? j : undefined; }, 20_000, 'the job to finish on the survivor');
+    const job = await until(
+      async () => {
+        const j = await api.store.get(id);
+        return j && ['succeeded', 'failed', 'dead'].includes(j.status) ? j : undefined;
+      },
+      20_000,
+      'the job to finish on the survivor',
+    );
     expect(job.status).toBe('succeeded');
     expect(job.stalls).toBe(1);
     const attempts = await api.store.attempts(id);
@@ -137,10 +216,25 @@ describe.skipIf(!enabled)('jobs are never lost', () => {
   }, 60_000);
 
   it('past the stall limit a job is dead with the reason', async () => {
-    const config = configFor(servers.redisUrl!, await servers.freshDatabase(), upstream.url, `rk-${randomUUID().slice(0, 8)}`);
+    const config = configFor(
+      servers.redisUrl!,
+      await servers.freshDatabase(),
+      upstream.url,
+      `rk-${randomUUID().slice(0, 8)}`,
+    );
     const worker = await gatewayFor('worker', config);
     const id = `job_stall_${randomUUID().slice(0, 8)}`;
-    await worker.store.create([{ id, kind: 'operation', environment: 'development', instance: 'echo-dev', operation: 'put', input: { key: 'never' }, maxAttempts: 3 }]);
+    await worker.store.create([
+      {
+        id,
+        kind: 'operation',
+        environment: 'development',
+        instance: 'echo-dev',
+        operation: 'put',
+        input: { key: 'never' },
+        maxAttempts: 3,
+      },
+    ]);
     // Three workers died holding it (the limit is 2): simulate by claiming with short leases.
     for (let i = 0; i < 3; i++) {
       const claim = await worker.store.claim(id, `ghost-${i}`, 1);
@@ -154,10 +248,25 @@ describe.skipIf(!enabled)('jobs are never lost', () => {
   });
 
   it('a worker that lost its lease cannot overwrite the run that took the job over', async () => {
-    const config = configFor(servers.redisUrl!, await servers.freshDatabase(), upstream.url, `rk-${randomUUID().slice(0, 8)}`);
+    const config = configFor(
+      servers.redisUrl!,
+      await servers.freshDatabase(),
+      upstream.url,
+      `rk-${randomUUID().slice(0, 8)}`,
+    );
     const api = await gatewayFor('api', config);
     const id = `job_lease_${randomUUID().slice(0, 8)}`;
-    await api.store.create([{ id, kind: 'operation', environment: 'development', instance: 'echo-dev', operation: 'put', input: { key: 'l' }, maxAttempts: 3 }]);
+    await api.store.create([
+      {
+        id,
+        kind: 'operation',
+        environment: 'development',
+        instance: 'echo-dev',
+        operation: 'put',
+        input: { key: 'l' },
+        maxAttempts: 3,
+      },
+    ]);
     expect((await api.store.claim(id, 'slow-worker', 1)).claimed).toBe(true);
     await new Promise((r) => setTimeout(r, 20));
     const takeover = await api.store.claim(id, 'fast-worker', 60_000);
@@ -165,7 +274,10 @@ describe.skipIf(!enabled)('jobs are never lost', () => {
     expect(await api.store.succeed(id, 1, { stale: true }, 'slow-worker')).toBe(false);
     expect(await api.store.succeed(id, 2, { fresh: true }, 'fast-worker')).toBe(true);
     expect(await api.store.get(id)).toMatchObject({ status: 'succeeded', result: { fresh: true }, stalls: 1 });
-    expect((await api.store.attempts(id)).map((a) => [a.worker, a.outcome])).toEqual([['slow-worker', 'stalled'], ['fast-worker', 'succeeded']]);
+    expect((await api.store.attempts(id)).map((a) => [a.worker, a.outcome])).toEqual([
+      ['slow-worker', 'stalled'],
+      ['fast-worker', 'succeeded'],
+    ]);
   });
 
   it('Redis restarted without persistence: the reconciler finishes every accepted job', async () => {
@@ -179,15 +291,23 @@ describe.skipIf(!enabled)('jobs are never lost', () => {
     const url = await api.listen(0, '127.0.0.1');
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) {
-      const res = await fetch(`${url}/v1/echo-dev/put`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ key: `lost${i}` }) });
+      const res = await fetch(`${url}/v1/echo-dev/put`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ key: `lost${i}` }),
+      });
       expect(res.status).toBe(202);
       ids.push(((await res.json()) as { id: string }).id);
     }
     await redis.restart();
-    await until(async () => {
-      const jobs = await Promise.all(ids.map((id) => api.store.get(id)));
-      return jobs.every((j) => j?.status === 'succeeded');
-    }, 30_000, 'every accepted job to succeed after the Redis restart');
+    await until(
+      async () => {
+        const jobs = await Promise.all(ids.map((id) => api.store.get(id)));
+        return jobs.every((j) => j?.status === 'succeeded');
+      },
+      30_000,
+      'every accepted job to succeed after the Redis restart',
+    );
     for (let i = 0; i < 30; i++) expect(upstream.writes.some((w) => w.key === `lost${i}`)).toBe(true);
     // The restart lost queued messages; the reconciler is what sent them again.
     expect((await worker.metrics.reconciled.get()).values[0]?.value ?? 0).toBeGreaterThan(0);
@@ -204,13 +324,21 @@ describe.skipIf(!enabled)('encryption at rest', () => {
       encryption: { key: Buffer.alloc(32, 7).toString('base64') },
     });
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('stores payloads and results sealed (AES-256-GCM, bound to the job) and serves them in clear', async () => {
     expect(t.gateway.describeEngines()).toContain('payload encryption: on');
-    const res = await t.call('POST', '/v1/echo-dev/put?wait=5s', { key: t.keys.dev, body: { key: 'secret-key-name', value: 'card 4111' } });
+    const res = await t.call('POST', '/v1/echo-dev/put?wait=5s', {
+      key: t.keys.dev,
+      body: { key: 'secret-key-name', value: 'card 4111' },
+    });
     expect(res.body).toMatchObject({ status: 'succeeded', result: { stored: 'secret-key-name' } });
-    const { rows } = await t.gateway.sql.query<{ input: string; result: string }>('SELECT input, result FROM relaykit_jobs WHERE id = $1', [res.body.id]);
+    const { rows } = await t.gateway.sql.query<{ input: string; result: string }>(
+      'SELECT input, result FROM relaykit_jobs WHERE id = $1',
+      [res.body.id],
+    );
     expect(rows[0]!.input).toMatch(/^enc:rk1\./);
     expect(rows[0]!.result).toMatch(/^enc:rk1\./);
     expect(rows[0]!.input + rows[0]!.result).not.toContain('secret-key-name');
@@ -223,7 +351,11 @@ describe.skipIf(!enabled)('encryption at rest', () => {
   it('keeps no phone number, e-mail or secret in clear in the audit and idempotency tables either', async () => {
     const phone = '+9779841234567';
     const email = 'sara.rahimi@example.org';
-    const body = { key: phone, email, value: { password: 'hunter2-secret', note: `call ${phone} or write to ${email}` } };
+    const body = {
+      key: phone,
+      email,
+      value: { password: 'hunter2-secret', note: `call ${phone} or write to ${email}` },
+    };
     const headers = { 'idempotency-key': `pii-${randomUUID()}` };
     // A ?wait= answer quotes the result (here the phone number): it is the stored idempotent response.
     const first = await t.call('POST', '/v1/echo-dev/put?wait=5s', { key: t.keys.dev, body, headers });
@@ -236,9 +368,13 @@ describe.skipIf(!enabled)('encryption at rest', () => {
       const { rows } = await t.gateway.sql.query<{ row: string }>(`SELECT t::text AS row FROM ${table} t`);
       expect(rows.length, table).toBeGreaterThan(0);
       const text = rows.map((r) => r.row).join('\n');
-      for (const clear of ['9779841234567', '984123', 'sara.rahimi', 'hunter2']) expect(text, `${table} holds "${clear}"`).not.toContain(clear);
+      for (const clear of ['9779841234567', '984123', 'sara.rahimi', 'hunter2'])
+        expect(text, `${table} holds "${clear}"`).not.toContain(clear);
     }
-    const { rows } = await t.gateway.sql.query<{ result: unknown }>('SELECT result FROM relaykit_idempotency WHERE key = $1', [headers['idempotency-key']]);
+    const { rows } = await t.gateway.sql.query<{ result: unknown }>(
+      'SELECT result FROM relaykit_idempotency WHERE key = $1',
+      [headers['idempotency-key']],
+    );
     expect(rows[0]!.result).toMatch(/^enc:rk1\./);
     // The gateway reads its own audit trail back (masked, then sealed).
     const entry = (await t.gateway.audit.recent(20)).find((e) => e.jobId === first.body.id);
@@ -249,18 +385,40 @@ describe.skipIf(!enabled)('encryption at rest', () => {
 
 describe.skipIf(!enabled)('graceful shutdown', () => {
   let upstream: EchoUpstream;
-  beforeAll(async () => { upstream = await startEchoUpstream(); });
+  beforeAll(async () => {
+    upstream = await startEchoUpstream();
+  });
   afterAll(async () => {
     for (const g of started.splice(0).reverse()) await g.close().catch(() => undefined);
     await upstream?.close();
   });
 
   it('hands a job still running at the deadline back, and another worker finishes it', async () => {
-    const config = configFor(servers.redisUrl!, await servers.freshDatabase(), upstream.url, `rk-${randomUUID().slice(0, 8)}`);
+    const config = configFor(
+      servers.redisUrl!,
+      await servers.freshDatabase(),
+      upstream.url,
+      `rk-${randomUUID().slice(0, 8)}`,
+    );
     config.server.shutdownTimeout = 200;
-    const first = await Gateway.create({ config, role: 'worker', connectors: { echo: echoConnector }, logger: silentLogger });
+    const first = await Gateway.create({
+      config,
+      role: 'worker',
+      connectors: { echo: echoConnector },
+      logger: silentLogger,
+    });
     const id = `job_shutdown_${randomUUID().slice(0, 8)}`;
-    await first.store.create([{ id, kind: 'operation', environment: 'development', instance: 'echo-dev', operation: 'slow', input: { ms: 1500 }, maxAttempts: 3 }]);
+    await first.store.create([
+      {
+        id,
+        kind: 'operation',
+        environment: 'development',
+        instance: 'echo-dev',
+        operation: 'slow',
+        input: { ms: 1500 },
+        maxAttempts: 3,
+      },
+    ]);
     await first.queue.enqueue('jobs.echo-dev', [{ jobId: id, attempt: 0 }]);
     await until(async () => (await first.store.get(id))?.status === 'active', 10_000, 'the job to start');
     const t0 = Date.now();
@@ -268,13 +426,23 @@ describe.skipIf(!enabled)('graceful shutdown', () => {
     expect(Date.now() - t0).toBeLessThan(5000);
     const sql = (await import('./store/sql.js')).postgresClient(config.database.url!);
     try {
-      const { rows } = await sql.query<{ status: string; attempts: number }>('SELECT status, attempts FROM relaykit_jobs WHERE id = $1', [id]);
+      const { rows } = await sql.query<{ status: string; attempts: number }>(
+        'SELECT status, attempts FROM relaykit_jobs WHERE id = $1',
+        [id],
+      );
       expect(rows[0]).toMatchObject({ status: 'retrying', attempts: 0 });
     } finally {
       await sql.close();
     }
     const second = await gatewayFor('worker', config);
-    const job = await until(async () => { const j = await second.store.get(id); return j?.status === 'succeeded' ? j : undefined; }, 15_000, 'the handed-back job to finish');
+    const job = await until(
+      async () => {
+        const j = await second.store.get(id);
+        return j?.status === 'succeeded' ? j : undefined;
+      },
+      15_000,
+      'the handed-back job to finish',
+    );
     expect(job.attempts).toBe(1);
     expect((await second.store.attempts(id)).map((a) => a.outcome)).toEqual(['succeeded']);
   }, 60_000);
@@ -289,11 +457,16 @@ describe.skipIf(!enabled)('per-key rate limits on Redis, scopes and environments
       apiKeys: { rateLimits: [{ limit: 2, window: '1m' }] },
     });
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('refuses in problem+json: other environment, out of scope, then over the limit with Retry-After', async () => {
     const env = await t.call('POST', '/v1/echo-prod/put', { key: t.keys.dev, body: { key: 'x' } });
-    expect(env).toMatchObject({ status: 403, body: { code: 'FORBIDDEN_ENVIRONMENT', type: '/docs#problem-FORBIDDEN_ENVIRONMENT' } });
+    expect(env).toMatchObject({
+      status: 403,
+      body: { code: 'FORBIDDEN_ENVIRONMENT', type: '/docs#problem-FORBIDDEN_ENVIRONMENT' },
+    });
     expect(env.headers.get('content-type')).toMatch(/application\/problem\+json/);
     const scope = await t.call('POST', '/v1/echo-dev/slow', { key: t.keys.narrow, body: { ms: 1 } });
     expect(scope).toMatchObject({ status: 403, body: { code: 'FORBIDDEN_SCOPE' } });

@@ -1,7 +1,14 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { createEnvelopeCipher, createRateLimiter, redactingLogger, type EnvelopeCipher, type Logger, type RateLimiter } from '@relaykit/sdk-core';
+import {
+  createEnvelopeCipher,
+  createRateLimiter,
+  redactingLogger,
+  type EnvelopeCipher,
+  type Logger,
+  type RateLimiter,
+} from '@relaykit/sdk-core';
 import type { GatewayConfig } from './config/schema.js';
 import { ConfigError } from './errors/index.js';
 import { createApp } from './http/app.js';
@@ -10,7 +17,13 @@ import type { HttpDeps } from './http/types.js';
 import { ApiKeyStore } from './keys/keys.js';
 import { createJobQueue } from './queue/index.js';
 import type { JobQueue } from './queue/types.js';
-import { loadInstances, setUpInstances, tearDownInstances, type ConnectorSource, type LoadedInstance } from './runtime/instances.js';
+import {
+  loadInstances,
+  setUpInstances,
+  tearDownInstances,
+  type ConnectorSource,
+  type LoadedInstance,
+} from './runtime/instances.js';
 import { GatewayMetrics } from './runtime/metrics.js';
 import { Reconciler } from './runtime/reconciler.js';
 import { JobRunner } from './runtime/runner.js';
@@ -78,10 +91,39 @@ export class Gateway {
     private readonly owns: { sql: boolean; queue: boolean },
   ) {
     this.encrypted = store.encrypted;
-    this.runner = role === 'api' ? undefined : new JobRunner({ store, queue, instances, logger, metrics: this.metrics, stallLimit: config.jobs.stallLimit, leaseMs });
-    this.reconciler = new Reconciler({ store, queue, logger, metrics: this.metrics, intervalMs: config.jobs.reconcileInterval, graceMs: Math.max(config.jobs.reconcileInterval, leaseMs), instances: new Set(instances.keys()) });
+    this.runner =
+      role === 'api'
+        ? undefined
+        : new JobRunner({
+            store,
+            queue,
+            instances,
+            logger,
+            metrics: this.metrics,
+            stallLimit: config.jobs.stallLimit,
+            leaseMs,
+          });
+    this.reconciler = new Reconciler({
+      store,
+      queue,
+      logger,
+      metrics: this.metrics,
+      intervalMs: config.jobs.reconcileInterval,
+      graceMs: Math.max(config.jobs.reconcileInterval, leaseMs),
+      instances: new Set(instances.keys()),
+    });
     const deps: HttpDeps = {
-      config, instances, store, queue, keys, audit, idempotency, rateLimiter, metrics: this.metrics, logger, runner: this.runner,
+      config,
+      instances,
+      store,
+      queue,
+      keys,
+      audit,
+      idempotency,
+      rateLimiter,
+      metrics: this.metrics,
+      logger,
+      runner: this.runner,
       openapi: () => (this.openapiCache ??= buildOpenApi(instances, { title: 'relaykit gateway', version: '0.0.0' })),
       readiness: () => this.readiness(),
       isStopping: () => this.stopping,
@@ -94,7 +136,9 @@ export class Gateway {
   static async create(options: GatewayOptions): Promise<Gateway> {
     const { config } = options;
     const role = options.role ?? 'all';
-    const logger = redactingLogger(options.logger ?? (pino({ level: process.env.LOG_LEVEL ?? 'info' }) as unknown as Logger));
+    const logger = redactingLogger(
+      options.logger ?? (pino({ level: process.env.LOG_LEVEL ?? 'info' }) as unknown as Logger),
+    );
     const instances = await loadInstances(config, { connectors: options.connectors, baseDir: options.baseDir });
     const codec = resolveCodec(config, options.cipher);
     const sql = options.sql ?? (await openSql({ url: config.database.url, dataDir: config.database.dataDir }));
@@ -103,13 +147,29 @@ export class Gateway {
     const metrics = new GatewayMetrics();
     try {
       await migrate(sql);
-      queue = options.queue ?? createJobQueue({ redisUrl: config.redis.url, prefix: config.redis.prefix, stallInterval: config.jobs.stallInterval });
+      queue =
+        options.queue ??
+        createJobQueue({
+          redisUrl: config.redis.url,
+          prefix: config.redis.prefix,
+          stallInterval: config.jobs.stallInterval,
+        });
       rateLimiter = createRateLimiter({
-        rules: config.apiKeys.rateLimits.map((w) => ({ limit: w.limit, windowMs: w.window, ...(w.burst ? { burst: w.burst } : {}) })),
+        rules: config.apiKeys.rateLimits.map((w) => ({
+          limit: w.limit,
+          windowMs: w.window,
+          ...(w.burst ? { burst: w.burst } : {}),
+        })),
         ...(config.redis.url ? { redisUrl: config.redis.url } : {}),
         prefix: `${config.redis.prefix}:rl:apikey`,
       });
-      await setUpInstances(instances, { logger, redisUrl: config.redis.url, prefix: config.redis.prefix, metrics, database: sql });
+      await setUpInstances(instances, {
+        logger,
+        redisUrl: config.redis.url,
+        prefix: config.redis.prefix,
+        metrics,
+        database: sql,
+      });
     } catch (error) {
       // Nothing half-started stays open when start-up fails.
       await tearDownInstances(instances);
@@ -120,20 +180,43 @@ export class Gateway {
     }
     // Stored responses and audit payloads can quote job inputs and results: sealed like the jobs themselves.
     const idempotency = new SqlIdempotencyStore(sql, config.idempotency.ttl, codec);
-    const gateway = new Gateway(metrics, config, role, sql, queue, new JobStore(sql, codec), new ApiKeyStore(sql), new AuditLog(sql, { codec, onError: (err) => logger.warn({ err: String(err) }, 'audit write failed') }), idempotency, rateLimiter, instances, logger, options.leaseMs ?? config.jobs.stallInterval, { sql: !options.sql, queue: !options.queue });
+    const gateway = new Gateway(
+      metrics,
+      config,
+      role,
+      sql,
+      queue,
+      new JobStore(sql, codec),
+      new ApiKeyStore(sql),
+      new AuditLog(sql, { codec, onError: (err) => logger.warn({ err: String(err) }, 'audit write failed') }),
+      idempotency,
+      rateLimiter,
+      instances,
+      logger,
+      options.leaseMs ?? config.jobs.stallInterval,
+      { sql: !options.sql, queue: !options.queue },
+    );
     if (gateway.runner) {
       gateway.runner.start();
       gateway.reconciler.start();
       // Anything accepted before this process started and no longer queued is sent again now.
-      await gateway.reconciler.runOnce(0).catch((err: unknown) => logger.warn({ err: String(err) }, 'start-up reconcile failed'));
+      await gateway.reconciler
+        .runOnce(0)
+        .catch((err: unknown) => logger.warn({ err: String(err) }, 'start-up reconcile failed'));
     }
     return gateway;
   }
 
   /** Which engines are in use, in plain words (printed at start-up). */
   describeEngines(): string {
-    const db = this.sql.engine === 'pglite' ? `embedded PGlite (${this.config.database.dataDir === 'memory://' ? 'in memory, lost on exit' : this.config.database.dataDir})` : 'PostgreSQL (DATABASE_URL)';
-    const queue = this.queue.engine === 'memory' ? 'in-memory queue (single process; set REDIS_URL for bee-queue on Redis)' : 'bee-queue on Redis (REDIS_URL)';
+    const db =
+      this.sql.engine === 'pglite'
+        ? `embedded PGlite (${this.config.database.dataDir === 'memory://' ? 'in memory, lost on exit' : this.config.database.dataDir})`
+        : 'PostgreSQL (DATABASE_URL)';
+    const queue =
+      this.queue.engine === 'memory'
+        ? 'in-memory queue (single process; set REDIS_URL for bee-queue on Redis)'
+        : 'bee-queue on Redis (REDIS_URL)';
     return `database: ${db}; queue: ${queue}; payload encryption: ${this.encrypted ? 'on (AES-256-GCM)' : 'off'}; role: ${this.role}`;
   }
 
@@ -151,7 +234,10 @@ export class Gateway {
         if (this.responses.size === 0) this.drained?.();
       });
     });
-    await new Promise<void>((resolve, reject) => { server.once('listening', resolve); server.once('error', reject); });
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
     const address = server.address() as AddressInfo;
     return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   }
@@ -170,21 +256,42 @@ export class Gateway {
   /** Redis, database, queues and the instances' upstream health. */
   async readiness(): Promise<{ ok: boolean; checks: Record<string, unknown> }> {
     const checks: Record<string, unknown> = {};
-    const database = await this.sql.query('SELECT 1').then(() => true, () => false);
+    const database = await this.sql.query('SELECT 1').then(
+      () => true,
+      () => false,
+    );
     checks.database = { ok: database, engine: this.sql.engine };
     const queue = await this.queue.ping();
     checks.queue = { ok: queue, engine: this.queue.engine };
     const instances: Record<string, unknown> = {};
     for (const instance of this.instances.values()) {
       const runtime = instance.runtime;
-      const health = instance.connector.health && runtime
-        ? await Promise.race([
-          instance.connector.health({ ...runtime.services, instance: instance.name, state: runtime.state, signal: AbortSignal.timeout(2000), attempt: 1, progress: () => undefined }).catch((err: unknown) => ({ ok: false, details: { error: String((err as Error)?.message ?? err) } })),
-          new Promise<{ ok: boolean; details: Record<string, unknown> }>((resolve) => setTimeout(() => resolve({ ok: false, details: { error: 'health check timed out' } }), 2500).unref()),
-        ])
-        : { ok: Boolean(runtime) };
+      const health =
+        instance.connector.health && runtime
+          ? await Promise.race([
+              instance.connector
+                .health({
+                  ...runtime.services,
+                  instance: instance.name,
+                  state: runtime.state,
+                  signal: AbortSignal.timeout(2000),
+                  attempt: 1,
+                  progress: () => undefined,
+                })
+                .catch((err: unknown) => ({ ok: false, details: { error: String((err as Error)?.message ?? err) } })),
+              new Promise<{ ok: boolean; details: Record<string, unknown> }>((resolve) =>
+                setTimeout(() => resolve({ ok: false, details: { error: 'health check timed out' } }), 2500).unref(),
+              ),
+            ])
+          : { ok: Boolean(runtime) };
       const counts = await this.queue.counts(`jobs.${instance.name}`).catch(() => undefined);
-      instances[instance.name] = { environment: instance.environment, connector: instance.connector.name, upstream: health, circuits: instance.services?.circuits() ?? {}, queue: counts };
+      instances[instance.name] = {
+        environment: instance.environment,
+        connector: instance.connector.name,
+        upstream: health,
+        circuits: instance.services?.circuits() ?? {},
+        queue: counts,
+      };
     }
     checks.instances = instances;
     // An upstream being down does not make this process unready: jobs wait and retry.
@@ -200,7 +307,9 @@ export class Gateway {
     this.stopping = true;
     const deadline = this.config.server.shutdownTimeout;
     const startedAt = Date.now();
-    const serverClosed = this.server ? new Promise<void>((resolve) => this.server!.close(() => resolve())) : Promise.resolve();
+    const serverClosed = this.server
+      ? new Promise<void>((resolve) => this.server!.close(() => resolve()))
+      : Promise.resolve();
     this.server?.closeIdleConnections();
     // Answers still to come say "Connection: close": clients reconnect, and the closed listener sends them elsewhere.
     for (const res of this.responses) if (!res.headersSent) res.shouldKeepAlive = false;
@@ -224,9 +333,15 @@ function resolveCodec(config: GatewayConfig, cipher?: EnvelopeCipher): PayloadCo
   const { key, keys, primary } = config.encryption;
   if (!key && !keys?.length) return plainCodec;
   try {
-    return encryptingCodec(createEnvelopeCipher({ keys: keys?.length ? keys : [{ id: 'k1', key: key! }], ...(primary ? { primary } : {}) }));
+    return encryptingCodec(
+      createEnvelopeCipher({ keys: keys?.length ? keys : [{ id: 'k1', key: key! }], ...(primary ? { primary } : {}) }),
+    );
   } catch (cause) {
-    throw new ConfigError('Invalid gateway configuration:', [{ path: 'encryption', message: (cause as Error).message }], { cause });
+    throw new ConfigError(
+      'Invalid gateway configuration:',
+      [{ path: 'encryption', message: (cause as Error).message }],
+      { cause },
+    );
   }
 }
 

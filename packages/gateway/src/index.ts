@@ -9,12 +9,33 @@ export * from './errors/index.js';
 export * from './store/index.js';
 export * from './queue/index.js';
 export * from './keys/index.js';
-export { createApp, buildOpenApi, renderDocs, problemBody, PROBLEM_JSON, type HttpDeps, type GatewayState } from './http/index.js';
+export {
+  createApp,
+  buildOpenApi,
+  renderDocs,
+  problemBody,
+  PROBLEM_JSON,
+  type HttpDeps,
+  type GatewayState,
+} from './http/index.js';
 export { loadConnector } from './runtime/plugins.js';
-export { loadInstances, setUpInstances, tearDownInstances, queueNameOf, type LoadedInstance, type ConnectorSource } from './runtime/instances.js';
+export {
+  loadInstances,
+  setUpInstances,
+  tearDownInstances,
+  queueNameOf,
+  type LoadedInstance,
+  type ConnectorSource,
+} from './runtime/instances.js';
 export { JobRunner, type JobRunnerOptions, type JobSettled } from './runtime/runner.js';
 export { Reconciler } from './runtime/reconciler.js';
-export { LeaseKeeper, LeaseLostError, isLeaseLostError, checkOnRead, type LeaseKeeperOptions } from './runtime/lease.js';
+export {
+  LeaseKeeper,
+  LeaseLostError,
+  isLeaseLostError,
+  checkOnRead,
+  type LeaseKeeperOptions,
+} from './runtime/lease.js';
 export { GatewayMetrics } from './runtime/metrics.js';
 export type { InstanceServices } from './runtime/services.js';
 export { classifyFailure, backoffDelay, type RetryPolicy } from './runtime/retry.js';

@@ -37,7 +37,8 @@ export function missingRedis(): string | undefined {
 /** Why PostgreSQL cannot be started here, or undefined when it can. */
 export function missingPostgres(): string | undefined {
   const dir = postgresBinDir();
-  if (!dir) return 'no PostgreSQL binaries found in PG_BIN, /usr/lib/postgresql/*/bin or PATH (Debian: apt-get install postgresql)';
+  if (!dir)
+    return 'no PostgreSQL binaries found in PG_BIN, /usr/lib/postgresql/*/bin or PATH (Debian: apt-get install postgresql)';
   if (!existsSync(join(dir, 'initdb'))) return `initdb is missing from ${dir}`;
   return undefined;
 }

@@ -48,25 +48,61 @@ export async function startPostgres(): Promise<PostgresServer> {
     const { uid, gid } = await pgIds();
     chownSync(base, uid, gid);
   }
-  await asPostgres(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+  await asPostgres(join(bin, 'initdb'), [
+    '-D',
+    dataDir,
+    '-U',
+    'postgres',
+    '-A',
+    'trust',
+    '--no-sync',
+    '-E',
+    'UTF8',
+    '--locale=C',
+  ]);
   const opts = `-p ${port} -k ${base} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-  await asPostgres(join(bin, 'pg_ctl'), ['-D', dataDir, '-o', opts, '-l', join(base, 'postgres.log'), '-w', '-t', '60', 'start']);
+  await asPostgres(join(bin, 'pg_ctl'), [
+    '-D',
+    dataDir,
+    '-o',
+    opts,
+    '-l',
+    join(base, 'postgres.log'),
+    '-w',
+    '-t',
+    '60',
+    'start',
+  ]);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const stop = async () => {
     process.off('exit', onExit);
-    try { await asPostgres(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop']); } catch { /* already stopped */ }
+    try {
+      await asPostgres(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+    } catch {
+      /* already stopped */
+    }
     rmSync(base, { recursive: true, force: true });
   };
   const onExit = () => {
     try {
       // Last resort on a crashed test run: synchronous stop so no postgres is orphaned.
-      execFileSync(isRoot() ? 'runuser' : join(bin, 'pg_ctl'),
-        isRoot() ? ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', dataDir, '-m', 'immediate', 'stop'] : ['-D', dataDir, '-m', 'immediate', 'stop'], { stdio: 'ignore' });
-    } catch { /* ignore */ }
+      execFileSync(
+        isRoot() ? 'runuser' : join(bin, 'pg_ctl'),
+        isRoot()
+          ? ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', dataDir, '-m', 'immediate', 'stop']
+          : ['-D', dataDir, '-m', 'immediate', 'stop'],
+        { stdio: 'ignore' },
+      );
+    } catch {
+      /* ignore */
+    }
   };
   process.once('exit', onExit);
   return {
-    host: '127.0.0.1', port, url, dataDir,
+    host: '127.0.0.1',
+    port,
+    url,
+    dataDir,
     createDatabase: (name) => createDatabase(url, name),
     stop,
   };
@@ -83,9 +119,12 @@ export async function createDatabase(adminUrl: string, name?: string): Promise<s
   const db = name ?? `t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
-  try { await client.query(`CREATE DATABASE "${db.replace(/"/g, '')}"`); } finally { await client.end(); }
+  try {
+    await client.query(`CREATE DATABASE "${db.replace(/"/g, '')}"`);
+  } finally {
+    await client.end();
+  }
   const u = new URL(adminUrl);
   u.pathname = `/${db}`;
   return u.toString();
 }
-

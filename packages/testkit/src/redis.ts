@@ -35,14 +35,31 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
 
   const launch = async () => {
     const args = [
-      '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
-      '--save', '', '--appendonly', options.appendOnly ? 'yes' : 'no',
-      '--protected-mode', 'no', '--daemonize', 'no', '--loglevel', 'warning',
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      options.appendOnly ? 'yes' : 'no',
+      '--protected-mode',
+      'no',
+      '--daemonize',
+      'no',
+      '--loglevel',
+      'warning',
     ];
     child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const exited = new Promise<never>((_, reject) => child!.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${stderr}`))));
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<never>((_, reject) =>
+      child!.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${stderr}`))),
+    );
     await Promise.race([waitForPort(port), exited]);
     exited.catch(() => undefined);
   };
@@ -51,16 +68,29 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
     const running = child;
     child = undefined;
     if (!running || running.exitCode !== null) return;
-    await new Promise<void>((resolve) => { running.once('exit', () => resolve()); running.kill(signal); });
+    await new Promise<void>((resolve) => {
+      running.once('exit', () => resolve());
+      running.kill(signal);
+    });
   };
 
   await launch();
   const onExit = () => child?.kill('SIGKILL');
   process.once('exit', onExit);
   return {
-    host: '127.0.0.1', port, url: `redis://127.0.0.1:${port}`, dir,
+    host: '127.0.0.1',
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    dir,
     kill,
-    async restart() { await kill(); await launch(); },
-    async stop() { await kill(); process.off('exit', onExit); rmSync(dir, { recursive: true, force: true }); },
+    async restart() {
+      await kill();
+      await launch();
+    },
+    async stop() {
+      await kill();
+      process.off('exit', onExit);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -10,7 +10,10 @@ function redisPing(url: string): Promise<string> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(port), hostname, () => socket.write('PING\r\n'));
-    socket.once('data', (d) => { socket.destroy(); resolve(d.toString().trim()); });
+    socket.once('data', (d) => {
+      socket.destroy();
+      resolve(d.toString().trim());
+    });
     socket.once('error', reject);
   });
 }
@@ -23,11 +26,15 @@ describe.skipIf(!servers.redisUrl)('shared redis-server', () => {
   it('a private server loses its data on restart without AOF', async () => {
     const redis = await startRedis();
     try {
-      const send = (cmd: string) => new Promise<string>((resolve, reject) => {
-        const s = net.connect(redis.port, '127.0.0.1', () => s.write(cmd));
-        s.once('data', (d) => { s.destroy(); resolve(d.toString().trim()); });
-        s.once('error', reject);
-      });
+      const send = (cmd: string) =>
+        new Promise<string>((resolve, reject) => {
+          const s = net.connect(redis.port, '127.0.0.1', () => s.write(cmd));
+          s.once('data', (d) => {
+            s.destroy();
+            resolve(d.toString().trim());
+          });
+          s.once('error', reject);
+        });
       expect(await send('SET k v\r\n')).toBe('+OK');
       await redis.restart();
       expect(await send('GET k\r\n')).toBe('$-1');

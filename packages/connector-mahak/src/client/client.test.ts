@@ -9,20 +9,31 @@ import type { MahakClientOptions } from './types.js';
 
 let fake: FakeMahak | undefined;
 let client: MahakClient | undefined;
-afterEach(async () => { await client?.close(); await fake?.close(); fake = undefined; client = undefined; });
+afterEach(async () => {
+  await client?.close();
+  await fake?.close();
+  fake = undefined;
+  client = undefined;
+});
 
 async function start(fakeOptions: FakeMahakOptions = {}, clientOptions: Partial<MahakClientOptions> = {}) {
   fake = await startFakeMahak(fakeOptions);
   client = new MahakClient({
-    baseUrl: fake.url, userName: 'demo', password: 'demo-password', databaseId: 1,
-    policy: { retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 2_000 }, breaker: { consecutiveFailures: 50 } },
+    baseUrl: fake.url,
+    userName: 'demo',
+    password: 'demo-password',
+    databaseId: 1,
+    policy: {
+      retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 2_000 },
+      breaker: { consecutiveFailures: 50 },
+    },
     ...clientOptions,
   });
   return { fake, client };
 }
 
 describe('MahakClient', () => {
-  it('keeps each record\'s JSON text as received when asked, every digit as written', async () => {
+  it("keeps each record's JSON text as received when asked, every digit as written", async () => {
     const { fake: f, client: c } = await start({ seed: { Product: 3 }, startRowVersion: 2n ** 60n });
     f.insert('Product', { Name: 'quote " and \\ backslash', UnitRatio: new JsonNumber('12345678901234.5678') });
     const records = await c.getEntityPage('Product', 0n, { keepSourceText: true });
@@ -40,7 +51,13 @@ describe('MahakClient', () => {
   it('logs in with an MD5 or a plain password, per configuration', async () => {
     const { fake: f, client: c } = await start({ passwordMode: 'md5', seed: { Bank: 2 } });
     expect(await c.getEntityPage('Bank', 0n)).toHaveLength(2);
-    const plain = new MahakClient({ baseUrl: f.url, userName: 'demo', password: 'demo-password', databaseId: 1, passwordMode: 'plain' });
+    const plain = new MahakClient({
+      baseUrl: f.url,
+      userName: 'demo',
+      password: 'demo-password',
+      databaseId: 1,
+      passwordMode: 'plain',
+    });
     const error = await plain.login().catch((e: unknown) => e);
     expect(isMahakApiError(error) && error.mahakCode === FAKE_CODES.BAD_CREDENTIALS).toBe(true);
     await plain.close();
@@ -52,7 +69,12 @@ describe('MahakClient', () => {
     f.inject({ kind: 'envelope', endpoint: 'GetAllData', code: 5005, message: 'پایگاه داده در دسترس نیست' });
     const error = await c.getEntityPage('Store', 0n).catch((e: unknown) => e);
     expect(isMahakApiError(error)).toBe(true);
-    expect(error).toMatchObject({ code: 'MAHAK_API', mahakCode: 5005, mahakMessage: 'پایگاه داده در دسترس نیست', endpoint: 'GetAllData' });
+    expect(error).toMatchObject({
+      code: 'MAHAK_API',
+      mahakCode: 5005,
+      mahakMessage: 'پایگاه داده در دسترس نیست',
+      endpoint: 'GetAllData',
+    });
     expect(f.requests.filter((r) => r.endpoint === 'GetAllData')).toHaveLength(1);
   });
 
@@ -108,7 +130,10 @@ describe('MahakClient', () => {
   });
 
   it('opens its circuit after repeated failures', async () => {
-    const { fake: f, client: c } = await start({ seed: { Bank: 1 } }, { policy: { retry: false, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 } } });
+    const { fake: f, client: c } = await start(
+      { seed: { Bank: 1 } },
+      { policy: { retry: false, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 } } },
+    );
     await c.login();
     f.inject({ kind: 'http', status: 502, times: 10 });
     await c.getEntityPage('Bank', 0n).catch(() => undefined);
@@ -119,17 +144,30 @@ describe('MahakClient', () => {
 
 describe('pushes', () => {
   const order = (id: string, personId: number, productDetailId: number) => ({
-    storeOrderId: id, personId, orderDate: '2025-03-01T10:00:00Z', sendCost: '150000',
-    details: [{ productDetailId, price: '1250000.50', count1: '2' }, { lineId: 'gift', productDetailId, price: '0', count1: '1' }],
+    storeOrderId: id,
+    personId,
+    orderDate: '2025-03-01T10:00:00Z',
+    sendCost: '150000',
+    details: [
+      { productDetailId, price: '1250000.50', count1: '2' },
+      { lineId: 'gift', productDetailId, price: '0', count1: '1' },
+    ],
   });
 
   it('a push retried after a timeout creates each order once and returns Mahak ids', async () => {
     // The policy's timeout (undici's own header timeout ticks at about 1 s, too coarse for a fast test).
-    const { fake: f, client: c } = await start({ seed: { Person: 3, ProductDetail: 3 } }, { policy: { timeoutMs: 150, retry: { maxAttempts: 3, initialDelayMs: 5 } } });
+    const { fake: f, client: c } = await start(
+      { seed: { Person: 3, ProductDetail: 3 } },
+      { policy: { timeoutMs: 150, retry: { maxAttempts: 3, initialDelayMs: 5 } } },
+    );
     await c.login();
     f.inject({ kind: 'delay', endpoint: 'SaveAllData', ms: 400 }); // the server saves, then answers too late
     const written: unknown[] = [];
-    const results = await pushOrders(c, [order('S-1', 1, 2), order('S-2', 2, 3)], { writeBack: (r) => { written.push(r); } });
+    const results = await pushOrders(c, [order('S-1', 1, 2), order('S-2', 2, 3)], {
+      writeBack: (r) => {
+        written.push(r);
+      },
+    });
     expect(f.requests.filter((r) => r.endpoint === 'SaveAllData').length).toBe(2);
     expect(results.map((r) => r.ok)).toEqual([true, true]);
     expect(f.liveRows('Order')).toHaveLength(2);
@@ -139,7 +177,12 @@ describe('pushes', () => {
     const stored = f.liveRows('Order')[0]!;
     expect(stored.OrderClientId).toBe(mahakClientId('order', 'S-1'));
     expect(String((stored.SendCost as { text: string }).text)).toBe('150000');
-    expect(f.liveRows('OrderDetail').map((d) => (d.Price as { text: string }).text)).toEqual(['1250000.5', '0', '1250000.5', '0']);
+    expect(f.liveRows('OrderDetail').map((d) => (d.Price as { text: string }).text)).toEqual([
+      '1250000.5',
+      '0',
+      '1250000.5',
+      '0',
+    ]);
 
     // Pushing the same orders again later (a replay) still creates nothing new.
     const again = await pushOrders(c, [order('S-1', 1, 2), order('S-2', 2, 3)]);
@@ -152,16 +195,28 @@ describe('pushes', () => {
     const { fake: f, client: c } = await start({ seed: { Person: 1, ProductDetail: 1 } });
     const results = await pushOrders(c, [order('ok', 1, 1), order('bad-person', 999, 1)]);
     expect(results[0]).toMatchObject({ ok: true });
-    expect(results[1]).toMatchObject({ ok: false, mahakOrderId: null, errors: [{ property: 'personId', code: FAKE_CODES.ROW_NOT_FOUND }] });
+    expect(results[1]).toMatchObject({
+      ok: false,
+      mahakOrderId: null,
+      errors: [{ property: 'personId', code: FAKE_CODES.ROW_NOT_FOUND }],
+    });
     expect(results[1]!.details.every((d) => !d.ok)).toBe(true);
     expect(f.count('Order')).toBe(1);
 
     const receipts = await pushReceipts(c, [
-      { storeReceiptId: 'R-1', personId: 1, cashAmount: '500000.25', date: new Date('2025-03-01T10:00:00Z'), trackingCode: 'TRK-1' },
+      {
+        storeReceiptId: 'R-1',
+        personId: 1,
+        cashAmount: '500000.25',
+        date: new Date('2025-03-01T10:00:00Z'),
+        trackingCode: 'TRK-1',
+      },
       { storeReceiptId: 'R-2', personId: 1, cashAmount: '12', date: new Date('2025-03-02T10:00:00Z') },
     ]);
     expect(receipts.map((r) => r.ok)).toEqual([true, true]);
-    await pushReceipts(c, [{ storeReceiptId: 'R-1', personId: 1, cashAmount: '500000.25', date: new Date('2025-03-01T10:00:00Z') }]);
+    await pushReceipts(c, [
+      { storeReceiptId: 'R-1', personId: 1, cashAmount: '500000.25', date: new Date('2025-03-01T10:00:00Z') },
+    ]);
     expect(f.count('Receipt')).toBe(2);
   });
 

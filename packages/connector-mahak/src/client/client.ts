@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import {
-  HttpClient, createResiliencePolicy, silentLogger, type HttpRequester, type Logger, type ResiliencePolicy,
+  HttpClient,
+  createResiliencePolicy,
+  silentLogger,
+  type HttpRequester,
+  type Logger,
+  type ResiliencePolicy,
 } from '@relaykit/sdk-core';
 import { ENTITIES, ENTITY_NAMES, keysOf, type EntityName } from '../entities/catalogue.js';
 import { toInt64 } from '../entities/scalars.js';
@@ -14,7 +19,11 @@ import type { GetAllDataRequest, MahakClientOptions, MahakSession, SaveAllDataRe
 export const MAHAK_DEFAULT_BASE_URL = 'https://mahakacc.mahaksoft.com/api/v3/sync/';
 
 const optionalInt64 = (v: unknown): bigint | null => {
-  try { return v === null || v === undefined ? null : toInt64(v); } catch { return null; }
+  try {
+    return v === null || v === undefined ? null : toInt64(v);
+  } catch {
+    return null;
+  }
 };
 
 /**
@@ -46,21 +55,26 @@ export class MahakClient {
     this.authCodes = new Set(options.authCodes ?? [401]);
     const baseUrl = options.baseUrl ?? MAHAK_DEFAULT_BASE_URL;
     this.ownsHttp = !options.http;
-    this.http = options.http ?? new HttpClient({
-      baseUrl: baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`,
-      upstream: 'mahak',
-      timeouts: { connectMs: 10_000, headersMs: 60_000, bodyMs: 120_000, ...options.timeouts },
-      logger: this.logger,
-    });
+    this.http =
+      options.http ??
+      new HttpClient({
+        baseUrl: baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`,
+        upstream: 'mahak',
+        timeouts: { connectMs: 10_000, headersMs: 60_000, bodyMs: 120_000, ...options.timeouts },
+        logger: this.logger,
+      });
     const classify = createMahakClassifier({ retryableCodes: options.retryableCodes });
     const p = options.policy;
-    this.policy = p && 'execute' in p ? p : createResiliencePolicy({
-      name: 'mahak',
-      retry: { maxAttempts: 4, initialDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 60_000 },
-      breaker: { consecutiveFailures: 5, halfOpenAfterMs: 15_000 },
-      ...p,
-      classify: p?.classify ?? classify,
-    });
+    this.policy =
+      p && 'execute' in p
+        ? p
+        : createResiliencePolicy({
+            name: 'mahak',
+            retry: { maxAttempts: 4, initialDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 60_000 },
+            breaker: { consecutiveFailures: 5, halfOpenAfterMs: 15_000 },
+            ...p,
+            classify: p?.classify ?? classify,
+          });
     const v2 = options.v2 ? 'V2' : '';
     this.paths = { login: `Login${v2}`, get: `GetAllData${v2}`, save: `SaveAllData${v2}` };
   }
@@ -80,17 +94,34 @@ export class MahakClient {
     this.loggingIn ??= (async () => {
       try {
         const o = this.options;
-        const password = (o.passwordMode ?? 'md5') === 'md5' ? createHash('md5').update(o.password, 'utf8').digest('hex') : o.password;
-        const data = await this.call(this.paths.login, {
-          UserName: o.userName, Password: password, DatabaseId: this.databaseId,
-          Language: o.language ?? 'fa', AppId: o.appId ?? 'relaykit', DeviceId: o.deviceId ?? 'relaykit', Description: o.description ?? 'relaykit connector',
-          ...(o.packageNo ? { PackageNo: o.packageNo } : {}), ...(o.clientVersion ? { ClientVersion: o.clientVersion } : {}),
-        }, { signal, auth: false });
+        const password =
+          (o.passwordMode ?? 'md5') === 'md5' ? createHash('md5').update(o.password, 'utf8').digest('hex') : o.password;
+        const data = await this.call(
+          this.paths.login,
+          {
+            UserName: o.userName,
+            Password: password,
+            DatabaseId: this.databaseId,
+            Language: o.language ?? 'fa',
+            AppId: o.appId ?? 'relaykit',
+            DeviceId: o.deviceId ?? 'relaykit',
+            Description: o.description ?? 'relaykit connector',
+            ...(o.packageNo ? { PackageNo: o.packageNo } : {}),
+            ...(o.clientVersion ? { ClientVersion: o.clientVersion } : {}),
+          },
+          { signal, auth: false },
+        );
         const d = (data ?? {}) as Record<string, unknown>;
-        if (typeof d.UserToken !== 'string' || d.UserToken === '') throw new MahakProtocolError('Mahak Login answered without a UserToken');
+        if (typeof d.UserToken !== 'string' || d.UserToken === '')
+          throw new MahakProtocolError('Mahak Login answered without a UserToken');
         this.session = {
-          userToken: d.UserToken, syncId: optionalInt64(d.SyncId), visitorId: optionalInt64(d.VisitorId), databaseId: optionalInt64(d.DatabaseId),
-          userTitle: typeof d.UserTitle === 'string' ? d.UserTitle : null, serverTime: typeof d.ServerTime === 'string' ? d.ServerTime : null, raw: d,
+          userToken: d.UserToken,
+          syncId: optionalInt64(d.SyncId),
+          visitorId: optionalInt64(d.VisitorId),
+          databaseId: optionalInt64(d.DatabaseId),
+          userTitle: typeof d.UserTitle === 'string' ? d.UserTitle : null,
+          serverTime: typeof d.ServerTime === 'string' ? d.ServerTime : null,
+          raw: d,
         };
         return this.session;
       } finally {
@@ -103,17 +134,20 @@ export class MahakClient {
   /** Raw GetAllData: `Data.Objects` with one array per requested entity (records as received, parsed losslessly). */
   async getAllData(request: GetAllDataRequest): Promise<Partial<Record<EntityName, Array<Record<string, unknown>>>>> {
     const body: Record<string, unknown> = {};
-    for (const [entity, from] of Object.entries(request.from) as Array<[EntityName, bigint]>) body[keysOf(entity).fromVersion] = from;
+    for (const [entity, from] of Object.entries(request.from) as Array<[EntityName, bigint]>)
+      body[keysOf(entity).fromVersion] = from;
     if (request.pageSize !== undefined) body.pageSize = request.pageSize;
     if (request.orderTypes) body.orderTypes = request.orderTypes;
     const spans: string[] | undefined = request.keepSourceText ? [] : undefined;
     const data = await this.call(this.paths.get, body, { signal: request.signal, spans });
     const objects = (data as { Objects?: unknown } | null)?.Objects;
-    if (typeof objects !== 'object' || objects === null) throw new MahakProtocolError('Mahak GetAllData answered without Data.Objects');
+    if (typeof objects !== 'object' || objects === null)
+      throw new MahakProtocolError('Mahak GetAllData answered without Data.Objects');
     const out: Partial<Record<EntityName, Array<Record<string, unknown>>>> = {};
     for (const entity of Object.keys(request.from) as EntityName[]) {
       const rows = (objects as Record<string, unknown>)[ENTITIES[entity].plural];
-      if (rows !== undefined && rows !== null && !Array.isArray(rows)) throw new MahakProtocolError(`Mahak GetAllData: Objects.${ENTITIES[entity].plural} is not an array`);
+      if (rows !== undefined && rows !== null && !Array.isArray(rows))
+        throw new MahakProtocolError(`Mahak GetAllData: Objects.${ENTITIES[entity].plural} is not an array`);
       out[entity] = (rows ?? []) as Array<Record<string, unknown>>;
     }
     if (spans) keepSourceTexts(objects as Record<string, unknown>, spans);
@@ -121,8 +155,17 @@ export class MahakClient {
   }
 
   /** Records of one entity with RowVersion > `fromVersion` (one page when the server pages). */
-  async getEntityPage(entity: EntityName, fromVersion: bigint, options: { pageSize?: number; signal?: AbortSignal; keepSourceText?: boolean } = {}): Promise<Array<Record<string, unknown>>> {
-    const result = await this.getAllData({ from: { [entity]: fromVersion }, pageSize: options.pageSize, signal: options.signal, keepSourceText: options.keepSourceText });
+  async getEntityPage(
+    entity: EntityName,
+    fromVersion: bigint,
+    options: { pageSize?: number; signal?: AbortSignal; keepSourceText?: boolean } = {},
+  ): Promise<Array<Record<string, unknown>>> {
+    const result = await this.getAllData({
+      from: { [entity]: fromVersion },
+      pageSize: options.pageSize,
+      signal: options.signal,
+      keepSourceText: options.keepSourceText,
+    });
     return result[entity] ?? [];
   }
 
@@ -131,7 +174,10 @@ export class MahakClient {
    * camelCase fields; new rows must carry a non-zero `<e>ClientId`, which makes the call safe to replay (Mahak
    * answers a known ClientId with the record it already created), so it is retried like a read.
    */
-  async saveAllData(body: Record<string, unknown[]>, options: { signal?: AbortSignal } = {}): Promise<SaveAllDataResult> {
+  async saveAllData(
+    body: Record<string, unknown[]>,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<SaveAllDataResult> {
     const data = await this.call(this.paths.save, body, { signal: options.signal });
     const objects = ((data ?? {}) as { Objects?: Record<string, unknown> }).Objects ?? {};
     const out: SaveAllDataResult = {};
@@ -150,7 +196,11 @@ export class MahakClient {
           clientId: optionalInt64(row.EntityClientId) ?? 0n,
           code: row.EntityCode === null || row.EntityCode === undefined ? null : String(row.EntityCode),
           rowVersion: optionalInt64(row.RowVersion),
-          errors: errors.map((e: Record<string, unknown>) => ({ property: String(e.Property ?? ''), code: Number(e.Code ?? 0), message: String(e.Error ?? '') })),
+          errors: errors.map((e: Record<string, unknown>) => ({
+            property: String(e.Property ?? ''),
+            code: Number(e.Code ?? 0),
+            message: String(e.Error ?? ''),
+          })),
         };
       });
     }
@@ -166,22 +216,52 @@ export class MahakClient {
    * One call under the policy: HTTP (429/5xx/timeouts retried), then the envelope (`Result:false` → MahakApiError).
    * An auth failure re-logs in and replays once (the policy's `reauthenticate`).
    */
-  private async call(path: string, body: unknown, options: { signal?: AbortSignal | undefined; auth?: boolean; spans?: string[] | undefined }): Promise<unknown> {
+  private async call(
+    path: string,
+    body: unknown,
+    options: { signal?: AbortSignal | undefined; auth?: boolean; spans?: string[] | undefined },
+  ): Promise<unknown> {
     const auth = options.auth ?? true;
     if (auth && !this.session) await this.login(options.signal);
     const text = stringifyLosslessJson(body);
-    return this.policy.execute(async ({ signal }) => {
-      if (this.options.rateLimiter) await this.options.rateLimiter.acquire(this.options.rateLimitKey ?? `mahak:${String(this.options.databaseId)}`, 1, { signal });
-      const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', accept: 'application/json' };
-      if (auth && this.session) headers.authorization = `Bearer ${this.session.userToken}`;
-      // sdk-core reports the policy's own timeout as UPSTREAM_TIMEOUT (retried) and only the caller's abort as ABORTED.
-      const response = await this.http.request<string>({ method: 'POST', path, body: text, headers, signal, idempotent: true, responseType: 'text' });
-      return this.unwrap(path, response.body, options.spans);
-    }, {
-      signal: options.signal,
-      idempotent: true,
-      ...(auth ? { reauthenticate: async () => { this.logger.info({ endpoint: path }, 'mahak token rejected; logging in again'); await this.login(options.signal); } } : {}),
-    });
+    return this.policy.execute(
+      async ({ signal }) => {
+        if (this.options.rateLimiter)
+          await this.options.rateLimiter.acquire(
+            this.options.rateLimitKey ?? `mahak:${String(this.options.databaseId)}`,
+            1,
+            { signal },
+          );
+        const headers: Record<string, string> = {
+          'content-type': 'application/json; charset=utf-8',
+          accept: 'application/json',
+        };
+        if (auth && this.session) headers.authorization = `Bearer ${this.session.userToken}`;
+        // sdk-core reports the policy's own timeout as UPSTREAM_TIMEOUT (retried) and only the caller's abort as ABORTED.
+        const response = await this.http.request<string>({
+          method: 'POST',
+          path,
+          body: text,
+          headers,
+          signal,
+          idempotent: true,
+          responseType: 'text',
+        });
+        return this.unwrap(path, response.body, options.spans);
+      },
+      {
+        signal: options.signal,
+        idempotent: true,
+        ...(auth
+          ? {
+              reauthenticate: async () => {
+                this.logger.info({ endpoint: path }, 'mahak token rejected; logging in again');
+                await this.login(options.signal);
+              },
+            }
+          : {}),
+      },
+    );
   }
 
   private unwrap(path: string, text: string, spans?: string[]): unknown {
@@ -195,15 +275,29 @@ export class MahakClient {
         for (const span of parsed.spans) spans.push(span);
       } else envelope = parseLosslessJson(text);
     } catch (cause) {
-      throw new MahakProtocolError(`Mahak ${path} answered with a body that is not JSON`, { cause, details: { endpoint: path, sample: text.slice(0, 200) } });
+      throw new MahakProtocolError(`Mahak ${path} answered with a body that is not JSON`, {
+        cause,
+        details: { endpoint: path, sample: text.slice(0, 200) },
+      });
     }
-    if (typeof envelope !== 'object' || envelope === null || typeof (envelope as { Result?: unknown }).Result !== 'boolean') {
-      throw new MahakProtocolError(`Mahak ${path} answered without a {Result, Code, Message, Data} envelope`, { details: { endpoint: path } });
+    if (
+      typeof envelope !== 'object' ||
+      envelope === null ||
+      typeof (envelope as { Result?: unknown }).Result !== 'boolean'
+    ) {
+      throw new MahakProtocolError(`Mahak ${path} answered without a {Result, Code, Message, Data} envelope`, {
+        details: { endpoint: path },
+      });
     }
     const e = envelope as { Result: boolean; Code?: unknown; Message?: unknown; Data?: unknown };
     if (!e.Result) {
       const code = Number(e.Code ?? -1);
-      throw new MahakApiError({ code, message: String(e.Message ?? ''), endpoint: path.replace(/V2$/, ''), authFailure: this.authCodes.has(code) });
+      throw new MahakApiError({
+        code,
+        message: String(e.Message ?? ''),
+        endpoint: path.replace(/V2$/, ''),
+        authFailure: this.authCodes.has(code),
+      });
     }
     return e.Data;
   }

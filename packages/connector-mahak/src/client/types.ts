@@ -1,4 +1,11 @@
-import type { HttpRequester, HttpTimeouts, Logger, RateLimiter, ResiliencePolicy, ResiliencePolicyOptions } from '@relaykit/sdk-core';
+import type {
+  HttpRequester,
+  HttpTimeouts,
+  Logger,
+  RateLimiter,
+  ResiliencePolicy,
+  ResiliencePolicyOptions,
+} from '@relaykit/sdk-core';
 import type { EntityName } from '../entities/catalogue.js';
 
 /** How Login sends the password; public clients disagree, so it is configurable. */

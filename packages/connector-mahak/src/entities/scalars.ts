@@ -46,7 +46,10 @@ export function toDecimal(value: unknown): string {
   const sign = m[1] === '-' ? '-' : '';
   let digits = (m[2] ?? '') + (m[3] ?? '');
   let point = (m[2] ?? '').length + Number(m[4] ?? '0');
-  if (point < 0) { digits = '0'.repeat(-point) + digits; point = 0; }
+  if (point < 0) {
+    digits = '0'.repeat(-point) + digits;
+    point = 0;
+  }
   if (point > digits.length) digits += '0'.repeat(point - digits.length);
   const intPart = digits.slice(0, point).replace(/^0+/, '') || '0';
   const frac = digits.slice(point).replace(/0+$/, '');
@@ -62,7 +65,9 @@ function centsText(cents: number): string {
   const fraction = abs - units * 100;
   const sign = cents < 0 ? '-' : '';
   if (fraction === 0) return `${sign}${units}`;
-  return fraction % 10 === 0 ? `${sign}${units}.${fraction / 10}` : `${sign}${units}.${fraction < 10 ? '0' : ''}${fraction}`;
+  return fraction % 10 === 0
+    ? `${sign}${units}.${fraction / 10}`
+    : `${sign}${units}.${fraction < 10 ? '0' : ''}${fraction}`;
 }
 
 /**
@@ -78,7 +83,8 @@ export function toDate(value: unknown, utcOffsetMinutes = 0): Date {
   }
   if (typeof value === 'number' && Number.isFinite(value)) date = new Date(value);
   else if (typeof value === 'string' && /^\d+$/.test(value)) date = new Date(Number(value));
-  else if (typeof value === 'string' && /^\/Date\(-?\d+([+-]\d{4})?\)\/$/.test(value)) date = new Date(Number(/-?\d+/.exec(value)![0])); // legacy .NET JSON
+  else if (typeof value === 'string' && /^\/Date\(-?\d+([+-]\d{4})?\)\/$/.test(value))
+    date = new Date(Number(/-?\d+/.exec(value)![0])); // legacy .NET JSON
   else if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value)) {
     const zoned = /(Z|[+-]\d{2}:?\d{2})$/i.test(value);
     date = new Date(zoned ? value : `${value.length === 10 ? `${value}T00:00:00` : value}Z`);
@@ -90,7 +96,14 @@ export function toDate(value: unknown, utcOffsetMinutes = 0): Date {
 
 /** Epoch ms of a valid `YYYY-MM-DDTHH:MM:SS` read as UTC, or undefined (anything else goes the general way). */
 function localDateTime(s: string): number | undefined {
-  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
+  if (
+    s.charCodeAt(4) !== 45 ||
+    s.charCodeAt(7) !== 45 ||
+    s.charCodeAt(10) !== 84 ||
+    s.charCodeAt(13) !== 58 ||
+    s.charCodeAt(16) !== 58
+  )
+    return undefined;
   const year = digits(s, 0, 4);
   const month = digits(s, 5, 2);
   const day = digits(s, 8, 2);
@@ -100,7 +113,15 @@ function localDateTime(s: string): number | undefined {
   if (year < 100 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return undefined; // not this shape
   const ms = Date.UTC(year, month - 1, day, hour, minute, second);
   // Date.UTC rolls 2024-02-30 over into March and 24:00 into the next day: such values are not valid dates.
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59 || new Date(ms).getUTCDate() !== day) {
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59 ||
+    new Date(ms).getUTCDate() !== day
+  ) {
     throw new RangeError(`${JSON.stringify(s)} is not a valid date`);
   }
   return ms;
@@ -135,4 +156,9 @@ export const decimal = () => z.unknown().transform(refine(toDecimal));
 /** zod: a Mahak date as a `Date` (offset-less values are read as UTC; the transformer applies the server offset). */
 export const mahakDate = () => z.unknown().transform(refine((v) => toDate(v)));
 /** zod: a 32-bit integer. */
-export const int32 = () => z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1);
+export const int32 = () =>
+  z
+    .number()
+    .int()
+    .min(-(2 ** 31))
+    .max(2 ** 31 - 1);

@@ -35,22 +35,41 @@ export interface ParseOptions {
 }
 
 function fieldSchema(type: FieldType, utcOffsetMinutes: number): z.ZodType<unknown> {
-  const wrap = <T>(convert: (v: unknown) => T) => z.unknown().transform((value, ctx) => {
-    if (value === null || value === undefined) return null;
-    try {
-      return convert(value);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      return z.NEVER;
-    }
-  });
+  const wrap = <T>(convert: (v: unknown) => T) =>
+    z.unknown().transform((value, ctx) => {
+      if (value === null || value === undefined) return null;
+      try {
+        return convert(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    });
   switch (type) {
-    case 'text': return z.union([z.string(), z.number().transform(String)]).nullish().transform((v) => v ?? null);
-    case 'int': return z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1).nullish().transform((v) => v ?? null);
-    case 'bool': return z.boolean().nullish().transform((v) => v ?? null);
-    case 'int64': return wrap(toInt64);
-    case 'decimal': return wrap(toDecimal);
-    case 'date': return wrap((v) => toDate(v, utcOffsetMinutes));
+    case 'text':
+      return z
+        .union([z.string(), z.number().transform(String)])
+        .nullish()
+        .transform((v) => v ?? null);
+    case 'int':
+      return z
+        .number()
+        .int()
+        .min(-(2 ** 31))
+        .max(2 ** 31 - 1)
+        .nullish()
+        .transform((v) => v ?? null);
+    case 'bool':
+      return z
+        .boolean()
+        .nullish()
+        .transform((v) => v ?? null);
+    case 'int64':
+      return wrap(toInt64);
+    case 'decimal':
+      return wrap(toDecimal);
+    case 'date':
+      return wrap((v) => toDate(v, utcOffsetMinutes));
   }
 }
 
@@ -69,10 +88,18 @@ export function recordSchema<N extends EntityName>(name: N, options: ParseOption
   const own = ENTITIES[name].fields as Record<string, FieldType>;
   const shape: Record<string, z.ZodType<unknown>> = {
     [k.id]: z.unknown().transform((v, ctx) => {
-      try { return toInt64(v); } catch (error) { ctx.addIssue({ code: 'custom', message: (error as Error).message }); return z.NEVER; }
+      try {
+        return toInt64(v);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
     }),
     [k.clientId]: fieldSchema('int64', offset),
-    [k.code]: z.union([z.string(), z.number(), z.bigint()]).nullish().transform((v) => (v === null || v === undefined ? null : String(v))),
+    [k.code]: z
+      .union([z.string(), z.number(), z.bigint()])
+      .nullish()
+      .transform((v) => (v === null || v === undefined ? null : String(v))),
   };
   for (const [field, type] of Object.entries(COMMON_FIELDS)) shape[field] = fieldSchema(type, offset);
   shape.RowVersion = shape[k.id]!;
@@ -104,7 +131,11 @@ export function recordSchema<N extends EntityName>(name: N, options: ParseOption
  * Validates one raw record of entity `name`; throws a zod error naming each failing field. The result keeps the
  * record as received in `raw`.
  */
-export function parseMahakRecord<N extends EntityName>(name: N, raw: unknown, options: ParseOptions = {}): MahakRecord<N> {
+export function parseMahakRecord<N extends EntityName>(
+  name: N,
+  raw: unknown,
+  options: ParseOptions = {},
+): MahakRecord<N> {
   const record = recordSchema(name, options).parse(raw);
   record.raw = raw as Record<string, unknown>;
   return record;

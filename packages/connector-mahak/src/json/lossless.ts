@@ -36,17 +36,22 @@ function scanLosslessJson(text: string, spanDepth = -1): Scan {
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (c === 34) { // a string: find its closing quote
+    if (c === 34) {
+      // a string: find its closing quote
       i++;
       for (;;) {
         const q = text.indexOf('"', i);
-        if (q === -1) { i = n; break; }
+        if (q === -1) {
+          i = n;
+          break;
+        }
         let slashes = 0;
         for (let b = q - 1; text.charCodeAt(b) === 92; b--) slashes++;
         i = q + 1;
         if ((slashes & 1) === 0) break;
       }
-    } else if (c === 45 || (c >= 48 && c <= 57)) { // a number token
+    } else if (c === 45 || (c >= 48 && c <= 57)) {
+      // a number token
       const start = i;
       if (c === 45) i++;
       let significant = 0;
@@ -59,8 +64,9 @@ function scanLosslessJson(text: string, spanDepth = -1): Scan {
           leading = false;
           significant++;
         } else if (d === 46) continue;
-        else if (d === 101 || d === 69) { exponent = true; }
-        else if ((d === 43 || d === 45) && exponent) continue;
+        else if (d === 101 || d === 69) {
+          exponent = true;
+        } else if ((d === 43 || d === 45) && exponent) continue;
         else break;
       }
       // A malformed token is left alone, so JSON.parse still rejects it instead of reading it as a string.
@@ -68,15 +74,20 @@ function scanLosslessJson(text: string, spanDepth = -1): Scan {
         (parts ??= []).push(text.slice(copied, start), '"', text.slice(start, i), '"');
         copied = i;
       }
-    } else if (c === 123 || c === 91) { // { or [
+    } else if (c === 123 || c === 91) {
+      // { or [
       if (c === 123 && depth === spanDepth && depth > 0 && depth < 32 && (arrays >>> (depth - 1)) & 1) spanStart = i;
       if (depth < 31) arrays = c === 91 ? arrays | (1 << depth) : arrays & ~(1 << depth);
       depth++;
       i++;
-    } else if (c === 125 || c === 93) { // } or ]
+    } else if (c === 125 || c === 93) {
+      // } or ]
       depth--;
       i++;
-      if (c === 125 && depth === spanDepth && spanStart >= 0) { spans!.push(text.slice(spanStart, i)); spanStart = -1; }
+      if (c === 125 && depth === spanDepth && spanStart >= 0) {
+        spans!.push(text.slice(spanStart, i));
+        spanStart = -1;
+      }
     } else i++;
   }
   if (!parts) return { safe: text, spans };
@@ -134,11 +145,18 @@ export function stringifyLosslessJson(value: unknown): string {
 
 function write(value: unknown): string | undefined {
   switch (typeof value) {
-    case 'string': return JSON.stringify(value);
-    case 'number': return Number.isFinite(value) ? String(value) : 'null';
-    case 'bigint': return value.toString();
-    case 'boolean': return value ? 'true' : 'false';
-    case 'undefined': case 'function': case 'symbol': return undefined;
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'bigint':
+      return value.toString();
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
   }
   if (value === null) return 'null';
   if (value instanceof JsonNumber) return value.text;

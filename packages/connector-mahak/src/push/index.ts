@@ -1,5 +1,15 @@
 export { mahakClientId } from './client-id.js';
 export {
-  pushOrders, pushReceipts, StoreOrder, StoreOrderLine, StoreReceipt,
-  type StoreOrderInput, type StoreReceiptInput, type PushedOrder, type PushedLine, type PushedReceipt, type PushError, type PushOptions,
+  pushOrders,
+  pushReceipts,
+  StoreOrder,
+  StoreOrderLine,
+  StoreReceipt,
+  type StoreOrderInput,
+  type StoreReceiptInput,
+  type PushedOrder,
+  type PushedLine,
+  type PushedReceipt,
+  type PushError,
+  type PushOptions,
 } from './push.js';

@@ -7,13 +7,28 @@ import { mahakClientId } from './client-id.js';
 
 // Out-of-range ids are a client's mistake: a validation issue, never a RangeError escaping safeParse.
 const id64 = z.union([z.bigint(), z.number().int(), z.string().regex(/^\d+$/)]).transform((v, ctx) => {
-  try { return toInt64(v); } catch (error) { ctx.addIssue({ code: 'custom', message: (error as Error).message }); return z.NEVER; }
+  try {
+    return toInt64(v);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
 });
 const money = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  try { return toDecimal(v); } catch (error) { ctx.addIssue({ code: 'custom', message: (error as Error).message }); return z.NEVER; }
+  try {
+    return toDecimal(v);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
 });
 const when = z.union([z.date(), z.string(), z.number()]).transform((v, ctx) => {
-  try { return v instanceof Date ? v : toDate(v); } catch (error) { ctx.addIssue({ code: 'custom', message: (error as Error).message }); return z.NEVER; }
+  try {
+    return v instanceof Date ? v : toDate(v);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
 });
 
 /** An order line of the store. Money and counts as decimal strings (numbers are accepted when exact). */
@@ -66,10 +81,20 @@ export const StoreReceipt = z.object({
 export type StoreReceiptInput = z.input<typeof StoreReceipt>;
 
 /** Per-field error of a pushed row. */
-export interface PushError { property: string; code: number; message: string }
+export interface PushError {
+  property: string;
+  code: number;
+  message: string;
+}
 
 /** Outcome of one pushed order line. */
-export interface PushedLine { lineId: string; clientId: bigint; ok: boolean; mahakId: bigint | null; errors: PushError[] }
+export interface PushedLine {
+  lineId: string;
+  clientId: bigint;
+  ok: boolean;
+  mahakId: bigint | null;
+  errors: PushError[];
+}
 
 /** Outcome of one pushed order: Mahak's ids for write-back, or the errors. */
 export interface PushedOrder {
@@ -114,14 +139,19 @@ function chunks<T>(list: T[], size: number): T[][] {
   return out;
 }
 
-const errorsOf = (r: SaveRowResult | undefined): PushError[] => r?.errors ?? [{ property: '', code: -1, message: 'Mahak returned no result for this row' }];
+const errorsOf = (r: SaveRowResult | undefined): PushError[] =>
+  r?.errors ?? [{ property: '', code: -1, message: 'Mahak returned no result for this row' }];
 
 /**
  * Pushes orders with their lines through SaveAllData. Each order and line carries a ClientId derived from the
  * store's ids ({@link mahakClientId}), so a retry after a timeout, or pushing the same order again later, never
  * creates a second Mahak order: Mahak answers with the order it already has. Results come back per order and line.
  */
-export async function pushOrders(client: MahakClient, orders: StoreOrderInput[], options: PushOptions = {}): Promise<PushedOrder[]> {
+export async function pushOrders(
+  client: MahakClient,
+  orders: StoreOrderInput[],
+  options: PushOptions = {},
+): Promise<PushedOrder[]> {
   const ns = options.namespace ?? 'relaykit';
   const parsed = orders.map((o) => StoreOrder.parse(o));
   const results: PushedOrder[] = [];
@@ -132,22 +162,44 @@ export async function pushOrders(client: MahakClient, orders: StoreOrderInput[],
     for (const order of chunk) {
       const orderClientId = mahakClientId('order', order.storeOrderId, ns);
       orderRows.push({
-        orderId: 0, orderClientId, personId: order.personId, visitorId: order.visitorId, orderType: order.orderType,
-        orderDate: dotNet(order.orderDate), deliveryDate: order.deliveryDate ? dotNet(order.deliveryDate) : undefined,
-        discount: num(order.discount), sendCost: num(order.sendCost), settlementType: order.settlementType, description: order.description,
+        orderId: 0,
+        orderClientId,
+        personId: order.personId,
+        visitorId: order.visitorId,
+        orderType: order.orderType,
+        orderDate: dotNet(order.orderDate),
+        deliveryDate: order.deliveryDate ? dotNet(order.deliveryDate) : undefined,
+        discount: num(order.discount),
+        sendCost: num(order.sendCost),
+        settlementType: order.settlementType,
+        description: order.description,
       });
-      lineIndex.push(order.details.map((line, i) => {
-        const lineId = line.lineId ?? String(i + 1);
-        const clientId = mahakClientId('order-detail', `${order.storeOrderId}/${lineId}`, ns);
-        detailRows.push({
-          orderDetailId: 0, orderDetailClientId: clientId, orderClientId, productDetailId: line.productDetailId,
-          price: num(line.price), count1: num(line.count1), count2: num(line.count2), discount: num(line.discount),
-          taxPercent: num(line.taxPercent), chargePercent: num(line.chargePercent), storeId: line.storeId, description: line.description,
-        });
-        return { lineId, clientId, index: detailRows.length - 1 };
-      }));
+      lineIndex.push(
+        order.details.map((line, i) => {
+          const lineId = line.lineId ?? String(i + 1);
+          const clientId = mahakClientId('order-detail', `${order.storeOrderId}/${lineId}`, ns);
+          detailRows.push({
+            orderDetailId: 0,
+            orderDetailClientId: clientId,
+            orderClientId,
+            productDetailId: line.productDetailId,
+            price: num(line.price),
+            count1: num(line.count1),
+            count2: num(line.count2),
+            discount: num(line.discount),
+            taxPercent: num(line.taxPercent),
+            chargePercent: num(line.chargePercent),
+            storeId: line.storeId,
+            description: line.description,
+          });
+          return { lineId, clientId, index: detailRows.length - 1 };
+        }),
+      );
     }
-    const answer = await client.saveAllData({ orders: orderRows, orderDetails: detailRows }, { signal: options.signal });
+    const answer = await client.saveAllData(
+      { orders: orderRows, orderDetails: detailRows },
+      { signal: options.signal },
+    );
     const byIndex = (rows: SaveRowResult[] | undefined) => new Map((rows ?? []).map((r) => [r.index, r]));
     const orderResults = byIndex(answer.Order);
     const detailResults = byIndex(answer.OrderDetail);
@@ -155,11 +207,23 @@ export async function pushOrders(client: MahakClient, orders: StoreOrderInput[],
       const r = orderResults.get(i);
       const details = lineIndex[i]!.map(({ lineId, clientId, index }): PushedLine => {
         const d = detailResults.get(index);
-        return { lineId, clientId, ok: d?.ok ?? false, mahakId: d?.ok ? d.entityId : null, errors: d?.ok ? [] : errorsOf(d) };
+        return {
+          lineId,
+          clientId,
+          ok: d?.ok ?? false,
+          mahakId: d?.ok ? d.entityId : null,
+          errors: d?.ok ? [] : errorsOf(d),
+        };
       });
       const result: PushedOrder = {
-        storeOrderId: order.storeOrderId, clientId: mahakClientId('order', order.storeOrderId, ns), ok: (r?.ok ?? false) && details.every((d) => d.ok),
-        mahakOrderId: r?.ok ? r.entityId : null, rowVersion: r?.rowVersion ?? null, code: r?.code ?? null, errors: r?.ok ? [] : errorsOf(r), details,
+        storeOrderId: order.storeOrderId,
+        clientId: mahakClientId('order', order.storeOrderId, ns),
+        ok: (r?.ok ?? false) && details.every((d) => d.ok),
+        mahakOrderId: r?.ok ? r.entityId : null,
+        rowVersion: r?.rowVersion ?? null,
+        code: r?.code ?? null,
+        errors: r?.ok ? [] : errorsOf(r),
+        details,
       };
       results.push(result);
       if (result.ok) await options.writeBack?.(result);
@@ -169,22 +233,36 @@ export async function pushOrders(client: MahakClient, orders: StoreOrderInput[],
 }
 
 /** Pushes receipts through SaveAllData with stable ClientIds (see {@link pushOrders}). */
-export async function pushReceipts(client: MahakClient, receipts: StoreReceiptInput[], options: PushOptions = {}): Promise<PushedReceipt[]> {
+export async function pushReceipts(
+  client: MahakClient,
+  receipts: StoreReceiptInput[],
+  options: PushOptions = {},
+): Promise<PushedReceipt[]> {
   const ns = options.namespace ?? 'relaykit';
   const parsed = receipts.map((r) => StoreReceipt.parse(r));
   const results: PushedReceipt[] = [];
   for (const chunk of chunks(parsed, options.chunkSize ?? 100)) {
     const rows = chunk.map((r) => ({
-      receiptId: 0, receiptClientId: mahakClientId('receipt', r.storeReceiptId, ns), personId: r.personId, cashAmount: num(r.cashAmount),
-      date: dotNet(r.date), trackingCode: r.trackingCode, description: r.description,
+      receiptId: 0,
+      receiptClientId: mahakClientId('receipt', r.storeReceiptId, ns),
+      personId: r.personId,
+      cashAmount: num(r.cashAmount),
+      date: dotNet(r.date),
+      trackingCode: r.trackingCode,
+      description: r.description,
     }));
     const answer = await client.saveAllData({ receipts: rows }, { signal: options.signal });
     const byIndex = new Map((answer.Receipt ?? []).map((r) => [r.index, r]));
     for (const [i, receipt] of chunk.entries()) {
       const r = byIndex.get(i);
       const result: PushedReceipt = {
-        storeReceiptId: receipt.storeReceiptId, clientId: rows[i]!.receiptClientId, ok: r?.ok ?? false, mahakReceiptId: r?.ok ? r.entityId : null,
-        rowVersion: r?.rowVersion ?? null, code: r?.code ?? null, errors: r?.ok ? [] : errorsOf(r),
+        storeReceiptId: receipt.storeReceiptId,
+        clientId: rows[i]!.receiptClientId,
+        ok: r?.ok ?? false,
+        mahakReceiptId: r?.ok ? r.entityId : null,
+        rowVersion: r?.rowVersion ?? null,
+        code: r?.code ?? null,
+        errors: r?.ok ? [] : errorsOf(r),
       };
       results.push(result);
       if (result.ok) await options.writeBack?.(result);

@@ -68,9 +68,13 @@ export function copyText(text: string): string {
 export function copyField(v: unknown): string {
   if (v === null || v === undefined) return '\\N';
   switch (typeof v) {
-    case 'string': return copyText(v);
-    case 'bigint': case 'number': return String(v);
-    case 'boolean': return v ? 't' : 'f';
+    case 'string':
+      return copyText(v);
+    case 'bigint':
+    case 'number':
+      return String(v);
+    case 'boolean':
+      return v ? 't' : 'f';
   }
   if (v instanceof Date) return isoTimestamp(v);
   return copyText(String(v));
@@ -102,13 +106,24 @@ export function compileCopyEncoder(columns: readonly EncodedColumn[]): (row: Rec
   const fields = columns.map((c, i) => {
     const v = `v${i}`;
     switch (c.type) {
-      case 'int64': return [`const ${v} = r[${q(c.column)}];`, `typeof ${v} === "bigint" ? ${v}.toString() : field(${v})`];
-      case 'date': return [`const ${v} = r[${q(c.column)}];`, `${v} instanceof Date ? iso(${v}) : field(${v})`];
-      case 'text': case 'decimal': return [`const ${v} = r[${q(c.column)}];`, `typeof ${v} === "string" ? text(${v}) : field(${v})`];
-      default: return [`const ${v} = r[${q(c.column)}];`, `field(${v})`];
+      case 'int64':
+        return [`const ${v} = r[${q(c.column)}];`, `typeof ${v} === "bigint" ? ${v}.toString() : field(${v})`];
+      case 'date':
+        return [`const ${v} = r[${q(c.column)}];`, `${v} instanceof Date ? iso(${v}) : field(${v})`];
+      case 'text':
+      case 'decimal':
+        return [`const ${v} = r[${q(c.column)}];`, `typeof ${v} === "string" ? text(${v}) : field(${v})`];
+      default:
+        return [`const ${v} = r[${q(c.column)}];`, `field(${v})`];
     }
   });
   const source = `return function encode(r) {\n${fields.map((f) => f[0]).join('\n')}\nreturn ${fields.map((f) => `(${f[1]})`).join(' + "\\t" + ')};\n};`;
   // new Function is deliberate: generated from the catalogue's column names
-  return (new Function('field', 'text', 'iso', source) as (field: typeof copyField, text: typeof copyText, iso: typeof isoTimestamp) => (row: Record<string, unknown>) => string)(copyField, copyText, isoTimestamp);
+  return (
+    new Function('field', 'text', 'iso', source) as (
+      field: typeof copyField,
+      text: typeof copyText,
+      iso: typeof isoTimestamp,
+    ) => (row: Record<string, unknown>) => string
+  )(copyField, copyText, isoTimestamp);
 }

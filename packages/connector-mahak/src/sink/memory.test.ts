@@ -6,7 +6,9 @@ import { startFakeMahak, type FakeMahak } from '../testing/index.js';
 import { createMahakMemorySink } from './memory.js';
 
 let fake: FakeMahak | undefined;
-afterEach(async () => { await fake?.close(); });
+afterEach(async () => {
+  await fake?.close();
+});
 
 describe('in-memory sink', () => {
   it('mirrors the fake through ties split across pages, updates and soft deletes', async () => {
@@ -16,11 +18,17 @@ describe('in-memory sink', () => {
     const sink = createMahakMemorySink({ checkpoints });
     const run = () => syncMahakEntity({ client, entity: 'Product', sink, checkpoints, pageSize: 4 });
     expect((await run()).upserts).toBe(23);
-    fake.transaction(() => { fake!.update('Product', 1, { Name: 'One' }); fake!.remove('Product', 2); fake!.insert('Product', { Name: 'New' }); });
+    fake.transaction(() => {
+      fake!.update('Product', 1, { Name: 'One' });
+      fake!.remove('Product', 2);
+      fake!.insert('Product', { Name: 'New' });
+    });
     const second = await run();
     expect([second.upserts, second.deletes]).toEqual([2, 1]);
     const mirror = [...sink.rows.values()].map((r) => [Number(r.mahakId), r.rowVersion, r.deletedAt !== null]);
-    expect(mirror.sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual(fake.allRows('Product').map((r) => [r.ProductId, r.RowVersion, r.Deleted === true]));
+    expect(mirror.sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual(
+      fake.allRows('Product').map((r) => [r.ProductId, r.RowVersion, r.Deleted === true]),
+    );
     expect(sink.live()).toHaveLength(23);
     expect(sink.rows.get(1n)!.data!.name).toBe('One');
     await client.close();

@@ -38,16 +38,29 @@ export function createMahakMemorySink(options: { checkpoints?: CheckpointStore }
       for (const u of batch.upserts) {
         const prev = rows.get(u.data.mahak_id);
         if (prev && u.data.row_version <= prev.rowVersion) continue;
-        rows.set(u.data.mahak_id, { mahakId: u.data.mahak_id, rowVersion: u.data.row_version, data: u.data, raw: u.data.raw, deletedAt: null });
+        rows.set(u.data.mahak_id, {
+          mahakId: u.data.mahak_id,
+          rowVersion: u.data.row_version,
+          data: u.data,
+          raw: u.data.raw,
+          deletedAt: null,
+        });
       }
       for (const d of batch.deletes) {
         const id = BigInt(d.id);
         const version = BigInt(d.version);
         const prev = rows.get(id);
         if (prev && version <= prev.rowVersion) continue;
-        rows.set(id, { mahakId: id, rowVersion: version, data: prev?.data, raw: d.raw, deletedAt: prev?.deletedAt ?? now });
+        rows.set(id, {
+          mahakId: id,
+          rowVersion: version,
+          data: prev?.data,
+          raw: d.raw,
+          deletedAt: prev?.deletedAt ?? now,
+        });
       }
-      if (options.checkpoints && batch.checkpoint !== undefined) await options.checkpoints.set(batch.source, batch.entity, batch.checkpoint);
+      if (options.checkpoints && batch.checkpoint !== undefined)
+        await options.checkpoints.set(batch.source, batch.entity, batch.checkpoint);
     },
   };
 }

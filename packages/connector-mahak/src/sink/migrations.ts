@@ -45,7 +45,10 @@ export const MAHAK_MIGRATIONS: readonly MahakMigration[] = [
       ...ENTITY_NAMES.flatMap((entity) => {
         const t = entityTable(entity, o);
         const stem = `${o.tablePrefix ?? 'mahak_'}${ENTITIES[entity].table}`;
-        const cols = columnsOf(entity).map((c) => `  ${ident(c.column)} ${c.pgType}${c.column === 'mahak_id' ? ' PRIMARY KEY' : c.column === 'row_version' ? ' NOT NULL' : ''}`);
+        const cols = columnsOf(entity).map(
+          (c) =>
+            `  ${ident(c.column)} ${c.pgType}${c.column === 'mahak_id' ? ' PRIMARY KEY' : c.column === 'row_version' ? ' NOT NULL' : ''}`,
+        );
         return [
           `CREATE TABLE IF NOT EXISTS ${t} (\n${cols.join(',\n')},\n  raw jsonb NOT NULL,\n  deleted_at timestamptz,\n  synced_at timestamptz NOT NULL DEFAULT now()\n)`,
           `CREATE INDEX IF NOT EXISTS ${ident(`${stem}_row_version_idx`)} ON ${t} (row_version)`,
@@ -65,7 +68,8 @@ export function asSqlClient(db: MahakDatabase): SqlClient {
 }
 
 /** The id of a migration in sdk-core's `relaykit_schema_migrations` (`001-entity-tables`). */
-export const migrationId = (m: MahakMigration): string => `${String(m.version).padStart(3, '0')}-${m.name.replace(/\W+/g, '-')}`;
+export const migrationId = (m: MahakMigration): string =>
+  `${String(m.version).padStart(3, '0')}-${m.name.replace(/\W+/g, '-')}`;
 
 /**
  * Applies the migrations not applied yet with sdk-core's `applyMigrations` (in one transaction under an advisory
@@ -79,7 +83,10 @@ export async function migrateMahakSchema(db: MahakDatabase, options: MahakSchema
     scope: `mahak:${schema}.${options.tablePrefix ?? 'mahak_'}`,
     migrations: MAHAK_MIGRATIONS.map((m, i) => ({
       id: migrationId(m),
-      sql: i === 0 && schema !== 'public' ? [`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`, ...m.sql(options)] : m.sql(options),
+      sql:
+        i === 0 && schema !== 'public'
+          ? [`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`, ...m.sql(options)]
+          : m.sql(options),
     })),
   });
   return MAHAK_MIGRATIONS.filter((m) => applied.includes(migrationId(m))).map((m) => m.version);

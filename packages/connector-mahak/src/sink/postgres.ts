@@ -23,15 +23,22 @@ export interface PostgresDeadLetterSinkOptions extends MahakSchemaOptions {
 }
 
 /** The dead-letter table of the Mahak tables: `<schema>.<prefix>dead_letters`. */
-const deadLetterTable = (options: MahakSchemaOptions) => `${options.schema ?? 'public'}.${options.tablePrefix ?? 'mahak_'}dead_letters`;
+const deadLetterTable = (options: MahakSchemaOptions) =>
+  `${options.schema ?? 'public'}.${options.tablePrefix ?? 'mahak_'}dead_letters`;
 
 /**
  * sdk-core's `PostgresDeadLetterSink` on the table `<schema>.<prefix>dead_letters` (namespace `mahak`; created on
  * first use): each record that failed validation with the reason naming each bad field, the error code and the raw
  * record. List them with `.list({ source, entity })`, fix them in Mahak, and `.remove()` them.
  */
-export function createPostgresDeadLetterSink(options: PostgresDeadLetterSinkOptions): PostgresDeadLetterSink<RawRecord> {
-  return new PostgresDeadLetterSink<RawRecord>({ pool: options.pool, table: deadLetterTable(options), namespace: 'mahak' });
+export function createPostgresDeadLetterSink(
+  options: PostgresDeadLetterSinkOptions,
+): PostgresDeadLetterSink<RawRecord> {
+  return new PostgresDeadLetterSink<RawRecord>({
+    pool: options.pool,
+    table: deadLetterTable(options),
+    namespace: 'mahak',
+  });
 }
 
 /** Options of {@link createMahakDeadLetterSink}. */

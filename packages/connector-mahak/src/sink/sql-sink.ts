@@ -45,7 +45,9 @@ export interface MahakSink extends SyncSink<LocalRow, RawRecord> {
   readonly keepsSourceText: true;
 }
 
-type Change = { kind: 'u'; row: LocalRow; version: bigint } | { kind: 'd'; id: bigint; version: bigint; raw: RawRecord };
+type Change =
+  | { kind: 'u'; row: LocalRow; version: bigint }
+  | { kind: 'd'; id: bigint; version: bigint; raw: RawRecord };
 
 /** Staging tables created per pg connection (created inside a committed transaction, so they exist for its life). */
 const staged = new WeakMap<pg.PoolClient, Set<string>>();
@@ -67,13 +69,18 @@ export function createMahakSink(options: MahakSinkOptions): MahakSink {
   const db = asSqlClient(options.db);
   const wanted = options.strategy ?? 'auto';
   const copyable = isPostgresSqlClient(db);
-  if (wanted === 'copy' && !copyable) throw new TypeError('the copy strategy needs PostgreSQL through pg (a pg.Pool or postgresSqlClient)');
+  if (wanted === 'copy' && !copyable)
+    throw new TypeError('the copy strategy needs PostgreSQL through pg (a pg.Pool or postgresSqlClient)');
   const strategy = wanted === 'auto' ? (copyable ? 'copy' : 'unnest') : wanted;
   const table = entityTable(options.entity, options);
   const cols = columnsOf(options.entity);
   const names = cols.map((c) => ident(c.column));
-  const updates = [...cols.filter((c) => c.column !== 'mahak_id').map((c) => `${ident(c.column)} = excluded.${ident(c.column)}`),
-    'raw = excluded.raw', 'deleted_at = NULL', 'synced_at = excluded.synced_at'];
+  const updates = [
+    ...cols.filter((c) => c.column !== 'mahak_id').map((c) => `${ident(c.column)} = excluded.${ident(c.column)}`),
+    'raw = excluded.raw',
+    'deleted_at = NULL',
+    'synced_at = excluded.synced_at',
+  ];
   const onConflict = `ON CONFLICT (mahak_id) DO UPDATE SET ${updates.join(', ')}
 WHERE excluded.row_version > t.row_version`;
   const unnestSql = `INSERT INTO ${table} AS t (${names.join(', ')}, raw, deleted_at, synced_at)
@@ -115,8 +122,10 @@ ${onConflict}`;
   const split = (batch: SyncBatch<LocalRow, RawRecord>) => {
     // One statement may not touch a row twice: keep the newest change per id.
     const latest = new Map<string, Change>();
-    for (const u of batch.upserts) keepNewest(latest, String(u.id), { kind: 'u', row: u.data, version: u.data.row_version });
-    for (const d of batch.deletes) keepNewest(latest, String(d.id), { kind: 'd', id: BigInt(d.id), version: BigInt(d.version), raw: d.raw });
+    for (const u of batch.upserts)
+      keepNewest(latest, String(u.id), { kind: 'u', row: u.data, version: u.data.row_version });
+    for (const d of batch.deletes)
+      keepNewest(latest, String(d.id), { kind: 'd', id: BigInt(d.id), version: BigInt(d.version), raw: d.raw });
     const upserts: LocalRow[] = [];
     const deletes: Array<Extract<Change, { kind: 'd' }>> = [];
     for (const change of latest.values()) {
@@ -128,13 +137,23 @@ ${onConflict}`;
 
   const writeDeletes = async (tx: StatementRunner, deletes: Array<Extract<Change, { kind: 'd' }>>) => {
     if (deletes.length === 0) return;
-    await tx.query(deleteSql, [arrayLiteral(deletes.map((d) => d.id), false), arrayLiteral(deletes.map((d) => d.version), false),
-      `[${deletes.map((d) => sourceTextOf(d.raw) ?? jsonText(d.raw)).join(',')}]`]);
+    await tx.query(deleteSql, [
+      arrayLiteral(
+        deletes.map((d) => d.id),
+        false,
+      ),
+      arrayLiteral(
+        deletes.map((d) => d.version),
+        false,
+      ),
+      `[${deletes.map((d) => sourceTextOf(d.raw) ?? jsonText(d.raw)).join(',')}]`,
+    ]);
   };
 
   const finish = async (tx: StatementRunner, batch: SyncBatch<LocalRow, RawRecord>) => {
     await options.beforeCheckpoint?.(batch);
-    if (batch.checkpoint !== undefined) await options.checkpoints.setWithClient(tx, batch.source, batch.entity, batch.checkpoint);
+    if (batch.checkpoint !== undefined)
+      await options.checkpoints.setWithClient(tx, batch.source, batch.entity, batch.checkpoint);
   };
 
   return {
@@ -145,7 +164,18 @@ ${onConflict}`;
       const { upserts, deletes } = split(batch);
       if (strategy === 'unnest' || !isPostgresSqlClient(db)) {
         // `raw` travels as one JSON array (zipped with the column arrays by ROWS FROM): no per-element array escaping.
-        const params = upserts.length > 0 ? [...cols.map((c, i) => arrayLiteral(upserts.map((r) => r[c.column]), textColumn[i]!)), `[${upserts.map(rawText).join(',')}]`] : [];
+        const params =
+          upserts.length > 0
+            ? [
+                ...cols.map((c, i) =>
+                  arrayLiteral(
+                    upserts.map((r) => r[c.column]),
+                    textColumn[i]!,
+                  ),
+                ),
+                `[${upserts.map(rawText).join(',')}]`,
+              ]
+            : [];
         await db.transaction(async (tx) => {
           if (upserts.length > 0) await tx.query(unnestSql, params);
           await writeDeletes(tx, deletes);
@@ -173,22 +203,41 @@ ${onConflict}`;
     },
   };
 
-  async function writeCopy(client: pg.PoolClient, upserts: LocalRow[], deletes: Array<Extract<Change, { kind: 'd' }>>, batch: SyncBatch<LocalRow, RawRecord>, direct: boolean) {
+  async function writeCopy(
+    client: pg.PoolClient,
+    upserts: LocalRow[],
+    deletes: Array<Extract<Change, { kind: 'd' }>>,
+    batch: SyncBatch<LocalRow, RawRecord>,
+    direct: boolean,
+  ) {
     let created = false;
     await client.query('BEGIN');
     let stale = upserts;
     if (direct && upserts.length > 0) {
       let low = upserts[0]!.mahak_id;
       let high = low;
-      for (const r of upserts) { if (r.mahak_id < low) low = r.mahak_id; else if (r.mahak_id > high) high = r.mahak_id; }
-      const { rows } = await client.query<{ id: string }>(existingSql, [arrayLiteral(upserts.map((r) => r.mahak_id), false), String(low), String(high)]);
+      for (const r of upserts) {
+        if (r.mahak_id < low) low = r.mahak_id;
+        else if (r.mahak_id > high) high = r.mahak_id;
+      }
+      const { rows } = await client.query<{ id: string }>(existingSql, [
+        arrayLiteral(
+          upserts.map((r) => r.mahak_id),
+          false,
+        ),
+        String(low),
+        String(high),
+      ]);
       const existing = new Set(rows.map((r) => r.id));
       const fresh = existing.size === 0 ? upserts : upserts.filter((r) => !existing.has(String(r.mahak_id)));
       stale = existing.size === 0 ? [] : upserts.filter((r) => existing.has(String(r.mahak_id)));
       if (fresh.length > 0) await copyInto(client, directCopySql, fresh, copyLines);
     }
     if (stale.length > 0) {
-      if (!staged.get(client)?.has(stage)) { await client.query(stageSql); created = true; }
+      if (!staged.get(client)?.has(stage)) {
+        await client.query(stageSql);
+        created = true;
+      }
       await copyInto(client, copySql, stale, copyLines);
       await client.query(mergeSql);
     }
@@ -212,14 +261,21 @@ const COPY_CHUNK_ROWS = 128;
  * Streams `rows` through `COPY … FROM STDIN`, encoded chunk by chunk as the socket takes them — so PostgreSQL
  * inserts the first rows while the last are still being encoded — and resolves once PostgreSQL has taken them all.
  */
-async function copyInto(client: pg.PoolClient, sql: string, rows: LocalRow[], encode: (rows: LocalRow[], from: number, to: number) => string): Promise<void> {
+async function copyInto(
+  client: pg.PoolClient,
+  sql: string,
+  rows: LocalRow[],
+  encode: (rows: LocalRow[], from: number, to: number) => string,
+): Promise<void> {
   const stream = client.query(copyFrom(sql));
   const done = new Promise<void>((resolve, reject) => {
     stream.on('error', reject);
     stream.on('finish', () => resolve());
   });
   let failed = false;
-  done.catch(() => { failed = true; });
+  done.catch(() => {
+    failed = true;
+  });
   for (let from = 0; from < rows.length && !failed; from += COPY_CHUNK_ROWS) {
     const chunk = encode(rows, from, Math.min(rows.length, from + COPY_CHUNK_ROWS));
     if (!stream.write(chunk)) await Promise.race([new Promise((resolve) => stream.once('drain', resolve)), done]);

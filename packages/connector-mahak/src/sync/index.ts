@@ -1,1 +1,7 @@
-export { syncMahakEntity, syncMahakEntities, describeMahakRecord, type MahakSyncOptions, type MahakSyncAllOptions } from './sync.js';
+export {
+  syncMahakEntity,
+  syncMahakEntities,
+  describeMahakRecord,
+  type MahakSyncOptions,
+  type MahakSyncAllOptions,
+} from './sync.js';

@@ -1,4 +1,10 @@
-import { PostgresCheckpointStore, pgliteSqlClient, postgresSqlClient, type SqlClient, type SyncBatch } from '@relaykit/sdk-core';
+import {
+  PostgresCheckpointStore,
+  pgliteSqlClient,
+  postgresSqlClient,
+  type SqlClient,
+  type SyncBatch,
+} from '@relaykit/sdk-core';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,8 +14,15 @@ import { keysOf, type EntityName } from '../entities/catalogue.js';
 import { toDecimal } from '../entities/scalars.js';
 import { parseLosslessJson } from '../json/lossless.js';
 import {
-  createMahakDeadLetterSink, createMahakSink, createPostgresMahakSink, entityTable, migrateMahakSchema, tableName,
-  type MahakSchemaOptions, type MahakSinkStrategy, type RawRecord,
+  createMahakDeadLetterSink,
+  createMahakSink,
+  createPostgresMahakSink,
+  entityTable,
+  migrateMahakSchema,
+  tableName,
+  type MahakSchemaOptions,
+  type MahakSinkStrategy,
+  type RawRecord,
 } from '../sink/index.js';
 import type { LocalRow } from '../transform/index.js';
 import { syncMahakEntities, syncMahakEntity } from './sync.js';
@@ -42,22 +55,33 @@ let pglite: SqlClient | undefined;
 let pgliteTests = 0;
 const ENGINES: Engine[] = [
   {
-    name: 'PostgreSQL, COPY', skip: !servers.postgresUrl,
-    open: async () => { const db = postgresSqlClient({ url: await servers.freshDatabase(), max: 4 }); return { db, place: {}, strategy: 'copy', close: () => db.close() }; },
+    name: 'PostgreSQL, COPY',
+    skip: !servers.postgresUrl,
+    open: async () => {
+      const db = postgresSqlClient({ url: await servers.freshDatabase(), max: 4 });
+      return { db, place: {}, strategy: 'copy', close: () => db.close() };
+    },
   },
   {
-    name: 'PostgreSQL, unnest', skip: !servers.postgresUrl,
-    open: async () => { const db = postgresSqlClient({ url: await servers.freshDatabase(), max: 4 }); return { db, place: {}, strategy: 'unnest', close: () => db.close() }; },
+    name: 'PostgreSQL, unnest',
+    skip: !servers.postgresUrl,
+    open: async () => {
+      const db = postgresSqlClient({ url: await servers.freshDatabase(), max: 4 });
+      return { db, place: {}, strategy: 'unnest', close: () => db.close() };
+    },
   },
   {
-    name: 'PGlite', skip: false,
+    name: 'PGlite',
+    skip: false,
     open: async () => {
       pglite ??= await pgliteSqlClient();
       return { db: pglite, place: { tablePrefix: `t${++pgliteTests}_` }, strategy: 'auto', close: async () => {} };
     },
   },
 ];
-afterAll(async () => { await pglite?.close(); });
+afterAll(async () => {
+  await pglite?.close();
+});
 
 const closers = new WeakMap<Ctx, () => Promise<void>>();
 
@@ -93,22 +117,24 @@ async function syncAll(ctx: Ctx, options: { crashOn?: number; pageSize?: number 
     deadLetter: deadLetterOf(ctx),
     entities: ENTITIES,
     pageSize: options.pageSize ?? 7,
-    sinkFor: (entity) => sinkOf(ctx, entity, {
-      beforeCheckpoint: () => {
-        batches++;
-        if (options.crashOn !== undefined && !crashed && batches === options.crashOn) {
-          crashed = true;
-          throw new Error('injected crash between batch and checkpoint');
-        }
-      },
-    }),
+    sinkFor: (entity) =>
+      sinkOf(ctx, entity, {
+        beforeCheckpoint: () => {
+          batches++;
+          if (options.crashOn !== undefined && !crashed && batches === options.crashOn) {
+            crashed = true;
+            throw new Error('injected crash between batch and checkpoint');
+          }
+        },
+      }),
   });
 }
 
 async function tableRows(ctx: Ctx, entity: EntityName) {
   // `raw` read as text and parsed losslessly: jsonb keeps every digit, a plain JSON.parse would not.
   const { rows } = await ctx.db.query<{ id: string; rv: string; deleted: boolean; raw: string }>(
-    `SELECT mahak_id::text AS id, row_version::text AS rv, deleted_at IS NOT NULL AS deleted, raw::text AS raw FROM ${entityTable(entity, ctx.place)} ORDER BY mahak_id`);
+    `SELECT mahak_id::text AS id, row_version::text AS rv, deleted_at IS NOT NULL AS deleted, raw::text AS raw FROM ${entityTable(entity, ctx.place)} ORDER BY mahak_id`,
+  );
   return rows.map((r) => ({ ...r, raw: parseLosslessJson(r.raw) as RawRecord }));
 }
 
@@ -116,143 +142,211 @@ async function tableRows(ctx: Ctx, entity: EntityName) {
 async function expectMirror(ctx: Ctx) {
   for (const entity of ENTITIES) {
     const rows = await tableRows(ctx, entity);
-    const expected = ctx.fake.allRows(entity).map((r) => ({ id: String(r[keysOf(entity).id]), rv: String(r.RowVersion), deleted: r.Deleted === true }));
+    const expected = ctx.fake
+      .allRows(entity)
+      .map((r) => ({ id: String(r[keysOf(entity).id]), rv: String(r.RowVersion), deleted: r.Deleted === true }));
     expect(rows.map(({ id, rv, deleted }) => ({ id, rv, deleted }))).toEqual(expected);
     const live = ctx.fake.liveRows(entity);
     for (const [i, row] of rows.filter((r) => !r.deleted).entries()) {
       const want = live[i]!;
       for (const field of ['FirstName', 'Name'] as const) if (field in want) expect(row.raw[field]).toBe(want[field]);
       // Money compares as exact decimals (12.10 and 12.1 are the same amount; 99999999999999.99 must keep every digit).
-      if ('Price1' in want) expect(toDecimal(row.raw.Price1)).toBe(toDecimal((want.Price1 as { text: string }).text ?? want.Price1));
+      if ('Price1' in want)
+        expect(toDecimal(row.raw.Price1)).toBe(toDecimal((want.Price1 as { text: string }).text ?? want.Price1));
     }
   }
 }
 
-for (const engine of ENGINES) describe.skipIf(engine.skip)(`Mahak → ${engine.name} sync`, () => {
-  let ctx: Ctx | undefined;
-  afterEach(async () => { await teardown(ctx); ctx = undefined; });
+for (const engine of ENGINES)
+  describe.skipIf(engine.skip)(`Mahak → ${engine.name} sync`, () => {
+    let ctx: Ctx | undefined;
+    afterEach(async () => {
+      await teardown(ctx);
+      ctx = undefined;
+    });
 
-  for (const paging of ['safe', 'adversarial'] as const) {
-    it(`backfills, then applies updates, deletes and inserts, with crashes between batch and checkpoint (${paging} paging)`, async () => {
-      ctx = await setup(engine, { paging, seed: { Person: 40, Product: 25, ProductDetail: 31 }, seedRowsPerVersion: 4 });
-      const { fake } = ctx;
-      fake.remove('Person', 3); // deleted before the first sync: arrives as a marked row
+    for (const paging of ['safe', 'adversarial'] as const) {
+      it(`backfills, then applies updates, deletes and inserts, with crashes between batch and checkpoint (${paging} paging)`, async () => {
+        ctx = await setup(engine, {
+          paging,
+          seed: { Person: 40, Product: 25, ProductDetail: 31 },
+          seedRowsPerVersion: 4,
+        });
+        const { fake } = ctx;
+        fake.remove('Person', 3); // deleted before the first sync: arrives as a marked row
 
-      await expect(syncAll(ctx, { crashOn: 3 })).rejects.toThrow(/injected crash/);
-      const first = await syncAll(ctx);
-      expect(first.map((s) => s.entity)).toEqual(ENTITIES);
-      await expectMirror(ctx);
+        await expect(syncAll(ctx, { crashOn: 3 })).rejects.toThrow(/injected crash/);
+        const first = await syncAll(ctx);
+        expect(first.map((s) => s.entity)).toEqual(ENTITIES);
+        await expectMirror(ctx);
 
-      // Changes between runs, some sharing one RowVersion (a tie larger than the page).
-      fake.transaction(() => {
-        for (let id = 1; id <= 10; id++) fake.update('Person', id, { FirstName: `Renamed ${id}` });
-        fake.remove('Product', 5);
-        fake.insert('Product', { Name: 'New in tie' });
+        // Changes between runs, some sharing one RowVersion (a tie larger than the page).
+        fake.transaction(() => {
+          for (let id = 1; id <= 10; id++) fake.update('Person', id, { FirstName: `Renamed ${id}` });
+          fake.remove('Product', 5);
+          fake.insert('Product', { Name: 'New in tie' });
+        });
+        fake.update('ProductDetail', 2, { Price1: '99999999999999.99' });
+        fake.remove('ProductDetail', 30);
+        for (let i = 0; i < 12; i++) fake.insert('Person', { FirstName: `Newcomer ${i}` });
+
+        await expect(syncAll(ctx, { crashOn: 2 })).rejects.toThrow(/injected crash/);
+        const second = await syncAll(ctx);
+        await expectMirror(ctx);
+        expect(second.reduce((n, s) => n + s.upserts + s.deletes, 0)).toBeGreaterThanOrEqual(10 + 12 + 4);
+
+        // A run with nothing new changes nothing.
+        const third = await syncAll(ctx);
+        expect(third.reduce((n, s) => n + s.records, 0)).toBe(0);
+        await expectMirror(ctx);
       });
-      fake.update('ProductDetail', 2, { Price1: '99999999999999.99' });
-      fake.remove('ProductDetail', 30);
-      for (let i = 0; i < 12; i++) fake.insert('Person', { FirstName: `Newcomer ${i}` });
 
-      await expect(syncAll(ctx, { crashOn: 2 })).rejects.toThrow(/injected crash/);
-      const second = await syncAll(ctx);
-      await expectMirror(ctx);
-      expect(second.reduce((n, s) => n + s.upserts + s.deletes, 0)).toBeGreaterThanOrEqual(10 + 12 + 4);
-
-      // A run with nothing new changes nothing.
-      const third = await syncAll(ctx);
-      expect(third.reduce((n, s) => n + s.records, 0)).toBe(0);
-      await expectMirror(ctx);
-    });
-
-    it(`picks up data changed between pages of one run (${paging} paging)`, async () => {
-      ctx = await setup(engine, { paging, seed: { Person: 30 }, seedRowsPerVersion: 3 });
-      const { fake } = ctx;
-      fake.mutate((f, { call }) => {
-        if (call === 2) { f.update('Person', 1, { FirstName: 'Changed after being read' }); f.insert('Person', { FirstName: 'Late' }); }
-        if (call === 3) f.remove('Person', 2);
+      it(`picks up data changed between pages of one run (${paging} paging)`, async () => {
+        ctx = await setup(engine, { paging, seed: { Person: 30 }, seedRowsPerVersion: 3 });
+        const { fake } = ctx;
+        fake.mutate((f, { call }) => {
+          if (call === 2) {
+            f.update('Person', 1, { FirstName: 'Changed after being read' });
+            f.insert('Person', { FirstName: 'Late' });
+          }
+          if (call === 3) f.remove('Person', 2);
+        });
+        await syncMahakEntity({
+          client: ctx.client,
+          entity: 'Person',
+          checkpoints: ctx.checkpoints,
+          pageSize: 5,
+          sink: sinkOf(ctx, 'Person'),
+        });
+        const rows = await tableRows(ctx, 'Person');
+        const expected = fake
+          .allRows('Person')
+          .map((r) => ({ id: String(r.PersonId), rv: String(r.RowVersion), deleted: r.Deleted === true }));
+        expect(rows.map(({ id, rv, deleted }) => ({ id, rv, deleted }))).toEqual(expected);
+        expect(rows.find((r) => r.id === '1')!.raw.FirstName).toBe('Changed after being read');
       });
-      await syncMahakEntity({ client: ctx.client, entity: 'Person', checkpoints: ctx.checkpoints, pageSize: 5,
-        sink: sinkOf(ctx, 'Person') });
-      const rows = await tableRows(ctx, 'Person');
-      const expected = fake.allRows('Person').map((r) => ({ id: String(r.PersonId), rv: String(r.RowVersion), deleted: r.Deleted === true }));
-      expect(rows.map(({ id, rv, deleted }) => ({ id, rv, deleted }))).toEqual(expected);
-      expect(rows.find((r) => r.id === '1')!.raw.FirstName).toBe('Changed after being read');
+    }
+
+    it('keeps RowVersions above 2^53 exact, end to end', async () => {
+      ctx = await setup(engine, { seed: { Person: 5 } });
+      await syncAll(ctx);
+      const { rows } = await ctx.db.query<{ rv: string; raw_rv: string }>(
+        `SELECT row_version::text AS rv, raw->>'RowVersion' AS raw_rv FROM ${entityTable('Person', ctx.place)} ORDER BY row_version`,
+      );
+      expect(rows.map((r) => r.rv)).toEqual([
+        '9007199254741993',
+        '9007199254741994',
+        '9007199254741995',
+        '9007199254741996',
+        '9007199254741997',
+      ]);
+      expect(rows.map((r) => r.raw_rv)).toEqual(rows.map((r) => r.rv));
+      // `raw` is the text as received: RowVersion stays a JSON number (jsonb numeric keeps every digit).
+      const types = await ctx.db.query<{ t: string }>(
+        `SELECT DISTINCT jsonb_typeof(raw->'RowVersion') AS t FROM ${entityTable('Person', ctx.place)}`,
+      );
+      expect(types.rows).toEqual([{ t: 'number' }]);
+      const cp = await ctx.checkpoints.get('mahak:1', 'Person');
+      expect(cp).toBe(START + 5n);
     });
-  }
 
-  it('keeps RowVersions above 2^53 exact, end to end', async () => {
-    ctx = await setup(engine, { seed: { Person: 5 } });
-    await syncAll(ctx);
-    const { rows } = await ctx.db.query<{ rv: string; raw_rv: string }>(`SELECT row_version::text AS rv, raw->>'RowVersion' AS raw_rv FROM ${entityTable('Person', ctx.place)} ORDER BY row_version`);
-    expect(rows.map((r) => r.rv)).toEqual(['9007199254741993', '9007199254741994', '9007199254741995', '9007199254741996', '9007199254741997']);
-    expect(rows.map((r) => r.raw_rv)).toEqual(rows.map((r) => r.rv));
-    // `raw` is the text as received: RowVersion stays a JSON number (jsonb numeric keeps every digit).
-    const types = await ctx.db.query<{ t: string }>(`SELECT DISTINCT jsonb_typeof(raw->'RowVersion') AS t FROM ${entityTable('Person', ctx.place)}`);
-    expect(types.rows).toEqual([{ t: 'number' }]);
-    const cp = await ctx.checkpoints.get('mahak:1', 'Person');
-    expect(cp).toBe(START + 5n);
-  });
-
-  it('stores awkward text, money and dates exactly', async () => {
-    ctx = await setup(engine, {});
-    const names = ['a "quoted", {braced} \\ back\\slash', 'NULL', '', 'علی رضایی', ' padded ', 'tab\there\nnewline'];
-    for (const name of names) ctx.fake.insert('Person', { FirstName: name, Credit: '12345678901234567890.1234', CreateDate: '2025-03-01T12:00:00' });
-    ctx.fake.insert('Person', { FirstName: null, Credit: null });
-    await syncMahakEntity({ client: ctx.client, entity: 'Person', checkpoints: ctx.checkpoints, sink: sinkOf(ctx, 'Person') });
-    const { rows } = await ctx.db.query<{ first_name: string | null; credit: string | null; created_at: Date }>(`SELECT first_name, credit::text AS credit, created_at FROM ${entityTable('Person', ctx.place)} ORDER BY mahak_id`);
-    expect(rows.map((r) => r.first_name)).toEqual([...names, null]);
-    expect(rows[0]!.credit).toBe('12345678901234567890.1234');
-    expect(rows[6]!.credit).toBeNull();
-    expect(new Date(rows[0]!.created_at)).toEqual(new Date('2025-03-01T12:00:00Z'));
-  });
-
-  it('a replayed stale batch changes nothing', async () => {
-    ctx = await setup(engine, { seed: { Person: 6 } });
-    const captured: Array<SyncBatch<LocalRow, RawRecord>> = [];
-    const sink = sinkOf(ctx, 'Person');
-    const recording = { persistsCheckpoint: true, write: async (b: SyncBatch<LocalRow, RawRecord>, c: { signal: AbortSignal }) => { captured.push(b); await sink.write(b, c); } };
-    await syncMahakEntity({ client: ctx.client, entity: 'Person', checkpoints: ctx.checkpoints, sink: recording });
-    ctx.fake.update('Person', 1, { FirstName: 'Newer' });
-    ctx.fake.remove('Person', 2);
-    await syncMahakEntity({ client: ctx.client, entity: 'Person', checkpoints: ctx.checkpoints, sink: recording });
-    const before = await tableRows(ctx, 'Person');
-    const cpBefore = await ctx.checkpoints.get('mahak:1', 'Person');
-    await sink.write({ ...captured[0]!, checkpoint: undefined }, { signal: new AbortController().signal });
-    expect(await tableRows(ctx, 'Person')).toEqual(before);
-    expect(before.find((r) => r.id === '1')!.raw.FirstName).toBe('Newer');
-    expect(before.find((r) => r.id === '2')!.deleted).toBe(true);
-    expect(await ctx.checkpoints.get('mahak:1', 'Person')).toBe(cpBefore);
-  });
-
-  it('dead-letters a malformed record with the reason and completes the run', async () => {
-    ctx = await setup(engine, { seed: { Product: 8 } });
-    const bad = ctx.fake.insert('Product', { TaxPercent: 'twelve', Name: 'Broken' });
-    ctx.fake.insert('Product', { Name: 'After the broken one' });
-    const summary = await syncMahakEntity({
-      client: ctx.client, entity: 'Product', checkpoints: ctx.checkpoints, pageSize: 4,
-      sink: sinkOf(ctx, 'Product'),
-      deadLetter: deadLetterOf(ctx),
+    it('stores awkward text, money and dates exactly', async () => {
+      ctx = await setup(engine, {});
+      const names = ['a "quoted", {braced} \\ back\\slash', 'NULL', '', 'علی رضایی', ' padded ', 'tab\there\nnewline'];
+      for (const name of names)
+        ctx.fake.insert('Person', {
+          FirstName: name,
+          Credit: '12345678901234567890.1234',
+          CreateDate: '2025-03-01T12:00:00',
+        });
+      ctx.fake.insert('Person', { FirstName: null, Credit: null });
+      await syncMahakEntity({
+        client: ctx.client,
+        entity: 'Person',
+        checkpoints: ctx.checkpoints,
+        sink: sinkOf(ctx, 'Person'),
+      });
+      const { rows } = await ctx.db.query<{ first_name: string | null; credit: string | null; created_at: Date }>(
+        `SELECT first_name, credit::text AS credit, created_at FROM ${entityTable('Person', ctx.place)} ORDER BY mahak_id`,
+      );
+      expect(rows.map((r) => r.first_name)).toEqual([...names, null]);
+      expect(rows[0]!.credit).toBe('12345678901234567890.1234');
+      expect(rows[6]!.credit).toBeNull();
+      expect(new Date(rows[0]!.created_at)).toEqual(new Date('2025-03-01T12:00:00Z'));
     });
-    expect(summary.deadLettered).toBe(1);
-    expect(summary.upserts).toBe(9);
-    const { rows } = await ctx.db.query(`SELECT entity, record_id, reason, code, raw->>'Name' AS name FROM ${tableName('dead_letters', ctx.place)}`);
-    expect(rows).toEqual([{ entity: 'Product', record_id: String(bad), reason: expect.stringMatching(/TaxPercent/), code: 'VALIDATION', name: 'Broken' }]);
-    const synced = await tableRows(ctx, 'Product');
-    expect(synced.map((r) => r.id)).not.toContain(String(bad));
-    expect(synced).toHaveLength(9);
+
+    it('a replayed stale batch changes nothing', async () => {
+      ctx = await setup(engine, { seed: { Person: 6 } });
+      const captured: Array<SyncBatch<LocalRow, RawRecord>> = [];
+      const sink = sinkOf(ctx, 'Person');
+      const recording = {
+        persistsCheckpoint: true,
+        write: async (b: SyncBatch<LocalRow, RawRecord>, c: { signal: AbortSignal }) => {
+          captured.push(b);
+          await sink.write(b, c);
+        },
+      };
+      await syncMahakEntity({ client: ctx.client, entity: 'Person', checkpoints: ctx.checkpoints, sink: recording });
+      ctx.fake.update('Person', 1, { FirstName: 'Newer' });
+      ctx.fake.remove('Person', 2);
+      await syncMahakEntity({ client: ctx.client, entity: 'Person', checkpoints: ctx.checkpoints, sink: recording });
+      const before = await tableRows(ctx, 'Person');
+      const cpBefore = await ctx.checkpoints.get('mahak:1', 'Person');
+      await sink.write({ ...captured[0]!, checkpoint: undefined }, { signal: new AbortController().signal });
+      expect(await tableRows(ctx, 'Person')).toEqual(before);
+      expect(before.find((r) => r.id === '1')!.raw.FirstName).toBe('Newer');
+      expect(before.find((r) => r.id === '2')!.deleted).toBe(true);
+      expect(await ctx.checkpoints.get('mahak:1', 'Person')).toBe(cpBefore);
+    });
+
+    it('dead-letters a malformed record with the reason and completes the run', async () => {
+      ctx = await setup(engine, { seed: { Product: 8 } });
+      const bad = ctx.fake.insert('Product', { TaxPercent: 'twelve', Name: 'Broken' });
+      ctx.fake.insert('Product', { Name: 'After the broken one' });
+      const summary = await syncMahakEntity({
+        client: ctx.client,
+        entity: 'Product',
+        checkpoints: ctx.checkpoints,
+        pageSize: 4,
+        sink: sinkOf(ctx, 'Product'),
+        deadLetter: deadLetterOf(ctx),
+      });
+      expect(summary.deadLettered).toBe(1);
+      expect(summary.upserts).toBe(9);
+      const { rows } = await ctx.db.query(
+        `SELECT entity, record_id, reason, code, raw->>'Name' AS name FROM ${tableName('dead_letters', ctx.place)}`,
+      );
+      expect(rows).toEqual([
+        {
+          entity: 'Product',
+          record_id: String(bad),
+          reason: expect.stringMatching(/TaxPercent/),
+          code: 'VALIDATION',
+          name: 'Broken',
+        },
+      ]);
+      const synced = await tableRows(ctx, 'Product');
+      expect(synced.map((r) => r.id)).not.toContain(String(bad));
+      expect(synced).toHaveLength(9);
+    });
   });
-});
 
 describe.skipIf(!servers.postgresUrl)('migrations', () => {
   let pool: pg.Pool;
-  beforeEach(async () => { pool = new pg.Pool({ connectionString: await servers.freshDatabase(), max: 4 }); });
-  afterEach(async () => { await pool.end(); });
+  beforeEach(async () => {
+    pool = new pg.Pool({ connectionString: await servers.freshDatabase(), max: 4 });
+  });
+  afterEach(async () => {
+    await pool.end();
+  });
 
   it('apply once, concurrently and repeatedly without harm', async () => {
     const results = await Promise.all([migrateMahakSchema(pool), migrateMahakSchema(pool), migrateMahakSchema(pool)]);
     expect(results.flat()).toEqual([1]);
     expect(await migrateMahakSchema(pool)).toEqual([]);
-    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name LIKE 'mahak\\_%'`);
+    const { rows } = await pool.query(
+      `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name LIKE 'mahak\\_%'`,
+    );
     expect(rows[0].n).toBe(13); // the entity tables
     const log = await pool.query(`SELECT scope, id FROM relaykit_schema_migrations WHERE scope LIKE 'mahak:%'`);
     expect(log.rows).toEqual([{ scope: 'mahak:public.mahak_', id: '001-entity-tables' }]);
@@ -260,7 +354,7 @@ describe.skipIf(!servers.postgresUrl)('migrations', () => {
 });
 
 describe.skipIf(!servers.postgresUrl)('the pg pool API', () => {
-  it('syncs with createPostgresMahakSink and sdk-core\'s PostgresCheckpointStore, into another schema', async () => {
+  it("syncs with createPostgresMahakSink and sdk-core's PostgresCheckpointStore, into another schema", async () => {
     const fake = await startFakeMahak({ seed: { Product: 12 }, startRowVersion: START });
     const pool = new pg.Pool({ connectionString: await servers.freshDatabase(), max: 2 });
     const client = new MahakClient({ baseUrl: fake.url, userName: 'demo', password: 'demo-password', databaseId: 1 });
@@ -272,11 +366,15 @@ describe.skipIf(!servers.postgresUrl)('the pg pool API', () => {
       expect(sink.strategy).toBe('copy');
       const summary = await syncMahakEntity({ client, entity: 'Product', checkpoints, sink, pageSize: 5 });
       expect(summary.upserts).toBe(12);
-      const { rows } = await pool.query(`SELECT count(*)::int AS n, max(row_version)::text AS top FROM shop.mk_product`);
+      const { rows } = await pool.query(
+        `SELECT count(*)::int AS n, max(row_version)::text AS top FROM shop.mk_product`,
+      );
       expect(rows[0]).toEqual({ n: 12, top: String(START + 12n) });
       expect(await checkpoints.get('mahak:1', 'Product')).toBe(START + 12n);
       // The same store on a SqlClient over that pool reads the same checkpoint.
-      expect(await new PostgresCheckpointStore({ db: postgresSqlClient({ pool }) }).get('mahak:1', 'Product')).toBe(START + 12n);
+      expect(await new PostgresCheckpointStore({ db: postgresSqlClient({ pool }) }).get('mahak:1', 'Product')).toBe(
+        START + 12n,
+      );
     } finally {
       await client.close();
       await checkpoints.close();
@@ -292,7 +390,9 @@ describe('migrations on PGlite', () => {
     const place = { schema: 'accounting' };
     expect(await migrateMahakSchema(db, place)).toEqual([1]);
     expect(await migrateMahakSchema(db, place)).toEqual([]);
-    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'accounting'`);
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'accounting'`,
+    );
     expect(rows[0]!.n).toBe(13);
   });
 });
@@ -300,24 +400,38 @@ describe('migrations on PGlite', () => {
 describe.skipIf(!servers.postgresUrl)('COPY fast path for new ids', () => {
   it('falls back to the guarded upsert when another writer inserts the same ids meanwhile', async () => {
     const ctx = await setup(ENGINES[0]!, { seed: { Person: 6 } });
-    const other = new pg.Client({ connectionString: (ctx.db as unknown as { pool: pg.Pool }).pool.options.connectionString });
+    const other = new pg.Client({
+      connectionString: (ctx.db as unknown as { pool: pg.Pool }).pool.options.connectionString,
+    });
     await other.connect();
     try {
       // Uncommitted when the sink looks for existing ids: ids 3 and 4 look new, so they go to the direct COPY, which
       // waits on the other transaction's keys and fails once it commits.
       await other.query('BEGIN');
-      await other.query(`INSERT INTO mahak_person (mahak_id, row_version, first_name, raw) VALUES (3, $1, 'newer elsewhere', '{}'), (4, 5, 'older elsewhere', '{}')`, [String(START + 1000n)]);
-      const sync = syncMahakEntity({ client: ctx.client, entity: 'Person', checkpoints: ctx.checkpoints, sink: sinkOf(ctx, 'Person') });
+      await other.query(
+        `INSERT INTO mahak_person (mahak_id, row_version, first_name, raw) VALUES (3, $1, 'newer elsewhere', '{}'), (4, 5, 'older elsewhere', '{}')`,
+        [String(START + 1000n)],
+      );
+      const sync = syncMahakEntity({
+        client: ctx.client,
+        entity: 'Person',
+        checkpoints: ctx.checkpoints,
+        sink: sinkOf(ctx, 'Person'),
+      });
       // Commit only once the sink's COPY is waiting on those keys, so the fallback is what gets tested.
       for (let waited = 0; ; waited += 20) {
-        const { rows } = await ctx.db.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'COPY "public"."mahak_person"%'`);
+        const { rows } = await ctx.db.query(
+          `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'COPY "public"."mahak_person"%'`,
+        );
         if (rows.length > 0) break;
         if (waited > 10_000) throw new Error('the direct COPY never waited on the other transaction');
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       await other.query('COMMIT');
       expect((await sync).upserts).toBe(6);
-      const { rows } = await ctx.db.query<{ id: string; rv: string; first_name: string }>(`SELECT mahak_id::text AS id, row_version::text AS rv, first_name FROM mahak_person ORDER BY mahak_id`);
+      const { rows } = await ctx.db.query<{ id: string; rv: string; first_name: string }>(
+        `SELECT mahak_id::text AS id, row_version::text AS rv, first_name FROM mahak_person ORDER BY mahak_id`,
+      );
       expect(rows.map((r) => r.id)).toEqual(['1', '2', '3', '4', '5', '6']);
       expect(rows[2]).toEqual({ id: '3', rv: String(START + 1000n), first_name: 'newer elsewhere' }); // the guard kept the newer row
       expect(rows[3]!.first_name).toBe('FirstName 4'); // the older one was replaced
@@ -331,13 +445,32 @@ describe.skipIf(!servers.postgresUrl)('COPY fast path for new ids', () => {
   it('mixes new and known ids in one batch', async () => {
     const ctx = await setup(ENGINES[0]!, { seed: { Person: 5 } });
     try {
-      await syncMahakEntity({ client: ctx.client, entity: 'Person', checkpoints: ctx.checkpoints, sink: sinkOf(ctx, 'Person') });
+      await syncMahakEntity({
+        client: ctx.client,
+        entity: 'Person',
+        checkpoints: ctx.checkpoints,
+        sink: sinkOf(ctx, 'Person'),
+      });
       ctx.fake.update('Person', 2, { FirstName: 'Changed' });
       ctx.fake.insert('Person', { FirstName: 'Added' });
-      const second = await syncMahakEntity({ client: ctx.client, entity: 'Person', checkpoints: ctx.checkpoints, sink: sinkOf(ctx, 'Person') });
+      const second = await syncMahakEntity({
+        client: ctx.client,
+        entity: 'Person',
+        checkpoints: ctx.checkpoints,
+        sink: sinkOf(ctx, 'Person'),
+      });
       expect(second.upserts).toBe(2);
-      const { rows } = await ctx.db.query<{ first_name: string }>(`SELECT first_name FROM mahak_person ORDER BY mahak_id`);
-      expect(rows.map((r) => r.first_name)).toEqual(['FirstName 1', 'Changed', 'FirstName 3', 'FirstName 4', 'FirstName 5', 'Added']);
+      const { rows } = await ctx.db.query<{ first_name: string }>(
+        `SELECT first_name FROM mahak_person ORDER BY mahak_id`,
+      );
+      expect(rows.map((r) => r.first_name)).toEqual([
+        'FirstName 1',
+        'Changed',
+        'FirstName 3',
+        'FirstName 4',
+        'FirstName 5',
+        'Added',
+      ]);
     } finally {
       await teardown(ctx);
     }

@@ -1,5 +1,11 @@
 import {
-  runIncrementalSync, type CheckpointStore, type DeadLetterSink, type SyncProgress, type SyncRecordMeta, type SyncSink, type SyncSummary,
+  runIncrementalSync,
+  type CheckpointStore,
+  type DeadLetterSink,
+  type SyncProgress,
+  type SyncRecordMeta,
+  type SyncSink,
+  type SyncSummary,
 } from '@relaykit/sdk-core';
 import type { MahakClient } from '../client/client.js';
 import { ENTITY_NAMES, keysOf, type EntityName } from '../entities/catalogue.js';

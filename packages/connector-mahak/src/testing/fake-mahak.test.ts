@@ -5,7 +5,11 @@ import { generateRow, generateRowJson } from './table.js';
 import { startFakeMahak } from './fake-mahak.js';
 
 const post = async (url: string, body: string, token?: string) => {
-  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...(token ? { authorization: token } : {}) } });
+  const res = await fetch(url, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: token } : {}) },
+  });
   return { status: res.status, text: await res.text() };
 };
 
@@ -21,15 +25,30 @@ describe('fake Mahak', () => {
 
   it('answers the v3 envelope, accepts a raw token, emits RowVersion with every digit, pages safely and adversarially', async () => {
     for (const paging of ['safe', 'adversarial'] as const) {
-      const fake = await startFakeMahak({ seed: { Person: 10 }, seedRowsPerVersion: 4, startRowVersion: 2n ** 53n + 1000n, paging, pageSize: 3 });
+      const fake = await startFakeMahak({
+        seed: { Person: 10 },
+        seedRowsPerVersion: 4,
+        startRowVersion: 2n ** 53n + 1000n,
+        paging,
+        pageSize: 3,
+      });
       try {
-        const login = parseLosslessJson((await post(`${fake.url}LoginV2`, '{"UserName":"demo","Password":"demo-password","DatabaseId":1}')).text) as { Data: { UserToken: string } };
+        const login = parseLosslessJson(
+          (await post(`${fake.url}LoginV2`, '{"UserName":"demo","Password":"demo-password","DatabaseId":1}')).text,
+        ) as { Data: { UserToken: string } };
         const page = await post(`${fake.url}GetAllData`, '{"fromPersonVersion":0}', login.Data.UserToken);
         expect(page.status).toBe(200);
         expect(page.text).toContain('"RowVersion":9007199254741993,');
-        const rows = (parseLosslessJson(page.text) as { Result: boolean; Data: { Objects: { People: Array<{ PersonId: number }> } } }).Data.Objects.People;
+        const rows = (
+          parseLosslessJson(page.text) as {
+            Result: boolean;
+            Data: { Objects: { People: Array<{ PersonId: number }> } };
+          }
+        ).Data.Objects.People;
         expect(rows.map((r) => r.PersonId)).toEqual(paging === 'safe' ? [1, 2, 3, 4] : [1, 2, 3]);
-        const denied = parseLosslessJson((await post(`${fake.url}GetAllData`, '{"fromPersonVersion":0}', 'Bearer nope')).text);
+        const denied = parseLosslessJson(
+          (await post(`${fake.url}GetAllData`, '{"fromPersonVersion":0}', 'Bearer nope')).text,
+        );
         expect(denied).toEqual({ Result: false, Code: 401, Message: 'Token is invalid or expired', Data: null });
         expect((await post(`${fake.url}Nope`, '{}')).status).toBe(404);
       } finally {

@@ -33,7 +33,11 @@ export type FakeFault = {
 } & (
   | { kind: 'http'; status: number; retryAfter?: string; body?: string; contentType?: string }
   | { kind: 'envelope'; code: number; message: string }
-  | { kind: 'delay'; ms: number; /** Do the work first, then answer late (default true): a timeout after the server acted. */ afterWork?: boolean }
+  | {
+      kind: 'delay';
+      ms: number /** Do the work first, then answer late (default true): a timeout after the server acted. */;
+      afterWork?: boolean;
+    }
   | { kind: 'reset' }
 );
 
@@ -126,7 +130,10 @@ const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 const upperFirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 class Envelope {
-  constructor(readonly code: number, readonly message: string) {}
+  constructor(
+    readonly code: number,
+    readonly message: string,
+  ) {}
 }
 
 /**
@@ -175,9 +182,15 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
   const fake: FakeMahak = {
     url: '',
     port: 0,
-    get rowVersion() { return counter; },
-    get requests() { return requests; },
-    get logins() { return logins; },
+    get rowVersion() {
+      return counter;
+    },
+    get requests() {
+      return requests;
+    },
+    get logins() {
+      return logins;
+    },
     insert(entity, fields = {}) {
       const t = table(entity);
       const id = t.allocateId();
@@ -199,8 +212,12 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
     },
     transaction(fn) {
       if (txVersion !== undefined) return fn();
-      txVersion = (counter += 1n);
-      try { fn(); } finally { txVersion = undefined; }
+      txVersion = counter += 1n;
+      try {
+        fn();
+      } finally {
+        txVersion = undefined;
+      }
     },
     get: (entity, id) => table(entity).get(id),
     liveRows: (entity) => [...table(entity).all()].filter((r) => r.Deleted !== true),
@@ -208,11 +225,19 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
     count: (entity) => table(entity).size,
     mutate(hook) {
       hooks.add(hook);
-      return () => { hooks.delete(hook); };
+      return () => {
+        hooks.delete(hook);
+      };
     },
-    inject(fault) { faults.push({ times: 1, ...fault }); },
-    clearFaults() { faults.length = 0; },
-    expireTokens() { tokens.clear(); },
+    inject(fault) {
+      faults.push({ times: 1, ...fault });
+    },
+    clearFaults() {
+      faults.length = 0;
+    },
+    expireTokens() {
+      tokens.clear();
+    },
     close: async () => {},
   };
 
@@ -231,30 +256,51 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
     const token = header.replace(/^Bearer\s+/i, '').trim();
     const expires = token ? tokens.get(token) : undefined;
     if (expires === undefined) return false;
-    if (expires < Date.now()) { tokens.delete(token); return false; }
+    if (expires < Date.now()) {
+      tokens.delete(token);
+      return false;
+    }
     return true;
   }
 
   function login(body: Record<string, unknown>): unknown {
     const pw = typeof body.Password === 'string' ? body.Password : '';
-    const okPassword = (passwordMode !== 'md5' && pw === password) || (passwordMode !== 'plain' && pw === md5(password));
+    const okPassword =
+      (passwordMode !== 'md5' && pw === password) || (passwordMode !== 'plain' && pw === md5(password));
     let dbOk = false;
-    try { dbOk = toInt64(body.DatabaseId) === databaseId; } catch { dbOk = false; }
-    if (body.UserName !== userName || !okPassword || !dbOk) throw new Envelope(FAKE_CODES.BAD_CREDENTIALS, 'نام کاربری یا رمز عبور اشتباه است (invalid user name, password or database)');
+    try {
+      dbOk = toInt64(body.DatabaseId) === databaseId;
+    } catch {
+      dbOk = false;
+    }
+    if (body.UserName !== userName || !okPassword || !dbOk)
+      throw new Envelope(
+        FAKE_CODES.BAD_CREDENTIALS,
+        'نام کاربری یا رمز عبور اشتباه است (invalid user name, password or database)',
+      );
     const token = randomBytes(24).toString('hex');
     tokens.set(token, Date.now() + tokenTtlMs);
     logins++;
     syncId += 1n;
     return {
-      UserToken: token, SyncId: syncId, VisitorId: 1, DatabaseId: databaseId, UserTitle: 'Demo store', MahakId: 'M-0001',
-      ServerTime: dotNetDate(Date.now()), CreditDay: null,
+      UserToken: token,
+      SyncId: syncId,
+      VisitorId: 1,
+      DatabaseId: databaseId,
+      UserTitle: 'Demo store',
+      MahakId: 'M-0001',
+      ServerTime: dotNetDate(Date.now()),
+      CreditDay: null,
     };
   }
 
   /** Builds the `Data` JSON text of a GetAllData answer (rows are written as text straight from the table). */
   function getAllData(body: Record<string, unknown>): { data: string; served: Partial<Record<EntityName, number>> } {
     const requested = body.pageSize ?? body.PageSize;
-    const limit = requested === undefined || requested === null ? options.pageSize ?? Number.POSITIVE_INFINITY : Number(requested);
+    const limit =
+      requested === undefined || requested === null
+        ? (options.pageSize ?? Number.POSITIVE_INFINITY)
+        : Number(requested);
     if (!(limit > 0)) throw new Envelope(FAKE_CODES.BAD_REQUEST, 'pageSize must be positive');
     const orderTypes = Array.isArray(body.orderTypes) ? new Set(body.orderTypes.map(Number)) : undefined;
     const parts: string[] = [];
@@ -264,7 +310,11 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
       const raw = body[key] ?? body[upperFirst(key)];
       if (raw === undefined || raw === null) continue;
       let from: bigint;
-      try { from = toInt64(raw); } catch { throw new Envelope(FAKE_CODES.BAD_REQUEST, `${key} is not an int64`); }
+      try {
+        from = toInt64(raw);
+      } catch {
+        throw new Envelope(FAKE_CODES.BAD_REQUEST, `${key} is not an int64`);
+      }
       const filter = entity === 'Order' && orderTypes ? (r: FakeRow) => orderTypes.has(Number(r.OrderType)) : undefined;
       const rows = table(entity).page(from, limit, safe, filter);
       parts.push(`${JSON.stringify(ENTITIES[entity].plural)}:[${rows.join(',')}]`);
@@ -292,7 +342,15 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
   function saveRow(entity: EntityName, input: unknown, index: number): Record<string, unknown> {
     const k = keysOf(entity);
     const errors: Array<{ Property: string; Code: number; Error: string }> = [];
-    const fail = () => ({ Result: false, Index: index, EntityId: 0, EntityClientId: 0, EntityCode: null, RowVersion: 0, Errors: errors });
+    const fail = () => ({
+      Result: false,
+      Index: index,
+      EntityId: 0,
+      EntityClientId: 0,
+      EntityCode: null,
+      RowVersion: 0,
+      Errors: errors,
+    });
     if (typeof input !== 'object' || input === null) {
       errors.push({ Property: '', Code: FAKE_CODES.ROW_INVALID, Error: 'row is not an object' });
       return fail();
@@ -302,23 +360,47 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
     for (const [key, value] of Object.entries(input)) row[upperFirst(key)] = value;
     let id = 0n;
     let clientId = 0n;
-    try { id = row[k.id] === undefined ? 0n : toInt64(row[k.id]); } catch { errors.push({ Property: lowerFirst(k.id), Code: FAKE_CODES.ROW_INVALID, Error: 'not an int64' }); }
-    try { clientId = row[k.clientId] === undefined ? 0n : toInt64(row[k.clientId]); } catch { errors.push({ Property: lowerFirst(k.clientId), Code: FAKE_CODES.ROW_INVALID, Error: 'not an int64' }); }
+    try {
+      id = row[k.id] === undefined ? 0n : toInt64(row[k.id]);
+    } catch {
+      errors.push({ Property: lowerFirst(k.id), Code: FAKE_CODES.ROW_INVALID, Error: 'not an int64' });
+    }
+    try {
+      clientId = row[k.clientId] === undefined ? 0n : toInt64(row[k.clientId]);
+    } catch {
+      errors.push({ Property: lowerFirst(k.clientId), Code: FAKE_CODES.ROW_INVALID, Error: 'not an int64' });
+    }
     if (errors.length) return { ...fail(), EntityClientId: clientId };
     const t = table(entity);
     if (id === 0n) {
       if (clientId === 0n) {
-        errors.push({ Property: lowerFirst(k.clientId), Code: FAKE_CODES.ROW_INVALID, Error: 'a new row needs a non-zero ClientId' });
+        errors.push({
+          Property: lowerFirst(k.clientId),
+          Code: FAKE_CODES.ROW_INVALID,
+          Error: 'a new row needs a non-zero ClientId',
+        });
         return fail();
       }
       const existing = t.idForClientId(clientId);
       if (existing !== undefined) {
         // A replay of a row already created: answer with the record it created, create nothing.
         const stored = t.get(existing)!;
-        return { Result: true, Index: index, EntityId: existing, EntityClientId: clientId, EntityCode: stored[k.code] ?? null, RowVersion: stored.RowVersion, Errors: [] };
+        return {
+          Result: true,
+          Index: index,
+          EntityId: existing,
+          EntityClientId: clientId,
+          EntityCode: stored[k.code] ?? null,
+          RowVersion: stored.RowVersion,
+          Errors: [],
+        };
       }
     } else if (!t.get(Number(id))) {
-      errors.push({ Property: lowerFirst(k.id), Code: FAKE_CODES.ROW_NOT_FOUND, Error: `${entity} ${id} does not exist` });
+      errors.push({
+        Property: lowerFirst(k.id),
+        Code: FAKE_CODES.ROW_NOT_FOUND,
+        Error: `${entity} ${id} does not exist`,
+      });
       return { ...fail(), EntityClientId: clientId };
     }
     const fields = ENTITIES[entity].fields as Record<string, FieldType>;
@@ -326,37 +408,82 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
     for (const [name, type] of Object.entries(fields)) {
       if (!(name in row)) continue;
       const value = row[name];
-      if (value === null) { clean[name] = null; continue; }
+      if (value === null) {
+        clean[name] = null;
+        continue;
+      }
       try {
-        clean[name] = type === 'int64' ? toInt64(value) : type === 'decimal' ? new JsonNumber(toDecimal(value))
-          : type === 'date' ? dotNetDate(toDate(value).getTime()) : type === 'int' ? checkInt(value) : type === 'bool' ? checkBool(value) : String(value);
+        clean[name] =
+          type === 'int64'
+            ? toInt64(value)
+            : type === 'decimal'
+              ? new JsonNumber(toDecimal(value))
+              : type === 'date'
+                ? dotNetDate(toDate(value).getTime())
+                : type === 'int'
+                  ? checkInt(value)
+                  : type === 'bool'
+                    ? checkBool(value)
+                    : String(value);
       } catch (error) {
         errors.push({ Property: lowerFirst(name), Code: FAKE_CODES.ROW_INVALID, Error: (error as Error).message });
       }
     }
     // Links: an order detail names its order by orderId or by the order's ClientId.
-    if (entity === 'OrderDetail' && (clean.OrderId === undefined || clean.OrderId === 0n) && row.OrderClientId !== undefined) {
+    if (
+      entity === 'OrderDetail' &&
+      (clean.OrderId === undefined || clean.OrderId === 0n) &&
+      row.OrderClientId !== undefined
+    ) {
       let orderId: number | undefined;
-      try { orderId = table('Order').idForClientId(toInt64(row.OrderClientId)); } catch { orderId = undefined; }
-      if (orderId === undefined) errors.push({ Property: 'orderClientId', Code: FAKE_CODES.ROW_NOT_FOUND, Error: 'no order with this ClientId' });
+      try {
+        orderId = table('Order').idForClientId(toInt64(row.OrderClientId));
+      } catch {
+        orderId = undefined;
+      }
+      if (orderId === undefined)
+        errors.push({
+          Property: 'orderClientId',
+          Code: FAKE_CODES.ROW_NOT_FOUND,
+          Error: 'no order with this ClientId',
+        });
       else clean.OrderId = BigInt(orderId);
     }
     for (const [field, target] of LINKS[entity] ?? []) {
       const ref = clean[field];
       if (typeof ref !== 'bigint' || ref === 0n) {
-        if (id === 0n && !errors.some((e) => e.Property === lowerFirst(field) || (field === 'OrderId' && e.Property === 'orderClientId'))) {
+        if (
+          id === 0n &&
+          !errors.some(
+            (e) => e.Property === lowerFirst(field) || (field === 'OrderId' && e.Property === 'orderClientId'),
+          )
+        ) {
           errors.push({ Property: lowerFirst(field), Code: FAKE_CODES.ROW_INVALID, Error: `${field} is required` });
         }
         continue;
       }
       const target_ = table(target).get(Number(ref));
-      if (!target_ || target_.Deleted === true) errors.push({ Property: lowerFirst(field), Code: FAKE_CODES.ROW_NOT_FOUND, Error: `${target} ${ref} does not exist` });
+      if (!target_ || target_.Deleted === true)
+        errors.push({
+          Property: lowerFirst(field),
+          Code: FAKE_CODES.ROW_NOT_FOUND,
+          Error: `${target} ${ref} does not exist`,
+        });
     }
     if (errors.length) return { ...fail(), EntityClientId: clientId };
     let newId: number;
     if (id === 0n) {
       newId = t.allocateId();
-      const created: FakeRow = { ...generateRow(entity, newId, 0n), ...nullsFor(fields), ...clean, [k.id]: newId, [k.clientId]: clientId, [k.code]: 100_000 + newId, CreateDate: dotNetDate(Date.now()), CreateSyncId: syncId };
+      const created: FakeRow = {
+        ...generateRow(entity, newId, 0n),
+        ...nullsFor(fields),
+        ...clean,
+        [k.id]: newId,
+        [k.clientId]: clientId,
+        [k.code]: 100_000 + newId,
+        CreateDate: dotNetDate(Date.now()),
+        CreateSyncId: syncId,
+      };
       stamp(created);
       t.put(newId, created);
     } else {
@@ -366,10 +493,20 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
       t.put(newId, next);
     }
     const stored = t.get(newId)!;
-    return { Result: true, Index: index, EntityId: newId, EntityClientId: clientId, EntityCode: stored[k.code], RowVersion: stored.RowVersion, Errors: [] };
+    return {
+      Result: true,
+      Index: index,
+      EntityId: newId,
+      EntityClientId: clientId,
+      EntityCode: stored[k.code],
+      RowVersion: stored.RowVersion,
+      Errors: [],
+    };
   }
 
-  const server: Server = createServer((req, res) => { void handle(req, res); });
+  const server: Server = createServer((req, res) => {
+    void handle(req, res);
+  });
   server.keepAliveTimeout = 5_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -392,20 +529,27 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
       const head = `{"Result":${result},"Code":${code},"Message":${JSON.stringify(message)},"Data":`;
       return `${head}${dataText ?? stringifyLosslessJson(data ?? null)}}`;
     };
-    if (!known.includes(name)) return send(404, '<html><body><h1>404 - Not Found</h1></body></html>', { 'content-type': 'text/html' });
+    if (!known.includes(name))
+      return send(404, '<html><body><h1>404 - Not Found</h1></body></html>', { 'content-type': 'text/html' });
     if (req.method !== 'POST') return send(405, envelope(false, 405, 'Method not allowed', null), { allow: 'POST' });
 
     const fault = takeFault(endpoint);
     let lateMs = 0;
-    if (fault?.kind === 'reset') { log.status = 0; req.socket.destroy(); return; }
+    if (fault?.kind === 'reset') {
+      log.status = 0;
+      req.socket.destroy();
+      return;
+    }
     if (fault?.kind === 'http') {
       return send(fault.status, fault.body ?? `<html><body>Error ${fault.status}</body></html>`, {
-        'content-type': fault.contentType ?? 'text/html', ...(fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {}),
+        'content-type': fault.contentType ?? 'text/html',
+        ...(fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {}),
       });
     }
     if (fault?.kind === 'envelope') return send(200, envelope(false, fault.code, fault.message, null));
     if (fault?.kind === 'delay') {
-      if (fault.afterWork === false) await sleep(fault.ms); else lateMs = fault.ms;
+      if (fault.afterWork === false) await sleep(fault.ms);
+      else lateMs = fault.ms;
     }
 
     let text: string;
@@ -421,7 +565,8 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
       if (name.startsWith('login')) text = envelope(true, 0, '', login(body));
       else {
         if (!authorised(req)) {
-          if (options.authFailure === 'http401') return send(401, envelope(false, FAKE_CODES.AUTH, 'Authorization has been denied for this request.', null));
+          if (options.authFailure === 'http401')
+            return send(401, envelope(false, FAKE_CODES.AUTH, 'Authorization has been denied for this request.', null));
           return send(200, envelope(false, FAKE_CODES.AUTH, 'Token is invalid or expired', null));
         }
         if (name.startsWith('getalldata')) {
@@ -449,10 +594,11 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
   Object.assign(fake, {
     url: `http://127.0.0.1:${port}${basePath}`,
     port,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   });
   return fake;
 }
@@ -460,7 +606,10 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
 /** Foreign keys a saved row must point at (new rows must set them). */
 const LINKS: Partial<Record<EntityName, Array<[string, EntityName]>>> = {
   Order: [['PersonId', 'Person']],
-  OrderDetail: [['OrderId', 'Order'], ['ProductDetailId', 'ProductDetail']],
+  OrderDetail: [
+    ['OrderId', 'Order'],
+    ['ProductDetailId', 'ProductDetail'],
+  ],
   Receipt: [['PersonId', 'Person']],
 };
 
@@ -469,7 +618,8 @@ function nullsFor(fields: Record<string, FieldType>): FakeRow {
 }
 
 function checkInt(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new RangeError(`${JSON.stringify(value)} is not an integer`);
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new RangeError(`${JSON.stringify(value)} is not an integer`);
   return value;
 }
 

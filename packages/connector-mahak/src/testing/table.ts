@@ -19,7 +19,10 @@ const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 function fastDotNetDate(ms: number): string {
   const day = Math.floor(ms / DAY_MS);
   let prefix = days.get(day);
-  if (prefix === undefined) { prefix = new Date(day * DAY_MS).toISOString().slice(0, 11); days.set(day, prefix); }
+  if (prefix === undefined) {
+    prefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    days.set(day, prefix);
+  }
   const secs = Math.floor((ms - day * DAY_MS) / 1000);
   return `${prefix}${two(Math.floor(secs / 3600))}:${two(Math.floor(secs / 60) % 60)}:${two(secs % 60)}`;
 }
@@ -60,14 +63,21 @@ export function generateRowJson(entity: EntityName, id: number, rowVersion: bigi
       // Each type written directly (the same text as stringifyLosslessJson(sampleValue(...)), checked by the tests):
       // the fake shares the bench's CPU with the sync, so it should cost little.
       switch (type) {
-        case 'decimal': return (i) => `${key}${(i * 7919) % 10_000_000}.${i % 100 < 10 ? '0' : ''}${i % 100}`;
+        case 'decimal':
+          return (i) => `${key}${(i * 7919) % 10_000_000}.${i % 100 < 10 ? '0' : ''}${i % 100}`;
         // Generated text is a field name, digits, "@example.com": nothing JSON must escape (the test compares).
-        case 'text': return (i) => `${key}"${sampleValue(name, type, i) as string}"`;
-        case 'int': return (i) => `${key}${i % 3}`;
-        case 'int64': return (i) => `${key}${1 + (i % 50)}`;
-        case 'bool': return (i) => `${key}${i % 2 === 0}`;
-        case 'date': return (i) => `${key}"${fastDotNetDate(BASE_TIME + i * 60_000)}"`;
-        default: throw new TypeError(`no writer for field type ${String(type)}`);
+        case 'text':
+          return (i) => `${key}"${sampleValue(name, type, i) as string}"`;
+        case 'int':
+          return (i) => `${key}${i % 3}`;
+        case 'int64':
+          return (i) => `${key}${1 + (i % 50)}`;
+        case 'bool':
+          return (i) => `${key}${i % 2 === 0}`;
+        case 'date':
+          return (i) => `${key}"${fastDotNetDate(BASE_TIME + i * 60_000)}"`;
+        default:
+          throw new TypeError(`no writer for field type ${String(type)}`);
       }
     });
     const head = (i: number, rv: bigint) => {
@@ -86,12 +96,22 @@ export function generateRowJson(entity: EntityName, id: number, rowVersion: bigi
 
 function sampleValue(name: string, type: FieldType, id: number): unknown {
   switch (type) {
-    case 'text': return name === 'Email' ? `user${id}@example.com` : name === 'Mobile' ? `0912${String(id % 10_000_000).padStart(7, '0')}` : `${name} ${id}`;
-    case 'int': return id % 3;
-    case 'int64': return 1 + (id % 50);
-    case 'decimal': return new JsonNumber(`${(id * 7919) % 10_000_000}.${String(id % 100).padStart(2, '0')}`);
-    case 'bool': return id % 2 === 0;
-    case 'date': return dotNetDate(BASE_TIME + id * 60_000);
+    case 'text':
+      return name === 'Email'
+        ? `user${id}@example.com`
+        : name === 'Mobile'
+          ? `0912${String(id % 10_000_000).padStart(7, '0')}`
+          : `${name} ${id}`;
+    case 'int':
+      return id % 3;
+    case 'int64':
+      return 1 + (id % 50);
+    case 'decimal':
+      return new JsonNumber(`${(id * 7919) % 10_000_000}.${String(id % 100).padStart(2, '0')}`);
+    case 'bool':
+      return id % 2 === 0;
+    case 'date':
+      return dotNetDate(BASE_TIME + id * 60_000);
   }
 }
 
@@ -117,8 +137,12 @@ export class FakeTable {
 
   private append(rv: bigint, id: number): void {
     if (this.logLength === this.logRv.length) {
-      const rv2 = new BigInt64Array(this.logRv.length * 2); rv2.set(this.logRv); this.logRv = rv2;
-      const id2 = new Float64Array(this.logId.length * 2); id2.set(this.logId); this.logId = id2;
+      const rv2 = new BigInt64Array(this.logRv.length * 2);
+      rv2.set(this.logRv);
+      this.logRv = rv2;
+      const id2 = new Float64Array(this.logId.length * 2);
+      id2.set(this.logId);
+      this.logId = id2;
     }
     const last = this.logLength - 1;
     if (last >= 0 && this.logRv[last] === rv && this.logId[last] === id) return;
@@ -183,7 +207,8 @@ export class FakeTable {
     let hi = this.logLength;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.logRv[mid]! <= from) lo = mid + 1; else hi = mid;
+      if (this.logRv[mid]! <= from) lo = mid + 1;
+      else hi = mid;
     }
     const out: string[] = [];
     let lastRv: bigint | undefined;
@@ -203,7 +228,8 @@ export class FakeTable {
   /** Every row, deleted ones included, by id. */
   *all(): IterableIterator<FakeRow> {
     for (let id = 1; id < this.nextId; id++) {
-      const row = this.rows.get(id) ?? (id <= this.seeded ? generateRow(this.entity, id, this.logRv[id - 1]!) : undefined);
+      const row =
+        this.rows.get(id) ?? (id <= this.seeded ? generateRow(this.entity, id, this.logRv[id - 1]!) : undefined);
       if (row) yield row;
     }
   }

@@ -9,7 +9,10 @@ describe('data transformer', () => {
   it('agrees with the zod schemas on every entity', () => {
     for (const entity of ENTITY_NAMES) {
       for (const id of [1, 7, 123456]) {
-        const raw = parseLosslessJson(stringifyLosslessJson(generateRow(entity, id, 2n ** 62n + BigInt(id)))) as Record<string, unknown>;
+        const raw = parseLosslessJson(stringifyLosslessJson(generateRow(entity, id, 2n ** 62n + BigInt(id)))) as Record<
+          string,
+          unknown
+        >;
         const fast = transformRecord(entity, raw, { utcOffsetMinutes: 210 });
         const viaZod = toLocalRow(entity, parseMahakRecord(entity, raw, { utcOffsetMinutes: 210 }));
         expect(fast).toEqual(viaZod);
@@ -19,17 +22,30 @@ describe('data transformer', () => {
   });
 
   it('maps names, types, dates and money', () => {
-    const raw = parseLosslessJson('{"ProductDetailId":9007199254740993,"ProductDetailClientId":0,"ProductDetailCode":55,"RowVersion":9223372036854775807,' +
-      '"ProductId":12,"Price1":12500000000000.125,"Price2":10,"Count1":1.5000,"Barcode":"626","UpdateDate":"2025-03-01T12:00:00","CreateDate":1700000000000,"Deleted":false}');
+    const raw = parseLosslessJson(
+      '{"ProductDetailId":9007199254740993,"ProductDetailClientId":0,"ProductDetailCode":55,"RowVersion":9223372036854775807,' +
+        '"ProductId":12,"Price1":12500000000000.125,"Price2":10,"Count1":1.5000,"Barcode":"626","UpdateDate":"2025-03-01T12:00:00","CreateDate":1700000000000,"Deleted":false}',
+    );
     const row = transformRecord('ProductDetail', raw, { utcOffsetMinutes: 210 });
     expect(row).toMatchObject({
-      mahak_id: 9007199254740993n, row_version: 2n ** 63n - 1n, code: '55', product_id: 12n, price1: '12500000000000.125', price2: '10',
-      count1: '1.5', barcode: '626', price3: null, updated_at: new Date('2025-03-01T08:30:00Z'), created_at: new Date(1700000000000),
+      mahak_id: 9007199254740993n,
+      row_version: 2n ** 63n - 1n,
+      code: '55',
+      product_id: 12n,
+      price1: '12500000000000.125',
+      price2: '10',
+      count1: '1.5',
+      barcode: '626',
+      price3: null,
+      updated_at: new Date('2025-03-01T08:30:00Z'),
+      created_at: new Date(1700000000000),
     });
   });
 
   it('names every bad field', () => {
-    expect(() => transformRecord('Person', { PersonId: 1, RowVersion: 5, Credit: 'lots', PersonType: 1.5 })).toThrow(/PersonType: .*; Credit: /);
+    expect(() => transformRecord('Person', { PersonId: 1, RowVersion: 5, Credit: 'lots', PersonType: 1.5 })).toThrow(
+      /PersonType: .*; Credit: /,
+    );
     expect(() => transformRecord('Person', { RowVersion: 5 })).toThrow(/PersonId: required/);
     expect(() => parseMahakRecord('Person', { PersonId: 1, RowVersion: 5, Credit: 'lots' })).toThrow();
   });

@@ -5,7 +5,12 @@ import { toDate, toDecimal, toInt64 } from '../entities/scalars.js';
 
 /** PostgreSQL type of each Mahak field type. */
 export const PG_TYPES: Record<FieldType, string> = {
-  text: 'text', int: 'integer', int64: 'bigint', decimal: 'numeric', bool: 'boolean', date: 'timestamptz',
+  text: 'text',
+  int: 'integer',
+  int64: 'bigint',
+  decimal: 'numeric',
+  bool: 'boolean',
+  date: 'timestamptz',
 };
 
 /** One column of an entity's local table. */
@@ -36,8 +41,12 @@ const columnCache = new Map<EntityName, LocalColumn[]>();
 export function columnsOf(name: EntityName): LocalColumn[] {
   let cols = columnCache.get(name);
   if (!cols) {
-    const own = Object.entries(ENTITIES[name].fields as Record<string, FieldType>)
-      .map(([source, type]) => ({ column: snakeCase(source), source, type, pgType: PG_TYPES[type] }));
+    const own = Object.entries(ENTITIES[name].fields as Record<string, FieldType>).map(([source, type]) => ({
+      column: snakeCase(source),
+      source,
+      type,
+      pgType: PG_TYPES[type],
+    }));
     cols = [...IDENTITY_COLUMNS(name), ...own];
     columnCache.set(name, cols);
   }
@@ -76,22 +85,28 @@ type Converter = (value: unknown) => unknown;
 
 function converter(type: FieldType, utcOffsetMinutes: number): Converter {
   switch (type) {
-    case 'text': return (v) => {
-      if (typeof v === 'string') return v;
-      if (typeof v === 'number') return String(v);
-      throw new RangeError(`${JSON.stringify(v)} is not a text`);
-    };
-    case 'int': return (v) => {
-      if (typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31) return v;
-      throw new RangeError(`${JSON.stringify(v)} is not a 32-bit integer`);
-    };
-    case 'bool': return (v) => {
-      if (typeof v === 'boolean') return v;
-      throw new RangeError(`${JSON.stringify(v)} is not a boolean`);
-    };
-    case 'int64': return toInt64;
-    case 'decimal': return toDecimal;
-    case 'date': return (v) => toDate(v, utcOffsetMinutes);
+    case 'text':
+      return (v) => {
+        if (typeof v === 'string') return v;
+        if (typeof v === 'number') return String(v);
+        throw new RangeError(`${JSON.stringify(v)} is not a text`);
+      };
+    case 'int':
+      return (v) => {
+        if (typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31) return v;
+        throw new RangeError(`${JSON.stringify(v)} is not a 32-bit integer`);
+      };
+    case 'bool':
+      return (v) => {
+        if (typeof v === 'boolean') return v;
+        throw new RangeError(`${JSON.stringify(v)} is not a boolean`);
+      };
+    case 'int64':
+      return toInt64;
+    case 'decimal':
+      return toDecimal;
+    case 'date':
+      return (v) => toDate(v, utcOffsetMinutes);
   }
 }
 
@@ -106,7 +121,10 @@ const compiled = new Map<string, Compiled>();
 
 /** The `ValidationError` of a malformed record, naming each bad field. */
 function invalid(name: EntityName, issues: Array<{ path: string[]; message: string }>): ValidationError {
-  return new ValidationError(`Invalid Mahak ${name} record: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, issues);
+  return new ValidationError(
+    `Invalid Mahak ${name} record: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    issues,
+  );
 }
 
 /**
@@ -117,7 +135,8 @@ function invalid(name: EntityName, issues: Array<{ path: string[]; message: stri
  */
 function compile(name: EntityName, utcOffsetMinutes: number): Compiled {
   const steps = columnsOf(name).map((c) => ({
-    column: c.column, source: c.source,
+    column: c.column,
+    source: c.source,
     convert: c.column === 'code' ? CODE : converter(c.type, utcOffsetMinutes),
     required: c.column === 'mahak_id' || c.column === 'row_version',
     text: c.type === 'text' && c.column !== 'code',
@@ -128,22 +147,41 @@ function compile(name: EntityName, utcOffsetMinutes: number): Compiled {
     { source: 'UpdateSyncId', convert: converter('int64', 0) },
   ];
   const q = JSON.stringify;
-  const body: string[] = ['if (typeof r !== "object" || r === null || Array.isArray(r)) throw notObject();', 'let issues;'];
+  const body: string[] = [
+    'if (typeof r !== "object" || r === null || Array.isArray(r)) throw notObject();',
+    'let issues;',
+  ];
   steps.forEach((step, i) => {
     body.push(`let c${i} = r[${q(step.source)}];`);
-    const missing = step.required ? `(issues ??= []).push({ path: [${q(step.source)}], message: "required" }); c${i} = null;` : `c${i} = null;`;
+    const missing = step.required
+      ? `(issues ??= []).push({ path: [${q(step.source)}], message: "required" }); c${i} = null;`
+      : `c${i} = null;`;
     const convert = `try { c${i} = conv[${i}](c${i}); } catch (e) { (issues ??= []).push({ path: [${q(step.source)}], message: e.message }); }`;
     // Text is by far the most common field: skip the call when it already is a string.
-    body.push(`if (c${i} === null || c${i} === undefined) { ${missing} } else ${step.text ? `if (typeof c${i} !== "string") ` : ''}{ ${convert} }`);
+    body.push(
+      `if (c${i} === null || c${i} === undefined) { ${missing} } else ${step.text ? `if (typeof c${i} !== "string") ` : ''}{ ${convert} }`,
+    );
   });
   extra.forEach((step, i) => {
-    body.push(`{ const v = r[${q(step.source)}]; if (v !== null && v !== undefined) try { extra[${i}](v); } catch (e) { (issues ??= []).push({ path: [${q(step.source)}], message: e.message }); } }`);
+    body.push(
+      `{ const v = r[${q(step.source)}]; if (v !== null && v !== undefined) try { extra[${i}](v); } catch (e) { (issues ??= []).push({ path: [${q(step.source)}], message: e.message }); } }`,
+    );
   });
   body.push('if (issues) throw invalid(issues);');
   body.push(`return { ${steps.map((step, i) => `${q(step.column)}: c${i}`).join(', ')}, raw: r };`);
   // new Function is deliberate: generated from the entity catalogue, not from input
-  const factory = new Function('conv', 'extra', 'invalid', 'notObject', `return function transform${name}(r) {\n${body.join('\n')}\n};`) as (
-    conv: Converter[], extra: Converter[], invalid: (issues: Array<{ path: string[]; message: string }>) => Error, notObject: () => Error) => Compiled;
+  const factory = new Function(
+    'conv',
+    'extra',
+    'invalid',
+    'notObject',
+    `return function transform${name}(r) {\n${body.join('\n')}\n};`,
+  ) as (
+    conv: Converter[],
+    extra: Converter[],
+    invalid: (issues: Array<{ path: string[]; message: string }>) => Error,
+    notObject: () => Error,
+  ) => Compiled;
   return factory(
     steps.map((s) => s.convert),
     extra.map((s) => s.convert),
@@ -161,6 +199,9 @@ export function transformRecord(name: EntityName, raw: unknown, options: ParseOp
   const offset = options.utcOffsetMinutes ?? 0;
   const key = `${name}@${offset}`;
   let fn = compiled.get(key);
-  if (!fn) { fn = compile(name, offset); compiled.set(key, fn); }
+  if (!fn) {
+    fn = compile(name, offset);
+    compiled.set(key, fn);
+  }
   return fn(raw);
 }

@@ -54,18 +54,40 @@ export interface PasswordAuth {
 export type SalesforceAuthOptions = ClientCredentialsAuth | JwtBearerAuth | RefreshTokenAuth | PasswordAuth;
 
 /** Builds the form of a token request. `refreshToken` is the newest known (refresh flow only). */
-export function tokenRequestForm(auth: SalesforceAuthOptions, loginUrl: string, refreshToken?: string): Record<string, string> {
+export function tokenRequestForm(
+  auth: SalesforceAuthOptions,
+  loginUrl: string,
+  refreshToken?: string,
+): Record<string, string> {
   switch (auth.flow) {
     case 'client_credentials':
       return { grant_type: 'client_credentials', client_id: auth.clientId, client_secret: auth.clientSecret };
     case 'jwt_bearer': {
-      const audience = auth.audience ?? (/test\.salesforce\.com|\.sandbox\./.test(loginUrl) ? 'https://test.salesforce.com' : 'https://login.salesforce.com');
-      const assertion = signJwtRs256(jwtBearerClaims(auth.clientId, auth.username, audience, auth.lifetimeSeconds ?? 180), auth.privateKey);
+      const audience =
+        auth.audience ??
+        (/test\.salesforce\.com|\.sandbox\./.test(loginUrl)
+          ? 'https://test.salesforce.com'
+          : 'https://login.salesforce.com');
+      const assertion = signJwtRs256(
+        jwtBearerClaims(auth.clientId, auth.username, audience, auth.lifetimeSeconds ?? 180),
+        auth.privateKey,
+      );
       return { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion };
     }
     case 'refresh_token':
-      return { grant_type: 'refresh_token', client_id: auth.clientId, refresh_token: refreshToken ?? auth.refreshToken, ...(auth.clientSecret ? { client_secret: auth.clientSecret } : {}) };
+      return {
+        grant_type: 'refresh_token',
+        client_id: auth.clientId,
+        refresh_token: refreshToken ?? auth.refreshToken,
+        ...(auth.clientSecret ? { client_secret: auth.clientSecret } : {}),
+      };
     case 'password':
-      return { grant_type: 'password', client_id: auth.clientId, client_secret: auth.clientSecret, username: auth.username, password: auth.password + (auth.securityToken ?? '') };
+      return {
+        grant_type: 'password',
+        client_id: auth.clientId,
+        client_secret: auth.clientSecret,
+        username: auth.username,
+        password: auth.password + (auth.securityToken ?? ''),
+      };
   }
 }

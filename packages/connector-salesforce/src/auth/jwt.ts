@@ -22,6 +22,17 @@ export function signJwtRs256(claims: JwtBearerClaims, privateKey: string | KeyOb
 }
 
 /** Builds the claims for `username`, expiring `lifetimeSeconds` from now (default 180 s). */
-export function jwtBearerClaims(clientId: string, username: string, audience: string, lifetimeSeconds = 180, now = Date.now()): JwtBearerClaims {
-  return { iss: clientId, sub: username, aud: audience.replace(/\/+$/, ''), exp: Math.floor(now / 1000) + lifetimeSeconds };
+export function jwtBearerClaims(
+  clientId: string,
+  username: string,
+  audience: string,
+  lifetimeSeconds = 180,
+  now = Date.now(),
+): JwtBearerClaims {
+  return {
+    iss: clientId,
+    sub: username,
+    aud: audience.replace(/\/+$/, ''),
+    exp: Math.floor(now / 1000) + lifetimeSeconds,
+  };
 }

@@ -53,7 +53,9 @@ export class SessionManager {
   /** Subscribes to refresh-token rotation (in addition to the auth option's hook). */
   onRefreshTokenRotated(listener: (refreshToken: string) => void | Promise<void>): () => void {
     this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   /**
@@ -63,7 +65,9 @@ export class SessionManager {
   refresh(failedGeneration: number): Promise<StoredSession> {
     if (this.session && this.session.generation > failedGeneration) return Promise.resolve(this.session);
     if (!this.inflight) {
-      this.inflight = this.renew(failedGeneration).finally(() => { this.inflight = undefined; });
+      this.inflight = this.renew(failedGeneration).finally(() => {
+        this.inflight = undefined;
+      });
     }
     return this.inflight;
   }
@@ -71,7 +75,9 @@ export class SessionManager {
   private async renew(failedGeneration: number): Promise<StoredSession> {
     const { lock, key } = this.options;
     const work = () => this.renewUnlocked(failedGeneration);
-    const next = lock ? await lock.withLock(`salesforce-session:${key}`, 30_000, work, { waitMs: 60_000 }) : await work();
+    const next = lock
+      ? await lock.withLock(`salesforce-session:${key}`, 30_000, work, { waitMs: 60_000 })
+      : await work();
     this.session = next;
     return next;
   }
@@ -81,7 +87,8 @@ export class SessionManager {
     for (let attempt = 1; ; attempt++) {
       const stored = await store.get(key);
       // Another worker (or an earlier run) already replaced the session that failed: adopt it.
-      if (stored && stored.generation > failedGeneration && stored.generation > (this.session?.generation ?? 0)) return stored;
+      if (stored && stored.generation > failedGeneration && stored.generation > (this.session?.generation ?? 0))
+        return stored;
       const knownRefresh = stored?.refreshToken ?? this.session?.refreshToken;
       try {
         const answer = await this.grant(knownRefresh);
@@ -106,7 +113,8 @@ export class SessionManager {
           for (let i = 0; i < 50; i++) {
             await new Promise((r) => setTimeout(r, 100));
             const winner = await store.get(key);
-            if (winner && winner.generation > failedGeneration && winner.generation > (this.session?.generation ?? 0)) return winner;
+            if (winner && winner.generation > failedGeneration && winner.generation > (this.session?.generation ?? 0))
+              return winner;
           }
           continue;
         }
@@ -130,13 +138,29 @@ export class SessionManager {
         idempotent: auth.flow !== 'refresh_token',
         responseType: 'json',
       });
-      if (!res.body?.access_token || !res.body.instance_url) throw new SalesforceAuthError('The token endpoint answered without access_token/instance_url', { reason: 'token_request' });
+      if (!res.body?.access_token || !res.body.instance_url)
+        throw new SalesforceAuthError('The token endpoint answered without access_token/instance_url', {
+          reason: 'token_request',
+        });
       return res.body;
     } catch (e) {
       if (isHttpError(e) && (e.status === 400 || e.status === 401)) {
-        const body = (typeof e.body === 'object' && e.body !== null ? e.body : {}) as { error?: string; error_description?: string; message?: string };
-        if (e.status === 401 && body.message !== undefined) throw new SalesforceAuthError(`The API gateway refused the token request: ${body.message}`, { reason: 'gateway_subscription', status: 401 }, { cause: e });
-        throw new SalesforceAuthError(`Salesforce token request (${auth.flow}) failed: ${body.error ?? e.status} ${body.error_description ?? ''}`.trim(), { reason: 'token_request', oauthError: body.error, status: e.status }, { cause: e });
+        const body = (typeof e.body === 'object' && e.body !== null ? e.body : {}) as {
+          error?: string;
+          error_description?: string;
+          message?: string;
+        };
+        if (e.status === 401 && body.message !== undefined)
+          throw new SalesforceAuthError(
+            `The API gateway refused the token request: ${body.message}`,
+            { reason: 'gateway_subscription', status: 401 },
+            { cause: e },
+          );
+        throw new SalesforceAuthError(
+          `Salesforce token request (${auth.flow}) failed: ${body.error ?? e.status} ${body.error_description ?? ''}`.trim(),
+          { reason: 'token_request', oauthError: body.error, status: e.status },
+          { cause: e },
+        );
       }
       throw e;
     }

@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { MemoryTokenStore, RedisTokenStore, type StoredSession } from './token-store.js';
 
 const servers = sharedServers();
-const session: StoredSession = { accessToken: '00D!secret-access', instanceUrl: 'https://acme.my.salesforce.com', generation: 3, issuedAt: 1, refreshToken: 'rt-secret' };
+const session: StoredSession = {
+  accessToken: '00D!secret-access',
+  instanceUrl: 'https://acme.my.salesforce.com',
+  generation: 3,
+  issuedAt: 1,
+  refreshToken: 'rt-secret',
+};
 
 describe('MemoryTokenStore', () => {
   it('round-trips copies', async () => {

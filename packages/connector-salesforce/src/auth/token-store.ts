@@ -89,8 +89,14 @@ export class RedisTokenStore implements TokenStore {
 }
 
 /** A Redis store when `redisUrl` is given, else an in-memory one. */
-export function createTokenStore(options: { redisUrl?: string | undefined; prefix?: string; cipher?: EnvelopeCipher | undefined } = {}): TokenStore {
+export function createTokenStore(
+  options: { redisUrl?: string | undefined; prefix?: string; cipher?: EnvelopeCipher | undefined } = {},
+): TokenStore {
   return options.redisUrl
-    ? new RedisTokenStore({ redisUrl: options.redisUrl, ...(options.prefix ? { prefix: options.prefix } : {}), ...(options.cipher ? { cipher: options.cipher } : {}) })
+    ? new RedisTokenStore({
+        redisUrl: options.redisUrl,
+        ...(options.prefix ? { prefix: options.prefix } : {}),
+        ...(options.cipher ? { cipher: options.cipher } : {}),
+      })
     : new MemoryTokenStore();
 }

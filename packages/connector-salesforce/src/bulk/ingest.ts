@@ -92,7 +92,8 @@ const DEFAULT_MAX_BYTES = 100_000_000;
  * to the input rows by content (Salesforce does not keep the order).
  */
 export async function bulkIngest(client: SalesforceClient, options: BulkIngestOptions): Promise<BulkIngestResult> {
-  if (options.operation === 'upsert' && !options.externalIdField) throw new TypeError('Bulk upsert needs externalIdField');
+  if (options.operation === 'upsert' && !options.externalIdField)
+    throw new TypeError('Bulk upsert needs externalIdField');
   const columns = options.columns ?? inferColumns(options.records, options.operation);
   const rows = options.records.map((r) => columns.map((c) => toCell(r[c])));
   const groups = splitBySize(rows, columns, options.maxBytesPerJob ?? DEFAULT_MAX_BYTES);
@@ -101,26 +102,63 @@ export async function bulkIngest(client: SalesforceClient, options: BulkIngestOp
   const common = { ...(options.signal ? { signal: options.signal } : {}), ...(options.urgent ? { urgent: true } : {}) };
   for (let g = 0; g < groups.length; g++) {
     const indexes = groups[g]!;
-    const csv = stringify([columns, ...indexes.map((i) => rows[i]!)], { record_delimiter: options.lineEnding === 'CRLF' ? 'windows' : 'unix' });
+    const csv = stringify([columns, ...indexes.map((i) => rows[i]!)], {
+      record_delimiter: options.lineEnding === 'CRLF' ? 'windows' : 'unix',
+    });
     const created = await client.send<BulkJobInfo>({
-      method: 'POST', path: '/jobs/ingest', route: '/jobs/ingest',
-      json: { object: options.object, operation: options.operation, contentType: 'CSV', lineEnding: options.lineEnding ?? 'LF', columnDelimiter: 'COMMA', ...(options.externalIdField ? { externalIdFieldName: options.externalIdField } : {}) },
+      method: 'POST',
+      path: '/jobs/ingest',
+      route: '/jobs/ingest',
+      json: {
+        object: options.object,
+        operation: options.operation,
+        contentType: 'CSV',
+        lineEnding: options.lineEnding ?? 'LF',
+        columnDelimiter: 'COMMA',
+        ...(options.externalIdField ? { externalIdFieldName: options.externalIdField } : {}),
+      },
       ...common,
     });
     const job = created.body;
     const contentUrl = job.contentUrl ? client.rebase(job.contentUrl) : `/jobs/ingest/${job.id}/batches`;
-    await client.send({ method: 'PUT', path: contentUrl, route: '/jobs/ingest/:id/batches', body: csv, headers: { 'content-type': 'text/csv' }, ...common });
-    await client.send({ method: 'PATCH', path: `/jobs/ingest/${job.id}`, route: '/jobs/ingest/:id', json: { state: 'UploadComplete' }, idempotent: true, ...common });
+    await client.send({
+      method: 'PUT',
+      path: contentUrl,
+      route: '/jobs/ingest/:id/batches',
+      body: csv,
+      headers: { 'content-type': 'text/csv' },
+      ...common,
+    });
+    await client.send({
+      method: 'PATCH',
+      path: `/jobs/ingest/${job.id}`,
+      route: '/jobs/ingest/:id',
+      json: { state: 'UploadComplete' },
+      idempotent: true,
+      ...common,
+    });
     const final = await pollJob(client, `/jobs/ingest/${job.id}`, options.poll, options.signal, (info) =>
-      options.onProgress?.({ jobId: job.id, job: g + 1, jobs: groups.length, state: info.state, processed: info.numberRecordsProcessed ?? 0, failed: info.numberRecordsFailed ?? 0, total: indexes.length }));
+      options.onProgress?.({
+        jobId: job.id,
+        job: g + 1,
+        jobs: groups.length,
+        state: info.state,
+        processed: info.numberRecordsProcessed ?? 0,
+        failed: info.numberRecordsFailed ?? 0,
+        total: indexes.length,
+      }),
+    );
     jobs.push(final);
     if (final.state === 'Failed' || final.state === 'Aborted') {
       // A failed job may still have processed some rows; report what it did before failing.
-      if ((final.numberRecordsProcessed ?? 0) === 0) throw new SalesforceBulkJobError(job.id, final.state, final.errorMessage);
+      if ((final.numberRecordsProcessed ?? 0) === 0)
+        throw new SalesforceBulkJobError(job.id, final.state, final.errorMessage);
     }
     await matchResults(client, job.id, columns, rows, indexes, results, common);
   }
-  let successful = 0, failed = 0, unprocessed = 0;
+  let successful = 0,
+    failed = 0,
+    unprocessed = 0;
   for (let i = 0; i < results.length; i++) {
     results[i] ??= { index: i, status: 'unprocessed' };
     if (results[i]!.status === 'success') successful++;
@@ -131,12 +169,25 @@ export async function bulkIngest(client: SalesforceClient, options: BulkIngestOp
 }
 
 /** Polls a job until it leaves Open/UploadComplete/InProgress, with exponential back-off. */
-export async function pollJob(client: SalesforceClient, path: string, poll: PollOptions = {}, signal?: AbortSignal, onInfo?: (info: BulkJobInfo) => void): Promise<BulkJobInfo> {
+export async function pollJob(
+  client: SalesforceClient,
+  path: string,
+  poll: PollOptions = {},
+  signal?: AbortSignal,
+  onInfo?: (info: BulkJobInfo) => void,
+): Promise<BulkJobInfo> {
   let wait = poll.initialMs ?? 500;
   for (;;) {
-    const res = await client.send<BulkJobInfo>({ method: 'GET', path, route: path.replace(/\/[^/]+$/, '/:id'), urgent: true, ...(signal ? { signal } : {}) });
+    const res = await client.send<BulkJobInfo>({
+      method: 'GET',
+      path,
+      route: path.replace(/\/[^/]+$/, '/:id'),
+      urgent: true,
+      ...(signal ? { signal } : {}),
+    });
     onInfo?.(res.body);
-    if (res.body.state === 'JobComplete' || res.body.state === 'Failed' || res.body.state === 'Aborted') return res.body;
+    if (res.body.state === 'JobComplete' || res.body.state === 'Failed' || res.body.state === 'Aborted')
+      return res.body;
     await sleep(wait, signal);
     wait = Math.min(poll.maxMs ?? 15_000, wait * (poll.factor ?? 1.5));
   }
@@ -159,14 +210,25 @@ async function matchResults(
     if (q) q.push(i);
     else byKey.set(key, [i]);
   }
-  const take = (row: Record<string, string>): number | undefined => byKey.get(JSON.stringify(columns.map((c) => row[c] ?? '')))?.shift();
+  const take = (row: Record<string, string>): number | undefined =>
+    byKey.get(JSON.stringify(columns.map((c) => row[c] ?? '')))?.shift();
   const fetchCsv = async (kind: string) => {
-    const res = await client.send<string>({ method: 'GET', path: `/jobs/ingest/${jobId}/${kind}/`, route: `/jobs/ingest/:id/${kind}`, headers: { accept: 'text/csv' }, responseType: 'text', ...common });
-    return (res.body ? parse(res.body, { columns: true, skip_empty_lines: true, bom: true, relax_column_count: true }) : []) as Array<Record<string, string>>;
+    const res = await client.send<string>({
+      method: 'GET',
+      path: `/jobs/ingest/${jobId}/${kind}/`,
+      route: `/jobs/ingest/:id/${kind}`,
+      headers: { accept: 'text/csv' },
+      responseType: 'text',
+      ...common,
+    });
+    return (
+      res.body ? parse(res.body, { columns: true, skip_empty_lines: true, bom: true, relax_column_count: true }) : []
+    ) as Array<Record<string, string>>;
   };
   for (const row of await fetchCsv('successfulResults')) {
     const i = take(row);
-    if (i !== undefined) results[i] = { index: i, status: 'success', id: row.sf__Id || undefined, created: row.sf__Created === 'true' };
+    if (i !== undefined)
+      results[i] = { index: i, status: 'success', id: row.sf__Id || undefined, created: row.sf__Created === 'true' };
   }
   for (const row of await fetchCsv('failedResults')) {
     const i = take(row);

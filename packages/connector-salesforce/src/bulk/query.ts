@@ -17,20 +17,35 @@ export interface BulkQueryOptions extends CallOptions {
  * Runs a Bulk API 2.0 query job and yields its rows (CSV parsed with csv-parse; values are
  * strings, empty for null), following `Sforce-Locator` until it is the string `null`.
  */
-export async function* bulkQuery(client: SalesforceClient, soql: string, options: BulkQueryOptions = {}): AsyncGenerator<Record<string, string>> {
+export async function* bulkQuery(
+  client: SalesforceClient,
+  soql: string,
+  options: BulkQueryOptions = {},
+): AsyncGenerator<Record<string, string>> {
   const common = { ...(options.signal ? { signal: options.signal } : {}), ...(options.urgent ? { urgent: true } : {}) };
-  const created = await client.send<{ id: string }>({ method: 'POST', path: '/jobs/query', route: '/jobs/query', json: { operation: options.includeDeleted ? 'queryAll' : 'query', query: soql }, ...common });
+  const created = await client.send<{ id: string }>({
+    method: 'POST',
+    path: '/jobs/query',
+    route: '/jobs/query',
+    json: { operation: options.includeDeleted ? 'queryAll' : 'query', query: soql },
+    ...common,
+  });
   const id = created.body.id;
   const final = await pollJob(client, `/jobs/query/${id}`, options.poll, options.signal);
   if (final.state !== 'JobComplete') throw new SalesforceBulkJobError(id, final.state, final.errorMessage);
   let locator: string | undefined;
   for (;;) {
     const res = await client.send<string>({
-      method: 'GET', path: `/jobs/query/${id}/results`, route: '/jobs/query/:id/results',
+      method: 'GET',
+      path: `/jobs/query/${id}/results`,
+      route: '/jobs/query/:id/results',
       query: { ...(locator ? { locator } : {}), ...(options.maxRecords ? { maxRecords: options.maxRecords } : {}) },
-      headers: { accept: 'text/csv' }, responseType: 'text', ...common,
+      headers: { accept: 'text/csv' },
+      responseType: 'text',
+      ...common,
     });
-    if (res.body) yield* parse(res.body, { columns: true, skip_empty_lines: true, bom: true }) as Array<Record<string, string>>;
+    if (res.body)
+      yield* parse(res.body, { columns: true, skip_empty_lines: true, bom: true }) as Array<Record<string, string>>;
     const next = res.headers['sforce-locator'];
     locator = Array.isArray(next) ? next[0] : next;
     if (!locator || locator === 'null') return;

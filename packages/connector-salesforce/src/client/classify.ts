@@ -1,5 +1,11 @@
 import { isHttpError, type ClassifyContext, type ErrorClassifier, type RetryDecision } from '@relaykit/sdk-core';
-import { isSalesforceApiError, isSalesforceAuthError, isSalesforceLimitError, isSalesforceMultipleMatchesError, salesforceErrorItems } from '../errors/index.js';
+import {
+  isSalesforceApiError,
+  isSalesforceAuthError,
+  isSalesforceLimitError,
+  isSalesforceMultipleMatchesError,
+  salesforceErrorItems,
+} from '../errors/index.js';
 
 /** What a failed Salesforce answer means for the client. */
 export type FailureKind =
@@ -22,18 +28,25 @@ export function failureKind(error: unknown): FailureKind {
   const items = salesforceErrorItems(error.body);
   const first = items?.[0];
   // APIM answers with an object `{statusCode, message}`; Salesforce with an array.
-  const gateway = !Array.isArray(error.body) && typeof error.body === 'object' && error.body !== null && 'statusCode' in error.body && typeof (error.body as { statusCode: unknown }).statusCode === 'number';
+  const gateway =
+    !Array.isArray(error.body) &&
+    typeof error.body === 'object' &&
+    error.body !== null &&
+    'statusCode' in error.body &&
+    typeof (error.body as { statusCode: unknown }).statusCode === 'number';
   switch (error.status) {
     case 300:
       return 'multiple_matches';
     case 401:
       if (gateway) return 'gateway_auth';
-      if (first?.errorCode === 'INVALID_SESSION_ID' && /not valid for use with the REST API/i.test(first.message)) return 'session_not_valid_for_rest';
+      if (first?.errorCode === 'INVALID_SESSION_ID' && /not valid for use with the REST API/i.test(first.message))
+        return 'session_not_valid_for_rest';
       if (first?.errorCode === 'INVALID_SESSION_ID') return 'session_expired';
       return 'session_not_valid_for_rest';
     case 403:
       if (gateway) return 'gateway_throttled';
-      if (first?.errorCode === 'REQUEST_LIMIT_EXCEEDED') return /TotalRequests/i.test(first.message) ? 'total_requests' : 'concurrent_requests';
+      if (first?.errorCode === 'REQUEST_LIMIT_EXCEEDED')
+        return /TotalRequests/i.test(first.message) ? 'total_requests' : 'concurrent_requests';
       return 'other';
     case 429:
       return 'gateway_throttled';
@@ -50,11 +63,17 @@ export function failureKind(error: unknown): FailureKind {
  * allocation. Whether a non-idempotent create may be replayed is left to the policy (it is not).
  * A session expiry is `reauthenticate`: the client refreshes once per generation and replays.
  */
-export const salesforceClassifier: ErrorClassifier = (error: unknown, _context: ClassifyContext): RetryDecision | undefined => {
-  if (isSalesforceAuthError(error) || isSalesforceLimitError(error) || isSalesforceMultipleMatchesError(error)) return { action: 'fatal' };
+export const salesforceClassifier: ErrorClassifier = (
+  error: unknown,
+  _context: ClassifyContext,
+): RetryDecision | undefined => {
+  if (isSalesforceAuthError(error) || isSalesforceLimitError(error) || isSalesforceMultipleMatchesError(error))
+    return { action: 'fatal' };
   if (isSalesforceApiError(error)) {
-    if (error.errorCode === 'UNABLE_TO_LOCK_ROW' || error.errorCode === 'SERVER_UNAVAILABLE' || error.status >= 500) return { action: 'retry' };
-    if (error.errorCode === 'REQUEST_LIMIT_EXCEEDED' && !/TotalRequests/i.test(error.message)) return { action: 'retry' };
+    if (error.errorCode === 'UNABLE_TO_LOCK_ROW' || error.errorCode === 'SERVER_UNAVAILABLE' || error.status >= 500)
+      return { action: 'retry' };
+    if (error.errorCode === 'REQUEST_LIMIT_EXCEEDED' && !/TotalRequests/i.test(error.message))
+      return { action: 'retry' };
     return { action: 'fatal' };
   }
   if (!isHttpError(error)) return undefined;
@@ -62,11 +81,15 @@ export const salesforceClassifier: ErrorClassifier = (error: unknown, _context: 
     case 'session_expired':
       return { action: 'reauthenticate' };
     case 'gateway_throttled':
-      return error.retryAfterMs !== undefined ? { action: 'retry_after', delayMs: error.retryAfterMs } : { action: 'retry' };
+      return error.retryAfterMs !== undefined
+        ? { action: 'retry_after', delayMs: error.retryAfterMs }
+        : { action: 'retry' };
     case 'concurrent_requests':
     case 'lock_row':
     case 'unavailable':
-      return error.retryAfterMs !== undefined ? { action: 'retry_after', delayMs: error.retryAfterMs } : { action: 'retry' };
+      return error.retryAfterMs !== undefined
+        ? { action: 'retry_after', delayMs: error.retryAfterMs }
+        : { action: 'retry' };
     default:
       return { action: 'fatal' };
   }

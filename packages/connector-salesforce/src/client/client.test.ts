@@ -3,7 +3,10 @@ import { isAbortedError, isCircuitOpenError } from '@relaykit/sdk-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeOrg, type FakeOrg, type FakeOrgOptions } from '../testing/index.js';
 import {
-  isSalesforceApiError, isSalesforceAuthError, isSalesforceLimitError, isSalesforceMultipleMatchesError,
+  isSalesforceApiError,
+  isSalesforceAuthError,
+  isSalesforceLimitError,
+  isSalesforceMultipleMatchesError,
 } from '../errors/index.js';
 import { MemoryTokenStore } from '../auth/token-store.js';
 import { SalesforceClient } from './client.js';
@@ -58,19 +61,43 @@ describe('authentication flows', () => {
     const o = await org({ jwtPublicKey: publicKey.export({ type: 'spki', format: 'pem' }) as string });
     const sf = client(o, {
       loginUrl: o.loginUrl,
-      auth: { flow: 'jwt_bearer', clientId: 'fake-client-id', username: 'integration@example.org', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string },
+      auth: {
+        flow: 'jwt_bearer',
+        clientId: 'fake-client-id',
+        username: 'integration@example.org',
+        privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+      },
     });
     await sf.create('Account', { Name: 'Jwt Inc' });
     expect(o.state.grants('urn:ietf:params:oauth:grant-type:jwt-bearer')).toBe(1);
     // A different key is refused.
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const bad = client(o, { loginUrl: o.loginUrl, sessionKey: 'bad', auth: { flow: 'jwt_bearer', clientId: 'fake-client-id', username: 'integration@example.org', privateKey: other.privateKey } });
+    const bad = client(o, {
+      loginUrl: o.loginUrl,
+      sessionKey: 'bad',
+      auth: {
+        flow: 'jwt_bearer',
+        clientId: 'fake-client-id',
+        username: 'integration@example.org',
+        privateKey: other.privateKey,
+      },
+    });
     await expect(bad.create('Account', { Name: 'x' })).rejects.toSatisfy(isSalesforceAuthError);
   });
 
   it('username-password (legacy)', async () => {
     const o = await org();
-    const sf = client(o, { loginUrl: o.loginUrl, auth: { flow: 'password', clientId: 'fake-client-id', clientSecret: 'fake-client-secret', username: 'integration@example.org', password: 'password', securityToken: 'TOKEN' } });
+    const sf = client(o, {
+      loginUrl: o.loginUrl,
+      auth: {
+        flow: 'password',
+        clientId: 'fake-client-id',
+        clientSecret: 'fake-client-secret',
+        username: 'integration@example.org',
+        password: 'password',
+        securityToken: 'TOKEN',
+      },
+    });
     await sf.create('Account', { Name: 'Legacy' });
     expect(o.state.grants('password')).toBe(1);
   });
@@ -78,7 +105,18 @@ describe('authentication flows', () => {
   it('persists rotated refresh tokens and uses the newest one for the next refresh', async () => {
     const o = await org({ refreshTokens: ['rt-0'] });
     const persisted: string[] = [];
-    const sf = client(o, { loginUrl: o.loginUrl, auth: { flow: 'refresh_token', clientId: 'fake-client-id', clientSecret: 'fake-client-secret', refreshToken: 'rt-0', onRefreshTokenRotated: (t) => { persisted.push(t); } } });
+    const sf = client(o, {
+      loginUrl: o.loginUrl,
+      auth: {
+        flow: 'refresh_token',
+        clientId: 'fake-client-id',
+        clientSecret: 'fake-client-secret',
+        refreshToken: 'rt-0',
+        onRefreshTokenRotated: (t) => {
+          persisted.push(t);
+        },
+      },
+    });
     await sf.upsert('Contact', 'Ext__c', 'r-1', { LastName: 'A' });
     o.expireSessions();
     await sf.upsert('Contact', 'Ext__c', 'r-2', { LastName: 'B' });
@@ -96,7 +134,13 @@ describe('session expiry', () => {
   it('two clients sharing a store without a lock: "already being processed" → the loser adopts the winner\'s session', async () => {
     const o = await org({ refreshTokens: ['rt-shared'], tokenLatencyMs: 60 });
     const store = new MemoryTokenStore();
-    const make = () => client(o, { loginUrl: o.loginUrl, tokenStore: store, sessionKey: 'shared', auth: { flow: 'refresh_token', clientId: 'fake-client-id', refreshToken: 'rt-shared' } });
+    const make = () =>
+      client(o, {
+        loginUrl: o.loginUrl,
+        tokenStore: store,
+        sessionKey: 'shared',
+        auth: { flow: 'refresh_token', clientId: 'fake-client-id', refreshToken: 'rt-shared' },
+      });
     const [a, b] = [make(), make()];
     await Promise.all([a.create('Account', { Name: 'a' }), b.create('Account', { Name: 'b' })]);
     expect(o.state.grants('refresh_token')).toBe(1);
@@ -107,7 +151,9 @@ describe('session expiry', () => {
   it('1,000 parallel upserts with the session expiring mid-way: one refresh, no lost or doubled record', async () => {
     const o = await org({ faults: { expireSessionsAfterCalls: 300 } });
     const sf = client(o);
-    const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => sf.upsert('Contact', 'Ext__c', `P-${i}`, { LastName: `Person ${i}` })));
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => sf.upsert('Contact', 'Ext__c', `P-${i}`, { LastName: `Person ${i}` })),
+    );
     expect(results.every((r) => r.created)).toBe(true);
     expect(o.state.grants('client_credentials')).toBe(2); // the first session + exactly one refresh
     expect(o.state.requests.filter((r) => r.status === 401).length).toBeGreaterThan(0);
@@ -139,7 +185,10 @@ describe('upsert by external id', () => {
 
   it('300 → a typed error listing the matches; nothing written', async () => {
     const o = await org();
-    const [x, y] = o.state.seed('Contact', [{ LastName: 'Twin', Ext__c: 'DUP' }, { LastName: 'Twin', Ext__c: 'DUP' }]);
+    const [x, y] = o.state.seed('Contact', [
+      { LastName: 'Twin', Ext__c: 'DUP' },
+      { LastName: 'Twin', Ext__c: 'DUP' },
+    ]);
     const sf = client(o);
     const error = await sf.upsert('Contact', 'Ext__c', 'DUP', { LastName: 'New' }).catch((e: unknown) => e);
     expect(isSalesforceMultipleMatchesError(error)).toBe(true);
@@ -182,7 +231,12 @@ describe('collections', () => {
   it('allOrNone with a locked row: the whole chunk (rolled back) is re-sent, each record written once', async () => {
     const o = await org({ faults: { lockRows: { externalIds: ['AN-3'], times: 1 } } });
     const sf = client(o);
-    const results = await sf.upsertMany('Contact', 'Ext__c', Array.from({ length: 10 }, (_, i) => ({ Ext__c: `AN-${i}`, LastName: 'x' })), { allOrNone: true });
+    const results = await sf.upsertMany(
+      'Contact',
+      'Ext__c',
+      Array.from({ length: 10 }, (_, i) => ({ Ext__c: `AN-${i}`, LastName: 'x' })),
+      { allOrNone: true },
+    );
     expect(results.every((r) => r.success)).toBe(true);
     expect(o.state.restCalls).toBe(2);
     expect(o.ledger.entries).toHaveLength(10);
@@ -207,9 +261,15 @@ describe('collections', () => {
   it('creates, updates and deletes many', async () => {
     const o = await org();
     const sf = client(o);
-    const created = await sf.createMany('Account', Array.from({ length: 250 }, (_, i) => ({ Name: `A${i}` })));
+    const created = await sf.createMany(
+      'Account',
+      Array.from({ length: 250 }, (_, i) => ({ Name: `A${i}` })),
+    );
     const ids = created.map((r) => r.id!);
-    const updated = await sf.updateMany('Account', ids.map((Id) => ({ Id, Rating__c: 'Hot' })));
+    const updated = await sf.updateMany(
+      'Account',
+      ids.map((Id) => ({ Id, Rating__c: 'Hot' })),
+    );
     expect(updated.every((r) => r.success)).toBe(true);
     expect(o.state.records('Account').every((r) => r.Rating__c === 'Hot')).toBe(true);
     const deleted = await sf.deleteMany(ids);
@@ -301,7 +361,10 @@ describe('limits', () => {
     const error = await sf.create('Account', { Name: 'c' }).catch((e: unknown) => e);
     expect(isSalesforceLimitError(error) && error.kind).toBe('guard');
     await sf.create('Account', { Name: 'urgent' }, { urgent: true });
-    expect(sf.apiUsage?.entries.find((e) => e.name === 'per-app-api-usage')).toMatchObject({ max: 250, qualifier: 'appName=relaykit' });
+    expect(sf.apiUsage?.entries.find((e) => e.name === 'per-app-api-usage')).toMatchObject({
+      max: 250,
+      qualifier: 'appName=relaykit',
+    });
     const limits = await sf.limits();
     expect(limits.DailyApiRequests).toEqual({ Max: 20, Remaining: 0 });
     expect(sf.apiUsage).toMatchObject({ used: 20, max: 20, share: 1 });
@@ -312,10 +375,14 @@ describe('limits', () => {
 describe('query, composite, bulk', () => {
   it('query iterates pages with batchSize; queryAll sees deleted rows; URLs rebased behind APIM', async () => {
     const o = await org({ apim: { subscriptionKey: 'k' } });
-    o.state.seed('Account', Array.from({ length: 950 }, (_, i) => ({ Name: `Q${i}`, Ext__c: `Q-${i}` })));
+    o.state.seed(
+      'Account',
+      Array.from({ length: 950 }, (_, i) => ({ Name: `Q${i}`, Ext__c: `Q-${i}` })),
+    );
     const sf = client(o, { apiGateway: { baseUrl: o.apimUrl!, subscriptionKey: 'k' } });
     const pages = [];
-    for await (const page of sf.queryPages('SELECT Id, Name FROM Account ORDER BY Name', { batchSize: 200 })) pages.push(page);
+    for await (const page of sf.queryPages('SELECT Id, Name FROM Account ORDER BY Name', { batchSize: 200 }))
+      pages.push(page);
     expect(pages.map((p) => p.records.length)).toEqual([200, 200, 200, 200, 150]);
     expect(pages[0]!.nextRecordsUrl!.startsWith(`${o.apimUrl}/services/data/v60.0/query/`)).toBe(true);
     expect(pages[0]!.records[0]!.attributes!.url.startsWith(o.apimUrl!)).toBe(true);
@@ -332,18 +399,29 @@ describe('query, composite, bulk', () => {
   it('composite: contact + donation in one call with a reference', async () => {
     const o = await org();
     const sf = client(o);
-    const out = await sf.composite([
-      { method: 'PATCH', url: '/sobjects/Contact/Ext__c/D-1', referenceId: 'contact', body: { LastName: 'Donor' } },
-      { method: 'POST', url: '/sobjects/Donation__c', referenceId: 'gift', body: { Contact__c: '@{contact.id}', Amount__c: 50 } },
-    ], { allOrNone: true });
+    const out = await sf.composite(
+      [
+        { method: 'PATCH', url: '/sobjects/Contact/Ext__c/D-1', referenceId: 'contact', body: { LastName: 'Donor' } },
+        {
+          method: 'POST',
+          url: '/sobjects/Donation__c',
+          referenceId: 'gift',
+          body: { Contact__c: '@{contact.id}', Amount__c: 50 },
+        },
+      ],
+      { allOrNone: true },
+    );
     expect(out.map((r) => r.httpStatusCode)).toEqual([201, 201]);
     const contact = o.state.records('Contact')[0]!;
     expect(o.state.records('Donation__c')[0]).toMatchObject({ Contact__c: contact.Id, Amount__c: 50 });
     expect(o.state.restCalls).toBe(1);
-    const failed = await sf.composite([
-      { method: 'PATCH', url: '/sobjects/Contact/Ext__c/D-2', referenceId: 'c', body: { LastName: 'Second' } },
-      { method: 'POST', url: '/sobjects/Account', referenceId: 'a', body: { Name: '' } },
-    ], { allOrNone: true });
+    const failed = await sf.composite(
+      [
+        { method: 'PATCH', url: '/sobjects/Contact/Ext__c/D-2', referenceId: 'c', body: { LastName: 'Second' } },
+        { method: 'POST', url: '/sobjects/Account', referenceId: 'a', body: { Name: '' } },
+      ],
+      { allOrNone: true },
+    );
     expect(failed.map((r) => r.httpStatusCode)).toEqual([400, 400]);
     expect(JSON.stringify(failed[0]!.body)).toContain('PROCESSING_HALTED');
     expect(o.state.records('Contact')).toHaveLength(1);
@@ -352,17 +430,29 @@ describe('query, composite, bulk', () => {
   it('bulk ingest splits by size, reports progress and matches unordered results back to rows', async () => {
     const o = await org({ bulkStepMs: 10, bulkRecordsPerStep: 100 });
     const sf = client(o);
-    const records = Array.from({ length: 400 }, (_, i) => ({ Ext__c: `BK-${i}`, LastName: i % 50 === 7 ? '' : `Bulk, "${i}"`, Email: null }));
+    const records = Array.from({ length: 400 }, (_, i) => ({
+      Ext__c: `BK-${i}`,
+      LastName: i % 50 === 7 ? '' : `Bulk, "${i}"`,
+      Email: null,
+    }));
     const progress: string[] = [];
     const res = await sf.bulkIngest({
-      object: 'Contact', operation: 'upsert', externalIdField: 'Ext__c', records,
-      maxBytesPerJob: 8_000, poll: { initialMs: 5, maxMs: 20 },
+      object: 'Contact',
+      operation: 'upsert',
+      externalIdField: 'Ext__c',
+      records,
+      maxBytesPerJob: 8_000,
+      poll: { initialMs: 5, maxMs: 20 },
       onProgress: (p) => progress.push(`${p.job}/${p.jobs}:${p.state}`),
     });
     expect(res.jobs.length).toBeGreaterThan(1);
     expect(res.failed).toBe(8);
     expect(res.successful).toBe(392);
-    expect(res.results[7]).toMatchObject({ index: 7, status: 'failed', error: expect.stringMatching(/^REQUIRED_FIELD_MISSING/) });
+    expect(res.results[7]).toMatchObject({
+      index: 7,
+      status: 'failed',
+      error: expect.stringMatching(/^REQUIRED_FIELD_MISSING/),
+    });
     const ids = new Map(o.state.records('Contact').map((r) => [r.Ext__c, r.Id]));
     expect(res.results.every((r, i) => r.status === 'failed' || r.id === ids.get(`BK-${i}`))).toBe(true);
     expect(progress.some((p) => p.endsWith('InProgress'))).toBe(true);
@@ -372,10 +462,14 @@ describe('query, composite, bulk', () => {
 
   it('bulk query follows Sforce-Locator pages', async () => {
     const o = await org({ bulkStepMs: 5 });
-    o.state.seed('Account', Array.from({ length: 1234 }, (_, i) => ({ Name: `BQ${i}` })));
+    o.state.seed(
+      'Account',
+      Array.from({ length: 1234 }, (_, i) => ({ Name: `BQ${i}` })),
+    );
     const sf = client(o);
     const rows = [];
-    for await (const row of sf.bulkQuery('SELECT Id, Name FROM Account', { maxRecords: 500, poll: { initialMs: 5 } })) rows.push(row);
+    for await (const row of sf.bulkQuery('SELECT Id, Name FROM Account', { maxRecords: 500, poll: { initialMs: 5 } }))
+      rows.push(row);
     expect(rows).toHaveLength(1234);
     expect(o.state.requests.filter((r) => r.path.endsWith('/results'))).toHaveLength(3);
   });
@@ -385,11 +479,23 @@ describe('bulk failures and cancellation', () => {
   it('a malformed bulk query fails with MALFORMED_QUERY; aborting a poll ends it with AbortedError', async () => {
     const o = await org({ bulkStepMs: 60_000 });
     const sf = client(o);
-    const bad = await (async () => { for await (const _ of sf.bulkQuery('SELECT FROM')) { /* none */ } })().catch((e: unknown) => e);
+    const bad = await (async () => {
+      for await (const _ of sf.bulkQuery('SELECT FROM')) {
+        /* none */
+      }
+    })().catch((e: unknown) => e);
     expect(isSalesforceApiError(bad, 'MALFORMED_QUERY')).toBe(true);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    const aborted = await sf.bulkIngest({ object: 'Account', operation: 'insert', records: [{ Name: 'slow' }], signal: controller.signal, poll: { initialMs: 20 } }).catch((e: unknown) => e);
+    const aborted = await sf
+      .bulkIngest({
+        object: 'Account',
+        operation: 'insert',
+        records: [{ Name: 'slow' }],
+        signal: controller.signal,
+        poll: { initialMs: 20 },
+      })
+      .catch((e: unknown) => e);
     expect(isAbortedError(aborted)).toBe(true);
   });
 });

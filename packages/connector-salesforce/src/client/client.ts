@@ -1,9 +1,20 @@
 import { createHash } from 'node:crypto';
-import { HttpClient, createResiliencePolicy, isHttpError, type HttpRequester, type HttpResponse, type ResiliencePolicy } from '@relaykit/sdk-core';
+import {
+  HttpClient,
+  createResiliencePolicy,
+  isHttpError,
+  type HttpRequester,
+  type HttpResponse,
+  type ResiliencePolicy,
+} from '@relaykit/sdk-core';
 import { SessionManager } from '../auth/session.js';
 import { MemoryTokenStore } from '../auth/token-store.js';
 import {
-  SalesforceApiError, SalesforceAuthError, SalesforceLimitError, SalesforceMultipleMatchesError, salesforceErrorItems,
+  SalesforceApiError,
+  SalesforceAuthError,
+  SalesforceLimitError,
+  SalesforceMultipleMatchesError,
+  salesforceErrorItems,
 } from '../errors/index.js';
 import { ApiUsageTracker, type ApiUsage } from '../limits/index.js';
 import { failureKind, rejectedBeforeProcessing, salesforceClassifier } from './classify.js';
@@ -12,7 +23,14 @@ import { bulkQuery, type BulkQueryOptions } from '../bulk/query.js';
 import { runCollection, type CollectionOptions } from './collections.js';
 import { composite, type CompositeOptions, type CompositeSubrequest, type CompositeSubresponse } from './composite.js';
 import { queryPages, queryRecords, type QueryOptions, type QueryPage } from './query.js';
-import type { CallOptions, SObjectRecord, SaveResult, SalesforceClientOptions, SalesforceRequest, UpsertResult } from './types.js';
+import type {
+  CallOptions,
+  SObjectRecord,
+  SaveResult,
+  SalesforceClientOptions,
+  SalesforceRequest,
+  UpsertResult,
+} from './types.js';
 import { sleep } from '../util/sleep.js';
 
 const DEFAULT_VERSION = '62.0';
@@ -52,7 +70,9 @@ export class SalesforceClient {
     this.apiVersion = (options.apiVersion ?? DEFAULT_VERSION).replace(/^v/, '');
     const gw = options.apiGateway;
     this.gatewayBase = gw ? gw.baseUrl.replace(/\/+$/, '') : undefined;
-    this.gatewayHeaders = gw ? { [(gw.headerName ?? 'Ocp-Apim-Subscription-Key').toLowerCase()]: gw.subscriptionKey } : {};
+    this.gatewayHeaders = gw
+      ? { [(gw.headerName ?? 'Ocp-Apim-Subscription-Key').toLowerCase()]: gw.subscriptionKey }
+      : {};
     this.policy = createResiliencePolicy({
       retry: { maxAttempts: 4, initialDelayMs: 200, maxDelayMs: 10_000, maxRetryAfterMs: 60_000 },
       breaker: { consecutiveFailures: 8, halfOpenAfterMs: 30_000 },
@@ -70,9 +90,13 @@ export class SalesforceClient {
       timeouts: { headersMs: 120_000, bodyMs: 120_000 },
       ...(options.logger ? { logger: options.logger } : {}),
     });
-    const loginUrl = (options.loginUrl ?? (options.auth.flow === 'client_credentials' ? options.instanceUrl : undefined) ?? 'https://login.salesforce.com').replace(/\/+$/, '');
+    const loginUrl = (
+      options.loginUrl ??
+      (options.auth.flow === 'client_credentials' ? options.instanceUrl : undefined) ??
+      'https://login.salesforce.com'
+    ).replace(/\/+$/, '');
     if (options.auth.flow === 'client_credentials' && !options.loginUrl && !options.instanceUrl) {
-      throw new TypeError('The client credentials flow needs the org\'s My Domain URL as instanceUrl or loginUrl');
+      throw new TypeError("The client credentials flow needs the org's My Domain URL as instanceUrl or loginUrl");
     }
     const tokenBase = gw && gw.tokenViaGateway !== false ? this.gatewayBase! : loginUrl;
     const user = 'username' in options.auth ? options.auth.username : '';
@@ -82,7 +106,9 @@ export class SalesforceClient {
       tokenUrl: `${tokenBase}/services/oauth2/token`,
       http: this.http,
       store: options.tokenStore ?? new MemoryTokenStore(),
-      key: options.sessionKey ?? createHash('sha256').update(`${loginUrl}|${options.auth.clientId}|${user}`).digest('hex').slice(0, 24),
+      key:
+        options.sessionKey ??
+        createHash('sha256').update(`${loginUrl}|${options.auth.clientId}|${user}`).digest('hex').slice(0, 24),
       lock: options.lock,
       headers: this.gatewayHeaders,
     });
@@ -122,7 +148,10 @@ export class SalesforceClient {
   /** Resolves a request path to an absolute URL against the gateway or the session's instance. */
   resolve(path: string, instanceUrl: string): string {
     const base = this.gatewayBase ?? instanceUrl;
-    if (/^https?:\/\//.test(path)) return this.gatewayBase && path.startsWith(instanceUrl) ? this.gatewayBase + path.slice(instanceUrl.length) : path;
+    if (/^https?:\/\//.test(path))
+      return this.gatewayBase && path.startsWith(instanceUrl)
+        ? this.gatewayBase + path.slice(instanceUrl.length)
+        : path;
     if (path.startsWith('/services/')) return base + path;
     if (path.startsWith('services/')) return `${base}/${path}`;
     return `${base}/services/data/v${this.apiVersion}${path.startsWith('/') ? '' : '/'}${path}`;
@@ -156,18 +185,38 @@ export class SalesforceClient {
         switch (kind) {
           case 'session_expired':
             // Two refreshes per call at most: one for the expiry, one if another wave hit the new session.
-            if (refreshed >= 2) throw new SalesforceAuthError('Salesforce refused a freshly refreshed session', { reason: 'session_rejected_after_refresh', status: 401 }, { cause: error });
+            if (refreshed >= 2)
+              throw new SalesforceAuthError(
+                'Salesforce refused a freshly refreshed session',
+                { reason: 'session_rejected_after_refresh', status: 401 },
+                { cause: error },
+              );
             refreshed++;
             session = await this.sessions.refresh(session.generation);
             continue;
           case 'session_not_valid_for_rest':
-            throw new SalesforceAuthError(`Salesforce refused the session for the REST API (not an expiry; refreshing would not help): ${salesforceErrorItems(error.body)?.[0]?.message ?? 'HTTP 401'}`, { reason: 'session_not_valid_for_rest', status: 401 }, { cause: error });
+            throw new SalesforceAuthError(
+              `Salesforce refused the session for the REST API (not an expiry; refreshing would not help): ${salesforceErrorItems(error.body)?.[0]?.message ?? 'HTTP 401'}`,
+              { reason: 'session_not_valid_for_rest', status: 401 },
+              { cause: error },
+            );
           case 'gateway_auth':
-            throw new SalesforceAuthError(`The API gateway refused the call: ${(error.body as { message?: string }).message ?? 'HTTP 401'}`, { reason: 'gateway_subscription', status: 401 }, { cause: error });
+            throw new SalesforceAuthError(
+              `The API gateway refused the call: ${(error.body as { message?: string }).message ?? 'HTTP 401'}`,
+              { reason: 'gateway_subscription', status: 401 },
+              { cause: error },
+            );
           case 'total_requests': {
             const usage = this.usage.current;
-            this.policy.isolate('Salesforce daily API allocation (TotalRequests) is spent', this.options.totalRequestsCooldownMs ?? 15 * 60_000);
-            throw new SalesforceLimitError('Salesforce daily API allocation is spent (REQUEST_LIMIT_EXCEEDED TotalRequests): the circuit is open; calls fail at once until it resets', { kind: 'total_requests', used: usage?.used, max: usage?.max }, { cause: error });
+            this.policy.isolate(
+              'Salesforce daily API allocation (TotalRequests) is spent',
+              this.options.totalRequestsCooldownMs ?? 15 * 60_000,
+            );
+            throw new SalesforceLimitError(
+              'Salesforce daily API allocation is spent (REQUEST_LIMIT_EXCEEDED TotalRequests): the circuit is open; calls fail at once until it resets',
+              { kind: 'total_requests', used: usage?.used, max: usage?.max },
+              { cause: error },
+            );
           }
           case 'multiple_matches':
             throw error;
@@ -188,23 +237,52 @@ export class SalesforceClient {
 
   /** Creates a record (`POST /sobjects/{type}`). Not replayed on ambiguous failures: a duplicate could arise. */
   async create(sobject: string, fields: Record<string, unknown>, options: CallOptions = {}): Promise<{ id: string }> {
-    const res = await this.send<{ id: string }>({ method: 'POST', path: `/sobjects/${enc(sobject)}`, route: '/sobjects/:type', json: fields, ...callOpts(options) });
+    const res = await this.send<{ id: string }>({
+      method: 'POST',
+      path: `/sobjects/${enc(sobject)}`,
+      route: '/sobjects/:type',
+      json: fields,
+      ...callOpts(options),
+    });
     return { id: res.body.id };
   }
 
   /** Updates a record by id (`PATCH /sobjects/{type}/{id}` → 204). */
   async update(sobject: string, id: string, fields: Record<string, unknown>, options: CallOptions = {}): Promise<void> {
-    await this.send({ method: 'PATCH', path: `/sobjects/${enc(sobject)}/${enc(id)}`, route: '/sobjects/:type/:id', json: withoutId(fields), idempotent: true, ...callOpts(options) });
+    await this.send({
+      method: 'PATCH',
+      path: `/sobjects/${enc(sobject)}/${enc(id)}`,
+      route: '/sobjects/:type/:id',
+      json: withoutId(fields),
+      idempotent: true,
+      ...callOpts(options),
+    });
   }
 
   /** Deletes a record by id. */
   async delete(sobject: string, id: string, options: CallOptions = {}): Promise<void> {
-    await this.send({ method: 'DELETE', path: `/sobjects/${enc(sobject)}/${enc(id)}`, route: '/sobjects/:type/:id', ...callOpts(options) });
+    await this.send({
+      method: 'DELETE',
+      path: `/sobjects/${enc(sobject)}/${enc(id)}`,
+      route: '/sobjects/:type/:id',
+      ...callOpts(options),
+    });
   }
 
   /** Reads a record by id, optionally only `fields`. */
-  async get<T extends SObjectRecord = SObjectRecord>(sobject: string, id: string, fields?: string[], options: CallOptions = {}): Promise<T> {
-    const res = await this.send<T>({ method: 'GET', path: `/sobjects/${enc(sobject)}/${enc(id)}`, route: '/sobjects/:type/:id', query: fields?.length ? { fields: fields.join(',') } : undefined, ...callOpts(options) });
+  async get<T extends SObjectRecord = SObjectRecord>(
+    sobject: string,
+    id: string,
+    fields?: string[],
+    options: CallOptions = {},
+  ): Promise<T> {
+    const res = await this.send<T>({
+      method: 'GET',
+      path: `/sobjects/${enc(sobject)}/${enc(id)}`,
+      route: '/sobjects/:type/:id',
+      query: fields?.length ? { fields: fields.join(',') } : undefined,
+      ...callOpts(options),
+    });
     return this.rebaseRecords([res.body])[0]!;
   }
 
@@ -213,9 +291,16 @@ export class SalesforceClient {
    * updated, 300 → {@link SalesforceMultipleMatchesError} listing the matches, 404 (unknown field, or
    * no match with `updateOnly`) → {@link SalesforceApiError} `NOT_FOUND`. Safe to retry.
    */
-  async upsert(sobject: string, externalIdField: string, value: string, fields: Record<string, unknown>, options: CallOptions & { updateOnly?: boolean } = {}): Promise<UpsertResult> {
+  async upsert(
+    sobject: string,
+    externalIdField: string,
+    value: string,
+    fields: Record<string, unknown>,
+    options: CallOptions & { updateOnly?: boolean } = {},
+  ): Promise<UpsertResult> {
     const body: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(fields)) if (k !== 'Id' && k !== 'attributes' && k.toLowerCase() !== externalIdField.toLowerCase()) body[k] = v;
+    for (const [k, v] of Object.entries(fields))
+      if (k !== 'Id' && k !== 'attributes' && k.toLowerCase() !== externalIdField.toLowerCase()) body[k] = v;
     try {
       const res = await this.send<{ id?: string; created?: boolean } | undefined>({
         method: 'PATCH',
@@ -240,12 +325,20 @@ export class SalesforceClient {
   // ---- Collections, composite, query, Bulk 2.0 ----------------------------------------------------
 
   /** Creates any number of records (collections, 200 a call, in parallel). Results in input order. */
-  createMany(sobject: string, records: ReadonlyArray<Record<string, unknown>>, options: CollectionOptions = {}): Promise<SaveResult[]> {
+  createMany(
+    sobject: string,
+    records: ReadonlyArray<Record<string, unknown>>,
+    options: CollectionOptions = {},
+  ): Promise<SaveResult[]> {
     return runCollection(this, 'create', sobject, records, options);
   }
 
   /** Updates any number of records by `Id` (collections). Results in input order. */
-  updateMany(sobject: string, records: ReadonlyArray<Record<string, unknown>>, options: CollectionOptions = {}): Promise<SaveResult[]> {
+  updateMany(
+    sobject: string,
+    records: ReadonlyArray<Record<string, unknown>>,
+    options: CollectionOptions = {},
+  ): Promise<SaveResult[]> {
     return runCollection(this, 'update', sobject, records, options);
   }
 
@@ -253,7 +346,12 @@ export class SalesforceClient {
    * Upserts any number of records by external id (collections, 200 a call, bounded parallelism).
    * Rows failing with `UNABLE_TO_LOCK_ROW` are re-sent alone. Results in input order.
    */
-  upsertMany(sobject: string, externalIdField: string, records: ReadonlyArray<Record<string, unknown>>, options: CollectionOptions = {}): Promise<SaveResult[]> {
+  upsertMany(
+    sobject: string,
+    externalIdField: string,
+    records: ReadonlyArray<Record<string, unknown>>,
+    options: CollectionOptions = {},
+  ): Promise<SaveResult[]> {
     return runCollection(this, 'upsert', sobject, records, { ...options, externalIdField });
   }
 
@@ -263,7 +361,10 @@ export class SalesforceClient {
   }
 
   /** Up to 25 subrequests in one API call; later ones reference earlier answers as `@{ref.id}`. */
-  composite(subrequests: ReadonlyArray<CompositeSubrequest>, options: CompositeOptions = {}): Promise<CompositeSubresponse[]> {
+  composite(
+    subrequests: ReadonlyArray<CompositeSubrequest>,
+    options: CompositeOptions = {},
+  ): Promise<CompositeSubresponse[]> {
     return composite(this, subrequests, options);
   }
 
@@ -278,7 +379,10 @@ export class SalesforceClient {
   }
 
   /** The pages of a SOQL query. */
-  queryPages<T extends SObjectRecord = SObjectRecord>(soql: string, options: QueryOptions = {}): AsyncGenerator<QueryPage<T>> {
+  queryPages<T extends SObjectRecord = SObjectRecord>(
+    soql: string,
+    options: QueryOptions = {},
+  ): AsyncGenerator<QueryPage<T>> {
     return queryPages<T>(this, soql, options);
   }
 
@@ -294,7 +398,11 @@ export class SalesforceClient {
 
   /** `GET /limits`; also updates {@link usage} from `DailyApiRequests`. */
   async limits(options: CallOptions = {}): Promise<Record<string, { Max: number; Remaining: number }>> {
-    const res = await this.send<Record<string, { Max: number; Remaining: number }>>({ method: 'GET', path: '/limits', ...callOpts({ urgent: true, ...options }) });
+    const res = await this.send<Record<string, { Max: number; Remaining: number }>>({
+      method: 'GET',
+      path: '/limits',
+      ...callOpts({ urgent: true, ...options }),
+    });
     const daily = res.body.DailyApiRequests;
     if (daily) this.usage.set(daily.Max - daily.Remaining, daily.Max);
     return res.body;
@@ -310,7 +418,10 @@ export class SalesforceClient {
     if (urgent || share === undefined) return;
     const usage = this.usage.current;
     if (usage && usage.share >= share) {
-      throw new SalesforceLimitError(`Non-urgent Salesforce call refused: ${usage.used}/${usage.max} daily API requests used (guard at ${Math.round(share * 100)}%)`, { kind: 'guard', used: usage.used, max: usage.max });
+      throw new SalesforceLimitError(
+        `Non-urgent Salesforce call refused: ${usage.used}/${usage.max} daily API requests used (guard at ${Math.round(share * 100)}%)`,
+        { kind: 'guard', used: usage.used, max: usage.max },
+      );
     }
   }
 }

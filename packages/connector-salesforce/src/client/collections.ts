@@ -35,7 +35,8 @@ export async function runCollection(
 ): Promise<SaveResult[]> {
   const results: SaveResult[] = new Array(items.length);
   const chunks: number[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) chunks.push(Array.from({ length: Math.min(CHUNK, items.length - i) }, (_, k) => i + k));
+  for (let i = 0; i < items.length; i += CHUNK)
+    chunks.push(Array.from({ length: Math.min(CHUNK, items.length - i) }, (_, k) => i + k));
   const concurrency = Math.max(1, options.concurrency ?? client.options.concurrency ?? 6);
   const retries = options.lockRowRetries ?? client.options.lockRowRetries ?? 5;
   let done = 0;
@@ -64,11 +65,18 @@ async function sendWithLockRetries(
 ): Promise<void> {
   let pending = indexes;
   for (let attempt = 0; ; attempt++) {
-    const answer = await sendChunk(client, operation, sobject, pending.map((i) => items[i]!), options);
+    const answer = await sendChunk(
+      client,
+      operation,
+      sobject,
+      pending.map((i) => items[i]!),
+      options,
+    );
     const again: number[] = [];
     const locked = answer.filter((r) => isLock(r)).length;
     // With allOrNone a lock failure rolls back the innocent rows too: re-send the whole chunk then.
-    const wholeChunkRetry = options.allOrNone === true && locked > 0 && answer.every((r) => r.success || isLock(r) || isRolledBack(r));
+    const wholeChunkRetry =
+      options.allOrNone === true && locked > 0 && answer.every((r) => r.success || isLock(r) || isRolledBack(r));
     answer.forEach((r, k) => {
       const index = pending[k]!;
       if (attempt < retries && (isLock(r) || (wholeChunkRetry && isRolledBack(r)))) again.push(index);
@@ -94,24 +102,56 @@ async function sendChunk(
   switch (operation) {
     case 'create':
       // A plain create is never replayed by the policy: a lost answer could otherwise duplicate records.
-      res = await client.send<SaveResult[]>({ method: 'POST', path: '/composite/sobjects', route: '/composite/sobjects', json: { allOrNone, records: records() }, ...common });
+      res = await client.send<SaveResult[]>({
+        method: 'POST',
+        path: '/composite/sobjects',
+        route: '/composite/sobjects',
+        json: { allOrNone, records: records() },
+        ...common,
+      });
       break;
     case 'update':
-      res = await client.send<SaveResult[]>({ method: 'PATCH', path: '/composite/sobjects', route: '/composite/sobjects', json: { allOrNone, records: records() }, idempotent: true, ...common });
+      res = await client.send<SaveResult[]>({
+        method: 'PATCH',
+        path: '/composite/sobjects',
+        route: '/composite/sobjects',
+        json: { allOrNone, records: records() },
+        idempotent: true,
+        ...common,
+      });
       break;
     case 'upsert': {
       const field = options.externalIdField;
       if (!field) throw new TypeError('upsert needs externalIdField');
-      res = await client.send<SaveResult[]>({ method: 'PATCH', path: `/composite/sobjects/${encodeURIComponent(sobject)}/${encodeURIComponent(field)}`, route: '/composite/sobjects/:type/:field', json: { allOrNone, records: records() }, idempotent: true, ...common });
+      res = await client.send<SaveResult[]>({
+        method: 'PATCH',
+        path: `/composite/sobjects/${encodeURIComponent(sobject)}/${encodeURIComponent(field)}`,
+        route: '/composite/sobjects/:type/:field',
+        json: { allOrNone, records: records() },
+        idempotent: true,
+        ...common,
+      });
       break;
     }
     case 'delete':
-      res = await client.send<SaveResult[]>({ method: 'DELETE', path: '/composite/sobjects', route: '/composite/sobjects', query: { ids: (batch as string[]).join(','), allOrNone }, ...common });
+      res = await client.send<SaveResult[]>({
+        method: 'DELETE',
+        path: '/composite/sobjects',
+        route: '/composite/sobjects',
+        query: { ids: (batch as string[]).join(','), allOrNone },
+        ...common,
+      });
       break;
   }
   const body = Array.isArray(res.body) ? res.body : [];
-  if (body.length !== batch.length) throw new TypeError(`Salesforce answered ${body.length} results for ${batch.length} records`);
-  return body.map((r) => ({ ...(r.id ? { id: r.id } : {}), success: r.success === true, ...(r.created !== undefined ? { created: r.created } : {}), errors: r.errors ?? [] }));
+  if (body.length !== batch.length)
+    throw new TypeError(`Salesforce answered ${body.length} results for ${batch.length} records`);
+  return body.map((r) => ({
+    ...(r.id ? { id: r.id } : {}),
+    success: r.success === true,
+    ...(r.created !== undefined ? { created: r.created } : {}),
+    errors: r.errors ?? [],
+  }));
 }
 
 function isLock(r: SaveResult): boolean {

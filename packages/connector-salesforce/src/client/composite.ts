@@ -28,11 +28,19 @@ export interface CompositeOptions extends CallOptions {
 }
 
 /** Sends up to 25 subrequests in one API call (`POST /composite`). */
-export async function composite(client: SalesforceClient, subrequests: ReadonlyArray<CompositeSubrequest>, options: CompositeOptions = {}): Promise<CompositeSubresponse[]> {
+export async function composite(
+  client: SalesforceClient,
+  subrequests: ReadonlyArray<CompositeSubrequest>,
+  options: CompositeOptions = {},
+): Promise<CompositeSubresponse[]> {
   if (subrequests.length === 0) return [];
-  if (subrequests.length > 25) throw new RangeError(`composite takes at most 25 subrequests, got ${subrequests.length}`);
+  if (subrequests.length > 25)
+    throw new RangeError(`composite takes at most 25 subrequests, got ${subrequests.length}`);
   const prefix = `/services/data/v${client.apiVersion}`;
-  const compositeRequest = subrequests.map((s) => ({ ...s, url: s.url.startsWith('/services/') ? s.url : `${prefix}${s.url.startsWith('/') ? '' : '/'}${s.url}` }));
+  const compositeRequest = subrequests.map((s) => ({
+    ...s,
+    url: s.url.startsWith('/services/') ? s.url : `${prefix}${s.url.startsWith('/') ? '' : '/'}${s.url}`,
+  }));
   const res = await client.send<{ compositeResponse: CompositeSubresponse[] }>({
     method: 'POST',
     path: '/composite',

@@ -1,4 +1,11 @@
-import type { HttpClientOptions, HttpRequest, HttpRequester, Lock, Logger, ResiliencePolicyOptions } from '@relaykit/sdk-core';
+import type {
+  HttpClientOptions,
+  HttpRequest,
+  HttpRequester,
+  Lock,
+  Logger,
+  ResiliencePolicyOptions,
+} from '@relaykit/sdk-core';
 import type { SalesforceAuthOptions } from '../auth/flows.js';
 import type { TokenStore } from '../auth/token-store.js';
 
@@ -87,4 +94,7 @@ export interface UpsertResult {
 }
 
 /** A record as Salesforce returns it: fields plus `attributes`. */
-export type SObjectRecord = Record<string, unknown> & { attributes?: { type: string; url: string } | undefined; Id?: string | undefined };
+export type SObjectRecord = Record<string, unknown> & {
+  attributes?: { type: string; url: string } | undefined;
+  Id?: string | undefined;
+};

@@ -36,7 +36,11 @@ export class SalesforceApiError extends RelaykitError {
 
 /** True for a {@link SalesforceApiError} from any package copy; with `errorCode`, only for that code. */
 export function isSalesforceApiError(error: unknown, errorCode?: string): error is SalesforceApiError {
-  return isRelaykitError(error) && (error as { isSalesforceApiError?: unknown }).isSalesforceApiError === true && (errorCode === undefined || (error as SalesforceApiError).errorCode === errorCode);
+  return (
+    isRelaykitError(error) &&
+    (error as { isSalesforceApiError?: unknown }).isSalesforceApiError === true &&
+    (errorCode === undefined || (error as SalesforceApiError).errorCode === errorCode)
+  );
 }
 
 /** Why authentication failed. */
@@ -57,8 +61,15 @@ export class SalesforceAuthError extends RelaykitError {
   /** OAuth `error` (e.g. `invalid_grant`) when the token endpoint answered. */
   public readonly oauthError: string | undefined;
 
-  constructor(message: string, init: { reason: SalesforceAuthReason; oauthError?: string | undefined; status?: number | undefined }, options: RelaykitErrorOptions = {}) {
-    super('UPSTREAM_AUTH', message, { ...options, details: { reason: init.reason, oauthError: init.oauthError, status: init.status, ...options.details } });
+  constructor(
+    message: string,
+    init: { reason: SalesforceAuthReason; oauthError?: string | undefined; status?: number | undefined },
+    options: RelaykitErrorOptions = {},
+  ) {
+    super('UPSTREAM_AUTH', message, {
+      ...options,
+      details: { reason: init.reason, oauthError: init.oauthError, status: init.status, ...options.details },
+    });
     this.name = 'SalesforceAuthError';
     this.reason = init.reason;
     this.oauthError = init.oauthError;
@@ -78,12 +89,22 @@ export class SalesforceMultipleMatchesError extends RelaykitError {
   /** Record URLs exactly as Salesforce listed them (rebased onto the API gateway when one is set). */
   public readonly urls: ReadonlyArray<string>;
 
-  constructor(sobject: string, externalIdField: string, value: string, urls: ReadonlyArray<string>, options: RelaykitErrorOptions = {}) {
+  constructor(
+    sobject: string,
+    externalIdField: string,
+    value: string,
+    urls: ReadonlyArray<string>,
+    options: RelaykitErrorOptions = {},
+  ) {
     const matches = urls.map((u) => u.slice(u.lastIndexOf('/') + 1));
-    super('SALESFORCE_MULTIPLE_MATCHES', `${sobject}.${externalIdField} = ${JSON.stringify(value)} matches ${matches.length} records (${matches.join(', ')}); nothing was written`, {
-      ...options,
-      details: { sobject, externalIdField, matches, ...options.details },
-    });
+    super(
+      'SALESFORCE_MULTIPLE_MATCHES',
+      `${sobject}.${externalIdField} = ${JSON.stringify(value)} matches ${matches.length} records (${matches.join(', ')}); nothing was written`,
+      {
+        ...options,
+        details: { sobject, externalIdField, matches, ...options.details },
+      },
+    );
     this.name = 'SalesforceMultipleMatchesError';
     this.matches = matches;
     this.urls = urls;
@@ -92,7 +113,10 @@ export class SalesforceMultipleMatchesError extends RelaykitError {
 
 /** True for a {@link SalesforceMultipleMatchesError} from any package copy. */
 export function isSalesforceMultipleMatchesError(error: unknown): error is SalesforceMultipleMatchesError {
-  return isRelaykitError(error) && (error as { isSalesforceMultipleMatchesError?: unknown }).isSalesforceMultipleMatchesError === true;
+  return (
+    isRelaykitError(error) &&
+    (error as { isSalesforceMultipleMatchesError?: unknown }).isSalesforceMultipleMatchesError === true
+  );
 }
 
 /**
@@ -107,8 +131,15 @@ export class SalesforceLimitError extends RelaykitError {
   public readonly used: number | undefined;
   public readonly max: number | undefined;
 
-  constructor(message: string, init: { kind: 'total_requests' | 'guard'; used?: number | undefined; max?: number | undefined }, options: RelaykitErrorOptions = {}) {
-    super(init.kind === 'guard' ? 'SALESFORCE_LIMIT_GUARD' : 'SALESFORCE_TOTAL_REQUESTS', message, { ...options, details: { kind: init.kind, used: init.used, max: init.max, ...options.details } });
+  constructor(
+    message: string,
+    init: { kind: 'total_requests' | 'guard'; used?: number | undefined; max?: number | undefined },
+    options: RelaykitErrorOptions = {},
+  ) {
+    super(init.kind === 'guard' ? 'SALESFORCE_LIMIT_GUARD' : 'SALESFORCE_TOTAL_REQUESTS', message, {
+      ...options,
+      details: { kind: init.kind, used: init.used, max: init.max, ...options.details },
+    });
     this.name = 'SalesforceLimitError';
     this.kind = init.kind;
     this.used = init.used;
@@ -128,7 +159,10 @@ export class SalesforceBulkJobError extends RelaykitError {
   public readonly state: string;
 
   constructor(jobId: string, state: string, errorMessage: string | undefined, options: RelaykitErrorOptions = {}) {
-    super('SALESFORCE_BULK_JOB', `Bulk job ${jobId} ended ${state}${errorMessage ? `: ${errorMessage}` : ''}`, { ...options, details: { jobId, state, errorMessage, ...options.details } });
+    super('SALESFORCE_BULK_JOB', `Bulk job ${jobId} ended ${state}${errorMessage ? `: ${errorMessage}` : ''}`, {
+      ...options,
+      details: { jobId, state, errorMessage, ...options.details },
+    });
     this.name = 'SalesforceBulkJobError';
     this.jobId = jobId;
     this.state = state;
@@ -142,15 +176,24 @@ export function isSalesforceBulkJobError(error: unknown): error is SalesforceBul
 
 /** Reads Salesforce's error array (or a single object) into items; undefined when the body is not one. */
 export function salesforceErrorItems(body: unknown): SalesforceErrorItem[] | undefined {
-  const list = Array.isArray(body) ? body : typeof body === 'object' && body !== null && ('errorCode' in body || 'statusCode' in body) && 'message' in body ? [body] : undefined;
+  const list = Array.isArray(body)
+    ? body
+    : typeof body === 'object' && body !== null && ('errorCode' in body || 'statusCode' in body) && 'message' in body
+      ? [body]
+      : undefined;
   if (!list) return undefined;
   const items: SalesforceErrorItem[] = [];
   for (const raw of list) {
     if (typeof raw !== 'object' || raw === null) return undefined;
     const r = raw as { errorCode?: unknown; statusCode?: unknown; message?: unknown; fields?: unknown };
-    const code = typeof r.errorCode === 'string' ? r.errorCode : typeof r.statusCode === 'string' ? r.statusCode : undefined;
+    const code =
+      typeof r.errorCode === 'string' ? r.errorCode : typeof r.statusCode === 'string' ? r.statusCode : undefined;
     if (code === undefined) return undefined;
-    items.push({ errorCode: code, message: typeof r.message === 'string' ? r.message : '', fields: Array.isArray(r.fields) ? r.fields.map(String) : undefined });
+    items.push({
+      errorCode: code,
+      message: typeof r.message === 'string' ? r.message : '',
+      fields: Array.isArray(r.fields) ? r.fields.map(String) : undefined,
+    });
   }
   return items;
 }

@@ -57,22 +57,38 @@ export class ApiUsageTracker {
     const used = recent ? Math.max(this.last!.used, api.used) : api.used;
     this.last = { used, max: api.max, share: api.max > 0 ? used / api.max : 0, entries, observedAt: Date.now() };
     for (const l of this.listeners) {
-      try { l(this.last); } catch { /* a listener must not break a request */ }
+      try {
+        l(this.last);
+      } catch {
+        /* a listener must not break a request */
+      }
     }
   }
 
   /** Sets the figure from `GET /limits` (`DailyApiRequests`). */
   set(used: number, max: number): void {
-    this.last = { used, max, share: max > 0 ? used / max : 0, entries: [{ name: 'api-usage', used, max }], observedAt: Date.now() };
+    this.last = {
+      used,
+      max,
+      share: max > 0 ? used / max : 0,
+      entries: [{ name: 'api-usage', used, max }],
+      observedAt: Date.now(),
+    };
     for (const l of this.listeners) {
-      try { l(this.last); } catch { /* ignore */ }
+      try {
+        l(this.last);
+      } catch {
+        /* ignore */
+      }
     }
   }
 
   /** Subscribes to usage updates; returns the unsubscribe function. */
   subscribe(listener: (usage: ApiUsage) => void): () => void {
     this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 }
 

@@ -50,8 +50,14 @@ export class AuthServer {
       loginUrl: () => string;
     },
   ) {
-    this.publicKey = opts.jwtPublicKey === undefined ? undefined : typeof opts.jwtPublicKey === 'string' ? createPublicKey(opts.jwtPublicKey) : opts.jwtPublicKey;
-    for (const t of opts.initialRefreshTokens) this.refreshTokens.set(t, { family: ++this.families, username: this.defaultUser(), active: true });
+    this.publicKey =
+      opts.jwtPublicKey === undefined
+        ? undefined
+        : typeof opts.jwtPublicKey === 'string'
+          ? createPublicKey(opts.jwtPublicKey)
+          : opts.jwtPublicKey;
+    for (const t of opts.initialRefreshTokens)
+      this.refreshTokens.set(t, { family: ++this.families, username: this.defaultUser(), active: true });
   }
 
   /** Looks up a bearer token; undefined when unknown or expired. */
@@ -76,7 +82,12 @@ export class AuthServer {
   async token(form: URLSearchParams, onMyDomain: boolean): Promise<TokenAnswer> {
     const grantType = form.get('grant_type') ?? '';
     const answer = await this.grant(grantType, form, onMyDomain);
-    this.tokenRequests.push({ grantType, ok: answer.status === 200, error: answer.status === 200 ? undefined : String(answer.body.error_description ?? answer.body.error), host: onMyDomain ? 'instance' : 'login' });
+    this.tokenRequests.push({
+      grantType,
+      ok: answer.status === 200,
+      error: answer.status === 200 ? undefined : String(answer.body.error_description ?? answer.body.error),
+      host: onMyDomain ? 'instance' : 'login',
+    });
     return answer;
   }
 
@@ -85,13 +96,15 @@ export class AuthServer {
       case 'client_credentials': {
         if (!onMyDomain) return fail('invalid_grant', 'request not supported on this domain');
         if (form.get('client_id') !== this.opts.clientId) return fail('invalid_client_id', 'client identifier invalid');
-        if (form.get('client_secret') !== this.opts.clientSecret) return fail('invalid_client', 'invalid client credentials');
+        if (form.get('client_secret') !== this.opts.clientSecret)
+          return fail('invalid_client', 'invalid client credentials');
         await delay(this.opts.latencyMs);
         return this.success(this.defaultUser(), 'client_credentials');
       }
       case 'password': {
         if (form.get('client_id') !== this.opts.clientId) return fail('invalid_client_id', 'client identifier invalid');
-        if (form.get('client_secret') !== null && form.get('client_secret') !== this.opts.clientSecret) return fail('invalid_client', 'invalid client credentials');
+        if (form.get('client_secret') !== null && form.get('client_secret') !== this.opts.clientSecret)
+          return fail('invalid_client', 'invalid client credentials');
         const user = this.opts.users.find((u) => u.username === form.get('username'));
         if (!user || user.password !== form.get('password')) return fail('invalid_grant', 'authentication failure');
         await delay(this.opts.latencyMs);
@@ -119,16 +132,24 @@ export class AuthServer {
       return fail('invalid_grant', 'invalid assertion');
     }
     if (header.alg !== 'RS256') return fail('invalid_grant', 'invalid assertion');
-    if (!verify('RSA-SHA256', Buffer.from(`${h}.${p}`), this.publicKey, Buffer.from(s, 'base64url'))) return fail('invalid_grant', 'invalid assertion');
+    if (!verify('RSA-SHA256', Buffer.from(`${h}.${p}`), this.publicKey, Buffer.from(s, 'base64url')))
+      return fail('invalid_grant', 'invalid assertion');
     if (claims.iss !== this.opts.clientId) return fail('invalid_client_id', 'client identifier invalid');
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    const allowed = ['https://login.salesforce.com', 'https://test.salesforce.com', this.opts.loginUrl(), this.opts.instanceUrl()];
-    if (!audiences.some((a) => a !== undefined && allowed.includes(a.replace(/\/$/, '')))) return fail('invalid_grant', 'audience is invalid');
+    const allowed = [
+      'https://login.salesforce.com',
+      'https://test.salesforce.com',
+      this.opts.loginUrl(),
+      this.opts.instanceUrl(),
+    ];
+    if (!audiences.some((a) => a !== undefined && allowed.includes(a.replace(/\/$/, ''))))
+      return fail('invalid_grant', 'audience is invalid');
     const nowSeconds = Date.now() / 1000;
     // exp is in seconds; a value in milliseconds lands centuries ahead and is refused like Salesforce does.
-    if (typeof claims.exp !== 'number' || claims.exp < nowSeconds || claims.exp > nowSeconds + 24 * 3600) return fail('invalid_grant', 'expired authorization code');
+    if (typeof claims.exp !== 'number' || claims.exp < nowSeconds || claims.exp > nowSeconds + 24 * 3600)
+      return fail('invalid_grant', 'expired authorization code');
     const user = this.opts.users.find((u) => u.username === claims.sub);
-    if (!user) return fail('invalid_grant', 'user hasn\'t approved this consumer');
+    if (!user) return fail('invalid_grant', "user hasn't approved this consumer");
     await delay(this.opts.latencyMs);
     return this.success(user.username, 'jwt');
   }
@@ -136,7 +157,8 @@ export class AuthServer {
   private async refresh(form: URLSearchParams): Promise<TokenAnswer> {
     if (form.get('client_id') !== this.opts.clientId) return fail('invalid_client_id', 'client identifier invalid');
     const secret = form.get('client_secret');
-    if (secret !== null && secret !== this.opts.clientSecret) return fail('invalid_client', 'invalid client credentials');
+    if (secret !== null && secret !== this.opts.clientSecret)
+      return fail('invalid_client', 'invalid client credentials');
     const presented = form.get('refresh_token') ?? '';
     const rt = this.refreshTokens.get(presented);
     if (!rt) return fail('invalid_grant', 'expired access/refresh token');

@@ -3,7 +3,14 @@ import { stringify } from 'csv-stringify/sync';
 import { parseSoql, project, runSoql } from './soql.js';
 import type { OrgStore, Planned, RecordError } from './store.js';
 
-const DELIMITERS: Record<string, string> = { COMMA: ',', TAB: '\t', PIPE: '|', SEMICOLON: ';', CARET: '^', BACKQUOTE: '`' };
+const DELIMITERS: Record<string, string> = {
+  COMMA: ',',
+  TAB: '\t',
+  PIPE: '|',
+  SEMICOLON: ';',
+  CARET: '^',
+  BACKQUOTE: '`',
+};
 const NULL_VALUE = '#N/A';
 
 /** A Bulk 2.0 ingest job as the fake org keeps it. */
@@ -46,15 +53,23 @@ export class BulkEngine {
   private counter = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  constructor(private readonly store: OrgStore, private readonly stepMs: number, private readonly perStep: number) {}
+  constructor(
+    private readonly store: OrgStore,
+    private readonly stepMs: number,
+    private readonly perStep: number,
+  ) {}
 
   createIngest(body: Record<string, unknown>, apiVersion: number): IngestJob | RecordError {
     const operation = body.operation;
-    if (!['insert', 'update', 'upsert', 'delete', 'hardDelete'].includes(String(operation))) return { statusCode: 'INVALIDJOB', message: `InvalidJob : Invalid operation: ${String(operation)}`, fields: [] };
-    if (typeof body.object !== 'string') return { statusCode: 'INVALIDJOB', message: 'InvalidJob : Missing object', fields: [] };
-    if (operation === 'upsert' && typeof body.externalIdFieldName !== 'string') return { statusCode: 'INVALIDJOB', message: 'InvalidJob : External ID was blank for upsert', fields: [] };
+    if (!['insert', 'update', 'upsert', 'delete', 'hardDelete'].includes(String(operation)))
+      return { statusCode: 'INVALIDJOB', message: `InvalidJob : Invalid operation: ${String(operation)}`, fields: [] };
+    if (typeof body.object !== 'string')
+      return { statusCode: 'INVALIDJOB', message: 'InvalidJob : Missing object', fields: [] };
+    if (operation === 'upsert' && typeof body.externalIdFieldName !== 'string')
+      return { statusCode: 'INVALIDJOB', message: 'InvalidJob : External ID was blank for upsert', fields: [] };
     const delimiter = String(body.columnDelimiter ?? 'COMMA');
-    if (!(delimiter in DELIMITERS)) return { statusCode: 'INVALIDJOB', message: `InvalidJob : Invalid column delimiter ${delimiter}`, fields: [] };
+    if (!(delimiter in DELIMITERS))
+      return { statusCode: 'INVALIDJOB', message: `InvalidJob : Invalid column delimiter ${delimiter}`, fields: [] };
     const job: IngestJob = {
       id: `750Fk${(++this.counter).toString(36).padStart(13, '0')}`,
       operation: operation as IngestJob['operation'],
@@ -78,10 +93,23 @@ export class BulkEngine {
 
   /** Receives the CSV of `PUT .../batches`. */
   upload(job: IngestJob, csv: string): RecordError | undefined {
-    if (job.state !== 'Open') return { statusCode: 'INVALIDJOBSTATE', message: `Job ${job.id} is not open for data upload; its state is ${job.state}`, fields: [] };
+    if (job.state !== 'Open')
+      return {
+        statusCode: 'INVALIDJOBSTATE',
+        message: `Job ${job.id} is not open for data upload; its state is ${job.state}`,
+        fields: [],
+      };
     try {
-      const rows = parse(csv, { columns: true, delimiter: DELIMITERS[job.columnDelimiter], skip_empty_lines: true, bom: true, relax_column_count: false }) as Array<Record<string, string>>;
-      const header = parse(csv.slice(0, csv.search(/\r?\n/) === -1 ? csv.length : csv.search(/\r?\n/)), { delimiter: DELIMITERS[job.columnDelimiter] }) as string[][];
+      const rows = parse(csv, {
+        columns: true,
+        delimiter: DELIMITERS[job.columnDelimiter],
+        skip_empty_lines: true,
+        bom: true,
+        relax_column_count: false,
+      }) as Array<Record<string, string>>;
+      const header = parse(csv.slice(0, csv.search(/\r?\n/) === -1 ? csv.length : csv.search(/\r?\n/)), {
+        delimiter: DELIMITERS[job.columnDelimiter],
+      }) as string[][];
       if (job.columns.length === 0) job.columns = header[0] ?? [];
       job.rows.push(...rows);
       job.uploads.push(csv);
@@ -94,12 +122,15 @@ export class BulkEngine {
   /** `PATCH /jobs/ingest/{id}` with `{"state": ...}`. */
   changeState(job: IngestJob, state: string): RecordError | undefined {
     if (state === 'Aborted') {
-      if (job.state === 'JobComplete' || job.state === 'Failed') return { statusCode: 'INVALIDJOBSTATE', message: `Job is already ${job.state}`, fields: [] };
+      if (job.state === 'JobComplete' || job.state === 'Failed')
+        return { statusCode: 'INVALIDJOBSTATE', message: `Job is already ${job.state}`, fields: [] };
       job.state = 'Aborted';
       return undefined;
     }
-    if (state !== 'UploadComplete') return { statusCode: 'INVALIDJOBSTATE', message: `Invalid state transition to ${state}`, fields: [] };
-    if (job.state !== 'Open') return { statusCode: 'INVALIDJOBSTATE', message: `Job ${job.id} is in state ${job.state}`, fields: [] };
+    if (state !== 'UploadComplete')
+      return { statusCode: 'INVALIDJOBSTATE', message: `Invalid state transition to ${state}`, fields: [] };
+    if (job.state !== 'Open')
+      return { statusCode: 'INVALIDJOBSTATE', message: `Job ${job.id} is in state ${job.state}`, fields: [] };
     job.state = 'UploadComplete';
     this.later(() => this.processStep(job));
     return undefined;
@@ -115,7 +146,10 @@ export class BulkEngine {
     job.state = 'InProgress';
     const end = Math.min(job.rows.length, job.processed + this.perStep);
     for (; job.processed < end; job.processed++) this.processRow(job, job.rows[job.processed]!);
-    if (job.processed >= job.rows.length) this.later(() => { if (job.state === 'InProgress') job.state = 'JobComplete'; });
+    if (job.processed >= job.rows.length)
+      this.later(() => {
+        if (job.state === 'InProgress') job.state = 'JobComplete';
+      });
     else this.later(() => this.processStep(job));
   }
 
@@ -137,14 +171,34 @@ export class BulkEngine {
       }
       case 'upsert': {
         const field = this.store.canonicalField(job.object, job.externalIdFieldName!);
-        const value = field === 'Id' ? id : row[job.externalIdFieldName!] ?? row[field];
+        const value = field === 'Id' ? id : (row[job.externalIdFieldName!] ?? row[field]);
         if (!value) {
-          plan = { ok: false, error: { statusCode: 'MISSING_ARGUMENT', message: `${field} not specified`, fields: [field] } };
+          plan = {
+            ok: false,
+            error: { statusCode: 'MISSING_ARGUMENT', message: `${field} not specified`, fields: [field] },
+          };
           break;
         }
         const { [field]: _ext, ...rest } = fields;
         const p = this.store.planUpsert(job.object, field, value, rest, 'bulk');
-        plan = p.ok ? { ok: true, commit: () => { const r = p.commit(); return { id: r.record.Id, created: r.created }; } } : p.matches ? { ok: false, error: { statusCode: 'DUPLICATE_EXTERNAL_ID', message: `${field}: more than one record found for external id field: [${p.matches.join(', ')}]`, fields: [field] } } : p;
+        plan = p.ok
+          ? {
+              ok: true,
+              commit: () => {
+                const r = p.commit();
+                return { id: r.record.Id, created: r.created };
+              },
+            }
+          : p.matches
+            ? {
+                ok: false,
+                error: {
+                  statusCode: 'DUPLICATE_EXTERNAL_ID',
+                  message: `${field}: more than one record found for external id field: [${p.matches.join(', ')}]`,
+                  fields: [field],
+                },
+              }
+            : p;
         break;
       }
       default: {
@@ -156,7 +210,11 @@ export class BulkEngine {
       const r = plan.commit();
       job.successful.push({ id: r.id, created: r.created, row });
     } else {
-      job.failed.push({ id: id, error: `${plan.error.statusCode}:${plan.error.message}:${plan.error.fields.join(',')} --`, row });
+      job.failed.push({
+        id: id,
+        error: `${plan.error.statusCode}:${plan.error.message}:${plan.error.fields.join(',')} --`,
+        row,
+      });
     }
   }
 
@@ -165,12 +223,20 @@ export class BulkEngine {
     const delimiter = DELIMITERS[job.columnDelimiter]!;
     const eol = job.lineEnding === 'CRLF' ? '\r\n' : '\n';
     if (kind === 'successfulResults') {
-      const rows = [...job.successful].reverse().map((s) => [s.id, String(s.created), ...job.columns.map((c) => s.row[c] ?? '')]);
-      return stringify([['sf__Id', 'sf__Created', ...job.columns], ...rows], { delimiter, record_delimiter: eol === '\n' ? 'unix' : 'windows' });
+      const rows = [...job.successful]
+        .reverse()
+        .map((s) => [s.id, String(s.created), ...job.columns.map((c) => s.row[c] ?? '')]);
+      return stringify([['sf__Id', 'sf__Created', ...job.columns], ...rows], {
+        delimiter,
+        record_delimiter: eol === '\n' ? 'unix' : 'windows',
+      });
     }
     if (kind === 'failedResults') {
       const rows = [...job.failed].reverse().map((f) => [f.id, f.error, ...job.columns.map((c) => f.row[c] ?? '')]);
-      return stringify([['sf__Id', 'sf__Error', ...job.columns], ...rows], { delimiter, record_delimiter: eol === '\n' ? 'unix' : 'windows' });
+      return stringify([['sf__Id', 'sf__Error', ...job.columns], ...rows], {
+        delimiter,
+        record_delimiter: eol === '\n' ? 'unix' : 'windows',
+      });
     }
     const rest = job.rows.slice(job.processed).map((r) => job.columns.map((c) => r[c] ?? ''));
     return stringify([job.columns, ...rest], { delimiter, record_delimiter: eol === '\n' ? 'unix' : 'windows' });
@@ -203,8 +269,14 @@ export class BulkEngine {
 
   createQuery(body: Record<string, unknown>, apiVersion: number): QueryJob | RecordError {
     const operation = body.operation === 'queryAll' ? 'queryAll' : body.operation === 'query' ? 'query' : undefined;
-    if (!operation) return { statusCode: 'INVALIDJOB', message: `InvalidJob : Invalid operation: ${String(body.operation)}`, fields: [] };
-    if (typeof body.query !== 'string') return { statusCode: 'INVALIDJOB', message: 'InvalidJob : Missing query', fields: [] };
+    if (!operation)
+      return {
+        statusCode: 'INVALIDJOB',
+        message: `InvalidJob : Invalid operation: ${String(body.operation)}`,
+        fields: [],
+      };
+    if (typeof body.query !== 'string')
+      return { statusCode: 'INVALIDJOB', message: 'InvalidJob : Missing query', fields: [] };
     let parsed: ReturnType<typeof parseSoql>;
     try {
       parsed = parseSoql(body.query);
@@ -237,19 +309,36 @@ export class BulkEngine {
 
   queryInfo(job: QueryJob): Record<string, unknown> {
     return {
-      id: job.id, operation: job.operation, object: parseSoql(job.query).object, createdById: '005Fk0000000001AAA', createdDate: job.createdDate,
-      systemModstamp: new Date().toISOString().replace('Z', '+0000'), state: job.state, concurrencyMode: 'Parallel', contentType: 'CSV',
-      apiVersion: job.apiVersion, jobType: 'V2Query', lineEnding: 'LF', columnDelimiter: 'COMMA',
-      numberRecordsProcessed: job.state === 'JobComplete' ? job.rows.length : 0, retries: 0, totalProcessingTime: 0,
+      id: job.id,
+      operation: job.operation,
+      object: parseSoql(job.query).object,
+      createdById: '005Fk0000000001AAA',
+      createdDate: job.createdDate,
+      systemModstamp: new Date().toISOString().replace('Z', '+0000'),
+      state: job.state,
+      concurrencyMode: 'Parallel',
+      contentType: 'CSV',
+      apiVersion: job.apiVersion,
+      jobType: 'V2Query',
+      lineEnding: 'LF',
+      columnDelimiter: 'COMMA',
+      numberRecordsProcessed: job.state === 'JobComplete' ? job.rows.length : 0,
+      retries: 0,
+      totalProcessingTime: 0,
       ...(job.errorMessage ? { errorMessage: job.errorMessage } : {}),
     };
   }
 
   /** One page of a query job's results and the locator of the next (`null` at the end). */
-  queryPage(job: QueryJob, locator: string | null, maxRecords: number): { csv: string; locator: string; count: number } {
+  queryPage(
+    job: QueryJob,
+    locator: string | null,
+    maxRecords: number,
+  ): { csv: string; locator: string; count: number } {
     const start = locator ? Number.parseInt(Buffer.from(locator, 'base64url').toString('utf8'), 10) || 0 : 0;
     const page = job.rows.slice(start, start + maxRecords);
-    const next = start + page.length < job.rows.length ? Buffer.from(String(start + page.length)).toString('base64url') : 'null';
+    const next =
+      start + page.length < job.rows.length ? Buffer.from(String(start + page.length)).toString('base64url') : 'null';
     const csv = stringify([job.columns, ...page.map((r) => job.columns.map((c) => csvValue(r[c])))]);
     return { csv, locator: next, count: page.length };
   }
@@ -261,7 +350,10 @@ export class BulkEngine {
   }
 
   private later(fn: () => void): void {
-    const t = setTimeout(() => { this.timers.delete(t); fn(); }, this.stepMs);
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, this.stepMs);
     this.timers.add(t);
   }
 }

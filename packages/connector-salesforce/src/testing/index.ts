@@ -6,6 +6,13 @@
 export { startFakeOrg, FakeOrgState, type FakeOrg } from './server.js';
 export { FakeOrgLedger, type StoredRecord, type RecordError } from './store.js';
 export type {
-  FakeApimOptions, FakeOrgFaults, FakeOrgOptions, FakeOrgUser, LedgerChannel, LedgerEntry, LedgerOperation,
-  RequestLogEntry, TokenRequestLogEntry,
+  FakeApimOptions,
+  FakeOrgFaults,
+  FakeOrgOptions,
+  FakeOrgUser,
+  LedgerChannel,
+  LedgerEntry,
+  LedgerOperation,
+  RequestLogEntry,
+  TokenRequestLogEntry,
 } from './types.js';

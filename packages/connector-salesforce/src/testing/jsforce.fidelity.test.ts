@@ -28,7 +28,10 @@ describe('fake org driven by jsforce 3', () => {
   });
 
   it('rejects a wrong password like Salesforce (invalid_grant)', async () => {
-    const conn = new jsforce.Connection({ oauth2: { loginUrl: org.loginUrl, clientId: 'fake-client-id', clientSecret: 'fake-client-secret' }, version: '60.0' });
+    const conn = new jsforce.Connection({
+      oauth2: { loginUrl: org.loginUrl, clientId: 'fake-client-id', clientSecret: 'fake-client-secret' },
+      version: '60.0',
+    });
     await expect(conn.login('integration@example.org', 'wrong')).rejects.toThrow(/authentication failure/);
   });
 
@@ -45,7 +48,11 @@ describe('fake org driven by jsforce 3', () => {
 
   it('upserts a collection through /composite/sobjects with per-record results', async () => {
     const conn = await login();
-    const records = Array.from({ length: 450 }, (_, i) => ({ Ext__c: `C-${i}`, LastName: `Name ${i}`, ...(i === 7 ? { LastName: '' } : {}) }));
+    const records = Array.from({ length: 450 }, (_, i) => ({
+      Ext__c: `C-${i}`,
+      LastName: `Name ${i}`,
+      ...(i === 7 ? { LastName: '' } : {}),
+    }));
     const results = await conn.sobject('Contact').upsert(records, 'Ext__c', { allowRecursive: true });
     expect(results).toHaveLength(450);
     expect(results.filter((r) => r.success)).toHaveLength(449);
@@ -64,18 +71,27 @@ describe('fake org driven by jsforce 3', () => {
     expect(upd).toMatchObject({ success: true });
     const del = await conn.sobject('Account').destroy([(one as { id: string }).id, (many[0] as { id: string }).id]);
     expect(del.map((r) => r.success)).toEqual([true, true]);
-    await expect(conn.sobject('Account').retrieve((one as { id: string }).id)).rejects.toMatchObject({ errorCode: 'NOT_FOUND' });
+    await expect(conn.sobject('Account').retrieve((one as { id: string }).id)).rejects.toMatchObject({
+      errorCode: 'NOT_FOUND',
+    });
     const limits = await conn.limits();
     expect(limits.DailyApiRequests?.Max).toBe(100_000);
   });
 
   it('queries with paging: autoFetch follows nextRecordsUrl, queryMore by hand too', async () => {
     const conn = await login();
-    org.state.seed('Account', Array.from({ length: 2500 }, (_, i) => ({ Name: `Acc ${i}`, Ext__c: `A-${i}`, Region__c: i % 2 ? 'EU' : 'US' })));
-    const all = await conn.query("SELECT Id, Name FROM Account WHERE Name LIKE 'Acc %'").run({ autoFetch: true, maxFetch: 10_000 });
+    org.state.seed(
+      'Account',
+      Array.from({ length: 2500 }, (_, i) => ({ Name: `Acc ${i}`, Ext__c: `A-${i}`, Region__c: i % 2 ? 'EU' : 'US' })),
+    );
+    const all = await conn
+      .query("SELECT Id, Name FROM Account WHERE Name LIKE 'Acc %'")
+      .run({ autoFetch: true, maxFetch: 10_000 });
     expect(all.records).toHaveLength(2500);
     expect(all.totalSize).toBe(2500);
-    const first = await conn.query("SELECT Id, Name, Region__c FROM Account WHERE Region__c = 'EU'", { headers: { 'Sforce-Query-Options': 'batchSize=200' } } as never);
+    const first = await conn.query("SELECT Id, Name, Region__c FROM Account WHERE Region__c = 'EU'", {
+      headers: { 'Sforce-Query-Options': 'batchSize=200' },
+    } as never);
     expect(first.done).toBe(false);
     expect(first.records).toHaveLength(200);
     const next = await conn.queryMore(first.nextRecordsUrl!);
@@ -85,8 +101,19 @@ describe('fake org driven by jsforce 3', () => {
 
   it('runs a Bulk 2.0 load and returns successful and failed results', async () => {
     const conn = await login();
-    const input = Array.from({ length: 300 }, (_, i) => ({ Ext__c: `B-${i}`, LastName: i === 5 ? '' : `Bulk ${i}`, Email: `b${i}@example.org` }));
-    const res = await conn.bulk2.loadAndWaitForResults({ object: 'Contact', operation: 'upsert', externalIdFieldName: 'Ext__c', input, pollInterval: 20, pollTimeout: 10_000 });
+    const input = Array.from({ length: 300 }, (_, i) => ({
+      Ext__c: `B-${i}`,
+      LastName: i === 5 ? '' : `Bulk ${i}`,
+      Email: `b${i}@example.org`,
+    }));
+    const res = await conn.bulk2.loadAndWaitForResults({
+      object: 'Contact',
+      operation: 'upsert',
+      externalIdFieldName: 'Ext__c',
+      input,
+      pollInterval: 20,
+      pollTimeout: 10_000,
+    });
     expect(res.successfulResults).toHaveLength(299);
     expect(res.failedResults).toHaveLength(1);
     expect(res.failedResults[0]).toMatchObject({ Ext__c: 'B-5' });
@@ -97,21 +124,29 @@ describe('fake org driven by jsforce 3', () => {
 
   it('runs a Bulk 2.0 query with locator paging', async () => {
     const conn = await login();
-    const rows = await conn.bulk2.query("SELECT Id, Ext__c FROM Account WHERE Region__c = 'US'", { pollInterval: 20, pollTimeout: 10_000 });
+    const rows = await conn.bulk2.query("SELECT Id, Ext__c FROM Account WHERE Region__c = 'US'", {
+      pollInterval: 20,
+      pollTimeout: 10_000,
+    });
     const records: unknown[] = [];
     for await (const r of rows) records.push(r);
     expect(records).toHaveLength(1250);
   });
 
-  it('refreshes an expired session with its refresh token (jsforce\'s own refresh delegate)', async () => {
+  it("refreshes an expired session with its refresh token (jsforce's own refresh delegate)", async () => {
     const own = await startFakeOrg({ refreshTokens: ['rt-jsforce'] });
     try {
       const conn = new jsforce.Connection({
         oauth2: { loginUrl: own.loginUrl, clientId: 'fake-client-id', clientSecret: 'fake-client-secret' },
-        instanceUrl: own.url, accessToken: 'stale', refreshToken: 'rt-jsforce', version: '60.0',
+        instanceUrl: own.url,
+        accessToken: 'stale',
+        refreshToken: 'rt-jsforce',
+        version: '60.0',
       });
       let rotated: string | undefined;
-      conn.on('refresh', (_token: string, res: { refresh_token?: string }) => { rotated = res.refresh_token; });
+      conn.on('refresh', (_token: string, res: { refresh_token?: string }) => {
+        rotated = res.refresh_token;
+      });
       const res = await conn.query('SELECT Id FROM Contact');
       expect(res.totalSize).toBe(0);
       expect(own.state.grants('refresh_token')).toBe(1);

@@ -35,7 +35,11 @@ const err = (status: number, errorCode: string, message: string, fields?: string
 
 const fromRecordError = (status: number, e: RecordError): RestAnswer => err(status, e.statusCode, e.message, e.fields);
 
-const ROLLED_BACK: RecordError = { statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: 'Record rolled back because not all records were valid and the request was using AllOrNone header', fields: [] };
+const ROLLED_BACK: RecordError = {
+  statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+  message: 'Record rolled back because not all records were valid and the request was using AllOrNone header',
+  fields: [],
+};
 
 /** The org's REST resources: sObjects, collections, composite, query, Bulk 2.0 and limits. */
 export class RestApi {
@@ -60,7 +64,16 @@ export class RestApi {
     const seg = req.path.split('/').filter(Boolean).map(decodeURIComponent);
     const [root] = seg;
     const m = req.method;
-    if (seg.length === 0 && m === 'GET') return { status: 200, body: { sobjects: `/services/data/v${req.version}/sobjects`, query: `/services/data/v${req.version}/query`, limits: `/services/data/v${req.version}/limits`, composite: `/services/data/v${req.version}/composite` } };
+    if (seg.length === 0 && m === 'GET')
+      return {
+        status: 200,
+        body: {
+          sobjects: `/services/data/v${req.version}/sobjects`,
+          query: `/services/data/v${req.version}/query`,
+          limits: `/services/data/v${req.version}/limits`,
+          composite: `/services/data/v${req.version}/composite`,
+        },
+      };
     switch (root) {
       case 'limits':
         if (m !== 'GET') break;
@@ -97,26 +110,52 @@ export class RestApi {
 
   private sobjects(m: string, seg: string[], req: RestRequest, body: unknown): RestAnswer {
     const [type, a, b] = seg;
-    if (!type) return m === 'GET' ? { status: 200, body: { encoding: 'UTF-8', maxBatchSize: 200, sobjects: [] } } : err(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${m}' not allowed. Allowed are GET`);
+    if (!type)
+      return m === 'GET'
+        ? { status: 200, body: { encoding: 'UTF-8', maxBatchSize: 200, sobjects: [] } }
+        : err(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${m}' not allowed. Allowed are GET`);
     const fields = isObject(body) ? stripAttributes(body) : {};
     if (seg.length === 1) {
       if (m === 'POST') {
-        if ('Id' in fields) return err(400, 'INVALID_FIELD_FOR_INSERT_UPDATE', 'Unable to create/update fields: Id. Please check the security settings of this field and verify that it is read/write for your profile or permission set.', ['Id']);
+        if ('Id' in fields)
+          return err(
+            400,
+            'INVALID_FIELD_FOR_INSERT_UPDATE',
+            'Unable to create/update fields: Id. Please check the security settings of this field and verify that it is read/write for your profile or permission set.',
+            ['Id'],
+          );
         const plan = this.store.planCreate(type, fields, 'sobject');
         if (!plan.ok) return fromRecordError(400, plan.error);
         const rec = plan.commit();
-        return { status: 201, body: { id: rec.Id, success: true, errors: [] }, headers: { location: `/services/data/v${req.version}/sobjects/${type}/${rec.Id}` } };
+        return {
+          status: 201,
+          body: { id: rec.Id, success: true, errors: [] },
+          headers: { location: `/services/data/v${req.version}/sobjects/${type}/${rec.Id}` },
+        };
       }
-      if (m === 'GET') return { status: 200, body: { objectDescribe: { name: type, label: type, createable: true, updateable: true }, recentItems: [] } };
+      if (m === 'GET')
+        return {
+          status: 200,
+          body: { objectDescribe: { name: type, label: type, createable: true, updateable: true }, recentItems: [] },
+        };
       return err(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${m}' not allowed. Allowed are GET,POST`);
     }
     if (seg.length === 2 && a) {
-      if (a === 'describe' && m === 'GET') return { status: 200, body: { name: type, fields: [{ name: 'Id', type: 'id' }], createable: true } };
+      if (a === 'describe' && m === 'GET')
+        return { status: 200, body: { name: type, fields: [{ name: 'Id', type: 'id' }], createable: true } };
       const existing = this.store.get(type, a);
       if (m === 'GET') {
         if (!existing) return err(404, 'NOT_FOUND', 'The requested resource does not exist');
         const wanted = req.query.get('fields');
-        return { status: 200, body: project(existing, type, wanted ? wanted.split(',').map((f) => f.trim()) : visibleFields(existing), req.version) };
+        return {
+          status: 200,
+          body: project(
+            existing,
+            type,
+            wanted ? wanted.split(',').map((f) => f.trim()) : visibleFields(existing),
+            req.version,
+          ),
+        };
       }
       if (m === 'PATCH') {
         if (!existing) return err(404, 'NOT_FOUND', 'The requested resource does not exist');
@@ -127,7 +166,10 @@ export class RestApi {
       }
       if (m === 'DELETE') {
         const plan = this.store.planDelete(a, 'sobject', type);
-        if (!plan.ok) return plan.error.statusCode === 'UNABLE_TO_LOCK_ROW' ? fromRecordError(400, plan.error) : err(404, plan.error.statusCode, plan.error.message);
+        if (!plan.ok)
+          return plan.error.statusCode === 'UNABLE_TO_LOCK_ROW'
+            ? fromRecordError(400, plan.error)
+            : err(404, plan.error.statusCode, plan.error.message);
         plan.commit();
         return { status: 204 };
       }
@@ -137,12 +179,21 @@ export class RestApi {
     return err(404, 'NOT_FOUND', 'The requested resource does not exist');
   }
 
-  private byExternalId(m: string, type: string, rawField: string, value: string, req: RestRequest, fields: Record<string, unknown>): RestAnswer {
-    if (!this.store.isExternalIdField(type, rawField)) return err(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${rawField}`);
+  private byExternalId(
+    m: string,
+    type: string,
+    rawField: string,
+    value: string,
+    req: RestRequest,
+    fields: Record<string, unknown>,
+  ): RestAnswer {
+    if (!this.store.isExternalIdField(type, rawField))
+      return err(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${rawField}`);
     const field = this.store.canonicalField(type, rawField);
     const matches = this.store.match(type, field, value);
     if (m === 'GET' || m === 'DELETE') {
-      if (matches.length > 1) return { status: 300, body: matches.map((id) => `/services/data/v${req.version}/sobjects/${type}/${id}`) };
+      if (matches.length > 1)
+        return { status: 300, body: matches.map((id) => `/services/data/v${req.version}/sobjects/${type}/${id}`) };
       const rec = matches[0] ? this.store.get(type, matches[0]) : undefined;
       if (!rec) return err(404, 'NOT_FOUND', 'The requested resource does not exist');
       if (m === 'GET') return { status: 200, body: project(rec, type, visibleFields(rec), req.version) };
@@ -151,23 +202,39 @@ export class RestApi {
       plan.commit();
       return { status: 204 };
     }
-    if (m !== 'PATCH' && m !== 'POST') return err(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${m}' not allowed. Allowed are GET,PATCH,DELETE`);
-    if ('Id' in fields) return err(400, 'INVALID_FIELD', 'Id is not a valid field for upsert by external id: remove it from the body', ['Id']);
+    if (m !== 'PATCH' && m !== 'POST')
+      return err(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${m}' not allowed. Allowed are GET,PATCH,DELETE`);
+    if ('Id' in fields)
+      return err(400, 'INVALID_FIELD', 'Id is not a valid field for upsert by external id: remove it from the body', [
+        'Id',
+      ]);
     const inBody = Object.keys(fields).find((k) => k.toLowerCase() === field.toLowerCase());
     if (inBody !== undefined) {
-      if (String(fields[inBody]) !== value) return err(400, 'INVALID_FIELD', `The value of ${field} in the body does not match the URL`, [field]);
+      if (String(fields[inBody]) !== value)
+        return err(400, 'INVALID_FIELD', `The value of ${field} in the body does not match the URL`, [field]);
       delete fields[inBody];
     }
-    if (matches.length === 0 && req.query.get('updateOnly') === 'true') return err(404, 'NOT_FOUND', 'The requested resource does not exist');
+    if (matches.length === 0 && req.query.get('updateOnly') === 'true')
+      return err(404, 'NOT_FOUND', 'The requested resource does not exist');
     const plan = this.store.planUpsert(type, field, value, fields, 'upsert');
     if (!plan.ok) {
-      if (plan.matches) return { status: 300, body: plan.matches.map((id) => `/services/data/v${req.version}/sobjects/${type}/${id}`) };
+      if (plan.matches)
+        return { status: 300, body: plan.matches.map((id) => `/services/data/v${req.version}/sobjects/${type}/${id}`) };
       return fromRecordError(400, plan.error);
     }
     const { record, created } = plan.commit();
-    if (created) return { status: 201, body: { id: record.Id, success: true, errors: [], created: true }, headers: { location: `/services/data/v${req.version}/sobjects/${type}/${record.Id}` } };
+    if (created)
+      return {
+        status: 201,
+        body: { id: record.Id, success: true, errors: [], created: true },
+        headers: { location: `/services/data/v${req.version}/sobjects/${type}/${record.Id}` },
+      };
     if (Number(req.version) < 46) return { status: 204 };
-    return { status: 200, body: { id: record.Id, success: true, errors: [], created: false }, headers: { location: `/services/data/v${req.version}/sobjects/${type}/${record.Id}` } };
+    return {
+      status: 200,
+      body: { id: record.Id, success: true, errors: [], created: false },
+      headers: { location: `/services/data/v${req.version}/sobjects/${type}/${record.Id}` },
+    };
   }
 
   // ---- sObject Collections ----------------------------------------------------------------------
@@ -175,43 +242,83 @@ export class RestApi {
   private collections(m: string, seg: string[], req: RestRequest, body: unknown): RestAnswer {
     if (m === 'DELETE') {
       const ids = (req.query.get('ids') ?? '').split(',').filter(Boolean);
-      if (ids.length > 200) return err(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call');
+      if (ids.length > 200)
+        return err(
+          400,
+          'EXCEEDED_ID_LIMIT',
+          'record limit reached. cannot submit more than 200 records into this call',
+        );
       const allOrNone = req.query.get('allOrNone') === 'true';
-      return this.runCollection(ids.map((id) => () => {
-        const p = this.store.planDelete(id, 'collections');
-        return p.ok ? { ok: true as const, commit: () => ({ id: p.commit() }) } : { ok: false as const, error: p.error, id };
-      }), allOrNone);
+      return this.runCollection(
+        ids.map((id) => () => {
+          const p = this.store.planDelete(id, 'collections');
+          return p.ok
+            ? { ok: true as const, commit: () => ({ id: p.commit() }) }
+            : { ok: false as const, error: p.error, id };
+        }),
+        allOrNone,
+      );
     }
-    if (!isObject(body) || !Array.isArray(body.records)) return err(400, 'JSON_PARSER_ERROR', 'Cannot deserialize instance of collection request: "records" is required');
+    if (!isObject(body) || !Array.isArray(body.records))
+      return err(400, 'JSON_PARSER_ERROR', 'Cannot deserialize instance of collection request: "records" is required');
     const records = body.records as unknown[];
-    if (records.length > 200) return err(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call');
+    if (records.length > 200)
+      return err(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call');
     const allOrNone = body.allOrNone === true;
     if (m === 'POST' && seg.length === 0) {
-      return this.runCollection(records.map((r) => () => {
-        const type = typeOf(r);
-        if (!type) return { ok: false as const, error: { statusCode: 'INVALID_TYPE', message: 'Must send a concrete entity type.', fields: [] } };
-        const fields = stripAttributes(r as Record<string, unknown>);
-        if ('Id' in fields || 'id' in fields) return { ok: false as const, error: { statusCode: 'INVALID_FIELD_FOR_INSERT_UPDATE', message: 'cannot specify Id in an insert call', fields: ['Id'] } };
-        const p = this.store.planCreate(type, fields, 'collections');
-        return p.ok ? { ok: true as const, commit: () => ({ id: p.commit().Id }) } : p;
-      }), allOrNone);
+      return this.runCollection(
+        records.map((r) => () => {
+          const type = typeOf(r);
+          if (!type)
+            return {
+              ok: false as const,
+              error: { statusCode: 'INVALID_TYPE', message: 'Must send a concrete entity type.', fields: [] },
+            };
+          const fields = stripAttributes(r as Record<string, unknown>);
+          if ('Id' in fields || 'id' in fields)
+            return {
+              ok: false as const,
+              error: {
+                statusCode: 'INVALID_FIELD_FOR_INSERT_UPDATE',
+                message: 'cannot specify Id in an insert call',
+                fields: ['Id'],
+              },
+            };
+          const p = this.store.planCreate(type, fields, 'collections');
+          return p.ok ? { ok: true as const, commit: () => ({ id: p.commit().Id }) } : p;
+        }),
+        allOrNone,
+      );
     }
     if (m === 'PATCH' && seg.length === 0) {
-      return this.runCollection(records.map((r) => () => {
-        const type = typeOf(r);
-        const fields = stripAttributes(r as Record<string, unknown>);
-        const id = String(fields.Id ?? fields.id ?? '');
-        delete fields.Id;
-        delete fields.id;
-        if (!type) return { ok: false as const, error: { statusCode: 'INVALID_TYPE', message: 'Must send a concrete entity type.', fields: [] }, id };
-        if (!id) return { ok: false as const, error: { statusCode: 'MISSING_ARGUMENT', message: 'Id not specified in an update call', fields: [] } };
-        const p = this.store.planUpdate(type, id, fields, 'collections');
-        return p.ok ? { ok: true as const, commit: () => ({ id: p.commit().Id }) } : { ...p, id };
-      }), allOrNone);
+      return this.runCollection(
+        records.map((r) => () => {
+          const type = typeOf(r);
+          const fields = stripAttributes(r as Record<string, unknown>);
+          const id = String(fields.Id ?? fields.id ?? '');
+          delete fields.Id;
+          delete fields.id;
+          if (!type)
+            return {
+              ok: false as const,
+              error: { statusCode: 'INVALID_TYPE', message: 'Must send a concrete entity type.', fields: [] },
+              id,
+            };
+          if (!id)
+            return {
+              ok: false as const,
+              error: { statusCode: 'MISSING_ARGUMENT', message: 'Id not specified in an update call', fields: [] },
+            };
+          const p = this.store.planUpdate(type, id, fields, 'collections');
+          return p.ok ? { ok: true as const, commit: () => ({ id: p.commit().Id }) } : { ...p, id };
+        }),
+        allOrNone,
+      );
     }
     if (m === 'PATCH' && seg.length === 2) {
       const [type, rawField] = seg as [string, string];
-      if (!this.store.isExternalIdField(type, rawField)) return err(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${rawField}`);
+      if (!this.store.isExternalIdField(type, rawField))
+        return err(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${rawField}`);
       const field = this.store.canonicalField(type, rawField);
       const externalIdOf = (r: unknown) => {
         const rec = isObject(r) ? r : {};
@@ -219,51 +326,116 @@ export class RestApi {
         return key === undefined || rec[key] === null || rec[key] === undefined ? undefined : String(rec[key]);
       };
       const seen = new Map<string, number>();
-      for (const r of records) { const v = externalIdOf(r); if (v !== undefined) seen.set(v, (seen.get(v) ?? 0) + 1); }
-      return this.runCollection(records.map((r) => () => {
-        const rtype = typeOf(r);
-        if (rtype && rtype !== type) return { ok: false as const, error: { statusCode: 'INVALID_TYPE', message: `Record type ${rtype} does not match ${type}`, fields: [] } };
-        const value = externalIdOf(r);
-        if (value === undefined) return { ok: false as const, error: { statusCode: 'MISSING_ARGUMENT', message: `${field} not specified`, fields: [field] } };
-        if ((seen.get(value) ?? 0) > 1) return { ok: false as const, error: { statusCode: 'DUPLICATE_EXTERNAL_ID', message: `Duplicate external id specified: ${value}`, fields: [field] } };
-        const fields = stripAttributes(r as Record<string, unknown>);
-        for (const k of Object.keys(fields)) if (k.toLowerCase() === field.toLowerCase() || k === 'Id') delete fields[k];
-        const p = this.store.planUpsert(type, field, value, fields, 'collections');
-        if (!p.ok) {
-          if (p.matches) return { ok: false as const, error: { statusCode: 'DUPLICATE_EXTERNAL_ID', message: `${field}: more than one record found for external id field: [${p.matches.join(', ')}]`, fields: [field] } };
-          return p;
-        }
-        return { ok: true as const, commit: () => { const c = p.commit(); return { id: c.record.Id, created: c.created }; } };
-      }), allOrNone);
+      for (const r of records) {
+        const v = externalIdOf(r);
+        if (v !== undefined) seen.set(v, (seen.get(v) ?? 0) + 1);
+      }
+      return this.runCollection(
+        records.map((r) => () => {
+          const rtype = typeOf(r);
+          if (rtype && rtype !== type)
+            return {
+              ok: false as const,
+              error: { statusCode: 'INVALID_TYPE', message: `Record type ${rtype} does not match ${type}`, fields: [] },
+            };
+          const value = externalIdOf(r);
+          if (value === undefined)
+            return {
+              ok: false as const,
+              error: { statusCode: 'MISSING_ARGUMENT', message: `${field} not specified`, fields: [field] },
+            };
+          if ((seen.get(value) ?? 0) > 1)
+            return {
+              ok: false as const,
+              error: {
+                statusCode: 'DUPLICATE_EXTERNAL_ID',
+                message: `Duplicate external id specified: ${value}`,
+                fields: [field],
+              },
+            };
+          const fields = stripAttributes(r as Record<string, unknown>);
+          for (const k of Object.keys(fields))
+            if (k.toLowerCase() === field.toLowerCase() || k === 'Id') delete fields[k];
+          const p = this.store.planUpsert(type, field, value, fields, 'collections');
+          if (!p.ok) {
+            if (p.matches)
+              return {
+                ok: false as const,
+                error: {
+                  statusCode: 'DUPLICATE_EXTERNAL_ID',
+                  message: `${field}: more than one record found for external id field: [${p.matches.join(', ')}]`,
+                  fields: [field],
+                },
+              };
+            return p;
+          }
+          return {
+            ok: true as const,
+            commit: () => {
+              const c = p.commit();
+              return { id: c.record.Id, created: c.created };
+            },
+          };
+        }),
+        allOrNone,
+      );
     }
     return err(404, 'NOT_FOUND', 'The requested resource does not exist');
   }
 
   /** Plans every record; with allOrNone commits only when all are valid, else commits each valid one. */
   private runCollection(
-    planners: Array<() => ({ ok: true; commit: () => { id: string; created?: boolean } } | { ok: false; error: RecordError; id?: string })>,
+    planners: Array<
+      () =>
+        | { ok: true; commit: () => { id: string; created?: boolean } }
+        | { ok: false; error: RecordError; id?: string }
+    >,
     allOrNone: boolean,
   ): RestAnswer {
     type Row = { id?: string; success: boolean; errors: RecordError[]; created?: boolean };
     const failure = (e: RecordError, id?: string): Row => ({ ...(id ? { id } : {}), success: false, errors: [e] });
-    const success = (r: { id: string; created?: boolean }): Row => ({ id: r.id, success: true, errors: [], ...(r.created !== undefined ? { created: r.created } : {}) });
-    if (!allOrNone) return { status: 200, body: planners.map((plan) => { const p = plan(); return p.ok ? success(p.commit()) : failure(p.error, p.id); }) };
+    const success = (r: { id: string; created?: boolean }): Row => ({
+      id: r.id,
+      success: true,
+      errors: [],
+      ...(r.created !== undefined ? { created: r.created } : {}),
+    });
+    if (!allOrNone)
+      return {
+        status: 200,
+        body: planners.map((plan) => {
+          const p = plan();
+          return p.ok ? success(p.commit()) : failure(p.error, p.id);
+        }),
+      };
     const plans = planners.map((plan) => plan());
-    if (plans.every((p) => p.ok)) return { status: 200, body: plans.map((p) => success((p as { commit: () => { id: string; created?: boolean } }).commit())) };
+    if (plans.every((p) => p.ok))
+      return {
+        status: 200,
+        body: plans.map((p) => success((p as { commit: () => { id: string; created?: boolean } }).commit())),
+      };
     return { status: 200, body: plans.map((p) => (p.ok ? failure(ROLLED_BACK) : failure(p.error, p.id))) };
   }
 
   // ---- Composite --------------------------------------------------------------------------------
 
   private composite(_req: RestRequest, body: unknown): RestAnswer {
-    if (!isObject(body) || !Array.isArray(body.compositeRequest)) return err(400, 'JSON_PARSER_ERROR', 'compositeRequest is required');
+    if (!isObject(body) || !Array.isArray(body.compositeRequest))
+      return err(400, 'JSON_PARSER_ERROR', 'compositeRequest is required');
     const subs = body.compositeRequest as Array<Record<string, unknown>>;
     if (subs.length > 25) return err(400, 'LIMIT_EXCEEDED', 'Composite request limited to 25 subrequests');
     const allOrNone = body.allOrNone === true;
     const results = new Map<string, { status: number; body: unknown }>();
-    const out: Array<{ body: unknown; httpHeaders: Record<string, string>; httpStatusCode: number; referenceId: string }> = [];
-    const halted = (referenceId: string, message = 'The transaction was rolled back since another operation in the same transaction failed.') =>
-      ({ body: [{ errorCode: 'PROCESSING_HALTED', message }], httpHeaders: {}, httpStatusCode: 400, referenceId });
+    const out: Array<{
+      body: unknown;
+      httpHeaders: Record<string, string>;
+      httpStatusCode: number;
+      referenceId: string;
+    }> = [];
+    const halted = (
+      referenceId: string,
+      message = 'The transaction was rolled back since another operation in the same transaction failed.',
+    ) => ({ body: [{ errorCode: 'PROCESSING_HALTED', message }], httpHeaders: {}, httpStatusCode: 400, referenceId });
     if (allOrNone) this.store.begin();
     let failedAt = -1;
     for (let i = 0; i < subs.length; i++) {
@@ -275,17 +447,36 @@ export class RestApi {
         subBody = sub.body === undefined ? undefined : resolveRefs(sub.body, results, false);
       } catch (e) {
         out.push(halted(referenceId, (e as Error).message));
-        if (allOrNone) { failedAt = i; break; }
+        if (allOrNone) {
+          failedAt = i;
+          break;
+        }
         continue;
       }
       const parsed = /^\/services\/data\/v(\d+\.\d)(\/[^?]*)(?:\?(.*))?$/.exec(url);
       const answer = parsed
-        ? this.handle({ method: String(sub.method ?? 'GET').toUpperCase(), version: parsed[1]!, path: parsed[2]!, query: new URLSearchParams(parsed[3] ?? ''), headers: { 'content-type': 'application/json' }, rawBody: subBody === undefined ? '' : JSON.stringify(subBody) })
+        ? this.handle({
+            method: String(sub.method ?? 'GET').toUpperCase(),
+            version: parsed[1]!,
+            path: parsed[2]!,
+            query: new URLSearchParams(parsed[3] ?? ''),
+            headers: { 'content-type': 'application/json' },
+            rawBody: subBody === undefined ? '' : JSON.stringify(subBody),
+          })
         : err(400, 'INVALID_URL', `Invalid subrequest url: ${url}`);
-      if (parsed && /^\/(composite|jobs)/.test(parsed[2]!)) Object.assign(answer, err(400, 'INVALID_URL', 'Composite subrequests cannot call composite or Bulk resources'));
+      if (parsed && /^\/(composite|jobs)/.test(parsed[2]!))
+        Object.assign(answer, err(400, 'INVALID_URL', 'Composite subrequests cannot call composite or Bulk resources'));
       results.set(referenceId, { status: answer.status, body: answer.body });
-      out.push({ body: answer.body ?? null, httpHeaders: answer.headers?.location ? { Location: answer.headers.location } : {}, httpStatusCode: answer.status, referenceId });
-      if (allOrNone && answer.status >= 400) { failedAt = i; break; }
+      out.push({
+        body: answer.body ?? null,
+        httpHeaders: answer.headers?.location ? { Location: answer.headers.location } : {},
+        httpStatusCode: answer.status,
+        referenceId,
+      });
+      if (allOrNone && answer.status >= 400) {
+        failedAt = i;
+        break;
+      }
     }
     if (allOrNone && failedAt >= 0) {
       this.store.rollback();
@@ -329,7 +520,12 @@ export class RestApi {
     const next = offset + records.length;
     const done = next >= cursor.rows.length;
     if (done) this.cursors.delete(id);
-    return { totalSize: cursor.rows.length, done, ...(done ? {} : { nextRecordsUrl: `/services/data/v${version}/query/${id}-${next}` }), records };
+    return {
+      totalSize: cursor.rows.length,
+      done,
+      ...(done ? {} : { nextRecordsUrl: `/services/data/v${version}/query/${id}-${next}` }),
+      records,
+    };
   }
 
   // ---- Bulk API 2.0 -----------------------------------------------------------------------------
@@ -341,9 +537,19 @@ export class RestApi {
       if (!id) {
         if (m === 'POST') {
           const job = this.bulk.createIngest(isObject(body) ? body : {}, version);
-          return 'statusCode' in job ? fromRecordError(400, job) : { status: 200, body: this.bulk.ingestInfo(job, req.version) };
+          return 'statusCode' in job
+            ? fromRecordError(400, job)
+            : { status: 200, body: this.bulk.ingestInfo(job, req.version) };
         }
-        if (m === 'GET') return { status: 200, body: { done: true, records: [...this.bulk.ingestJobs.values()].map((j) => this.bulk.ingestInfo(j, req.version)), nextRecordsUrl: null } };
+        if (m === 'GET')
+          return {
+            status: 200,
+            body: {
+              done: true,
+              records: [...this.bulk.ingestJobs.values()].map((j) => this.bulk.ingestInfo(j, req.version)),
+              nextRecordsUrl: null,
+            },
+          };
         return err(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${m}' not allowed`);
       }
       const job = this.bulk.ingestJobs.get(id);
@@ -355,7 +561,8 @@ export class RestApi {
           return e ? fromRecordError(400, e) : { status: 200, body: this.bulk.ingestInfo(job, req.version) };
         }
         if (m === 'DELETE') {
-          if (job.state !== 'JobComplete' && job.state !== 'Failed' && job.state !== 'Aborted') return err(400, 'INVALIDJOBSTATE', 'Only completed, failed or aborted jobs can be deleted');
+          if (job.state !== 'JobComplete' && job.state !== 'Failed' && job.state !== 'Aborted')
+            return err(400, 'INVALIDJOBSTATE', 'Only completed, failed or aborted jobs can be deleted');
           this.bulk.ingestJobs.delete(id);
           return { status: 204 };
         }
@@ -365,7 +572,8 @@ export class RestApi {
         return e ? fromRecordError(e.statusCode === 'INVALIDJOBSTATE' ? 409 : 400, e) : { status: 201 };
       }
       if ((sub === 'successfulResults' || sub === 'failedResults' || sub === 'unprocessedrecords') && m === 'GET') {
-        if (job.state !== 'JobComplete' && job.state !== 'Failed' && job.state !== 'Aborted') return err(400, 'INVALIDJOBSTATE', `Job ${id} is not complete`);
+        if (job.state !== 'JobComplete' && job.state !== 'Failed' && job.state !== 'Aborted')
+          return err(400, 'INVALIDJOBSTATE', `Job ${id} is not complete`);
         return { status: 200, text: this.bulk.results(job, sub), contentType: 'text/csv' };
       }
       return err(404, 'NOT_FOUND', 'The requested resource does not exist');
@@ -379,13 +587,24 @@ export class RestApi {
       const job = this.bulk.queryJobs.get(id);
       if (!job) return err(404, 'NOT_FOUND', 'The requested resource does not exist');
       if (!sub && m === 'GET') return { status: 200, body: this.bulk.queryInfo(job) };
-      if (!sub && m === 'PATCH') { job.state = 'Aborted'; return { status: 200, body: this.bulk.queryInfo(job) }; }
-      if (!sub && m === 'DELETE') { this.bulk.queryJobs.delete(id); return { status: 204 }; }
+      if (!sub && m === 'PATCH') {
+        job.state = 'Aborted';
+        return { status: 200, body: this.bulk.queryInfo(job) };
+      }
+      if (!sub && m === 'DELETE') {
+        this.bulk.queryJobs.delete(id);
+        return { status: 204 };
+      }
       if (sub === 'results' && m === 'GET') {
         if (job.state !== 'JobComplete') return err(400, 'INVALIDJOBSTATE', `Job ${id} is not complete`);
         const max = Number(req.query.get('maxRecords') ?? '') || 50000;
         const page = this.bulk.queryPage(job, req.query.get('locator'), max);
-        return { status: 200, text: page.csv, contentType: 'text/csv', headers: { 'sforce-locator': page.locator, 'sforce-numberofrecords': String(page.count) } };
+        return {
+          status: 200,
+          text: page.csv,
+          contentType: 'text/csv',
+          headers: { 'sforce-locator': page.locator, 'sforce-numberofrecords': String(page.count) },
+        };
       }
     }
     return err(404, 'NOT_FOUND', 'The requested resource does not exist');
@@ -430,14 +649,18 @@ function resolveRefs(value: unknown, results: Map<string, { status: number; body
     });
   }
   if (Array.isArray(value)) return value.map((v) => resolveRefs(v, results, inUrl));
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveRefs(v, results, inUrl)]));
+  if (isObject(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveRefs(v, results, inUrl)]));
   return value;
 }
 
 function lookup(expr: string, results: Map<string, { status: number; body: unknown }>): unknown {
   const [ref, ...path] = expr.split('.');
   const answer = results.get(ref!);
-  if (!answer || answer.status >= 400) throw new Error(`Invalid reference specified. No value for ${expr} found in ${ref}. Provided referenceId ensure the subrequest succeeded.`);
+  if (!answer || answer.status >= 400)
+    throw new Error(
+      `Invalid reference specified. No value for ${expr} found in ${ref}. Provided referenceId ensure the subrequest succeeded.`,
+    );
   let cur: unknown = answer.body;
   for (const part of path) {
     const m = /^([^[\]]+)((?:\[\d+\])*)$/.exec(part);

@@ -82,7 +82,8 @@ export interface FakeOrg {
   close(): Promise<void>;
 }
 
-const HTML_503 = '<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1><p>The server is temporarily unable to service your request. Please try again later.</p></body></html>';
+const HTML_503 =
+  '<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1><p>The server is temporarily unable to service your request. Please try again later.</p></body></html>';
 
 /**
  * Starts a fake Salesforce org on loopback: OAuth token endpoint (four flows, refresh-token
@@ -141,46 +142,116 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
   });
 
   /** Serves one request as the org; `onMyDomain` is false for the login host. */
-  async function serveOrg(req: IncomingMessage, res: ServerResponse, path: string, search: string, onMyDomain: boolean, _host: 'instance' | 'login'): Promise<number> {
+  async function serveOrg(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    search: string,
+    onMyDomain: boolean,
+    _host: 'instance' | 'login',
+  ): Promise<number> {
     const method = (req.method ?? 'GET').toUpperCase();
     const raw = await readBody(req);
     if (faults.latencyMs) await delay(faults.latencyMs);
     if (path === '/services/oauth2/token' && method === 'POST') {
       const answer = await auth.token(new URLSearchParams(raw), onMyDomain);
-      return send(res, answer.status, answer.body, { 'cache-control': 'no-cache,must-revalidate,max-age=0,no-store,private' });
+      return send(res, answer.status, answer.body, {
+        'cache-control': 'no-cache,must-revalidate,max-age=0,no-store,private',
+      });
     }
     if (path === '/services/oauth2/revoke' && method === 'POST') return send(res, 200, undefined);
-    if (!path.startsWith('/services/data')) return send(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
-    if (!onMyDomain) return send(res, 401, [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }]);
+    if (!path.startsWith('/services/data'))
+      return send(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
+    if (!onMyDomain)
+      return send(res, 401, [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }]);
     if (take('html503')) return sendText(res, 503, HTML_503, 'text/html; charset=utf-8');
-    if (take('serverUnavailable')) return send(res, 503, [{ errorCode: 'SERVER_UNAVAILABLE', message: 'Server is unavailable, please retry later' }], limitHeader());
+    if (take('serverUnavailable'))
+      return send(
+        res,
+        503,
+        [{ errorCode: 'SERVER_UNAVAILABLE', message: 'Server is unavailable, please retry later' }],
+        limitHeader(),
+      );
     if (path === '/services/data' || path === '/services/data/') {
-      return send(res, 200, ['45.0', '46.0', '58.0', '59.0', '60.0', '61.0', '62.0'].map((v) => ({ label: 'Fake', url: `/services/data/v${v}`, version: v })));
+      return send(
+        res,
+        200,
+        ['45.0', '46.0', '58.0', '59.0', '60.0', '61.0', '62.0'].map((v) => ({
+          label: 'Fake',
+          url: `/services/data/v${v}`,
+          version: v,
+        })),
+      );
     }
     const versioned = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(path);
-    if (!versioned) return send(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }], limitHeader());
+    if (!versioned)
+      return send(
+        res,
+        404,
+        [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }],
+        limitHeader(),
+      );
     if (expireCountdown === 0) {
       auth.expireAll();
       expireCountdown = undefined;
     }
     const bearer = /^(?:Bearer|OAuth)\s+(.+)$/i.exec(req.headers.authorization ?? '');
     const session = bearer ? auth.session(bearer[1]!.trim()) : undefined;
-    if (!session) return send(res, 401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }], limitHeader());
-    if (faults.sessionNotValidForRest) return send(res, 401, [{ message: 'This session is not valid for use with the REST API', errorCode: 'INVALID_SESSION_ID' }], limitHeader());
+    if (!session)
+      return send(
+        res,
+        401,
+        [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }],
+        limitHeader(),
+      );
+    if (faults.sessionNotValidForRest)
+      return send(
+        res,
+        401,
+        [{ message: 'This session is not valid for use with the REST API', errorCode: 'INVALID_SESSION_ID' }],
+        limitHeader(),
+      );
     if (expireCountdown !== undefined) expireCountdown--;
     if (faults.totalRequestsExhausted || state.apiUsage >= state.dailyApiLimit) {
-      return send(res, 403, [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], limitHeader());
+      return send(
+        res,
+        403,
+        [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }],
+        limitHeader(),
+      );
     }
-    if (take('concurrentRequests')) return send(res, 403, [{ message: 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], limitHeader());
+    if (take('concurrentRequests'))
+      return send(
+        res,
+        403,
+        [
+          {
+            message: 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.',
+            errorCode: 'REQUEST_LIMIT_EXCEEDED',
+          },
+        ],
+        limitHeader(),
+      );
     state.apiUsage++;
     let answer: RestAnswer;
     try {
-      answer = rest.handle({ method, version: versioned[1]!, path: versioned[2] ?? '/', query: new URLSearchParams(search), headers: req.headers, rawBody: raw });
+      answer = rest.handle({
+        method,
+        version: versioned[1]!,
+        path: versioned[2] ?? '/',
+        query: new URLSearchParams(search),
+        headers: req.headers,
+        rawBody: raw,
+      });
     } catch (e) {
-      answer = { status: 500, body: [{ errorCode: 'UNKNOWN_EXCEPTION', message: `An unexpected error occurred: ${(e as Error).message}` }] };
+      answer = {
+        status: 500,
+        body: [{ errorCode: 'UNKNOWN_EXCEPTION', message: `An unexpected error occurred: ${(e as Error).message}` }],
+      };
     }
     const headers = { ...limitHeader(), ...answer.headers };
-    if (answer.text !== undefined) return sendText(res, answer.status, answer.text, answer.contentType ?? 'text/plain', headers);
+    if (answer.text !== undefined)
+      return sendText(res, answer.status, answer.text, answer.contentType ?? 'text/plain', headers);
     return send(res, answer.status, answer.body, headers);
   }
 
@@ -203,20 +274,44 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
   if (apim) {
     apimServer = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
-      const log = (status: number, host: 'instance' | 'apim') => requests.push({ method: req.method ?? 'GET', path: url.pathname, status, host });
+      const log = (status: number, host: 'instance' | 'apim') =>
+        requests.push({ method: req.method ?? 'GET', path: url.pathname, status, host });
       const reject = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) => {
         req.resume();
         log(send(res, status, body, headers), 'apim');
       };
-      if (url.pathname !== basePath && !url.pathname.startsWith(`${basePath}/`)) return reject(404, { statusCode: 404, message: 'Resource not found' });
+      if (url.pathname !== basePath && !url.pathname.startsWith(`${basePath}/`))
+        return reject(404, { statusCode: 404, message: 'Resource not found' });
       const key = req.headers['ocp-apim-subscription-key'] ?? url.searchParams.get('subscription-key') ?? undefined;
-      if (key === undefined) return reject(401, { statusCode: 401, message: 'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.' });
-      if (key !== apim.subscriptionKey) return reject(401, { statusCode: 401, message: 'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.' });
+      if (key === undefined)
+        return reject(401, {
+          statusCode: 401,
+          message:
+            'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.',
+        });
+      if (key !== apim.subscriptionKey)
+        return reject(401, {
+          statusCode: 401,
+          message:
+            'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.',
+        });
       const throttle = faults.apimThrottle;
       if (throttle && take('apimThrottle')) {
         const seconds = throttle.retryAfterSeconds;
-        if ((throttle.status ?? 429) === 403) return reject(403, { statusCode: 403, message: `Out of call volume quota. Quota will be replenished in 00:00:${String(seconds).padStart(2, '0')}.` }, { 'retry-after': String(seconds) });
-        return reject(429, { statusCode: 429, message: `Rate limit is exceeded. Try again in ${seconds} seconds.` }, { 'retry-after': String(seconds) });
+        if ((throttle.status ?? 429) === 403)
+          return reject(
+            403,
+            {
+              statusCode: 403,
+              message: `Out of call volume quota. Quota will be replenished in 00:00:${String(seconds).padStart(2, '0')}.`,
+            },
+            { 'retry-after': String(seconds) },
+          );
+        return reject(
+          429,
+          { statusCode: 429, message: `Rate limit is exceeded. Try again in ${seconds} seconds.` },
+          { 'retry-after': String(seconds) },
+        );
       }
       url.searchParams.delete('subscription-key');
       const inner = url.pathname.slice(basePath.length) || '/';
@@ -245,10 +340,15 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
     issueToken: (username) => auth.issue(username),
     async close() {
       bulk.stop();
-      await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
-        s.close(() => resolve());
-        s.closeAllConnections();
-      })));
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeAllConnections();
+            }),
+        ),
+      );
     },
   };
 }
@@ -260,19 +360,30 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
     return status;
   }
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json;charset=UTF-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
   return status;
 }
 
-function sendText(res: ServerResponse, status: number, text: string, contentType: string, headers: Record<string, string> = {}): number {
+function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  contentType: string,
+  headers: Record<string, string> = {},
+): number {
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
   return status;
 }
 
 function fail(res: ServerResponse, e: unknown): void {
-  if (!res.headersSent) send(res, 500, [{ errorCode: 'UNKNOWN_EXCEPTION', message: String((e as Error)?.message ?? e) }]);
+  if (!res.headersSent)
+    send(res, 500, [{ errorCode: 'UNKNOWN_EXCEPTION', message: String((e as Error)?.message ?? e) }]);
   else res.destroy();
 }
 

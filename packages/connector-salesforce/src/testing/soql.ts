@@ -22,11 +22,19 @@ export class SoqlError extends Error {}
  * and `SELECT COUNT() FROM Obj ...`.
  */
 export function parseSoql(soql: string): ParsedQuery {
-  const m = /^\s*SELECT\s+(.+?)\s+FROM\s+([A-Za-z0-9_]+)(?:\s+WHERE\s+(.+?))?(?:\s+ORDER\s+BY\s+([A-Za-z0-9_.]+)(?:\s+(ASC|DESC))?)?(?:\s+LIMIT\s+(\d+))?\s*$/is.exec(soql);
+  const m =
+    /^\s*SELECT\s+(.+?)\s+FROM\s+([A-Za-z0-9_]+)(?:\s+WHERE\s+(.+?))?(?:\s+ORDER\s+BY\s+([A-Za-z0-9_.]+)(?:\s+(ASC|DESC))?)?(?:\s+LIMIT\s+(\d+))?\s*$/is.exec(
+      soql,
+    );
   if (!m) throw new SoqlError(`unexpected token in query: ${soql.slice(0, 80)}`);
   const [, fieldList, object, whereText, orderField, direction, limit] = m;
   const count = /^COUNT\(\s*\)$/i.test(fieldList!.trim());
-  const fields = count ? [] : fieldList!.split(',').map((f) => f.trim()).filter(Boolean);
+  const fields = count
+    ? []
+    : fieldList!
+        .split(',')
+        .map((f) => f.trim())
+        .filter(Boolean);
   if (!count && fields.length === 0) throw new SoqlError('no fields selected');
   return {
     fields,
@@ -42,7 +50,9 @@ function parseWhere(text: string): Condition[] {
   return splitAnd(text).map((part) => {
     const inMatch = /^([A-Za-z0-9_.]+)\s+(NOT\s+IN|IN)\s*\((.*)\)$/is.exec(part);
     if (inMatch) {
-      const values = splitList(inMatch[3]!).map(literal).filter((v): v is string | number => typeof v === 'string' || typeof v === 'number');
+      const values = splitList(inMatch[3]!)
+        .map(literal)
+        .filter((v): v is string | number => typeof v === 'string' || typeof v === 'number');
       return { field: inMatch[1]!, op: /NOT/i.test(inMatch[2]!) ? 'NOT IN' : 'IN', values };
     }
     const cmp = /^([A-Za-z0-9_.]+)\s*(=|!=|<>|LIKE)\s*(.+)$/is.exec(part);
@@ -54,10 +64,15 @@ function parseWhere(text: string): Condition[] {
 
 function splitAnd(text: string): string[] {
   const parts: string[] = [];
-  let depth = 0, quoted = false, start = 0;
+  let depth = 0,
+    quoted = false,
+    start = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c === '\\' && quoted) { i++; continue; }
+    if (c === '\\' && quoted) {
+      i++;
+      continue;
+    }
     if (c === "'") quoted = !quoted;
     else if (!quoted && c === '(') depth++;
     else if (!quoted && c === ')') depth--;
@@ -66,7 +81,7 @@ function splitAnd(text: string): string[] {
       start = i + 5;
       i += 4;
     } else if (!quoted && depth === 0 && /^\sOR\s/i.test(text.slice(i, i + 4))) {
-      throw new SoqlError('OR is outside the fake org\'s SOQL subset');
+      throw new SoqlError("OR is outside the fake org's SOQL subset");
     }
   }
   parts.push(text.slice(start).trim());
@@ -75,11 +90,18 @@ function splitAnd(text: string): string[] {
 
 function splitList(text: string): string[] {
   const out: string[] = [];
-  let quoted = false, start = 0;
+  let quoted = false,
+    start = 0;
   for (let i = 0; i < text.length; i++) {
-    if (text[i] === '\\' && quoted) { i++; continue; }
+    if (text[i] === '\\' && quoted) {
+      i++;
+      continue;
+    }
     if (text[i] === "'") quoted = !quoted;
-    else if (text[i] === ',' && !quoted) { out.push(text.slice(start, i).trim()); start = i + 1; }
+    else if (text[i] === ',' && !quoted) {
+      out.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
   }
   out.push(text.slice(start).trim());
   return out.filter(Boolean);
@@ -108,8 +130,18 @@ export function runSoql(query: ParsedQuery, records: StoredRecord[]): StoredReco
   if (query.orderBy) {
     const { field, descending } = query.orderBy;
     rows = [...rows].sort((a, b) => {
-      const x = fieldValue(a, field), y = fieldValue(b, field);
-      const cmp = x === y ? 0 : x === undefined || x === null ? -1 : y === undefined || y === null ? 1 : String(x) < String(y) ? -1 : 1;
+      const x = fieldValue(a, field),
+        y = fieldValue(b, field);
+      const cmp =
+        x === y
+          ? 0
+          : x === undefined || x === null
+            ? -1
+            : y === undefined || y === null
+              ? 1
+              : String(x) < String(y)
+                ? -1
+                : 1;
       return descending ? -cmp : cmp;
     });
   }
@@ -120,20 +152,37 @@ function matches(record: StoredRecord, c: Condition): boolean {
   const v = fieldValue(record, c.field);
   const norm = v === undefined ? null : v;
   switch (c.op) {
-    case '=': return c.value === null ? norm === null : norm !== null && String(norm) === String(c.value);
-    case '!=': return c.value === null ? norm !== null : norm === null || String(norm) !== String(c.value);
+    case '=':
+      return c.value === null ? norm === null : norm !== null && String(norm) === String(c.value);
+    case '!=':
+      return c.value === null ? norm !== null : norm === null || String(norm) !== String(c.value);
     case 'LIKE': {
-      const pattern = new RegExp(`^${String(c.value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 'i');
+      const pattern = new RegExp(
+        `^${String(c.value)
+          .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+          .replace(/%/g, '.*')
+          .replace(/_/g, '.')}$`,
+        'i',
+      );
       return norm !== null && pattern.test(String(norm));
     }
-    case 'IN': return norm !== null && c.values.some((x) => String(x) === String(norm));
-    case 'NOT IN': return norm === null || !c.values.some((x) => String(x) === String(norm));
+    case 'IN':
+      return norm !== null && c.values.some((x) => String(x) === String(norm));
+    case 'NOT IN':
+      return norm === null || !c.values.some((x) => String(x) === String(norm));
   }
 }
 
 /** Projects a record onto the selected fields, with Salesforce's `attributes`. */
-export function project(record: StoredRecord, object: string, fields: string[], version: string): Record<string, unknown> {
-  const out: Record<string, unknown> = { attributes: { type: object, url: `/services/data/v${version}/sobjects/${object}/${record.Id}` } };
+export function project(
+  record: StoredRecord,
+  object: string,
+  fields: string[],
+  version: string,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    attributes: { type: object, url: `/services/data/v${version}/sobjects/${object}/${record.Id}` },
+  };
   for (const f of fields) {
     const v = fieldValue(record, f);
     out[f] = v === undefined ? null : v;

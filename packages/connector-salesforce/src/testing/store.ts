@@ -10,7 +10,14 @@ export interface RecordError {
   fields: string[];
 }
 
-const KEY_PREFIXES: Record<string, string> = { Account: '001', Contact: '003', Lead: '00Q', Opportunity: '006', Case: '500', Task: '00T' };
+const KEY_PREFIXES: Record<string, string> = {
+  Account: '001',
+  Contact: '003',
+  Lead: '00Q',
+  Opportunity: '006',
+  Case: '500',
+  Task: '00T',
+};
 
 /** Ledger of every committed write, so tests can assert each record was written exactly once. */
 export class FakeOrgLedger {
@@ -23,7 +30,9 @@ export class FakeOrgLedger {
 
   /** Writes to `object` (all kinds), optionally only of `operation`. */
   writes(object?: string, operation?: LedgerOperation): LedgerEntry[] {
-    return this.entries.filter((e) => (object === undefined || e.object === object) && (operation === undefined || e.operation === operation));
+    return this.entries.filter(
+      (e) => (object === undefined || e.object === object) && (operation === undefined || e.operation === operation),
+    );
   }
 
   /** How many writes each record id of `object` received. */
@@ -155,12 +164,26 @@ export class OrgStore {
     };
   }
 
-  planUpdate(object: string, id: string, fields: Record<string, unknown>, channel: LedgerChannel): Planned<StoredRecord> {
+  planUpdate(
+    object: string,
+    id: string,
+    fields: Record<string, unknown>,
+    channel: LedgerChannel,
+  ): Planned<StoredRecord> {
     const existing = this.get(object, id);
-    if (!existing) return { ok: false, error: { statusCode: looksLikeId(id) ? 'ENTITY_IS_DELETED' : 'MALFORMED_ID', message: looksLikeId(id) ? 'entity is deleted' : `${object} ID: id value of incorrect type: ${id}`, fields: [] } };
+    if (!existing)
+      return {
+        ok: false,
+        error: {
+          statusCode: looksLikeId(id) ? 'ENTITY_IS_DELETED' : 'MALFORMED_ID',
+          message: looksLikeId(id) ? 'entity is deleted' : `${object} ID: id value of incorrect type: ${id}`,
+          fields: [],
+        },
+      };
     const error = this.validate(object, fields, false);
     if (error) return { ok: false, error };
-    if (this.takeLockFault(this.lockValueOf(object, { ...existing, ...fields }))) return { ok: false, error: lockError(existing.Id) };
+    if (this.takeLockFault(this.lockValueOf(object, { ...existing, ...fields })))
+      return { ok: false, error: lockError(existing.Id) };
     return {
       ok: true,
       commit: () => {
@@ -183,7 +206,16 @@ export class OrgStore {
     channel: LedgerChannel,
   ): Planned<{ record: StoredRecord; created: boolean }> & { matches?: string[] } {
     const matches = this.match(object, field, value);
-    if (matches.length > 1) return { ok: false, error: { statusCode: 'MULTIPLE_CHOICES', message: `Multiple records found for ${field}=${value}`, fields: [field] }, matches };
+    if (matches.length > 1)
+      return {
+        ok: false,
+        error: {
+          statusCode: 'MULTIPLE_CHOICES',
+          message: `Multiple records found for ${field}=${value}`,
+          fields: [field],
+        },
+        matches,
+      };
     const existing = matches[0] ? this.get(object, matches[0]) : undefined;
     const error = this.validate(object, fields, existing === undefined);
     if (error) return { ok: false, error };
@@ -194,7 +226,13 @@ export class OrgStore {
         const rec = existing
           ? this.put(object, { ...existing, ...fields, [field]: existing[field], Id: existing.Id })
           : this.put(object, { ...fields, ...(field === 'Id' ? {} : { [field]: value }), Id: this.newId(object) });
-        this.ledger.record({ object, id: rec.Id, operation: existing ? 'update' : 'create', channel, externalId: `${field}=${value}` });
+        this.ledger.record({
+          object,
+          id: rec.Id,
+          operation: existing ? 'update' : 'create',
+          channel,
+          externalId: `${field}=${value}`,
+        });
         return { record: rec, created: existing === undefined };
       },
     };
@@ -203,7 +241,15 @@ export class OrgStore {
   planDelete(id: string, channel: LedgerChannel, object?: string): Planned<string> {
     const type = object ?? this.objectOf(id);
     const existing = type ? this.get(type, id) : undefined;
-    if (!type || !existing) return { ok: false, error: { statusCode: looksLikeId(id) ? 'ENTITY_IS_DELETED' : 'MALFORMED_ID', message: looksLikeId(id) ? 'entity is deleted' : `malformed id ${id}`, fields: [] } };
+    if (!type || !existing)
+      return {
+        ok: false,
+        error: {
+          statusCode: looksLikeId(id) ? 'ENTITY_IS_DELETED' : 'MALFORMED_ID',
+          message: looksLikeId(id) ? 'entity is deleted' : `malformed id ${id}`,
+          fields: [],
+        },
+      };
     if (this.takeLockFault(this.lockValueOf(type, existing))) return { ok: false, error: lockError(existing.Id) };
     return {
       ok: true,
@@ -217,17 +263,30 @@ export class OrgStore {
 
   private validate(object: string, fields: Record<string, unknown>, creating: boolean): RecordError | undefined {
     for (const key of Object.keys(fields)) {
-      if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(key)) return { statusCode: 'INVALID_FIELD', message: `No such column '${key}' on sobject of type ${object}`, fields: [key] };
+      if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(key))
+        return {
+          statusCode: 'INVALID_FIELD',
+          message: `No such column '${key}' on sobject of type ${object}`,
+          fields: [key],
+        };
     }
     if (!creating) return undefined;
-    const missing = (this.requiredFields[object] ?? []).filter((f) => fields[f] === undefined || fields[f] === null || fields[f] === '');
-    if (missing.length) return { statusCode: 'REQUIRED_FIELD_MISSING', message: `Required fields are missing: [${missing.join(', ')}]`, fields: missing };
+    const missing = (this.requiredFields[object] ?? []).filter(
+      (f) => fields[f] === undefined || fields[f] === null || fields[f] === '',
+    );
+    if (missing.length)
+      return {
+        statusCode: 'REQUIRED_FIELD_MISSING',
+        message: `Required fields are missing: [${missing.join(', ')}]`,
+        fields: missing,
+      };
     return undefined;
   }
 
   /** The external-id value a lock fault is keyed by: the first external-id field the record carries. */
   private lockValueOf(object: string, fields: Record<string, unknown>): string | undefined {
-    for (const [k, v] of Object.entries(fields)) if (k !== 'Id' && this.isExternalIdField(object, k) && v !== undefined && v !== null) return String(v);
+    for (const [k, v] of Object.entries(fields))
+      if (k !== 'Id' && this.isExternalIdField(object, k) && v !== undefined && v !== null) return String(v);
     return undefined;
   }
 
@@ -261,9 +320,15 @@ export class OrgStore {
   private put(object: string, record: StoredRecord): StoredRecord {
     const table = this.table(object);
     const previous = table.get(record.Id);
-    if (this.undo && !this.undo.has(`${object}/${record.Id}`)) this.undo.set(`${object}/${record.Id}`, { object, id: record.Id, previous });
+    if (this.undo && !this.undo.has(`${object}/${record.Id}`))
+      this.undo.set(`${object}/${record.Id}`, { object, id: record.Id, previous });
     const now = new Date().toISOString().replace('Z', '+0000');
-    const rec: StoredRecord = { ...record, CreatedDate: previous?.CreatedDate ?? record.CreatedDate ?? now, LastModifiedDate: now, SystemModstamp: now };
+    const rec: StoredRecord = {
+      ...record,
+      CreatedDate: previous?.CreatedDate ?? record.CreatedDate ?? now,
+      LastModifiedDate: now,
+      SystemModstamp: now,
+    };
     table.set(rec.Id, rec);
     const objectIndexes = this.indexes.get(object);
     if (objectIndexes) {
@@ -301,10 +366,13 @@ export class OrgStore {
 }
 
 function lockError(id?: string): RecordError {
-  return { statusCode: 'UNABLE_TO_LOCK_ROW', message: `unable to obtain exclusive access to this record or 1 records: ${id ?? 'pending'}`, fields: [] };
+  return {
+    statusCode: 'UNABLE_TO_LOCK_ROW',
+    message: `unable to obtain exclusive access to this record or 1 records: ${id ?? 'pending'}`,
+    fields: [],
+  };
 }
 
 function looksLikeId(id: string): boolean {
   return /^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/.test(id);
 }
-

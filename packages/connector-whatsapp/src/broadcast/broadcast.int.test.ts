@@ -7,9 +7,23 @@ import { startFakeGraph, type FakeGraph } from '../testing/index.js';
 const servers = sharedServers();
 
 /** Runs one broadcast process; stops it with SIGTERM (a graceful stop) once `stopWhen` holds. */
-async function run(env: Record<string, string>, stopWhen?: () => boolean): Promise<Record<string, unknown> & { statuses: Record<string, number> }> {
-  const worker = spawnTsxWorker({ script: new URL('./workers/broadcast-worker.ts', import.meta.url), env, timeoutMs: 50_000 });
-  const timer = stopWhen ? setInterval(() => { if (stopWhen()) { clearInterval(timer); worker.kill('SIGTERM'); } }, 5) : undefined;
+async function run(
+  env: Record<string, string>,
+  stopWhen?: () => boolean,
+): Promise<Record<string, unknown> & { statuses: Record<string, number> }> {
+  const worker = spawnTsxWorker({
+    script: new URL('./workers/broadcast-worker.ts', import.meta.url),
+    env,
+    timeoutMs: 50_000,
+  });
+  const timer = stopWhen
+    ? setInterval(() => {
+        if (stopWhen()) {
+          clearInterval(timer);
+          worker.kill('SIGTERM');
+        }
+      }, 5)
+    : undefined;
   try {
     return await worker.result();
   } finally {
@@ -19,12 +33,24 @@ async function run(env: Record<string, string>, stopWhen?: () => boolean): Promi
 
 describe.skipIf(!servers.redisUrl)('a broadcast stopped halfway and restarted', () => {
   let fake: FakeGraph;
-  beforeAll(async () => { fake = await startFakeGraph({ throughputPerSecond: 200 }); });
-  afterAll(async () => { await fake.close(); });
+  beforeAll(async () => {
+    fake = await startFakeGraph({ throughputPerSecond: 200 });
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
 
   it('sends each recipient exactly once', async () => {
     const N = 300;
-    const env = { TOKEN: fake.accessToken, FAKE_URL: fake.url, REDIS_URL: servers.redisUrl!, PREFIX: randomKeyPrefix('wa-bcast'), MPS: '200', RECIPIENTS: String(N), BROADCAST_ID: 'term-3-fees' };
+    const env = {
+      TOKEN: fake.accessToken,
+      FAKE_URL: fake.url,
+      REDIS_URL: servers.redisUrl!,
+      PREFIX: randomKeyPrefix('wa-bcast'),
+      MPS: '200',
+      RECIPIENTS: String(N),
+      BROADCAST_ID: 'term-3-fees',
+    };
     const first = await run(env, () => fake.messages.length >= N / 2);
     expect(first.aborted).toBe(true);
     const sentFirst = fake.messages.length;
@@ -47,8 +73,12 @@ describe.skipIf(!servers.redisUrl)('a broadcast killed hard (SIGKILL) halfway an
   let fake: FakeGraph;
   // Latency before the fake records a send: at the kill, requests are on the wire that Meta will
   // still accept although the killed worker never learns it (the dangerous case).
-  beforeAll(async () => { fake = await startFakeGraph({ throughputPerSecond: 200, latencyMs: 30 }); });
-  afterAll(async () => { await fake.close(); });
+  beforeAll(async () => {
+    fake = await startFakeGraph({ throughputPerSecond: 200, latencyMs: 30 });
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
 
   // By design, a send in flight at the moment of the kill is left for manual review: Meta may or
   // may not have accepted it and the Cloud API cannot be asked, so resending could message a parent
@@ -59,11 +89,27 @@ describe.skipIf(!servers.redisUrl)('a broadcast killed hard (SIGKILL) halfway an
     const N = 300;
     const CONCURRENCY = 16;
     const env = {
-      TOKEN: fake.accessToken, FAKE_URL: fake.url, REDIS_URL: servers.redisUrl!, PREFIX: randomKeyPrefix('wa-bkill'), MPS: '200',
-      RECIPIENTS: String(N), BROADCAST_ID: 'term-3-fees', JOURNAL: '1', IN_FLIGHT_LOCK_MS: '200',
+      TOKEN: fake.accessToken,
+      FAKE_URL: fake.url,
+      REDIS_URL: servers.redisUrl!,
+      PREFIX: randomKeyPrefix('wa-bkill'),
+      MPS: '200',
+      RECIPIENTS: String(N),
+      BROADCAST_ID: 'term-3-fees',
+      JOURNAL: '1',
+      IN_FLIGHT_LOCK_MS: '200',
     };
-    const first = spawnTsxWorker({ script: new URL('./workers/broadcast-worker.ts', import.meta.url), env, timeoutMs: 50_000 });
-    const timer = setInterval(() => { if (fake.messages.length >= N / 2) { clearInterval(timer); first.kill('SIGKILL'); } }, 5);
+    const first = spawnTsxWorker({
+      script: new URL('./workers/broadcast-worker.ts', import.meta.url),
+      env,
+      timeoutMs: 50_000,
+    });
+    const timer = setInterval(() => {
+      if (fake.messages.length >= N / 2) {
+        clearInterval(timer);
+        first.kill('SIGKILL');
+      }
+    }, 5);
     try {
       await expect(first.finished()).resolves.toMatchObject({ signal: 'SIGKILL', killed: true });
     } finally {
@@ -74,7 +120,11 @@ describe.skipIf(!servers.redisUrl)('a broadcast killed hard (SIGKILL) halfway an
     const afterKill = new Map(fake.countByRecipient());
     expect(afterKill.size).toBeLessThan(N);
 
-    const second = await (spawnTsxWorker({ script: new URL('./workers/broadcast-worker.ts', import.meta.url), env, timeoutMs: 50_000 }).result<RunResult>());
+    const second = await spawnTsxWorker({
+      script: new URL('./workers/broadcast-worker.ts', import.meta.url),
+      env,
+      timeoutMs: 50_000,
+    }).result<RunResult>();
     expect(second.aborted).toBe(false);
     const inFlight = new Set((second.byStatus.in_flight ?? []).map(digits));
     const alreadySent = new Set((second.byStatus.already_sent ?? []).map(digits));
@@ -89,7 +139,10 @@ describe.skipIf(!servers.redisUrl)('a broadcast killed hard (SIGKILL) halfway an
     expect([...counts.values()].every((c) => c === 1)).toBe(true);
     // Recorded as sent before the kill ⇒ Meta had it; sent now ⇒ Meta had not; in flight ⇒ not touched by the rerun.
     for (const to of alreadySent) expect(afterKill.get(to)).toBe(1);
-    for (const to of sentNow) { expect(afterKill.has(to)).toBe(false); expect(counts.get(to)).toBe(1); }
+    for (const to of sentNow) {
+      expect(afterKill.has(to)).toBe(false);
+      expect(counts.get(to)).toBe(1);
+    }
     for (const to of inFlight) expect(counts.get(to) ?? 0).toBe(afterKill.get(to) ?? 0);
     // Exactly those reported: every number Meta got from the killed run is either recorded or reported in flight.
     for (const to of afterKill.keys()) expect(alreadySent.has(to) || inFlight.has(to)).toBe(true);

@@ -1,4 +1,10 @@
-import { isAbortedError, isIdempotencyInFlightError, isRelaykitError, isValidationError, type IdempotencyStore } from '@relaykit/sdk-core';
+import {
+  isAbortedError,
+  isIdempotencyInFlightError,
+  isRelaykitError,
+  isValidationError,
+  type IdempotencyStore,
+} from '@relaykit/sdk-core';
 import { isWhatsAppApiError, isSenderPausedError, toWhatsAppError } from '../errors/index.js';
 import { message, type TemplateOptions } from '../messages/builders.js';
 import { isQuietTime, nextAllowedTime, type QuietHours } from '../schedule/index.js';
@@ -130,7 +136,10 @@ const JOURNAL_FINGERPRINT = 'attempt';
 const DEFAULT_JOURNAL_TTL_MS = 7 * 24 * 3600_000;
 
 /** What the journal keeps of a finished send. */
-interface JournalEntry { messageId: string; language?: string }
+interface JournalEntry {
+  messageId: string;
+  language?: string;
+}
 
 /** Summary and per-recipient results. */
 export interface BroadcastResult extends Omit<BroadcastProgress, 'waitingUntil'> {
@@ -169,14 +178,26 @@ export async function broadcastTemplate(sender: WhatsAppSender, options: Broadca
     if (!options.onProgress || (!force && now - lastProgress < (options.progressIntervalMs ?? 250))) return;
     lastProgress = now;
     const elapsedMs = now - started;
-    options.onProgress({ broadcastId: options.broadcastId, total, done: counts.done, sent: counts.sent, alreadySent: counts.alreadySent, failed: counts.failed, invalid: counts.invalid, elapsedMs, rate: elapsedMs > 0 ? (counts.sent / elapsedMs) * 1000 : 0, ...(waitingUntil ? { waitingUntil } : {}) });
+    options.onProgress({
+      broadcastId: options.broadcastId,
+      total,
+      done: counts.done,
+      sent: counts.sent,
+      alreadySent: counts.alreadySent,
+      failed: counts.failed,
+      invalid: counts.invalid,
+      elapsedMs,
+      rate: elapsedMs > 0 ? (counts.sent / elapsedMs) * 1000 : 0,
+      ...(waitingUntil ? { waitingUntil } : {}),
+    });
   };
   const waitUntil = async (at: Date) => {
     progress(true, at);
     await abortableSleep(at.getTime() - Date.now(), options.signal);
   };
 
-  if (options.startAt && options.startAt.getTime() > Date.now()) await waitUntil(options.startAt).catch(() => undefined);
+  if (options.startAt && options.startAt.getTime() > Date.now())
+    await waitUntil(options.startAt).catch(() => undefined);
 
   let next = 0;
   let stop = false;
@@ -188,24 +209,49 @@ export async function broadcastTemplate(sender: WhatsAppSender, options: Broadca
     let id = r.id ?? r.to;
     let journalKey: string | undefined;
     try {
-      const prepared = sender.prepare(message.template(r.to, options.template.name, language, { ...(r.body ? { body: r.body } : {}), ...(r.header ? { header: r.header } : {}), ...(r.buttons ? { buttons: r.buttons } : {}) }));
+      const prepared = sender.prepare(
+        message.template(r.to, options.template.name, language, {
+          ...(r.body ? { body: r.body } : {}),
+          ...(r.header ? { header: r.header } : {}),
+          ...(r.buttons ? { buttons: r.buttons } : {}),
+        }),
+      );
       to = `+${prepared.to}`;
       id = r.id ?? to;
       const key = broadcastJournalKey(options.broadcastId, id);
       if (journal) {
         // Recorded before the request: a kill from here on leaves it `in_flight`, never silently resendable.
-        const begun = await journal.begin<JournalEntry>(BROADCAST_JOURNAL_SCOPE, key, JOURNAL_FINGERPRINT, { lockTtlMs: journalTtl });
+        const begun = await journal.begin<JournalEntry>(BROADCAST_JOURNAL_SCOPE, key, JOURNAL_FINGERPRINT, {
+          lockTtlMs: journalTtl,
+        });
         if (begun.state === 'completed') {
           counts.alreadySent++;
-          return { id, to, status: 'already_sent', messageId: begun.result.messageId, ...(begun.result.language ? { language: begun.result.language } : {}) };
+          return {
+            id,
+            to,
+            status: 'already_sent',
+            messageId: begun.result.messageId,
+            ...(begun.result.language ? { language: begun.result.language } : {}),
+          };
         }
         if (begun.state !== 'new' && !options.resendInFlight) {
           counts.inFlight++;
-          return { id, to, status: 'in_flight', error: { code: 'BROADCAST_OUTCOME_UNKNOWN', message: 'An earlier run started this send and recorded no outcome (stopped mid-request, or still running): check delivery before resending' } };
+          return {
+            id,
+            to,
+            status: 'in_flight',
+            error: {
+              code: 'BROADCAST_OUTCOME_UNKNOWN',
+              message:
+                'An earlier run started this send and recorded no outcome (stopped mid-request, or still running): check delivery before resending',
+            },
+          };
         }
         journalKey = key;
       }
-      const fallbackLanguages = [language, options.template.language, ...(options.template.fallbackLanguages ?? [])].filter((l, k, all) => all.indexOf(l) === k).slice(1);
+      const fallbackLanguages = [language, options.template.language, ...(options.template.fallbackLanguages ?? [])]
+        .filter((l, k, all) => all.indexOf(l) === k)
+        .slice(1);
       const sent = await sender.send(prepared, {
         idempotencyKey: key,
         fallbackLanguages,
@@ -213,17 +259,47 @@ export async function broadcastTemplate(sender: WhatsAppSender, options: Broadca
         abortInFlight: false,
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      if (journalKey) await journal!.complete(BROADCAST_JOURNAL_SCOPE, journalKey, JOURNAL_FINGERPRINT, { messageId: sent.messageId, ...(sent.language ? { language: sent.language } : {}) } satisfies JournalEntry, journalTtl);
-      if (sent.replayed) counts.alreadySent++; else counts.sent++;
-      return { id, to, status: sent.replayed ? 'already_sent' : 'sent', messageId: sent.messageId, ...(sent.language ? { language: sent.language } : {}) };
+      if (journalKey)
+        await journal!.complete(
+          BROADCAST_JOURNAL_SCOPE,
+          journalKey,
+          JOURNAL_FINGERPRINT,
+          { messageId: sent.messageId, ...(sent.language ? { language: sent.language } : {}) } satisfies JournalEntry,
+          journalTtl,
+        );
+      if (sent.replayed) counts.alreadySent++;
+      else counts.sent++;
+      return {
+        id,
+        to,
+        status: sent.replayed ? 'already_sent' : 'sent',
+        messageId: sent.messageId,
+        ...(sent.language ? { language: sent.language } : {}),
+      };
     } catch (error) {
       // Only a send known not to have been accepted may be tried again by a later run.
-      if (journalKey && notSent(error)) await journal!.release(BROADCAST_JOURNAL_SCOPE, journalKey).catch(() => undefined);
-      if (isValidationError(error)) { counts.invalid++; return { id, to, status: 'invalid', error: describe(error) }; }
-      if (isIdempotencyInFlightError(error)) { counts.inFlight++; return { id, to, status: 'in_flight', error: describe(error) }; }
-      if (isAbortedError(error) || options.signal?.aborted) { counts.done--; return { id, to, status: 'not_attempted' }; }
+      if (journalKey && notSent(error))
+        await journal!.release(BROADCAST_JOURNAL_SCOPE, journalKey).catch(() => undefined);
+      if (isValidationError(error)) {
+        counts.invalid++;
+        return { id, to, status: 'invalid', error: describe(error) };
+      }
+      if (isIdempotencyInFlightError(error)) {
+        counts.inFlight++;
+        return { id, to, status: 'in_flight', error: describe(error) };
+      }
+      if (isAbortedError(error) || options.signal?.aborted) {
+        counts.done--;
+        return { id, to, status: 'not_attempted' };
+      }
       counts.failed++;
-      if (isSenderPausedError(error) || isWhatsAppApiError(error, 190) || isWhatsAppApiError(error, 131048) || isWhatsAppApiError(error, 368)) stop = true;
+      if (
+        isSenderPausedError(error) ||
+        isWhatsAppApiError(error, 190) ||
+        isWhatsAppApiError(error, 131048) ||
+        isWhatsAppApiError(error, 368)
+      )
+        stop = true;
       return { id, to, status: 'failed', error: describe(error) };
     }
   };
@@ -234,7 +310,12 @@ export async function broadcastTemplate(sender: WhatsAppSender, options: Broadca
       if (i >= total) return;
       const r = options.recipients[i]!;
       if (options.quietHours && isQuietTime(options.quietHours)) {
-        try { await waitUntil(nextAllowedTime(options.quietHours)); } catch { next = Math.min(next, i); return; }
+        try {
+          await waitUntil(nextAllowedTime(options.quietHours));
+        } catch {
+          next = Math.min(next, i);
+          return;
+        }
       }
       results[i] = await sendOne(r);
       counts.done++;
@@ -242,19 +323,40 @@ export async function broadcastTemplate(sender: WhatsAppSender, options: Broadca
     }
   });
   await Promise.all(workers);
-  for (let i = 0; i < total; i++) results[i] ??= { id: options.recipients[i]!.id ?? options.recipients[i]!.to, to: options.recipients[i]!.to, status: 'not_attempted' };
+  for (let i = 0; i < total; i++)
+    results[i] ??= {
+      id: options.recipients[i]!.id ?? options.recipients[i]!.to,
+      to: options.recipients[i]!.to,
+      status: 'not_attempted',
+    };
   progress(true);
   const elapsedMs = performance.now() - started;
   return {
-    broadcastId: options.broadcastId, total, done: counts.done, sent: counts.sent, alreadySent: counts.alreadySent, failed: counts.failed, invalid: counts.invalid,
-    inFlight: counts.inFlight, elapsedMs, rate: elapsedMs > 0 ? (counts.sent / elapsedMs) * 1000 : 0, aborted: options.signal?.aborted ?? false, results,
+    broadcastId: options.broadcastId,
+    total,
+    done: counts.done,
+    sent: counts.sent,
+    alreadySent: counts.alreadySent,
+    failed: counts.failed,
+    invalid: counts.invalid,
+    inFlight: counts.inFlight,
+    elapsedMs,
+    rate: elapsedMs > 0 ? (counts.sent / elapsedMs) * 1000 : 0,
+    aborted: options.signal?.aborted ?? false,
+    results,
   };
 }
 
 // Meta refused it, it never left (validation, pause, abort before the request), or another claim
 // holds it; anything else (a network error mid-request, a crash) leaves the outcome unknown.
 function notSent(error: unknown): boolean {
-  return isValidationError(error) || toWhatsAppError(error) !== undefined || isSenderPausedError(error) || isAbortedError(error) || isIdempotencyInFlightError(error);
+  return (
+    isValidationError(error) ||
+    toWhatsAppError(error) !== undefined ||
+    isSenderPausedError(error) ||
+    isAbortedError(error) ||
+    isIdempotencyInFlightError(error)
+  );
 }
 
 function describe(error: unknown): RecipientResult['error'] {
@@ -266,8 +368,17 @@ function describe(error: unknown): RecipientResult['error'] {
 function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, Math.max(0, ms));
-    const onAbort = () => { clearTimeout(t); reject(signal!.reason); };
+    const t = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -1,4 +1,10 @@
-import { RelaykitError, isHttpError, isRelaykitError, type ErrorClassifier, type RelaykitErrorOptions } from '@relaykit/sdk-core';
+import {
+  RelaykitError,
+  isHttpError,
+  isRelaykitError,
+  type ErrorClassifier,
+  type RelaykitErrorOptions,
+} from '@relaykit/sdk-core';
 
 /** What a Cloud API error code means for the sender (the reference's table). */
 export type MetaErrorCategory =
@@ -16,11 +22,35 @@ export type MetaErrorCategory =
   | 'unknown';
 
 const CATEGORIES: Record<number, MetaErrorCategory> = {
-  130429: 'throughput', 131056: 'pair', 131048: 'spam', 131047: 'window', 131026: 'undeliverable',
-  131000: 'transient', 1: 'transient', 2: 'transient', 131016: 'transient', 133004: 'transient',
-  131057: 'upgrade', 190: 'auth', 4: 'app_rate', 80007: 'app_rate', 613: 'app_rate', 368: 'blocked',
-  100: 'invalid', 131008: 'invalid', 131009: 'invalid', 132000: 'invalid', 132001: 'invalid', 132005: 'invalid',
-  132007: 'invalid', 132012: 'invalid', 132015: 'invalid', 132016: 'invalid', 131051: 'invalid', 131052: 'invalid', 131053: 'invalid',
+  130429: 'throughput',
+  131056: 'pair',
+  131048: 'spam',
+  131047: 'window',
+  131026: 'undeliverable',
+  131000: 'transient',
+  1: 'transient',
+  2: 'transient',
+  131016: 'transient',
+  133004: 'transient',
+  131057: 'upgrade',
+  190: 'auth',
+  4: 'app_rate',
+  80007: 'app_rate',
+  613: 'app_rate',
+  368: 'blocked',
+  100: 'invalid',
+  131008: 'invalid',
+  131009: 'invalid',
+  132000: 'invalid',
+  132001: 'invalid',
+  132005: 'invalid',
+  132007: 'invalid',
+  132012: 'invalid',
+  132015: 'invalid',
+  132016: 'invalid',
+  131051: 'invalid',
+  131052: 'invalid',
+  131053: 'invalid',
 };
 
 /** The category of a Cloud API `error.code`. */
@@ -62,10 +92,20 @@ export class WhatsAppApiError extends RelaykitError {
   public readonly httpStatus: number | undefined;
 
   constructor(fields: MetaErrorFields, options: RelaykitErrorOptions & { code?: string } = {}) {
-    super(options.code ?? 'WHATSAPP_API', `WhatsApp Cloud API error ${fields.code}: ${fields.message}${fields.details ? ` (${fields.details})` : ''}`, {
-      ...options,
-      details: { metaCode: fields.code, subcode: fields.subcode, fbtraceId: fields.fbtraceId, httpStatus: fields.httpStatus, ...options.details },
-    });
+    super(
+      options.code ?? 'WHATSAPP_API',
+      `WhatsApp Cloud API error ${fields.code}: ${fields.message}${fields.details ? ` (${fields.details})` : ''}`,
+      {
+        ...options,
+        details: {
+          metaCode: fields.code,
+          subcode: fields.subcode,
+          fbtraceId: fields.fbtraceId,
+          httpStatus: fields.httpStatus,
+          ...options.details,
+        },
+      },
+    );
     this.name = 'WhatsAppApiError';
     this.metaCode = fields.code;
     this.category = categorizeMetaError(fields.code);
@@ -77,7 +117,11 @@ export class WhatsAppApiError extends RelaykitError {
 
 /** True for a {@link WhatsAppApiError} (or subclass) from any package copy; with `metaCode`, only that code. */
 export function isWhatsAppApiError(error: unknown, metaCode?: number): error is WhatsAppApiError {
-  return isRelaykitError(error) && (error as { isWhatsAppApiError?: unknown }).isWhatsAppApiError === true && (metaCode === undefined || (error as WhatsAppApiError).metaCode === metaCode);
+  return (
+    isRelaykitError(error) &&
+    (error as { isWhatsAppApiError?: unknown }).isWhatsAppApiError === true &&
+    (metaCode === undefined || (error as WhatsAppApiError).metaCode === metaCode)
+  );
 }
 
 /** 131047: more than 24 hours since the user last wrote — only a template message can reach them. */
@@ -105,7 +149,9 @@ export class WhatsAppCredentialsError extends WhatsAppApiError {
 }
 /** True for a {@link WhatsAppCredentialsError}. */
 export function isWhatsAppCredentialsError(error: unknown): error is WhatsAppCredentialsError {
-  return isRelaykitError(error) && (error as { isWhatsAppCredentialsError?: unknown }).isWhatsAppCredentialsError === true;
+  return (
+    isRelaykitError(error) && (error as { isWhatsAppCredentialsError?: unknown }).isWhatsAppCredentialsError === true
+  );
 }
 
 /** The sender is paused (after 131048 spam rate limit or 368 policy block) until `until`. */
@@ -121,7 +167,11 @@ export class SenderPausedError extends RelaykitError {
     readonly reasonCode: number,
     options: RelaykitErrorOptions = {},
   ) {
-    super('WHATSAPP_SENDER_PAUSED', `Sending from phone number ${phoneNumberId} is paused until ${until.toISOString()} (Meta error ${reasonCode})`, { ...options, details: { phoneNumberId, until: until.toISOString(), reasonCode } });
+    super(
+      'WHATSAPP_SENDER_PAUSED',
+      `Sending from phone number ${phoneNumberId} is paused until ${until.toISOString()} (Meta error ${reasonCode})`,
+      { ...options, details: { phoneNumberId, until: until.toISOString(), reasonCode } },
+    );
     this.name = 'SenderPausedError';
   }
 }
@@ -138,7 +188,18 @@ export function isSenderPausedError(error: unknown): error is SenderPausedError 
 export function toWhatsAppError(error: unknown): WhatsAppApiError | undefined {
   if (isWhatsAppApiError(error)) return error;
   if (!isHttpError(error)) return undefined;
-  const body = error.body as { error?: { code?: unknown; message?: unknown; type?: unknown; error_subcode?: unknown; error_data?: { details?: unknown }; fbtrace_id?: unknown } } | undefined;
+  const body = error.body as
+    | {
+        error?: {
+          code?: unknown;
+          message?: unknown;
+          type?: unknown;
+          error_subcode?: unknown;
+          error_data?: { details?: unknown };
+          fbtrace_id?: unknown;
+        };
+      }
+    | undefined;
   const e = body?.error;
   if (!e || typeof e.code !== 'number') return undefined;
   const fields: MetaErrorFields = {
@@ -164,16 +225,26 @@ export const PAIR_BACKOFF_MS = [1000, 4000, 16_000, 64_000] as const;
  * window, credentials, spam, policy and parameter/template errors → fatal.
  */
 export const whatsAppClassifier: ErrorClassifier = (error, context) => {
-  if (isSenderPausedError(error)) return { action: 'retry_after', delayMs: Math.max(0, error.until.getTime() - Date.now()) };
+  if (isSenderPausedError(error))
+    return { action: 'retry_after', delayMs: Math.max(0, error.until.getTime() - Date.now()) };
   const e = toWhatsAppError(error);
   if (!e) return undefined;
   switch (e.category) {
-    case 'throughput': return { action: 'retry_after', delayMs: 1000 };
-    case 'pair': return { action: 'retry_after', delayMs: PAIR_BACKOFF_MS[Math.min(context.attempt - 1, PAIR_BACKOFF_MS.length - 1)]! };
-    case 'upgrade': return { action: 'retry_after', delayMs: 60_000 };
-    case 'app_rate': return { action: 'retry_after', delayMs: 300_000 };
-    case 'transient': return context.attempt < 3 ? { action: 'retry' } : { action: 'fatal' };
-    default: return { action: 'fatal' };
+    case 'throughput':
+      return { action: 'retry_after', delayMs: 1000 };
+    case 'pair':
+      return {
+        action: 'retry_after',
+        delayMs: PAIR_BACKOFF_MS[Math.min(context.attempt - 1, PAIR_BACKOFF_MS.length - 1)]!,
+      };
+    case 'upgrade':
+      return { action: 'retry_after', delayMs: 60_000 };
+    case 'app_rate':
+      return { action: 'retry_after', delayMs: 300_000 };
+    case 'transient':
+      return context.attempt < 3 ? { action: 'retry' } : { action: 'fatal' };
+    default:
+      return { action: 'fatal' };
   }
 };
 

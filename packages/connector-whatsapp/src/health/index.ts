@@ -1,1 +1,8 @@
-export { PHONE_NUMBER_FIELDS, PhoneNumberResponse, toPhoneNumberStatus, assessPhoneNumber, type PhoneNumberStatus, type PhoneNumberAssessment } from './status.js';
+export {
+  PHONE_NUMBER_FIELDS,
+  PhoneNumberResponse,
+  toPhoneNumberStatus,
+  assessPhoneNumber,
+  type PhoneNumberStatus,
+  type PhoneNumberAssessment,
+} from './status.js';

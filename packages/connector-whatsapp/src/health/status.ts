@@ -2,8 +2,17 @@ import { z } from 'zod';
 
 /** Fields of `GET /{phone-number-id}` the connector asks for. */
 export const PHONE_NUMBER_FIELDS = [
-  'id', 'display_phone_number', 'verified_name', 'status', 'quality_rating', 'throughput', 'messaging_limit_tier',
-  'name_status', 'code_verification_status', 'platform_type', 'account_mode',
+  'id',
+  'display_phone_number',
+  'verified_name',
+  'status',
+  'quality_rating',
+  'throughput',
+  'messaging_limit_tier',
+  'name_status',
+  'code_verification_status',
+  'platform_type',
+  'account_mode',
 ] as const;
 
 /**
@@ -72,7 +81,17 @@ export function toPhoneNumberStatus(response: PhoneNumberResponse): PhoneNumberS
 }
 
 /** Statuses in which the number cannot send (or should not, until Meta lifts the restriction). */
-const BLOCKING_STATUSES = new Set(['DISCONNECTED', 'FLAGGED', 'RESTRICTED', 'RATE_LIMITED', 'BANNED', 'DELETED', 'MIGRATED', 'UNVERIFIED', 'OFFLINE']);
+const BLOCKING_STATUSES = new Set([
+  'DISCONNECTED',
+  'FLAGGED',
+  'RESTRICTED',
+  'RATE_LIMITED',
+  'BANNED',
+  'DELETED',
+  'MIGRATED',
+  'UNVERIFIED',
+  'OFFLINE',
+]);
 
 /** What {@link assessPhoneNumber} concludes. */
 export interface PhoneNumberAssessment {
@@ -89,16 +108,24 @@ export interface PhoneNumberAssessment {
  * throughput level allows (every send past it would meet 130429), or a sender paused after
  * 131048/368 are problems; a YELLOW rating is a warning.
  */
-export function assessPhoneNumber(status: PhoneNumberStatus, context: { messagesPerSecond: number; pausedUntil?: Date | undefined }): PhoneNumberAssessment {
+export function assessPhoneNumber(
+  status: PhoneNumberStatus,
+  context: { messagesPerSecond: number; pausedUntil?: Date | undefined },
+): PhoneNumberAssessment {
   const problems: string[] = [];
   const warnings: string[] = [];
-  if (status.status !== undefined && BLOCKING_STATUSES.has(status.status)) problems.push(`phone number status is ${status.status}`);
-  if (status.qualityRating === 'RED') problems.push('quality rating is RED: Meta may lower the messaging limit or restrict the number');
+  if (status.status !== undefined && BLOCKING_STATUSES.has(status.status))
+    problems.push(`phone number status is ${status.status}`);
+  if (status.qualityRating === 'RED')
+    problems.push('quality rating is RED: Meta may lower the messaging limit or restrict the number');
   if (status.qualityRating === 'YELLOW') warnings.push('quality rating is YELLOW');
   if (status.maxMessagesPerSecond !== undefined && context.messagesPerSecond > status.maxMessagesPerSecond) {
-    problems.push(`configured for ${context.messagesPerSecond} messages/s but the number's throughput level ${status.throughputLevel} allows ${status.maxMessagesPerSecond}/s`);
+    problems.push(
+      `configured for ${context.messagesPerSecond} messages/s but the number's throughput level ${status.throughputLevel} allows ${status.maxMessagesPerSecond}/s`,
+    );
   }
   if (status.status === 'PENDING') warnings.push('phone number status is PENDING');
-  if (context.pausedUntil) problems.push(`sender paused until ${context.pausedUntil.toISOString()} (spam or policy limit)`);
+  if (context.pausedUntil)
+    problems.push(`sender paused until ${context.pausedUntil.toISOString()} (spam or policy limit)`);
   return { ok: problems.length === 0, problems, warnings };
 }

@@ -16,9 +16,17 @@ export const param = {
   /** A text parameter; `name` makes it a named parameter (`{{student_name}}`). */
   text: (text: string, name?: string): Param => ({ type: 'text', text, ...(name ? { parameter_name: name } : {}) }),
   /** A currency amount; `amount` in major units is sent as `amount_1000` (× 1000, rounded). */
-  currency: (amount: number, code: string, fallback: string, name?: string): Param => ({ type: 'currency', currency: { fallback_value: fallback, code, amount_1000: Math.round(amount * 1000) }, ...(name ? { parameter_name: name } : {}) }),
+  currency: (amount: number, code: string, fallback: string, name?: string): Param => ({
+    type: 'currency',
+    currency: { fallback_value: fallback, code, amount_1000: Math.round(amount * 1000) },
+    ...(name ? { parameter_name: name } : {}),
+  }),
   /** A date/time shown as `fallback` (Meta no longer localises it). */
-  dateTime: (fallback: string, name?: string): Param => ({ type: 'date_time', date_time: { fallback_value: fallback }, ...(name ? { parameter_name: name } : {}) }),
+  dateTime: (fallback: string, name?: string): Param => ({
+    type: 'date_time',
+    date_time: { fallback_value: fallback },
+    ...(name ? { parameter_name: name } : {}),
+  }),
   /** An image header parameter. */
   image: (media: MediaRef): Param => ({ type: 'image', image: media }),
   /** A video header parameter. */
@@ -48,7 +56,10 @@ export interface TemplateOptions extends MessageOptions {
 export const message = {
   /** A text message (≤ 4,096 characters; only inside the 24-hour window). */
   text: (to: string, body: string, options: MessageOptions & { previewUrl?: boolean } = {}): OutgoingMessageInput => ({
-    to, type: 'text', text: { body, ...(options.previewUrl !== undefined ? { preview_url: options.previewUrl } : {}) }, ...ctx(options),
+    to,
+    type: 'text',
+    text: { body, ...(options.previewUrl !== undefined ? { preview_url: options.previewUrl } : {}) },
+    ...ctx(options),
   }),
 
   /** A template message with header, body (positional or named) and button parameters. */
@@ -58,16 +69,34 @@ export const message = {
     if (options.body) {
       const parameters = Array.isArray(options.body)
         ? options.body
-        : Object.entries(options.body).map(([k, v]) => (typeof v === 'string' ? param.text(v, k) : { ...v, parameter_name: k } as Param));
+        : Object.entries(options.body).map(([k, v]) =>
+            typeof v === 'string' ? param.text(v, k) : ({ ...v, parameter_name: k } as Param),
+          );
       components.push({ type: 'body', parameters });
     }
-    for (const b of options.buttons ?? []) components.push({ type: 'button', sub_type: b.subType, index: String(b.index), parameters: b.parameters });
-    return { to, type: 'template', template: { name, language: { code: language, policy: 'deterministic' }, ...(components.length ? { components } : {}) }, ...ctx(options) };
+    for (const b of options.buttons ?? [])
+      components.push({ type: 'button', sub_type: b.subType, index: String(b.index), parameters: b.parameters });
+    return {
+      to,
+      type: 'template',
+      template: {
+        name,
+        language: { code: language, policy: 'deterministic' },
+        ...(components.length ? { components } : {}),
+      },
+      ...ctx(options),
+    };
   },
 
   /** Up to 3 reply buttons (`id` ≤ 256, `title` ≤ 20 characters). */
-  buttons: (to: string, body: string, buttons: Array<{ id: string; title: string }>, options: MessageOptions & { header?: string; footer?: string } = {}): OutgoingMessageInput => ({
-    to, type: 'interactive',
+  buttons: (
+    to: string,
+    body: string,
+    buttons: Array<{ id: string; title: string }>,
+    options: MessageOptions & { header?: string; footer?: string } = {},
+  ): OutgoingMessageInput => ({
+    to,
+    type: 'interactive',
     interactive: {
       type: 'button',
       ...(options.header ? { header: { type: 'text', text: options.header } } : {}),
@@ -79,8 +108,15 @@ export const message = {
   }),
 
   /** A list (≤ 10 rows in all; row title ≤ 24, description ≤ 72; `button` label ≤ 20). */
-  list: (to: string, body: string, button: string, sections: Array<{ title?: string; rows: Array<{ id: string; title: string; description?: string }> }>, options: MessageOptions & { header?: string; footer?: string } = {}): OutgoingMessageInput => ({
-    to, type: 'interactive',
+  list: (
+    to: string,
+    body: string,
+    button: string,
+    sections: Array<{ title?: string; rows: Array<{ id: string; title: string; description?: string }> }>,
+    options: MessageOptions & { header?: string; footer?: string } = {},
+  ): OutgoingMessageInput => ({
+    to,
+    type: 'interactive',
     interactive: {
       type: 'list',
       ...(options.header ? { header: { type: 'text', text: options.header } } : {}),
@@ -92,9 +128,17 @@ export const message = {
   }),
 
   /** Media by uploaded `id` or public `link` (never both). */
-  media: (to: string, kind: 'image' | 'video' | 'audio' | 'sticker' | 'document', media: MediaRef & { caption?: string; filename?: string }, options: MessageOptions = {}): OutgoingMessageInput =>
-    ({ to, type: kind, [kind]: media, ...ctx(options) }) as OutgoingMessageInput,
+  media: (
+    to: string,
+    kind: 'image' | 'video' | 'audio' | 'sticker' | 'document',
+    media: MediaRef & { caption?: string; filename?: string },
+    options: MessageOptions = {},
+  ): OutgoingMessageInput => ({ to, type: kind, [kind]: media, ...ctx(options) }) as OutgoingMessageInput,
 
   /** A reaction (`emoji`, or `''` to remove one) to the message `messageId`. */
-  reaction: (to: string, messageId: string, emoji: string): OutgoingMessageInput => ({ to, type: 'reaction', reaction: { message_id: messageId, emoji } }),
+  reaction: (to: string, messageId: string, emoji: string): OutgoingMessageInput => ({
+    to,
+    type: 'reaction',
+    reaction: { message_id: messageId, emoji },
+  }),
 };

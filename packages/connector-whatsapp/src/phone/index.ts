@@ -20,7 +20,7 @@ export function normalizePhoneNumber(input: string, options: PhoneOptions = {}):
   const region = options.defaultRegion?.toUpperCase() as CountryCode | undefined;
   let parsed = parsePhoneNumberFromString(candidate, region ? { defaultCountry: region } : undefined);
   // Meta's `wa_id` and webhook `from` carry the country code without `+`.
-  if ((!parsed?.isValid()) && /^\d{8,15}$/.test(candidate)) {
+  if (!parsed?.isValid() && /^\d{8,15}$/.test(candidate)) {
     const international = parsePhoneNumberFromString(`+${candidate}`);
     if (international?.isValid()) parsed = international;
   }
@@ -77,7 +77,8 @@ export function isPhoneNumberInSomeRegion(input: string): boolean {
  * {@link isPhoneNumberInSomeRegion}); normalised to E.164 with the configured region when sent.
  */
 export const RecipientPhoneNumber = z.string().min(1).refine(isPhoneNumberInSomeRegion, {
-  message: 'not a phone number in any region: use E.164 (+9779841234567) or a local number valid in the configured default region',
+  message:
+    'not a phone number in any region: use E.164 (+9779841234567) or a local number valid in the configured default region',
 });
 
 /** E.164 without the `+`, as the Cloud API's `to` and `wa_id` carry it. */

@@ -19,7 +19,11 @@ describe('normalizePhoneNumber', () => {
   it('rejects invalid numbers with a ValidationError that does not print the whole number', () => {
     for (const bad of ['', 'abc', '12345', '98412', '+977 12']) {
       let error: unknown;
-      try { normalizePhoneNumber(bad, { defaultRegion: 'NP' }); } catch (e) { error = e; }
+      try {
+        normalizePhoneNumber(bad, { defaultRegion: 'NP' });
+      } catch (e) {
+        error = e;
+      }
       expect(isValidationError(error)).toBe(true);
     }
     expect(() => normalizePhoneNumber('9841234567')).toThrow(/no default region/);
@@ -29,8 +33,15 @@ describe('normalizePhoneNumber', () => {
 describe('isPhoneNumberInSomeRegion (the static check of operation inputs)', () => {
   it('accepts what normalizePhoneNumber accepts in some region', () => {
     const cases: Array<[string, string | undefined]> = [
-      ['9841234567', 'NP'], ['98-4123 4567', 'NP'], ['+977 984-1234567', undefined], ['009779841234567', undefined],
-      ['9779841234567', undefined], ['+1 650 253 0000', undefined], ['(650) 253-0000', 'US'], ['020 7946 0018', 'GB'], ['030 123456', 'DE'],
+      ['9841234567', 'NP'],
+      ['98-4123 4567', 'NP'],
+      ['+977 984-1234567', undefined],
+      ['009779841234567', undefined],
+      ['9779841234567', undefined],
+      ['+1 650 253 0000', undefined],
+      ['(650) 253-0000', 'US'],
+      ['020 7946 0018', 'GB'],
+      ['030 123456', 'DE'],
     ];
     for (const [input, region] of cases) {
       expect(() => normalizePhoneNumber(input, region ? { defaultRegion: region } : {})).not.toThrow();
@@ -39,7 +50,18 @@ describe('isPhoneNumberInSomeRegion (the static check of operation inputs)', () 
   });
 
   it('rejects what no region can ever read', () => {
-    for (const bad of ['12', '', '   ', 'abc', 'bad', '+977 12', '+1 12', '9841234567; DROP', '1'.repeat(20), '+00000000000']) {
+    for (const bad of [
+      '12',
+      '',
+      '   ',
+      'abc',
+      'bad',
+      '+977 12',
+      '+1 12',
+      '9841234567; DROP',
+      '1'.repeat(20),
+      '+00000000000',
+    ]) {
       expect(isPhoneNumberInSomeRegion(bad)).toBe(false);
       expect(RecipientPhoneNumber.safeParse(bad).success).toBe(false);
     }

@@ -1,16 +1,36 @@
 import { ValidationError } from '@relaykit/sdk-core';
 
 /** Wall-clock parts of an instant in a time zone. */
-export interface ZonedParts { year: number; month: number; day: number; hour: number; minute: number; second: number }
+export interface ZonedParts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (!f) {
     try {
-      f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+      f = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      });
     } catch (cause) {
-      throw new ValidationError(`Unknown IANA time zone ${JSON.stringify(timeZone)}`, [{ path: ['timeZone'], message: 'not an IANA time zone' }], { cause });
+      throw new ValidationError(
+        `Unknown IANA time zone ${JSON.stringify(timeZone)}`,
+        [{ path: ['timeZone'], message: 'not an IANA time zone' }],
+        { cause },
+      );
     }
     formatters.set(timeZone, f);
   }
@@ -21,7 +41,14 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 export function zonedParts(date: Date, timeZone: string): ZonedParts {
   const out: Record<string, number> = {};
   for (const p of formatter(timeZone).formatToParts(date)) if (p.type !== 'literal') out[p.type] = Number(p.value);
-  return { year: out.year!, month: out.month!, day: out.day!, hour: out.hour!, minute: out.minute!, second: out.second! };
+  return {
+    year: out.year!,
+    month: out.month!,
+    day: out.day!,
+    hour: out.hour!,
+    minute: out.minute!,
+    second: out.second!,
+  };
 }
 
 /** Offset of `timeZone` from UTC at `date`, in minutes (Asia/Kathmandu: +345). */
@@ -37,7 +64,10 @@ export function timeZoneOffsetMinutes(date: Date, timeZone: string): number {
  */
 export function zonedTimeToUtc(local: string, timeZone: string): Date {
   const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local);
-  if (!m) throw new ValidationError(`Invalid local date-time ${JSON.stringify(local)}: expected YYYY-MM-DDTHH:mm`, [{ path: ['at'], message: 'expected YYYY-MM-DDTHH:mm' }]);
+  if (!m)
+    throw new ValidationError(`Invalid local date-time ${JSON.stringify(local)}: expected YYYY-MM-DDTHH:mm`, [
+      { path: ['at'], message: 'expected YYYY-MM-DDTHH:mm' },
+    ]);
   const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
   let guess = wall - timeZoneOffsetMinutes(new Date(wall), timeZone) * 60_000;
   guess = wall - timeZoneOffsetMinutes(new Date(guess), timeZone) * 60_000;
@@ -56,7 +86,10 @@ export interface QuietHours {
 
 const minutesOf = (hhmm: string): number => {
   const m = /^(\d{2}):(\d{2})$/.exec(hhmm);
-  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new ValidationError(`Invalid time ${JSON.stringify(hhmm)}: expected HH:mm`, [{ path: ['quietHours'], message: 'expected HH:mm' }]);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59)
+    throw new ValidationError(`Invalid time ${JSON.stringify(hhmm)}: expected HH:mm`, [
+      { path: ['quietHours'], message: 'expected HH:mm' },
+    ]);
   return Number(m[1]) * 60 + Number(m[2]);
 };
 
@@ -80,5 +113,8 @@ export function nextAllowedTime(quiet: QuietHours, date = new Date()): Date {
   const dayShift = nowMin < end ? 0 : 1;
   const day = new Date(Date.UTC(p.year, p.month - 1, p.day + dayShift));
   const pad = (n: number) => String(n).padStart(2, '0');
-  return zonedTimeToUtc(`${day.getUTCFullYear()}-${pad(day.getUTCMonth() + 1)}-${pad(day.getUTCDate())}T${quiet.end}`, quiet.timeZone);
+  return zonedTimeToUtc(
+    `${day.getUTCFullYear()}-${pad(day.getUTCMonth() + 1)}-${pad(day.getUTCDate())}T${quiet.end}`,
+    quiet.timeZone,
+  );
 }

@@ -21,8 +21,12 @@ describe('time zones and quiet hours', () => {
     expect(isQuietTime(quiet, zonedTimeToUtc('2026-11-22T20:59', KTM))).toBe(false);
     expect(isQuietTime(quiet, zonedTimeToUtc('2026-11-22T21:00', KTM))).toBe(true);
     expect(isQuietTime(quiet, zonedTimeToUtc('2026-11-23T06:59', KTM))).toBe(true);
-    expect(nextAllowedTime(quiet, zonedTimeToUtc('2026-11-22T22:30', KTM)).toISOString()).toBe(zonedTimeToUtc('2026-11-23T07:00', KTM).toISOString());
-    expect(nextAllowedTime(quiet, zonedTimeToUtc('2026-11-23T03:10', KTM)).toISOString()).toBe('2026-11-23T01:15:00.000Z');
+    expect(nextAllowedTime(quiet, zonedTimeToUtc('2026-11-22T22:30', KTM)).toISOString()).toBe(
+      zonedTimeToUtc('2026-11-23T07:00', KTM).toISOString(),
+    );
+    expect(nextAllowedTime(quiet, zonedTimeToUtc('2026-11-23T03:10', KTM)).toISOString()).toBe(
+      '2026-11-23T01:15:00.000Z',
+    );
     const noon = zonedTimeToUtc('2026-11-23T12:00', KTM);
     expect(nextAllowedTime(quiet, noon)).toBe(noon);
     expect(() => isQuietTime({ ...quiet, timeZone: 'Mars/Olympus' })).toThrow(/IANA/);

@@ -6,8 +6,21 @@ export type SenderEvent =
   /** A send could not leave within its share of the jitter allowance (a stalled process): it took a fresh slot. */
   | { type: 'stale_slot'; phoneNumberId: string; lateMs: number }
   | { type: 'pair_backoff'; phoneNumberId: string; to: string; code: 131056; delayMs: number; retry: number }
-  | { type: 'template_fallback'; phoneNumberId: string; to: string; template: string; from: string; to_language: string }
-  | { type: 'alert'; phoneNumberId: string; reason: 'spam_rate_limit' | 'policy_block' | 'credentials'; code: number; pausedUntil?: Date }
+  | {
+      type: 'template_fallback';
+      phoneNumberId: string;
+      to: string;
+      template: string;
+      from: string;
+      to_language: string;
+    }
+  | {
+      type: 'alert';
+      phoneNumberId: string;
+      reason: 'spam_rate_limit' | 'policy_block' | 'credentials';
+      code: number;
+      pausedUntil?: Date;
+    }
   | { type: 'failed'; phoneNumberId: string; to: string; code: number | string };
 
 /** Receives {@link SenderEvent}s. */

@@ -6,8 +6,20 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 const servers = sharedServers();
 
-interface FakeStats { accepted: number; recipients: number; rejections: Record<string, number>; first: number; last: number; densestSecond: number }
-interface WorkerSummary { sent: number; errorCount: number; throttled: number; staleSlots: number }
+interface FakeStats {
+  accepted: number;
+  recipients: number;
+  rejections: Record<string, number>;
+  first: number;
+  last: number;
+  densestSecond: number;
+}
+interface WorkerSummary {
+  sent: number;
+  errorCount: number;
+  throttled: number;
+  staleSlots: number;
+}
 
 /**
  * What is measured is the pacing, not how long an oversubscribed CI host (a few cores shared by
@@ -16,7 +28,11 @@ interface WorkerSummary { sent: number; errorCount: number; throttled: number; s
  * the host behave like a provisioned one. Best effort: a no-op where raising priority is not allowed.
  */
 function raisePriority(pid: number | undefined): void {
-  try { if (pid) setPriority(pid, -10); } catch { /* not permitted */ }
+  try {
+    if (pid) setPriority(pid, -10);
+  } catch {
+    /* not permitted */
+  }
 }
 
 /**
@@ -25,11 +41,17 @@ function raisePriority(pid: number | undefined): void {
  */
 async function startFakeProcess(mps: number) {
   // The measured number gets the limit; the workers warm up on another, unlimited one.
-  const fake = spawnTsxWorker({ script: new URL('../testing/serve.ts', import.meta.url), env: { FAKE_MPS: '1000000', FAKE_MPS_BY_NUMBER: JSON.stringify({ PNID: mps }) }, name: 'fake-graph', timeoutMs: 90_000 });
+  const fake = spawnTsxWorker({
+    script: new URL('../testing/serve.ts', import.meta.url),
+    env: { FAKE_MPS: '1000000', FAKE_MPS_BY_NUMBER: JSON.stringify({ PNID: mps }) },
+    name: 'fake-graph',
+    timeoutMs: 90_000,
+  });
   raisePriority(fake.child.pid);
   const { url, accessToken } = JSON.parse(await fake.waitForLine(/"url"/)) as { url: string; accessToken: string };
   return {
-    url, accessToken,
+    url,
+    accessToken,
     async stats(phoneNumberId: string): Promise<FakeStats> {
       fake.send(`stats ${phoneNumberId}`);
       return JSON.parse(await fake.waitForLine(/"accepted"/)) as FakeStats;
@@ -57,8 +79,17 @@ describe.skipIf(!servers.redisUrl)('4 worker processes on a shared Redis limiter
     fake = await startFakeProcess(MPS);
     const prefix = randomKeyPrefix('wa-limits');
     workers = spawnTsxWorkers(4, (i) => ({
-      script: new URL('./workers/send-worker.ts', import.meta.url), timeoutMs: 55_000,
-      env: { WORKER_INDEX: String(i), COUNT: String(PER_WORKER), TOKEN: fake!.accessToken, FAKE_URL: fake!.url, REDIS_URL: servers.redisUrl!, PREFIX: prefix, MPS: String(MPS) },
+      script: new URL('./workers/send-worker.ts', import.meta.url),
+      timeoutMs: 55_000,
+      env: {
+        WORKER_INDEX: String(i),
+        COUNT: String(PER_WORKER),
+        TOKEN: fake!.accessToken,
+        FAKE_URL: fake!.url,
+        REDIS_URL: servers.redisUrl!,
+        PREFIX: prefix,
+        MPS: String(MPS),
+      },
     }));
     await Promise.all(workers.map((w) => w.waitForLine('ready')));
     // Started (and compiled) at normal priority; while measured, scheduled like the fake (see above).
@@ -70,7 +101,9 @@ describe.skipIf(!servers.redisUrl)('4 worker processes on a shared Redis limiter
     const stats = await fake.stats('PNID');
     const span = stats.last - stats.first;
     const ideal = ((4 * PER_WORKER - 1) / MPS) * 1000;
-    console.log(`4 workers: ${stats.accepted} messages in ${Math.round(span)} ms (ideal ${Math.round(ideal)} ms, ratio ${(span / ideal).toFixed(3)}); densest sliding second ${stats.densestSecond} (limit ${MPS}); rejections ${JSON.stringify(stats.rejections)}; throttled retries ${summaries.reduce((n, s) => n + s.throttled, 0)}; stale slots re-taken ${summaries.reduce((n, s) => n + s.staleSlots, 0)}`);
+    console.log(
+      `4 workers: ${stats.accepted} messages in ${Math.round(span)} ms (ideal ${Math.round(ideal)} ms, ratio ${(span / ideal).toFixed(3)}); densest sliding second ${stats.densestSecond} (limit ${MPS}); rejections ${JSON.stringify(stats.rejections)}; throttled retries ${summaries.reduce((n, s) => n + s.throttled, 0)}; stale slots re-taken ${summaries.reduce((n, s) => n + s.staleSlots, 0)}`,
+    );
     expect(summaries.map((s) => s.errorCount)).toEqual([0, 0, 0, 0]);
     expect(stats.rejections).toEqual({});
     expect(stats.densestSecond).toBeLessThanOrEqual(MPS);

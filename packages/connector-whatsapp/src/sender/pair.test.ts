@@ -6,11 +6,20 @@ import { WhatsAppSender } from './sender.js';
 
 let fake: FakeGraph | undefined;
 let sender: WhatsAppSender | undefined;
-afterEach(async () => { await sender?.close(); await fake?.close(); });
+afterEach(async () => {
+  await sender?.close();
+  await fake?.close();
+});
 
 it('a 131056 backs off only its recipient (1, 4, 16, 64 scaled) while the others go at full rate', async () => {
   fake = await startFakeGraph({ throughputPerSecond: 1000 });
-  sender = new WhatsAppSender({ phoneNumberId: 'PNID', accessToken: fake.accessToken, baseUrl: fake.url, messagesPerSecond: 1000, pairBackoffMs: [100, 400, 1600, 6400] });
+  sender = new WhatsAppSender({
+    phoneNumberId: 'PNID',
+    accessToken: fake.accessToken,
+    baseUrl: fake.url,
+    messagesPerSecond: 1000,
+    pairBackoffMs: [100, 400, 1600, 6400],
+  });
   const events: SenderEvent[] = [];
   sender.on((e) => events.push(e));
   const hot = '+9779841000001';
@@ -20,11 +29,21 @@ it('a 131056 backs off only its recipient (1, 4, 16, 64 scaled) while the others
   const done = new Map<string, number>();
   const t0 = performance.now();
   await Promise.all([
-    (async () => { await sender!.send(tpl(hot, 0)); done.set('hot0', performance.now() - t0); })(),
-    ...Array.from({ length: 40 }, async (_, i) => { const to = `+97798420${String(i).padStart(5, '0')}`; await sender!.send(tpl(to, i)); done.set(to, performance.now() - t0); }),
+    (async () => {
+      await sender!.send(tpl(hot, 0));
+      done.set('hot0', performance.now() - t0);
+    })(),
+    ...Array.from({ length: 40 }, async (_, i) => {
+      const to = `+97798420${String(i).padStart(5, '0')}`;
+      await sender!.send(tpl(to, i));
+      done.set(to, performance.now() - t0);
+    }),
   ]);
   const backoffs = events.filter((e): e is Extract<SenderEvent, { type: 'pair_backoff' }> => e.type === 'pair_backoff');
-  expect(backoffs.map((e) => [e.to, e.delayMs])).toEqual([[hot, 100], [hot, 400]]);
+  expect(backoffs.map((e) => [e.to, e.delayMs])).toEqual([
+    [hot, 100],
+    [hot, 400],
+  ]);
   expect(events.some((e) => e.type === 'throttled')).toBe(false);
   const others = [...done].filter(([k]) => !k.startsWith('hot')).map(([, t]) => t);
   const hotDone = done.get('hot0')!;

@@ -7,15 +7,22 @@ import { DEFAULT_JITTER_MS, numberKey, numberPacing, whatsAppRateRules, type Wha
  * oversleeping every wait by a random 0-3 ms (timer granularity, a busy loop) and now and then
  * stalling for `stallMs` (GC, descheduling). Returns the admission times, ms.
  */
-async function greedyAdmissions(options: WhatsAppRateOptions, seconds: number, seed: number, stallMs = 0): Promise<number[]> {
+async function greedyAdmissions(
+  options: WhatsAppRateOptions,
+  seconds: number,
+  seed: number,
+  stallMs = 0,
+): Promise<number[]> {
   let state = seed;
-  const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   // Epoch-ms magnitudes, as in production: the limiter's float arithmetic there is part of what is proven.
   const clock = { now: 1_700_000_000_000 };
   const limiter = new MemoryRateLimiter({
     rules: whatsAppRateRules(options),
     now: () => clock.now,
-    sleep: async (ms) => { clock.now += ms + random() * 3; },
+    sleep: async (ms) => {
+      clock.now += ms + random() * 3;
+    },
   });
   const end = clock.now + seconds * 1000;
   const times: number[] = [];
@@ -39,12 +46,20 @@ function densest(times: number[], lengthMs: number): number {
 
 /** Meta's check as the fake makes it: most arrivals inside any sliding second. */
 function densestSecondAtMeta(admissions: number[], delay: (i: number) => number): number {
-  return densest(admissions.map((a, i) => a + delay(i)).sort((x, y) => x - y), 1000);
+  return densest(
+    admissions.map((a, i) => a + delay(i)).sort((x, y) => x - y),
+    1000,
+  );
 }
 
 describe('numberPacing', () => {
   it('derives pace and burst from the limit, the jitter allowance and the catch-up time', () => {
-    expect(numberPacing({ messagesPerSecond: 1000 })).toMatchObject({ limit: 1000, burst: 10, jitterMs: DEFAULT_JITTER_MS, window: { limit: 991, windowMs: 1025, burst: 10 } });
+    expect(numberPacing({ messagesPerSecond: 1000 })).toMatchObject({
+      limit: 1000,
+      burst: 10,
+      jitterMs: DEFAULT_JITTER_MS,
+      window: { limit: 991, windowMs: 1025, burst: 10 },
+    });
     expect(numberPacing({ messagesPerSecond: 1000 }).ratePerSecond).toBeCloseTo(966.83, 2);
     expect(numberPacing()).toMatchObject({ limit: 80, burst: 2, window: { limit: 79, windowMs: 1025, burst: 2 } });
     expect(numberPacing({ messagesPerSecond: 80, jitterMs: 0 }).ratePerSecond).toBe(79);
@@ -82,9 +97,13 @@ describe('no jitter up to jitterMs can produce a 130429', () => {
       const uniform = () => ((s = (s * 16807) % 2147483647) / 2147483647) * pacing.jitterMs;
       expect(densestSecondAtMeta(admissions, uniform)).toBeLessThanOrEqual(outboundLimit);
       const half = admissions[Math.floor(admissions.length / 2)]!;
-      expect(densestSecondAtMeta(admissions, (i) => (admissions[i]! < half ? pacing.jitterMs : 0))).toBeLessThanOrEqual(outboundLimit);
+      expect(densestSecondAtMeta(admissions, (i) => (admissions[i]! < half ? pacing.jitterMs : 0))).toBeLessThanOrEqual(
+        outboundLimit,
+      );
       // The allowance is not slack for free: jitter well beyond it does overfill a second.
-      expect(densest(admissions, 1000 + pacing.jitterMs + 40 + (2000 * pacing.burst) / pacing.ratePerSecond)).toBeGreaterThan(outboundLimit);
+      expect(
+        densest(admissions, 1000 + pacing.jitterMs + 40 + (2000 * pacing.burst) / pacing.ratePerSecond),
+      ).toBeGreaterThan(outboundLimit);
     });
   }
 });

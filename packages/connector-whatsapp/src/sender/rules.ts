@@ -69,21 +69,33 @@ export interface NumberPacing {
  */
 export function numberPacing(options: WhatsAppRateOptions = {}): NumberPacing {
   const limit = options.messagesPerSecond ?? 80;
-  if (!(limit > 0 && limit <= MAX_MESSAGES_PER_SECOND)) throw new RangeError(`messagesPerSecond must be in (0, ${MAX_MESSAGES_PER_SECOND}], got ${limit}`);
+  if (!(limit > 0 && limit <= MAX_MESSAGES_PER_SECOND))
+    throw new RangeError(`messagesPerSecond must be in (0, ${MAX_MESSAGES_PER_SECOND}], got ${limit}`);
   const jitterMs = options.jitterMs ?? DEFAULT_JITTER_MS;
-  if (!(jitterMs >= 0 && Number.isFinite(jitterMs))) throw new RangeError(`jitterMs must be a finite number ≥ 0, got ${jitterMs}`);
+  if (!(jitterMs >= 0 && Number.isFinite(jitterMs)))
+    throw new RangeError(`jitterMs must be a finite number ≥ 0, got ${jitterMs}`);
   const catchUpMs = options.catchUpMs ?? DEFAULT_CATCH_UP_MS;
-  if (!(catchUpMs >= 0 && Number.isFinite(catchUpMs))) throw new RangeError(`catchUpMs must be a finite number ≥ 0, got ${catchUpMs}`);
+  if (!(catchUpMs >= 0 && Number.isFinite(catchUpMs)))
+    throw new RangeError(`catchUpMs must be a finite number ≥ 0, got ${catchUpMs}`);
   const reserve = options.inboundReserve ?? 0;
   const outbound = Math.floor(limit - reserve);
   // Burst ≥ 2: with a burst of one, a poller that wakes even a µs late loses that slot for good.
   const burst = Math.max(2, Math.ceil((limit * catchUpMs) / 1000));
   const sends = outbound - burst + 1;
-  if (!(sends >= 1)) throw new RangeError(`messagesPerSecond ${limit} leaves no room for sends with inboundReserve ${reserve} and a burst of ${burst}`);
+  if (!(sends >= 1))
+    throw new RangeError(
+      `messagesPerSecond ${limit} leaves no room for sends with inboundReserve ${reserve} and a burst of ${burst}`,
+    );
   // One ms more for float rounding: at epoch-ms magnitudes a double resolves ~0.24 µs, and a
   // limiter adding the emission interval to its TAT thousands of times drifts by up to ~0.1 ms a second.
   const windowMs = 1000 + Math.ceil(jitterMs);
-  return { limit, burst, jitterMs: Math.ceil(jitterMs), ratePerSecond: (sends * 1000) / windowMs, window: { limit: sends, windowMs, burst } };
+  return {
+    limit,
+    burst,
+    jitterMs: Math.ceil(jitterMs),
+    ratePerSecond: (sends * 1000) / windowMs,
+    window: { limit: sends, windowMs, burst },
+  };
 }
 
 /** Limiter key of a business phone number. */
@@ -98,6 +110,7 @@ export const pairKey = (phoneNumberId: string, waId: string) => `pair:${phoneNum
 export function whatsAppRateRules(options: WhatsAppRateOptions = {}): RateLimitRules {
   const number: RateWindow[] = [numberPacing(options).window];
   const pairRate = options.pairRate ?? DEFAULT_PAIR_RATE;
-  const pair: RateWindow[] = pairRate === false ? [] : [{ limit: 1, windowMs: pairRate.intervalMs, burst: pairRate.burst }];
+  const pair: RateWindow[] =
+    pairRate === false ? [] : [{ limit: 1, windowMs: pairRate.intervalMs, burst: pairRate.burst }];
   return (key: string) => (key.startsWith('pair:') ? pair : number);
 }

@@ -1,6 +1,11 @@
 import { MemoryRateLimiter, isIdempotencyInFlightError, isValidationError, type RateLimiter } from '@relaykit/sdk-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isSenderPausedError, isTemplateRequiredError, isWhatsAppApiError, isWhatsAppCredentialsError } from '../errors/index.js';
+import {
+  isSenderPausedError,
+  isTemplateRequiredError,
+  isWhatsAppApiError,
+  isWhatsAppCredentialsError,
+} from '../errors/index.js';
 import { message, param } from '../messages/index.js';
 import { startFakeGraph, type FakeGraph } from '../testing/index.js';
 import type { SenderEvent } from './events.js';
@@ -11,7 +16,15 @@ let fake: FakeGraph;
 let sender: WhatsAppSender;
 let events: SenderEvent[];
 const make = (options: Partial<WhatsAppSenderOptions> = {}) => {
-  sender = new WhatsAppSender({ phoneNumberId: 'PNID', accessToken: fake.accessToken, baseUrl: fake.url, defaultRegion: 'NP', pairBackoffMs: [20, 80, 320, 1280], throughputPenaltyMs: 20, ...options });
+  sender = new WhatsAppSender({
+    phoneNumberId: 'PNID',
+    accessToken: fake.accessToken,
+    baseUrl: fake.url,
+    defaultRegion: 'NP',
+    pairBackoffMs: [20, 80, 320, 1280],
+    throughputPenaltyMs: 20,
+    ...options,
+  });
   events = [];
   sender.on((e) => events.push(e));
   return sender;
@@ -27,19 +40,47 @@ beforeEach(async () => {
     ],
   });
 });
-afterEach(async () => { await sender?.close(); await fake.close(); });
+afterEach(async () => {
+  await sender?.close();
+  await fake.close();
+});
 
 describe('WhatsAppSender', () => {
   it('sends a template with named, currency and date_time parameters to a normalised number', async () => {
     make();
-    const result = await sender.send(message.template('9841234567', 'fee_reminder', 'ne', {
-      body: { student_name: 'सीता', amount: param.currency(1500.5, 'NPR', 'रु 1,500.50'), due: param.dateTime('२०८१ मंसिर १५') },
-    }));
-    expect(result).toMatchObject({ to: '+9779841234567', waId: '9779841234567', replayed: false, attempts: 1, language: 'ne' });
+    const result = await sender.send(
+      message.template('9841234567', 'fee_reminder', 'ne', {
+        body: {
+          student_name: 'सीता',
+          amount: param.currency(1500.5, 'NPR', 'रु 1,500.50'),
+          due: param.dateTime('२०८१ मंसिर १५'),
+        },
+      }),
+    );
+    expect(result).toMatchObject({
+      to: '+9779841234567',
+      waId: '9779841234567',
+      replayed: false,
+      attempts: 1,
+      language: 'ne',
+    });
     expect(result.messageId).toMatch(/^wamid\./);
     const sent = fake.messages[0]!;
     expect(sent.to).toBe('9779841234567');
-    expect(sent.body).toMatchObject({ template: { components: [{ type: 'body', parameters: [{ parameter_name: 'student_name', text: 'सीता' }, { currency: { amount_1000: 1500500, code: 'NPR' } }, { type: 'date_time' }] }] } });
+    expect(sent.body).toMatchObject({
+      template: {
+        components: [
+          {
+            type: 'body',
+            parameters: [
+              { parameter_name: 'student_name', text: 'सीता' },
+              { currency: { amount_1000: 1500500, code: 'NPR' } },
+              { type: 'date_time' },
+            ],
+          },
+        ],
+      },
+    });
   });
 
   it('rejects invalid numbers and messages before any call', async () => {
@@ -48,8 +89,14 @@ describe('WhatsAppSender', () => {
       message.text('12345', 'hi'),
       message.text('9841234567', 'x'.repeat(4097)),
       message.buttons('9841234567', 'Choose', [{ id: 'a', title: 'this title is far too long' }]),
-      message.buttons('9841234567', 'Choose', [1, 2, 3, 4].map((i) => ({ id: `b${i}`, title: `B${i}` }))),
-      message.list('9841234567', 'Pick', 'Classes', [{ title: 'All', rows: Array.from({ length: 11 }, (_, i) => ({ id: `r${i}`, title: `Row ${i}` })) }]),
+      message.buttons(
+        '9841234567',
+        'Choose',
+        [1, 2, 3, 4].map((i) => ({ id: `b${i}`, title: `B${i}` })),
+      ),
+      message.list('9841234567', 'Pick', 'Classes', [
+        { title: 'All', rows: Array.from({ length: 11 }, (_, i) => ({ id: `r${i}`, title: `Row ${i}` })) },
+      ]),
       message.list('9841234567', 'Pick', 'Classes', [{ rows: [{ id: 'r', title: 'R', description: 'd'.repeat(73) }] }]),
       { to: '9841234567', type: 'image', image: { id: '123', link: 'https://x.example/a.png' } } as never,
       { to: '9841234567', type: 'image', image: {} } as never,
@@ -67,9 +114,19 @@ describe('WhatsAppSender', () => {
     const inbound = await fake.inbound('9779841234567', 'Is school open?');
     const shapes = [
       message.text('9841234567', 'Yes — see https://school.example/notice', { previewUrl: true, replyTo: inbound }),
-      message.buttons('9841234567', 'Will your child attend?', [{ id: 'yes', title: 'Yes' }, { id: 'no', title: 'No' }]),
-      message.list('9841234567', 'Pick a class', 'Classes', [{ title: 'Primary', rows: [{ id: 'g1', title: 'Grade 1' }] }, { title: 'Secondary', rows: [{ id: 'g9', title: 'Grade 9', description: 'Science' }] }]),
-      message.media('9841234567', 'document', { link: 'https://school.example/report.pdf', filename: 'report.pdf', caption: 'Report' }),
+      message.buttons('9841234567', 'Will your child attend?', [
+        { id: 'yes', title: 'Yes' },
+        { id: 'no', title: 'No' },
+      ]),
+      message.list('9841234567', 'Pick a class', 'Classes', [
+        { title: 'Primary', rows: [{ id: 'g1', title: 'Grade 1' }] },
+        { title: 'Secondary', rows: [{ id: 'g9', title: 'Grade 9', description: 'Science' }] },
+      ]),
+      message.media('9841234567', 'document', {
+        link: 'https://school.example/report.pdf',
+        filename: 'report.pdf',
+        caption: 'Report',
+      }),
       message.media('9841234567', 'image', { id: '1234567890' }),
     ];
     for (const m of shapes) await sender.send(m);
@@ -83,10 +140,14 @@ describe('WhatsAppSender', () => {
     make();
     const outside = await sender.send(message.text('9841234567', 'hi')).catch((e: unknown) => e);
     expect(isTemplateRequiredError(outside)).toBe(true);
-    const wrong = await sender.send(message.template('9841234567', 'notice', 'en_US', { body: [param.text('a'), param.text('b')] })).catch((e: unknown) => e);
+    const wrong = await sender
+      .send(message.template('9841234567', 'notice', 'en_US', { body: [param.text('a'), param.text('b')] }))
+      .catch((e: unknown) => e);
     expect(isWhatsAppApiError(wrong, 132000)).toBe(true);
     fake.expireToken();
-    const expired = await sender.send(message.template('9841234567', 'notice', 'en_US', { body: [param.text('a')] })).catch((e: unknown) => e);
+    const expired = await sender
+      .send(message.template('9841234567', 'notice', 'en_US', { body: [param.text('a')] }))
+      .catch((e: unknown) => e);
     expect(isWhatsAppCredentialsError(expired)).toBe(true);
     expect(events.some((e) => e.type === 'alert' && e.reason === 'credentials')).toBe(true);
     expect(fake.rejections.map((r) => r.code)).toEqual([131047, 132000, 190]);
@@ -94,7 +155,9 @@ describe('WhatsAppSender', () => {
 
   it('falls back to the next template language on 132001', async () => {
     make();
-    const r = await sender.send(message.template('9841234567', 'notice', 'ne', { body: [param.text('Holiday')] }), { fallbackLanguages: ['en_US'] });
+    const r = await sender.send(message.template('9841234567', 'notice', 'ne', { body: [param.text('Holiday')] }), {
+      fallbackLanguages: ['en_US'],
+    });
     expect(r.language).toBe('en_US');
     expect(events.some((e) => e.type === 'template_fallback')).toBe(true);
   });
@@ -102,10 +165,14 @@ describe('WhatsAppSender', () => {
   it('pauses the sender and alerts on 131048', async () => {
     make({ pauseMs: 60_000 });
     fake.failNext(131048);
-    const first = await sender.send(message.template('9841234567', 'notice', 'en_US', { body: [param.text('a')] })).catch((e: unknown) => e);
+    const first = await sender
+      .send(message.template('9841234567', 'notice', 'en_US', { body: [param.text('a')] }))
+      .catch((e: unknown) => e);
     expect(isWhatsAppApiError(first, 131048)).toBe(true);
     expect(events.find((e) => e.type === 'alert')).toMatchObject({ reason: 'spam_rate_limit', code: 131048 });
-    const second = await sender.send(message.template('9841234567', 'notice', 'en_US', { body: [param.text('a')] })).catch((e: unknown) => e);
+    const second = await sender
+      .send(message.template('9841234567', 'notice', 'en_US', { body: [param.text('a')] }))
+      .catch((e: unknown) => e);
     expect(isSenderPausedError(second)).toBe(true);
     expect(fake.messages).toHaveLength(0);
   });
@@ -121,17 +188,30 @@ describe('WhatsAppSender', () => {
   it('sends a keyed message once, replays the result, and refuses a different message under the same key', async () => {
     make();
     const m = message.template('9841234567', 'notice', 'en_US', { body: [param.text('a')] });
-    const [a, b] = await Promise.allSettled([sender.send(m, { idempotencyKey: 'k1' }), sender.send(m, { idempotencyKey: 'k1' })]);
+    const [a, b] = await Promise.allSettled([
+      sender.send(m, { idempotencyKey: 'k1' }),
+      sender.send(m, { idempotencyKey: 'k1' }),
+    ]);
     const ok = [a, b].filter((x) => x.status === 'fulfilled');
     expect(ok.length).toBeGreaterThanOrEqual(1);
     for (const x of [a, b]) if (x.status === 'rejected') expect(isIdempotencyInFlightError(x.reason)).toBe(true);
     const again = await sender.send(m, { idempotencyKey: 'k1' });
     expect(again.replayed).toBe(true);
     expect(fake.messages).toHaveLength(1);
-    await sender.send(message.template('9841234567', 'notice', 'en_US', { body: [param.text('c')] }), { sourceId: 'row-7' });
-    expect((await sender.send(message.template('9841234567', 'notice', 'en_US', { body: [param.text('c')] }), { sourceId: 'row-7' })).replayed).toBe(true);
+    await sender.send(message.template('9841234567', 'notice', 'en_US', { body: [param.text('c')] }), {
+      sourceId: 'row-7',
+    });
+    expect(
+      (
+        await sender.send(message.template('9841234567', 'notice', 'en_US', { body: [param.text('c')] }), {
+          sourceId: 'row-7',
+        })
+      ).replayed,
+    ).toBe(true);
     expect(fake.messages).toHaveLength(2);
-    const other = await sender.send(message.template('9841234567', 'notice', 'en_US', { body: [param.text('b')] }), { idempotencyKey: 'k1' }).catch((e: unknown) => e);
+    const other = await sender
+      .send(message.template('9841234567', 'notice', 'en_US', { body: [param.text('b')] }), { idempotencyKey: 'k1' })
+      .catch((e: unknown) => e);
     expect((other as { code?: string }).code).toBe('IDEMPOTENCY_MISMATCH');
   });
 
@@ -144,7 +224,10 @@ describe('WhatsAppSender', () => {
       async tryAcquire(key, cost) {
         const decision = await inner.tryAcquire(key, cost);
         asked.push(key);
-        if (decision.allowed && stallMs > 0) { await new Promise((r) => setTimeout(r, stallMs)); stallMs = 0; }
+        if (decision.allowed && stallMs > 0) {
+          await new Promise((r) => setTimeout(r, stallMs));
+          stallMs = 0;
+        }
         return decision;
       },
       acquire: (key, cost, options) => inner.acquire(key, cost, options),
@@ -181,14 +264,18 @@ describe('WhatsAppSender', () => {
       close: () => inner.close(),
     };
     make({ limiter, jitterMs: 100, pairRate: false });
-    for (const to of ['9841234567', '9841234568', '9841234569']) await sender.send(message.template(to, 'notice', 'en_US', { body: [param.text('a')] }));
+    for (const to of ['9841234567', '9841234568', '9841234569'])
+      await sender.send(message.template(to, 'notice', 'en_US', { body: [param.text('a')] }));
     expect(events.filter((e) => e.type === 'stale_slot')).toEqual([]);
     expect(calls).toBe(3);
   });
 
   it('keeps judging slots across second boundaries (the recent floor and skew span two seconds)', async () => {
     make({ messagesPerSecond: 1000, pairRate: false });
-    const send = (i: number) => sender.send(message.template(`98412346${String(i).padStart(2, '0')}`, 'notice', 'en_US', { body: [param.text('a')] }));
+    const send = (i: number) =>
+      sender.send(
+        message.template(`98412346${String(i).padStart(2, '0')}`, 'notice', 'en_US', { body: [param.text('a')] }),
+      );
     // Sends in three consecutive seconds, so both the current and the previous second hold samples.
     for (let i = 0; i < 3; i++) {
       await send(i);
@@ -215,7 +302,11 @@ describe('WhatsAppSender', () => {
       close: () => inner.close(),
     };
     make({ limiter, jitterMs: 100, pairRate: false });
-    await Promise.all(['9841234567', '9841234568', '9841234569'].map((to) => sender.send(message.template(to, 'notice', 'en_US', { body: [param.text('a')] }))));
+    await Promise.all(
+      ['9841234567', '9841234568', '9841234569'].map((to) =>
+        sender.send(message.template(to, 'notice', 'en_US', { body: [param.text('a')] })),
+      ),
+    );
     expect(events.filter((e) => e.type === 'stale_slot')).toEqual([]);
     expect(calls).toBe(3);
     expect(fake.messages).toHaveLength(3);

@@ -1,14 +1,35 @@
 import { createHash } from 'node:crypto';
 import {
-  AbortedError, HttpClient, IdempotencyInFlightError, IdempotencyMismatchError, ValidationError, createIdempotencyStore, createRateLimiter, toValidationError,
-  type HttpRequester, type IdempotencyStore, type RateLimiter,
+  AbortedError,
+  HttpClient,
+  IdempotencyInFlightError,
+  IdempotencyMismatchError,
+  ValidationError,
+  createIdempotencyStore,
+  createRateLimiter,
+  toValidationError,
+  type HttpRequester,
+  type IdempotencyStore,
+  type RateLimiter,
 } from '@relaykit/sdk-core';
 import { PAIR_BACKOFF_MS, SenderPausedError, toWhatsAppError, type WhatsAppApiError } from '../errors/index.js';
-import { PHONE_NUMBER_FIELDS, PhoneNumberResponse, toPhoneNumberStatus, type PhoneNumberStatus } from '../health/status.js';
+import {
+  PHONE_NUMBER_FIELDS,
+  PhoneNumberResponse,
+  toPhoneNumberStatus,
+  type PhoneNumberStatus,
+} from '../health/status.js';
 import { OutgoingMessage, SendResponse, type OutgoingMessageInput } from '../messages/schema.js';
 import { normalizePhoneNumber, toWaId } from '../phone/index.js';
 import type { SenderEvent, SenderListener } from './events.js';
-import { DEFAULT_JITTER_MS, numberKey, pairKey, whatsAppRateRules, type PairRate, type WhatsAppRateOptions } from './rules.js';
+import {
+  DEFAULT_JITTER_MS,
+  numberKey,
+  pairKey,
+  whatsAppRateRules,
+  type PairRate,
+  type WhatsAppRateOptions,
+} from './rules.js';
 
 /** Options of {@link WhatsAppSender}. */
 export interface WhatsAppSenderOptions {
@@ -141,21 +162,42 @@ export class WhatsAppSender {
   private accessToken: string;
 
   constructor(private readonly options: WhatsAppSenderOptions) {
-    if (!options.phoneNumberId) throw new ValidationError('phoneNumberId is required', [{ path: ['phoneNumberId'], message: 'required' }]);
-    if (!options.accessToken) throw new ValidationError('accessToken is required', [{ path: ['accessToken'], message: 'required' }]);
+    if (!options.phoneNumberId)
+      throw new ValidationError('phoneNumberId is required', [{ path: ['phoneNumberId'], message: 'required' }]);
+    if (!options.accessToken)
+      throw new ValidationError('accessToken is required', [{ path: ['accessToken'], message: 'required' }]);
     this.phoneNumberId = options.phoneNumberId;
     this.accessToken = options.accessToken;
     this.apiVersion = options.apiVersion ?? 'v21.0';
     this.messagesPerSecond = options.messagesPerSecond ?? 80;
     this.path = `/${this.apiVersion}/${encodeURIComponent(options.phoneNumberId)}/messages`;
     const prefix = options.prefix ?? 'relaykit:whatsapp';
-    this.http = options.http ?? this.own(new HttpClient({ baseUrl: options.baseUrl ?? 'https://graph.facebook.com', upstream: 'whatsapp', connections: options.connections ?? 64 }));
-    this.limiter = options.limiter ?? this.own(createRateLimiter({
-      rules: whatsAppRateRules(rateOptions(options)),
-      ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
-      prefix: `${prefix}:rl`,
-    }));
-    this.idempotency = options.idempotency ?? this.own(createIdempotencyStore({ ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}), prefix: `${prefix}:idem` }));
+    this.http =
+      options.http ??
+      this.own(
+        new HttpClient({
+          baseUrl: options.baseUrl ?? 'https://graph.facebook.com',
+          upstream: 'whatsapp',
+          connections: options.connections ?? 64,
+        }),
+      );
+    this.limiter =
+      options.limiter ??
+      this.own(
+        createRateLimiter({
+          rules: whatsAppRateRules(rateOptions(options)),
+          ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+          prefix: `${prefix}:rl`,
+        }),
+      );
+    this.idempotency =
+      options.idempotency ??
+      this.own(
+        createIdempotencyStore({
+          ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+          prefix: `${prefix}:idem`,
+        }),
+      );
   }
 
   /** Subscribes to {@link SenderEvent}s (sent, throttled, pair back-off, alerts); returns an unsubscribe function. */
@@ -184,7 +226,12 @@ export class WhatsAppSender {
     if (prepared.has(input as object)) return input as OutgoingMessage;
     const parsed = OutgoingMessage.safeParse(input);
     if (!parsed.success) throw toValidationError('Invalid WhatsApp message', parsed.error);
-    const to = toWaId(normalizePhoneNumber(parsed.data.to, this.options.defaultRegion ? { defaultRegion: this.options.defaultRegion } : {}));
+    const to = toWaId(
+      normalizePhoneNumber(
+        parsed.data.to,
+        this.options.defaultRegion ? { defaultRegion: this.options.defaultRegion } : {},
+      ),
+    );
     const result = { ...parsed.data, to };
     prepared.add(result);
     return result;
@@ -201,9 +248,19 @@ export class WhatsAppSender {
     if (key === undefined) return this.deliver(message, options);
     const scope = `whatsapp:${this.phoneNumberId}`;
     const fingerprint = createHash('sha256').update(JSON.stringify(message)).digest('hex');
-    const begun = await this.idempotency.begin<SendResult>(scope, key, fingerprint, options.lockTtlMs === undefined ? undefined : { lockTtlMs: options.lockTtlMs });
+    const begun = await this.idempotency.begin<SendResult>(
+      scope,
+      key,
+      fingerprint,
+      options.lockTtlMs === undefined ? undefined : { lockTtlMs: options.lockTtlMs },
+    );
     if (begun.state === 'completed') {
-      this.emit({ type: 'replayed', phoneNumberId: this.phoneNumberId, to: begun.result.to, messageId: begun.result.messageId });
+      this.emit({
+        type: 'replayed',
+        phoneNumberId: this.phoneNumberId,
+        to: begun.result.to,
+        messageId: begun.result.messageId,
+      });
       return { ...begun.result, replayed: true };
     }
     if (begun.state === 'in_flight') throw new IdempotencyInFlightError(key);
@@ -214,7 +271,12 @@ export class WhatsAppSender {
     } catch (error) {
       // Only a refusal proves nothing was sent; after a timeout or reset the claim stays until it
       // expires, so a replay cannot send a second copy of a message Meta may have accepted.
-      if (toWhatsAppError(error) || (error as { code?: string }).code === 'ABORTED' || error instanceof SenderPausedError) await this.idempotency.release(scope, key);
+      if (
+        toWhatsAppError(error) ||
+        (error as { code?: string }).code === 'ABORTED' ||
+        error instanceof SenderPausedError
+      )
+        await this.idempotency.release(scope, key);
       throw error;
     }
     await this.idempotency.complete(scope, key, fingerprint, result);
@@ -240,8 +302,12 @@ export class WhatsAppSender {
   async phoneNumberStatus(options: { signal?: AbortSignal } = {}): Promise<PhoneNumberStatus> {
     try {
       const response = await this.http.request({
-        method: 'GET', path: `/${this.apiVersion}/${encodeURIComponent(this.phoneNumberId)}`, route: '/:version/:phoneNumberId',
-        query: { fields: PHONE_NUMBER_FIELDS.join(',') }, headers: { authorization: `Bearer ${this.accessToken}` }, ...(options.signal ? { signal: options.signal } : {}),
+        method: 'GET',
+        path: `/${this.apiVersion}/${encodeURIComponent(this.phoneNumberId)}`,
+        route: '/:version/:phoneNumberId',
+        query: { fields: PHONE_NUMBER_FIELDS.join(',') },
+        headers: { authorization: `Bearer ${this.accessToken}` },
+        ...(options.signal ? { signal: options.signal } : {}),
       });
       return toPhoneNumberStatus(PhoneNumberResponse.parse(response.body));
     } catch (error) {
@@ -260,7 +326,8 @@ export class WhatsAppSender {
     const nKey = numberKey(this.phoneNumberId);
     const pKey = pairKey(this.phoneNumberId, message.to);
     const pairBackoff = this.options.pairBackoffMs ?? PAIR_BACKOFF_MS;
-    const languages = message.type === 'template' ? [message.template.language.code, ...(options.fallbackLanguages ?? [])] : [];
+    const languages =
+      message.type === 'template' ? [message.template.language.code, ...(options.fallbackLanguages ?? [])] : [];
     let body = message;
     let attempts = 0;
     let throughputRetries = 0;
@@ -277,10 +344,21 @@ export class WhatsAppSender {
         const parsed = SendResponse.parse(response);
         const sent = parsed.messages[0]!;
         const result: SendResult = {
-          messageId: sent.id, to: `+${message.to}`, waId: parsed.contacts[0]?.wa_id ?? message.to, messageStatus: sent.message_status, attempts, replayed: false,
+          messageId: sent.id,
+          to: `+${message.to}`,
+          waId: parsed.contacts[0]?.wa_id ?? message.to,
+          messageStatus: sent.message_status,
+          attempts,
+          replayed: false,
           ...(body.type === 'template' ? { language: body.template.language.code } : {}),
         };
-        this.emit({ type: 'sent', phoneNumberId: this.phoneNumberId, to: result.to, messageId: result.messageId, attempts });
+        this.emit({
+          type: 'sent',
+          phoneNumberId: this.phoneNumberId,
+          to: result.to,
+          messageId: result.messageId,
+          attempts,
+        });
         return result;
       } catch (raw) {
         const error = toWhatsAppError(raw);
@@ -299,7 +377,14 @@ export class WhatsAppSender {
             pairRetries++;
             // Only this recipient's key is penalized: every other recipient keeps the full rate.
             await this.limiter.penalize(pKey, delayMs);
-            this.emit({ type: 'pair_backoff', phoneNumberId: this.phoneNumberId, to: `+${message.to}`, code: 131056, delayMs, retry: pairRetries });
+            this.emit({
+              type: 'pair_backoff',
+              phoneNumberId: this.phoneNumberId,
+              to: `+${message.to}`,
+              code: 131056,
+              delayMs,
+              retry: pairRetries,
+            });
             if (this.options.pairRate === false && !this.options.limiter) await sleep(delayMs, signal);
             continue;
           }
@@ -311,7 +396,13 @@ export class WhatsAppSender {
           case 'spam':
           case 'blocked': {
             this.pause(error.metaCode);
-            this.emit({ type: 'alert', phoneNumberId: this.phoneNumberId, reason: error.category === 'spam' ? 'spam_rate_limit' : 'policy_block', code: error.metaCode, pausedUntil: new Date(this.pausedUntil) });
+            this.emit({
+              type: 'alert',
+              phoneNumberId: this.phoneNumberId,
+              reason: error.category === 'spam' ? 'spam_rate_limit' : 'policy_block',
+              code: error.metaCode,
+              pausedUntil: new Date(this.pausedUntil),
+            });
             throw this.failed(message, error);
           }
           case 'auth':
@@ -322,7 +413,14 @@ export class WhatsAppSender {
               const from = languages[languageIndex]!;
               const next = languages[++languageIndex]!;
               body = { ...body, template: { ...body.template, language: { ...body.template.language, code: next } } };
-              this.emit({ type: 'template_fallback', phoneNumberId: this.phoneNumberId, to: `+${message.to}`, template: body.template.name, from, to_language: next });
+              this.emit({
+                type: 'template_fallback',
+                phoneNumberId: this.phoneNumberId,
+                to: `+${message.to}`,
+                template: body.template.name,
+                from,
+                to_language: next,
+              });
               continue;
             }
             throw this.failed(message, error);
@@ -391,7 +489,8 @@ export class WhatsAppSender {
       const wait = this.nextSlotAt - performance.now();
       if (wait >= 1) await sleep(Math.floor(wait), options.signal);
       for (;;) {
-        if (options.signal?.aborted) throw new AbortedError('Waiting for the number\'s rate limit was aborted', { cause: options.signal.reason });
+        if (options.signal?.aborted)
+          throw new AbortedError("Waiting for the number's rate limit was aborted", { cause: options.signal.reason });
         const asked = performance.now();
         const askedWall = Date.now();
         const decision = await this.limiter.tryAcquire(key);
@@ -405,14 +504,20 @@ export class WhatsAppSender {
       }
     } finally {
       const next = this.pollQueue.shift();
-      if (next) next(); else this.pollers--;
+      if (next) next();
+      else this.pollers--;
     }
   }
 
   private async post(json: unknown, signal: AbortSignal | undefined): Promise<unknown> {
     const response = await this.http.request({
-      method: 'POST', path: this.path, route: '/:version/:phoneNumberId/messages', json,
-      headers: { authorization: `Bearer ${this.accessToken}` }, idempotent: false, ...(signal ? { signal } : {}),
+      method: 'POST',
+      path: this.path,
+      route: '/:version/:phoneNumberId/messages',
+      json,
+      headers: { authorization: `Bearer ${this.accessToken}` },
+      idempotent: false,
+      ...(signal ? { signal } : {}),
     });
     return response.body;
   }
@@ -421,11 +526,14 @@ export class WhatsAppSender {
     this.pausedUntil = Date.now() + (this.options.pauseMs ?? 15 * 60_000);
     this.pauseCode = code;
     // Every worker sharing the limiter stops too.
-    void this.limiter.penalize(numberKey(this.phoneNumberId), this.options.pauseMs ?? 15 * 60_000).catch(() => undefined);
+    void this.limiter
+      .penalize(numberKey(this.phoneNumberId), this.options.pauseMs ?? 15 * 60_000)
+      .catch(() => undefined);
   }
 
   private assertNotPaused(): void {
-    if (this.pausedUntil > Date.now()) throw new SenderPausedError(this.phoneNumberId, new Date(this.pausedUntil), this.pauseCode);
+    if (this.pausedUntil > Date.now())
+      throw new SenderPausedError(this.phoneNumberId, new Date(this.pausedUntil), this.pauseCode);
   }
 
   private failed(message: OutgoingMessage, error: WhatsAppApiError): WhatsAppApiError {
@@ -435,7 +543,11 @@ export class WhatsAppSender {
 
   private emit(event: SenderEvent): void {
     for (const l of this.listeners) {
-      try { l(event); } catch { /* a listener's failure must not fail the send */ }
+      try {
+        l(event);
+      } catch {
+        /* a listener's failure must not fail the send */
+      }
     }
   }
 
@@ -485,7 +597,8 @@ class RecentExtreme {
 
   value(): number | undefined {
     const epoch = Math.floor(performance.now() / 1000);
-    const values = epoch === this.epoch ? [this.current, this.previous] : epoch === this.epoch + 1 ? [this.current] : [];
+    const values =
+      epoch === this.epoch ? [this.current, this.previous] : epoch === this.epoch + 1 ? [this.current] : [];
     const known = values.filter((v): v is number => v !== undefined);
     return known.length === 0 ? undefined : known.reduce((a, b) => this.pick(a, b));
   }
@@ -497,8 +610,14 @@ const prepared = new WeakSet<object>();
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new AbortedError('Back-off wait was aborted', { cause: signal.reason }));
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(t); reject(new AbortedError('Back-off wait was aborted', { cause: signal!.reason })); };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new AbortedError('Back-off wait was aborted', { cause: signal!.reason }));
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -43,13 +43,18 @@ export function createWebhookEmitter(options: WebhookEmitterOptions): WebhookEmi
   const deliveries: EmitterDelivery[] = [];
   const retryDelays = options.retryDelaysMs ?? [50, 200, 1000];
   const pending = new Set<Promise<unknown>>();
-  const sign = (body: string | Uint8Array) => `sha256=${createHmac('sha256', options.appSecret).update(body).digest('hex')}`;
+  const sign = (body: string | Uint8Array) =>
+    `sha256=${createHmac('sha256', options.appSecret).update(body).digest('hex')}`;
 
   const attempt = (body: string | Uint8Array, signature: string | null): Promise<number | undefined> =>
     new Promise((resolve) => {
       const started = performance.now();
       const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body);
-      const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': bytes.length, 'user-agent': 'facebookexternalua' };
+      const headers: Record<string, string | number> = {
+        'content-type': 'application/json',
+        'content-length': bytes.length,
+        'user-agent': 'facebookexternalua',
+      };
       if (signature !== null) headers['x-hub-signature-256'] = signature;
       const req = request(options.url, { method: 'POST', headers, timeout: options.timeoutMs ?? 5000 }, (res) => {
         res.resume();
@@ -94,7 +99,13 @@ export function createWebhookEmitter(options: WebhookEmitterOptions): WebhookEmi
         (async () => {
           const started = performance.now();
           const status = await attempt(body, signature);
-          deliveries.push({ body: typeof body === 'string' ? body : Buffer.from(body).toString('utf8'), signature: signature ?? '', attempt: 1, status, durationMs: performance.now() - started });
+          deliveries.push({
+            body: typeof body === 'string' ? body : Buffer.from(body).toString('utf8'),
+            signature: signature ?? '',
+            attempt: 1,
+            status,
+            durationMs: performance.now() - started,
+          });
           return status;
         })(),
       );

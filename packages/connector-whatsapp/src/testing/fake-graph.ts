@@ -3,7 +3,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createWebhookEmitter, type WebhookEmitter } from './emitter.js';
 import { defaultErrorStatus, graphError } from './errors.js';
-import { buildNotification, inboundText, statusPayload, type NotificationSource, type StatusPayload } from './notifications.js';
+import {
+  buildNotification,
+  inboundText,
+  statusPayload,
+  type NotificationSource,
+  type StatusPayload,
+} from './notifications.js';
 import { validateSend, type FakeTemplate } from './validate.js';
 
 /** Options of {@link startFakeGraph}. */
@@ -67,8 +73,29 @@ export interface FakePhoneNumber {
 }
 
 /** Fields Meta returns for a phone number when `fields` is not given. */
-const DEFAULT_PHONE_FIELDS = ['verified_name', 'code_verification_status', 'display_phone_number', 'quality_rating', 'platform_type', 'throughput', 'id'];
-const PHONE_FIELDS = new Set(['id', 'verified_name', 'display_phone_number', 'status', 'quality_rating', 'throughput', 'messaging_limit_tier', 'name_status', 'code_verification_status', 'platform_type', 'account_mode', 'is_official_business_account']);
+const DEFAULT_PHONE_FIELDS = [
+  'verified_name',
+  'code_verification_status',
+  'display_phone_number',
+  'quality_rating',
+  'platform_type',
+  'throughput',
+  'id',
+];
+const PHONE_FIELDS = new Set([
+  'id',
+  'verified_name',
+  'display_phone_number',
+  'status',
+  'quality_rating',
+  'throughput',
+  'messaging_limit_tier',
+  'name_status',
+  'code_verification_status',
+  'platform_type',
+  'account_mode',
+  'is_official_business_account',
+]);
 
 /** Automatic status webhooks of the fake. */
 export interface FakeWebhookOptions {
@@ -137,7 +164,11 @@ export interface FakeGraph {
   /** The next `times` sends (to `to`, or any) fail with `code`. */
   failNext(code: number, options?: { times?: number; to?: string }): void;
   /** Posts status updates for `messageId` (in the order given), through the webhook emitter. */
-  emitStatuses(messageId: string, statuses: StatusPayload['status'][], options?: { duplicates?: number; errorCode?: number }): Promise<number | undefined>;
+  emitStatuses(
+    messageId: string,
+    statuses: StatusPayload['status'][],
+    options?: { duplicates?: number; errorCode?: number },
+  ): Promise<number | undefined>;
   /** The emitter posting notifications (when `webhook` was configured). */
   readonly emitter: WebhookEmitter | undefined;
   /** Waits until every scheduled status webhook has been posted. */
@@ -168,10 +199,23 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
   const errorStatus = options.errorStatus ?? defaultErrorStatus;
   const pair = options.pairRate === false ? undefined : (options.pairRate ?? { intervalMs: 6000, burst: 45 });
   const enforceWindow = options.customerServiceWindow ?? true;
-  const limitFor = (id: string) => (typeof options.throughputPerSecond === 'function' ? options.throughputPerSecond(id) : (options.throughputPerSecond ?? 80));
-  const source = (phoneNumberId: string): NotificationSource => ({ wabaId: options.wabaId ?? '102290129340398', phoneNumberId, displayPhoneNumber: options.displayPhoneNumber ?? '9779800000000' });
+  const limitFor = (id: string) =>
+    typeof options.throughputPerSecond === 'function'
+      ? options.throughputPerSecond(id)
+      : (options.throughputPerSecond ?? 80);
+  const source = (phoneNumberId: string): NotificationSource => ({
+    wabaId: options.wabaId ?? '102290129340398',
+    phoneNumberId,
+    displayPhoneNumber: options.displayPhoneNumber ?? '9779800000000',
+  });
 
-  const emitter = options.webhook ? createWebhookEmitter({ url: options.webhook.url, appSecret: options.webhook.appSecret, ...(options.webhook.retryDelaysMs ? { retryDelaysMs: options.webhook.retryDelaysMs } : {}) }) : undefined;
+  const emitter = options.webhook
+    ? createWebhookEmitter({
+        url: options.webhook.url,
+        appSecret: options.webhook.appSecret,
+        ...(options.webhook.retryDelaysMs ? { retryDelaysMs: options.webhook.retryDelaysMs } : {}),
+      })
+    : undefined;
   const timers = new Set<NodeJS.Timeout>();
   const outbox = new Map<string, StatusPayload[]>();
   let flushTimer: NodeJS.Timeout | undefined;
@@ -185,7 +229,9 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       for (let i = 0; i < statuses.length; i += 1000) {
         const batch = statuses.slice(i, i + 1000);
         if (options.webhook.reorder) shuffle(batch);
-        void emitter.post(buildNotification(source(phoneNumberId), { statuses: batch }), { duplicates: options.webhook.duplicates ?? 0 });
+        void emitter.post(buildNotification(source(phoneNumberId), { statuses: batch }), {
+          duplicates: options.webhook.duplicates ?? 0,
+        });
       }
     }
   };
@@ -197,15 +243,23 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
   };
   const scheduleStatuses = (m: FakeSentMessage) => {
     if (!options.webhook) return;
-    const steps: StatusPayload['status'][] = undeliverable.has(m.to) ? ['failed'] : (options.webhook.progression ?? ['sent', 'delivered', 'read']);
+    const steps: StatusPayload['status'][] = undeliverable.has(m.to)
+      ? ['failed']
+      : (options.webhook.progression ?? ['sent', 'delivered', 'read']);
     const stepMs = options.webhook.stepMs ?? 5;
     steps.forEach((status, i) => {
       pendingStatuses++;
-      const t = setTimeout(() => {
-        timers.delete(t);
-        pendingStatuses--;
-        enqueueStatus(m.phoneNumberId, statusPayload(m.id, status, m.to, new Date(Date.now()), status === 'failed' ? 131026 : undefined));
-      }, stepMs * (i + 1));
+      const t = setTimeout(
+        () => {
+          timers.delete(t);
+          pendingStatuses--;
+          enqueueStatus(
+            m.phoneNumberId,
+            statusPayload(m.id, status, m.to, new Date(Date.now()), status === 'failed' ? 131026 : undefined),
+          );
+        },
+        stepMs * (i + 1),
+      );
       timers.add(t);
     });
   };
@@ -253,31 +307,61 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     if (!known && options.phoneNumbers) return undefined;
     return {
       id,
-      verified_name: 'Relaykit Test School', display_phone_number: `+${options.displayPhoneNumber ?? '9779800000000'}`, status: 'CONNECTED', quality_rating: 'GREEN',
-      throughput: { level: limitFor(id) >= 1000 ? 'HIGH' : 'STANDARD' }, messaging_limit_tier: 'TIER_100K', name_status: 'APPROVED', code_verification_status: 'VERIFIED',
-      platform_type: 'CLOUD_API', account_mode: 'LIVE', is_official_business_account: false,
+      verified_name: 'Relaykit Test School',
+      display_phone_number: `+${options.displayPhoneNumber ?? '9779800000000'}`,
+      status: 'CONNECTED',
+      quality_rating: 'GREEN',
+      throughput: { level: limitFor(id) >= 1000 ? 'HIGH' : 'STANDARD' },
+      messaging_limit_tier: 'TIER_100K',
+      name_status: 'APPROVED',
+      code_verification_status: 'VERIFIED',
+      platform_type: 'CLOUD_API',
+      account_mode: 'LIVE',
+      is_official_business_account: false,
       ...known,
     };
   };
   const unknownNode = (res: ServerResponse, method: string, id: string) => {
     rejections.push({ code: 100, phoneNumberId: id, to: undefined, at: performance.now() });
-    send(res, 400, { error: { ...graphError(100).error, message: `Unsupported ${method} request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`, error_subcode: 33 } });
+    send(res, 400, {
+      error: {
+        ...graphError(100).error,
+        message: `Unsupported ${method} request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
+        error_subcode: 33,
+      },
+    });
   };
   const authorized = (req: IncomingMessage, res: ServerResponse, phoneNumberId: string): boolean => {
     const auth = req.headers.authorization;
     if (auth && auth === `Bearer ${token}` && !tokenExpired) return true;
-    fail(res, 190, phoneNumberId, undefined, tokenExpired ? 'Session has expired.' : 'Invalid OAuth access token - Cannot parse access token');
+    fail(
+      res,
+      190,
+      phoneNumberId,
+      undefined,
+      tokenExpired ? 'Session has expired.' : 'Invalid OAuth access token - Cannot parse access token',
+    );
     return false;
   };
   const getPhoneNumber = (req: IncomingMessage, res: ServerResponse, id: string, fields: string | null) => {
     if (!authorized(req, res, id)) return;
     const number = phoneNumber(id);
     if (!number) return unknownNode(res, 'get', id);
-    const wanted = fields ? fields.split(',').map((f) => f.trim()).filter(Boolean) : DEFAULT_PHONE_FIELDS;
+    const wanted = fields
+      ? fields
+          .split(',')
+          .map((f) => f.trim())
+          .filter(Boolean)
+      : DEFAULT_PHONE_FIELDS;
     const unknown = wanted.find((f) => !PHONE_FIELDS.has(f));
     if (unknown) {
       rejections.push({ code: 100, phoneNumberId: id, to: undefined, at: performance.now() });
-      send(res, 400, { error: { ...graphError(100).error, message: `(#100) Tried accessing nonexisting field (${unknown}) on node type (WhatsAppBusinessPhoneNumber)` } });
+      send(res, 400, {
+        error: {
+          ...graphError(100).error,
+          message: `(#100) Tried accessing nonexisting field (${unknown}) on node type (WhatsAppBusinessPhoneNumber)`,
+        },
+      });
       return;
     }
     const node: Record<string, unknown> = { ...number };
@@ -294,10 +378,18 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
     const url = new URL(req.url ?? '/', 'http://fake');
     const node = /^\/v(\d+)\.0\/([^/]+)$/.exec(url.pathname);
-    if (node && req.method === 'GET') return getPhoneNumber(req, res, decodeURIComponent(node[2]!), url.searchParams.get('fields'));
+    if (node && req.method === 'GET')
+      return getPhoneNumber(req, res, decodeURIComponent(node[2]!), url.searchParams.get('fields'));
     const match = /^\/v(\d+)\.0\/([^/]+)\/messages$/.exec(url.pathname);
     if (!match || req.method !== 'POST') {
-      send(res, 400, graphError(100, `Unsupported ${req.method} request. Object with ID '${url.pathname.split('/')[2] ?? ''}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`));
+      send(
+        res,
+        400,
+        graphError(
+          100,
+          `Unsupported ${req.method} request. Object with ID '${url.pathname.split('/')[2] ?? ''}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+        ),
+      );
       return;
     }
     const phoneNumberId = decodeURIComponent(match[2]!);
@@ -312,7 +404,8 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     }
     const b = body as Record<string, unknown>;
     if (b.status === 'read') {
-      if (b.messaging_product !== 'whatsapp' || typeof b.message_id !== 'string') return fail(res, 100, phoneNumberId, undefined, 'message_id is required');
+      if (b.messaging_product !== 'whatsapp' || typeof b.message_id !== 'string')
+        return fail(res, 100, phoneNumberId, undefined, 'message_id is required');
       reads.push(b.message_id);
       send(res, 200, { success: true });
       return;
@@ -339,7 +432,11 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     const message: FakeSentMessage = { id, phoneNumberId, to: to!, type, body: b, at: now };
     messages.push(message);
     scheduleStatuses(message);
-    send(res, 200, { messaging_product: 'whatsapp', contacts: [{ input: b.to, wa_id: to }], messages: [{ id, ...(type === 'template' ? { message_status: 'accepted' } : {}) }] });
+    send(res, 200, {
+      messaging_product: 'whatsapp',
+      contacts: [{ input: b.to, wa_id: to }],
+      messages: [{ id, ...(type === 'template' ? { message_status: 'accepted' } : {}) }],
+    });
   };
 
   const server = createServer((req, res) => {
@@ -353,7 +450,9 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 
   const fake: FakeGraph = {
     url,
-    get accessToken() { return token; },
+    get accessToken() {
+      return token;
+    },
     messages,
     rejections,
     reads,
@@ -375,18 +474,33 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       if (emitter) await emitter.post(buildNotification(source(phoneNumberId), value));
       return id;
     },
-    openWindow(waId, at = new Date()) { windows.set(waId.replace(/^\+/, ''), at.getTime()); },
-    setPhoneNumber(id, patch) { phoneOverrides.set(id, { ...phoneOverrides.get(id), ...patch }); },
-    expireToken() { tokenExpired = true; },
-    setAccessToken(next) { token = next; tokenExpired = false; },
-    failNext(code, opts = {}) { injected.push({ code, times: opts.times ?? 1, to: opts.to?.replace(/^\+/, '') }); },
+    openWindow(waId, at = new Date()) {
+      windows.set(waId.replace(/^\+/, ''), at.getTime());
+    },
+    setPhoneNumber(id, patch) {
+      phoneOverrides.set(id, { ...phoneOverrides.get(id), ...patch });
+    },
+    expireToken() {
+      tokenExpired = true;
+    },
+    setAccessToken(next) {
+      token = next;
+      tokenExpired = false;
+    },
+    failNext(code, opts = {}) {
+      injected.push({ code, times: opts.times ?? 1, to: opts.to?.replace(/^\+/, '') });
+    },
     async emitStatuses(messageId, statuses, opts = {}) {
       if (!emitter) throw new Error('the fake was started without webhook options');
       const m = messages.find((x) => x.id === messageId);
       const recipient = m?.to ?? '0';
       const base = Date.now();
-      const payloads = statuses.map((s, i) => statusPayload(messageId, s, recipient, new Date(base + i * 1000), s === 'failed' ? opts.errorCode : undefined));
-      return emitter.post(buildNotification(source(m?.phoneNumberId ?? 'PHONE_NUMBER_ID'), { statuses: payloads }), { duplicates: opts.duplicates ?? 0 });
+      const payloads = statuses.map((s, i) =>
+        statusPayload(messageId, s, recipient, new Date(base + i * 1000), s === 'failed' ? opts.errorCode : undefined),
+      );
+      return emitter.post(buildNotification(source(m?.phoneNumberId ?? 'PHONE_NUMBER_ID'), { statuses: payloads }), {
+        duplicates: opts.duplicates ?? 0,
+      });
     },
     async flushWebhooks() {
       while (pendingStatuses > 0 || flushTimer) await new Promise((r) => setTimeout(r, 5));
@@ -395,18 +509,28 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     async close() {
       for (const t of timers) clearTimeout(t);
       if (flushTimer) clearTimeout(flushTimer);
-      await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
     },
   };
   return fake;
 }
 
 /** Drops the times that left the sliding second ending at `now`, compacting now and then. */
-function slidingWindow(map: Map<string, { times: number[]; head: number }>, key: string, now: number): { times: number[]; head: number } {
+function slidingWindow(
+  map: Map<string, { times: number[]; head: number }>,
+  key: string,
+  now: number,
+): { times: number[]; head: number } {
   let w = map.get(key);
   if (!w) map.set(key, (w = { times: [], head: 0 }));
   while (w.head < w.times.length && w.times[w.head]! <= now - 1000) w.head++;
-  if (w.head > 4096) { w.times = w.times.slice(w.head); w.head = 0; }
+  if (w.head > 4096) {
+    w.times = w.times.slice(w.head);
+    w.head = 0;
+  }
   return w;
 }
 
@@ -421,7 +545,12 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text), 'x-fb-trace-id': 'fake', 'facebook-api-version': 'v21.0' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=UTF-8',
+    'content-length': Buffer.byteLength(text),
+    'x-fb-trace-id': 'fake',
+    'facebook-api-version': 'v21.0',
+  });
   res.end(text);
 }
 

@@ -42,23 +42,45 @@ export function buildNotification(
 }
 
 /** A status update for `messageId`, with pricing and conversation filled in as Meta does. */
-export function statusPayload(messageId: string, status: StatusPayload['status'], recipientId: string, at = new Date(), errorCode?: number): StatusPayload {
+export function statusPayload(
+  messageId: string,
+  status: StatusPayload['status'],
+  recipientId: string,
+  at = new Date(),
+  errorCode?: number,
+): StatusPayload {
   const timestamp = String(Math.floor(at.getTime() / 1000));
   const base: StatusPayload = { id: messageId, status, timestamp, recipient_id: recipientId };
   if (status === 'failed') {
     const code = errorCode ?? 131026;
-    base.errors = [{ code, title: code === 131026 ? 'Message undeliverable' : 'Failure', message: code === 131026 ? 'Message undeliverable' : 'Failure', error_data: { details: 'Message Undeliverable.' }, href: 'https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/' }];
+    base.errors = [
+      {
+        code,
+        title: code === 131026 ? 'Message undeliverable' : 'Failure',
+        message: code === 131026 ? 'Message undeliverable' : 'Failure',
+        error_data: { details: 'Message Undeliverable.' },
+        href: 'https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/',
+      },
+    ];
     return base;
   }
   if (status === 'sent' || status === 'delivered') {
-    base.conversation = { id: `conv_${recipientId}`, ...(status === 'sent' ? { expiration_timestamp: String(Number(timestamp) + 86_400) } : {}), origin: { type: 'utility' } };
+    base.conversation = {
+      id: `conv_${recipientId}`,
+      ...(status === 'sent' ? { expiration_timestamp: String(Number(timestamp) + 86_400) } : {}),
+      origin: { type: 'utility' },
+    };
     base.pricing = { billable: true, pricing_model: 'PMP', category: 'utility', type: 'regular' };
   }
   return base;
 }
 
 /** An inbound text message (and its contact) as Meta sends it. */
-export function inboundText(from: string, body: string, options: { id?: string; name?: string; at?: Date; contextId?: string } = {}) {
+export function inboundText(
+  from: string,
+  body: string,
+  options: { id?: string; name?: string; at?: Date; contextId?: string } = {},
+) {
   const message: Record<string, unknown> = {
     from,
     id: options.id ?? `wamid.IN${Math.random().toString(36).slice(2, 14).toUpperCase()}`,

@@ -22,11 +22,22 @@ lines.on('line', (line) => {
   if (command !== 'stats') return;
   const accepted = fake.messages.filter((m) => phoneNumberId === undefined || m.phoneNumberId === phoneNumberId);
   const rejections: Record<string, number> = {};
-  for (const r of fake.rejections) if (phoneNumberId === undefined || r.phoneNumberId === phoneNumberId) rejections[r.code] = (rejections[r.code] ?? 0) + 1;
+  for (const r of fake.rejections)
+    if (phoneNumberId === undefined || r.phoneNumberId === phoneNumberId)
+      rejections[r.code] = (rejections[r.code] ?? 0) + 1;
   const cpu = process.cpuUsage();
-  process.stdout.write(`${JSON.stringify({
-    accepted: accepted.length, recipients: new Set(accepted.map((m) => m.to)).size, rejections, first: accepted[0]?.at, last: accepted.at(-1)?.at,
-    densestSecond: phoneNumberId === undefined ? undefined : fake.densestSecond(phoneNumberId), cpuMs: (cpu.user + cpu.system) / 1000,
-  })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      accepted: accepted.length,
+      recipients: new Set(accepted.map((m) => m.to)).size,
+      rejections,
+      first: accepted[0]?.at,
+      last: accepted.at(-1)?.at,
+      densestSecond: phoneNumberId === undefined ? undefined : fake.densestSecond(phoneNumberId),
+      cpuMs: (cpu.user + cpu.system) / 1000,
+    })}\n`,
+  );
 });
-lines.on('close', () => { void fake.close().then(() => process.exit(0)); });
+lines.on('close', () => {
+  void fake.close().then(() => process.exit(0));
+});

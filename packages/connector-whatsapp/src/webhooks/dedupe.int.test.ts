@@ -1,7 +1,12 @@
 import { createIdempotencyStore, randomKeyPrefix } from '@relaykit/sdk-core';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { describe, expect, it } from 'vitest';
-import { createMemoryDedupeStore, createRedisDedupeStore, dedupeStoreFromIdempotency, type DedupeStore } from './dedupe.js';
+import {
+  createMemoryDedupeStore,
+  createRedisDedupeStore,
+  dedupeStoreFromIdempotency,
+  type DedupeStore,
+} from './dedupe.js';
 
 const servers = sharedServers();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,7 +50,8 @@ async function behaves(store: DedupeStore, options: { ownerTokens: boolean }) {
 
 describe('dedupe stores', () => {
   it('memory', () => behaves(createMemoryDedupeStore(), { ownerTokens: true }));
-  it('over an sdk-core IdempotencyStore', () => behaves(dedupeStoreFromIdempotency(createIdempotencyStore()), { ownerTokens: false }));
+  it('over an sdk-core IdempotencyStore', () =>
+    behaves(dedupeStoreFromIdempotency(createIdempotencyStore()), { ownerTokens: false }));
   describe.skipIf(!servers.redisUrl)('redis', () => {
     it('redis (shared by every receiver)', async () => {
       const prefix = randomKeyPrefix('wa-dedupe');

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { RedisScript, redisKey, resolveRedis, toRedisError, type IdempotencyStore, type RedisConnectionOptions } from '@relaykit/sdk-core';
+import {
+  RedisScript,
+  redisKey,
+  resolveRedis,
+  toRedisError,
+  type IdempotencyStore,
+  type RedisConnectionOptions,
+} from '@relaykit/sdk-core';
 
 /**
  * What {@link DedupeStore.claim} found: `new` (the caller owns the event until its lease ends and
@@ -69,27 +76,39 @@ export function createMemoryDedupeStore(): DedupeStore {
     async claim(key, leaseMs) {
       const now = Date.now();
       const entry = live(key, now);
-      if (entry) return entry.token === undefined ? { state: 'done' } : { state: 'processing', retryAfterMs: entry.expires - now };
+      if (entry)
+        return entry.token === undefined
+          ? { state: 'done' }
+          : { state: 'processing', retryAfterMs: entry.expires - now };
       const token = randomUUID();
       seen.set(key, { expires: now + leaseMs, token });
       return { state: 'new', token };
     },
-    async complete(key, _token, ttlMs) { seen.set(key, { expires: Date.now() + ttlMs, token: undefined }); },
-    async release(key, token) { if (seen.get(key)?.token === token) seen.delete(key); },
+    async complete(key, _token, ttlMs) {
+      seen.set(key, { expires: Date.now() + ttlMs, token: undefined });
+    },
+    async release(key, token) {
+      if (seen.get(key)?.token === token) seen.delete(key);
+    },
     async firstSeen(key, ttlMs) {
       const now = Date.now();
       if (live(key, now)) return false;
       seen.set(key, { expires: now + ttlMs, token: undefined });
       return true;
     },
-    async forget(key) { seen.delete(key); },
-    async close() { seen.clear(); },
+    async forget(key) {
+      seen.delete(key);
+    },
+    async close() {
+      seen.clear();
+    },
   };
 }
 
 // Values: `p:<token>` while claimed, `d` once done (`1` was written by earlier versions for done).
 // KEYS[1]; ARGV = token, lease ms.
-const CLAIM = new RedisScript(`
+const CLAIM = new RedisScript(
+  `
 local v = redis.call('GET', KEYS[1])
 if not v then
   redis.call('SET', KEYS[1], 'p:' .. ARGV[1], 'PX', ARGV[2])
@@ -97,12 +116,17 @@ if not v then
 end
 if string.sub(v, 1, 2) == 'p:' then return {'processing', redis.call('PTTL', KEYS[1])} end
 return {'done'}
-`, 1);
+`,
+  1,
+);
 // KEYS[1]; ARGV = token.
-const RELEASE = new RedisScript(`
+const RELEASE = new RedisScript(
+  `
 if redis.call('GET', KEYS[1]) == 'p:' .. ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
-`, 1);
+`,
+  1,
+);
 
 /** A Redis {@link DedupeStore}: one script per claim, so every receiver process agrees. */
 export function createRedisDedupeStore(options: RedisConnectionOptions & { prefix?: string }): DedupeStore {
@@ -115,14 +139,21 @@ export function createRedisDedupeStore(options: RedisConnectionOptions & { prefi
       const token = randomUUID();
       const [state, ttl] = await CLAIM.run<[string, number?]>(handle.client, [k(key)], [token, ms(leaseMs)]);
       if (state === 'new') return { state, token };
-      if (state === 'processing') return { state, ...(typeof ttl === 'number' && ttl > 0 ? { retryAfterMs: ttl } : {}) };
+      if (state === 'processing')
+        return { state, ...(typeof ttl === 'number' && ttl > 0 ? { retryAfterMs: ttl } : {}) };
       return { state: 'done' };
     },
     async complete(key, _token, ttlMs) {
       // Unconditional: the event is stored, whoever holds the lease now.
-      try { await handle.client.set(k(key), 'd', 'PX', ms(ttlMs)); } catch (error) { throw toRedisError(handle.client, error); }
+      try {
+        await handle.client.set(k(key), 'd', 'PX', ms(ttlMs));
+      } catch (error) {
+        throw toRedisError(handle.client, error);
+      }
     },
-    async release(key, token) { await RELEASE.run(handle.client, [k(key)], [token]); },
+    async release(key, token) {
+      await RELEASE.run(handle.client, [k(key)], [token]);
+    },
     async firstSeen(key, ttlMs) {
       try {
         return (await handle.client.set(k(key), 'd', 'PX', ms(ttlMs), 'NX')) === 'OK';
@@ -131,7 +162,11 @@ export function createRedisDedupeStore(options: RedisConnectionOptions & { prefi
       }
     },
     async forget(key) {
-      try { await handle.client.del(k(key)); } catch (error) { throw toRedisError(handle.client, error); }
+      try {
+        await handle.client.del(k(key));
+      } catch (error) {
+        throw toRedisError(handle.client, error);
+      }
     },
     close: () => handle.close(),
   };
@@ -153,7 +188,11 @@ export function dedupeStoreFromIdempotency(store: IdempotencyStore, scope = 'wha
     async claim(key, leaseMs) {
       const begin = await store.begin(scope, key, FINGERPRINT, { lockTtlMs: leaseMs });
       if (begin.state === 'new') return { state: 'new', token: key };
-      if (begin.state === 'in_flight') return { state: 'processing', ...(begin.retryAfterMs !== undefined ? { retryAfterMs: begin.retryAfterMs } : {}) };
+      if (begin.state === 'in_flight')
+        return {
+          state: 'processing',
+          ...(begin.retryAfterMs !== undefined ? { retryAfterMs: begin.retryAfterMs } : {}),
+        };
       return { state: 'done' };
     },
     complete: (key, _token, ttlMs) => store.complete(scope, key, FINGERPRINT, true, ttlMs),
@@ -164,6 +203,8 @@ export function dedupeStoreFromIdempotency(store: IdempotencyStore, scope = 'wha
     },
     // A completed entry cannot be dropped through the port; an in-flight one can.
     forget: (key) => store.release(scope, key),
-    async close() { /* the store belongs to the caller */ },
+    async close() {
+      /* the store belongs to the caller */
+    },
   };
 }

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { WebhookPayloadError } from '../errors/index.js';
-import { InboundBase, InboundContent, MessagesValue, type WebhookErrorSchema, WebhookNotification, WebhookStatus } from './schema.js';
+import {
+  InboundBase,
+  InboundContent,
+  MessagesValue,
+  type WebhookErrorSchema,
+  WebhookNotification,
+  WebhookStatus,
+} from './schema.js';
 
 /** Where an event came from. */
 export interface EventSource {
@@ -14,7 +21,9 @@ export interface EventSource {
 }
 
 /** The typed content of each inbound message type we know (`type` plus its object). */
-export type KnownContent = { [K in keyof typeof InboundContent]: { type: K } & z.output<(typeof InboundContent)[K]> }[keyof typeof InboundContent];
+export type KnownContent = {
+  [K in keyof typeof InboundContent]: { type: K } & z.output<(typeof InboundContent)[K]>;
+}[keyof typeof InboundContent];
 
 /**
  * An inbound message with its typed content, or `type: 'unknown'` with the raw object kept: a type
@@ -162,7 +171,10 @@ export { WebhookPayloadError, isWebhookPayloadError, type WebhookPayloadIssue } 
  */
 export function parseWebhookPayload(payload: unknown): WhatsAppEvent[] {
   const envelope = WebhookNotification.safeParse(payload);
-  if (!envelope.success) throw new WebhookPayloadError('Not a WhatsApp Business Account notification', issuesOf(envelope.error), { cause: envelope.error });
+  if (!envelope.success)
+    throw new WebhookPayloadError('Not a WhatsApp Business Account notification', issuesOf(envelope.error), {
+      cause: envelope.error,
+    });
   const events: WhatsAppEvent[] = [];
   for (const entry of envelope.data.entry) {
     for (const change of entry.changes) {
@@ -172,11 +184,21 @@ export function parseWebhookPayload(payload: unknown): WhatsAppEvent[] {
         continue;
       }
       const v = value.data;
-      const source: EventSource = { wabaId: entry.id, phoneNumberId: v.metadata.phone_number_id, displayPhoneNumber: v.metadata.display_phone_number };
+      const source: EventSource = {
+        wabaId: entry.id,
+        phoneNumberId: v.metadata.phone_number_id,
+        displayPhoneNumber: v.metadata.display_phone_number,
+      };
       for (const raw of v.messages ?? []) {
         const message = parseInbound(raw);
-        const contact = v.contacts?.find((c) => c.wa_id === message.from) ?? (v.contacts?.length === 1 ? v.contacts[0] : undefined);
-        events.push({ kind: 'message', source, contact: contact ? { name: contact.profile?.name, waId: contact.wa_id, userId: contact.user_id } : undefined, message });
+        const contact =
+          v.contacts?.find((c) => c.wa_id === message.from) ?? (v.contacts?.length === 1 ? v.contacts[0] : undefined);
+        events.push({
+          kind: 'message',
+          source,
+          contact: contact ? { name: contact.profile?.name, waId: contact.wa_id, userId: contact.user_id } : undefined,
+          message,
+        });
       }
       for (const raw of v.statuses ?? []) {
         const parsed = WebhookStatus.safeParse(raw);
@@ -185,7 +207,19 @@ export function parseWebhookPayload(payload: unknown): WhatsAppEvent[] {
           continue;
         }
         const s = parsed.data;
-        events.push({ kind: 'status', source, status: { messageId: s.id, status: s.status, timestamp: Number(s.timestamp), recipientId: s.recipient_id, conversation: s.conversation, pricing: s.pricing, errors: s.errors ?? [] } });
+        events.push({
+          kind: 'status',
+          source,
+          status: {
+            messageId: s.id,
+            status: s.status,
+            timestamp: Number(s.timestamp),
+            recipientId: s.recipient_id,
+            conversation: s.conversation,
+            pricing: s.pricing,
+            errors: s.errors ?? [],
+          },
+        });
       }
       if (v.errors?.length) events.push({ kind: 'error', source, errors: v.errors });
     }
@@ -201,14 +235,29 @@ function parseInbound(raw: unknown): InboundMessage {
     const r = (typeof raw === 'object' && raw !== null ? raw : { value: raw }) as Record<string, unknown>;
     const str = (v: unknown) => (typeof v === 'string' ? v : '');
     const ts = Number(r.timestamp);
-    return { id: str(r.id), from: str(r.from), timestamp: Number.isFinite(ts) ? ts : 0, raw: r, type: 'unknown', originalType: str(r.type), parseError: describeIssues(base.error) };
+    return {
+      id: str(r.id),
+      from: str(r.from),
+      timestamp: Number.isFinite(ts) ? ts : 0,
+      raw: r,
+      type: 'unknown',
+      originalType: str(r.type),
+      parseError: describeIssues(base.error),
+    };
   }
   const b = base.data;
-  const common = { id: b.id, from: b.from, timestamp: Number(b.timestamp), context: b.context, raw: raw as Record<string, unknown> };
+  const common = {
+    id: b.id,
+    from: b.from,
+    timestamp: Number(b.timestamp),
+    context: b.context,
+    raw: raw as Record<string, unknown>,
+  };
   const schema = (InboundContent as Record<string, z.ZodType | undefined>)[b.type];
   if (!schema) return { ...common, type: 'unknown', originalType: b.type };
   const content = schema.safeParse(raw);
-  if (!content.success) return { ...common, type: 'unknown', originalType: b.type, parseError: describeIssues(content.error) };
+  if (!content.success)
+    return { ...common, type: 'unknown', originalType: b.type, parseError: describeIssues(content.error) };
   return { ...common, type: b.type, ...(content.data as object) } as InboundMessage;
 }
 
@@ -231,7 +280,10 @@ export function webhookEventKey(event: WhatsAppEvent): string {
 }
 
 function issuesOf(error: z.ZodError): Array<{ path: Array<string | number>; message: string }> {
-  return error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message }));
+  return error.issues.map((i) => ({
+    path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+    message: i.message,
+  }));
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -239,5 +291,8 @@ function describeIssues(error: z.ZodError): string {
 }
 
 function digest(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value) ?? '').digest('base64url').slice(0, 22);
+  return createHash('sha256')
+    .update(JSON.stringify(value) ?? '')
+    .digest('base64url')
+    .slice(0, 22);
 }

@@ -9,7 +9,12 @@ import { signWebhookBody } from './signature.js';
 const appSecret = 'shh';
 const verifyToken = 'verify-me';
 const source = { wabaId: 'WABA', phoneNumberId: 'PNID', displayPhoneNumber: '977980' };
-const post = (raw: string) => ({ method: 'POST', headers: { 'x-hub-signature-256': signWebhookBody(raw, appSecret) }, query: {}, rawBody: Buffer.from(raw) });
+const post = (raw: string) => ({
+  method: 'POST',
+  headers: { 'x-hub-signature-256': signWebhookBody(raw, appSecret) },
+  query: {},
+  rawBody: Buffer.from(raw),
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -22,8 +27,24 @@ export function acksOnlyWhatIsStored(store: () => DedupeStore) {
     const dedupe = store();
     let fail = true;
     const stored: WhatsAppEvent[] = [];
-    const h = createWebhookHandler({ appSecret, verifyToken, dedupe, onEvents: (events) => { if (fail) { fail = false; throw new Error('db down'); } stored.push(...events); } });
-    const raw = metaJsonStringify(buildNotification(source, { ...inboundText('9779812345678', 'नमस्ते', { id: 'wamid.IN1' }), statuses: [statusPayload('wamid.B', 'sent', '977981')] }));
+    const h = createWebhookHandler({
+      appSecret,
+      verifyToken,
+      dedupe,
+      onEvents: (events) => {
+        if (fail) {
+          fail = false;
+          throw new Error('db down');
+        }
+        stored.push(...events);
+      },
+    });
+    const raw = metaJsonStringify(
+      buildNotification(source, {
+        ...inboundText('9779812345678', 'नमस्ते', { id: 'wamid.IN1' }),
+        statuses: [statusPayload('wamid.B', 'sent', '977981')],
+      }),
+    );
     expect(await h.handle(post(raw))).toMatchObject({ status: 500, rejected: 'store' });
     const retry = await h.handle(post(raw));
     expect(retry).toMatchObject({ status: 200, duplicates: 0 });
@@ -37,16 +58,42 @@ export function acksOnlyWhatIsStored(store: () => DedupeStore) {
   it('a receiver dying between claim and store: duplicates get 503 during its lease, the retry after it is processed', async () => {
     const dedupe = store();
     let entered!: () => void;
-    const inOnEvents = new Promise<void>((r) => { entered = r; });
+    const inOnEvents = new Promise<void>((r) => {
+      entered = r;
+    });
     // The first receiver hangs forever inside onEvents, as a process killed mid-way would.
-    const dying = createWebhookHandler({ appSecret, verifyToken, dedupe, dedupeLeaseMs: 150, onEvents: () => { entered(); return new Promise<void>(() => undefined); } });
+    const dying = createWebhookHandler({
+      appSecret,
+      verifyToken,
+      dedupe,
+      dedupeLeaseMs: 150,
+      onEvents: () => {
+        entered();
+        return new Promise<void>(() => undefined);
+      },
+    });
     const stored: WhatsAppEvent[] = [];
-    const survivor = createWebhookHandler({ appSecret, verifyToken, dedupe, dedupeLeaseMs: 150, onEvents: (events) => { stored.push(...events); } });
-    const raw = metaJsonStringify(buildNotification(source, { statuses: [statusPayload('wamid.C', 'delivered', '977981')] }));
+    const survivor = createWebhookHandler({
+      appSecret,
+      verifyToken,
+      dedupe,
+      dedupeLeaseMs: 150,
+      onEvents: (events) => {
+        stored.push(...events);
+      },
+    });
+    const raw = metaJsonStringify(
+      buildNotification(source, { statuses: [statusPayload('wamid.C', 'delivered', '977981')] }),
+    );
     void dying.handle(post(raw));
     await inOnEvents;
     // Its outcome is unknown: never ACK it as a duplicate.
-    expect(await survivor.handle(post(raw))).toMatchObject({ status: 503, rejected: 'in_progress', inProgress: 1, events: [] });
+    expect(await survivor.handle(post(raw))).toMatchObject({
+      status: 503,
+      rejected: 'in_progress',
+      inProgress: 1,
+      events: [],
+    });
     await sleep(250);
     const retry = await survivor.handle(post(raw));
     expect(retry).toMatchObject({ status: 200, duplicates: 0 });

@@ -7,9 +7,15 @@ import { acksOnlyWhatIsStored } from './handler.durability.js';
 const servers = sharedServers();
 
 describe.skipIf(!servers.redisUrl)('ACK only after storing (Redis dedupe, shared by every receiver)', () => {
-  acksOnlyWhatIsStored(() => createRedisDedupeStore({ redisUrl: servers.redisUrl!, prefix: randomKeyPrefix('wa-hook') }));
+  acksOnlyWhatIsStored(() =>
+    createRedisDedupeStore({ redisUrl: servers.redisUrl!, prefix: randomKeyPrefix('wa-hook') }),
+  );
 });
 
 describe.skipIf(!servers.redisUrl)('ACK only after storing (sdk-core Redis IdempotencyStore as dedupe)', () => {
-  acksOnlyWhatIsStored(() => dedupeStoreFromIdempotency(createIdempotencyStore({ redisUrl: servers.redisUrl!, prefix: randomKeyPrefix('wa-hook-idem') })));
+  acksOnlyWhatIsStored(() =>
+    dedupeStoreFromIdempotency(
+      createIdempotencyStore({ redisUrl: servers.redisUrl!, prefix: randomKeyPrefix('wa-hook-idem') }),
+    ),
+  );
 });

@@ -70,7 +70,12 @@ export interface WebhookHandler {
 }
 
 const text = (status: number, body: string, rest: Partial<WebhookHandlerResult> = {}): WebhookHandlerResult => ({
-  status, body, headers: { 'content-type': 'text/plain; charset=utf-8' }, events: [], duplicates: 0, ...rest,
+  status,
+  body,
+  headers: { 'content-type': 'text/plain; charset=utf-8' },
+  events: [],
+  duplicates: 0,
+  ...rest,
 });
 
 /**
@@ -100,12 +105,19 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     const mode = request.query['hub.mode'];
     const token = request.query['hub.verify_token'];
     const challenge = request.query['hub.challenge'];
-    if (mode === 'subscribe' && typeof token === 'string' && safeEqual(token, options.verifyToken) && typeof challenge === 'string') return text(200, challenge);
+    if (
+      mode === 'subscribe' &&
+      typeof token === 'string' &&
+      safeEqual(token, options.verifyToken) &&
+      typeof challenge === 'string'
+    )
+      return text(200, challenge);
     return text(403, 'Forbidden', { rejected: 'token' });
   };
 
   const verify: WebhookHandler['verify'] = (request) =>
-    request.rawBody.byteLength <= maxBytes && verifyWebhookSignature(request.rawBody, request.headers['x-hub-signature-256'], options.appSecret);
+    request.rawBody.byteLength <= maxBytes &&
+    verifyWebhookSignature(request.rawBody, request.headers['x-hub-signature-256'], options.appSecret);
 
   return {
     handshake,
@@ -113,12 +125,19 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     async handle(request) {
       const method = request.method.toUpperCase();
       if (method === 'GET') return handshake(request)!;
-      if (method !== 'POST') return text(405, 'Method Not Allowed', { rejected: 'method', headers: { 'content-type': 'text/plain; charset=utf-8', allow: 'GET, POST' } });
+      if (method !== 'POST')
+        return text(405, 'Method Not Allowed', {
+          rejected: 'method',
+          headers: { 'content-type': 'text/plain; charset=utf-8', allow: 'GET, POST' },
+        });
       if (request.rawBody.byteLength > maxBytes) return text(413, 'Payload Too Large', { rejected: 'too_large' });
-      if (!verifyWebhookSignature(request.rawBody, request.headers['x-hub-signature-256'], options.appSecret)) return text(401, 'Invalid signature', { rejected: 'signature' });
+      if (!verifyWebhookSignature(request.rawBody, request.headers['x-hub-signature-256'], options.appSecret))
+        return text(401, 'Invalid signature', { rejected: 'signature' });
       let payload: unknown;
       try {
-        payload = JSON.parse(Buffer.from(request.rawBody.buffer, request.rawBody.byteOffset, request.rawBody.byteLength).toString('utf8'));
+        payload = JSON.parse(
+          Buffer.from(request.rawBody.buffer, request.rawBody.byteOffset, request.rawBody.byteLength).toString('utf8'),
+        );
       } catch {
         return text(400, 'Body is not JSON', { rejected: 'bad_json' });
       }
@@ -140,7 +159,10 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
         const unique: Array<{ key: string; event: WhatsAppEvent }> = [];
         for (const event of all) {
           const key = webhookEventKey(event);
-          if (batchKeys.has(key)) { duplicates++; continue; }
+          if (batchKeys.has(key)) {
+            duplicates++;
+            continue;
+          }
           batchKeys.add(key);
           unique.push({ key, event });
         }
@@ -149,17 +171,27 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
         let failure: unknown;
         for (const [i, u] of unique.entries()) {
           const outcome = outcomes?.[i];
-          if (outcome?.status === 'rejected') { failure ??= outcome.reason; continue; }
+          if (outcome?.status === 'rejected') {
+            failure ??= outcome.reason;
+            continue;
+          }
           const claim = outcome?.value;
-          if (claim?.state === 'done') { duplicates++; continue; }
-          if (claim?.state === 'processing') { inProgress++; continue; }
+          if (claim?.state === 'done') {
+            duplicates++;
+            continue;
+          }
+          if (claim?.state === 'processing') {
+            inProgress++;
+            continue;
+          }
           if (claim) claims.push({ key: u.key, token: claim.token });
           fresh.push(u.event);
         }
         if (failure !== undefined) throw failure;
         if (options.tracker) {
           const byId = new Map<string, TrackedStatus>();
-          for (const e of fresh) if (e.kind === 'status') byId.set(e.status.messageId, (await options.tracker.apply(e.status)).current);
+          for (const e of fresh)
+            if (e.kind === 'status') byId.set(e.status.messageId, (await options.tracker.apply(e.status)).current);
           statuses = [...byId.values()];
         }
         if (fresh.length > 0) await options.onEvents?.(fresh);
@@ -170,7 +202,12 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       // The events are stored: a failed `complete` only lets a later duplicate through once its lease ends.
       if (dedupe) await Promise.allSettled(claims.map((c) => dedupe.complete(c.key, c.token, ttl)));
       const outcome = { events: fresh, duplicates, ...(statuses ? { statuses } : {}) };
-      if (inProgress > 0) return text(503, 'Some events are being processed by another delivery; retry later', { ...outcome, inProgress, rejected: 'in_progress' });
+      if (inProgress > 0)
+        return text(503, 'Some events are being processed by another delivery; retry later', {
+          ...outcome,
+          inProgress,
+          rejected: 'in_progress',
+        });
       return text(200, 'EVENT_RECEIVED', outcome);
     },
   };

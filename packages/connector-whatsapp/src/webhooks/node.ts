@@ -13,7 +13,10 @@ import { MAX_WEBHOOK_BYTES } from './handler.js';
  * // Koa:     router.all('/webhooks/whatsapp', (ctx) => { ctx.respond = false; return nodeWebhookListener(handler)(ctx.req, ctx.res); });
  * ```
  */
-export function nodeWebhookListener(handler: WebhookHandler, options: { maxBodyBytes?: number; onResult?(result: WebhookHandlerResult): void } = {}) {
+export function nodeWebhookListener(
+  handler: WebhookHandler,
+  options: { maxBodyBytes?: number; onResult?(result: WebhookHandlerResult): void } = {},
+) {
   const max = options.maxBodyBytes ?? MAX_WEBHOOK_BYTES;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -23,7 +26,10 @@ export function nodeWebhookListener(handler: WebhookHandler, options: { maxBodyB
     if (!tooLarge) {
       for await (const chunk of req as AsyncIterable<Buffer>) {
         size += chunk.length;
-        if (size > max) { tooLarge = true; break; }
+        if (size > max) {
+          tooLarge = true;
+          break;
+        }
         chunks.push(chunk);
       }
     }
@@ -35,12 +41,18 @@ export function nodeWebhookListener(handler: WebhookHandler, options: { maxBodyB
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     try {
-      const result = await handler.handle({ method: req.method ?? 'GET', headers, query: Object.fromEntries(url.searchParams), rawBody: Buffer.concat(chunks) });
+      const result = await handler.handle({
+        method: req.method ?? 'GET',
+        headers,
+        query: Object.fromEntries(url.searchParams),
+        rawBody: Buffer.concat(chunks),
+      });
       options.onResult?.(result);
       res.writeHead(result.status, result.headers).end(result.body);
     } catch {
       // Meta retries on any non-200, so an unexpected failure must answer rather than hang.
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Internal Server Error');
+      if (!res.headersSent)
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Internal Server Error');
     }
   };
 }

@@ -7,7 +7,11 @@ const HEADER = /^sha256=([0-9a-fA-F]{64})$/;
  * A missing, malformed, truncated or wrong signature is `false` — never a bypass. Never call this
  * with a re-serialised body: Meta escapes non-ASCII and `/`, so re-serialising changes the bytes.
  */
-export function verifyWebhookSignature(rawBody: Uint8Array | string, signatureHeader: string | undefined | null, appSecret: string): boolean {
+export function verifyWebhookSignature(
+  rawBody: Uint8Array | string,
+  signatureHeader: string | undefined | null,
+  appSecret: string,
+): boolean {
   if (!appSecret) throw new TypeError('verifyWebhookSignature needs the app secret');
   if (typeof signatureHeader !== 'string') return false;
   const match = HEADER.exec(signatureHeader.trim());

@@ -7,9 +7,21 @@ export function behaves(name: string, make: () => StatusTracker) {
     it('moves forward only, whatever the arrival order', async () => {
       const t = make();
       const orders: Array<Array<['sent' | 'delivered' | 'read', number]>> = [
-        [['read', 3], ['sent', 1], ['delivered', 2]],
-        [['delivered', 2], ['read', 3], ['sent', 1], ['delivered', 2]],
-        [['sent', 1], ['read', 3]],
+        [
+          ['read', 3],
+          ['sent', 1],
+          ['delivered', 2],
+        ],
+        [
+          ['delivered', 2],
+          ['read', 3],
+          ['sent', 1],
+          ['delivered', 2],
+        ],
+        [
+          ['sent', 1],
+          ['read', 3],
+        ],
       ];
       for (const [i, order] of orders.entries()) {
         for (const [status, timestamp] of order) await t.apply({ messageId: `m${i}`, status, timestamp });
@@ -21,7 +33,9 @@ export function behaves(name: string, make: () => StatusTracker) {
     it('treats failed as terminal unless a later success arrives', async () => {
       const t = make();
       await t.apply({ messageId: 'f', status: 'sent', timestamp: 1 });
-      expect((await t.apply({ messageId: 'f', status: 'failed', timestamp: 2, errors: [{ code: 131026 }] })).changed).toBe(true);
+      expect(
+        (await t.apply({ messageId: 'f', status: 'failed', timestamp: 2, errors: [{ code: 131026 }] })).changed,
+      ).toBe(true);
       expect((await t.apply({ messageId: 'f', status: 'sent', timestamp: 3 })).changed).toBe(false);
       expect(await t.get('f')).toMatchObject({ status: 'failed', errorCodes: [131026] });
       expect((await t.apply({ messageId: 'f', status: 'delivered', timestamp: 1 })).changed).toBe(false);
@@ -32,4 +46,3 @@ export function behaves(name: string, make: () => StatusTracker) {
     });
   });
 }
-

@@ -5,5 +5,7 @@ import { createRedisStatusTracker } from './tracker.js';
 
 const servers = sharedServers();
 describe.skipIf(!servers.redisUrl)('redis', () => {
-  behaves('redis status tracker', () => createRedisStatusTracker({ redisUrl: servers.redisUrl!, prefix: `wa-test:${Math.random().toString(36).slice(2)}` }));
+  behaves('redis status tracker', () =>
+    createRedisStatusTracker({ redisUrl: servers.redisUrl!, prefix: `wa-test:${Math.random().toString(36).slice(2)}` }),
+  );
 });

@@ -14,7 +14,13 @@ const servers = sharedServers();
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}, onStarted?: CliIo['onStarted']) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(['node', 'relaykit', ...args], { out: (l) => out.push(l), err: (l) => err.push(l), env, signals: false, ...(onStarted ? { onStarted } : {}) });
+  const code = await runCli(['node', 'relaykit', ...args], {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    env,
+    signals: false,
+    ...(onStarted ? { onStarted } : {}),
+  });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -44,7 +50,10 @@ describe('relaykit CLI', () => {
   it('reports a plugin that cannot be loaded', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rk-cli-'));
     const file = join(dir, 'relaykit.yaml');
-    await writeFile(file, 'environments: [dev]\ninstances:\n  crm:\n    connector: ./missing-plugin.js\n    environment: dev\n');
+    await writeFile(
+      file,
+      'environments: [dev]\ninstances:\n  crm:\n    connector: ./missing-plugin.js\n    environment: dev\n',
+    );
     const result = await cli(['check', '-c', file]);
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/instances\.crm\.connector: Cannot load connector module "\.\/missing-plugin\.js"/);
@@ -60,7 +69,10 @@ describe('relaykit CLI', () => {
     const env = { DATABASE_URL: await servers.freshDatabase() };
     expect((await cli(['migrate'], env)).out).toMatch(/applied migrations 1, 2 \(postgresql\)/);
     expect((await cli(['migrate'], env)).out).toMatch(/up to date/);
-    const created = await cli(['keys', 'create', '--env', 'production', '--scope', 'sf-prod:upsert', 'sf-prod:query', '--name', 'crm'], env);
+    const created = await cli(
+      ['keys', 'create', '--env', 'production', '--scope', 'sf-prod:upsert', 'sf-prod:query', '--name', 'crm'],
+      env,
+    );
     expect(created.code).toBe(0);
     const secret = /^(rk_\S+)$/m.exec(created.out)![1]!;
     const id = /created key (\w+)/.exec(created.out)![1]!;
@@ -79,12 +91,17 @@ describe('relaykit CLI', () => {
       expect((await cli(['keys', 'revoke', id], env)).code).toBe(1);
       expect((await cli(['keys', 'create', '--env', 'moon'], env)).err).toMatch(/not one of/);
       // A malformed scope is refused with every bad one listed, and nothing is created.
-      const badScopes = await cli(['keys', 'create', '--env', 'production', '--scope', 'sf-prod:upsert:extra', '*:query', 'sf-prod:query'], env);
+      const badScopes = await cli(
+        ['keys', 'create', '--env', 'production', '--scope', 'sf-prod:upsert:extra', '*:query', 'sf-prod:query'],
+        env,
+      );
       expect(badScopes.code).toBe(1);
       expect(badScopes.err).toMatch(/Invalid scopes "sf-prod:upsert:extra", "\*:query"/);
       expect((await cli(['keys', 'list'], env)).out.trim().split('\n')).toHaveLength(1);
       // The programmatic API refuses them too.
-      await expect(new ApiKeyStore(sql).create({ name: 'x', environment: 'production', scopes: ['a:b:c'] })).rejects.toMatchObject({ code: 'INVALID_SCOPE', scopes: ['a:b:c'] });
+      await expect(
+        new ApiKeyStore(sql).create({ name: 'x', environment: 'production', scopes: ['a:b:c'] }),
+      ).rejects.toMatchObject({ code: 'INVALID_SCOPE', scopes: ['a:b:c'] });
     } finally {
       await sql.close();
     }
@@ -95,10 +112,20 @@ describe('relaykit CLI', () => {
     const dir = await mkdtemp(join(tmpdir(), 'rk-cli-'));
     const file = join(dir, 'relaykit.yaml');
     const plugin = new URL('../test/echo.ts', import.meta.url).pathname;
-    await writeFile(file, `server: { host: 127.0.0.1 }\nenvironments: [dev]\ninstances:\n  echo-1:\n    connector: ${plugin}\n    environment: dev\n    config: { baseUrl: "\${UPSTREAM}" }\n`);
+    await writeFile(
+      file,
+      `server: { host: 127.0.0.1 }\nenvironments: [dev]\ninstances:\n  echo-1:\n    connector: ${plugin}\n    environment: dev\n    config: { baseUrl: "\${UPSTREAM}" }\n`,
+    );
     let gateway: Gateway | undefined;
     let url: string | undefined;
-    const result = await cli(['start', '-c', file, '-p', '0'], { DATABASE_URL: await servers.freshDatabase(), UPSTREAM: upstream.url }, (g, u) => { gateway = g; url = u; });
+    const result = await cli(
+      ['start', '-c', file, '-p', '0'],
+      { DATABASE_URL: await servers.freshDatabase(), UPSTREAM: upstream.url },
+      (g, u) => {
+        gateway = g;
+        url = u;
+      },
+    );
     try {
       expect(result.err).toBe('');
       expect(result.code).toBe(0);
@@ -106,7 +133,11 @@ describe('relaykit CLI', () => {
       expect(result.out).toMatch(/instances: echo-1 \(echo, dev\)/);
       expect(result.out).toMatch(/PostgreSQL .*in-memory queue/);
       const { secret } = await gateway!.keys.create({ name: 'cli', environment: 'dev', scopes: ['echo-1:put'] });
-      const res = await fetch(`${url}/v1/echo-1/put?wait=5s`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: '{"key":"from-cli"}' });
+      const res = await fetch(`${url}/v1/echo-1/put?wait=5s`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: '{"key":"from-cli"}',
+      });
       expect(res.status).toBe(200);
       expect(((await res.json()) as { result: unknown }).result).toMatchObject({ stored: 'from-cli' });
     } finally {

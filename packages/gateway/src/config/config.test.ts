@@ -8,14 +8,38 @@ import { loadConfigFile, parseConfig } from './index.js';
 
 describe('configuration', () => {
   it('fills defaults and converts durations and sizes', () => {
-    const config = parseConfig({ server: { bodyLimit: '2mb', maxWait: '10s' }, instances: { 'sf-prod': { connector: '@relaykit/connector-salesforce', environment: 'production', timeout: '1m', retry: { delay: '250ms' } } } }, {});
+    const config = parseConfig(
+      {
+        server: { bodyLimit: '2mb', maxWait: '10s' },
+        instances: {
+          'sf-prod': {
+            connector: '@relaykit/connector-salesforce',
+            environment: 'production',
+            timeout: '1m',
+            retry: { delay: '250ms' },
+          },
+        },
+      },
+      {},
+    );
     expect(config.server).toMatchObject({ port: 8080, bodyLimit: 2 * 1024 * 1024, maxWait: 10_000 });
-    expect(config.instances['sf-prod']).toMatchObject({ concurrency: 5, timeout: 60_000, retry: { attempts: 5, backoff: 'exponential', delay: 250, maxDelay: 60_000 } });
+    expect(config.instances['sf-prod']).toMatchObject({
+      concurrency: 5,
+      timeout: 60_000,
+      retry: { attempts: 5, backoff: 'exponential', delay: 250, maxDelay: 60_000 },
+    });
     expect(config.database.dataDir).toBe('memory://');
   });
 
   it('takes secrets from environment variables', () => {
-    const config = parseConfig({ instances: { a: { connector: 'x', environment: 'staging', config: { secret: '${A_SECRET}', region: '${REGION:-eu}' } } } }, { A_SECRET: 's3cr3t', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r:6379/2' });
+    const config = parseConfig(
+      {
+        instances: {
+          a: { connector: 'x', environment: 'staging', config: { secret: '${A_SECRET}', region: '${REGION:-eu}' } },
+        },
+      },
+      { A_SECRET: 's3cr3t', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r:6379/2' },
+    );
     expect(config.instances.a!.config).toEqual({ secret: 's3cr3t', region: 'eu' });
     expect(config.database.url).toBe('postgres://db/x');
     expect(config.redis.url).toBe('redis://r:6379/2');
@@ -24,10 +48,27 @@ describe('configuration', () => {
   it('lists every problem by path in plain words', () => {
     let error: unknown;
     try {
-      parseConfig({ instances: { a: { connector: 'x' }, b: { connector: 'y', environment: 'moon', concurrency: 0 }, Bad: { connector: 'z', environment: 'staging' } }, server: { port: 'x' }, jobs: { stallInterval: '5 parsecs' }, typo: 1, redis: { url: '${NOPE_URL}' } }, {});
-    } catch (e) { error = e; }
+      parseConfig(
+        {
+          instances: {
+            a: { connector: 'x' },
+            b: { connector: 'y', environment: 'moon', concurrency: 0 },
+            Bad: { connector: 'z', environment: 'staging' },
+          },
+          server: { port: 'x' },
+          jobs: { stallInterval: '5 parsecs' },
+          typo: 1,
+          redis: { url: '${NOPE_URL}' },
+        },
+        {},
+      );
+    } catch (e) {
+      error = e;
+    }
     expect(isConfigError(error)).toBe(true);
-    const problems = Object.fromEntries((error as { problems: Array<{ path: string; message: string }> }).problems.map((p) => [p.path, p.message]));
+    const problems = Object.fromEntries(
+      (error as { problems: Array<{ path: string; message: string }> }).problems.map((p) => [p.path, p.message]),
+    );
     expect(problems).toMatchObject({
       'redis.url': 'environment variable NOPE_URL is not set',
       'server.port': 'must be number (got "x")',
@@ -41,7 +82,9 @@ describe('configuration', () => {
   });
 
   it('refuses an instance in an undeclared environment', () => {
-    expect(() => parseConfig({ instances: { b: { connector: 'y', environment: 'moon' } } }, {})).toThrow(/instances\.b\.environment: "moon" is not one of the environments/);
+    expect(() => parseConfig({ instances: { b: { connector: 'y', environment: 'moon' } } }, {})).toThrow(
+      /instances\.b\.environment: "moon" is not one of the environments/,
+    );
   });
 
   it('reads YAML and JSON files, and reports unreadable ones', async () => {
@@ -58,16 +101,21 @@ describe('configuration', () => {
   it("lists the connectors' own config problems in the same pass as the gateway's", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rk-config-'));
     const echo = fileURLToPath(new URL('../test/echo.ts', import.meta.url));
-    await writeFile(join(dir, 'bad.yaml'), [
-      'server: { port: nope }',
-      'environments: [dev]',
-      'instances:',
-      `  echo-dev: { connector: "${echo}", environment: dev, config: { baseUrl: "not a url" } }`,
-      '  ghost: { connector: ./no-such-plugin.js, environment: dev }',
-    ].join('\n'));
+    await writeFile(
+      join(dir, 'bad.yaml'),
+      [
+        'server: { port: nope }',
+        'environments: [dev]',
+        'instances:',
+        `  echo-dev: { connector: "${echo}", environment: dev, config: { baseUrl: "not a url" } }`,
+        '  ghost: { connector: ./no-such-plugin.js, environment: dev }',
+      ].join('\n'),
+    );
     const error = await loadConfigFile(join(dir, 'bad.yaml'), {}).catch((e: unknown) => e);
     expect(isConfigError(error)).toBe(true);
     const paths = (error as ConfigError).problems.map((p) => p.path);
-    expect(paths).toEqual(expect.arrayContaining(['server.port', 'instances.echo-dev.config.baseUrl', 'instances.ghost.connector']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['server.port', 'instances.echo-dev.config.baseUrl', 'instances.ghost.connector']),
+    );
   });
 });

@@ -1,2 +1,8 @@
-export { gatewayConfigSchema, instanceSchema, type GatewayConfig, type GatewayConfigInput, type InstanceConfig } from './schema.js';
+export {
+  gatewayConfigSchema,
+  instanceSchema,
+  type GatewayConfig,
+  type GatewayConfigInput,
+  type InstanceConfig,
+} from './schema.js';
 export { parseConfig, loadConfigFile, substituteEnv } from './load.js';

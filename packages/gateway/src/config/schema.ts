@@ -4,7 +4,10 @@ import { parseDuration, parseSize } from '../util/duration.js';
 const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
   const ms = parseDuration(value);
   if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. 500ms, 5s, 1m, 24h or a number of ms)` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is not a duration (use e.g. 500ms, 5s, 1m, 24h or a number of ms)`,
+    });
     return z.NEVER;
   }
   return ms;
@@ -32,7 +35,12 @@ const retry = z.object({
   maxDelay: duration.default(60_000),
 });
 
-const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lower-case letters, digits, "-" and "_" (at most 63, starting with a letter or digit)');
+const name = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,62}$/,
+    'use lower-case letters, digits, "-" and "_" (at most 63, starting with a letter or digit)',
+  );
 
 /** One configured connector instance. */
 export const instanceSchema = z.strictObject({
@@ -52,61 +60,81 @@ export const instanceSchema = z.strictObject({
 });
 
 /** The gateway's configuration file, after environment-variable substitution. */
-export const gatewayConfigSchema = z.strictObject({
-  server: z.object({
-    host: z.string().default('127.0.0.1'),
-    port: z.number().int().min(0).max(65535).default(8080),
-    /** Largest JSON body accepted. */
-    bodyLimit: size.default(1024 * 1024),
-    /** Longest `?wait=` accepted. */
-    maxWait: duration.default(30_000),
-    /** How long shutdown waits for in-flight jobs before handing them back. */
-    shutdownTimeout: duration.default(10_000),
-  }).default({ host: '127.0.0.1', port: 8080, bodyLimit: 1024 * 1024, maxWait: 30_000, shutdownTimeout: 10_000 }),
-  /** PostgreSQL URL; without it the embedded PGlite database is used. */
-  database: z.object({
-    url: z.string().optional(),
-    /** PGlite data directory; `memory://` keeps it in memory (lost on exit). */
-    dataDir: z.string().default('memory://'),
-  }).default({ dataDir: 'memory://' }),
-  /** Redis URL; without it the in-memory queue is used (single process only). */
-  redis: z.object({ url: z.string().optional(), prefix: z.string().default('relaykit') }).default({ prefix: 'relaykit' }),
-  /**
-   * Encrypts job payloads and results at rest (AES-256-GCM). `key`: one base64 32-byte key
-   * (`RELAYKIT_ENCRYPTION_KEY`); `keys` + `primary` for rotation (old keys still open old rows).
-   */
-  encryption: z.object({
-    key: z.string().optional(),
-    keys: z.array(z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), key: z.string() })).optional(),
-    primary: z.string().optional(),
-  }).default({}),
-  jobs: z.object({
-    /** A job whose worker died this many times is dead. */
-    stallLimit: z.number().int().min(0).default(3),
-    /** How often stalled jobs are looked for (bee-queue `stallInterval`). */
-    stallInterval: duration.default(5000),
-    /** How often the reconciler re-enqueues accepted jobs the queue lost. */
-    reconcileInterval: duration.default(15_000),
-  }).default({ stallLimit: 3, stallInterval: 5000, reconcileInterval: 15_000 }),
-  idempotency: z.object({
-    /** How long a stored response is replayed. */
-    ttl: duration.default(24 * 3_600_000),
-    /** When `Idempotency-Key` is mandatory (400 without it): never, for operations not marked idempotent, or on every POST. */
-    require: z.enum(['never', 'non-idempotent', 'always']).default('never'),
-  }).default({ ttl: 24 * 3_600_000, require: 'never' }),
-  apiKeys: z.object({
-    /** Default windows per API key. */
-    rateLimits: z.array(rateWindow).default([{ limit: 100, window: 1000 }]),
-  }).default({ rateLimits: [{ limit: 100, window: 1000 }] }),
-  environments: z.array(name).min(1).default(['development', 'staging', 'production']),
-  instances: z.record(name, instanceSchema).default({}),
-}).superRefine((config, ctx) => {
-  for (const [key, instance] of Object.entries(config.instances)) {
-    if (!config.environments.includes(instance.environment)) {
-      ctx.addIssue({ code: 'custom', path: ['instances', key, 'environment'], message: `"${instance.environment}" is not one of the environments (${config.environments.join(', ')})` });
+export const gatewayConfigSchema = z
+  .strictObject({
+    server: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        /** Largest JSON body accepted. */
+        bodyLimit: size.default(1024 * 1024),
+        /** Longest `?wait=` accepted. */
+        maxWait: duration.default(30_000),
+        /** How long shutdown waits for in-flight jobs before handing them back. */
+        shutdownTimeout: duration.default(10_000),
+      })
+      .default({ host: '127.0.0.1', port: 8080, bodyLimit: 1024 * 1024, maxWait: 30_000, shutdownTimeout: 10_000 }),
+    /** PostgreSQL URL; without it the embedded PGlite database is used. */
+    database: z
+      .object({
+        url: z.string().optional(),
+        /** PGlite data directory; `memory://` keeps it in memory (lost on exit). */
+        dataDir: z.string().default('memory://'),
+      })
+      .default({ dataDir: 'memory://' }),
+    /** Redis URL; without it the in-memory queue is used (single process only). */
+    redis: z
+      .object({ url: z.string().optional(), prefix: z.string().default('relaykit') })
+      .default({ prefix: 'relaykit' }),
+    /**
+     * Encrypts job payloads and results at rest (AES-256-GCM). `key`: one base64 32-byte key
+     * (`RELAYKIT_ENCRYPTION_KEY`); `keys` + `primary` for rotation (old keys still open old rows).
+     */
+    encryption: z
+      .object({
+        key: z.string().optional(),
+        keys: z.array(z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), key: z.string() })).optional(),
+        primary: z.string().optional(),
+      })
+      .default({}),
+    jobs: z
+      .object({
+        /** A job whose worker died this many times is dead. */
+        stallLimit: z.number().int().min(0).default(3),
+        /** How often stalled jobs are looked for (bee-queue `stallInterval`). */
+        stallInterval: duration.default(5000),
+        /** How often the reconciler re-enqueues accepted jobs the queue lost. */
+        reconcileInterval: duration.default(15_000),
+      })
+      .default({ stallLimit: 3, stallInterval: 5000, reconcileInterval: 15_000 }),
+    idempotency: z
+      .object({
+        /** How long a stored response is replayed. */
+        ttl: duration.default(24 * 3_600_000),
+        /** When `Idempotency-Key` is mandatory (400 without it): never, for operations not marked idempotent, or on every POST. */
+        require: z.enum(['never', 'non-idempotent', 'always']).default('never'),
+      })
+      .default({ ttl: 24 * 3_600_000, require: 'never' }),
+    apiKeys: z
+      .object({
+        /** Default windows per API key. */
+        rateLimits: z.array(rateWindow).default([{ limit: 100, window: 1000 }]),
+      })
+      .default({ rateLimits: [{ limit: 100, window: 1000 }] }),
+    environments: z.array(name).min(1).default(['development', 'staging', 'production']),
+    instances: z.record(name, instanceSchema).default({}),
+  })
+  .superRefine((config, ctx) => {
+    for (const [key, instance] of Object.entries(config.instances)) {
+      if (!config.environments.includes(instance.environment)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['instances', key, 'environment'],
+          message: `"${instance.environment}" is not one of the environments (${config.environments.join(', ')})`,
+        });
+      }
     }
-  }
-});
+  });
 
 /** The validated configuration (durations in ms, sizes in bytes). */
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

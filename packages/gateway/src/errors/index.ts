@@ -14,7 +14,13 @@ export class GatewayHttpError extends RelaykitError {
   /** Response headers to add (e.g. `Retry-After`). */
   public readonly headers: Record<string, string>;
 
-  constructor(status: number, code: string, title: string, detail: string, options: RelaykitErrorOptions & { extensions?: Record<string, unknown>; headers?: Record<string, string> } = {}) {
+  constructor(
+    status: number,
+    code: string,
+    title: string,
+    detail: string,
+    options: RelaykitErrorOptions & { extensions?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) {
     super(code, detail, options);
     this.name = 'GatewayHttpError';
     this.status = status;
@@ -34,8 +40,16 @@ export class ConfigError extends RelaykitError {
   /** Brand checked by {@link isConfigError}. */
   public readonly isConfigError = true;
   public readonly problems: ReadonlyArray<{ path: string; message: string }>;
-  constructor(message: string, problems: ReadonlyArray<{ path: string; message: string }>, options: RelaykitErrorOptions = {}) {
-    super('CONFIG', `${message}\n${problems.map((p) => `  - ${p.path || '(root)'}: ${p.message}`).join('\n')}`, options);
+  constructor(
+    message: string,
+    problems: ReadonlyArray<{ path: string; message: string }>,
+    options: RelaykitErrorOptions = {},
+  ) {
+    super(
+      'CONFIG',
+      `${message}\n${problems.map((p) => `  - ${p.path || '(root)'}: ${p.message}`).join('\n')}`,
+      options,
+    );
     this.name = 'ConfigError';
     this.problems = problems;
   }
@@ -81,28 +95,102 @@ export function isInvalidScopeError(error: unknown): error is InvalidScopeError 
 
 /** Stable problem codes the gateway serves, with their status and a one-line explanation for `/docs`. */
 export const PROBLEM_CODES: Record<string, { status: number; title: string; explanation: string }> = {
-  VALIDATION: { status: 400, title: 'Invalid request', explanation: 'The body or a parameter failed validation; `errors` lists each field by path.' },
+  VALIDATION: {
+    status: 400,
+    title: 'Invalid request',
+    explanation: 'The body or a parameter failed validation; `errors` lists each field by path.',
+  },
   MALFORMED_JSON: { status: 400, title: 'Malformed JSON', explanation: 'The request body is not valid JSON.' },
-  IDEMPOTENCY_KEY_REQUIRED: { status: 400, title: 'Idempotency-Key required', explanation: 'This operation must be sent with an Idempotency-Key header (see idempotency.require).' },
-  IDEMPOTENCY_KEY_INVALID: { status: 400, title: 'Invalid Idempotency-Key', explanation: 'The Idempotency-Key header is empty or longer than 255 characters.' },
-  UNAUTHENTICATED: { status: 401, title: 'Missing or invalid API key', explanation: 'Send `Authorization: Bearer <key>`; the key is unknown or revoked.' },
-  FORBIDDEN_SCOPE: { status: 403, title: 'Out of scope', explanation: "The API key's scopes do not include this instance or operation." },
-  FORBIDDEN_ENVIRONMENT: { status: 403, title: 'Wrong environment', explanation: "The API key belongs to another environment than the instance's." },
-  WEBHOOK_SIGNATURE: { status: 401, title: 'Webhook signature invalid', explanation: "The webhook body did not verify against the sender's signature." },
-  WEBHOOK_VERIFICATION_FAILED: { status: 403, title: 'Webhook handshake refused', explanation: "The connector refused the webhook's verification handshake (e.g. a wrong verify token); the status is the connector's (403 for Meta)." },
+  IDEMPOTENCY_KEY_REQUIRED: {
+    status: 400,
+    title: 'Idempotency-Key required',
+    explanation: 'This operation must be sent with an Idempotency-Key header (see idempotency.require).',
+  },
+  IDEMPOTENCY_KEY_INVALID: {
+    status: 400,
+    title: 'Invalid Idempotency-Key',
+    explanation: 'The Idempotency-Key header is empty or longer than 255 characters.',
+  },
+  UNAUTHENTICATED: {
+    status: 401,
+    title: 'Missing or invalid API key',
+    explanation: 'Send `Authorization: Bearer <key>`; the key is unknown or revoked.',
+  },
+  FORBIDDEN_SCOPE: {
+    status: 403,
+    title: 'Out of scope',
+    explanation: "The API key's scopes do not include this instance or operation.",
+  },
+  FORBIDDEN_ENVIRONMENT: {
+    status: 403,
+    title: 'Wrong environment',
+    explanation: "The API key belongs to another environment than the instance's.",
+  },
+  WEBHOOK_SIGNATURE: {
+    status: 401,
+    title: 'Webhook signature invalid',
+    explanation: "The webhook body did not verify against the sender's signature.",
+  },
+  WEBHOOK_VERIFICATION_FAILED: {
+    status: 403,
+    title: 'Webhook handshake refused',
+    explanation:
+      "The connector refused the webhook's verification handshake (e.g. a wrong verify token); the status is the connector's (403 for Meta).",
+  },
   NOT_FOUND: { status: 404, title: 'Not found', explanation: 'No such route, instance, operation or job.' },
-  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', explanation: 'The route exists but not for this method.' },
-  IDEMPOTENCY_IN_FLIGHT: { status: 409, title: 'Request in flight', explanation: 'A request with the same Idempotency-Key is still being processed; retry later.' },
-  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large', explanation: 'The body exceeds the configured size limit.' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', explanation: 'Send `Content-Type: application/json`.' },
-  IDEMPOTENCY_MISMATCH: { status: 422, title: 'Idempotency-Key reused', explanation: 'The Idempotency-Key was used before with a different method, path or body.' },
-  RATE_LIMIT_EXCEEDED: { status: 429, title: 'Too many requests', explanation: 'The API key exceeded its rate limit; wait `Retry-After` seconds.' },
-  INTERNAL: { status: 500, title: 'Internal error', explanation: 'The gateway failed; the request id in `instance` helps find the log line.' },
-  UNAVAILABLE: { status: 503, title: 'Shutting down or not ready', explanation: 'The gateway is stopping or a dependency is down; retry on another instance.' },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    title: 'Method not allowed',
+    explanation: 'The route exists but not for this method.',
+  },
+  IDEMPOTENCY_IN_FLIGHT: {
+    status: 409,
+    title: 'Request in flight',
+    explanation: 'A request with the same Idempotency-Key is still being processed; retry later.',
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    title: 'Payload too large',
+    explanation: 'The body exceeds the configured size limit.',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    title: 'Unsupported media type',
+    explanation: 'Send `Content-Type: application/json`.',
+  },
+  IDEMPOTENCY_MISMATCH: {
+    status: 422,
+    title: 'Idempotency-Key reused',
+    explanation: 'The Idempotency-Key was used before with a different method, path or body.',
+  },
+  RATE_LIMIT_EXCEEDED: {
+    status: 429,
+    title: 'Too many requests',
+    explanation: 'The API key exceeded its rate limit; wait `Retry-After` seconds.',
+  },
+  INTERNAL: {
+    status: 500,
+    title: 'Internal error',
+    explanation: 'The gateway failed; the request id in `instance` helps find the log line.',
+  },
+  UNAVAILABLE: {
+    status: 503,
+    title: 'Shutting down or not ready',
+    explanation: 'The gateway is stopping or a dependency is down; retry on another instance.',
+  },
 };
 
 /** Builds a {@link GatewayHttpError} for one of {@link PROBLEM_CODES}; `status` overrides the code's usual one. */
-export function problem(code: keyof typeof PROBLEM_CODES & string, detail: string, options: { extensions?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown; status?: number } = {}): GatewayHttpError {
+export function problem(
+  code: keyof typeof PROBLEM_CODES & string,
+  detail: string,
+  options: {
+    extensions?: Record<string, unknown>;
+    headers?: Record<string, string>;
+    cause?: unknown;
+    status?: number;
+  } = {},
+): GatewayHttpError {
   const known = PROBLEM_CODES[code] ?? { status: 500, title: 'Error' };
   return new GatewayHttpError(options.status ?? known.status, code, known.title, detail, options);
 }

@@ -26,17 +26,30 @@ export function createApp(deps: HttpDeps): Koa<GatewayState> {
       deps.metrics.httpDuration.observe({ route: String(route), method: ctx.method }, seconds);
       if (ctx.path.startsWith('/v1/')) {
         const audit = ctx.state.audit ?? {};
-        void deps.audit.record({
-          requestId: ctx.state.requestId, apiKeyId: ctx.state.apiKey?.id ?? null, environment: ctx.state.apiKey?.environment ?? null,
-          method: ctx.method, path: ctx.path, instance: audit.instance ?? null, operation: audit.operation ?? null, jobId: audit.jobId ?? null,
-          status: ctx.status, durationMs: seconds * 1000, payload: audit.payload,
-        }).catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'audit record failed'));
+        void deps.audit
+          .record({
+            requestId: ctx.state.requestId,
+            apiKeyId: ctx.state.apiKey?.id ?? null,
+            environment: ctx.state.apiKey?.environment ?? null,
+            method: ctx.method,
+            path: ctx.path,
+            instance: audit.instance ?? null,
+            operation: audit.operation ?? null,
+            jobId: audit.jobId ?? null,
+            status: ctx.status,
+            durationMs: seconds * 1000,
+            payload: audit.payload,
+          })
+          .catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'audit record failed'));
       }
     }
   });
   app.use(problemMiddleware(deps.logger));
   app.use(async (ctx, next) => {
-    if (deps.isStopping() && ctx.method !== 'GET') throw problem('UNAVAILABLE', 'The gateway is shutting down; retry on another instance.', { headers: { 'Retry-After': '1', Connection: 'close' } });
+    if (deps.isStopping() && ctx.method !== 'GET')
+      throw problem('UNAVAILABLE', 'The gateway is shutting down; retry on another instance.', {
+        headers: { 'Retry-After': '1', Connection: 'close' },
+      });
     await next();
   });
   app.use(router.routes());

@@ -9,9 +9,15 @@ export async function authenticate(ctx: Context, deps: HttpDeps): Promise<ApiKey
   if (ctx.state.apiKey) return ctx.state.apiKey as ApiKey;
   const header = ctx.get('authorization');
   const secret = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? ctx.get('x-api-key').trim();
-  if (!secret) throw problem('UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>".', { headers: { 'WWW-Authenticate': 'Bearer realm="relaykit"' } });
+  if (!secret)
+    throw problem('UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>".', {
+      headers: { 'WWW-Authenticate': 'Bearer realm="relaykit"' },
+    });
   const key = await deps.keys.verify(secret);
-  if (!key) throw problem('UNAUTHENTICATED', 'The API key is unknown or revoked.', { headers: { 'WWW-Authenticate': 'Bearer realm="relaykit", error="invalid_token"' } });
+  if (!key)
+    throw problem('UNAUTHENTICATED', 'The API key is unknown or revoked.', {
+      headers: { 'WWW-Authenticate': 'Bearer realm="relaykit", error="invalid_token"' },
+    });
   ctx.state.apiKey = key;
   await rateLimit(ctx, deps, key);
   return key;
@@ -20,10 +26,16 @@ export async function authenticate(ctx: Context, deps: HttpDeps): Promise<ApiKey
 /** Checks the key's environment and scopes against an instance (and operation). */
 export function authorize(key: ApiKey, instance: LoadedInstance, operation?: string): void {
   if (key.environment !== instance.environment) {
-    throw problem('FORBIDDEN_ENVIRONMENT', `This API key belongs to environment "${key.environment}"; instance "${instance.name}" is in "${instance.environment}".`);
+    throw problem(
+      'FORBIDDEN_ENVIRONMENT',
+      `This API key belongs to environment "${key.environment}"; instance "${instance.name}" is in "${instance.environment}".`,
+    );
   }
   if (!scopeAllows(key.scopes, instance.name, operation)) {
-    throw problem('FORBIDDEN_SCOPE', `This API key's scopes (${key.scopes.join(', ') || 'none'}) do not include ${instance.name}${operation ? `:${operation}` : ''}.`);
+    throw problem(
+      'FORBIDDEN_SCOPE',
+      `This API key's scopes (${key.scopes.join(', ') || 'none'}) do not include ${instance.name}${operation ? `:${operation}` : ''}.`,
+    );
   }
 }
 
@@ -33,7 +45,10 @@ async function rateLimit(ctx: Context, deps: HttpDeps, key: ApiKey): Promise<voi
   if (!windows.length) return;
   const decision = await deps.rateLimiter.tryAcquire(key.id, 1);
   const resetSeconds = Math.ceil(decision.resetMs / 1000);
-  ctx.set('RateLimit-Policy', windows.map((w) => `"w${w.window}";q=${w.limit};w=${Math.max(1, Math.round(w.window / 1000))}`).join(', '));
+  ctx.set(
+    'RateLimit-Policy',
+    windows.map((w) => `"w${w.window}";q=${w.limit};w=${Math.max(1, Math.round(w.window / 1000))}`).join(', '),
+  );
   ctx.set('RateLimit', `"w${windows[0]!.window}";r=${Math.max(0, decision.remaining)};t=${resetSeconds}`);
   ctx.set('RateLimit-Limit', String(decision.limit));
   ctx.set('RateLimit-Remaining', String(Math.max(0, decision.remaining)));
@@ -41,6 +56,9 @@ async function rateLimit(ctx: Context, deps: HttpDeps, key: ApiKey): Promise<voi
   if (!decision.allowed) {
     deps.metrics.rateLimited.inc({ key: key.id });
     const retryAfter = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-    throw problem('RATE_LIMIT_EXCEEDED', `API key ${key.id} exceeded its rate limit; retry in ${retryAfter} s.`, { headers: { 'Retry-After': String(retryAfter) }, extensions: { retryAfterSeconds: retryAfter } });
+    throw problem('RATE_LIMIT_EXCEEDED', `API key ${key.id} exceeded its rate limit; retry in ${retryAfter} s.`, {
+      headers: { 'Retry-After': String(retryAfter) },
+      extensions: { retryAfterSeconds: retryAfter },
+    });
   }
 }

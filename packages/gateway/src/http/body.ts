@@ -7,7 +7,8 @@ import { problem } from '../errors/index.js';
  */
 export async function readRawBody(ctx: Context, limit: number): Promise<Buffer> {
   const declared = Number(ctx.get('content-length') || NaN);
-  if (Number.isFinite(declared) && declared > limit) throw problem('PAYLOAD_TOO_LARGE', `The body is ${declared} bytes; the limit is ${limit} bytes.`);
+  if (Number.isFinite(declared) && declared > limit)
+    throw problem('PAYLOAD_TOO_LARGE', `The body is ${declared} bytes; the limit is ${limit} bytes.`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req) {
@@ -25,7 +26,8 @@ export async function readRawBody(ctx: Context, limit: number): Promise<Buffer> 
 export function parseJson(ctx: Context, raw: Buffer): unknown {
   if (!raw.length) return {};
   const type = ctx.get('content-type');
-  if (type && !/^application\/([a-z.+-]*\+)?json\b/i.test(type)) throw problem('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type} is not supported; send application/json.`);
+  if (type && !/^application\/([a-z.+-]*\+)?json\b/i.test(type))
+    throw problem('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type} is not supported; send application/json.`);
   try {
     return JSON.parse(raw.toString('utf8')) as unknown;
   } catch (cause) {

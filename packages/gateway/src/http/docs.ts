@@ -1,8 +1,16 @@
 import { PROBLEM_CODES } from '../errors/index.js';
 
-const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: unknown) =>
+  String(s ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
-type Doc = { info?: { title?: string; description?: string; version?: string }; paths?: Record<string, Record<string, Record<string, unknown>>>; components?: { schemas?: Record<string, unknown> } };
+type Doc = {
+  info?: { title?: string; description?: string; version?: string };
+  paths?: Record<string, Record<string, Record<string, unknown>>>;
+  components?: { schemas?: Record<string, unknown> };
+};
 
 function resolveRef(doc: Doc, schema: unknown): unknown {
   const ref = (schema as { $ref?: string } | undefined)?.$ref;
@@ -25,13 +33,20 @@ export function renderDocs(openapi: Record<string, unknown>): string {
       if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
       const id = esc(`op-${String(op.operationId ?? `${method}-${path}`)}`);
       nav.push(`<li><a href="#${id}"><span class="m ${method}">${method.toUpperCase()}</span> ${esc(path)}</a></li>`);
-      const params = (op.parameters as Array<{ name: string; in: string; description?: string; required?: boolean }> | undefined) ?? [];
-      const body = (op.requestBody as { content?: Record<string, { schema?: unknown; example?: unknown }> } | undefined)?.content?.['application/json'];
-      const responses = Object.entries((op.responses as Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }>) ?? {});
+      const params =
+        (op.parameters as Array<{ name: string; in: string; description?: string; required?: boolean }> | undefined) ??
+        [];
+      const body = (op.requestBody as { content?: Record<string, { schema?: unknown; example?: unknown }> } | undefined)
+        ?.content?.['application/json'];
+      const responses = Object.entries(
+        (op.responses as Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }>) ??
+          {},
+      );
       const secured = Array.isArray(op.security) && (op.security as unknown[]).length > 0;
-      const curl = method === 'post' && body
-        ? `curl -X POST "$RELAYKIT_URL${path}" -H "Authorization: Bearer $RELAYKIT_KEY" -H "Content-Type: application/json" -H 'Idempotency-Key: "'$(uuidgen)'"' -d '${JSON.stringify(body.example ?? {})}'`
-        : `curl "$RELAYKIT_URL${path}"${secured ? ' -H "Authorization: Bearer $RELAYKIT_KEY"' : ''}`;
+      const curl =
+        method === 'post' && body
+          ? `curl -X POST "$RELAYKIT_URL${path}" -H "Authorization: Bearer $RELAYKIT_KEY" -H "Content-Type: application/json" -H 'Idempotency-Key: "'$(uuidgen)'"' -d '${JSON.stringify(body.example ?? {})}'`
+          : `curl "$RELAYKIT_URL${path}"${secured ? ' -H "Authorization: Bearer $RELAYKIT_KEY"' : ''}`;
       sections.push(`<section id="${id}">
 <h3><span class="m ${method}">${method.toUpperCase()}</span> <code>${esc(path)}</code></h3>
 <p><strong>${esc(op.summary)}</strong></p><p>${esc(op.description ?? '')}</p>
@@ -43,7 +58,12 @@ ${body ? `<h4>Request body</h4>${json(resolveRef(doc, body.schema))}${body.examp
 </section>`);
     }
   }
-  const problems = Object.entries(PROBLEM_CODES).map(([code, p]) => `<tr id="problem-${esc(code)}"><td><code>${esc(code)}</code></td><td>${p.status}</td><td>${esc(p.title)}</td><td>${esc(p.explanation)}</td></tr>`).join('');
+  const problems = Object.entries(PROBLEM_CODES)
+    .map(
+      ([code, p]) =>
+        `<tr id="problem-${esc(code)}"><td><code>${esc(code)}</code></td><td>${p.status}</td><td>${esc(p.title)}</td><td>${esc(p.explanation)}</td></tr>`,
+    )
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(doc.info?.title)} — API docs</title>

@@ -16,7 +16,8 @@ export function readIdempotencyKey(ctx: Context): string | undefined {
   const header = ctx.get('idempotency-key');
   if (!header) return undefined;
   const value = /^"(.*)"$/.exec(header.trim())?.[1] ?? header.trim();
-  if (!value || value.length > 255) throw problem('IDEMPOTENCY_KEY_INVALID', 'The Idempotency-Key must be 1 to 255 characters.');
+  if (!value || value.length > 255)
+    throw problem('IDEMPOTENCY_KEY_INVALID', 'The Idempotency-Key must be 1 to 255 characters.');
   return value;
 }
 
@@ -26,7 +27,13 @@ export function readIdempotencyKey(ctx: Context): string | undefined {
  * comes back with another request. Follows the IETF httpapi Idempotency-Key draft (an
  * Internet-Draft, not an RFC). Without the header the handler just runs.
  */
-export async function withIdempotency(ctx: Context, deps: HttpDeps, key: ApiKey, raw: Buffer, handler: () => Promise<StoredResponse>): Promise<void> {
+export async function withIdempotency(
+  ctx: Context,
+  deps: HttpDeps,
+  key: ApiKey,
+  raw: Buffer,
+  handler: () => Promise<StoredResponse>,
+): Promise<void> {
   const idempotencyKey = readIdempotencyKey(ctx);
   const send = (response: StoredResponse) => {
     ctx.status = response.status;
@@ -37,8 +44,17 @@ export async function withIdempotency(ctx: Context, deps: HttpDeps, key: ApiKey,
   const scope = `apikey:${key.id}`;
   const fingerprint = createHash('sha256').update(`${ctx.method}\n${ctx.path}\n`).update(raw).digest('hex');
   const begun = await deps.idempotency.begin<StoredResponse>(scope, idempotencyKey, fingerprint, { lockTtlMs: 60_000 });
-  if (begun.state === 'in_flight') throw problem('IDEMPOTENCY_IN_FLIGHT', 'A request with this Idempotency-Key is still being processed; retry after it finishes.', { headers: { 'Retry-After': '1' } });
-  if (begun.state === 'mismatch') throw problem('IDEMPOTENCY_MISMATCH', 'This Idempotency-Key was already used with a different method, path or body.');
+  if (begun.state === 'in_flight')
+    throw problem(
+      'IDEMPOTENCY_IN_FLIGHT',
+      'A request with this Idempotency-Key is still being processed; retry after it finishes.',
+      { headers: { 'Retry-After': '1' } },
+    );
+  if (begun.state === 'mismatch')
+    throw problem(
+      'IDEMPOTENCY_MISMATCH',
+      'This Idempotency-Key was already used with a different method, path or body.',
+    );
   if (begun.state === 'completed') {
     send(begun.result);
     ctx.set('Idempotent-Replayed', 'true');

@@ -5,7 +5,8 @@ import type { JobSettled } from '../runtime/runner.js';
 import type { HttpDeps } from './types.js';
 
 /** A new job id: sortable by creation time, unguessable. */
-export const newJobId = () => `job_${Date.now().toString(36).padStart(9, '0')}${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+export const newJobId = () =>
+  `job_${Date.now().toString(36).padStart(9, '0')}${randomUUID().replace(/-/g, '').slice(0, 16)}`;
 
 /** The public view of a job. */
 export function jobView(job: JobRecord, attempts?: JobAttempt[]): Record<string, unknown> {
@@ -38,7 +39,9 @@ const FINAL = new Set(['succeeded', 'failed', 'dead']);
 export async function waitForJob(deps: HttpDeps, id: string, ms: number): Promise<JobRecord | undefined> {
   const deadline = Date.now() + ms;
   let wake: (() => void) | undefined;
-  const onSettled = (event: JobSettled) => { if (event.id === id) wake?.(); };
+  const onSettled = (event: JobSettled) => {
+    if (event.id === id) wake?.();
+  };
   const onShutdown = () => wake?.();
   deps.runner?.events.on('settled', onSettled);
   deps.shutdown?.addEventListener('abort', onShutdown);
@@ -51,7 +54,10 @@ export async function waitForJob(deps: HttpDeps, id: string, ms: number): Promis
       // In-process workers wake us at once; otherwise poll (another process runs the job).
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, deps.runner ? 1000 : 100));
-        wake = () => { clearTimeout(timer); resolve(); };
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
     }
   } finally {
@@ -66,9 +72,15 @@ export async function enqueueRecorded(deps: HttpDeps, jobs: Array<{ id: string; 
   for (const job of jobs) byInstance.set(job.instance, [...(byInstance.get(job.instance) ?? []), job.id]);
   for (const [instance, ids] of byInstance) {
     try {
-      await deps.queue.enqueue(queueNameOf(instance), ids.map((jobId) => ({ jobId, attempt: 0 })));
+      await deps.queue.enqueue(
+        queueNameOf(instance),
+        ids.map((jobId) => ({ jobId, attempt: 0 })),
+      );
     } catch (error) {
-      deps.logger.warn({ err: String(error), instance, count: ids.length }, 'enqueue failed; the reconciler will re-send these recorded jobs');
+      deps.logger.warn(
+        { err: String(error), instance, count: ids.length },
+        'enqueue failed; the reconciler will re-send these recorded jobs',
+      );
     }
   }
 }

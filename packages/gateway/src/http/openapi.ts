@@ -8,13 +8,19 @@ type JsonSchema = Record<string, unknown>;
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
 
 /** Converts every schema of a registry with refs into `#/components/schemas`, stripping `$id`/`$schema`. */
-function convert(entries: Array<{ id: string; schema: z.ZodType }>, io: 'input' | 'output'): Record<string, JsonSchema> {
+function convert(
+  entries: Array<{ id: string; schema: z.ZodType }>,
+  io: 'input' | 'output',
+): Record<string, JsonSchema> {
   const registry = z.registry<{ id: string }>();
   const seen = new Map<z.ZodType, string>();
   const aliases: Record<string, string> = {};
   for (const { id, schema } of entries) {
     const existing = seen.get(schema);
-    if (existing) { aliases[id] = existing; continue; }
+    if (existing) {
+      aliases[id] = existing;
+      continue;
+    }
     seen.set(schema, id);
     registry.add(schema, { id });
   }
@@ -49,7 +55,15 @@ const problemSchema: SchemaObject = {
     detail: { type: 'string' },
     instance: { type: 'string' },
     code: { type: 'string', enum: Object.keys(PROBLEM_CODES) },
-    errors: { type: 'array', description: 'Validation failures, one per field.', items: { type: 'object', required: ['path', 'message'], properties: { path: { type: 'string', examples: ['contacts.3.email'] }, message: { type: 'string' } } } },
+    errors: {
+      type: 'array',
+      description: 'Validation failures, one per field.',
+      items: {
+        type: 'object',
+        required: ['path', 'message'],
+        properties: { path: { type: 'string', examples: ['contacts.3.email'] }, message: { type: 'string' } },
+      },
+    },
     retryAfterSeconds: { type: 'integer' },
   },
 };
@@ -71,55 +85,112 @@ const STATUSES = ['queued', 'active', 'retrying', 'succeeded', 'failed', 'dead']
 
 function problemResponses(codes: number[], overrides: Record<number, string> = {}): Record<string, unknown> {
   const descriptions: Record<number, string> = {
-    400: 'Invalid request (each failing field listed in `errors`)', 401: 'Missing or invalid API key', 403: 'Out of scope or another environment',
-    404: 'No such instance, operation or job', 405: 'The path exists but not for this method (see `Allow`)', 409: 'Same Idempotency-Key still in flight', 413: 'Body too large', 415: 'Not JSON',
-    422: 'Idempotency-Key reused with another request', 429: 'Rate limit exceeded (see Retry-After)', 500: 'Gateway failure',
+    400: 'Invalid request (each failing field listed in `errors`)',
+    401: 'Missing or invalid API key',
+    403: 'Out of scope or another environment',
+    404: 'No such instance, operation or job',
+    405: 'The path exists but not for this method (see `Allow`)',
+    409: 'Same Idempotency-Key still in flight',
+    413: 'Body too large',
+    415: 'Not JSON',
+    422: 'Idempotency-Key reused with another request',
+    429: 'Rate limit exceeded (see Retry-After)',
+    500: 'Gateway failure',
     503: 'The gateway is shutting down (retry on another instance) or the instance is not set up yet',
     ...overrides,
   };
   const retryAfter = { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } };
-  return Object.fromEntries(codes.map((status) => [String(status), {
-    description: descriptions[status] ?? 'Error',
-    ...(status === 429 || status === 503 ? { headers: retryAfter } : {}),
-    ...(status === 405 ? { headers: { Allow: { schema: { type: 'string' }, description: 'The methods this path accepts' } } } : {}),
-    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-  }]));
+  return Object.fromEntries(
+    codes.map((status) => [
+      String(status),
+      {
+        description: descriptions[status] ?? 'Error',
+        ...(status === 429 || status === 503 ? { headers: retryAfter } : {}),
+        ...(status === 405
+          ? { headers: { Allow: { schema: { type: 'string' }, description: 'The methods this path accepts' } } }
+          : {}),
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      },
+    ]),
+  );
 }
 
 const idempotencyHeader: ParameterObject = {
-  name: 'Idempotency-Key', in: 'header', required: false,
-  description: 'Makes the POST safe to retry: the first response is stored for 24 h (configurable) and replayed for the same key, method, path and body; 409 while the first is in flight, 422 when the key comes with another request. Scoped by API key, at most 255 characters. Follows the IETF httpapi Idempotency-Key draft (an Internet-Draft, not an RFC).',
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Makes the POST safe to retry: the first response is stored for 24 h (configurable) and replayed for the same key, method, path and body; 409 while the first is in flight, 422 when the key comes with another request. Scoped by API key, at most 255 characters. Follows the IETF httpapi Idempotency-Key draft (an Internet-Draft, not an RFC).',
   schema: { type: 'string', maxLength: 255 },
 };
 
 const rateLimitHeaders = {
-  RateLimit: { description: 'IETF RateLimit header fields draft: remaining units and seconds to reset', schema: { type: 'string' } },
-  'RateLimit-Policy': { description: 'The key\'s quota policies', schema: { type: 'string' } },
+  RateLimit: {
+    description: 'IETF RateLimit header fields draft: remaining units and seconds to reset',
+    schema: { type: 'string' },
+  },
+  'RateLimit-Policy': { description: "The key's quota policies", schema: { type: 'string' } },
 };
 
 /** Builds the OpenAPI 3.1 document for the configured instances, from their connectors' zod schemas. */
-export function buildOpenApi(instances: Map<string, LoadedInstance>, options: { title?: string; version?: string; serverUrl?: string } = {}): Record<string, unknown> {
+export function buildOpenApi(
+  instances: Map<string, LoadedInstance>,
+  options: { title?: string; version?: string; serverUrl?: string } = {},
+): Record<string, unknown> {
   const builder = OpenApiBuilder.create()
     .addOpenApiVersion('3.1.0')
     .addInfo({
       title: options.title ?? 'relaykit gateway',
       version: options.version ?? '0.0.0',
-      description: 'Submit operations of configured connector instances as durable jobs, poll their status and receive webhooks. Every error is `application/problem+json` (RFC 9457) with a stable `code`.',
+      description:
+        'Submit operations of configured connector instances as durable jobs, poll their status and receive webhooks. Every error is `application/problem+json` (RFC 9457) with a stable `code`.',
     })
-    .addSecurityScheme('apiKey', { type: 'http', scheme: 'bearer', description: 'An API key made with `relaykit keys create`; it belongs to one environment and has scopes `instance:operation`.' })
+    .addSecurityScheme('apiKey', {
+      type: 'http',
+      scheme: 'bearer',
+      description:
+        'An API key made with `relaykit keys create`; it belongs to one environment and has scopes `instance:operation`.',
+    })
     .addSchema('Problem', problemSchema)
-    .addSchema('JobError', { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, retryable: { type: 'boolean' }, details: { type: 'object' } } })
+    .addSchema('JobError', {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        retryable: { type: 'boolean' },
+        details: { type: 'object' },
+      },
+    })
     .addSchema('JobAttempt', attemptSchema)
-    .addSchema('JobAccepted', { type: 'object', required: ['id', 'status', 'links'], properties: { id: { type: 'string' }, status: { type: 'string', enum: ['queued'] }, links: { type: 'object', required: ['self'], properties: { self: { type: 'string' } } } } })
+    .addSchema('JobAccepted', {
+      type: 'object',
+      required: ['id', 'status', 'links'],
+      properties: {
+        id: { type: 'string' },
+        status: { type: 'string', enum: ['queued'] },
+        links: { type: 'object', required: ['self'], properties: { self: { type: 'string' } } },
+      },
+    })
     .addSchema('Job', {
       type: 'object',
       required: ['id', 'kind', 'instance', 'operation', 'status', 'attempts', 'links'],
       properties: {
-        id: { type: 'string' }, kind: { type: 'string', enum: ['operation', 'webhook'] }, instance: { type: 'string' }, operation: { type: 'string' }, environment: { type: 'string' },
-        status: { type: 'string', enum: STATUSES }, attempts: { type: 'array', items: { $ref: '#/components/schemas/JobAttempt' } },
-        attemptCount: { type: 'integer' }, maxAttempts: { type: 'integer' }, result: { description: 'The operation\'s output once succeeded' },
-        error: { oneOf: [{ $ref: '#/components/schemas/JobError' }, { type: 'null' }] }, createdAt: { type: 'string', format: 'date-time' }, updatedAt: { type: 'string', format: 'date-time' },
-        finishedAt: { type: ['string', 'null'], format: 'date-time' }, nextAttemptAt: { type: ['string', 'null'], format: 'date-time' },
+        id: { type: 'string' },
+        kind: { type: 'string', enum: ['operation', 'webhook'] },
+        instance: { type: 'string' },
+        operation: { type: 'string' },
+        environment: { type: 'string' },
+        status: { type: 'string', enum: STATUSES },
+        attempts: { type: 'array', items: { $ref: '#/components/schemas/JobAttempt' } },
+        attemptCount: { type: 'integer' },
+        maxAttempts: { type: 'integer' },
+        result: { description: "The operation's output once succeeded" },
+        error: { oneOf: [{ $ref: '#/components/schemas/JobError' }, { type: 'null' }] },
+        createdAt: { type: 'string', format: 'date-time' },
+        updatedAt: { type: 'string', format: 'date-time' },
+        finishedAt: { type: ['string', 'null'], format: 'date-time' },
+        nextAttemptAt: { type: ['string', 'null'], format: 'date-time' },
         links: { type: 'object', properties: { self: { type: 'string' } } },
       },
     });
@@ -135,7 +206,8 @@ export function buildOpenApi(instances: Map<string, LoadedInstance>, options: { 
       outputs.push({ id: `${safe(connector.name)}.${safe(name)}.Output`, schema: op.output });
     }
   }
-  for (const [id, schema] of Object.entries({ ...convert(inputs, 'input'), ...convert(outputs, 'output') })) builder.addSchema(id, schema as SchemaObject);
+  for (const [id, schema] of Object.entries({ ...convert(inputs, 'input'), ...convert(outputs, 'output') }))
+    builder.addSchema(id, schema as SchemaObject);
 
   for (const instance of instances.values()) {
     const c = instance.connector;
@@ -149,22 +221,51 @@ export function buildOpenApi(instances: Map<string, LoadedInstance>, options: { 
         security: [{ apiKey: [] }],
         parameters: [
           idempotencyHeader,
-          { name: 'wait', in: 'query', required: false, description: 'Wait up to this long (e.g. `5s`) and answer 200 with the finished job when it ends in time.', schema: { type: 'string', examples: ['5s'] } },
+          {
+            name: 'wait',
+            in: 'query',
+            required: false,
+            description: 'Wait up to this long (e.g. `5s`) and answer 200 with the finished job when it ends in time.',
+            schema: { type: 'string', examples: ['5s'] },
+          },
         ],
         requestBody: {
           required: true,
-          content: { 'application/json': { schema: { $ref: `#/components/schemas/${base}.Input` }, ...(op.example !== undefined ? { example: op.example } : {}) } },
+          content: {
+            'application/json': {
+              schema: { $ref: `#/components/schemas/${base}.Input` },
+              ...(op.example !== undefined ? { example: op.example } : {}),
+            },
+          },
         },
         responses: {
           '200': {
             description: 'Finished within `wait`: the job with its result',
             headers: rateLimitHeaders,
-            content: { 'application/json': { schema: { allOf: [{ $ref: '#/components/schemas/Job' }, { type: 'object', properties: { result: { $ref: `#/components/schemas/${base}.Output` } } }] } } },
+            content: {
+              'application/json': {
+                schema: {
+                  allOf: [
+                    { $ref: '#/components/schemas/Job' },
+                    { type: 'object', properties: { result: { $ref: `#/components/schemas/${base}.Output` } } },
+                  ],
+                },
+              },
+            },
           },
           '202': {
             description: 'Accepted: the job is recorded and queued',
             headers: { ...rateLimitHeaders, Location: { description: 'The job URL', schema: { type: 'string' } } },
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/JobAccepted' }, example: { id: 'job_0m3k9x2a1b2c3d4e5f6a7b8', status: 'queued', links: { self: '/v1/jobs/job_0m3k9x2a1b2c3d4e5f6a7b8' } } } },
+            content: {
+              'application/json': {
+                schema: { $ref: '#/components/schemas/JobAccepted' },
+                example: {
+                  id: 'job_0m3k9x2a1b2c3d4e5f6a7b8',
+                  status: 'queued',
+                  links: { self: '/v1/jobs/job_0m3k9x2a1b2c3d4e5f6a7b8' },
+                },
+              },
+            },
           },
           ...problemResponses([400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503]),
         },
@@ -172,9 +273,31 @@ export function buildOpenApi(instances: Map<string, LoadedInstance>, options: { 
       builder.addPath(`/v1/${instance.name}/${name}`, { post: operation });
     }
     for (const [hook, def] of Object.entries(c.webhooks ?? {})) {
-      const path = Object.keys(c.webhooks ?? {})[0] === hook ? `/v1/webhooks/${instance.name}` : `/v1/webhooks/${instance.name}/${hook}`;
+      const path =
+        Object.keys(c.webhooks ?? {})[0] === hook
+          ? `/v1/webhooks/${instance.name}`
+          : `/v1/webhooks/${instance.name}/${hook}`;
       builder.addPath(path, {
-        ...(def.handshake ? { get: { operationId: `${instance.name}.webhook.${hook}.handshake`.replace(/[^A-Za-z0-9_.-]/g, '_'), summary: `Handshake of ${c.name} webhook ${hook}`, tags: [instance.name], security: [], responses: { '200': { description: 'Handshake answered (e.g. the challenge echoed back)', content: { 'text/plain': { schema: { type: 'string' } } } }, ...problemResponses([403, 404, 500, 503], { 403: 'Handshake refused (WEBHOOK_VERIFICATION_FAILED, e.g. a wrong verify token)', 404: 'No such instance or webhook, or not a handshake request' }) } } } : {}),
+        ...(def.handshake
+          ? {
+              get: {
+                operationId: `${instance.name}.webhook.${hook}.handshake`.replace(/[^A-Za-z0-9_.-]/g, '_'),
+                summary: `Handshake of ${c.name} webhook ${hook}`,
+                tags: [instance.name],
+                security: [],
+                responses: {
+                  '200': {
+                    description: 'Handshake answered (e.g. the challenge echoed back)',
+                    content: { 'text/plain': { schema: { type: 'string' } } },
+                  },
+                  ...problemResponses([403, 404, 500, 503], {
+                    403: 'Handshake refused (WEBHOOK_VERIFICATION_FAILED, e.g. a wrong verify token)',
+                    404: 'No such instance or webhook, or not a handshake request',
+                  }),
+                },
+              },
+            }
+          : {}),
         post: {
           operationId: `${instance.name}.webhook.${hook}`.replace(/[^A-Za-z0-9_.-]/g, '_'),
           summary: `Receive ${c.name} webhook ${hook} on ${instance.name}`,
@@ -183,8 +306,27 @@ export function buildOpenApi(instances: Map<string, LoadedInstance>, options: { 
           security: [],
           requestBody: { required: true, content: { 'application/json': { schema: {} } } },
           responses: {
-            '200': { description: 'Events recorded', content: { 'application/json': { schema: { type: 'object', required: ['received', 'duplicates', 'jobs'], properties: { received: { type: 'integer' }, duplicates: { type: 'integer' }, jobs: { type: 'array', items: { type: 'string' } } } } } } },
-            ...problemResponses([400, 401, 404, 405, 413, 500, 503], { 400: 'The verified body could not be parsed', 401: 'The signature did not verify (WEBHOOK_SIGNATURE)', 404: 'No such instance or webhook' }),
+            '200': {
+              description: 'Events recorded',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['received', 'duplicates', 'jobs'],
+                    properties: {
+                      received: { type: 'integer' },
+                      duplicates: { type: 'integer' },
+                      jobs: { type: 'array', items: { type: 'string' } },
+                    },
+                  },
+                },
+              },
+            },
+            ...problemResponses([400, 401, 404, 405, 413, 500, 503], {
+              400: 'The verified body could not be parsed',
+              401: 'The signature did not verify (WEBHOOK_SIGNATURE)',
+              404: 'No such instance or webhook',
+            }),
           },
         },
       });
@@ -192,18 +334,57 @@ export function buildOpenApi(instances: Map<string, LoadedInstance>, options: { 
   }
 
   // The batch example reuses the first operation that has one, so it is a request the gateway would accept.
-  const sample = [...instances.values()].flatMap((i) => Object.entries(i.connector.operations).filter(([, op]) => op.example !== undefined).map(([name, op]) => ({ instance: i.name, operation: name, input: op.example })))[0];
+  const sample = [...instances.values()].flatMap((i) =>
+    Object.entries(i.connector.operations)
+      .filter(([, op]) => op.example !== undefined)
+      .map(([name, op]) => ({ instance: i.name, operation: name, input: op.example })),
+  )[0];
   builder.addPath('/v1/jobs/batch', {
     post: {
       operationId: 'jobs.batch',
       summary: 'Submit many jobs in one call',
-      description: 'Validates every job first (all or nothing), records them in one transaction and enqueues them in one round trip.',
+      description:
+        'Validates every job first (all or nothing), records them in one transaction and enqueues them in one round trip.',
       tags: ['jobs'],
       security: [{ apiKey: [] }],
       parameters: [idempotencyHeader],
-      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['jobs'], properties: { jobs: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'object', required: ['instance', 'operation', 'input'], properties: { instance: { type: 'string' }, operation: { type: 'string' }, input: {} } } } } }, ...(sample ? { example: { jobs: [sample] } } : {}) } } },
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['jobs'],
+              properties: {
+                jobs: {
+                  type: 'array',
+                  minItems: 1,
+                  maxItems: 1000,
+                  items: {
+                    type: 'object',
+                    required: ['instance', 'operation', 'input'],
+                    properties: { instance: { type: 'string' }, operation: { type: 'string' }, input: {} },
+                  },
+                },
+              },
+            },
+            ...(sample ? { example: { jobs: [sample] } } : {}),
+          },
+        },
+      },
       responses: {
-        '202': { description: 'All accepted', content: { 'application/json': { schema: { type: 'object', required: ['jobs'], properties: { jobs: { type: 'array', items: { $ref: '#/components/schemas/JobAccepted' } } } } } } },
+        '202': {
+          description: 'All accepted',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['jobs'],
+                properties: { jobs: { type: 'array', items: { $ref: '#/components/schemas/JobAccepted' } } },
+              },
+            },
+          },
+        },
         ...problemResponses([400, 401, 403, 405, 409, 413, 415, 422, 429, 500, 503]),
       },
     },
@@ -215,12 +396,45 @@ export function buildOpenApi(instances: Map<string, LoadedInstance>, options: { 
       tags: ['jobs'],
       security: [{ apiKey: [] }],
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-      responses: { '200': { description: 'The job', content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } } }, ...problemResponses([401, 404, 405, 429, 500]) },
+      responses: {
+        '200': {
+          description: 'The job',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } },
+        },
+        ...problemResponses([401, 404, 405, 429, 500]),
+      },
     },
   });
-  const plain = (summary: string, schema: SchemaObject) => ({ get: { operationId: summary.toLowerCase().replace(/[^a-z]+/g, '_'), summary, tags: ['operations'], security: [], responses: { '200': { description: 'OK', content: { 'application/json': { schema } } } } } });
+  const plain = (summary: string, schema: SchemaObject) => ({
+    get: {
+      operationId: summary.toLowerCase().replace(/[^a-z]+/g, '_'),
+      summary,
+      tags: ['operations'],
+      security: [],
+      responses: { '200': { description: 'OK', content: { 'application/json': { schema } } } },
+    },
+  });
   builder.addPath('/healthz', plain('Liveness', { type: 'object', properties: { status: { type: 'string' } } }));
-  builder.addPath('/readyz', { get: { ...plain('Readiness', { type: 'object', properties: { status: { type: 'string' }, checks: { type: 'object' } } }).get, responses: { '200': { description: 'Ready', content: { 'application/json': { schema: { type: 'object' } } } }, '503': { description: 'Not ready', content: { 'application/json': { schema: { type: 'object' } } } } } } });
-  builder.addPath('/metrics', { get: { operationId: 'metrics', summary: 'Prometheus metrics', tags: ['operations'], security: [], responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } });
+  builder.addPath('/readyz', {
+    get: {
+      ...plain('Readiness', { type: 'object', properties: { status: { type: 'string' }, checks: { type: 'object' } } })
+        .get,
+      responses: {
+        '200': { description: 'Ready', content: { 'application/json': { schema: { type: 'object' } } } },
+        '503': { description: 'Not ready', content: { 'application/json': { schema: { type: 'object' } } } },
+      },
+    },
+  });
+  builder.addPath('/metrics', {
+    get: {
+      operationId: 'metrics',
+      summary: 'Prometheus metrics',
+      tags: ['operations'],
+      security: [],
+      responses: {
+        '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
+      },
+    },
+  });
   return builder.getSpec() as unknown as Record<string, unknown>;
 }

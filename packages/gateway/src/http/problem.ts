@@ -35,19 +35,39 @@ export function problemMiddleware(logger: Logger) {
   return async (ctx: Context, next: Next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw problem('NOT_FOUND', `No route for ${ctx.method} ${ctx.path}.`);
-      if (ctx.status === 405 && (ctx.body === undefined || typeof ctx.body === 'string')) throw problem('METHOD_NOT_ALLOWED', `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow')}.`);
+      if (ctx.status === 404 && ctx.body === undefined)
+        throw problem('NOT_FOUND', `No route for ${ctx.method} ${ctx.path}.`);
+      if (ctx.status === 405 && (ctx.body === undefined || typeof ctx.body === 'string'))
+        throw problem(
+          'METHOD_NOT_ALLOWED',
+          `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow')}.`,
+        );
     } catch (error) {
       if (isGatewayHttpError(error)) return sendProblem(ctx, error);
       if (isValidationError(error)) {
-        return sendProblem(ctx, problem('VALIDATION', error.message, { extensions: { errors: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } }));
+        return sendProblem(
+          ctx,
+          problem('VALIDATION', error.message, {
+            extensions: { errors: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+          }),
+        );
       }
       const status = (error as { status?: number; expose?: boolean }).status;
       if (typeof status === 'number' && status >= 400 && status < 500) {
         const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 404 ? 'NOT_FOUND' : 'VALIDATION';
-        return sendProblem(ctx, new GatewayHttpError(status, code, PROBLEM_CODES[code]!.title, (error as Error).message));
+        return sendProblem(
+          ctx,
+          new GatewayHttpError(status, code, PROBLEM_CODES[code]!.title, (error as Error).message),
+        );
       }
-      logger.error({ err: { message: (error as Error)?.message, name: (error as Error)?.name }, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
+      logger.error(
+        {
+          err: { message: (error as Error)?.message, name: (error as Error)?.name },
+          requestId: ctx.state.requestId,
+          path: ctx.path,
+        },
+        'request failed',
+      );
       return sendProblem(ctx, problem('INTERNAL', 'The gateway failed to handle this request.'));
     }
   };

@@ -22,16 +22,28 @@ function findInstance(deps: HttpDeps, name: string): LoadedInstance {
   return instance;
 }
 
-function validationProblem(message: string, issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>, prefix: Array<string | number> = []) {
-  const errors = issues.map((i) => ({ path: [...prefix, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))].join('.'), message: i.message }));
-  return problem('VALIDATION', `${message}: ${errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ')}`, { extensions: { errors } });
+function validationProblem(
+  message: string,
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+  prefix: Array<string | number> = [],
+) {
+  const errors = issues.map((i) => ({
+    path: [...prefix, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))].join('.'),
+    message: i.message,
+  }));
+  return problem('VALIDATION', `${message}: ${errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ')}`, {
+    extensions: { errors },
+  });
 }
 
 function parseWait(ctx: Context, deps: HttpDeps): number {
   const raw = ctx.query.wait;
   if (raw === undefined) return 0;
   const ms = typeof raw === 'string' ? parseDuration(raw) : undefined;
-  if (ms === undefined) throw problem('VALIDATION', `wait="${String(raw)}" is not a duration (e.g. 500ms, 5s).`, { extensions: { errors: [{ path: 'query.wait', message: 'not a duration' }] } });
+  if (ms === undefined)
+    throw problem('VALIDATION', `wait="${String(raw)}" is not a duration (e.g. 500ms, 5s).`, {
+      extensions: { errors: [{ path: 'query.wait', message: 'not a duration' }] },
+    });
   return Math.min(ms, deps.config.server.maxWait);
 }
 
@@ -62,7 +74,8 @@ export function createRouter(deps: HttpDeps): Router {
     for (const instance of deps.instances.values()) {
       const counts = await deps.queue.counts(`jobs.${instance.name}`).catch(() => undefined);
       if (!counts) continue;
-      for (const [state, value] of Object.entries(counts)) deps.metrics.queueDepth.set({ instance: instance.name, state }, value);
+      for (const [state, value] of Object.entries(counts))
+        deps.metrics.queueDepth.set({ instance: instance.name, state }, value);
     }
     ctx.type = deps.metrics.registry.contentType;
     ctx.body = await deps.metrics.registry.metrics();
@@ -82,7 +95,8 @@ export function createRouter(deps: HttpDeps): Router {
     const job = await deps.store.get(ctx.params.id!);
     const instance = job && deps.instances.get(job.instance);
     // Another environment's or scope's job answers 404 like a missing one: ids are not confirmed to outsiders.
-    if (!job || !instance || job.environment !== key.environment) throw problem('NOT_FOUND', `No job ${ctx.params.id}.`);
+    if (!job || !instance || job.environment !== key.environment)
+      throw problem('NOT_FOUND', `No job ${ctx.params.id}.`);
     try {
       authorize(key, instance);
     } catch {
@@ -95,40 +109,79 @@ export function createRouter(deps: HttpDeps): Router {
   router.post('/v1/jobs/batch', async (ctx) => {
     const key = await authenticate(ctx, deps);
     const raw = await readRawBody(ctx, deps.config.server.bodyLimit);
-    if (deps.config.idempotency.require !== 'never' && !readIdempotencyKey(ctx)) throw problem('IDEMPOTENCY_KEY_REQUIRED', 'A batch must be sent with an Idempotency-Key header.');
+    if (deps.config.idempotency.require !== 'never' && !readIdempotencyKey(ctx))
+      throw problem('IDEMPOTENCY_KEY_REQUIRED', 'A batch must be sent with an Idempotency-Key header.');
     await withIdempotency(ctx, deps, key, raw, async (): Promise<StoredResponse> => {
       // Validated inside, as for single submits: a reused key with another body is a 422, whatever that body holds.
       const body = parseJson(ctx, raw) as { jobs?: unknown };
-      if (!body || typeof body !== 'object' || !Array.isArray(body.jobs) || body.jobs.length === 0 || body.jobs.length > MAX_BATCH) {
-        throw problem('VALIDATION', `The body must be {"jobs": [{"instance", "operation", "input"}, ...]} with 1 to ${MAX_BATCH} jobs.`, { extensions: { errors: [{ path: 'jobs', message: `expected an array of 1 to ${MAX_BATCH} jobs` }] } });
+      if (
+        !body ||
+        typeof body !== 'object' ||
+        !Array.isArray(body.jobs) ||
+        body.jobs.length === 0 ||
+        body.jobs.length > MAX_BATCH
+      ) {
+        throw problem(
+          'VALIDATION',
+          `The body must be {"jobs": [{"instance", "operation", "input"}, ...]} with 1 to ${MAX_BATCH} jobs.`,
+          { extensions: { errors: [{ path: 'jobs', message: `expected an array of 1 to ${MAX_BATCH} jobs` }] } },
+        );
       }
       const jobs: NewJob[] = [];
       const errors: Array<{ path: string; message: string }> = [];
       for (const [index, item] of (body.jobs as unknown[]).entries()) {
-        const { instance: instanceName, operation: operationName, input } = (item ?? {}) as { instance?: unknown; operation?: unknown; input?: unknown };
+        const {
+          instance: instanceName,
+          operation: operationName,
+          input,
+        } = (item ?? {}) as { instance?: unknown; operation?: unknown; input?: unknown };
         const instance = typeof instanceName === 'string' ? deps.instances.get(instanceName) : undefined;
         if (!instance) {
           errors.push({ path: `jobs.${index}.instance`, message: `no instance named "${String(instanceName)}"` });
           continue;
         }
-        const operation = typeof operationName === 'string' ? operationOf(instance.connector, operationName) : undefined;
+        const operation =
+          typeof operationName === 'string' ? operationOf(instance.connector, operationName) : undefined;
         if (!operation) {
-          errors.push({ path: `jobs.${index}.operation`, message: `instance "${instance.name}" has no operation "${String(operationName)}"` });
+          errors.push({
+            path: `jobs.${index}.operation`,
+            message: `instance "${instance.name}" has no operation "${String(operationName)}"`,
+          });
           continue;
         }
         authorize(key, instance, operationName as string);
         const parsed = operation.input.safeParse(input);
         if (!parsed.success) {
-          for (const issue of parsed.error.issues) errors.push({ path: ['jobs', index, 'input', ...issue.path.map(String)].join('.'), message: issue.message });
+          for (const issue of parsed.error.issues)
+            errors.push({
+              path: ['jobs', index, 'input', ...issue.path.map(String)].join('.'),
+              message: issue.message,
+            });
           continue;
         }
-        jobs.push({ id: newJobId(), kind: 'operation', environment: instance.environment, instance: instance.name, operation: operationName as string, input, maxAttempts: instance.config.retry.attempts, apiKeyId: key.id });
+        jobs.push({
+          id: newJobId(),
+          kind: 'operation',
+          environment: instance.environment,
+          instance: instance.name,
+          operation: operationName as string,
+          input,
+          maxAttempts: instance.config.retry.attempts,
+          apiKeyId: key.id,
+        });
       }
-      if (errors.length) throw problem('VALIDATION', `${errors.length} problem(s) in the batch; nothing was accepted.`, { extensions: { errors } });
+      if (errors.length)
+        throw problem('VALIDATION', `${errors.length} problem(s) in the batch; nothing was accepted.`, {
+          extensions: { errors },
+        });
       ctx.state.audit = { payload: { count: jobs.length } };
       await deps.store.create(jobs);
       await enqueueRecorded(deps, jobs);
-      return { status: 202, headers: {}, body: { jobs: jobs.map((j) => ({ id: j.id, status: 'queued', links: { self: `/v1/jobs/${j.id}` } })) } };
+      return {
+        status: 202,
+        headers: {},
+        body: { jobs: jobs.map((j) => ({ id: j.id, status: 'queued', links: { self: `/v1/jobs/${j.id}` } })) },
+      };
     });
   });
 
@@ -137,12 +190,21 @@ export function createRouter(deps: HttpDeps): Router {
     const hooks = Object.entries(instance.connector.webhooks ?? {});
     const name = ctx.params.webhook ?? hooks[0]?.[0];
     const definition = name ? webhookOf(instance.connector, name) : undefined;
-    if (!name || !definition) throw problem('NOT_FOUND', `Instance "${instance.name}" has no webhook${ctx.params.webhook ? ` "${ctx.params.webhook}"` : ''}.`);
+    if (!name || !definition)
+      throw problem(
+        'NOT_FOUND',
+        `Instance "${instance.name}" has no webhook${ctx.params.webhook ? ` "${ctx.params.webhook}"` : ''}.`,
+      );
     const runtime = instance.runtime;
     if (!runtime) throw problem('UNAVAILABLE', 'The instance is not set up yet.');
     const raw = await readRawBody(ctx, definition.maxBodyBytes ?? deps.config.server.bodyLimit);
     const request = webhookRequest(ctx, raw);
-    const setupCtx = { ...runtime.services, instance: instance.name, config: instance.connectorConfig, state: runtime.state };
+    const setupCtx = {
+      ...runtime.services,
+      instance: instance.name,
+      config: instance.connectorConfig,
+      state: runtime.state,
+    };
     ctx.state.audit = { instance: instance.name, operation: `webhook:${name}` };
     if (ctx.method === 'GET') {
       const answer = definition.handshake?.(setupCtx, request);
@@ -150,7 +212,11 @@ export function createRouter(deps: HttpDeps): Router {
       // A refusal (wrong verify token, ...) is ours to word as problem+json; a success (the challenge echo) is the sender's protocol.
       if (answer.status >= 400) {
         deps.metrics.webhooks.inc({ instance: instance.name, outcome: 'rejected' });
-        throw problem('WEBHOOK_VERIFICATION_FAILED', `Instance "${instance.name}" refused the ${name} webhook handshake (${answer.status}): check the verify token configured at the sender.`, { status: answer.status });
+        throw problem(
+          'WEBHOOK_VERIFICATION_FAILED',
+          `Instance "${instance.name}" refused the ${name} webhook handshake (${answer.status}): check the verify token configured at the sender.`,
+          { status: answer.status },
+        );
       }
       ctx.status = answer.status;
       for (const [k, v] of Object.entries(answer.headers ?? {})) ctx.set(k, v);
@@ -170,7 +236,12 @@ export function createRouter(deps: HttpDeps): Router {
     // Without the connector's own event id, the body's hash (and the event's place in it) identifies a redelivery.
     const bodyHash = definition.dedupeKey ? '' : createHash('sha256').update(raw).digest('hex');
     const jobs: NewJob[] = events.map((event, index) => ({
-      id: newJobId(), kind: 'webhook', environment: instance.environment, instance: instance.name, operation: `webhook:${name}`, input: event,
+      id: newJobId(),
+      kind: 'webhook',
+      environment: instance.environment,
+      instance: instance.name,
+      operation: `webhook:${name}`,
+      input: event,
       maxAttempts: instance.config.retry.attempts,
       dedupeKey: `${name}:${definition.dedupeKey ? definition.dedupeKey(event) : `${bodyHash}:${index}`}`,
     }));
@@ -203,7 +274,10 @@ export function createRouter(deps: HttpDeps): Router {
     const idempotencyKey = readIdempotencyKey(ctx) ?? null;
     const required = deps.config.idempotency.require;
     if (!idempotencyKey && (required === 'always' || (required === 'non-idempotent' && !operation.idempotent))) {
-      throw problem('IDEMPOTENCY_KEY_REQUIRED', `${instance.name}/${operationName} must be sent with an Idempotency-Key header.`);
+      throw problem(
+        'IDEMPOTENCY_KEY_REQUIRED',
+        `${instance.name}/${operationName} must be sent with an Idempotency-Key header.`,
+      );
     }
     await withIdempotency(ctx, deps, key, raw, async (): Promise<StoredResponse> => {
       // Parsed and validated inside: a key reused with another body is a 422 mismatch even when that body is
@@ -212,9 +286,22 @@ export function createRouter(deps: HttpDeps): Router {
       // Redacted (phones and e-mails masked too) and sealed by the audit log when it writes, off this request's path.
       ctx.state.audit = { ...ctx.state.audit, payload: body };
       const parsed = operation.input.safeParse(body);
-      if (!parsed.success) throw validationProblem(`Invalid input for ${instance.name}/${operationName}`, parsed.error.issues);
+      if (!parsed.success)
+        throw validationProblem(`Invalid input for ${instance.name}/${operationName}`, parsed.error.issues);
       const id = newJobId();
-      await deps.store.create([{ id, kind: 'operation', environment: instance.environment, instance: instance.name, operation: operationName, input: body, maxAttempts: instance.config.retry.attempts, apiKeyId: key.id, idempotencyKey }]);
+      await deps.store.create([
+        {
+          id,
+          kind: 'operation',
+          environment: instance.environment,
+          instance: instance.name,
+          operation: operationName,
+          input: body,
+          maxAttempts: instance.config.retry.attempts,
+          apiKeyId: key.id,
+          idempotencyKey,
+        },
+      ]);
       ctx.state.audit = { ...ctx.state.audit, jobId: id };
       await enqueueRecorded(deps, [{ id, instance: instance.name }]);
       const headers = { Location: `/v1/jobs/${id}` };

@@ -4,7 +4,9 @@ import { assertValidScopes, invalidScopes, scopeAllows } from './keys.js';
 
 describe('API key scopes', () => {
   it('accepts the grammar: *, <instance>, <instance>:*, <instance>:<operation>', () => {
-    expect(invalidScopes(['*', 'sf-prod', 'sf-prod:*', 'sf-prod:upsert', 'wa_1:sendText', 'mahak-demo:syncEntity'])).toEqual([]);
+    expect(
+      invalidScopes(['*', 'sf-prod', 'sf-prod:*', 'sf-prod:upsert', 'wa_1:sendText', 'mahak-demo:syncEntity']),
+    ).toEqual([]);
     expect(() => assertValidScopes(['sf-prod:upsert'])).not.toThrow();
   });
 
@@ -12,7 +14,11 @@ describe('API key scopes', () => {
     const bad = ['a:b:c', '*:upsert', 'sf-*', 'SF-Prod', '', 'sf:', ':upsert', 'sf prod', 'sf:up sert'];
     expect(invalidScopes(['sf-prod', ...bad])).toEqual(bad);
     let error: unknown;
-    try { assertValidScopes(['ok', 'a:b:c', '*:upsert']); } catch (e) { error = e; }
+    try {
+      assertValidScopes(['ok', 'a:b:c', '*:upsert']);
+    } catch (e) {
+      error = e;
+    }
     expect(isInvalidScopeError(error)).toBe(true);
     expect(error).toMatchObject({ code: 'INVALID_SCOPE', scopes: ['a:b:c', '*:upsert'] });
     expect((error as Error).message).toMatch(/"a:b:c", "\*:upsert"/);

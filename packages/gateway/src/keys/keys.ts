@@ -33,10 +33,17 @@ export function invalidScopes(scopes: readonly string[]): string[] {
  * {@link invalidScopes}), or when there is none: a key without scopes could do nothing.
  */
 export function assertValidScopes(scopes: readonly string[]): void {
-  if (!scopes.length) throw new InvalidScopeError([], 'An API key needs at least one scope: "*", "<instance>", "<instance>:*" or "<instance>:<operation>".');
+  if (!scopes.length)
+    throw new InvalidScopeError(
+      [],
+      'An API key needs at least one scope: "*", "<instance>", "<instance>:*" or "<instance>:<operation>".',
+    );
   const bad = invalidScopes(scopes);
   if (bad.length) {
-    throw new InvalidScopeError(bad, `Invalid scope${bad.length > 1 ? 's' : ''} ${bad.map((b) => JSON.stringify(b)).join(', ')}: use "*", "<instance>", "<instance>:*" or "<instance>:<operation>" (instance names are lower-case letters, digits, "-" and "_"; no other wildcards).`);
+    throw new InvalidScopeError(
+      bad,
+      `Invalid scope${bad.length > 1 ? 's' : ''} ${bad.map((b) => JSON.stringify(b)).join(', ')}: use "*", "<instance>", "<instance>:*" or "<instance>:<operation>" (instance names are lower-case letters, digits, "-" and "_"; no other wildcards).`,
+    );
   }
 }
 
@@ -63,20 +70,43 @@ export class ApiKeyStore {
   // Bumped by revoke: a lookup that read the row before a revocation must not cache it afterwards.
   private revocations = 0;
 
-  constructor(private readonly sql: SqlClient, private readonly options: { cacheMs?: number } = {}) {}
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly options: { cacheMs?: number } = {},
+  ) {}
 
   /**
    * Creates a key; the returned `secret` is shown once and never stored. Throws an
    * {@link InvalidScopeError} listing the scopes that do not follow the grammar (nothing is created).
    */
-  async create(input: { name: string; environment: string; scopes: string[] }): Promise<{ key: ApiKey; secret: string }> {
+  async create(input: {
+    name: string;
+    environment: string;
+    scopes: string[];
+  }): Promise<{ key: ApiKey; secret: string }> {
     assertValidScopes(input.scopes);
-    const id = randomBytes(9).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 12).padEnd(12, '0');
+    const id = randomBytes(9)
+      .toString('base64url')
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '0')
+      .slice(0, 12)
+      .padEnd(12, '0');
     const secret = `rk_${id}_${randomBytes(32).toString('base64url')}`;
     const { rows } = await this.sql.query<{ created_at: Date }>(
       'INSERT INTO relaykit_api_keys (id, name, environment, scopes, hash) VALUES ($1, $2, $3, $4, $5) RETURNING created_at',
-      [id, input.name, input.environment, JSON.stringify(input.scopes), sha256(secret).toString('hex')]);
-    return { key: { id, name: input.name, environment: input.environment, scopes: input.scopes, createdAt: new Date(rows[0]!.created_at).toISOString(), revokedAt: null }, secret };
+      [id, input.name, input.environment, JSON.stringify(input.scopes), sha256(secret).toString('hex')],
+    );
+    return {
+      key: {
+        id,
+        name: input.name,
+        environment: input.environment,
+        scopes: input.scopes,
+        createdAt: new Date(rows[0]!.created_at).toISOString(),
+        revokedAt: null,
+      },
+      secret,
+    };
   }
 
   /** The key `secret` belongs to when it is valid and not revoked; undefined otherwise. Constant-time on the hash. */
@@ -98,14 +128,28 @@ export class ApiKeyStore {
 
   private async lookup(id: string, presented: Buffer, cacheKey: string): Promise<ApiKey | undefined> {
     const generation = this.revocations;
-    const { rows } = await this.sql.query<{ id: string; name: string; environment: string; scopes: string[]; hash: string; created_at: Date; revoked_at: Date | null }>(
-      'SELECT * FROM relaykit_api_keys WHERE id = $1', [id]);
+    const { rows } = await this.sql.query<{
+      id: string;
+      name: string;
+      environment: string;
+      scopes: string[];
+      hash: string;
+      created_at: Date;
+      revoked_at: Date | null;
+    }>('SELECT * FROM relaykit_api_keys WHERE id = $1', [id]);
     const row = rows[0];
     // Compare even when the id is unknown so timing does not tell which ids exist.
     const stored = row ? Buffer.from(row.hash, 'hex') : Buffer.alloc(32);
     const equal = stored.length === presented.length && timingSafeEqual(stored, presented);
     if (!row || !equal || row.revoked_at) return undefined;
-    const key: ApiKey = { id: row.id, name: row.name, environment: row.environment, scopes: row.scopes, createdAt: new Date(row.created_at).toISOString(), revokedAt: null };
+    const key: ApiKey = {
+      id: row.id,
+      name: row.name,
+      environment: row.environment,
+      scopes: row.scopes,
+      createdAt: new Date(row.created_at).toISOString(),
+      revokedAt: null,
+    };
     const cacheMs = this.options.cacheMs ?? 1000;
     if (cacheMs > 0 && generation === this.revocations) {
       if (this.cache.size > 10_000) this.cache.clear();
@@ -115,14 +159,30 @@ export class ApiKeyStore {
   }
 
   async list(): Promise<ApiKey[]> {
-    const { rows } = await this.sql.query<{ id: string; name: string; environment: string; scopes: string[]; created_at: Date; revoked_at: Date | null }>(
-      'SELECT id, name, environment, scopes, created_at, revoked_at FROM relaykit_api_keys ORDER BY created_at');
-    return rows.map((r) => ({ id: r.id, name: r.name, environment: r.environment, scopes: r.scopes, createdAt: new Date(r.created_at).toISOString(), revokedAt: r.revoked_at ? new Date(r.revoked_at).toISOString() : null }));
+    const { rows } = await this.sql.query<{
+      id: string;
+      name: string;
+      environment: string;
+      scopes: string[];
+      created_at: Date;
+      revoked_at: Date | null;
+    }>('SELECT id, name, environment, scopes, created_at, revoked_at FROM relaykit_api_keys ORDER BY created_at');
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      environment: r.environment,
+      scopes: r.scopes,
+      createdAt: new Date(r.created_at).toISOString(),
+      revokedAt: r.revoked_at ? new Date(r.revoked_at).toISOString() : null,
+    }));
   }
 
   /** Revokes a key by id; false when there is no such active key. */
   async revoke(id: string): Promise<boolean> {
-    const { rows } = await this.sql.query('UPDATE relaykit_api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id', [id]);
+    const { rows } = await this.sql.query(
+      'UPDATE relaykit_api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id',
+      [id],
+    );
     this.revocations++;
     for (const [hash, entry] of this.cache) if (entry.key.id === id) this.cache.delete(hash);
     return rows.length > 0;

@@ -26,7 +26,9 @@ describe('ApiKeyStore.verify', () => {
       },
     };
   });
-  afterAll(async () => { await db.close(); });
+  afterAll(async () => {
+    await db.close();
+  });
 
   it('shares one lookup among concurrent requests for the same key, then serves the cache', async () => {
     const keys = new ApiKeyStore(counting, { cacheMs: 60_000 });
@@ -53,7 +55,9 @@ describe('ApiKeyStore.verify', () => {
     const { key, secret } = await keys.create({ name: 'app3', environment: 'production', scopes: ['*'] });
     // The lookup reads the row while it is still valid; the revocation completes before the lookup's answer is used.
     let release!: () => void;
-    hold = new Promise<void>((resolve) => { release = resolve; });
+    hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const inFlight = keys.verify(secret);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await keys.revoke(key.id);

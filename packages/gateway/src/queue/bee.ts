@@ -5,10 +5,19 @@ import { queueIdOf, type JobQueue, type QueueCounts, type QueueMessage } from '.
 
 const require = createRequire(import.meta.url);
 
-interface Outgoing { message: QueueMessage; delayUntil: number | undefined }
+interface Outgoing {
+  message: QueueMessage;
+  delayUntil: number | undefined;
+}
 
 /** node-redis v3 options from a `redis://` URL (bee-queue takes options, never an ioredis client). */
-export function redisOptionsFromUrl(url: string): { host: string; port: number; db: number; password?: string; username?: string } {
+export function redisOptionsFromUrl(url: string): {
+  host: string;
+  port: number;
+  db: number;
+  password?: string;
+  username?: string;
+} {
   const parsed = new URL(url);
   return {
     host: parsed.hostname || '127.0.0.1',
@@ -57,12 +66,19 @@ export class BeeJobQueue implements JobQueue {
     });
     // node-redis reconnects by itself; a Redis restarted without persistence has lost the Lua
     // scripts bee-queue calls by SHA, so load them again on every (re)connect.
-    const reload = (client: { on(ev: string, fn: () => void): void } | undefined) => client?.on('ready', () => {
-      const lua = require('bee-queue/lib/lua/index.js') as { buildCache(client: unknown): Promise<unknown> };
-      lua.buildCache(client).catch(() => undefined);
-    });
-    const q = queue as unknown as { client?: { on(ev: string, fn: () => void): void }; eclient?: { on(ev: string, fn: () => void): void } };
-    void queue.ready().then(() => reload(q.client)).catch(() => undefined);
+    const reload = (client: { on(ev: string, fn: () => void): void } | undefined) =>
+      client?.on('ready', () => {
+        const lua = require('bee-queue/lib/lua/index.js') as { buildCache(client: unknown): Promise<unknown> };
+        lua.buildCache(client).catch(() => undefined);
+      });
+    const q = queue as unknown as {
+      client?: { on(ev: string, fn: () => void): void };
+      eclient?: { on(ev: string, fn: () => void): void };
+    };
+    void queue
+      .ready()
+      .then(() => reload(q.client))
+      .catch(() => undefined);
     queue.on('error', () => undefined);
     this.queues.set(name, queue);
     return queue;
@@ -75,7 +91,11 @@ export class BeeJobQueue implements JobQueue {
   async enqueue(name: string, messages: QueueMessage[], options: { delayMs?: number } = {}): Promise<void> {
     if (!messages.length) return;
     let sender = this.senders.get(name);
-    if (!sender) this.senders.set(name, (sender = new GroupCommit((items: Outgoing[]) => this.send(name, items), { maxItems: 5000, maxInFlight: 4 })));
+    if (!sender)
+      this.senders.set(
+        name,
+        (sender = new GroupCommit((items: Outgoing[]) => this.send(name, items), { maxItems: 5000, maxInFlight: 4 })),
+      );
     const delayUntil = options.delayMs && options.delayMs > 0 ? Date.now() + options.delayMs : undefined;
     const failures = await sender.run(messages.map((message) => ({ message, delayUntil })));
     const failed = failures.find((f) => f !== undefined);
@@ -85,10 +105,11 @@ export class BeeJobQueue implements JobQueue {
   private async send(name: string, items: Outgoing[]): Promise<Array<Error | undefined>> {
     const queue = this.queue(name);
     await queue.ready();
-    const build = () => items.map(({ message, delayUntil }) => {
-      const job = queue.createJob(message).setId(queueIdOf(message));
-      return delayUntil ? job.delayUntil(delayUntil) : job;
-    });
+    const build = () =>
+      items.map(({ message, delayUntil }) => {
+        const job = queue.createJob(message).setId(queueIdOf(message));
+        return delayUntil ? job.delayUntil(delayUntil) : job;
+      });
     let jobs = build();
     let errors = await queue.saveAll(jobs);
     if ([...errors.values()].some((e) => /NOSCRIPT/.test(String((e as Error)?.message)))) {
@@ -104,7 +125,10 @@ export class BeeJobQueue implements JobQueue {
   process(name: string, concurrency: number, handler: (message: QueueMessage) => Promise<void>): void {
     if (this.queues.has(name)) {
       // A producer-only queue object cannot consume; replace it with a worker one.
-      void this.queues.get(name)!.close().catch(() => undefined);
+      void this.queues
+        .get(name)!
+        .close()
+        .catch(() => undefined);
       this.queues.delete(name);
     }
     const queue = this.queue(name, true);
@@ -121,7 +145,10 @@ export class BeeJobQueue implements JobQueue {
     const first = this.queues.values().next();
     const queue = first.done ? this.queue('ping') : first.value;
     try {
-      await Promise.race([queue.checkHealth(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000).unref())]);
+      await Promise.race([
+        queue.checkHealth(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000).unref()),
+      ]);
       return true;
     } catch {
       return false;

@@ -8,6 +8,12 @@ export { MemoryJobQueue } from './memory.js';
 export { BeeJobQueue, redisOptionsFromUrl, type BeeJobQueueOptions } from './bee.js';
 
 /** bee-queue when `redisUrl` is given, the in-memory queue otherwise. */
-export function createJobQueue(options: { redisUrl?: string | undefined; prefix?: string; stallInterval?: number }): JobQueue {
-  return options.redisUrl ? new BeeJobQueue({ redisUrl: options.redisUrl, prefix: options.prefix, stallInterval: options.stallInterval }) : new MemoryJobQueue();
+export function createJobQueue(options: {
+  redisUrl?: string | undefined;
+  prefix?: string;
+  stallInterval?: number;
+}): JobQueue {
+  return options.redisUrl
+    ? new BeeJobQueue({ redisUrl: options.redisUrl, prefix: options.prefix, stallInterval: options.stallInterval })
+    : new MemoryJobQueue();
 }

@@ -14,7 +14,12 @@ describe('in-memory queue', () => {
       seen.push(`${m.jobId}.${m.attempt}`);
       active--;
     });
-    await queue.enqueue('q', [{ jobId: 'a', attempt: 0 }, { jobId: 'b', attempt: 0 }, { jobId: 'a', attempt: 0 }, { jobId: 'c', attempt: 0 }]);
+    await queue.enqueue('q', [
+      { jobId: 'a', attempt: 0 },
+      { jobId: 'b', attempt: 0 },
+      { jobId: 'a', attempt: 0 },
+      { jobId: 'c', attempt: 0 },
+    ]);
     await queue.enqueue('q', [{ jobId: 'd', attempt: 1 }], { delayMs: 60 });
     expect(await queue.counts('q')).toMatchObject({ delayed: 1 });
     await new Promise((r) => setTimeout(r, 200));

@@ -23,7 +23,8 @@ export class MemoryJobQueue implements JobQueue {
 
   private lane(name: string): Lane {
     let lane = this.lanes.get(name);
-    if (!lane) this.lanes.set(name, (lane = { waiting: [], delayed: new Map(), known: new Set(), active: 0, concurrency: 0 }));
+    if (!lane)
+      this.lanes.set(name, (lane = { waiting: [], delayed: new Map(), known: new Set(), active: 0, concurrency: 0 }));
     return lane;
   }
 
@@ -35,7 +36,11 @@ export class MemoryJobQueue implements JobQueue {
       if (lane.known.has(id)) continue;
       lane.known.add(id);
       if (options.delayMs && options.delayMs > 0) {
-        const timer = setTimeout(() => { lane.delayed.delete(id); lane.waiting.push(message); this.pump(lane); }, options.delayMs);
+        const timer = setTimeout(() => {
+          lane.delayed.delete(id);
+          lane.waiting.push(message);
+          this.pump(lane);
+        }, options.delayMs);
         timer.unref();
         lane.delayed.set(id, timer);
       } else {
@@ -56,12 +61,15 @@ export class MemoryJobQueue implements JobQueue {
     while (!this.closed && lane.handler && lane.active < lane.concurrency && lane.waiting.length) {
       const message = lane.waiting.shift()!;
       lane.active++;
-      const run = lane.handler(message).catch(() => undefined).finally(() => {
-        lane.active--;
-        lane.known.delete(idOf(message));
-        this.running.delete(run);
-        this.pump(lane);
-      });
+      const run = lane
+        .handler(message)
+        .catch(() => undefined)
+        .finally(() => {
+          lane.active--;
+          lane.known.delete(idOf(message));
+          this.running.delete(run);
+          this.pump(lane);
+        });
       this.running.add(run);
     }
   }
@@ -79,7 +87,12 @@ export class MemoryJobQueue implements JobQueue {
     this.closed = true;
     for (const lane of this.lanes.values()) for (const timer of lane.delayed.values()) clearTimeout(timer);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...this.running]), new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs); })]);
+    await Promise.race([
+      Promise.allSettled([...this.running]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
     clearTimeout(timer);
   }
 }

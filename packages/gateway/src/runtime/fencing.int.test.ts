@@ -27,14 +27,19 @@ import { sleeperConfig, sleeperConnector } from './fencing-support/connector.js'
 const servers = sharedServers();
 const LEASE_MS = 300;
 
-interface Deferred<T> { promise: Promise<T>; resolve: (value: T) => void; reject: (reason?: unknown) => void }
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (reason?: unknown) => void;
+}
 
 /** Resolvable gates per job key and attempt number, so the test decides when each attempt may call the upstream. */
 function gates() {
   const entries = new Map<string, { reached: Deferred<void>; open: Deferred<void> }>();
   const of = (key: string, attempt: number) => {
     let entry = entries.get(`${key}#${attempt}`);
-    if (!entry) entries.set(`${key}#${attempt}`, (entry = { reached: withResolvers<void>(), open: withResolvers<void>() }));
+    if (!entry)
+      entries.set(`${key}#${attempt}`, (entry = { reached: withResolvers<void>(), open: withResolvers<void>() }));
     return entry;
   };
   return { of };
@@ -43,7 +48,10 @@ function gates() {
 function withResolvers<T>(): Deferred<T> {
   let resolve!: (value: T) => void;
   let reject!: (reason?: unknown) => void;
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 }
 
@@ -65,25 +73,51 @@ describe.skipIf(!servers.postgresUrl)('fencing when a stalled worker loses its l
           const g = gate.of(input.key, ctx.attempt);
           g.reached.resolve();
           await g.open.promise;
-          const res = await fetch(`${(ctx.state as { baseUrl: string }).baseUrl}/put`, { method: 'POST', body: JSON.stringify({ key: input.key, value: ctx.attempt }), signal: ctx.signal });
+          const res = await fetch(`${(ctx.state as { baseUrl: string }).baseUrl}/put`, {
+            method: 'POST',
+            body: JSON.stringify({ key: input.key, value: ctx.attempt }),
+            signal: ctx.signal,
+          });
           return { count: ((await res.json()) as { count: number }).count };
         },
       },
     },
   });
 
-  beforeAll(async () => { upstream = await startEchoUpstream(); });
-  afterAll(async () => { await upstream?.close(); });
+  beforeAll(async () => {
+    upstream = await startEchoUpstream();
+  });
+  afterAll(async () => {
+    await upstream?.close();
+  });
 
   async function workers() {
-    const config = parseConfig({
-      database: { url: await servers.freshDatabase() },
-      // No reconciler pass during the test: the test itself plays the re-delivery.
-      jobs: { stallInterval: '1s', reconcileInterval: '1h', stallLimit: 3 },
-      environments: ['development'],
-      instances: { g: { connector: 'gated', environment: 'development', config: { baseUrl: upstream.url }, retry: { attempts: 3, delay: '10ms' } } },
-    }, {});
-    const open = (name: string) => Gateway.create({ config, role: 'worker', connectors: { gated }, logger: silentLogger, leaseMs: LEASE_MS, queue: new MemoryJobQueue() }).then((g) => ({ name, g }));
+    const config = parseConfig(
+      {
+        database: { url: await servers.freshDatabase() },
+        // No reconciler pass during the test: the test itself plays the re-delivery.
+        jobs: { stallInterval: '1s', reconcileInterval: '1h', stallLimit: 3 },
+        environments: ['development'],
+        instances: {
+          g: {
+            connector: 'gated',
+            environment: 'development',
+            config: { baseUrl: upstream.url },
+            retry: { attempts: 3, delay: '10ms' },
+          },
+        },
+      },
+      {},
+    );
+    const open = (name: string) =>
+      Gateway.create({
+        config,
+        role: 'worker',
+        connectors: { gated },
+        logger: silentLogger,
+        leaseMs: LEASE_MS,
+        queue: new MemoryJobQueue(),
+      }).then((g) => ({ name, g }));
     return Promise.all([open('a'), open('b')]);
   }
 
@@ -92,7 +126,17 @@ describe.skipIf(!servers.postgresUrl)('fencing when a stalled worker loses its l
     try {
       const id = `job_fence_${randomUUID().slice(0, 8)}`;
       const key = `fence-${id}`;
-      await a.g.store.create([{ id, kind: 'operation', environment: 'development', instance: 'g', operation: 'charge', input: { key }, maxAttempts: 3 }]);
+      await a.g.store.create([
+        {
+          id,
+          kind: 'operation',
+          environment: 'development',
+          instance: 'g',
+          operation: 'charge',
+          input: { key },
+          maxAttempts: 3,
+        },
+      ]);
 
       // Worker A claims attempt 1 and is inside the operation, about to call the upstream.
       const runA = a.g.runner!.handle({ jobId: id, attempt: 0 });
@@ -101,12 +145,19 @@ describe.skipIf(!servers.postgresUrl)('fencing when a stalled worker loses its l
 
       // A stalls (GC pause, CPU starvation, a blocked event loop) for longer than its lease: nothing in this process runs.
       const until = performance.now() + LEASE_MS + 150;
-      while (performance.now() < until) { /* stalled */ }
+      while (performance.now() < until) {
+        /* stalled */
+      }
 
       // The job is re-delivered to worker B (bee-queue's stall check or the reconciler in production), which takes it over.
       gate.of(key, 2).open.resolve();
       await b.g.runner!.handle({ jobId: id, attempt: 1 });
-      expect(await b.g.store.get(id)).toMatchObject({ status: 'succeeded', attempts: 2, stalls: 1, result: { count: expect.any(Number) } });
+      expect(await b.g.store.get(id)).toMatchObject({
+        status: 'succeeded',
+        attempts: 2,
+        stalls: 1,
+        result: { count: expect.any(Number) },
+      });
 
       // A wakes up and carries on with its upstream call: its signal was aborted when its lease ran out.
       gate.of(key, 1).open.resolve();
@@ -117,7 +168,10 @@ describe.skipIf(!servers.postgresUrl)('fencing when a stalled worker loses its l
       const job = await a.g.store.get(id);
       expect(job).toMatchObject({ status: 'succeeded', attempts: 2 });
       const attempts = await a.g.store.attempts(id);
-      expect(attempts.map((x) => [x.worker, x.outcome])).toEqual([[a.g.runner!.workerId, 'stalled'], [b.g.runner!.workerId, 'succeeded']]);
+      expect(attempts.map((x) => [x.worker, x.outcome])).toEqual([
+        [a.g.runner!.workerId, 'stalled'],
+        [b.g.runner!.workerId, 'succeeded'],
+      ]);
     } finally {
       await Promise.all([a.g.close(), b.g.close()]);
     }
@@ -128,11 +182,23 @@ describe.skipIf(!servers.postgresUrl)('fencing when a stalled worker loses its l
     try {
       const id = `job_wake_${randomUUID().slice(0, 8)}`;
       const key = `wake-${id}`;
-      await a.g.store.create([{ id, kind: 'operation', environment: 'development', instance: 'g', operation: 'charge', input: { key }, maxAttempts: 3 }]);
+      await a.g.store.create([
+        {
+          id,
+          kind: 'operation',
+          environment: 'development',
+          instance: 'g',
+          operation: 'charge',
+          input: { key },
+          maxAttempts: 3,
+        },
+      ]);
       const runA = a.g.runner!.handle({ jobId: id, attempt: 0 });
       await gate.of(key, 1).reached.promise;
       const until = performance.now() + LEASE_MS + 150;
-      while (performance.now() < until) { /* stalled */ }
+      while (performance.now() < until) {
+        /* stalled */
+      }
       // The first thing to run on waking is the operation's continuation (as when an I/O callback is ready before
       // the timers phase): no lease timer has fired, so only the check on reading `signal.aborted` stands in the way.
       gate.of(key, 1).open.resolve();
@@ -142,7 +208,7 @@ describe.skipIf(!servers.postgresUrl)('fencing when a stalled worker loses its l
       expect(await a.g.store.get(id)).toMatchObject({ status: 'retrying', error: { code: 'LEASE_LOST' } });
       gate.of(key, 2).open.resolve();
       let job = await a.g.store.get(id);
-      for (const until = Date.now() + 10_000; job?.status !== 'succeeded' && Date.now() < until;) {
+      for (const until = Date.now() + 10_000; job?.status !== 'succeeded' && Date.now() < until; ) {
         await new Promise((r) => setTimeout(r, 20));
         job = await a.g.store.get(id);
       }
@@ -158,7 +224,17 @@ describe.skipIf(!servers.postgresUrl)('fencing when a stalled worker loses its l
     try {
       const store = a.g.store;
       const id = `job_token_${randomUUID().slice(0, 8)}`;
-      await store.create([{ id, kind: 'operation', environment: 'development', instance: 'g', operation: 'charge', input: { key: id }, maxAttempts: 3 }]);
+      await store.create([
+        {
+          id,
+          kind: 'operation',
+          environment: 'development',
+          instance: 'g',
+          operation: 'charge',
+          input: { key: id },
+          maxAttempts: 3,
+        },
+      ]);
       // Same worker id both times (two slots of one process): only the token tells the claims apart.
       const first = await store.claim(id, 'same-worker', 1);
       if (!first.claimed) throw new Error('first claim refused');
@@ -183,7 +259,17 @@ describe.skipIf(!servers.postgresUrl)('fencing when a stalled worker loses its l
     try {
       const store = a.g.store;
       const id = `job_expired_${randomUUID().slice(0, 8)}`;
-      await store.create([{ id, kind: 'operation', environment: 'development', instance: 'g', operation: 'charge', input: { key: id }, maxAttempts: 3 }]);
+      await store.create([
+        {
+          id,
+          kind: 'operation',
+          environment: 'development',
+          instance: 'g',
+          operation: 'charge',
+          input: { key: id },
+          maxAttempts: 3,
+        },
+      ]);
       const claim = await store.claim(id, 'w', 1);
       if (!claim.claimed) throw new Error('claim refused');
       await new Promise((r) => setTimeout(r, 20));
@@ -198,34 +284,79 @@ describe.skipIf(!servers.postgresUrl || !servers.redisUrl)('fencing across proce
   let upstream: EchoUpstream;
   const children: ChildProcess[] = [];
   const gateways: Gateway[] = [];
-  beforeAll(async () => { upstream = await startEchoUpstream(); });
+  beforeAll(async () => {
+    upstream = await startEchoUpstream();
+  });
   afterAll(async () => {
-    for (const child of children) { child.kill('SIGCONT'); child.kill('SIGKILL'); }
+    for (const child of children) {
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+    }
     for (const g of gateways.reverse()) await g.close().catch(() => undefined);
     await upstream?.close();
   });
 
-  const until = <T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000) => waitFor(check, what, { timeoutMs });
-
+  const until = <T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000) =>
+    waitFor(check, what, { timeoutMs });
 
   it('a worker process frozen mid-operation past its lease: the job completes elsewhere, the frozen one never calls the upstream', async () => {
-    const env = { redisUrl: servers.redisUrl!, databaseUrl: await servers.freshDatabase(), upstreamUrl: upstream.url, prefix: `rk-${randomUUID().slice(0, 8)}` };
+    const env = {
+      redisUrl: servers.redisUrl!,
+      databaseUrl: await servers.freshDatabase(),
+      upstreamUrl: upstream.url,
+      prefix: `rk-${randomUUID().slice(0, 8)}`,
+    };
     const config = parseConfig(sleeperConfig(env), {});
-    const api = await Gateway.create({ config, role: 'api', connectors: { sleeper: sleeperConnector }, logger: silentLogger });
-    gateways.push(api);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'packages/gateway/src/runtime/fencing-support/worker-child.ts'], {
-      cwd: process.cwd(), env: { ...process.env, REDIS_URL: env.redisUrl, DATABASE_URL: env.databaseUrl, UPSTREAM_URL: env.upstreamUrl, QUEUE_PREFIX: env.prefix }, stdio: ['ignore', 'pipe', 'pipe'],
+    const api = await Gateway.create({
+      config,
+      role: 'api',
+      connectors: { sleeper: sleeperConnector },
+      logger: silentLogger,
     });
+    gateways.push(api);
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'packages/gateway/src/runtime/fencing-support/worker-child.ts'],
+      {
+        cwd: process.cwd(),
+        env: {
+          ...process.env,
+          REDIS_URL: env.redisUrl,
+          DATABASE_URL: env.databaseUrl,
+          UPSTREAM_URL: env.upstreamUrl,
+          QUEUE_PREFIX: env.prefix,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     children.push(child);
     let output = '';
-    child.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
-    const frozenWorker = await until(async () => /ready (\S+)/.exec(output)?.[1], `the child worker to start: ${output}`, 30_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    const frozenWorker = await until(
+      async () => /ready (\S+)/.exec(output)?.[1],
+      `the child worker to start: ${output}`,
+      30_000,
+    );
 
     // The operation sleeps 400 ms, then writes upstream; the lease is 1 s.
     const id = `job_sigstop_${randomUUID().slice(0, 8)}`;
     const key = `sigstop-${id}`;
-    await api.store.create([{ id, kind: 'operation', environment: 'development', instance: 's', operation: 'sleepThenPut', input: { key, ms: 400 }, maxAttempts: 3 }]);
+    await api.store.create([
+      {
+        id,
+        kind: 'operation',
+        environment: 'development',
+        instance: 's',
+        operation: 'sleepThenPut',
+        input: { key, ms: 400 },
+        maxAttempts: 3,
+      },
+    ]);
     await api.queue.enqueue('jobs.s', [{ jobId: id, attempt: 0 }]);
     await until(async () => (await api.store.get(id))?.status === 'active', 'the child to take the job', 10_000);
     // Frozen right inside the operation: its 400 ms timer, and its lease, run out while it cannot run.
@@ -233,9 +364,17 @@ describe.skipIf(!servers.postgresUrl || !servers.redisUrl)('fencing across proce
 
     // A second worker: bee-queue's stall check hands it the job once the frozen one's queue lock lapses, and it takes
     // the job over once the lease has run out.
-    const survivor = await Gateway.create({ config, role: 'worker', connectors: { sleeper: sleeperConnector }, logger: silentLogger });
+    const survivor = await Gateway.create({
+      config,
+      role: 'worker',
+      connectors: { sleeper: sleeperConnector },
+      logger: silentLogger,
+    });
     gateways.push(survivor);
-    const done = await until(async () => { const j = await api.store.get(id); return j?.status === 'succeeded' ? j : undefined; }, 'the takeover to finish');
+    const done = await until(async () => {
+      const j = await api.store.get(id);
+      return j?.status === 'succeeded' ? j : undefined;
+    }, 'the takeover to finish');
     expect(done).toMatchObject({ attempts: 2, stalls: 1 });
 
     // Thaw the frozen worker: on waking its operation's timer is due before (or with) its lease timer; either way the
@@ -246,7 +385,9 @@ describe.skipIf(!servers.postgresUrl || !servers.redisUrl)('fencing across proce
     expect(upstream.writes.find((w) => w.key === key)!.value).toBe(process.pid);
     expect(await api.store.get(id)).toMatchObject({ status: 'succeeded', attempts: 2 });
     const attempts = await api.store.attempts(id);
-    expect(attempts.map((a) => [a.worker, a.outcome])).toEqual([[frozenWorker, 'stalled'], [survivor.runner!.workerId, 'succeeded']]);
+    expect(attempts.map((a) => [a.worker, a.outcome])).toEqual([
+      [frozenWorker, 'stalled'],
+      [survivor.runner!.workerId, 'succeeded'],
+    ]);
   }, 60_000);
 });
-

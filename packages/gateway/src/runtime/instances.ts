@@ -1,4 +1,11 @@
-import { instantiateConnector, type AnyConnector, type ConnectorInstance, type IdempotencyStore, type Logger, type SqlClient } from '@relaykit/sdk-core';
+import {
+  instantiateConnector,
+  type AnyConnector,
+  type ConnectorInstance,
+  type IdempotencyStore,
+  type Logger,
+  type SqlClient,
+} from '@relaykit/sdk-core';
 import type { GatewayMetrics } from './metrics.js';
 import { instanceServices, type InstanceServices } from './services.js';
 import type { GatewayConfig, InstanceConfig } from '../config/schema.js';
@@ -23,18 +30,33 @@ export interface LoadedInstance {
 export type ConnectorSource = Record<string, AnyConnector>;
 
 /** Loads every configured instance's connector and checks each instance's configuration against the connector's schema. */
-export async function loadInstances(config: GatewayConfig, options: { connectors?: ConnectorSource; baseDir?: string } = {}): Promise<Map<string, LoadedInstance>> {
+export async function loadInstances(
+  config: GatewayConfig,
+  options: { connectors?: ConnectorSource; baseDir?: string } = {},
+): Promise<Map<string, LoadedInstance>> {
   const out = new Map<string, LoadedInstance>();
   const problems: Array<{ path: string; message: string }> = [];
   for (const [name, instance] of Object.entries(config.instances)) {
     try {
-      const connector = options.connectors?.[instance.connector] ?? (await loadConnector(instance.connector, { exportName: instance.export, baseDir: options.baseDir }));
+      const connector =
+        options.connectors?.[instance.connector] ??
+        (await loadConnector(instance.connector, { exportName: instance.export, baseDir: options.baseDir }));
       const parsed = connector.config.safeParse(instance.config);
       if (!parsed.success) {
-        for (const issue of parsed.error.issues) problems.push({ path: ['instances', name, 'config', ...issue.path.map(String)].join('.'), message: issue.message });
+        for (const issue of parsed.error.issues)
+          problems.push({
+            path: ['instances', name, 'config', ...issue.path.map(String)].join('.'),
+            message: issue.message,
+          });
         continue;
       }
-      out.set(name, { name, environment: instance.environment, config: instance, connectorConfig: parsed.data, connector });
+      out.set(name, {
+        name,
+        environment: instance.environment,
+        config: instance,
+        connectorConfig: parsed.data,
+        connector,
+      });
     } catch (error) {
       problems.push({ path: `instances.${name}.connector`, message: (error as Error).message });
     }
@@ -44,13 +66,31 @@ export async function loadInstances(config: GatewayConfig, options: { connectors
 }
 
 /** Runs each connector's `setup` for its instance (done once per process that runs jobs). */
-export async function setUpInstances(instances: Map<string, LoadedInstance>, services: { logger: Logger; redisUrl?: string | undefined; prefix?: string; idempotency?: IdempotencyStore; metrics?: GatewayMetrics; database?: SqlClient }): Promise<void> {
+export async function setUpInstances(
+  instances: Map<string, LoadedInstance>,
+  services: {
+    logger: Logger;
+    redisUrl?: string | undefined;
+    prefix?: string;
+    idempotency?: IdempotencyStore;
+    metrics?: GatewayMetrics;
+    database?: SqlClient;
+  },
+): Promise<void> {
   for (const instance of instances.values()) {
     if (instance.runtime) continue;
     const logger = services.logger.child({ instance: instance.name, connector: instance.connector.name });
     const built = instanceServices({
-      instance: instance.name, logger, redisUrl: services.redisUrl, prefix: services.prefix ?? 'relaykit', metrics: services.metrics,
-      rateLimits: instance.config.rateLimits.map((w) => ({ limit: w.limit, windowMs: w.window, ...(w.burst ? { burst: w.burst } : {}) })),
+      instance: instance.name,
+      logger,
+      redisUrl: services.redisUrl,
+      prefix: services.prefix ?? 'relaykit',
+      metrics: services.metrics,
+      rateLimits: instance.config.rateLimits.map((w) => ({
+        limit: w.limit,
+        windowMs: w.window,
+        ...(w.burst ? { burst: w.burst } : {}),
+      })),
     });
     try {
       instance.runtime = await instantiateConnector(instance.connector, {

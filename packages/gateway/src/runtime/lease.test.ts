@@ -8,8 +8,17 @@ function keeper(heartbeat: () => Promise<boolean>, leaseMs = 90, claimedAt = per
   const lost: LeaseLostError[] = [];
   const renewals: number[] = [];
   const k = new LeaseKeeper({
-    store: { heartbeat: async (_id, _holder, ms) => { renewals.push(ms); return heartbeat(); } },
-    jobId: 'job_1', lease, leaseMs, claimedAt, onLost: (e) => lost.push(e),
+    store: {
+      heartbeat: async (_id, _holder, ms) => {
+        renewals.push(ms);
+        return heartbeat();
+      },
+    },
+    jobId: 'job_1',
+    lease,
+    leaseMs,
+    claimedAt,
+    onLost: (e) => lost.push(e),
   });
   return { k, lost, renewals };
 }
@@ -51,7 +60,9 @@ describe('LeaseKeeper', () => {
   it('knows the lease ran out even when its timers could not run (the event loop was blocked)', () => {
     const { k, lost } = keeper(async () => true, 50);
     const until = performance.now() + 70;
-    while (performance.now() < until) { /* a stall: nothing else runs */ }
+    while (performance.now() < until) {
+      /* a stall: nothing else runs */
+    }
     // No timer has fired yet; the check on the local clock still refuses.
     expect(k.holds()).toBe(false);
     expect(lost).toHaveLength(1);
@@ -67,7 +78,9 @@ describe('LeaseKeeper', () => {
   it('checkOnRead: reading signal.aborted runs the check first, which may abort it', () => {
     const controller = new AbortController();
     let lapsed = false;
-    const signal = checkOnRead(controller.signal, () => { if (lapsed) controller.abort(new Error('lease lost')); });
+    const signal = checkOnRead(controller.signal, () => {
+      if (lapsed) controller.abort(new Error('lease lost'));
+    });
     expect(signal.aborted).toBe(false);
     lapsed = true;
     expect(signal.aborted).toBe(true);

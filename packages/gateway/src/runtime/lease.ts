@@ -94,14 +94,19 @@ export class LeaseKeeper {
 
   private check(): void {
     if (!this.lost && !this.stopped && performance.now() >= this.deadline) {
-      this.lose(`the lease of job ${this.options.jobId} ran out before it was renewed (the worker stalled or the database was unreachable for ${this.options.leaseMs} ms); another worker may take it over`);
+      this.lose(
+        `the lease of job ${this.options.jobId} ran out before it was renewed (the worker stalled or the database was unreachable for ${this.options.leaseMs} ms); another worker may take it over`,
+      );
     }
   }
 
   private arm(): void {
     clearTimeout(this.timer);
     if (this.stopped || this.lost) return;
-    this.timer = setTimeout(() => this.tick(), Math.max(1, Math.min(this.nextRenewal, this.deadline) - performance.now()));
+    this.timer = setTimeout(
+      () => this.tick(),
+      Math.max(1, Math.min(this.nextRenewal, this.deadline) - performance.now()),
+    );
     this.timer.unref();
   }
 
@@ -125,7 +130,9 @@ export class LeaseKeeper {
     }
     if (this.stopped || this.lost) return;
     if (!renewed) {
-      this.lose(`job ${this.options.jobId} is no longer held by this worker (its lease expired or another worker took it over)`);
+      this.lose(
+        `job ${this.options.jobId} is no longer held by this worker (its lease expired or another worker took it over)`,
+      );
       return;
     }
     this.deadline = Math.max(this.deadline, sentAt + this.options.leaseMs - this.margin);

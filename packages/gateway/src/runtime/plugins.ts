@@ -9,7 +9,10 @@ import { PluginError } from '../errors/index.js';
  * else the only export that is a connector.
  * @throws PluginError when the module cannot be imported or holds no (or several) connectors
  */
-export async function loadConnector(specifier: string, options: { exportName?: string | undefined; baseDir?: string } = {}): Promise<AnyConnector> {
+export async function loadConnector(
+  specifier: string,
+  options: { exportName?: string | undefined; baseDir?: string } = {},
+): Promise<AnyConnector> {
   const local = specifier.startsWith('.') || isAbsolute(specifier);
   const target = local ? pathToFileURL(resolve(options.baseDir ?? process.cwd(), specifier)).href : specifier;
   let mod: Record<string, unknown>;
@@ -20,12 +23,17 @@ export async function loadConnector(specifier: string, options: { exportName?: s
   }
   if (options.exportName) {
     const picked = mod[options.exportName];
-    if (!isConnector(picked)) throw new PluginError(`Export "${options.exportName}" of "${specifier}" is not a connector (made with defineConnector)`);
+    if (!isConnector(picked))
+      throw new PluginError(
+        `Export "${options.exportName}" of "${specifier}" is not a connector (made with defineConnector)`,
+      );
     return picked as AnyConnector;
   }
   if (isConnector(mod.default)) return mod.default as AnyConnector;
   const found = Object.entries(mod).filter(([, value]) => isConnector(value));
   if (found.length === 1) return found[0]![1] as AnyConnector;
   if (!found.length) throw new PluginError(`Module "${specifier}" exports no connector (made with defineConnector)`);
-  throw new PluginError(`Module "${specifier}" exports several connectors (${found.map(([n]) => n).join(', ')}); name one with "export"`);
+  throw new PluginError(
+    `Module "${specifier}" exports several connectors (${found.map(([n]) => n).join(', ')}); name one with "export"`,
+  );
 }

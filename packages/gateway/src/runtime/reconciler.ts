@@ -13,7 +13,17 @@ export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
 
-  constructor(private readonly options: { store: JobStore; queue: JobQueue; logger: Logger; metrics?: GatewayMetrics; intervalMs: number; graceMs: number; instances: ReadonlySet<string> }) {}
+  constructor(
+    private readonly options: {
+      store: JobStore;
+      queue: JobQueue;
+      logger: Logger;
+      metrics?: GatewayMetrics;
+      intervalMs: number;
+      graceMs: number;
+      instances: ReadonlySet<string>;
+    },
+  ) {}
 
   /** One pass: returns how many jobs were re-enqueued. */
   async runOnce(graceMs = this.options.graceMs): Promise<number> {
@@ -23,20 +33,31 @@ export class Reconciler {
       const byInstance = new Map<string, typeof open>();
       for (const job of open) byInstance.set(job.instance, [...(byInstance.get(job.instance) ?? []), job]);
       for (const [instance, jobs] of byInstance) {
-        await this.options.queue.enqueue(queueNameOf(instance), jobs.map((j) => ({ jobId: j.id, attempt: j.attempts })));
+        await this.options.queue.enqueue(
+          queueNameOf(instance),
+          jobs.map((j) => ({ jobId: j.id, attempt: j.attempts })),
+        );
       }
       if (open.length) {
         this.options.metrics?.reconciled.inc(open.length);
         this.options.logger.info({ count: open.length }, 'reconciler re-enqueued open jobs');
       }
       return open.length;
-    })().finally(() => { this.running = undefined; });
+    })().finally(() => {
+      this.running = undefined;
+    });
     return this.running;
   }
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.runOnce().catch((err: unknown) => this.options.logger.warn({ err: String(err) }, 'reconciler pass failed')), this.options.intervalMs);
+    this.timer = setInterval(
+      () =>
+        void this.runOnce().catch((err: unknown) =>
+          this.options.logger.warn({ err: String(err) }, 'reconciler pass failed'),
+        ),
+      this.options.intervalMs,
+    );
     this.timer.unref();
   }
 

@@ -8,20 +8,33 @@ describe('retry decisions', () => {
   it("asks the connector's classifier first, then applies the default rule", () => {
     const classify = () => ({ action: 'fatal' as const });
     expect(classifyFailure(new Error('boom'), { attempt: 1, idempotent: true }, classify)).toEqual({ action: 'fatal' });
-    expect(classifyFailure(new Error('boom'), { attempt: 1, idempotent: true }, () => undefined)).toEqual({ action: 'retry' });
+    expect(classifyFailure(new Error('boom'), { attempt: 1, idempotent: true }, () => undefined)).toEqual({
+      action: 'retry',
+    });
     expect(classifyFailure(new ValidationError('bad'), { attempt: 1, idempotent: true })).toEqual({ action: 'fatal' });
-    expect(classifyFailure(new RelaykitError('UPSTREAM_AUTH', 'no'), { attempt: 1, idempotent: true })).toEqual({ action: 'fatal' });
-    expect(classifyFailure(new RelaykitError('UPSTREAM_UNAVAILABLE', '503'), { attempt: 1, idempotent: false })).toEqual({ action: 'retry' });
+    expect(classifyFailure(new RelaykitError('UPSTREAM_AUTH', 'no'), { attempt: 1, idempotent: true })).toEqual({
+      action: 'fatal',
+    });
+    expect(
+      classifyFailure(new RelaykitError('UPSTREAM_UNAVAILABLE', '503'), { attempt: 1, idempotent: false }),
+    ).toEqual({ action: 'retry' });
   });
 
   it('retries an ambiguous failure (timeout, dropped connection) only when the operation is idempotent', () => {
-    expect(classifyFailure(new RelaykitError('UPSTREAM_TIMEOUT', 't'), { attempt: 1, idempotent: true })).toEqual({ action: 'retry' });
-    expect(classifyFailure(new RelaykitError('UPSTREAM_TIMEOUT', 't'), { attempt: 1, idempotent: false })).toEqual({ action: 'fatal' });
+    expect(classifyFailure(new RelaykitError('UPSTREAM_TIMEOUT', 't'), { attempt: 1, idempotent: true })).toEqual({
+      action: 'retry',
+    });
+    expect(classifyFailure(new RelaykitError('UPSTREAM_TIMEOUT', 't'), { attempt: 1, idempotent: false })).toEqual({
+      action: 'fatal',
+    });
   });
 
   it("honours an upstream's Retry-After hint", () => {
     const limited = Object.assign(new RelaykitError('UPSTREAM_RATE_LIMITED', '429'), { retryAfterMs: 4000 });
-    expect(classifyFailure(limited, { attempt: 1, idempotent: true })).toEqual({ action: 'retry_after', delayMs: 4000 });
+    expect(classifyFailure(limited, { attempt: 1, idempotent: true })).toEqual({
+      action: 'retry_after',
+      delayMs: 4000,
+    });
   });
 
   it('backs off exponentially with ±20 % jitter, capped, and clamps hints into [scheduled, maxDelay]', () => {
@@ -38,7 +51,12 @@ describe('retry decisions', () => {
   });
 
   it('records errors without stacks, with validation issues', () => {
-    expect(toJobError(new ValidationError('bad', [{ path: ['a'], message: 'x' }]), false)).toEqual({ code: 'VALIDATION', message: 'bad', retryable: false, details: { issues: [{ path: ['a'], message: 'x' }] } });
+    expect(toJobError(new ValidationError('bad', [{ path: ['a'], message: 'x' }]), false)).toEqual({
+      code: 'VALIDATION',
+      message: 'bad',
+      retryable: false,
+      details: { issues: [{ path: ['a'], message: 'x' }] },
+    });
     expect(toJobError(new TypeError('oops'))).toEqual({ code: 'INTERNAL', message: 'oops' });
   });
 });

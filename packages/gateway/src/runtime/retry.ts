@@ -1,4 +1,10 @@
-import { isAbortedError, isRelaykitError, isValidationError, type ErrorClassifier, type RetryDecision } from '@relaykit/sdk-core';
+import {
+  isAbortedError,
+  isRelaykitError,
+  isValidationError,
+  type ErrorClassifier,
+  type RetryDecision,
+} from '@relaykit/sdk-core';
 import type { JobError } from '../store/types.js';
 
 /** An instance's retry policy (from its configuration). */
@@ -9,7 +15,15 @@ export interface RetryPolicy {
   maxDelay: number;
 }
 
-const FATAL_CODES = new Set(['VALIDATION', 'UPSTREAM_AUTH', 'UPSTREAM_REJECTED', 'CONFIG', 'NOT_FOUND', 'CONFLICT', 'ENCRYPTION_KEY_MISSING']);
+const FATAL_CODES = new Set([
+  'VALIDATION',
+  'UPSTREAM_AUTH',
+  'UPSTREAM_REJECTED',
+  'CONFIG',
+  'NOT_FOUND',
+  'CONFLICT',
+  'ENCRYPTION_KEY_MISSING',
+]);
 // LEASE_LOST: the attempt was cut off mid-operation (another worker may have taken it over); the upstream may have done the work.
 const AMBIGUOUS_CODES = new Set(['UPSTREAM_TIMEOUT', 'UPSTREAM_NETWORK', 'LEASE_LOST']);
 
@@ -18,7 +32,11 @@ const AMBIGUOUS_CODES = new Set(['UPSTREAM_TIMEOUT', 'UPSTREAM_NETWORK', 'LEASE_
  * validation, auth and rejected requests are fatal; a timeout or dropped connection is retried only
  * when the operation is idempotent (the upstream may have done the work); anything else is retried.
  */
-export function classifyFailure(error: unknown, context: { attempt: number; idempotent: boolean }, classify?: ErrorClassifier): RetryDecision {
+export function classifyFailure(
+  error: unknown,
+  context: { attempt: number; idempotent: boolean },
+  classify?: ErrorClassifier,
+): RetryDecision {
   const fromConnector = classify?.(error, context);
   if (fromConnector) return fromConnector;
   if (isValidationError(error)) return { action: 'fatal' };
@@ -26,7 +44,8 @@ export function classifyFailure(error: unknown, context: { attempt: number; idem
     if (FATAL_CODES.has(error.code)) return { action: 'fatal' };
     if (error.code === 'UPSTREAM_HTTP') {
       const status = (error as { status?: number }).status;
-      if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 409) return { action: 'fatal' };
+      if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 409)
+        return { action: 'fatal' };
     }
     if (AMBIGUOUS_CODES.has(error.code) && !context.idempotent) return { action: 'fatal' };
     const hint = (error as { retryAfterMs?: number }).retryAfterMs;
@@ -52,7 +71,12 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, hintMs?: numb
 export function toJobError(error: unknown, retryable?: boolean): JobError {
   if (isRelaykitError(error)) {
     const issues = (error as { issues?: unknown }).issues;
-    return { code: error.code, message: error.message, ...(retryable === undefined ? {} : { retryable }), ...(issues ? { details: { issues } } : error.details ? { details: safeDetails(error.details) } : {}) };
+    return {
+      code: error.code,
+      message: error.message,
+      ...(retryable === undefined ? {} : { retryable }),
+      ...(issues ? { details: { issues } } : error.details ? { details: safeDetails(error.details) } : {}),
+    };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'INTERNAL', message, ...(retryable === undefined ? {} : { retryable }) };

@@ -26,7 +26,10 @@ export interface JobRunnerOptions {
 }
 
 /** Emitted on {@link JobRunner.events} as `settled` when a job reaches a final or retrying status. */
-export interface JobSettled { id: string; status: JobRecord['status'] }
+export interface JobSettled {
+  id: string;
+  status: JobRecord['status'];
+}
 
 /**
  * Runs jobs from the queue: claims the row (so a job runs once at a time), runs the connector's
@@ -48,7 +51,9 @@ export class JobRunner {
   /** Starts consuming every instance's queue at its concurrency. */
   start(): void {
     for (const instance of this.options.instances.values()) {
-      this.options.queue.process(queueNameOf(instance.name), instance.config.concurrency, (message) => this.handle(message));
+      this.options.queue.process(queueNameOf(instance.name), instance.config.concurrency, (message) =>
+        this.handle(message),
+      );
     }
   }
 
@@ -67,44 +72,76 @@ export class JobRunner {
       if (claim.reason === 'not_due' && claim.job?.runAfter) {
         // Delivered early (a re-enqueue racing a delayed retry): put it back for when it is due.
         const delayMs = Math.max(0, Date.parse(claim.job.runAfter) - Date.now());
-        await this.options.queue.enqueue(queueNameOf(claim.job.instance), [{ jobId: claim.job.id, attempt: claim.job.attempts }], { delayMs }).catch(() => undefined);
+        await this.options.queue
+          .enqueue(queueNameOf(claim.job.instance), [{ jobId: claim.job.id, attempt: claim.job.attempts }], { delayMs })
+          .catch(() => undefined);
       }
       return;
     }
     const job = claim.job;
     const instance = this.options.instances.get(job.instance);
-    const log = logger.child({ jobId: job.id, instance: job.instance, operation: job.operation, attempt: job.attempts });
+    const log = logger.child({
+      jobId: job.id,
+      instance: job.instance,
+      operation: job.operation,
+      attempt: job.attempts,
+    });
     if (claim.stalled) {
       this.options.metrics.jobOutcomes.inc({ instance: job.instance, operation: job.operation, outcome: 'stalled' });
       log.warn({ stalls: job.stalls }, 'job stalled: its previous worker stopped mid-job');
       if (job.stalls > this.options.stallLimit) {
-        await store.kill(job.id, { code: 'STALL_LIMIT', message: `the job stalled ${job.stalls} times (its worker died or hung each time); stall limit is ${this.options.stallLimit}` });
+        await store.kill(job.id, {
+          code: 'STALL_LIMIT',
+          message: `the job stalled ${job.stalls} times (its worker died or hung each time); stall limit is ${this.options.stallLimit}`,
+        });
         this.options.metrics.jobOutcomes.inc({ instance: job.instance, operation: job.operation, outcome: 'dead' });
         this.events.emit('settled', { id: job.id, status: 'dead' } satisfies JobSettled);
         return;
       }
     }
     if (!instance?.runtime) {
-      await store.fail(job.id, job.attempts, { code: 'INSTANCE_UNKNOWN', message: `instance ${job.instance} is not configured on this worker` }, { status: 'failed' }, claim.lease);
+      await store.fail(
+        job.id,
+        job.attempts,
+        { code: 'INSTANCE_UNKNOWN', message: `instance ${job.instance} is not configured on this worker` },
+        { status: 'failed' },
+        claim.lease,
+      );
       this.events.emit('settled', { id: job.id, status: 'failed' } satisfies JobSettled);
       return;
     }
     await this.execute(job, claim.lease, claimedAt, instance, log);
   }
 
-  private async execute(job: JobRecord, lease: Lease, claimedAt: number, instance: LoadedInstance, log: Logger): Promise<void> {
+  private async execute(
+    job: JobRecord,
+    lease: Lease,
+    claimedAt: number,
+    instance: LoadedInstance,
+    log: Logger,
+  ): Promise<void> {
     const { store, metrics } = this.options;
     const runtime = instance.runtime!;
     const controller = new AbortController();
     this.running.set(job.id, { controller, attempt: job.attempts });
-    const timeout = setTimeout(() => controller.abort(new AbortedError(`attempt timed out after ${instance.config.timeout} ms`)), instance.config.timeout);
+    const timeout = setTimeout(
+      () => controller.abort(new AbortedError(`attempt timed out after ${instance.config.timeout} ms`)),
+      instance.config.timeout,
+    );
     // Fencing: the keeper renews the lease while the operation runs and aborts its signal before
     // another worker could take the job over; every write below names the claim's token.
     const keeper = new LeaseKeeper({
-      store, jobId: job.id, lease, leaseMs: this.options.leaseMs, claimedAt,
+      store,
+      jobId: job.id,
+      lease,
+      leaseMs: this.options.leaseMs,
+      claimedAt,
       onLost: (error) => {
         metrics.jobOutcomes.inc({ instance: job.instance, operation: job.operation, outcome: 'lease_lost' });
-        log.warn({ err: error.message }, 'lease lost: aborting the attempt; its outcome will not be recorded over another claim');
+        log.warn(
+          { err: error.message },
+          'lease lost: aborting the attempt; its outcome will not be recorded over another claim',
+        );
         controller.abort(error);
       },
     });
@@ -121,7 +158,9 @@ export class JobRunner {
         // Stalled between the claim and here: never start the upstream call without the lease. Nothing
         // ran, so the attempt is handed back (not counted) if the job is still ours.
         if (await store.handBack(job.id, lease, job.attempts)) {
-          await this.options.queue.enqueue(queueNameOf(job.instance), [{ jobId: job.id, attempt: job.attempts - 1, tag: `l${job.attempts}` }]).catch(() => undefined);
+          await this.options.queue
+            .enqueue(queueNameOf(job.instance), [{ jobId: job.id, attempt: job.attempts - 1, tag: `l${job.attempts}` }])
+            .catch(() => undefined);
         }
         log.warn('lease ran out before the operation started; not calling it');
         return;
@@ -129,23 +168,40 @@ export class JobRunner {
       let result: unknown = null;
       if (isWebhook) {
         const webhook = webhookOf(instance.connector, job.operation.slice('webhook:'.length));
-        const ctx: OperationContext<unknown> = { ...runtime.services, instance: instance.name, state: runtime.state, signal: controller.signal, attempt: job.attempts, idempotencyKey, progress: () => undefined };
+        const ctx: OperationContext<unknown> = {
+          ...runtime.services,
+          instance: instance.name,
+          state: runtime.state,
+          signal: controller.signal,
+          attempt: job.attempts,
+          idempotencyKey,
+          progress: () => undefined,
+        };
         await webhook?.handle?.(ctx, job.input);
       } else {
-        result = await runtime.run(job.operation, job.input as never, { signal: controller.signal, attempt: job.attempts, idempotencyKey });
+        result = await runtime.run(job.operation, job.input as never, {
+          signal: controller.signal,
+          attempt: job.attempts,
+          idempotencyKey,
+        });
       }
       if (!(await store.succeed(job.id, job.attempts, result, lease))) {
         log.warn('job finished after another worker took it over (lease lost); this result is not recorded');
         return;
       }
       metrics.jobOutcomes.inc({ instance: job.instance, operation: job.operation, outcome: 'succeeded' });
-      metrics.jobDuration.observe({ instance: job.instance, operation: job.operation, outcome: 'succeeded' }, (performance.now() - started) / 1000);
+      metrics.jobDuration.observe(
+        { instance: job.instance, operation: job.operation, outcome: 'succeeded' },
+        (performance.now() - started) / 1000,
+      );
       this.events.emit('settled', { id: job.id, status: 'succeeded' } satisfies JobSettled);
     } catch (error) {
       if (this.draining && controller.signal.aborted) {
         // Shutdown deadline passed: hand the job back instead of burning an attempt.
         if (!(await store.handBack(job.id, lease, job.attempts).catch(() => false))) return;
-        await this.options.queue.enqueue(queueNameOf(job.instance), [{ jobId: job.id, attempt: job.attempts - 1, tag: `h${job.attempts}` }]).catch(() => undefined);
+        await this.options.queue
+          .enqueue(queueNameOf(job.instance), [{ jobId: job.id, attempt: job.attempts - 1, tag: `h${job.attempts}` }])
+          .catch(() => undefined);
         log.warn('job handed back at shutdown');
         return;
       }
@@ -158,16 +214,34 @@ export class JobRunner {
       else if (job.attempts >= Math.min(job.maxAttempts, policy.attempts)) status = 'dead';
       else status = 'retrying';
       if (status === 'retrying') {
-        const delayMs = backoffDelay(policy, job.attempts, decision.action === 'retry_after' ? decision.delayMs : undefined);
-        if (!(await store.fail(job.id, job.attempts, jobError, { status, runAfter: new Date(Date.now() + delayMs) }, lease))) return;
-        await this.options.queue.enqueue(queueNameOf(job.instance), [{ jobId: job.id, attempt: job.attempts }], { delayMs });
+        const delayMs = backoffDelay(
+          policy,
+          job.attempts,
+          decision.action === 'retry_after' ? decision.delayMs : undefined,
+        );
+        if (
+          !(await store.fail(
+            job.id,
+            job.attempts,
+            jobError,
+            { status, runAfter: new Date(Date.now() + delayMs) },
+            lease,
+          ))
+        )
+          return;
+        await this.options.queue.enqueue(queueNameOf(job.instance), [{ jobId: job.id, attempt: job.attempts }], {
+          delayMs,
+        });
         log.warn({ err: jobError, delayMs }, 'job attempt failed; retrying');
       } else {
         if (!(await store.fail(job.id, job.attempts, jobError, { status }, lease))) return;
         log.error({ err: jobError, status }, 'job failed');
       }
       metrics.jobOutcomes.inc({ instance: job.instance, operation: job.operation, outcome: status });
-      metrics.jobDuration.observe({ instance: job.instance, operation: job.operation, outcome: 'failed' }, (performance.now() - started) / 1000);
+      metrics.jobDuration.observe(
+        { instance: job.instance, operation: job.operation, outcome: 'failed' },
+        (performance.now() - started) / 1000,
+      );
       this.events.emit('settled', { id: job.id, status } satisfies JobSettled);
     } finally {
       clearTimeout(timeout);
@@ -184,7 +258,8 @@ export class JobRunner {
     this.draining = true;
     const until = Date.now() + deadlineMs;
     while (this.running.size && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    for (const { controller } of this.running.values()) controller.abort(new AbortedError('the worker is shutting down'));
+    for (const { controller } of this.running.values())
+      controller.abort(new AbortedError('the worker is shutting down'));
     const grace = Date.now() + 2000;
     while (this.running.size && Date.now() < grace) await new Promise((r) => setTimeout(r, 20));
   }

@@ -7,7 +7,12 @@ import type { SqlClient } from './sql.js';
  * addresses, and free message text (fields named `body`, `text`, `message`, `caption`) — an audit
  * trail says who called what, it is no copy of the customer data.
  */
-export const AUDIT_REDACTION: RedactOptions = Object.freeze({ maskPhones: true, maskEmails: true, keys: Object.freeze(['body', 'text', 'message', 'caption']), maxStringLength: 2048 });
+export const AUDIT_REDACTION: RedactOptions = Object.freeze({
+  maskPhones: true,
+  maskEmails: true,
+  keys: Object.freeze(['body', 'text', 'message', 'caption']),
+  maxStringLength: 2048,
+});
 
 /** One audited API call. `payload` is redacted ({@link AUDIT_REDACTION}) and, with a sealing codec, encrypted when written. */
 export interface AuditEntry {
@@ -37,7 +42,10 @@ export class AuditLog {
 
   private readonly codec: PayloadCodec;
 
-  constructor(private readonly sql: SqlClient, private readonly options: { flushMs?: number; onError?: (error: unknown) => void; codec?: PayloadCodec } = {}) {
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly options: { flushMs?: number; onError?: (error: unknown) => void; codec?: PayloadCodec } = {},
+  ) {
     this.codec = options.codec ?? plainCodec;
   }
 
@@ -58,15 +66,34 @@ export class AuditLog {
     const batch = this.pending;
     this.pending = [];
     if (!batch.length) return this.writing;
-    this.writing = this.writing.then(async () => {
-      const params: unknown[] = [];
-      const rows = await Promise.all(batch.map(async (e) => [e.requestId, e.apiKeyId, e.environment, e.method, e.path, e.instance, e.operation, e.jobId, e.status, e.durationMs, await this.encodePayload(e)]));
-      const placeholders = rows.map((values) => `(${values.map((v) => `$${params.push(v)}`).join(', ')})`);
-      await this.sql.query(
-        `INSERT INTO relaykit_audit (request_id, api_key_id, environment, method, path, instance, operation, job_id, status, duration_ms, payload) VALUES ${placeholders.join(', ')}`,
-        params,
+    this.writing = this.writing
+      .then(async () => {
+        const params: unknown[] = [];
+        const rows = await Promise.all(
+          batch.map(async (e) => [
+            e.requestId,
+            e.apiKeyId,
+            e.environment,
+            e.method,
+            e.path,
+            e.instance,
+            e.operation,
+            e.jobId,
+            e.status,
+            e.durationMs,
+            await this.encodePayload(e),
+          ]),
+        );
+        const placeholders = rows.map((values) => `(${values.map((v) => `$${params.push(v)}`).join(', ')})`);
+        await this.sql.query(
+          `INSERT INTO relaykit_audit (request_id, api_key_id, environment, method, path, instance, operation, job_id, status, duration_ms, payload) VALUES ${placeholders.join(', ')}`,
+          params,
+        );
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => this.options.onError?.(error),
       );
-    }).then(() => undefined, (error: unknown) => this.options.onError?.(error));
     return this.writing;
   }
 
@@ -74,23 +101,41 @@ export class AuditLog {
   private async encodePayload(entry: AuditEntry): Promise<string | null> {
     if (entry.payload === undefined) return null;
     const redacted = redact(entry.payload, AUDIT_REDACTION);
-    return this.codec.encrypted ? JSON.stringify(await this.codec.encode(redacted, auditContext(entry.requestId))) : toJson(redacted);
+    return this.codec.encrypted
+      ? JSON.stringify(await this.codec.encode(redacted, auditContext(entry.requestId)))
+      : toJson(redacted);
   }
 
   /** The latest entries, newest first. */
   async recent(limit = 100): Promise<Array<AuditEntry & { at: string }>> {
     await this.flush();
-    const { rows } = await this.sql.query<Record<string, unknown>>('SELECT * FROM relaykit_audit ORDER BY id DESC LIMIT $1', [limit]);
-    return Promise.all(rows.map(async (r) => ({
-      at: new Date(r.at as string).toISOString(), requestId: r.request_id as string, apiKeyId: r.api_key_id as string | null, environment: r.environment as string | null,
-      method: r.method as string, path: r.path as string, instance: r.instance as string | null, operation: r.operation as string | null, jobId: r.job_id as string | null,
-      status: Number(r.status), durationMs: Number(r.duration_ms), payload: await this.decodePayload(r.payload, r.request_id as string),
-    })));
+    const { rows } = await this.sql.query<Record<string, unknown>>(
+      'SELECT * FROM relaykit_audit ORDER BY id DESC LIMIT $1',
+      [limit],
+    );
+    return Promise.all(
+      rows.map(async (r) => ({
+        at: new Date(r.at as string).toISOString(),
+        requestId: r.request_id as string,
+        apiKeyId: r.api_key_id as string | null,
+        environment: r.environment as string | null,
+        method: r.method as string,
+        path: r.path as string,
+        instance: r.instance as string | null,
+        operation: r.operation as string | null,
+        jobId: r.job_id as string | null,
+        status: Number(r.status),
+        durationMs: Number(r.duration_ms),
+        payload: await this.decodePayload(r.payload, r.request_id as string),
+      })),
+    );
   }
 
   private async decodePayload(payload: unknown, requestId: string): Promise<unknown> {
     // Sealed payloads are jsonb strings; entries written before encryption was on are plain JSON.
-    return typeof payload === 'string' && this.codec.encrypted ? this.codec.decode(payload, auditContext(requestId)) : payload;
+    return typeof payload === 'string' && this.codec.encrypted
+      ? this.codec.decode(payload, auditContext(requestId))
+      : payload;
   }
 }
 

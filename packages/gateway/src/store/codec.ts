@@ -12,7 +12,8 @@ export interface PayloadCodec {
 }
 
 /** JSON that also carries what connectors' parsed values hold: bigints as decimal strings. */
-export const toJson = (value: unknown) => JSON.stringify(value ?? null, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+export const toJson = (value: unknown) =>
+  JSON.stringify(value ?? null, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 
 const PREFIX = 'enc:';
 
@@ -31,6 +32,9 @@ export function encryptingCodec(cipher: Pick<EnvelopeCipher, 'encrypt' | 'decryp
   return {
     encrypted: true,
     encode: async (value, context) => `${PREFIX}${cipher.encrypt(toJson(value), { aad: context })}`,
-    decode: async (text, context) => JSON.parse(text.startsWith(PREFIX) ? cipher.decryptString(text.slice(PREFIX.length), { aad: context }) : text) as unknown,
+    decode: async (text, context) =>
+      JSON.parse(
+        text.startsWith(PREFIX) ? cipher.decryptString(text.slice(PREFIX.length), { aad: context }) : text,
+      ) as unknown,
   };
 }

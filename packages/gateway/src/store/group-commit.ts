@@ -29,7 +29,10 @@ export class GroupCommit<T, R> {
   private readonly maxItems: number;
   private readonly maxInFlight: number;
 
-  constructor(private readonly write: (items: T[]) => Promise<R[]>, options: GroupCommitOptions = {}) {
+  constructor(
+    private readonly write: (items: T[]) => Promise<R[]>,
+    options: GroupCommitOptions = {},
+  ) {
     this.maxItems = options.maxItems ?? 1000;
     this.maxInFlight = options.maxInFlight ?? 2;
   }
@@ -79,7 +82,8 @@ export class GroupCommit<T, R> {
     try {
       const items = group.flatMap((p) => p.items);
       const results = await this.write(items);
-      if (results.length !== items.length) throw new TypeError(`group commit: ${results.length} results for ${items.length} items`);
+      if (results.length !== items.length)
+        throw new TypeError(`group commit: ${results.length} results for ${items.length} items`);
       let offset = 0;
       for (const pending of group) {
         pending.resolve(results.slice(offset, offset + pending.items.length));
@@ -91,13 +95,15 @@ export class GroupCommit<T, R> {
         return;
       }
       // The grouped statement wrote nothing (it is atomic): give each caller its own outcome.
-      await Promise.all(group.map(async (pending) => {
-        try {
-          pending.resolve(await this.write(pending.items));
-        } catch (own) {
-          pending.reject(own);
-        }
-      }));
+      await Promise.all(
+        group.map(async (pending) => {
+          try {
+            pending.resolve(await this.write(pending.items));
+          } catch (own) {
+            pending.reject(own);
+          }
+        }),
+      );
     }
   }
 }

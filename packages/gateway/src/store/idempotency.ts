@@ -9,9 +9,18 @@ import type { SqlClient } from './sql.js';
  * kept encrypted, bound to its scope and key.
  */
 export class SqlIdempotencyStore implements IdempotencyStore {
-  constructor(private readonly sql: SqlClient, private readonly defaultTtlMs = 24 * 3_600_000, private readonly codec: PayloadCodec = plainCodec) {}
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly defaultTtlMs = 24 * 3_600_000,
+    private readonly codec: PayloadCodec = plainCodec,
+  ) {}
 
-  async begin<TResult = unknown>(scope: string, key: string, fingerprint: string, options: { lockTtlMs?: number } = {}): Promise<IdempotencyBegin<TResult>> {
+  async begin<TResult = unknown>(
+    scope: string,
+    key: string,
+    fingerprint: string,
+    options: { lockTtlMs?: number } = {},
+  ): Promise<IdempotencyBegin<TResult>> {
     const lockMs = String(options.lockTtlMs ?? 5 * 60_000);
     // Expired records and abandoned locks are replaced; otherwise the existing row decides.
     const { rows } = await this.sql.query<{ inserted: boolean; fingerprint: string; state: string; result: TResult }>(
@@ -24,25 +33,47 @@ export class SqlIdempotencyStore implements IdempotencyStore {
       [scope, key, fingerprint, lockMs, String(this.defaultTtlMs)],
     );
     if (rows[0]) return { state: 'new' };
-    const existing = await this.sql.query<{ fingerprint: string; state: string; result: TResult }>('SELECT fingerprint, state, result FROM relaykit_idempotency WHERE scope = $1 AND key = $2', [scope, key]);
+    const existing = await this.sql.query<{ fingerprint: string; state: string; result: TResult }>(
+      'SELECT fingerprint, state, result FROM relaykit_idempotency WHERE scope = $1 AND key = $2',
+      [scope, key],
+    );
     const row = existing.rows[0];
     if (!row) return this.begin(scope, key, fingerprint, options);
     if (row.fingerprint !== fingerprint) return { state: 'mismatch' };
     if (row.state === 'in_flight') return { state: 'in_flight' };
     // Sealed results are jsonb strings; ones stored before encryption was on are plain JSON.
-    const result = typeof row.result === 'string' && this.codec.encrypted ? ((await this.codec.decode(row.result, context(scope, key))) as TResult) : row.result;
+    const result =
+      typeof row.result === 'string' && this.codec.encrypted
+        ? ((await this.codec.decode(row.result, context(scope, key))) as TResult)
+        : row.result;
     return { state: 'completed', result };
   }
 
-  async complete(scope: string, key: string, fingerprint: string, result: unknown, ttlMs = this.defaultTtlMs): Promise<void> {
+  async complete(
+    scope: string,
+    key: string,
+    fingerprint: string,
+    result: unknown,
+    ttlMs = this.defaultTtlMs,
+  ): Promise<void> {
     await this.sql.query(
       `UPDATE relaykit_idempotency SET state = 'completed', result = $4, locked_until = NULL, expires_at = now() + ($5 || ' milliseconds')::interval
        WHERE scope = $1 AND key = $2 AND fingerprint = $3`,
-      [scope, key, fingerprint, this.codec.encrypted ? JSON.stringify(await this.codec.encode(result, context(scope, key))) : toJson(result), String(ttlMs)]);
+      [
+        scope,
+        key,
+        fingerprint,
+        this.codec.encrypted ? JSON.stringify(await this.codec.encode(result, context(scope, key))) : toJson(result),
+        String(ttlMs),
+      ],
+    );
   }
 
   async release(scope: string, key: string): Promise<void> {
-    await this.sql.query(`DELETE FROM relaykit_idempotency WHERE scope = $1 AND key = $2 AND state = 'in_flight'`, [scope, key]);
+    await this.sql.query(`DELETE FROM relaykit_idempotency WHERE scope = $1 AND key = $2 AND state = 'in_flight'`, [
+      scope,
+      key,
+    ]);
   }
 
   async close(): Promise<void> {}

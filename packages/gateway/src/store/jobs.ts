@@ -5,10 +5,25 @@ import type { SqlClient } from './sql.js';
 import type { JobAttempt, JobError, JobRecord, JobStatus, NewJob, QueueRef } from './types.js';
 
 interface JobRow {
-  id: string; kind: string; environment: string; instance: string; operation: string; status: string;
-  input: string; result: string | null; error: JobError | null; attempts: number; max_attempts: number; stalls: number;
-  api_key_id: string | null; idempotency_key: string | null; run_after: Date | null; created_at: Date; updated_at: Date;
-  started_at: Date | null; finished_at: Date | null;
+  id: string;
+  kind: string;
+  environment: string;
+  instance: string;
+  operation: string;
+  status: string;
+  input: string;
+  result: string | null;
+  error: JobError | null;
+  attempts: number;
+  max_attempts: number;
+  stalls: number;
+  api_key_id: string | null;
+  idempotency_key: string | null;
+  run_after: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
 }
 
 /** Who holds a running job: the worker and the fencing token of its claim. */
@@ -17,28 +32,54 @@ export interface Lease {
   token: string;
 }
 
-interface ClaimRequest { id: string; worker: string; leaseMs: number; token: string }
-interface SuccessRequest { id: string; attempt: number; result: string; worker: string | null; token: string | null }
+interface ClaimRequest {
+  id: string;
+  worker: string;
+  leaseMs: number;
+  token: string;
+}
+interface SuccessRequest {
+  id: string;
+  attempt: number;
+  result: string;
+  worker: string | null;
+  token: string | null;
+}
 
 /**
  * Runs `write` on items with distinct keys: repeats (the same job twice in one group) go in a later
  * statement, so each sees the effect of the one before — one statement must not update a row twice.
  */
-async function distinctBy<T, R>(items: T[], key: (item: T) => string, write: (unique: T[]) => Promise<R[]>): Promise<R[]> {
+async function distinctBy<T, R>(
+  items: T[],
+  key: (item: T) => string,
+  write: (unique: T[]) => Promise<R[]>,
+): Promise<R[]> {
   const seen = new Set<string>();
   const first: number[] = [];
   const rest: number[] = [];
   items.forEach((item, i) => {
     const k = key(item);
     if (seen.has(k)) rest.push(i);
-    else { seen.add(k); first.push(i); }
+    else {
+      seen.add(k);
+      first.push(i);
+    }
   });
   if (!rest.length) return write(items);
   const out = new Array<R>(items.length);
   const a = await write(first.map((i) => items[i]!));
-  first.forEach((i, n) => { out[i] = a[n]!; });
-  const b = await distinctBy(rest.map((i) => items[i]!), key, write);
-  rest.forEach((i, n) => { out[i] = b[n]!; });
+  first.forEach((i, n) => {
+    out[i] = a[n]!;
+  });
+  const b = await distinctBy(
+    rest.map((i) => items[i]!),
+    key,
+    write,
+  );
+  rest.forEach((i, n) => {
+    out[i] = b[n]!;
+  });
   return out;
 }
 
@@ -54,11 +95,16 @@ export type ClaimResult =
  * written here before it is acknowledged and before it is enqueued.
  */
 export class JobStore {
-  private readonly inserts = new GroupCommit((items: Array<{ job: NewJob; input: string }>) => this.insertMany(items), { maxItems: 2000 });
+  private readonly inserts = new GroupCommit((items: Array<{ job: NewJob; input: string }>) => this.insertMany(items), {
+    maxItems: 2000,
+  });
   private readonly claims = new GroupCommit((items: ClaimRequest[]) => this.claimMany(items), { maxItems: 500 });
   private readonly successes = new GroupCommit((items: SuccessRequest[]) => this.succeedMany(items), { maxItems: 500 });
 
-  constructor(private readonly sql: SqlClient, private readonly codec: PayloadCodec = plainCodec) {}
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly codec: PayloadCodec = plainCodec,
+  ) {}
 
   /** True when payloads and results are sealed at rest. */
   get encrypted(): boolean {
@@ -67,11 +113,25 @@ export class JobStore {
 
   private async toRecord(row: JobRow): Promise<JobRecord> {
     return {
-      id: row.id, kind: row.kind as JobRecord['kind'], environment: row.environment, instance: row.instance, operation: row.operation,
-      status: row.status as JobStatus, input: await this.codec.decode(row.input, `${row.id}:input`), result: row.result === null ? null : await this.codec.decode(row.result, `${row.id}:result`),
-      error: row.error, attempts: Number(row.attempts), maxAttempts: Number(row.max_attempts), stalls: Number(row.stalls),
-      apiKeyId: row.api_key_id, idempotencyKey: row.idempotency_key, runAfter: iso(row.run_after), createdAt: iso(row.created_at)!,
-      updatedAt: iso(row.updated_at)!, startedAt: iso(row.started_at), finishedAt: iso(row.finished_at),
+      id: row.id,
+      kind: row.kind as JobRecord['kind'],
+      environment: row.environment,
+      instance: row.instance,
+      operation: row.operation,
+      status: row.status as JobStatus,
+      input: await this.codec.decode(row.input, `${row.id}:input`),
+      result: row.result === null ? null : await this.codec.decode(row.result, `${row.id}:result`),
+      error: row.error,
+      attempts: Number(row.attempts),
+      maxAttempts: Number(row.max_attempts),
+      stalls: Number(row.stalls),
+      apiKeyId: row.api_key_id,
+      idempotencyKey: row.idempotency_key,
+      runAfter: iso(row.run_after),
+      createdAt: iso(row.created_at)!,
+      updatedAt: iso(row.updated_at)!,
+      startedAt: iso(row.started_at),
+      finishedAt: iso(row.finished_at),
     };
   }
 
@@ -81,11 +141,15 @@ export class JobStore {
    * key, an existing job of the same instance wins: its id comes back with `duplicate: true`.
    */
   async create(jobs: NewJob[]): Promise<Array<{ id: string; duplicate: boolean }>> {
-    const encoded = await Promise.all(jobs.map(async (job) => ({ job, input: await this.codec.encode(job.input, `${job.id}:input`) })));
+    const encoded = await Promise.all(
+      jobs.map(async (job) => ({ job, input: await this.codec.encode(job.input, `${job.id}:input`) })),
+    );
     return this.inserts.run(encoded);
   }
 
-  private async insertMany(items: Array<{ job: NewJob; input: string }>): Promise<Array<{ id: string; duplicate: boolean }>> {
+  private async insertMany(
+    items: Array<{ job: NewJob; input: string }>,
+  ): Promise<Array<{ id: string; duplicate: boolean }>> {
     const col = <K extends keyof NewJob>(key: K) => items.map(({ job }) => job[key] ?? null);
     // unnest keeps the statement text the same whatever the row count; ON CONFLICT DO NOTHING also skips
     // rows of this very statement that share a dedupe key (the first one wins).
@@ -95,7 +159,18 @@ export class JobStore {
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[])
          AS v(id, kind, environment, instance, operation, input, max_attempts, api_key_id, idempotency_key, dedupe_key)
        ON CONFLICT DO NOTHING RETURNING id`,
-      [col('id'), col('kind'), col('environment'), col('instance'), col('operation'), items.map((i) => i.input), col('maxAttempts'), col('apiKeyId'), col('idempotencyKey'), col('dedupeKey')],
+      [
+        col('id'),
+        col('kind'),
+        col('environment'),
+        col('instance'),
+        col('operation'),
+        items.map((i) => i.input),
+        col('maxAttempts'),
+        col('apiKeyId'),
+        col('idempotencyKey'),
+        col('dedupeKey'),
+      ],
     );
     const inserted = new Set(rows.map((r) => r.id));
     const missing = items.filter(({ job }) => !inserted.has(job.id));
@@ -105,7 +180,8 @@ export class JobStore {
       const found = await this.sql.query<{ id: string; instance: string; dedupe_key: string | null }>(
         `SELECT j.id, j.instance, j.dedupe_key FROM relaykit_jobs j
          WHERE j.id = ANY($1::text[]) OR (j.dedupe_key IS NOT NULL AND (j.instance, j.dedupe_key) IN (SELECT * FROM unnest($2::text[], $3::text[])))`,
-        [missing.map((m) => m.job.id), missing.map((m) => m.job.instance), missing.map((m) => m.job.dedupeKey ?? null)]);
+        [missing.map((m) => m.job.id), missing.map((m) => m.job.instance), missing.map((m) => m.job.dedupeKey ?? null)],
+      );
       for (const row of found.rows) {
         existing.set(`id:${row.id}`, row.id);
         if (row.dedupe_key !== null) existing.set(`dd:${row.instance}:${row.dedupe_key}`, row.id);
@@ -128,9 +204,22 @@ export class JobStore {
 
   /** The attempts of a job, oldest first. */
   async attempts(id: string): Promise<JobAttempt[]> {
-    const { rows } = await this.sql.query<{ attempt: number; worker: string | null; outcome: JobAttempt['outcome']; error: JobError | null; started_at: Date; finished_at: Date | null }>(
-      'SELECT * FROM relaykit_job_attempts WHERE job_id = $1 ORDER BY attempt', [id]);
-    return rows.map((r) => ({ attempt: Number(r.attempt), worker: r.worker, outcome: r.outcome, error: r.error, startedAt: iso(r.started_at)!, finishedAt: iso(r.finished_at) }));
+    const { rows } = await this.sql.query<{
+      attempt: number;
+      worker: string | null;
+      outcome: JobAttempt['outcome'];
+      error: JobError | null;
+      started_at: Date;
+      finished_at: Date | null;
+    }>('SELECT * FROM relaykit_job_attempts WHERE job_id = $1 ORDER BY attempt', [id]);
+    return rows.map((r) => ({
+      attempt: Number(r.attempt),
+      worker: r.worker,
+      outcome: r.outcome,
+      error: r.error,
+      startedAt: iso(r.started_at)!,
+      finishedAt: iso(r.finished_at),
+    }));
   }
 
   /**
@@ -149,10 +238,13 @@ export class JobStore {
   // Never throws once the statement has committed (a retry would find the rows already claimed): a row that cannot be
   // decoded fails its own caller only.
   private async claimMany(items: ClaimRequest[]): Promise<Array<ClaimResult | Error>> {
-    return distinctBy(items, (i) => i.id, async (unique) => {
-      // One round trip: take the rows, mark a dead holder's attempt as stalled, open this attempt.
-      const { rows } = await this.sql.query<JobRow & { was_stalled: boolean }>(
-        `WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[]) AS v(id, worker, lease_ms, token)),
+    return distinctBy(
+      items,
+      (i) => i.id,
+      async (unique) => {
+        // One round trip: take the rows, mark a dead holder's attempt as stalled, open this attempt.
+        const { rows } = await this.sql.query<JobRow & { was_stalled: boolean }>(
+          `WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[]) AS v(id, worker, lease_ms, token)),
          claimed AS (
            UPDATE relaykit_jobs j SET
              stalls = j.stalls + CASE WHEN j.status = 'active' THEN 1 ELSE 0 END,
@@ -173,35 +265,58 @@ export class JobStore {
            ON CONFLICT (job_id, attempt) DO UPDATE SET worker = excluded.worker, outcome = 'running', started_at = now(), finished_at = NULL, error = NULL
            RETURNING job_id)
          SELECT claimed.*, EXISTS (SELECT 1 FROM stalled s WHERE s.job_id = claimed.id) AS was_stalled FROM claimed`,
-        [unique.map((i) => i.id), unique.map((i) => i.worker), unique.map((i) => i.leaseMs), unique.map((i) => i.token)],
-      );
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      const missing = unique.filter((i) => !byId.has(i.id)).map((i) => i.id);
-      let current = new Map<string, JobRow>();
-      let lookupFailed: Error | undefined;
-      if (missing.length) {
-        try {
-          current = new Map((await this.sql.query<JobRow>('SELECT * FROM relaykit_jobs WHERE id = ANY($1::text[])', [missing])).rows.map((r) => [r.id, r]));
-        } catch (error) {
-          lookupFailed = error instanceof Error ? error : new Error(String(error));
+          [
+            unique.map((i) => i.id),
+            unique.map((i) => i.worker),
+            unique.map((i) => i.leaseMs),
+            unique.map((i) => i.token),
+          ],
+        );
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        const missing = unique.filter((i) => !byId.has(i.id)).map((i) => i.id);
+        let current = new Map<string, JobRow>();
+        let lookupFailed: Error | undefined;
+        if (missing.length) {
+          try {
+            current = new Map(
+              (
+                await this.sql.query<JobRow>('SELECT * FROM relaykit_jobs WHERE id = ANY($1::text[])', [missing])
+              ).rows.map((r) => [r.id, r]),
+            );
+          } catch (error) {
+            lookupFailed = error instanceof Error ? error : new Error(String(error));
+          }
         }
-      }
-      return Promise.all(unique.map(async (item): Promise<ClaimResult | Error> => {
-        if (lookupFailed && !byId.has(item.id)) return lookupFailed;
-        try {
-          return await this.claimOutcome(item, byId.get(item.id), current.get(item.id));
-        } catch (error) {
-          return error instanceof Error ? error : new Error(String(error));
-        }
-      }));
-    });
+        return Promise.all(
+          unique.map(async (item): Promise<ClaimResult | Error> => {
+            if (lookupFailed && !byId.has(item.id)) return lookupFailed;
+            try {
+              return await this.claimOutcome(item, byId.get(item.id), current.get(item.id));
+            } catch (error) {
+              return error instanceof Error ? error : new Error(String(error));
+            }
+          }),
+        );
+      },
+    );
   }
 
-  private async claimOutcome(item: ClaimRequest, row: (JobRow & { was_stalled: boolean }) | undefined, job: JobRow | undefined): Promise<ClaimResult> {
-    if (row) return { claimed: true, job: await this.toRecord(row), stalled: Boolean(row.was_stalled), lease: { worker: item.worker, token: item.token } };
+  private async claimOutcome(
+    item: ClaimRequest,
+    row: (JobRow & { was_stalled: boolean }) | undefined,
+    job: JobRow | undefined,
+  ): Promise<ClaimResult> {
+    if (row)
+      return {
+        claimed: true,
+        job: await this.toRecord(row),
+        stalled: Boolean(row.was_stalled),
+        lease: { worker: item.worker, token: item.token },
+      };
     if (!job) return { claimed: false, reason: 'missing' };
     const record = await this.toRecord(job);
-    if (['succeeded', 'failed', 'dead'].includes(job.status)) return { claimed: false, reason: 'finished', job: record };
+    if (['succeeded', 'failed', 'dead'].includes(job.status))
+      return { claimed: false, reason: 'finished', job: record };
     return { claimed: false, reason: job.status === 'active' ? 'held' : 'not_due', job: record };
   }
 
@@ -215,7 +330,8 @@ export class JobStore {
     const { rows } = await this.sql.query(
       `UPDATE relaykit_jobs SET lease_until = now() + $3::int * interval '1 millisecond'
        WHERE id = $1 AND worker = $2 AND ($4::text IS NULL OR lease_token = $4) AND status = 'active' AND lease_until >= now() RETURNING id`,
-      [id, worker, Math.max(1, Math.round(leaseMs)), token]);
+      [id, worker, Math.max(1, Math.round(leaseMs)), token],
+    );
     return rows.length > 0;
   }
 
@@ -226,14 +342,18 @@ export class JobStore {
    */
   async succeed(id: string, attempt: number, result: unknown, holder?: string | Lease): Promise<boolean> {
     const encoded = await this.codec.encode(result, `${id}:result`);
-    const { worker, token } = typeof holder === 'string' ? { worker: holder, token: null } : holder ?? { worker: null, token: null };
+    const { worker, token } =
+      typeof holder === 'string' ? { worker: holder, token: null } : (holder ?? { worker: null, token: null });
     return this.successes.one({ id, attempt, result: encoded, worker, token });
   }
 
   private async succeedMany(items: SuccessRequest[]): Promise<boolean[]> {
-    return distinctBy(items, (i) => i.id, async (unique) => {
-      const { rows } = await this.sql.query<{ id: string }>(
-        `WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[]) AS v(id, result, attempt, worker, token)),
+    return distinctBy(
+      items,
+      (i) => i.id,
+      async (unique) => {
+        const { rows } = await this.sql.query<{ id: string }>(
+          `WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[]) AS v(id, result, attempt, worker, token)),
          job AS (
            UPDATE relaykit_jobs j SET status = 'succeeded', result = v.result, error = NULL, lease_until = NULL, finished_at = now(), updated_at = now()
            FROM input v
@@ -243,29 +363,59 @@ export class JobStore {
            UPDATE relaykit_job_attempts a SET outcome = 'succeeded', finished_at = now() FROM job
            WHERE a.job_id = job.id AND a.attempt = job.attempts RETURNING a.job_id)
          SELECT id FROM job`,
-        [unique.map((i) => i.id), unique.map((i) => i.result), unique.map((i) => i.attempt), unique.map((i) => i.worker), unique.map((i) => i.token)]);
-      const written = new Set(rows.map((r) => r.id));
-      return unique.map((i) => written.has(i.id));
-    });
+          [
+            unique.map((i) => i.id),
+            unique.map((i) => i.result),
+            unique.map((i) => i.attempt),
+            unique.map((i) => i.worker),
+            unique.map((i) => i.token),
+          ],
+        );
+        const written = new Set(rows.map((r) => r.id));
+        return unique.map((i) => written.has(i.id));
+      },
+    );
   }
 
   /** Records a failed attempt and what happens next: a retry at `runAfter`, or a final status. Fenced like {@link succeed}. */
-  async fail(id: string, attempt: number, error: JobError, next: { status: 'retrying'; runAfter: Date } | { status: 'failed' | 'dead' }, holder?: string | Lease): Promise<boolean> {
-    const { worker, token } = typeof holder === 'string' ? { worker: holder, token: null } : holder ?? { worker: null, token: null };
+  async fail(
+    id: string,
+    attempt: number,
+    error: JobError,
+    next: { status: 'retrying'; runAfter: Date } | { status: 'failed' | 'dead' },
+    holder?: string | Lease,
+  ): Promise<boolean> {
+    const { worker, token } =
+      typeof holder === 'string' ? { worker: holder, token: null } : (holder ?? { worker: null, token: null });
     const { rows } = await this.sql.query(
       `WITH job AS (UPDATE relaykit_jobs SET status = $2, error = $3, lease_until = NULL, run_after = $4, updated_at = now(),
            finished_at = CASE WHEN $2 = 'retrying' THEN NULL ELSE now() END
          WHERE id = $1 AND status = 'active' AND attempts = $5 AND ($6::text IS NULL OR worker = $6) AND ($7::text IS NULL OR lease_token = $7) RETURNING id),
        attempt AS (UPDATE relaykit_job_attempts SET outcome = 'failed', error = $3, finished_at = now() WHERE job_id = $1 AND attempt = $5 AND EXISTS (SELECT 1 FROM job) RETURNING attempt)
        SELECT id FROM job`,
-      [id, next.status, JSON.stringify(error), next.status === 'retrying' ? next.runAfter : null, attempt, worker, token]);
+      [
+        id,
+        next.status,
+        JSON.stringify(error),
+        next.status === 'retrying' ? next.runAfter : null,
+        attempt,
+        worker,
+        token,
+      ],
+    );
     return rows.length > 0;
   }
 
   /** Ends a job as dead without running it (e.g. past the stall limit). */
   async kill(id: string, error: JobError): Promise<void> {
-    await this.sql.query(`UPDATE relaykit_jobs SET status = 'dead', error = $2, lease_until = NULL, finished_at = now(), updated_at = now() WHERE id = $1`, [id, JSON.stringify(error)]);
-    await this.sql.query(`UPDATE relaykit_job_attempts SET outcome = 'failed', error = $2, finished_at = now() WHERE job_id = $1 AND outcome = 'running'`, [id, JSON.stringify(error)]);
+    await this.sql.query(
+      `UPDATE relaykit_jobs SET status = 'dead', error = $2, lease_until = NULL, finished_at = now(), updated_at = now() WHERE id = $1`,
+      [id, JSON.stringify(error)],
+    );
+    await this.sql.query(
+      `UPDATE relaykit_job_attempts SET outcome = 'failed', error = $2, finished_at = now() WHERE job_id = $1 AND outcome = 'running'`,
+      [id, JSON.stringify(error)],
+    );
   }
 
   /** Hands a running job back at shutdown: due again at once, the attempt not counted as a stall. Fenced like {@link succeed}. */
@@ -276,7 +426,8 @@ export class JobStore {
          WHERE id = $1 AND worker = $2 AND ($4::text IS NULL OR lease_token = $4) AND status = 'active' AND attempts = $3 RETURNING id),
        gone AS (DELETE FROM relaykit_job_attempts WHERE job_id = $1 AND attempt = $3 AND EXISTS (SELECT 1 FROM job) RETURNING attempt)
        SELECT id FROM job`,
-      [id, worker, attempt, token]);
+      [id, worker, attempt, token],
+    );
     return rows.length > 0;
   }
 
@@ -289,13 +440,17 @@ export class JobStore {
       `SELECT id, instance, attempts FROM relaykit_jobs
        WHERE (status IN ('queued', 'retrying') AND updated_at < now() - ($1 || ' milliseconds')::interval AND (run_after IS NULL OR run_after < now()))
           OR (status = 'active' AND lease_until < now())
-       ORDER BY updated_at LIMIT $2`, [String(graceMs), limit]);
+       ORDER BY updated_at LIMIT $2`,
+      [String(graceMs), limit],
+    );
     return rows.map((r) => ({ id: r.id, instance: r.instance, attempts: Number(r.attempts) }));
   }
 
   /** Jobs per status and instance (for metrics). */
   async countByStatus(): Promise<Array<{ instance: string; status: JobStatus; count: number }>> {
-    const { rows } = await this.sql.query<{ instance: string; status: JobStatus; count: string }>('SELECT instance, status, count(*) AS count FROM relaykit_jobs GROUP BY instance, status');
+    const { rows } = await this.sql.query<{ instance: string; status: JobStatus; count: string }>(
+      'SELECT instance, status, count(*) AS count FROM relaykit_jobs GROUP BY instance, status',
+    );
     return rows.map((r) => ({ instance: r.instance, status: r.status, count: Number(r.count) }));
   }
 }

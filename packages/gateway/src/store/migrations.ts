@@ -92,14 +92,19 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
 export async function migrate(sql: SqlClient): Promise<number[]> {
   return sql.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(724204)');
-    await tx.query('CREATE TABLE IF NOT EXISTS relaykit_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    await tx.query(
+      'CREATE TABLE IF NOT EXISTS relaykit_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
     const { rows } = await tx.query<{ version: number }>('SELECT version FROM relaykit_migrations');
     const done = new Set(rows.map((r) => Number(r.version)));
     const applied: number[] = [];
     for (const migration of MIGRATIONS) {
       if (done.has(migration.version)) continue;
       for (const statement of migration.sql) await tx.query(statement);
-      await tx.query('INSERT INTO relaykit_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+      await tx.query('INSERT INTO relaykit_migrations (version, name) VALUES ($1, $2)', [
+        migration.version,
+        migration.name,
+      ]);
       applied.push(migration.version);
     }
     return applied;

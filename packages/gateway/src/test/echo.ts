@@ -20,7 +20,12 @@ export interface EchoUpstream {
 
 export async function startEchoUpstream(): Promise<EchoUpstream> {
   // Every attempt's Idempotency-Key header, failed ones too: what an upstream would de-duplicate on.
-  const state = { writes: [] as Array<{ key: string; value: unknown }>, attemptKeys: [] as Array<string | undefined>, failNext: 0, delayMs: 0 };
+  const state = {
+    writes: [] as Array<{ key: string; value: unknown }>,
+    attemptKeys: [] as Array<string | undefined>,
+    failNext: 0,
+    delayMs: 0,
+  };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -35,20 +40,38 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
         }
         const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { key: string; value: unknown };
         state.writes.push(body);
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ stored: body.key, count: state.writes.length }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ stored: body.key, count: state.writes.length }));
       })();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const upstream: EchoUpstream = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    get writes() { return state.writes; },
-    get attemptKeys() { return state.attemptKeys; },
-    get failNext() { return state.failNext; },
-    set failNext(n: number) { state.failNext = n; },
-    get delayMs() { return state.delayMs; },
-    set delayMs(n: number) { state.delayMs = n; },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    get writes() {
+      return state.writes;
+    },
+    get attemptKeys() {
+      return state.attemptKeys;
+    },
+    get failNext() {
+      return state.failNext;
+    },
+    set failNext(n: number) {
+      state.failNext = n;
+    },
+    get delayMs() {
+      return state.delayMs;
+    },
+    set delayMs(n: number) {
+      state.delayMs = n;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   return upstream;
 }
@@ -70,7 +93,12 @@ export const echoConnector = defineConnector({
       output: z.object({ stored: z.string(), count: z.number().int() }),
       example: { key: 'greeting', value: 'hello' },
       async run(ctx, input) {
-        const res = await fetch(`${ctx.state.baseUrl}/put`, { method: 'POST', body: JSON.stringify(input), signal: ctx.signal, ...(ctx.idempotencyKey ? { headers: { 'idempotency-key': ctx.idempotencyKey } } : {}) });
+        const res = await fetch(`${ctx.state.baseUrl}/put`, {
+          method: 'POST',
+          body: JSON.stringify(input),
+          signal: ctx.signal,
+          ...(ctx.idempotencyKey ? { headers: { 'idempotency-key': ctx.idempotencyKey } } : {}),
+        });
         if (res.status === 503) throw new RelaykitError('UPSTREAM_UNAVAILABLE', 'upstream busy (503)');
         if (!res.ok) throw new RelaykitError('UPSTREAM_REJECTED', `upstream said ${res.status}`);
         return (await res.json()) as { stored: string; count: number };
@@ -93,7 +121,14 @@ export const echoConnector = defineConnector({
       async run(ctx, input) {
         await new Promise<void>((resolve, reject) => {
           const t = setTimeout(resolve, input.ms);
-          ctx.signal.addEventListener('abort', () => { clearTimeout(t); reject(ctx.signal.reason as Error); }, { once: true });
+          ctx.signal.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(t);
+              reject(ctx.signal.reason as Error);
+            },
+            { once: true },
+          );
         });
         return { slept: input.ms };
       },
@@ -105,7 +140,8 @@ export const echoConnector = defineConnector({
       // Like Meta's: a wrong `token` is refused with a bare text/plain 403 (the gateway turns it into problem+json).
       handshake: (_ctx, req) => {
         if (!req.query.challenge) return undefined;
-        if (req.query.token !== undefined && req.query.token !== 'echo-verify-token') return { status: 403, headers: { 'content-type': 'text/plain' }, body: 'Forbidden' };
+        if (req.query.token !== undefined && req.query.token !== 'echo-verify-token')
+          return { status: 403, headers: { 'content-type': 'text/plain' }, body: 'Forbidden' };
         return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: req.query.challenge };
       },
       verify(ctx, req) {
@@ -113,11 +149,15 @@ export const echoConnector = defineConnector({
         const given = Buffer.from(req.headers['x-signature'] ?? '', 'hex');
         return given.length === expected.length && timingSafeEqual(given, expected);
       },
-      parse: (_ctx, req) => (JSON.parse(Buffer.from(req.rawBody).toString()) as { events: Array<{ id: string; text: string }> }).events,
+      parse: (_ctx, req) =>
+        (JSON.parse(Buffer.from(req.rawBody).toString()) as { events: Array<{ id: string; text: string }> }).events,
       dedupeKey: (event: { id: string }) => event.id,
       async handle(ctx, event) {
         ctx.state.handled.push(event);
-        await fetch(`${ctx.state.baseUrl}/put`, { method: 'POST', body: JSON.stringify({ key: `event:${(event as { id: string }).id}`, value: event }) });
+        await fetch(`${ctx.state.baseUrl}/put`, {
+          method: 'POST',
+          body: JSON.stringify({ key: `event:${(event as { id: string }).id}`, value: event }),
+        });
       },
     },
   },

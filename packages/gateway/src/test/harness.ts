@@ -10,40 +10,72 @@ export interface TestGateway {
   upstream: EchoUpstream;
   /** Keys: dev (echo-dev, all scopes), prod (echo-prod), narrow (echo-dev:put only). */
   keys: { dev: string; prod: string; narrow: string };
-  call(method: string, path: string, options?: { key?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: any }>;
+  call(
+    method: string,
+    path: string,
+    options?: { key?: string; body?: unknown; raw?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; headers: Headers; body: any }>;
   close(): Promise<void>;
 }
 
-export async function startTestGateway(overrides: Partial<GatewayConfigInput> = {}, options: Partial<GatewayOptions> = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  overrides: Partial<GatewayConfigInput> = {},
+  options: Partial<GatewayOptions> = {},
+): Promise<TestGateway> {
   const upstream = await startEchoUpstream();
-  const config = parseConfig({
-    server: { port: 0, shutdownTimeout: '2s' },
-    jobs: { stallInterval: '1s', reconcileInterval: '1s', stallLimit: 2 },
-    apiKeys: { rateLimits: [{ limit: 1000, window: '1s' }] },
-    environments: ['development', 'production'],
-    instances: {
-      'echo-dev': { connector: 'echo', environment: 'development', config: { baseUrl: upstream.url }, retry: { attempts: 3, delay: '20ms', maxDelay: '100ms' }, timeout: '5s' },
-      'echo-prod': { connector: 'echo', environment: 'production', config: { baseUrl: upstream.url } },
+  const config = parseConfig(
+    {
+      server: { port: 0, shutdownTimeout: '2s' },
+      jobs: { stallInterval: '1s', reconcileInterval: '1s', stallLimit: 2 },
+      apiKeys: { rateLimits: [{ limit: 1000, window: '1s' }] },
+      environments: ['development', 'production'],
+      instances: {
+        'echo-dev': {
+          connector: 'echo',
+          environment: 'development',
+          config: { baseUrl: upstream.url },
+          retry: { attempts: 3, delay: '20ms', maxDelay: '100ms' },
+          timeout: '5s',
+        },
+        'echo-prod': { connector: 'echo', environment: 'production', config: { baseUrl: upstream.url } },
+      },
+      ...overrides,
     },
-    ...overrides,
-  }, {});
-  const gateway = await Gateway.create({ config, connectors: { echo: echoConnector }, logger: silentLogger, ...options });
+    {},
+  );
+  const gateway = await Gateway.create({
+    config,
+    connectors: { echo: echoConnector },
+    logger: silentLogger,
+    ...options,
+  });
   const url = await gateway.listen(0, '127.0.0.1');
   const keys = {
     dev: (await gateway.keys.create({ name: 'dev', environment: 'development', scopes: ['*'] })).secret,
     prod: (await gateway.keys.create({ name: 'prod', environment: 'production', scopes: ['echo-prod:*'] })).secret,
-    narrow: (await gateway.keys.create({ name: 'narrow', environment: 'development', scopes: ['echo-dev:put'] })).secret,
+    narrow: (await gateway.keys.create({ name: 'narrow', environment: 'development', scopes: ['echo-dev:put'] }))
+      .secret,
   };
   return {
-    gateway, url, upstream, keys,
+    gateway,
+    url,
+    upstream,
+    keys,
     async call(method, path, o = {}) {
       const headers: Record<string, string> = { ...(o.key ? { authorization: `Bearer ${o.key}` } : {}), ...o.headers };
       let body: string | undefined = o.raw;
-      if (o.body !== undefined) { body = JSON.stringify(o.body); headers['content-type'] ??= 'application/json'; }
+      if (o.body !== undefined) {
+        body = JSON.stringify(o.body);
+        headers['content-type'] ??= 'application/json';
+      }
       const res = await fetch(`${url}${path}`, { method, headers, body });
       const text = await res.text();
       let parsed: unknown = text;
-      try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        /* not JSON */
+      }
       return { status: res.status, headers: res.headers, body: parsed };
     },
     async close() {

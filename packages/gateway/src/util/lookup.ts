@@ -9,7 +9,9 @@ const own = <T extends object>(record: T | undefined, name: string): T[keyof T] 
   record !== undefined && Object.hasOwn(record, name) ? record[name as keyof T] : undefined;
 
 /** The connector's operation called `name`, or undefined (own properties only). */
-export const operationOf = (connector: AnyConnector, name: string): Operations[string] | undefined => own(connector.operations, name);
+export const operationOf = (connector: AnyConnector, name: string): Operations[string] | undefined =>
+  own(connector.operations, name);
 
 /** The connector's webhook called `name`, or undefined (own properties only). */
-export const webhookOf = (connector: AnyConnector, name: string): Webhooks[string] | undefined => own(connector.webhooks, name);
+export const webhookOf = (connector: AnyConnector, name: string): Webhooks[string] | undefined =>
+  own(connector.webhooks, name);

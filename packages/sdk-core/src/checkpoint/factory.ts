@@ -31,7 +31,13 @@ export interface CreateCheckpointStoreOptions {
  */
 export function createCheckpointStore(options: CreateCheckpointStoreOptions = {}): CheckpointStore {
   const prefix = options.prefix ?? 'relaykit:cp';
-  if (options.db || options.pool || options.postgresUrl) return new PostgresCheckpointStore({ db: options.db, pool: options.pool, postgresUrl: options.postgresUrl, namespace: prefix });
+  if (options.db || options.pool || options.postgresUrl)
+    return new PostgresCheckpointStore({
+      db: options.db,
+      pool: options.pool,
+      postgresUrl: options.postgresUrl,
+      namespace: prefix,
+    });
   if (options.redisUrl) return new RedisCheckpointStore({ redisUrl: options.redisUrl, prefix });
   return new MemoryCheckpointStore();
 }

@@ -12,10 +12,20 @@ export interface CheckpointJson {
 
 /** Converts a checkpoint to its JSON-safe form (for APIs, logs and files). */
 export function checkpointToJson(checkpoint: Checkpoint): CheckpointJson {
-  return { source: checkpoint.source, entity: checkpoint.entity, cursor: encodeCursor(checkpoint.cursor), updatedAt: checkpoint.updatedAt.toISOString() };
+  return {
+    source: checkpoint.source,
+    entity: checkpoint.entity,
+    cursor: encodeCursor(checkpoint.cursor),
+    updatedAt: checkpoint.updatedAt.toISOString(),
+  };
 }
 
 /** Inverse of {@link checkpointToJson}: a bigint cursor comes back a bigint. */
 export function checkpointFromJson(json: CheckpointJson): Checkpoint {
-  return { source: json.source, entity: json.entity, cursor: decodeCursor(json.cursor), updatedAt: new Date(json.updatedAt) };
+  return {
+    source: json.source,
+    entity: json.entity,
+    cursor: decodeCursor(json.cursor),
+    updatedAt: new Date(json.updatedAt),
+  };
 }

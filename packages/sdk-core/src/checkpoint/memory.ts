@@ -20,7 +20,12 @@ export class MemoryCheckpointStore implements CheckpointStore {
   async list(source?: string): Promise<Checkpoint[]> {
     return [...this.entries.values()]
       .filter((e) => source === undefined || e.source === source)
-      .map((e) => ({ source: e.source, entity: e.entity, cursor: decodeCursor(e.cursor), updatedAt: new Date(e.updatedAt) }))
+      .map((e) => ({
+        source: e.source,
+        entity: e.entity,
+        cursor: decodeCursor(e.cursor),
+        updatedAt: new Date(e.updatedAt),
+      }))
       .sort(byKey);
   }
 

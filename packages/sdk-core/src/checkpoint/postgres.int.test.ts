@@ -13,12 +13,18 @@ describe.skipIf(!servers.postgresUrl)('postgres', () => {
   let database: Promise<string> | undefined;
   checkpointStoreBehaviour('postgres', async () => {
     database ??= servers.freshDatabase();
-    return new PostgresCheckpointStore({ postgresUrl: await database, namespace: `t${Math.random().toString(36).slice(2)}` });
+    return new PostgresCheckpointStore({
+      postgresUrl: await database,
+      namespace: `t${Math.random().toString(36).slice(2)}`,
+    });
   });
 
   it('migrates idempotently from several stores at once and keeps namespaces apart', async () => {
     const url = await servers.freshDatabase();
-    const stores = Array.from({ length: 4 }, (_, i) => new PostgresCheckpointStore({ postgresUrl: url, namespace: `ns${i % 2}` }));
+    const stores = Array.from(
+      { length: 4 },
+      (_, i) => new PostgresCheckpointStore({ postgresUrl: url, namespace: `ns${i % 2}` }),
+    );
     await Promise.all(stores.map((s) => s.migrate()));
     await stores[0]!.set('s', 'e', 1n);
     await stores[1]!.set('s', 'e', 2n);
@@ -37,7 +43,9 @@ describe.skipIf(!servers.postgresUrl)('postgres', () => {
       });
       expect(await store.get('mahak', 'Person')).toBe(18446744073709551616n);
       expect(await store.get('mahak', 'Product')).toBe('tok');
-      const { rows } = await db.query<{ scope: string; id: string }>('SELECT scope, id FROM relaykit_schema_migrations');
+      const { rows } = await db.query<{ scope: string; id: string }>(
+        'SELECT scope, id FROM relaykit_schema_migrations',
+      );
       expect(rows).toEqual([{ scope: 'checkpoints:relaykit_checkpoints', id: '001-create' }]);
       await store.close();
       expect((await db.query<{ n: number }>('SELECT 1 AS n')).rows).toEqual([{ n: 1 }]); // a borrowed db stays open

@@ -1,7 +1,13 @@
 import { applyMigrations, type Migration } from '../sql/migrate.js';
 import type { SqlClient } from '../sql/types.js';
 import { CheckpointError } from './errors.js';
-import { inCallerTransaction, openSqlStore, quoteTableName, type PgQueryable, type SqlStoreConnection } from './sql-client.js';
+import {
+  inCallerTransaction,
+  openSqlStore,
+  quoteTableName,
+  type PgQueryable,
+  type SqlStoreConnection,
+} from './sql-client.js';
 import { decodeCursor, encodeCursor, type Checkpoint, type CheckpointStore, type Cursor } from './types.js';
 
 export type { PgQueryable } from './sql-client.js';
@@ -46,7 +52,12 @@ export function checkpointMigrationSql(table = 'relaykit_checkpoints'): string {
  * The statement that stores one checkpoint (an upsert), for sinks that write their own SQL in their own
  * transaction. The cursor is the tagged encoding of {@link encodeCursor}.
  */
-export function checkpointUpsertQuery(source: string, entity: string, cursor: Cursor, options: { table?: string; namespace?: string } = {}): { text: string; values: string[] } {
+export function checkpointUpsertQuery(
+  source: string,
+  entity: string,
+  cursor: Cursor,
+  options: { table?: string; namespace?: string } = {},
+): { text: string; values: string[] } {
   const t = quoteTable(options.table ?? 'relaykit_checkpoints');
   return {
     text: `INSERT INTO ${t} (namespace, source, entity, "cursor", updated_at) VALUES ($1, $2, $3, $4, now())
@@ -97,7 +108,9 @@ export class PostgresCheckpointStore implements CheckpointStore {
   /** Applies the table's migrations once (later calls share the result; a failure is retried on the next call). */
   migrate(): Promise<void> {
     this.migrated ??= this.applyThrough(this.db).then(
-      () => { this.ready = true; },
+      () => {
+        this.ready = true;
+      },
       (error: unknown) => {
         this.migrated = undefined;
         throw error;
@@ -130,7 +143,11 @@ export class PostgresCheckpointStore implements CheckpointStore {
 
   async delete(source: string, entity: string): Promise<void> {
     await this.migrate();
-    await this.query(this.db, `DELETE FROM ${this.quoted} WHERE namespace = $1 AND source = $2 AND entity = $3`, [this.namespace, source, entity]);
+    await this.query(this.db, `DELETE FROM ${this.quoted} WHERE namespace = $1 AND source = $2 AND entity = $3`, [
+      this.namespace,
+      source,
+      entity,
+    ]);
   }
 
   async list(source?: string): Promise<Checkpoint[]> {
@@ -160,7 +177,8 @@ export class PostgresCheckpointStore implements CheckpointStore {
    */
   private async migrateFor(client: PgQueryable): Promise<void> {
     if (this.ready) return;
-    if (this.db.engine === 'pglite' && client !== this.db) await this.applyThrough(inCallerTransaction(client, 'pglite'));
+    if (this.db.engine === 'pglite' && client !== this.db)
+      await this.applyThrough(inCallerTransaction(client, 'pglite'));
     else await this.migrate();
   }
 
@@ -173,7 +191,11 @@ export class PostgresCheckpointStore implements CheckpointStore {
   }
 
   private async read(client: PgQueryable, source: string, entity: string): Promise<Cursor | undefined> {
-    const { rows } = await this.query(client, `SELECT "cursor" FROM ${this.quoted} WHERE namespace = $1 AND source = $2 AND entity = $3`, [this.namespace, source, entity]);
+    const { rows } = await this.query(
+      client,
+      `SELECT "cursor" FROM ${this.quoted} WHERE namespace = $1 AND source = $2 AND entity = $3`,
+      [this.namespace, source, entity],
+    );
     const row = rows[0] as { cursor: string } | undefined;
     return row ? decode(row.cursor, source, entity) : undefined;
   }

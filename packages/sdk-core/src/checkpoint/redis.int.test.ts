@@ -8,7 +8,10 @@ import { checkpointStoreBehaviour } from './store.behaviour.js';
 const servers = sharedServers();
 
 describe.skipIf(!servers.redisUrl)('redis', () => {
-  checkpointStoreBehaviour('redis', async () => new RedisCheckpointStore({ redisUrl: servers.redisUrl!, prefix: randomKeyPrefix('relaykit:test:cp') }));
+  checkpointStoreBehaviour(
+    'redis',
+    async () => new RedisCheckpointStore({ redisUrl: servers.redisUrl!, prefix: randomKeyPrefix('relaykit:test:cp') }),
+  );
 
   it('createCheckpointStore picks Redis for a redisUrl, and survives a new connection', async () => {
     const prefix = randomKeyPrefix('relaykit:test:cp');

@@ -27,6 +27,8 @@ describe('checkpoint stores without a server', () => {
   });
 
   it('rejects an unsafe table name', () => {
-    expect(() => new PostgresCheckpointStore({ postgresUrl: 'postgres://x', table: 'cp; DROP TABLE users' })).toThrow(/invalid checkpoint table name/);
+    expect(() => new PostgresCheckpointStore({ postgresUrl: 'postgres://x', table: 'cp; DROP TABLE users' })).toThrow(
+      /invalid checkpoint table name/,
+    );
   });
 });

@@ -27,7 +27,11 @@ export function defineConnector<TConfig extends z.ZodType, TState, TOps extends 
 
 /** True for an object made by {@link defineConnector}, from any copy of this package. */
 export function isConnector(value: unknown): value is Connector {
-  return typeof value === 'object' && value !== null && (value as { isRelaykitConnector?: unknown }).isRelaykitConnector === true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { isRelaykitConnector?: unknown }).isRelaykitConnector === true
+  );
 }
 
 /**

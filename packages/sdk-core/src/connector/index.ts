@@ -1,7 +1,19 @@
 export type {
-  AnyConnector, AnyOperation, Connector, ConnectorDefinition, ConnectorServices, HealthResult, OperationContext,
-  OperationDefinition, OperationInput, OperationOutput, ScheduleDefinition, SetupContext, WebhookDefinition,
-  WebhookRequest, WebhookResponse,
+  AnyConnector,
+  AnyOperation,
+  Connector,
+  ConnectorDefinition,
+  ConnectorServices,
+  HealthResult,
+  OperationContext,
+  OperationDefinition,
+  OperationInput,
+  OperationOutput,
+  ScheduleDefinition,
+  SetupContext,
+  WebhookDefinition,
+  WebhookRequest,
+  WebhookResponse,
 } from './types.js';
 export { defineConnector, isConnector, operationsFor } from './define.js';
 export { instantiateConnector, type ConnectorInstance, type InstantiateOptions, type RunOptions } from './instance.js';

@@ -78,13 +78,18 @@ describe('defineConnector / instantiateConnector', () => {
     const instance = await instantiateConnector(counter, { config: { prefix: 'hi' } });
     const controller = new AbortController();
     controller.abort();
-    await expect(instance.run('greet', { name: 'a' }, { signal: controller.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+    await expect(instance.run('greet', { name: 'a' }, { signal: controller.signal })).rejects.toMatchObject({
+      code: 'ABORTED',
+    });
     expect(instance.state.calls).toEqual([]);
     await instance.close();
   });
 
   it('gives operations working in-memory services by default', async () => {
-    const instance = await instantiateConnector(counter, { config: { prefix: 'hi' }, rateLimits: [{ limit: 1, windowMs: 60_000, burst: 1 }] });
+    const instance = await instantiateConnector(counter, {
+      config: { prefix: 'hi' },
+      rateLimits: [{ limit: 1, windowMs: 60_000, burst: 1 }],
+    });
     const { rateLimiter, idempotency, checkpoints, lock } = instance.services;
     expect((await rateLimiter.tryAcquire('k')).allowed).toBe(true);
     expect((await rateLimiter.tryAcquire('k')).allowed).toBe(false);

@@ -40,7 +40,11 @@ export interface ConnectorInstance<C extends AnyConnector> {
   readonly state: C extends { setup(...args: never[]): infer S } ? Awaited<S> : unknown;
   readonly services: ConnectorServices;
   /** Validates `input`, runs operation `name`, validates and returns its output. */
-  run<K extends keyof C['operations'] & string>(name: K, input: OperationInput<C, K>, options?: RunOptions): Promise<OperationOutput<C, K>>;
+  run<K extends keyof C['operations'] & string>(
+    name: K,
+    input: OperationInput<C, K>,
+    options?: RunOptions,
+  ): Promise<OperationOutput<C, K>>;
   /** Runs teardown and closes the services this instance created. */
   close(): Promise<void>;
 }
@@ -55,12 +59,18 @@ export interface ConnectorInstance<C extends AnyConnector> {
  * const result = await sf.run('upsert', { sobject: 'Contact', externalIdField: 'Ext__c', ... });
  * ```
  */
-export async function instantiateConnector<C extends AnyConnector>(connector: C, options: InstantiateOptions): Promise<ConnectorInstance<C>> {
+export async function instantiateConnector<C extends AnyConnector>(
+  connector: C,
+  options: InstantiateOptions,
+): Promise<ConnectorInstance<C>> {
   const parsed = connector.config.safeParse(options.config);
   if (!parsed.success) throw toValidationError(`Invalid configuration for connector ${connector.name}`, parsed.error);
   const instance = options.instance ?? connector.name;
   const owned: Array<{ close(): Promise<void> }> = [];
-  const own = <T extends { close(): Promise<void> }>(service: T): T => { owned.push(service); return service; };
+  const own = <T extends { close(): Promise<void> }>(service: T): T => {
+    owned.push(service);
+    return service;
+  };
   // Connectors log through ctx.logger too: redact here so no connector can leak a secret by accident.
   const logger = redactingLogger(options.logger ?? silentLogger).child({ connector: connector.name, instance });
   const redisUrl = options.redisUrl;
@@ -69,13 +79,19 @@ export async function instantiateConnector<C extends AnyConnector>(connector: C,
     logger,
     redisUrl,
     database: options.database,
-    rateLimiter: options.rateLimiter ?? own(createRateLimiter({ rules: options.rateLimits ?? [], redisUrl, prefix: `relaykit:rl:${instance}` })),
+    rateLimiter:
+      options.rateLimiter ??
+      own(createRateLimiter({ rules: options.rateLimits ?? [], redisUrl, prefix: `relaykit:rl:${instance}` })),
     idempotency: options.idempotency ?? own(createIdempotencyStore({ redisUrl, prefix: `relaykit:idem:${instance}` })),
     lock: options.lock ?? own(createLock({ redisUrl, prefix: `relaykit:lock:${instance}` })),
     checkpoints: options.checkpoints ?? own(createCheckpointStore({ redisUrl, prefix: `relaykit:cp:${instance}` })),
-    createRateLimiter: options.createRateLimiter ?? ((name, rules) => own(createRateLimiter({ rules, redisUrl, prefix: `relaykit:rl:${instance}:${name}` }))),
-    createHttpClient: options.createHttpClient ?? ((httpOptions: HttpClientOptions) => own(new HttpClient({ logger, ...httpOptions }))),
-    createResiliencePolicy: options.createResiliencePolicy ?? ((policyOptions) => createResiliencePolicy(policyOptions)),
+    createRateLimiter:
+      options.createRateLimiter ??
+      ((name, rules) => own(createRateLimiter({ rules, redisUrl, prefix: `relaykit:rl:${instance}:${name}` }))),
+    createHttpClient:
+      options.createHttpClient ?? ((httpOptions: HttpClientOptions) => own(new HttpClient({ logger, ...httpOptions }))),
+    createResiliencePolicy:
+      options.createResiliencePolicy ?? ((policyOptions) => createResiliencePolicy(policyOptions)),
   };
 
   const state = await connector.setup({ ...services, instance, config: parsed.data });
@@ -89,9 +105,11 @@ export async function instantiateConnector<C extends AnyConnector>(connector: C,
       const operation = connector.operations[name];
       if (!operation) throw new TypeError(`connector ${connector.name} has no operation ${name}`);
       const inputResult = operation.input.safeParse(input);
-      if (!inputResult.success) throw toValidationError(`Invalid input for ${connector.name}.${name}`, inputResult.error);
+      if (!inputResult.success)
+        throw toValidationError(`Invalid input for ${connector.name}.${name}`, inputResult.error);
       const signal = runOptions.signal ?? new AbortController().signal;
-      if (signal.aborted) throw new AbortedError(`${connector.name}.${name} was aborted before it started`, { cause: signal.reason });
+      if (signal.aborted)
+        throw new AbortedError(`${connector.name}.${name} was aborted before it started`, { cause: signal.reason });
       const ctx: OperationContext<unknown> = {
         ...services,
         instance,
@@ -103,7 +121,8 @@ export async function instantiateConnector<C extends AnyConnector>(connector: C,
       };
       const raw = await operation.run(ctx, inputResult.data);
       const outputResult = (operation.output as z.ZodType).safeParse(raw);
-      if (!outputResult.success) throw toValidationError(`Output of ${connector.name}.${name} does not match its schema`, outputResult.error);
+      if (!outputResult.success)
+        throw toValidationError(`Output of ${connector.name}.${name} does not match its schema`, outputResult.error);
       return outputResult.data as never;
     },
     async close() {

@@ -63,7 +63,11 @@ export interface OperationContext<TState = unknown> extends ConnectorServices {
 }
 
 /** One operation a connector offers: typed by its zod schemas. */
-export interface OperationDefinition<TInput extends z.ZodType = z.ZodType, TOutput extends z.ZodType = z.ZodType, TState = unknown> {
+export interface OperationDefinition<
+  TInput extends z.ZodType = z.ZodType,
+  TOutput extends z.ZodType = z.ZodType,
+  TState = unknown,
+> {
   /** One or two sentences for docs and the OpenAPI document. */
   description: string;
   input: TInput;
@@ -166,6 +170,10 @@ export type Connector<
 export type AnyConnector = Connector<z.ZodType, any, Record<string, AnyOperation<any>>>;
 
 /** Input type of operation `K` of connector `C`. */
-export type OperationInput<C extends AnyConnector, K extends keyof C['operations']> = z.input<C['operations'][K]['input']>;
+export type OperationInput<C extends AnyConnector, K extends keyof C['operations']> = z.input<
+  C['operations'][K]['input']
+>;
 /** Output type of operation `K` of connector `C`. */
-export type OperationOutput<C extends AnyConnector, K extends keyof C['operations']> = z.output<C['operations'][K]['output']>;
+export type OperationOutput<C extends AnyConnector, K extends keyof C['operations']> = z.output<
+  C['operations'][K]['output']
+>;

@@ -39,7 +39,12 @@ describe('createEnvelopeCipher', () => {
   it('rotates: seals with the newest (or the named primary) key and opens with any', () => {
     const old = createEnvelopeCipher({ keys: [{ id: 'k1', key: k1 }] });
     const sealedOld = old.encrypt('credential');
-    const rotated = createEnvelopeCipher({ keys: [{ id: 'k1', key: k1 }, { id: 'k2', key: k2 }] });
+    const rotated = createEnvelopeCipher({
+      keys: [
+        { id: 'k1', key: k1 },
+        { id: 'k2', key: k2 },
+      ],
+    });
     expect(rotated.primaryKeyId).toBe('k2');
     expect(rotated.decryptString(sealedOld)).toBe('credential');
     expect(rotated.needsReencrypt(sealedOld)).toBe(true);
@@ -47,7 +52,13 @@ describe('createEnvelopeCipher', () => {
     expect(parseEnvelope(fresh).keyId).toBe('k2');
     expect(rotated.needsReencrypt(fresh)).toBe(false);
     expect(rotated.decryptString(fresh)).toBe('credential');
-    const pinned = createEnvelopeCipher({ keys: [{ id: 'k1', key: k1 }, { id: 'k2', key: k2 }], primary: 'k1' });
+    const pinned = createEnvelopeCipher({
+      keys: [
+        { id: 'k1', key: k1 },
+        { id: 'k2', key: k2 },
+      ],
+      primary: 'k1',
+    });
     expect(parseEnvelope(pinned.encrypt('x')).keyId).toBe('k1');
     // Base64url keys are accepted too.
     const url = createEnvelopeCipher({ keys: [{ id: 'k2', key: k2.toString('base64url') }] });
@@ -63,7 +74,12 @@ describe('createEnvelopeCipher', () => {
   });
 
   it('detects tampering, truncation, a wrong key under the same id, and swapped headers', () => {
-    const cipher = createEnvelopeCipher({ keys: [{ id: 'k1', key: k1 }, { id: 'k2', key: k2 }] });
+    const cipher = createEnvelopeCipher({
+      keys: [
+        { id: 'k1', key: k1 },
+        { id: 'k2', key: k2 },
+      ],
+    });
     const sealed = cipher.encrypt('amount=100');
     const [v, id, iv, ct, tag] = sealed.split('.') as [string, string, string, string, string];
     const flip = (s: string) => {
@@ -99,7 +115,9 @@ describe('createEnvelopeCipher', () => {
     expect(isEncryptionError(catchError(() => cipher.decryptJson(sealed)))).toBe(true);
     const plain = cipher.encrypt('x');
     expect(isEncryptionError(catchError(() => cipher.decrypt(plain, { aad: 'job:1' })))).toBe(true);
-    expect(cipher.decryptString(cipher.encrypt('x', { aad: Buffer.from([1, 2]) }), { aad: new Uint8Array([1, 2]) })).toBe('x');
+    expect(
+      cipher.decryptString(cipher.encrypt('x', { aad: Buffer.from([1, 2]) }), { aad: new Uint8Array([1, 2]) }),
+    ).toBe('x');
   });
 
   it('rejects bad configuration with CONFIG errors', () => {
@@ -107,7 +125,12 @@ describe('createEnvelopeCipher', () => {
       { keys: [] },
       { keys: [{ id: 'k1', key: randomBytes(16) }] },
       { keys: [{ id: 'bad id', key: k1 }] },
-      { keys: [{ id: 'k1', key: k1 }, { id: 'k1', key: k2 }] },
+      {
+        keys: [
+          { id: 'k1', key: k1 },
+          { id: 'k1', key: k2 },
+        ],
+      },
       { keys: [{ id: 'k1', key: k1 }], primary: 'k9' },
     ]) {
       const error = catchError(() => createEnvelopeCipher(options));

@@ -67,8 +67,13 @@ export function generateKey(): string {
 }
 
 function toKeyBytes(key: Uint8Array | string, id: string): Buffer {
-  const bytes = typeof key === 'string' ? Buffer.from(key.replace(/-/g, '+').replace(/_/g, '/'), 'base64') : Buffer.from(key);
-  if (bytes.length !== 32) throw new RelaykitError('CONFIG', `encryption key ${JSON.stringify(id)} must be 32 bytes (AES-256), got ${bytes.length}`);
+  const bytes =
+    typeof key === 'string' ? Buffer.from(key.replace(/-/g, '+').replace(/_/g, '/'), 'base64') : Buffer.from(key);
+  if (bytes.length !== 32)
+    throw new RelaykitError(
+      'CONFIG',
+      `encryption key ${JSON.stringify(id)} must be 32 bytes (AES-256), got ${bytes.length}`,
+    );
   return bytes;
 }
 
@@ -78,11 +83,19 @@ const b64u = (b: Buffer) => b.toString('base64url');
 export function parseEnvelope(envelope: string): EnvelopeParts {
   if (typeof envelope !== 'string') throw new EncryptionError('envelope must be a string');
   const parts = envelope.split('.');
-  if (parts.length !== 5 || parts[0] !== ENVELOPE_VERSION) throw new EncryptionError(`not a ${ENVELOPE_VERSION} envelope`);
+  if (parts.length !== 5 || parts[0] !== ENVELOPE_VERSION)
+    throw new EncryptionError(`not a ${ENVELOPE_VERSION} envelope`);
   const [version, keyId, iv, ciphertext, tag] = parts as [string, string, string, string, string];
   if (!KEY_ID.test(keyId)) throw new EncryptionError('malformed envelope: bad key id');
-  const decoded = { version, keyId, iv: Buffer.from(iv, 'base64url'), ciphertext: Buffer.from(ciphertext, 'base64url'), tag: Buffer.from(tag, 'base64url') };
-  if (decoded.iv.length !== IV_BYTES || decoded.tag.length !== TAG_BYTES) throw new EncryptionError('malformed envelope: bad iv or tag length');
+  const decoded = {
+    version,
+    keyId,
+    iv: Buffer.from(iv, 'base64url'),
+    ciphertext: Buffer.from(ciphertext, 'base64url'),
+    tag: Buffer.from(tag, 'base64url'),
+  };
+  if (decoded.iv.length !== IV_BYTES || decoded.tag.length !== TAG_BYTES)
+    throw new EncryptionError('malformed envelope: bad iv or tag length');
   return decoded;
 }
 
@@ -90,7 +103,11 @@ export function parseEnvelope(envelope: string): EnvelopeParts {
 function aadFor(keyId: string, aad: string | Uint8Array | undefined): Buffer {
   const header = Buffer.from(`${ENVELOPE_VERSION}.${keyId}`, 'utf8');
   if (aad === undefined) return header;
-  return Buffer.concat([header, Buffer.from([0]), typeof aad === 'string' ? Buffer.from(aad, 'utf8') : Buffer.from(aad)]);
+  return Buffer.concat([
+    header,
+    Buffer.from([0]),
+    typeof aad === 'string' ? Buffer.from(aad, 'utf8') : Buffer.from(aad),
+  ]);
 }
 
 /**
@@ -109,13 +126,15 @@ export function createEnvelopeCipher(options: EnvelopeCipherOptions): EnvelopeCi
   if (!options.keys?.length) throw new RelaykitError('CONFIG', 'createEnvelopeCipher needs at least one key');
   const keys = new Map<string, Buffer>();
   for (const { id, key } of options.keys) {
-    if (!KEY_ID.test(id)) throw new RelaykitError('CONFIG', `encryption key id ${JSON.stringify(id)} must match ${KEY_ID.source}`);
+    if (!KEY_ID.test(id))
+      throw new RelaykitError('CONFIG', `encryption key id ${JSON.stringify(id)} must match ${KEY_ID.source}`);
     if (keys.has(id)) throw new RelaykitError('CONFIG', `duplicate encryption key id ${JSON.stringify(id)}`);
     keys.set(id, toKeyBytes(key, id));
   }
   const primaryKeyId = options.primary ?? options.keys.at(-1)!.id;
   const primaryKey = keys.get(primaryKeyId);
-  if (!primaryKey) throw new RelaykitError('CONFIG', `primary encryption key ${JSON.stringify(primaryKeyId)} is not among the keys`);
+  if (!primaryKey)
+    throw new RelaykitError('CONFIG', `primary encryption key ${JSON.stringify(primaryKeyId)} is not among the keys`);
 
   const encrypt = (plaintext: string | Uint8Array, opts: EnvelopeOptions = {}): string => {
     try {
@@ -140,7 +159,10 @@ export function createEnvelopeCipher(options: EnvelopeCipherOptions): EnvelopeCi
       decipher.setAuthTag(parts.tag);
       return Buffer.concat([decipher.update(parts.ciphertext), decipher.final()]);
     } catch (cause) {
-      throw new EncryptionError(`cannot open envelope sealed with key ${JSON.stringify(parts.keyId)}: tampered, wrong key or wrong AAD`, { cause, details: { keyId: parts.keyId } });
+      throw new EncryptionError(
+        `cannot open envelope sealed with key ${JSON.stringify(parts.keyId)}: tampered, wrong key or wrong AAD`,
+        { cause, details: { keyId: parts.keyId } },
+      );
     }
   };
 

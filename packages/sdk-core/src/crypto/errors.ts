@@ -7,7 +7,10 @@ export class EncryptionKeyMissingError extends RelaykitError {
   /** The key id the envelope asked for. */
   public readonly keyId: string;
   constructor(keyId: string, options: RelaykitErrorOptions = {}) {
-    super('ENCRYPTION_KEY_MISSING', `No encryption key with id ${JSON.stringify(keyId)} is configured`, { ...options, details: { keyId, ...options.details } });
+    super('ENCRYPTION_KEY_MISSING', `No encryption key with id ${JSON.stringify(keyId)} is configured`, {
+      ...options,
+      details: { keyId, ...options.details },
+    });
     this.name = 'EncryptionKeyMissingError';
     this.keyId = keyId;
   }
@@ -15,7 +18,9 @@ export class EncryptionKeyMissingError extends RelaykitError {
 
 /** True for an {@link EncryptionKeyMissingError} from any package copy. */
 export function isEncryptionKeyMissingError(error: unknown): error is EncryptionKeyMissingError {
-  return isRelaykitError(error) && (error as { isEncryptionKeyMissingError?: unknown }).isEncryptionKeyMissingError === true;
+  return (
+    isRelaykitError(error) && (error as { isEncryptionKeyMissingError?: unknown }).isEncryptionKeyMissingError === true
+  );
 }
 
 /**

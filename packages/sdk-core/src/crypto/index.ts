@@ -9,4 +9,9 @@ export {
   type EnvelopeOptions,
   type EnvelopeParts,
 } from './envelope.js';
-export { EncryptionError, EncryptionKeyMissingError, isEncryptionError, isEncryptionKeyMissingError } from './errors.js';
+export {
+  EncryptionError,
+  EncryptionKeyMissingError,
+  isEncryptionError,
+  isEncryptionKeyMissingError,
+} from './errors.js';

@@ -55,13 +55,20 @@ export class RelaykitError extends Error {
 
   /** A JSON-safe view for logs and problem+json bodies (no cause chain, no stack). */
   toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) };
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      ...(this.details ? { details: this.details } : {}),
+    };
   }
 }
 
 /** True for any relaykit error, from any copy of this package. */
 export function isRelaykitError(error: unknown): error is RelaykitError {
-  return typeof error === 'object' && error !== null && (error as { isRelaykitError?: unknown }).isRelaykitError === true;
+  return (
+    typeof error === 'object' && error !== null && (error as { isRelaykitError?: unknown }).isRelaykitError === true
+  );
 }
 
 /** True when `error` is a relaykit error with the given code. */
@@ -75,7 +82,11 @@ export class ValidationError extends RelaykitError {
   /** Each problem with its path (e.g. `["contacts", 3, "email"]`) and a plain-words message. */
   public readonly issues: ReadonlyArray<{ path: ReadonlyArray<string | number>; message: string }>;
 
-  constructor(message: string, issues: ReadonlyArray<{ path: ReadonlyArray<string | number>; message: string }> = [], options: RelaykitErrorOptions = {}) {
+  constructor(
+    message: string,
+    issues: ReadonlyArray<{ path: ReadonlyArray<string | number>; message: string }> = [],
+    options: RelaykitErrorOptions = {},
+  ) {
     super('VALIDATION', message, options);
     this.name = 'ValidationError';
     this.issues = issues;
@@ -102,8 +113,14 @@ export function isAbortedError(error: unknown): error is AbortedError {
 }
 
 /** Converts a zod-style error (anything with `issues: {path, message}[]`) into a {@link ValidationError}. */
-export function toValidationError(message: string, error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }): ValidationError {
-  const issues = error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message }));
+export function toValidationError(
+  message: string,
+  error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> },
+): ValidationError {
+  const issues = error.issues.map((i) => ({
+    path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+    message: i.message,
+  }));
   const detail = issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
   return new ValidationError(`${message}: ${detail}`, issues, { cause: error });
 }

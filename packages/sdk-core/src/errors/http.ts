@@ -51,7 +51,14 @@ export class HttpError extends RelaykitError {
   constructor(init: HttpErrorInit, options: RelaykitErrorOptions = {}) {
     super(errorCodeForStatus(init.status), `${init.method} ${stripQuery(init.url)} failed with HTTP ${init.status}`, {
       ...options,
-      details: { status: init.status, method: init.method, url: init.url, upstream: init.upstream, ...(init.retryAfterMs !== undefined ? { retryAfterMs: init.retryAfterMs } : {}), ...options.details },
+      details: {
+        status: init.status,
+        method: init.method,
+        url: init.url,
+        upstream: init.upstream,
+        ...(init.retryAfterMs !== undefined ? { retryAfterMs: init.retryAfterMs } : {}),
+        ...options.details,
+      },
     });
     this.name = 'HttpError';
     this.status = init.status;
@@ -66,7 +73,11 @@ export class HttpError extends RelaykitError {
 
 /** True for an {@link HttpError} from any package copy; with `status`, only for that status. */
 export function isHttpError(error: unknown, status?: number): error is HttpError {
-  return isRelaykitError(error) && (error as { isHttpError?: unknown }).isHttpError === true && (status === undefined || (error as HttpError).status === status);
+  return (
+    isRelaykitError(error) &&
+    (error as { isHttpError?: unknown }).isHttpError === true &&
+    (status === undefined || (error as HttpError).status === status)
+  );
 }
 
 /** An upstream did not connect, answer or finish its body in time, or the policy's timeout fired. */
@@ -78,8 +89,15 @@ export class UpstreamTimeoutError extends RelaykitError {
   /** The limit that was hit, when known. */
   public readonly timeoutMs: number | undefined;
 
-  constructor(message: string, init: { phase: TimeoutPhase; timeoutMs?: number | undefined; upstream?: string }, options: RelaykitErrorOptions = {}) {
-    super('UPSTREAM_TIMEOUT', message, { ...options, details: { phase: init.phase, timeoutMs: init.timeoutMs, upstream: init.upstream, ...options.details } });
+  constructor(
+    message: string,
+    init: { phase: TimeoutPhase; timeoutMs?: number | undefined; upstream?: string },
+    options: RelaykitErrorOptions = {},
+  ) {
+    super('UPSTREAM_TIMEOUT', message, {
+      ...options,
+      details: { phase: init.phase, timeoutMs: init.timeoutMs, upstream: init.upstream, ...options.details },
+    });
     this.name = 'UpstreamTimeoutError';
     this.phase = init.phase;
     this.timeoutMs = init.timeoutMs;
@@ -98,8 +116,15 @@ export class UpstreamNetworkError extends RelaykitError {
   /** The system or undici error code, e.g. `ECONNRESET`, `UND_ERR_SOCKET`. */
   public readonly errno: string | undefined;
 
-  constructor(message: string, init: { errno?: string | undefined; upstream?: string } = {}, options: RelaykitErrorOptions = {}) {
-    super('UPSTREAM_NETWORK', message, { ...options, details: { errno: init.errno, upstream: init.upstream, ...options.details } });
+  constructor(
+    message: string,
+    init: { errno?: string | undefined; upstream?: string } = {},
+    options: RelaykitErrorOptions = {},
+  ) {
+    super('UPSTREAM_NETWORK', message, {
+      ...options,
+      details: { errno: init.errno, upstream: init.upstream, ...options.details },
+    });
     this.name = 'UpstreamNetworkError';
     this.errno = init.errno;
   }
@@ -119,8 +144,20 @@ export class CircuitOpenError extends RelaykitError {
   /** Name of the upstream whose breaker is open. */
   public readonly upstream: string | undefined;
 
-  constructor(message: string, init: { state: 'open' | 'isolated'; upstream?: string | undefined; reason?: string | undefined }, options: RelaykitErrorOptions = {}) {
-    super('CIRCUIT_OPEN', message, { ...options, details: { state: init.state, upstream: init.upstream, ...(init.reason ? { reason: init.reason } : {}), ...options.details } });
+  constructor(
+    message: string,
+    init: { state: 'open' | 'isolated'; upstream?: string | undefined; reason?: string | undefined },
+    options: RelaykitErrorOptions = {},
+  ) {
+    super('CIRCUIT_OPEN', message, {
+      ...options,
+      details: {
+        state: init.state,
+        upstream: init.upstream,
+        ...(init.reason ? { reason: init.reason } : {}),
+        ...options.details,
+      },
+    });
     this.name = 'CircuitOpenError';
     this.state = init.state;
     this.upstream = init.upstream;
@@ -136,7 +173,11 @@ export function isCircuitOpenError(error: unknown): error is CircuitOpenError {
 export class BulkheadRejectedError extends RelaykitError {
   /** Brand checked by {@link isBulkheadRejectedError}. */
   public readonly isBulkheadRejectedError = true;
-  constructor(message: string, init: { upstream?: string | undefined; maxInFlight?: number; maxQueued?: number } = {}, options: RelaykitErrorOptions = {}) {
+  constructor(
+    message: string,
+    init: { upstream?: string | undefined; maxInFlight?: number; maxQueued?: number } = {},
+    options: RelaykitErrorOptions = {},
+  ) {
     super('BULKHEAD_REJECTED', message, { ...options, details: { ...init, ...options.details } });
     this.name = 'BulkheadRejectedError';
   }

@@ -35,10 +35,11 @@ async function loopback(handler: (req: IncomingMessage, res: ServerResponse, n: 
     server,
     sockets,
     connections: () => count,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
   open.push(lb);
   return lb;
@@ -57,7 +58,9 @@ afterEach(async () => {
 
 describe('HttpClient over real loopback servers', () => {
   it('slow headers → UPSTREAM_TIMEOUT (phase headers)', async () => {
-    const server = await loopback((_req, res) => { setTimeout(() => res.end('late'), 5_000).unref(); });
+    const server = await loopback((_req, res) => {
+      setTimeout(() => res.end('late'), 5_000).unref();
+    });
     const http = client({ baseUrl: server.url, timeouts: { headersMs: 100 } });
     const started = Date.now();
     const error = await http.request({ method: 'GET', path: '/slow-headers' }).catch((e: unknown) => e);
@@ -80,7 +83,11 @@ describe('HttpClient over real loopback servers', () => {
 
   it("the policy's timeout and the caller's abort cut a real request short", async () => {
     const server = await loopback((req, res) => {
-      if (req.url === '/body') { res.writeHead(200, { 'content-length': '10' }); res.write('12345'); return; }
+      if (req.url === '/body') {
+        res.writeHead(200, { 'content-length': '10' });
+        res.write('12345');
+        return;
+      }
       setTimeout(() => res.end('late'), 5_000).unref();
     });
     const http = client({ baseUrl: server.url, policy: { timeoutMs: 80, retry: false } });
@@ -94,19 +101,25 @@ describe('HttpClient over real loopback servers', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 30);
-    const aborted = await client({ baseUrl: server.url, policy: { retry: { maxAttempts: 3 } } }).request({ method: 'GET', path: '/headers', signal: controller.signal }).catch((e: unknown) => e);
+    const aborted = await client({ baseUrl: server.url, policy: { retry: { maxAttempts: 3 } } })
+      .request({ method: 'GET', path: '/headers', signal: controller.signal })
+      .catch((e: unknown) => e);
     expect(hasErrorCode(aborted, 'ABORTED')).toBe(true);
     // Without any policy the caller's signal still cuts the request.
     const bare = new AbortController();
     setTimeout(() => bare.abort(), 30);
     started = Date.now();
-    const abortedBare = await client({ baseUrl: server.url }).request({ method: 'GET', path: '/body', signal: bare.signal }).catch((e: unknown) => e);
+    const abortedBare = await client({ baseUrl: server.url })
+      .request({ method: 'GET', path: '/body', signal: bare.signal })
+      .catch((e: unknown) => e);
     expect(hasErrorCode(abortedBare, 'ABORTED')).toBe(true);
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it('a per-request timeout overrides the client default', async () => {
-    const server = await loopback((_req, res) => { setTimeout(() => res.end('ok'), 150).unref(); });
+    const server = await loopback((_req, res) => {
+      setTimeout(() => res.end('ok'), 150).unref();
+    });
     const http = client({ baseUrl: server.url, timeouts: { headersMs: 50 } });
     const response = await http.request({ method: 'GET', path: '/', timeouts: { headersMs: 2_000 } });
     expect(response.body).toBe('ok');
@@ -114,11 +127,18 @@ describe('HttpClient over real loopback servers', () => {
 
   it('a connection reset is UPSTREAM_NETWORK and is retried for GET', async () => {
     const server = await loopback((req, res, n) => {
-      if (n === 1) { req.socket.destroy(); return; }
+      if (n === 1) {
+        req.socket.destroy();
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     });
     const ends: RequestEndEvent[] = [];
-    const http = client({ baseUrl: server.url, hooks: { onRequestEnd: (e) => ends.push(e) }, policy: { retry: { initialDelayMs: 1 } } });
+    const http = client({
+      baseUrl: server.url,
+      hooks: { onRequestEnd: (e) => ends.push(e) },
+      policy: { retry: { initialDelayMs: 1 } },
+    });
     const response = await http.request({ method: 'GET', path: '/reset' });
     expect(response).toMatchObject({ body: { ok: true }, attempts: 2 });
     expect(ends[0]).toMatchObject({ attempt: 1, status: undefined, errorCode: 'UPSTREAM_NETWORK' });
@@ -126,7 +146,10 @@ describe('HttpClient over real loopback servers', () => {
 
   it('a connection reset on a POST is not replayed', async () => {
     let hits = 0;
-    const server = await loopback((req) => { hits++; req.socket.destroy(); });
+    const server = await loopback((req) => {
+      hits++;
+      req.socket.destroy();
+    });
     const http = client({ baseUrl: server.url, policy: { retry: { initialDelayMs: 1, maxAttempts: 4 } } });
     const error = await http.request({ method: 'POST', path: '/charge', json: { amount: 5 } }).catch((e: unknown) => e);
     expect(isUpstreamNetworkError(error)).toBe(true);
@@ -145,12 +168,19 @@ describe('HttpClient over real loopback servers', () => {
 
   it('keeps connections alive: sequential requests, including error answers, reuse their sockets', async () => {
     const server = await loopback((req, res) => {
-      if (req.url === '/missing') res.writeHead(404, { 'content-type': 'text/html' }).end('<html>not here</html>'.repeat(50));
+      if (req.url === '/missing')
+        res.writeHead(404, { 'content-type': 'text/html' }).end('<html>not here</html>'.repeat(50));
       else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ n: req.url }));
     });
     const http = client({ baseUrl: server.url });
     for (let i = 0; i < 50; i++) {
-      if (i % 5 === 4) expect(hasErrorCode(await http.request({ method: 'GET', path: '/missing' }).catch((e: unknown) => e), 'UPSTREAM_HTTP')).toBe(true);
+      if (i % 5 === 4)
+        expect(
+          hasErrorCode(
+            await http.request({ method: 'GET', path: '/missing' }).catch((e: unknown) => e),
+            'UPSTREAM_HTTP',
+          ),
+        ).toBe(true);
       else expect((await http.request({ method: 'GET', path: `/item/${i}` })).body).toEqual({ n: `/item/${i}` });
     }
     await http.request({ method: 'HEAD', path: '/head' });
@@ -163,14 +193,20 @@ describe('HttpClient over real loopback servers', () => {
   it('with one connection allowed, 100 sequential requests use exactly one socket', async () => {
     const server = await loopback((req, res) => res.writeHead(req.url === '/e' ? 500 : 200).end('x'.repeat(2_000)));
     const http = client({ baseUrl: server.url, connections: 1 });
-    for (let i = 0; i < 100; i++) await http.request({ method: 'GET', path: i % 10 ? '/' : '/e' }).catch(() => undefined);
+    for (let i = 0; i < 100; i++)
+      await http.request({ method: 'GET', path: i % 10 ? '/' : '/e' }).catch(() => undefined);
     expect(server.connections()).toBe(1);
   });
 
   it('reads at most 1 MiB of an error body', async () => {
     const server = await loopback((req, res) => {
-      if (req.url === '/ok') { res.end('fine'); return; }
-      res.writeHead(500, { 'content-type': 'text/plain' }).end('x'.repeat((req.url === '/enormous' ? 12 : 3) * 1024 * 1024));
+      if (req.url === '/ok') {
+        res.end('fine');
+        return;
+      }
+      res
+        .writeHead(500, { 'content-type': 'text/plain' })
+        .end('x'.repeat((req.url === '/enormous' ? 12 : 3) * 1024 * 1024));
     });
     const http = client({ baseUrl: server.url });
     const error = await http.request({ method: 'GET', path: '/huge-error' }).catch((e: unknown) => e);
@@ -182,7 +218,9 @@ describe('HttpClient over real loopback servers', () => {
   });
 
   it('caps connections per origin', async () => {
-    const server = await loopback((_req, res) => { setTimeout(() => res.end('ok'), 20); });
+    const server = await loopback((_req, res) => {
+      setTimeout(() => res.end('ok'), 20);
+    });
     const http = client({ baseUrl: server.url, connections: 3 });
     await Promise.all(Array.from({ length: 12 }, (_, i) => http.request({ method: 'GET', path: `/${i}` })));
     expect(server.connections()).toBe(3);

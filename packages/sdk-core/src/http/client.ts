@@ -6,16 +6,48 @@ import { redactString, type RedactOptions } from '../logging/redact.js';
 import { redactingLogger } from '../logging/redacting-logger.js';
 import { NEVER_ABORTED, createResiliencePolicy, type ResiliencePolicyOptions } from '../resilience/policy.js';
 import type { AttemptContext, ResiliencePolicy } from '../resilience/types.js';
-import { SPAN_KIND_CLIENT, SPAN_STATUS_ERROR, defaultTracerNow, loadDefaultTracer, type SpanLike, type TracerLike } from './otel.js';
+import {
+  SPAN_KIND_CLIENT,
+  SPAN_STATUS_ERROR,
+  defaultTracerNow,
+  loadDefaultTracer,
+  type SpanLike,
+  type TracerLike,
+} from './otel.js';
 import { collect, type AbortSource, type CollectedResponse } from './collect.js';
 import { parseRetryAfter } from './retry-after.js';
-import type { HttpAuth, HttpClientOptions, HttpHooks, HttpMethod, HttpRequest, HttpRequester, HttpResponse, RequestEndEvent, ResponseHeaders } from './types.js';
+import type {
+  HttpAuth,
+  HttpClientOptions,
+  HttpHooks,
+  HttpMethod,
+  HttpRequest,
+  HttpRequester,
+  HttpResponse,
+  RequestEndEvent,
+  ResponseHeaders,
+} from './types.js';
 
 /** Default timeouts: connect 10 s, headers 30 s, body 30 s (undici's own are 300 s). */
 export const DEFAULT_TIMEOUTS = Object.freeze({ connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 });
 
 const IDEMPOTENT_METHODS = new Set<string>(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+]);
 /** Certificate and TLS failures: connection errors too, but retrying them does not help. */
 const TLS_CODE = /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME_MISMATCH|ALTNAME/;
 /** Error bodies are read up to this size (the rest is drained so the connection stays reusable). */
@@ -87,7 +119,8 @@ export class HttpClient implements HttpRequester {
   constructor(options: HttpClientOptions = {}) {
     if (options.baseUrl !== undefined) {
       const base = new URL(options.baseUrl);
-      if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError(`baseUrl must be http(s), got ${base.protocol}`);
+      if (base.protocol !== 'http:' && base.protocol !== 'https:')
+        throw new TypeError(`baseUrl must be http(s), got ${base.protocol}`);
       // A base without a trailing slash still means "under this path": /v1 + contacts → /v1/contacts.
       if (!base.pathname.endsWith('/')) base.pathname += '/';
       base.search = '';
@@ -96,7 +129,10 @@ export class HttpClient implements HttpRequester {
       this.baseHref = base.href;
     }
     this.upstream = options.upstream ?? (this.baseHref ? new URL(this.baseHref).host : 'http');
-    this.defaultHeaders = { accept: 'application/json, text/plain;q=0.9, */*;q=0.8', ...lowerCaseKeys(options.defaultHeaders) };
+    this.defaultHeaders = {
+      accept: 'application/json, text/plain;q=0.9, */*;q=0.8',
+      ...lowerCaseKeys(options.defaultHeaders),
+    };
     this.hasDefaultContentType = 'content-type' in this.defaultHeaders;
     this.connections = options.connections ?? 16;
     this.keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 4_000;
@@ -105,7 +141,8 @@ export class HttpClient implements HttpRequester {
     this.redactOptions = options.redact;
     this.logger = redactingLogger(options.logger ?? silentLogger, options.redact);
     this.logs = this.logger !== silentLogger;
-    this.hooks = options.hooks && (options.hooks.onRequestStart || options.hooks.onRequestEnd) ? options.hooks : undefined;
+    this.hooks =
+      options.hooks && (options.hooks.onRequestStart || options.hooks.onRequestEnd) ? options.hooks : undefined;
     this.auth = options.auth;
     this.tracerOption = options.tracer;
     if (options.tracer === undefined) void loadDefaultTracer();
@@ -121,7 +158,17 @@ export class HttpClient implements HttpRequester {
         name: upstream,
         ...policy,
         onRetry: (event) => {
-          if (this.logs) logger.info({ upstream, attempt: event.attempt, delayMs: Math.round(event.delayMs), decision: event.decision, errorCode: isRelaykitError(event.error) ? event.error.code : undefined }, 'retrying upstream request');
+          if (this.logs)
+            logger.info(
+              {
+                upstream,
+                attempt: event.attempt,
+                delayMs: Math.round(event.delayMs),
+                decision: event.decision,
+                errorCode: isRelaykitError(event.error) ? event.error.code : undefined,
+              },
+              'retrying upstream request',
+            );
           onRetry?.(event);
         },
       });
@@ -139,8 +186,11 @@ export class HttpClient implements HttpRequester {
     const started = performance.now();
     const signal = prepared.callerSignal;
     if (signal.aborted) {
-      if (isUpstreamTimeoutError(signal.reason)) throw this.policyTimeout(`${prepared.method} ${prepared.origin}${prepared.route}`, signal.reason);
-      throw new AbortedError(`${prepared.method} ${prepared.route} was aborted before it started`, { cause: signal.reason });
+      if (isUpstreamTimeoutError(signal.reason))
+        throw this.policyTimeout(`${prepared.method} ${prepared.origin}${prepared.route}`, signal.reason);
+      throw new AbortedError(`${prepared.method} ${prepared.route} was aborted before it started`, {
+        cause: signal.reason,
+      });
     }
     let attempts = 1;
     let result: AttemptResult;
@@ -148,7 +198,10 @@ export class HttpClient implements HttpRequester {
       // An explicit `idempotent` wins both ways (a GET with side effects can opt out of replays).
       const idempotent = request.idempotent ?? IDEMPOTENT_METHODS.has(prepared.method);
       result = await this.policy.execute(
-        (a) => { attempts = a.attempt; return this.attempt(prepared, a.attempt, a); },
+        (a) => {
+          attempts = a.attempt;
+          return this.attempt(prepared, a.attempt, a);
+        },
         this.auth?.reauthenticate
           ? { signal, idempotent, reauthenticate: () => this.auth!.reauthenticate!() }
           : { signal, idempotent },
@@ -156,7 +209,13 @@ export class HttpClient implements HttpRequester {
     } else {
       result = await this.attempt(prepared, 1, undefined);
     }
-    return { status: result.status, headers: result.headers, body: result.body as T, attempts, durationMs: performance.now() - started };
+    return {
+      status: result.status,
+      headers: result.headers,
+      body: result.body as T,
+      attempts,
+      durationMs: performance.now() - started,
+    };
   }
 
   /** Closes every pooled connection. Requests after `close` are rejected. */
@@ -259,22 +318,31 @@ export class HttpClient implements HttpRequester {
     const hooks = this.hooks;
     const started = performance.now();
     if (hooks?.onRequestStart) {
-      try { hooks.onRequestStart({ upstream: this.upstream, method: p.method, host: p.host, route: p.route, attempt }); } catch { /* hooks never break requests */ }
+      try {
+        hooks.onRequestStart({ upstream: this.upstream, method: p.method, host: p.host, route: p.route, attempt });
+      } catch {
+        /* hooks never break requests */
+      }
     }
     const span = this.startSpan(p, attempt);
     let status: number | undefined;
     try {
       let headers = p.headers;
       if (this.auth) headers = { ...headers, ...lowerCaseKeys(await this.auth.headers()) };
-      const response = await collect(this.dispatcherFor(p.origin), {
-        origin: p.origin,
-        path: p.path,
-        method: p.method,
-        headers,
-        body: p.body ?? null,
-        headersTimeout: p.headersMs,
-        bodyTimeout: p.bodyMs,
-      }, abortSourceFor(ctx, p.callerSignal), MAX_ERROR_BODY_BYTES);
+      const response = await collect(
+        this.dispatcherFor(p.origin),
+        {
+          origin: p.origin,
+          path: p.path,
+          method: p.method,
+          headers,
+          body: p.body ?? null,
+          headersTimeout: p.headersMs,
+          bodyTimeout: p.bodyMs,
+        },
+        abortSourceFor(ctx, p.callerSignal),
+        MAX_ERROR_BODY_BYTES,
+      );
       status = response.status;
       if (status >= 200 && status < 300) {
         const body = decodeBody(response, p);
@@ -300,7 +368,14 @@ export class HttpClient implements HttpRequester {
     }
   }
 
-  private finish(p: Prepared, attempt: number, started: number, status: number | undefined, error: unknown, span: SpanLike | undefined): void {
+  private finish(
+    p: Prepared,
+    attempt: number,
+    started: number,
+    status: number | undefined,
+    error: unknown,
+    span: SpanLike | undefined,
+  ): void {
     const errorCode = error === undefined ? undefined : isRelaykitError(error) ? error.code : 'INTERNAL';
     if (span) {
       if (status !== undefined) span.setAttribute('http.response.status_code', status);
@@ -313,9 +388,22 @@ export class HttpClient implements HttpRequester {
     const hooks = this.hooks;
     const logs = this.logs;
     if (!hooks?.onRequestEnd && !logs) return;
-    const event: RequestEndEvent = { upstream: this.upstream, method: p.method, host: p.host, route: p.route, attempt, status, durationMs: performance.now() - started, ...(errorCode !== undefined ? { errorCode } : {}) };
+    const event: RequestEndEvent = {
+      upstream: this.upstream,
+      method: p.method,
+      host: p.host,
+      route: p.route,
+      attempt,
+      status,
+      durationMs: performance.now() - started,
+      ...(errorCode !== undefined ? { errorCode } : {}),
+    };
     if (hooks?.onRequestEnd) {
-      try { hooks.onRequestEnd(event); } catch { /* hooks never break requests */ }
+      try {
+        hooks.onRequestEnd(event);
+      } catch {
+        /* hooks never break requests */
+      }
     }
     if (logs) {
       if (error === undefined) this.logger.debug({ ...event, url: p.origin + p.path }, 'upstream request');
@@ -352,25 +440,59 @@ export class HttpClient implements HttpRequester {
     }
     if (ctx && (ctx.aborted ?? ctx.signal.aborted)) {
       // Our policy's cooperative timeout aborted the attempt (its reason is the policy's timeout error).
-      if (!isRelaykitError(error) || isUpstreamTimeoutError(error)) return this.policyTimeout(what, isUpstreamTimeoutError(error) ? error : undefined, error);
+      if (!isRelaykitError(error) || isUpstreamTimeoutError(error))
+        return this.policyTimeout(what, isUpstreamTimeoutError(error) ? error : undefined, error);
     }
     if (isRelaykitError(error)) return error;
     const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-    const causeCode = typeof error === 'object' && error !== null ? ((error as { cause?: { code?: unknown } }).cause?.code) : undefined;
-    if (code === 'UND_ERR_HEADERS_TIMEOUT') return new UpstreamTimeoutError(`${what}: no response headers within ${p.headersMs} ms`, { phase: 'headers', timeoutMs: p.headersMs, upstream: this.upstream }, { cause: error });
-    if (code === 'UND_ERR_BODY_TIMEOUT') return new UpstreamTimeoutError(`${what}: response body stalled for ${p.bodyMs} ms`, { phase: 'body', timeoutMs: p.bodyMs, upstream: this.upstream }, { cause: error });
-    if (code === 'UND_ERR_CONNECT_TIMEOUT') return new UpstreamTimeoutError(`${what}: could not connect within ${this.timeouts.connectMs} ms`, { phase: 'connect', timeoutMs: this.timeouts.connectMs, upstream: this.upstream }, { cause: error });
-    const errno = typeof causeCode === 'string' && NETWORK_CODES.has(causeCode) ? causeCode : typeof code === 'string' ? code : undefined;
+    const causeCode =
+      typeof error === 'object' && error !== null ? (error as { cause?: { code?: unknown } }).cause?.code : undefined;
+    if (code === 'UND_ERR_HEADERS_TIMEOUT')
+      return new UpstreamTimeoutError(
+        `${what}: no response headers within ${p.headersMs} ms`,
+        { phase: 'headers', timeoutMs: p.headersMs, upstream: this.upstream },
+        { cause: error },
+      );
+    if (code === 'UND_ERR_BODY_TIMEOUT')
+      return new UpstreamTimeoutError(
+        `${what}: response body stalled for ${p.bodyMs} ms`,
+        { phase: 'body', timeoutMs: p.bodyMs, upstream: this.upstream },
+        { cause: error },
+      );
+    if (code === 'UND_ERR_CONNECT_TIMEOUT')
+      return new UpstreamTimeoutError(
+        `${what}: could not connect within ${this.timeouts.connectMs} ms`,
+        { phase: 'connect', timeoutMs: this.timeouts.connectMs, upstream: this.upstream },
+        { cause: error },
+      );
+    const errno =
+      typeof causeCode === 'string' && NETWORK_CODES.has(causeCode)
+        ? causeCode
+        : typeof code === 'string'
+          ? code
+          : undefined;
     if (errno !== undefined && (NETWORK_CODES.has(errno) || TLS_CODE.test(errno))) {
-      return new UpstreamNetworkError(`${what}: connection failed (${errno})`, { errno, upstream: this.upstream }, { cause: error });
+      return new UpstreamNetworkError(
+        `${what}: connection failed (${errno})`,
+        { errno, upstream: this.upstream },
+        { cause: error },
+      );
     }
     return error;
   }
 
   /** A policy's per-attempt timeout (ours or an enclosing one's), named after this request. */
-  private policyTimeout(what: string, timeout: UpstreamTimeoutError | undefined, cause: unknown = timeout): UpstreamTimeoutError {
+  private policyTimeout(
+    what: string,
+    timeout: UpstreamTimeoutError | undefined,
+    cause: unknown = timeout,
+  ): UpstreamTimeoutError {
     const timeoutMs = timeout?.timeoutMs ?? (this.policy as { timeoutMs?: number } | undefined)?.timeoutMs;
-    return new UpstreamTimeoutError(`${what} timed out${timeoutMs === undefined ? '' : ` after ${timeoutMs} ms`} (policy timeout)`, { phase: 'policy', upstream: this.upstream, timeoutMs }, { cause });
+    return new UpstreamTimeoutError(
+      `${what} timed out${timeoutMs === undefined ? '' : ` after ${timeoutMs} ms`} (policy timeout)`,
+      { phase: 'policy', upstream: this.upstream, timeoutMs },
+      { cause },
+    );
   }
 }
 
@@ -392,7 +514,8 @@ function utf8(body: Buffer): string {
 /** Decodes a 2xx body according to `responseType` (JSON by content type when `auto`). */
 function decodeBody(response: CollectedResponse, p: Prepared): unknown {
   const body = response.body;
-  if (body.length === 0) return p.responseType === 'bytes' ? new Uint8Array(0) : p.responseType === 'text' ? '' : undefined;
+  if (body.length === 0)
+    return p.responseType === 'bytes' ? new Uint8Array(0) : p.responseType === 'text' ? '' : undefined;
   switch (p.responseType) {
     case 'bytes':
       // A copy: small Buffers are views into a shared pool that must not be kept alive.
@@ -419,7 +542,11 @@ function parseErrorBody(text: string, type: string | string[] | undefined): unkn
   if (text === '') return undefined;
   const looksJson = (typeof type === 'string' && isJsonType(type)) || /^\s*[[{]/.test(text);
   if (looksJson) {
-    try { return JSON.parse(text); } catch { /* not JSON after all: keep the text */ }
+    try {
+      return JSON.parse(text);
+    } catch {
+      /* not JSON after all: keep the text */
+    }
   }
   return text;
 }

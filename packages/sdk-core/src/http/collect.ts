@@ -3,8 +3,18 @@ import type { ResponseHeaders } from './types.js';
 
 /** Something that can abort an in-flight attempt: an AbortSignal or an EventEmitter-style source. */
 export type AbortSource =
-  | { aborted: boolean; reason?: unknown; addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void; removeEventListener(type: 'abort', listener: () => void): void }
-  | { aborted?: boolean | undefined; reason?: unknown; on(event: 'abort', listener: () => void): unknown; removeListener(event: 'abort', listener: () => void): unknown };
+  | {
+      aborted: boolean;
+      reason?: unknown;
+      addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+      removeEventListener(type: 'abort', listener: () => void): void;
+    }
+  | {
+      aborted?: boolean | undefined;
+      reason?: unknown;
+      on(event: 'abort', listener: () => void): unknown;
+      removeListener(event: 'abort', listener: () => void): unknown;
+    };
 
 /** A whole response: status, headers and the body bytes (at most `limit` bytes of it kept). */
 export interface CollectedResponse {
@@ -28,7 +38,12 @@ const MAX_DRAIN_BYTES = 8 * 1024 * 1024;
  *
  * `errorBodyLimit` caps how much of a non-2xx body is kept; the rest is drained.
  */
-export function collect(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, abortSource: AbortSource | undefined, errorBodyLimit: number): Promise<CollectedResponse> {
+export function collect(
+  dispatcher: Dispatcher,
+  options: Dispatcher.DispatchOptions,
+  abortSource: AbortSource | undefined,
+  errorBodyLimit: number,
+): Promise<CollectedResponse> {
   return new Promise<CollectedResponse>((resolve, reject) => {
     const handler = new CollectHandler(resolve, reject, abortSource, errorBodyLimit);
     if (abortSource?.aborted) {
@@ -97,7 +112,11 @@ class CollectHandler implements Dispatcher.DispatchHandler {
     if (this.done) controller.abort((this.source?.reason ?? new Error('aborted')) as Error);
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
     // 1xx (100 Continue, 103 Early Hints) precede the real answer.
     if (statusCode < 200) return;
     this.status = statusCode;

@@ -11,7 +11,16 @@ describe('OpenTelemetry through @opentelemetry/api (optional peer, installed her
       startSpan(name: string, options?: { kind?: number }) {
         const span = { name, kind: options?.kind, attrs: {} as Record<string, unknown>, ended: false };
         spans.push(span);
-        return { isRecording: () => true, setAttribute: (k: string, v: unknown) => { span.attrs[k] = v; }, setStatus: () => undefined, end: () => { span.ended = true; } };
+        return {
+          isRecording: () => true,
+          setAttribute: (k: string, v: unknown) => {
+            span.attrs[k] = v;
+          },
+          setStatus: () => undefined,
+          end: () => {
+            span.ended = true;
+          },
+        };
       },
     } as unknown as Tracer;
     const provider = { getTracer: () => tracer } as unknown as TracerProvider;
@@ -23,7 +32,19 @@ describe('OpenTelemetry through @opentelemetry/api (optional peer, installed her
     agent.get('https://otel.test').intercept({ path: '/x', method: 'GET' }).reply(200, 'ok');
     const http = new HttpClient({ baseUrl: 'https://otel.test', dispatcher: agent });
     await http.request({ method: 'GET', path: '/x' });
-    expect(spans).toEqual([{ name: 'GET /x', kind: 2, ended: true, attrs: expect.objectContaining({ 'http.request.method': 'GET', 'server.address': 'otel.test', 'url.template': '/x', 'http.response.status_code': 200 }) }]);
+    expect(spans).toEqual([
+      {
+        name: 'GET /x',
+        kind: 2,
+        ended: true,
+        attrs: expect.objectContaining({
+          'http.request.method': 'GET',
+          'server.address': 'otel.test',
+          'url.template': '/x',
+          'http.response.status_code': 200,
+        }),
+      },
+    ]);
     await agent.close();
   });
 });

@@ -13,7 +13,10 @@ export interface SpanLike {
 
 /** The subset of an OpenTelemetry `Tracer` relaykit uses (pass `trace.getTracer(...)`). */
 export interface TracerLike {
-  startSpan(name: string, options?: { kind?: number; attributes?: Record<string, string | number | boolean> }): SpanLike;
+  startSpan(
+    name: string,
+    options?: { kind?: number; attributes?: Record<string, string | number | boolean> },
+  ): SpanLike;
 }
 
 /** OpenTelemetry `SpanKind.CLIENT`. */

@@ -33,5 +33,8 @@ export interface CreateIdempotencyStoreOptions {
 export function createIdempotencyStore(options: CreateIdempotencyStoreOptions = {}): IdempotencyStore {
   const { lockTtlMs, ttlMs } = options;
   if (options.redis || options.redisUrl) return new RedisIdempotencyStore(options);
-  return new MemoryIdempotencyStore({ ...(lockTtlMs === undefined ? {} : { lockTtlMs }), ...(ttlMs === undefined ? {} : { ttlMs }) });
+  return new MemoryIdempotencyStore({
+    ...(lockTtlMs === undefined ? {} : { lockTtlMs }),
+    ...(ttlMs === undefined ? {} : { ttlMs }),
+  });
 }

@@ -18,7 +18,10 @@ describe('MemoryIdempotencyStore', () => {
     expect(await s.begin('tenant-a', 'k1', 'fp1')).toMatchObject({ state: 'in_flight' });
     expect(await s.begin('tenant-a', 'k1', 'fp2')).toEqual({ state: 'mismatch' });
     await s.complete('tenant-a', 'k1', 'fp1', { status: 201, body: { id: 7 } });
-    expect(await s.begin('tenant-a', 'k1', 'fp1')).toEqual({ state: 'completed', result: { status: 201, body: { id: 7 } } });
+    expect(await s.begin('tenant-a', 'k1', 'fp1')).toEqual({
+      state: 'completed',
+      result: { status: 201, body: { id: 7 } },
+    });
     expect(await s.begin('tenant-a', 'k1', 'fp2')).toEqual({ state: 'mismatch' });
   });
 
@@ -120,7 +123,18 @@ describe('runIdempotent', () => {
     await expect(runIdempotent(s, 't', 'k', 'fp', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await runIdempotent(s, 't', 'k', 'fp', () => 'second try')).toBe('second try');
     const storeErrors = (e: unknown) => ({ error: (e as Error).message });
-    await expect(runIdempotent(s, 't', 'k2', 'fp', () => { throw new Error('declined'); }, { storeErrors })).rejects.toThrow('declined');
+    await expect(
+      runIdempotent(
+        s,
+        't',
+        'k2',
+        'fp',
+        () => {
+          throw new Error('declined');
+        },
+        { storeErrors },
+      ),
+    ).rejects.toThrow('declined');
     expect(await s.begin('t', 'k2', 'fp')).toEqual({ state: 'completed', result: { error: 'declined' } });
   });
 });

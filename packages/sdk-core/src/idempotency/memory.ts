@@ -38,7 +38,12 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     this.ttlMs = options.ttlMs ?? DEFAULT_RESULT_TTL_MS;
   }
 
-  async begin<TResult = unknown>(scope: string, key: string, fingerprint: string, options: { lockTtlMs?: number } = {}): Promise<IdempotencyBegin<TResult>> {
+  async begin<TResult = unknown>(
+    scope: string,
+    key: string,
+    fingerprint: string,
+    options: { lockTtlMs?: number } = {},
+  ): Promise<IdempotencyBegin<TResult>> {
     validateIdempotencyArgs(scope, key, fingerprint);
     const lockTtlMs = options.lockTtlMs ?? this.lockTtlMs;
     validateTtl('lockTtlMs', lockTtlMs);
@@ -59,7 +64,12 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     const id = entryId(scope, key);
     const entry = this.live(id);
     if (entry && entry.fingerprint !== fingerprint) throw new IdempotencyMismatchError(key);
-    this.entries.set(id, { state: 'completed', fingerprint, result: encodeResult(result), expiresAt: this.now() + ttlMs });
+    this.entries.set(id, {
+      state: 'completed',
+      fingerprint,
+      result: encodeResult(result),
+      expiresAt: this.now() + ttlMs,
+    });
   }
 
   async release(scope: string, key: string): Promise<void> {

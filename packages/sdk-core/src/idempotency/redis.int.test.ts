@@ -44,7 +44,9 @@ describe.skipIf(!servers.redisUrl)('RedisIdempotencyStore (real Redis)', () => {
   it('hands out exactly one `new` to many concurrent clients', async () => {
     const stores = Array.from({ length: 12 }, () => new RedisIdempotencyStore({ redisUrl: servers.redisUrl!, prefix }));
     try {
-      const answers = await Promise.all(stores.flatMap((s) => [s.begin('t', 'race', 'fp'), s.begin('t', 'race', 'fp')]));
+      const answers = await Promise.all(
+        stores.flatMap((s) => [s.begin('t', 'race', 'fp'), s.begin('t', 'race', 'fp')]),
+      );
       expect(answers.filter((a) => a.state === 'new')).toHaveLength(1);
       expect(answers.filter((a) => a.state === 'in_flight')).toHaveLength(23);
     } finally {

@@ -31,7 +31,10 @@ return 1`,
 );
 
 // Never drops a completed result: only an in-flight claim may be released.
-const RELEASE = new RedisScript(`if redis.call('HGET', KEYS[1], 's') == 'f' then return redis.call('DEL', KEYS[1]) end return 0`, 1);
+const RELEASE = new RedisScript(
+  `if redis.call('HGET', KEYS[1], 's') == 'f' then return redis.call('DEL', KEYS[1]) end return 0`,
+  1,
+);
 
 /** Options of {@link RedisIdempotencyStore}. */
 export interface RedisIdempotencyStoreOptions extends RedisConnectionOptions {
@@ -60,11 +63,20 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     this.ttlMs = options.ttlMs ?? DEFAULT_RESULT_TTL_MS;
   }
 
-  async begin<TResult = unknown>(scope: string, key: string, fingerprint: string, options: { lockTtlMs?: number } = {}): Promise<IdempotencyBegin<TResult>> {
+  async begin<TResult = unknown>(
+    scope: string,
+    key: string,
+    fingerprint: string,
+    options: { lockTtlMs?: number } = {},
+  ): Promise<IdempotencyBegin<TResult>> {
     validateIdempotencyArgs(scope, key, fingerprint);
     const lockTtlMs = options.lockTtlMs ?? this.lockTtlMs;
     validateTtl('lockTtlMs', lockTtlMs);
-    const reply = await BEGIN.run<[string, string?]>(this.redis.client, [this.key(scope, key)], [fingerprint, Math.ceil(lockTtlMs)]);
+    const reply = await BEGIN.run<[string, string?]>(
+      this.redis.client,
+      [this.key(scope, key)],
+      [fingerprint, Math.ceil(lockTtlMs)],
+    );
     switch (reply[0]) {
       case 'new':
         return { state: 'new' };
@@ -82,7 +94,11 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   async complete(scope: string, key: string, fingerprint: string, result: unknown, ttlMs = this.ttlMs): Promise<void> {
     validateIdempotencyArgs(scope, key, fingerprint);
     validateTtl('ttlMs', ttlMs);
-    const ok = await COMPLETE.run<number>(this.redis.client, [this.key(scope, key)], [fingerprint, encodeResult(result), Math.ceil(ttlMs)]);
+    const ok = await COMPLETE.run<number>(
+      this.redis.client,
+      [this.key(scope, key)],
+      [fingerprint, encodeResult(result), Math.ceil(ttlMs)],
+    );
     if (ok !== 1) throw new IdempotencyMismatchError(key);
   }
 

@@ -35,7 +35,12 @@ export async function runIdempotent<T>(
   fn: () => Promise<T> | T,
   options: RunIdempotentOptions = {},
 ): Promise<T> {
-  const begun = await store.begin<T>(scope, key, fingerprint, options.lockTtlMs === undefined ? {} : { lockTtlMs: options.lockTtlMs });
+  const begun = await store.begin<T>(
+    scope,
+    key,
+    fingerprint,
+    options.lockTtlMs === undefined ? {} : { lockTtlMs: options.lockTtlMs },
+  );
   if (begun.state === 'completed') return begun.result;
   if (begun.state === 'mismatch') throw new IdempotencyMismatchError(key);
   if (begun.state === 'in_flight') throw new IdempotencyInFlightError(key, begun.retryAfterMs);

@@ -19,7 +19,12 @@ export interface IdempotencyStore {
    * caller owns the work; a claim left in flight expires after `lockTtlMs` (default 5 min) so a
    * crashed worker does not block the key forever.
    */
-  begin<TResult = unknown>(scope: string, key: string, fingerprint: string, options?: { lockTtlMs?: number }): Promise<IdempotencyBegin<TResult>>;
+  begin<TResult = unknown>(
+    scope: string,
+    key: string,
+    fingerprint: string,
+    options?: { lockTtlMs?: number },
+  ): Promise<IdempotencyBegin<TResult>>;
   /** Stores the final result for replay for `ttlMs` (default 24 h). */
   complete(scope: string, key: string, fingerprint: string, result: unknown, ttlMs?: number): Promise<void>;
   /** Drops an in-flight claim when the work failed before it started, so the key may be used again. */

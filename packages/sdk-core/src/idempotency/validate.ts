@@ -12,20 +12,32 @@ export const DEFAULT_LOCK_TTL_MS = 5 * 60 * 1000;
 /** Throws a {@link ValidationError} naming the bad argument. */
 export function validateIdempotencyArgs(scope: string, key: string, fingerprint?: string): void {
   if (typeof scope !== 'string' || scope.length > 1024) {
-    throw new ValidationError('Idempotency scope must be a string of at most 1024 characters', [{ path: ['scope'], message: 'must be a string of ≤ 1024 characters' }]);
+    throw new ValidationError('Idempotency scope must be a string of at most 1024 characters', [
+      { path: ['scope'], message: 'must be a string of ≤ 1024 characters' },
+    ]);
   }
   if (typeof key !== 'string' || key.length === 0) {
-    throw new ValidationError('Idempotency key must be a non-empty string', [{ path: ['key'], message: 'must be a non-empty string' }]);
+    throw new ValidationError('Idempotency key must be a non-empty string', [
+      { path: ['key'], message: 'must be a non-empty string' },
+    ]);
   }
   if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-    throw new ValidationError(`Idempotency key is ${key.length} characters long; at most ${MAX_IDEMPOTENCY_KEY_LENGTH} are allowed`, [{ path: ['key'], message: `must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` }]);
+    throw new ValidationError(
+      `Idempotency key is ${key.length} characters long; at most ${MAX_IDEMPOTENCY_KEY_LENGTH} are allowed`,
+      [{ path: ['key'], message: `must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` }],
+    );
   }
   if (fingerprint !== undefined && (typeof fingerprint !== 'string' || fingerprint.length === 0)) {
-    throw new ValidationError('Idempotency fingerprint must be a non-empty string', [{ path: ['fingerprint'], message: 'must be a non-empty string' }]);
+    throw new ValidationError('Idempotency fingerprint must be a non-empty string', [
+      { path: ['fingerprint'], message: 'must be a non-empty string' },
+    ]);
   }
 }
 
 /** Throws unless `ms` is a positive finite number. */
 export function validateTtl(name: string, ms: number): void {
-  if (!Number.isFinite(ms) || ms < 1) throw new ValidationError(`${name} must be a positive number of ms, got ${ms}`, [{ path: [name], message: 'must be ≥ 1' }]);
+  if (!Number.isFinite(ms) || ms < 1)
+    throw new ValidationError(`${name} must be a positive number of ms, got ${ms}`, [
+      { path: [name], message: 'must be ≥ 1' },
+    ]);
 }

@@ -38,19 +38,35 @@ function handler(counts: Map<string, number>) {
     const n = (counts.get(url.pathname) ?? 0) + 1;
     counts.set(url.pathname, n);
     await read(req);
-    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
     switch (url.pathname) {
       case '/oauth/token':
-        return json(200, { access_token: SECRETS.newToken, refresh_token: SECRETS.refreshToken, token_type: 'Bearer' }, { 'set-cookie': `${SECRETS.cookie}; HttpOnly` });
+        return json(
+          200,
+          { access_token: SECRETS.newToken, refresh_token: SECRETS.refreshToken, token_type: 'Bearer' },
+          { 'set-cookie': `${SECRETS.cookie}; HttpOnly` },
+        );
       case '/me':
         // 401 for the old token, then fine.
         return req.headers.authorization === `Bearer ${SECRETS.oldToken}`
-          ? json(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }], { 'www-authenticate': 'Bearer error="invalid_token"' })
+          ? json(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }], {
+              'www-authenticate': 'Bearer error="invalid_token"',
+            })
           : json(200, { ok: true });
       case '/flaky':
-        return n < 3 ? res.writeHead(503, { 'content-type': 'text/html', 'retry-after': '0' }).end(`<html>down; token=${SECRETS.queryToken}</html>`) : json(200, { ok: true });
+        return n < 3
+          ? res
+              .writeHead(503, { 'content-type': 'text/html', 'retry-after': '0' })
+              .end(`<html>down; token=${SECRETS.queryToken}</html>`)
+          : json(200, { ok: true });
       case '/payments':
-        return json(422, { error: 'card declined', card: SECRETS.pan, note: `card ${SECRETS.panSpaced} declined for ${SECRETS.email}, call ${SECRETS.phone}`, refresh_token: SECRETS.refreshToken });
+        return json(422, {
+          error: 'card declined',
+          card: SECRETS.pan,
+          note: `card ${SECRETS.panSpaced} declined for ${SECRETS.email}, call ${SECRETS.phone}`,
+          refresh_token: SECRETS.refreshToken,
+        });
       default:
         return json(404, { error: 'not found' });
     }
@@ -65,7 +81,12 @@ describe('log capture: a scripted session writes no secret', () => {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
     const root = pino({ level: 'trace' }, sink) as unknown as Logger;
 
     let token: string = SECRETS.oldToken;
@@ -79,8 +100,16 @@ describe('log capture: a scripted session writes no secret', () => {
         headers: () => ({ Authorization: `Bearer ${token}` }),
         reauthenticate: async () => {
           const res = await http.request<{ access_token: string }>({
-            method: 'POST', path: '/oauth/token',
-            form: { grant_type: 'password', client_id: 'app', client_secret: SECRETS.clientSecret, username: 'jane', password: SECRETS.password, assertion: SECRETS.assertion },
+            method: 'POST',
+            path: '/oauth/token',
+            form: {
+              grant_type: 'password',
+              client_id: 'app',
+              client_secret: SECRETS.clientSecret,
+              username: 'jane',
+              password: SECRETS.password,
+              assertion: SECRETS.assertion,
+            },
           });
           token = res.body.access_token;
         },
@@ -89,15 +118,34 @@ describe('log capture: a scripted session writes no secret', () => {
     });
 
     // The SDK's own lines plus what an embedder might log through the same wrapper.
-    const log = redactingLogger(root, { maskEmails: true, maskPhones: true }).child({ instance: 'sf-prod', apiKey: SECRETS.apiKeyHeader });
+    const log = redactingLogger(root, { maskEmails: true, maskPhones: true }).child({
+      instance: 'sf-prod',
+      apiKey: SECRETS.apiKeyHeader,
+    });
 
     expect((await http.request({ method: 'GET', path: '/me' })).body).toEqual({ ok: true });
-    expect((await http.request({ method: 'GET', path: '/flaky', query: { access_token: SECRETS.queryToken } })).attempts).toBe(3);
-    const declined = await http.request({ method: 'POST', path: '/payments', json: { card: SECRETS.pan, email: SECRETS.email } }).catch((e: unknown) => e);
-    log.error({ err: declined, request: { headers: { authorization: `Bearer ${token}`, cookie: SECRETS.cookie } } }, 'payment failed');
+    expect(
+      (await http.request({ method: 'GET', path: '/flaky', query: { access_token: SECRETS.queryToken } })).attempts,
+    ).toBe(3);
+    const declined = await http
+      .request({ method: 'POST', path: '/payments', json: { card: SECRETS.pan, email: SECRETS.email } })
+      .catch((e: unknown) => e);
+    log.error(
+      { err: declined, request: { headers: { authorization: `Bearer ${token}`, cookie: SECRETS.cookie } } },
+      'payment failed',
+    );
     log.info(`retrying with ${SECRETS.pan} and Bearer ${SECRETS.newToken}`);
-    log.warn({ url: `${base}/cb?code=abc&client_secret=${SECRETS.clientSecret}&password=${encodeURIComponent(SECRETS.password)}`, body: `grant_type=password&password=${SECRETS.password}&assertion=${SECRETS.assertion}` }, 'callback');
-    log.debug({ raw: JSON.stringify({ access_token: SECRETS.newToken, refresh_token: SECRETS.refreshToken }) }, 'raw json text');
+    log.warn(
+      {
+        url: `${base}/cb?code=abc&client_secret=${SECRETS.clientSecret}&password=${encodeURIComponent(SECRETS.password)}`,
+        body: `grant_type=password&password=${SECRETS.password}&assertion=${SECRETS.assertion}`,
+      },
+      'callback',
+    );
+    log.debug(
+      { raw: JSON.stringify({ access_token: SECRETS.newToken, refresh_token: SECRETS.refreshToken }) },
+      'raw json text',
+    );
 
     await http.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -23,6 +23,11 @@ const noop = () => undefined;
 
 /** A logger that writes nothing: the default, so an embedder's logs stay theirs. */
 export const silentLogger: Logger = {
-  trace: noop, debug: noop, info: noop, warn: noop, error: noop, fatal: noop,
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: noop,
+  fatal: noop,
   child: () => silentLogger,
 };

@@ -9,12 +9,44 @@ import { isRedactingLogger, redactingLogger } from './redacting-logger.js';
 describe('redact', () => {
   it('hides secret headers and keys at any depth, case- and separator-insensitively', () => {
     const out = redact({
-      headers: { Authorization: 'Bearer abc', 'Proxy-Authorization': 'Basic x', Cookie: 'a=b', 'set-cookie': ['s=1'], 'Ocp-Apim-Subscription-Key': 'k', 'X-API-Key': 'k2', accept: 'application/json' },
-      body: { access_token: 't', refresh_token: 'r', password: 'p', client_secret: 'c', api_key: 'a', assertion: 'j', nested: [{ sfAccessToken: 'x', webhook_secret: 'y', name: 'kept' }] },
+      headers: {
+        Authorization: 'Bearer abc',
+        'Proxy-Authorization': 'Basic x',
+        Cookie: 'a=b',
+        'set-cookie': ['s=1'],
+        'Ocp-Apim-Subscription-Key': 'k',
+        'X-API-Key': 'k2',
+        accept: 'application/json',
+      },
+      body: {
+        access_token: 't',
+        refresh_token: 'r',
+        password: 'p',
+        client_secret: 'c',
+        api_key: 'a',
+        assertion: 'j',
+        nested: [{ sfAccessToken: 'x', webhook_secret: 'y', name: 'kept' }],
+      },
     });
     expect(out).toEqual({
-      headers: { Authorization: '[REDACTED]', 'Proxy-Authorization': '[REDACTED]', Cookie: '[REDACTED]', 'set-cookie': '[REDACTED]', 'Ocp-Apim-Subscription-Key': '[REDACTED]', 'X-API-Key': '[REDACTED]', accept: 'application/json' },
-      body: { access_token: '[REDACTED]', refresh_token: '[REDACTED]', password: '[REDACTED]', client_secret: '[REDACTED]', api_key: '[REDACTED]', assertion: '[REDACTED]', nested: [{ sfAccessToken: '[REDACTED]', webhook_secret: '[REDACTED]', name: 'kept' }] },
+      headers: {
+        Authorization: '[REDACTED]',
+        'Proxy-Authorization': '[REDACTED]',
+        Cookie: '[REDACTED]',
+        'set-cookie': '[REDACTED]',
+        'Ocp-Apim-Subscription-Key': '[REDACTED]',
+        'X-API-Key': '[REDACTED]',
+        accept: 'application/json',
+      },
+      body: {
+        access_token: '[REDACTED]',
+        refresh_token: '[REDACTED]',
+        password: '[REDACTED]',
+        client_secret: '[REDACTED]',
+        api_key: '[REDACTED]',
+        assertion: '[REDACTED]',
+        nested: [{ sfAccessToken: '[REDACTED]', webhook_secret: '[REDACTED]', name: 'kept' }],
+      },
     });
   });
 
@@ -39,48 +71,90 @@ describe('redact', () => {
         let sum = 0;
         for (let i = 0; i < candidate.length; i++) {
           let v = Number(candidate[candidate.length - 1 - i]);
-          if (i % 2 === 1) { v *= 2; if (v > 9) v -= 9; }
+          if (i % 2 === 1) {
+            v *= 2;
+            if (v > 9) v -= 9;
+          }
           sum += v;
         }
         if (sum % 10 === 0) return candidate;
       }
       throw new Error('unreachable');
     };
-    const pan = fc.integer({ min: 12, max: 18 }).chain((n) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n })).map((ds) => luhnDigit(ds.join('')));
+    const pan = fc
+      .integer({ min: 12, max: 18 })
+      .chain((n) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }))
+      .map((ds) => luhnDigit(ds.join('')));
     const sep = fc.constantFrom('', ' ', '-');
-    fc.assert(fc.property(fc.string(), pan, sep, fc.string(), (before, number, separator, after) => {
-      const grouped = number.replace(/(\d{4})(?=\d)/g, `$1${separator}`);
-      const out = redactString(`${before} ${grouped} ${after}`);
-      expect(out.replace(/[ -]/g, '')).not.toContain(number.slice(0, -4));
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.string(), pan, sep, fc.string(), (before, number, separator, after) => {
+        const grouped = number.replace(/(\d{4})(?=\d)/g, `$1${separator}`);
+        const out = redactString(`${before} ${grouped} ${after}`);
+        expect(out.replace(/[ -]/g, '')).not.toContain(number.slice(0, -4));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('masks secrets in URL query strings and form bodies, bearer credentials and JSON text', () => {
-    expect(redactString('https://h/cb?state=1&access_token=abc&code=xyz#f')).toBe('https://h/cb?state=1&access_token=[REDACTED]&code=[REDACTED]#f');
-    expect(redactString('grant_type=password&username=u&password=p%40ss&client_secret=s')).toBe('grant_type=password&username=u&password=[REDACTED]&client_secret=[REDACTED]');
+    expect(redactString('https://h/cb?state=1&access_token=abc&code=xyz#f')).toBe(
+      'https://h/cb?state=1&access_token=[REDACTED]&code=[REDACTED]#f',
+    );
+    expect(redactString('grant_type=password&username=u&password=p%40ss&client_secret=s')).toBe(
+      'grant_type=password&username=u&password=[REDACTED]&client_secret=[REDACTED]',
+    );
     expect(redactString('sent Authorization: Bearer eyJhbGciOi.abc.def')).toBe('sent Authorization: Bearer [REDACTED]');
-    expect(redactString('{"access_token":"abc","instance_url":"https://x"}')).toBe('{"access_token":"[REDACTED]","instance_url":"https://x"}');
+    expect(redactString('{"access_token":"abc","instance_url":"https://x"}')).toBe(
+      '{"access_token":"[REDACTED]","instance_url":"https://x"}',
+    );
   });
 
   it('masks e-mails and phone numbers only when configured', () => {
     const text = 'reach jane.doe@example.org or +98 912 345 6789';
     expect(redactString(text)).toBe(text);
     expect(redactString(text, { maskEmails: true, maskPhones: true })).toBe('reach ***@example.org or +**********89');
-    expect(redactString('call (021) 8888-1234 or 09123456789', { maskPhones: true })).toBe('call *********34 or *********89');
+    expect(redactString('call (021) 8888-1234 or 09123456789', { maskPhones: true })).toBe(
+      'call *********34 or *********89',
+    );
     // Dates and addresses are left alone.
-    expect(redactString('at 2026-11-22T04:00:00Z from 192.168.100.200', { maskPhones: true })).toBe('at 2026-11-22T04:00:00Z from 192.168.100.200');
+    expect(redactString('at 2026-11-22T04:00:00Z from 192.168.100.200', { maskPhones: true })).toBe(
+      'at 2026-11-22T04:00:00Z from 192.168.100.200',
+    );
   });
 
   it('serialises errors (message, stack, fields, cause) with everything redacted', () => {
-    const error = new HttpError({ status: 400, headers: { 'set-cookie': 'sid=1' }, body: { refresh_token: 'r' }, method: 'GET', url: 'https://h/x?token=[REDACTED]', upstream: 'h' }, { cause: new Error('card 4111111111111111') });
+    const error = new HttpError(
+      {
+        status: 400,
+        headers: { 'set-cookie': 'sid=1' },
+        body: { refresh_token: 'r' },
+        method: 'GET',
+        url: 'https://h/x?token=[REDACTED]',
+        upstream: 'h',
+      },
+      { cause: new Error('card 4111111111111111') },
+    );
     const out = redact({ err: error }) as unknown as { err: Record<string, unknown> };
-    expect(out.err).toMatchObject({ type: 'HttpError', code: 'UPSTREAM_HTTP', status: 400, headers: { 'set-cookie': '[REDACTED]' }, body: { refresh_token: '[REDACTED]' }, cause: { message: 'card ************1111' } });
+    expect(out.err).toMatchObject({
+      type: 'HttpError',
+      code: 'UPSTREAM_HTTP',
+      status: 400,
+      headers: { 'set-cookie': '[REDACTED]' },
+      body: { refresh_token: '[REDACTED]' },
+      cause: { message: 'card ************1111' },
+    });
   });
 
   it('copes with cycles, depth, Maps, URLs and byte arrays, and does not mutate its input', () => {
     const a: Record<string, unknown> = { password: 'p' };
     a.self = a;
-    const input = { a, m: new Map([['token', 't']]), u: new URL('https://h/?api_key=1'), b: new Uint8Array(3), deep: { l1: { l2: { l3: { l4: 1 } } } } };
+    const input = {
+      a,
+      m: new Map([['token', 't']]),
+      u: new URL('https://h/?api_key=1'),
+      b: new Uint8Array(3),
+      deep: { l1: { l2: { l3: { l4: 1 } } } },
+    };
     const out = redact(input, { maxDepth: 3 }) as Record<string, unknown>;
     expect(out.a).toEqual({ password: '[REDACTED]', self: '[Circular]' });
     expect(out.m).toEqual({ token: '[REDACTED]' });
@@ -91,7 +165,9 @@ describe('redact', () => {
   });
 
   it('cuts long strings after masking', () => {
-    expect(redactString(`${'a'.repeat(20)} 4111111111111111`, { maxStringLength: 25 })).toBe(`${'a'.repeat(20)} ****…[12 more chars]`);
+    expect(redactString(`${'a'.repeat(20)} 4111111111111111`, { maxStringLength: 25 })).toBe(
+      `${'a'.repeat(20)} ****…[12 more chars]`,
+    );
     expect(redact({ page: 'x'.repeat(10) }, { maxStringLength: 4 })).toEqual({ page: 'xxxx…[6 more chars]' });
   });
 
@@ -103,13 +179,21 @@ describe('redact', () => {
 });
 
 describe('redactingLogger', () => {
-  function capture(): { logger: Logger & { isLevelEnabled(level: string): boolean }; lines: unknown[][]; level: { min: number } } {
+  function capture(): {
+    logger: Logger & { isLevelEnabled(level: string): boolean };
+    lines: unknown[][];
+    level: { min: number };
+  } {
     const lines: unknown[][] = [];
     const order = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
     const level = { min: 0 };
     const make = (bindings: Record<string, unknown>): Logger & { isLevelEnabled(level: string): boolean } => {
-      const logger = { child: (b: Record<string, unknown>) => make({ ...bindings, ...b }), isLevelEnabled: (l: string) => order.indexOf(l) >= level.min } as unknown as Logger & { isLevelEnabled(level: string): boolean };
-      for (const l of order) (logger as unknown as Record<string, unknown>)[l] = (...args: unknown[]) => lines.push([l, bindings, ...args]);
+      const logger = {
+        child: (b: Record<string, unknown>) => make({ ...bindings, ...b }),
+        isLevelEnabled: (l: string) => order.indexOf(l) >= level.min,
+      } as unknown as Logger & { isLevelEnabled(level: string): boolean };
+      for (const l of order)
+        (logger as unknown as Record<string, unknown>)[l] = (...args: unknown[]) => lines.push([l, bindings, ...args]);
       return logger;
     };
     return { logger: make({}), lines, level };
@@ -122,7 +206,12 @@ describe('redactingLogger', () => {
     // pino's printf-style arguments are redacted too.
     (log.warn as (...args: unknown[]) => void)('card %s', '4111111111111111');
     expect(lines).toEqual([
-      ['info', { token: '[REDACTED]' }, { headers: { authorization: '[REDACTED]' } }, 'sent to https://h/?access_token=[REDACTED]'],
+      [
+        'info',
+        { token: '[REDACTED]' },
+        { headers: { authorization: '[REDACTED]' } },
+        'sent to https://h/?access_token=[REDACTED]',
+      ],
       ['warn', { token: '[REDACTED]' }, 'card %s', '************1111'],
     ]);
   });

@@ -22,10 +22,34 @@ export interface RedactOptions {
  * headers, API-gateway keys (Azure APIM's `Ocp-Apim-Subscription-Key`), OAuth fields and passwords.
  */
 const SECRET_KEYS = new Set([
-  'authorization', 'proxyauthorization', 'cookie', 'setcookie', 'xapikey', 'apikey', 'xauthtoken',
-  'ocpapimsubscriptionkey', 'subscriptionkey', 'token', 'accesstoken', 'refreshtoken', 'idtoken',
-  'password', 'passwd', 'pwd', 'secret', 'clientsecret', 'assertion', 'clientassertion', 'privatekey',
-  'sessionid', 'sid', 'signature', 'xhubsignature', 'xhubsignature256', 'appsecret', 'code',
+  'authorization',
+  'proxyauthorization',
+  'cookie',
+  'setcookie',
+  'xapikey',
+  'apikey',
+  'xauthtoken',
+  'ocpapimsubscriptionkey',
+  'subscriptionkey',
+  'token',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'password',
+  'passwd',
+  'pwd',
+  'secret',
+  'clientsecret',
+  'assertion',
+  'clientassertion',
+  'privatekey',
+  'sessionid',
+  'sid',
+  'signature',
+  'xhubsignature',
+  'xhubsignature256',
+  'appsecret',
+  'code',
 ]);
 /** Suffixes that mark a secret whatever the prefix (`sfAccessToken`, `webhook_secret`, `db_password`). */
 const SECRET_SUFFIXES = ['token', 'secret', 'password', 'apikey', 'privatekey', 'subscriptionkey', 'credentials'];
@@ -125,7 +149,14 @@ interface Compiled {
 }
 
 const compiledCache = new WeakMap<RedactOptions, Compiled>();
-const DEFAULTS: Compiled = { censor: '[REDACTED]', maskPhones: false, maskEmails: false, extra: undefined, maxDepth: 8, maxStringLength: Infinity };
+const DEFAULTS: Compiled = {
+  censor: '[REDACTED]',
+  maskPhones: false,
+  maskEmails: false,
+  extra: undefined,
+  maxDepth: 8,
+  maxStringLength: Infinity,
+};
 
 function compile(options: RedactOptions | undefined): Compiled {
   if (!options) return DEFAULTS;
@@ -151,7 +182,11 @@ function scrub(text: string, c: Compiled): string {
   if (out.includes('=')) {
     out = out.replace(QUERY_PAIR, (m, lead: string, key: string) => {
       let k: string;
-      try { k = normaliseKey(decodeURIComponent(key)); } catch { k = normaliseKey(key); }
+      try {
+        k = normaliseKey(decodeURIComponent(key));
+      } catch {
+        k = normaliseKey(key);
+      }
       return isSecretKeyNormalised(k, c.extra) ? `${lead}${key}=${c.censor}` : m;
     });
   }
@@ -213,12 +248,20 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function walkEntries(entries: Iterable<[unknown, unknown]>, c: Compiled, depth: number, seen: WeakSet<object>): Record<string, unknown> {
+function walkEntries(
+  entries: Iterable<[unknown, unknown]>,
+  c: Compiled,
+  depth: number,
+  seen: WeakSet<object>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [rawKey, v] of entries) {
     const key = String(rawKey);
     const k = normaliseKey(key);
-    out[key] = !VISIBLE_OBJECT_KEYS.has(k) && isSecretKeyNormalised(k, c.extra) && v !== undefined && v !== null ? c.censor : walk(v, c, depth + 1, seen);
+    out[key] =
+      !VISIBLE_OBJECT_KEYS.has(k) && isSecretKeyNormalised(k, c.extra) && v !== undefined && v !== null
+        ? c.censor
+        : walk(v, c, depth + 1, seen);
   }
   return out;
 }
@@ -230,7 +273,10 @@ function walkError(error: Error, c: Compiled, depth: number, seen: WeakSet<objec
   if (error.stack) out.stack = scrub(error.stack, c);
   for (const [key, v] of Object.entries(error)) {
     const k = normaliseKey(key);
-    out[key] = !VISIBLE_OBJECT_KEYS.has(k) && isSecretKeyNormalised(k, c.extra) && v !== undefined && v !== null ? c.censor : walk(v, c, depth + 1, seen);
+    out[key] =
+      !VISIBLE_OBJECT_KEYS.has(k) && isSecretKeyNormalised(k, c.extra) && v !== undefined && v !== null
+        ? c.censor
+        : walk(v, c, depth + 1, seen);
   }
   const cause = (error as { cause?: unknown }).cause;
   if (cause !== undefined) out.cause = walk(cause, c, depth + 1, seen);

@@ -28,7 +28,8 @@ export function isRedactingLogger(logger: Logger): boolean {
 export function redactingLogger(logger: Logger, redactOptions: RedactOptions = {}): Logger {
   if (logger === silentLogger || isRedactingLogger(logger)) return logger;
   // Log lines cut long strings (an HTML error page, a big body) unless told otherwise.
-  const options: RedactOptions = redactOptions.maxStringLength === undefined ? { ...redactOptions, maxStringLength: 8_192 } : redactOptions;
+  const options: RedactOptions =
+    redactOptions.maxStringLength === undefined ? { ...redactOptions, maxStringLength: 8_192 } : redactOptions;
   const aware = logger as Logger & LevelAware;
   const wrapped = { [REDACTING]: true } as unknown as Logger & Record<symbol, unknown>;
   for (const level of LEVELS) {
@@ -36,15 +37,26 @@ export function redactingLogger(logger: Logger, redactOptions: RedactOptions = {
     const fn = function (this: unknown, objOrMsg: Record<string, unknown> | string, msg?: string, ...rest: unknown[]) {
       if (typeof aware.isLevelEnabled === 'function' && !aware.isLevelEnabled(level)) return;
       if (typeof objOrMsg === 'string') {
-        (target as (...args: unknown[]) => void).call(logger, redactString(objOrMsg, options), ...redact([msg, ...rest], options).filter((v, i) => i > 0 || v !== undefined));
+        (target as (...args: unknown[]) => void).call(
+          logger,
+          redactString(objOrMsg, options),
+          ...redact([msg, ...rest], options).filter((v, i) => i > 0 || v !== undefined),
+        );
         return;
       }
       const obj = redact(objOrMsg, options);
       if (msg === undefined) (target as (...args: unknown[]) => void).call(logger, obj);
-      else (target as (...args: unknown[]) => void).call(logger, obj, redactString(String(msg), options), ...redact(rest, options));
+      else
+        (target as (...args: unknown[]) => void).call(
+          logger,
+          obj,
+          redactString(String(msg), options),
+          ...redact(rest, options),
+        );
     } as LogFn;
     (wrapped as unknown as Record<Level, LogFn>)[level] = fn;
   }
-  wrapped.child = (bindings: Record<string, unknown>) => redactingLogger(logger.child(redact(bindings, options)), redactOptions);
+  wrapped.child = (bindings: Record<string, unknown>) =>
+    redactingLogger(logger.child(redact(bindings, options)), redactOptions);
   return wrapped;
 }

@@ -68,7 +68,12 @@ export abstract class BaseRateLimiter implements RateLimiter {
     let line = this.lines.get(key);
     let sleepFirstMs = 0;
     if (line) {
-      sleepFirstMs = await this.queueBehind(key, line, signal, maxWaitMs === undefined ? undefined : started + maxWaitMs);
+      sleepFirstMs = await this.queueBehind(
+        key,
+        line,
+        signal,
+        maxWaitMs === undefined ? undefined : started + maxWaitMs,
+      );
       decision = undefined; // our earlier answer is stale by now
     } else {
       this.lines.set(key, (line = { queue: [], retryAfterMs: 0 }));
@@ -90,7 +95,10 @@ export abstract class BaseRateLimiter implements RateLimiter {
         const wait = waitMs(decision.retryAfterMs);
         line.retryAfterMs = wait;
         if (maxWaitMs !== undefined && this.clock() - started + wait > maxWaitMs) {
-          throw new RateLimitExceededError(key, Number.isFinite(decision.retryAfterMs) && decision.retryAfterMs > 0 ? decision.retryAfterMs : wait);
+          throw new RateLimitExceededError(
+            key,
+            Number.isFinite(decision.retryAfterMs) && decision.retryAfterMs > 0 ? decision.retryAfterMs : wait,
+          );
         }
         await this.pause(wait, signal);
         decision = undefined;
@@ -104,7 +112,12 @@ export abstract class BaseRateLimiter implements RateLimiter {
     }
   }
 
-  private queueBehind(key: string, line: Line, signal: AbortSignal | undefined, deadline: number | undefined): Promise<number> {
+  private queueBehind(
+    key: string,
+    line: Line,
+    signal: AbortSignal | undefined,
+    deadline: number | undefined,
+  ): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       if (signal?.aborted) return reject(abortedError(signal, `Waiting for rate limit ${JSON.stringify(key)}`));
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -126,7 +139,10 @@ export abstract class BaseRateLimiter implements RateLimiter {
       line.queue.push(turn);
       signal?.addEventListener('abort', onAbort, { once: true });
       if (deadline !== undefined) {
-        timer = setTimeout(() => leave(new RateLimitExceededError(key, Math.max(line.retryAfterMs, 1))), Math.max(0, deadline - this.clock()));
+        timer = setTimeout(
+          () => leave(new RateLimitExceededError(key, Math.max(line.retryAfterMs, 1))),
+          Math.max(0, deadline - this.clock()),
+        );
       }
     });
   }

@@ -7,13 +7,25 @@ import { RelaykitError, type RelaykitErrorOptions } from '../errors/index.js';
 export class RateLimitExceededError extends RelaykitError {
   /** Brand checked by {@link isRateLimitExceededError}. */
   public readonly isRateLimitExceededError = true;
-  constructor(readonly key: string, readonly retryAfterMs: number, options: RelaykitErrorOptions = {}) {
-    super('RATE_LIMIT_EXCEEDED', `Rate limit for ${JSON.stringify(key)} exceeded; retry in ${Math.ceil(retryAfterMs)} ms`, { details: { key, retryAfterMs }, ...options });
+  constructor(
+    readonly key: string,
+    readonly retryAfterMs: number,
+    options: RelaykitErrorOptions = {},
+  ) {
+    super(
+      'RATE_LIMIT_EXCEEDED',
+      `Rate limit for ${JSON.stringify(key)} exceeded; retry in ${Math.ceil(retryAfterMs)} ms`,
+      { details: { key, retryAfterMs }, ...options },
+    );
     this.name = 'RateLimitExceededError';
   }
 }
 
 /** True for a {@link RateLimitExceededError} from any package copy. */
 export function isRateLimitExceededError(error: unknown): error is RateLimitExceededError {
-  return typeof error === 'object' && error !== null && (error as { isRateLimitExceededError?: unknown }).isRateLimitExceededError === true;
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { isRateLimitExceededError?: unknown }).isRateLimitExceededError === true
+  );
 }

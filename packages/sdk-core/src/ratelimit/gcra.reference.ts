@@ -26,7 +26,8 @@ export class ExactGcra {
   constructor(windows: ReadonlyArray<ExactWindow>) {
     this.windows = windows.map((w) => {
       const burst = w.burst ?? w.limit;
-      if (![w.limit, w.windowMs, burst].every(Number.isInteger)) throw new TypeError('ExactGcra needs integer limit, windowMs and burst');
+      if (![w.limit, w.windowMs, burst].every(Number.isInteger))
+        throw new TypeError('ExactGcra needs integer limit, windowMs and burst');
       const interval = BigInt(w.windowMs) * 1000n;
       return { scale: BigInt(w.limit), interval, tolerance: BigInt(burst) * interval, tat: undefined };
     });

@@ -24,7 +24,7 @@ export function splitTime(t: number): SplitTime {
 export function aheadOf(tat: SplitTime | undefined, now: SplitTime): number {
   if (tat === undefined) return 0;
   const ahead = tat.ms - now.ms + (tat.frac - now.frac);
-  return Math.max(ahead , 0);
+  return Math.max(ahead, 0);
 }
 
 /** `now + aheadMs`, split. */
@@ -55,7 +55,12 @@ export interface GcraState {
  * Every comparison is on `ahead = max(0, tat - now)`, never on epoch-sized values.
  * The Redis Lua script (lua.ts) implements the same arithmetic; keep the two in step.
  */
-export function gcraDecide(state: GcraState, windows: ReadonlyArray<CompiledWindow>, cost: number, now: number): RateDecision {
+export function gcraDecide(
+  state: GcraState,
+  windows: ReadonlyArray<CompiledWindow>,
+  cost: number,
+  now: number,
+): RateDecision {
   const at = splitTime(now);
   let allowed = true;
   let retryAfterMs = 0;

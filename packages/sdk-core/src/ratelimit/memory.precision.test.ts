@@ -58,7 +58,10 @@ describe('MemoryRateLimiter on an epoch clock with fractional intervals', () => 
   }
 
   it('keeps several fractional windows exact together, with a cost > 1', async () => {
-    const rules = [{ limit: 9700, windowMs: 10_000, burst: 3 }, { limit: 30, windowMs: 70, burst: 4 }];
+    const rules = [
+      { limit: 9700, windowMs: 10_000, burst: 3 },
+      { limit: 30, windowMs: 70, burst: 4 },
+    ];
     const { limiter, clock } = epochLimiter(rules);
     const exact = new ExactGcra(rules);
     for (let k = 0; k < 5000; k++) {
@@ -79,7 +82,8 @@ describe('MemoryRateLimiter on an epoch clock with fractional intervals', () => 
     for (let k = 0; k < 60_000; k++) {
       clock.now = EPOCH + k;
       const allowed = (await limiter.tryAcquire('busy')).allowed;
-      if (allowed !== exact.decide(BigInt(clock.now) * 1000n)) throw new Error(`decision at +${k} ms differs from exact GCRA`);
+      if (allowed !== exact.decide(BigInt(clock.now) * 1000n))
+        throw new Error(`decision at +${k} ms differs from exact GCRA`);
       if (allowed) admitted++;
     }
     expect(admitted).toBe(Math.floor((60_000 - 1) / (10_000 / 9700)) + 2);

@@ -122,7 +122,9 @@ describe('MemoryRateLimiter (GCRA)', () => {
     };
     const order: number[] = [];
     const start = clock.now;
-    await Promise.all(Array.from({ length: 20 }, (_, i) => limiter.acquireDecision('k').then((d) => order.push(i) && d)));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => limiter.acquireDecision('k').then((d) => order.push(i) && d)),
+    );
     expect(order).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(clock.now - start).toBe(1900);
     // 20 first attempts, then exactly one call per admission: each head sleeps until the slot the

@@ -46,7 +46,8 @@ export class MemoryRateLimiter extends BaseRateLimiter {
     const now = this.now();
     this.maybeSweep(now);
     let state = this.states.get(key);
-    if (windows.length === 0 && !state) return { allowed: true, retryAfterMs: 0, remaining: Infinity, limit: Infinity, resetMs: 0, at: now };
+    if (windows.length === 0 && !state)
+      return { allowed: true, retryAfterMs: 0, remaining: Infinity, limit: Infinity, resetMs: 0, at: now };
     if (!state) this.states.set(key, (state = { tats: new Map(), penaltyUntil: 0 }));
     const decision = gcraDecide(state, windows, cost, now);
     if (windows.length === 0) return { ...decision, remaining: Infinity, limit: Infinity };
@@ -80,5 +81,8 @@ export class MemoryRateLimiter extends BaseRateLimiter {
 }
 
 export function validatePenalty(ms: number): void {
-  if (!Number.isFinite(ms) || ms < 0) throw new ValidationError(`Penalty must be a finite number of ms ≥ 0, got ${ms}`, [{ path: ['ms'], message: 'must be ≥ 0' }]);
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new ValidationError(`Penalty must be a finite number of ms ≥ 0, got ${ms}`, [
+      { path: ['ms'], message: 'must be ≥ 0' },
+    ]);
 }

@@ -26,7 +26,19 @@ describe.skipIf(!servers.redisUrl)('RedisRateLimiter across 4 processes', () => 
 
     const workers = spawnTsxWorkers(4, (id) => ({
       script: workerScript,
-      env: { RELAYKIT_WORKER: JSON.stringify({ id, redisUrl: servers.redisUrl, prefix, key, limit: R, windowMs, burst, durationMs, ...(id === 0 ? { penalizeAfterMs, penaltyMs } : {}) }) },
+      env: {
+        RELAYKIT_WORKER: JSON.stringify({
+          id,
+          redisUrl: servers.redisUrl,
+          prefix,
+          key,
+          limit: R,
+          windowMs,
+          burst,
+          durationMs,
+          ...(id === 0 ? { penalizeAfterMs, penaltyMs } : {}),
+        }),
+      },
     }));
 
     try {
@@ -63,7 +75,14 @@ describe.skipIf(!servers.redisUrl)('RedisRateLimiter across 4 processes', () => 
         expect(r.admissions.some((t) => t >= penalty.until)).toBe(true);
         expect(r.admissions.some((t) => t < penaltyStart)).toBe(true);
       }
-      console.info(JSON.stringify({ admissions: all.length, rate: Math.round(rate * 10) / 10, maxWindow, perWorker: results.map((r) => r.admissions.length) }));
+      console.info(
+        JSON.stringify({
+          admissions: all.length,
+          rate: Math.round(rate * 10) / 10,
+          maxWindow,
+          perWorker: results.map((r) => r.admissions.length),
+        }),
+      );
     } finally {
       killWorkers(workers);
     }

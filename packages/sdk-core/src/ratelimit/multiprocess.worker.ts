@@ -31,7 +31,9 @@ process.stdout.write(`${JSON.stringify({ ready: config.id })}\n`);
 
 // The test sends the common start instant once every worker is ready.
 const lines = createInterface({ input: process.stdin });
-const { startAt } = JSON.parse(await new Promise<string>((resolve) => lines.once('line', resolve))) as { startAt: number };
+const { startAt } = JSON.parse(await new Promise<string>((resolve) => lines.once('line', resolve))) as {
+  startAt: number;
+};
 lines.close();
 await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())));
 
@@ -47,7 +49,10 @@ for (;;) {
   }
   try {
     // The penalizing worker must wake for its penalty even while it waits for a slot.
-    const signal = penalty || penalizeAt === Infinity ? stop : AbortSignal.any([stop, AbortSignal.timeout(Math.max(1, penalizeAt - Date.now()))]);
+    const signal =
+      penalty || penalizeAt === Infinity
+        ? stop
+        : AbortSignal.any([stop, AbortSignal.timeout(Math.max(1, penalizeAt - Date.now()))]);
     const decision = await limiter.acquireDecision(config.key, 1, { signal });
     admissions.push(decision.at!);
   } catch (error) {

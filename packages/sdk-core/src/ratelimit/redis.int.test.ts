@@ -70,7 +70,13 @@ describe.skipIf(!servers.redisUrl)('RedisRateLimiter (real Redis)', () => {
   });
 
   it('applies per-key rules; a penalty on a rule-less key is honoured locally', async () => {
-    const l = limiter((key) => (key.startsWith('vip:') ? [{ limit: 5, windowMs: 1000 }] : key.startsWith('free:') ? [] : [{ limit: 1, windowMs: 1000 }]));
+    const l = limiter((key) =>
+      key.startsWith('vip:')
+        ? [{ limit: 5, windowMs: 1000 }]
+        : key.startsWith('free:')
+          ? []
+          : [{ limit: 1, windowMs: 1000 }],
+    );
     for (let i = 0; i < 5; i++) expect((await l.tryAcquire('vip:1')).allowed).toBe(true);
     expect((await l.tryAcquire('vip:1')).allowed).toBe(false);
     expect((await l.tryAcquire('std:1')).allowed).toBe(true);
@@ -128,8 +134,14 @@ describe.skipIf(!servers.redisUrl)('RedisRateLimiter (real Redis)', () => {
   });
 
   it('with empty rules is unlimited and never calls Redis; an injected client stays open', async () => {
-    const unreachable = createRedisClient('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, retryStrategy: () => null });
-    const l = new RedisRateLimiter({ redis: unreachable, rules: (key) => (key === 'free' ? [] : [{ limit: 1, windowMs: 1000 }]) });
+    const unreachable = createRedisClient('redis://127.0.0.1:1', {
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    const l = new RedisRateLimiter({
+      redis: unreachable,
+      rules: (key) => (key === 'free' ? [] : [{ limit: 1, windowMs: 1000 }]),
+    });
     for (let i = 0; i < 50; i++) expect((await l.tryAcquire('free')).allowed).toBe(true);
     await expect(l.tryAcquire('limited')).rejects.toSatisfy(isRedisConnectionError);
     unreachable.disconnect();

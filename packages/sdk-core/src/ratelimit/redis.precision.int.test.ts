@@ -54,7 +54,8 @@ describe.skipIf(!servers.redisUrl)('RedisRateLimiter with fractional intervals (
     const l = limiter([{ limit: 9700, windowMs: 10_000, burst: 1 }]);
     const times: number[] = [];
     for (let i = 0; i < 20; i++) times.push((await l.acquireDecision('deadline', 1, { maxWaitMs: 250 })).at!);
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(10_000 / 9700 - 1e-3);
+    for (let i = 1; i < times.length; i++)
+      expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(10_000 / 9700 - 1e-3);
   }, 10_000);
 
   it('reads a TAT stored by the previous version (one number) and writes the split form', async () => {

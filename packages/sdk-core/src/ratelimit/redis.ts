@@ -41,7 +41,11 @@ export class RedisRateLimiter extends BaseRateLimiter {
     if (windows.length === 0) return this.unlimited(key);
     const args: Array<string | number> = [cost];
     for (const w of windows) args.push(w.field, w.intervalMs, w.toleranceMs, w.limit);
-    const reply = await TAKE.run<[number, string, string, string, string, string, string]>(this.redis.client, [redisKey(this.prefix, key)], args);
+    const reply = await TAKE.run<[number, string, string, string, string, string, string]>(
+      this.redis.client,
+      [redisKey(this.prefix, key)],
+      args,
+    );
     const allowed = reply[0] === 1;
     return {
       allowed,

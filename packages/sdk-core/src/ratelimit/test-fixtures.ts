@@ -42,7 +42,9 @@ export function useRedisLimiters(redisUrl: string | undefined, name: string) {
   return {
     prefix,
     /** A client for inspecting keys (connected in `beforeAll`). */
-    get admin(): Redis { return admin; },
+    get admin(): Redis {
+      return admin;
+    },
     limiter(rules: RateLimitRules): RedisRateLimiter {
       const l = new RedisRateLimiter({ redisUrl: redisUrl!, rules, prefix });
       opened.push(l);

@@ -13,7 +13,10 @@ describe('Redis client helpers (no server needed)', () => {
   });
 
   it('a lazily connecting client turns a failed command into a RedisConnectionError', async () => {
-    const client = createRedisClient('redis://:hunter2@127.0.0.1:1', { maxRetriesPerRequest: 1, retryStrategy: () => 10 });
+    const client = createRedisClient('redis://:hunter2@127.0.0.1:1', {
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => 10,
+    });
     expect(client.status).toBe('wait'); // nothing happens until the first command
     const script = new RedisScript('return 1', 0);
     const error = await script.run(client, [], []).catch((e: unknown) => e);

@@ -91,12 +91,16 @@ export function toRedisError(client: Redis, error: unknown): unknown {
   const e = error as { name?: string; code?: string; message?: string } | undefined;
   const connectionLevel =
     e?.name === 'MaxRetriesPerRequestError' ||
-    (typeof e?.code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|EPIPE)$/.test(e.code)) ||
+    (typeof e?.code === 'string' &&
+      /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|EPIPE)$/.test(e.code)) ||
     /Connection is closed|Stream isn't writeable|connect ETIMEDOUT/.test(e?.message ?? '');
   if (!connectionLevel) return error;
   const url = urls.get(client) ?? `redis://${client.options.host ?? 'localhost'}:${client.options.port ?? 6379}`;
   const last = lastErrors.get(client);
-  const why = last && last !== error ? `${e?.message ?? 'failed'} (last connection error: ${last.message})` : (e?.message ?? 'failed');
+  const why =
+    last && last !== error
+      ? `${e?.message ?? 'failed'} (last connection error: ${last.message})`
+      : (e?.message ?? 'failed');
   return new RedisConnectionError(`Redis at ${redactRedisUrl(url)} is unavailable: ${why}`, { cause: error });
 }
 

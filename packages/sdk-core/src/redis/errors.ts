@@ -15,5 +15,9 @@ export class RedisConnectionError extends RelaykitError {
 
 /** True for a {@link RedisConnectionError} from any package copy. */
 export function isRedisConnectionError(error: unknown): error is RedisConnectionError {
-  return typeof error === 'object' && error !== null && (error as { isRedisConnectionError?: unknown }).isRedisConnectionError === true;
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { isRedisConnectionError?: unknown }).isRedisConnectionError === true
+  );
 }

@@ -10,13 +10,17 @@ import { toRedisError } from './client.js';
 export class RedisScript {
   /** SHA-1 of the script body, as EVALSHA wants it. */
   readonly sha: string;
-  constructor(readonly lua: string, readonly numberOfKeys: number) {
+  constructor(
+    readonly lua: string,
+    readonly numberOfKeys: number,
+  ) {
     this.sha = createHash('sha1').update(lua).digest('hex');
   }
 
   /** Runs the script on `client` with `keys` (exactly `numberOfKeys` of them) and `args`. */
   async run<T = unknown>(client: Redis, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>): Promise<T> {
-    if (keys.length !== this.numberOfKeys) throw new TypeError(`script expects ${this.numberOfKeys} keys, got ${keys.length}`);
+    if (keys.length !== this.numberOfKeys)
+      throw new TypeError(`script expects ${this.numberOfKeys} keys, got ${keys.length}`);
     try {
       try {
         return (await client.evalsha(this.sha, keys.length, ...keys, ...args)) as T;

@@ -4,7 +4,20 @@ import type { ClassifyContext, RetryDecision } from './types.js';
 
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 /** Node/undici error codes of a failed connection that are worth another try. */
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
 
 /**
  * The classifier used when a connector supplies none (or returns undefined):
@@ -19,13 +32,17 @@ export function defaultClassifier(error: unknown, _context?: ClassifyContext): R
   if (isHttpError(error)) {
     if (error.status === 401) return { action: 'reauthenticate' };
     if (RETRYABLE_STATUS.has(error.status)) {
-      return error.retryAfterMs !== undefined ? { action: 'retry_after', delayMs: error.retryAfterMs } : { action: 'retry' };
+      return error.retryAfterMs !== undefined
+        ? { action: 'retry_after', delayMs: error.retryAfterMs }
+        : { action: 'retry' };
     }
     return { action: 'fatal' };
   }
   if (isUpstreamNetworkError(error)) {
     // A bad certificate or TLS setup will fail the same way next time.
-    return error.errno !== undefined && /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(error.errno) ? { action: 'fatal' } : { action: 'retry' };
+    return error.errno !== undefined && /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(error.errno)
+      ? { action: 'fatal' }
+      : { action: 'retry' };
   }
   if (isUpstreamTimeoutError(error)) return { action: 'retry' };
   if (isRelaykitError(error)) return { action: 'fatal' };

@@ -1,11 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { RelaykitError, hasErrorCode, isAbortedError } from '../errors/index.js';
-import { HttpError, UpstreamNetworkError, isBulkheadRejectedError, isCircuitOpenError, isUpstreamTimeoutError } from '../errors/http.js';
+import {
+  HttpError,
+  UpstreamNetworkError,
+  isBulkheadRejectedError,
+  isCircuitOpenError,
+  isUpstreamTimeoutError,
+} from '../errors/http.js';
 import { defaultBreakerFailure, defaultClassifier } from './classify.js';
 import { createResiliencePolicy, type RetryEvent } from './policy.js';
 import type { CircuitStateName } from './types.js';
 
-const httpError = (status: number, retryAfterMs?: number) => new HttpError({ status, headers: {}, body: undefined, method: 'GET', url: 'https://h/x', upstream: 'h', retryAfterMs });
+const httpError = (status: number, retryAfterMs?: number) =>
+  new HttpError({
+    status,
+    headers: {},
+    body: undefined,
+    method: 'GET',
+    url: 'https://h/x',
+    upstream: 'h',
+    retryAfterMs,
+  });
 const netError = () => new UpstreamNetworkError('reset', { errno: 'ECONNRESET' });
 
 /** A function failing with the given errors in turn, then answering 'ok'. */
@@ -25,7 +40,12 @@ function script(...errors: unknown[]) {
 describe('createResiliencePolicy', () => {
   it('retries retryable errors with growing, jittered back-off up to maxAttempts', async () => {
     const events: RetryEvent[] = [];
-    const policy = createResiliencePolicy({ retry: { maxAttempts: 4, initialDelayMs: 4, exponent: 2 }, breaker: false, onRetry: (e) => events.push(e), random: () => 1 });
+    const policy = createResiliencePolicy({
+      retry: { maxAttempts: 4, initialDelayMs: 4, exponent: 2 },
+      breaker: false,
+      onRetry: (e) => events.push(e),
+      random: () => 1,
+    });
     const { fn, calls } = script(netError(), httpError(500), httpError(502));
     expect(await policy.execute(fn)).toBe('ok');
     expect(calls).toEqual([1, 2, 3, 4]);
@@ -43,15 +63,23 @@ describe('createResiliencePolicy', () => {
   it('never retries when idempotent is false', async () => {
     const policy = createResiliencePolicy({ retry: { maxAttempts: 5, initialDelayMs: 1 } });
     const { fn, calls } = script(netError());
-    await expect(policy.execute(fn, { idempotent: false })).rejects.toSatisfy((e) => hasErrorCode(e, 'UPSTREAM_NETWORK'));
+    await expect(policy.execute(fn, { idempotent: false })).rejects.toSatisfy((e) =>
+      hasErrorCode(e, 'UPSTREAM_NETWORK'),
+    );
     expect(calls).toEqual([1]);
   });
 
   it('clamps a retry_after hint into [backoff, maxRetryAfterMs] and fails fast above the max', async () => {
     const events: RetryEvent[] = [];
     const policy = createResiliencePolicy({
-      retry: { initialDelayMs: 1, maxRetryAfterMs: 100 }, breaker: false, random: () => 0, onRetry: (e) => events.push(e),
-      classify: (error) => (error instanceof RelaykitError && error.code === 'X_WAIT' ? { action: 'retry_after', delayMs: (error.details?.wait as number) } : undefined),
+      retry: { initialDelayMs: 1, maxRetryAfterMs: 100 },
+      breaker: false,
+      random: () => 0,
+      onRetry: (e) => events.push(e),
+      classify: (error) =>
+        error instanceof RelaykitError && error.code === 'X_WAIT'
+          ? { action: 'retry_after', delayMs: error.details?.wait as number }
+          : undefined,
     });
     const wait = (ms: number) => new RelaykitError('X_WAIT', 'wait', { details: { wait: ms } });
     const { fn } = script(wait(30));
@@ -69,10 +97,23 @@ describe('createResiliencePolicy', () => {
     let refreshed = 0;
     const policy = createResiliencePolicy({ retry: { maxAttempts: 1 } });
     const ok = script(httpError(401));
-    expect(await policy.execute(ok.fn, { idempotent: false, reauthenticate: async () => { refreshed++; } })).toBe('ok');
+    expect(
+      await policy.execute(ok.fn, {
+        idempotent: false,
+        reauthenticate: async () => {
+          refreshed++;
+        },
+      }),
+    ).toBe('ok');
     expect(ok.calls).toEqual([1, 2]);
     const twice = script(httpError(401), httpError(401));
-    await expect(policy.execute(twice.fn, { reauthenticate: async () => { refreshed++; } })).rejects.toSatisfy((e) => hasErrorCode(e, 'UPSTREAM_AUTH'));
+    await expect(
+      policy.execute(twice.fn, {
+        reauthenticate: async () => {
+          refreshed++;
+        },
+      }),
+    ).rejects.toSatisfy((e) => hasErrorCode(e, 'UPSTREAM_AUTH'));
     expect(refreshed).toBe(2);
     // Without a reauthenticate function a 401 is simply final.
     const none = script(httpError(401));
@@ -81,16 +122,31 @@ describe('createResiliencePolicy', () => {
   });
 
   it('turns a cooperative timeout into UPSTREAM_TIMEOUT and retries it', async () => {
-    const policy = createResiliencePolicy({ timeoutMs: 20, retry: { maxAttempts: 2, initialDelayMs: 1 }, breaker: false });
+    const policy = createResiliencePolicy({
+      timeoutMs: 20,
+      retry: { maxAttempts: 2, initialDelayMs: 1 },
+      breaker: false,
+    });
     const attempts: number[] = [];
-    const result = await policy.execute(({ attempt, signal }) => new Promise<string>((resolve, reject) => {
-      attempts.push(attempt);
-      if (attempt === 2) { resolve('second'); return; }
-      signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
-    }));
+    const result = await policy.execute(
+      ({ attempt, signal }) =>
+        new Promise<string>((resolve, reject) => {
+          attempts.push(attempt);
+          if (attempt === 2) {
+            resolve('second');
+            return;
+          }
+          signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+        }),
+    );
     expect(result).toBe('second');
     expect(attempts).toEqual([1, 2]);
-    const error = await createResiliencePolicy({ timeoutMs: 10, retry: false }).execute(({ signal }) => new Promise((_r, reject) => signal.addEventListener('abort', () => reject(new Error('stopped'))))).catch((e: unknown) => e);
+    const error = await createResiliencePolicy({ timeoutMs: 10, retry: false })
+      .execute(
+        ({ signal }) =>
+          new Promise((_r, reject) => signal.addEventListener('abort', () => reject(new Error('stopped')))),
+      )
+      .catch((e: unknown) => e);
     expect(isUpstreamTimeoutError(error) && error.timeoutMs).toBe(10);
   });
 
@@ -98,7 +154,13 @@ describe('createResiliencePolicy', () => {
     const policy = createResiliencePolicy({ retry: { maxAttempts: 5, initialDelayMs: 1 } });
     const controller = new AbortController();
     let calls = 0;
-    const run = policy.execute(({ signal }) => { calls++; return new Promise((_r, reject) => signal.addEventListener('abort', () => reject(netError()))); }, { signal: controller.signal });
+    const run = policy.execute(
+      ({ signal }) => {
+        calls++;
+        return new Promise((_r, reject) => signal.addEventListener('abort', () => reject(netError())));
+      },
+      { signal: controller.signal },
+    );
     controller.abort();
     expect(isAbortedError(await run.catch((e: unknown) => e))).toBe(true);
     expect(calls).toBe(1);
@@ -109,14 +171,27 @@ describe('createResiliencePolicy', () => {
     const states: CircuitStateName[] = [];
     const policy = createResiliencePolicy({ retry: false, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 30 } });
     const off = policy.onCircuitStateChange((s) => states.push(s));
-    for (let i = 0; i < 2; i++) await policy.execute(async () => { throw httpError(500); }).catch(() => undefined);
+    for (let i = 0; i < 2; i++)
+      await policy
+        .execute(async () => {
+          throw httpError(500);
+        })
+        .catch(() => undefined);
     expect(policy.circuitState).toBe('open');
     let ran = false;
-    const rejected = await policy.execute(async () => { ran = true; }).catch((e: unknown) => e);
+    const rejected = await policy
+      .execute(async () => {
+        ran = true;
+      })
+      .catch((e: unknown) => e);
     expect(isCircuitOpenError(rejected)).toBe(true);
     expect(ran).toBe(false);
     await new Promise((r) => setTimeout(r, 40));
-    await policy.execute(async () => { throw netError(); }).catch(() => undefined);
+    await policy
+      .execute(async () => {
+        throw netError();
+      })
+      .catch(() => undefined);
     expect(states).toEqual(['open', 'half-open', 'open']);
     off();
     await new Promise((r) => setTimeout(r, 40));
@@ -127,10 +202,20 @@ describe('createResiliencePolicy', () => {
 
   it('breaker: 4xx and 429 do not trip it; a sampling breaker can be configured', async () => {
     const policy = createResiliencePolicy({ retry: false, breaker: { consecutiveFailures: 1 } });
-    await policy.execute(async () => { throw httpError(429); }).catch(() => undefined);
-    await policy.execute(async () => { throw httpError(404); }).catch(() => undefined);
+    await policy
+      .execute(async () => {
+        throw httpError(429);
+      })
+      .catch(() => undefined);
+    await policy
+      .execute(async () => {
+        throw httpError(404);
+      })
+      .catch(() => undefined);
     expect(policy.circuitState).toBe('closed');
-    const sampling = createResiliencePolicy({ breaker: { sampling: { threshold: 0.5, durationMs: 1_000, minimumRps: 1 } } });
+    const sampling = createResiliencePolicy({
+      breaker: { sampling: { threshold: 0.5, durationMs: 1_000, minimumRps: 1 } },
+    });
     expect(await sampling.execute(async () => 1)).toBe(1);
   });
 
@@ -154,7 +239,12 @@ describe('createResiliencePolicy', () => {
   });
 
   it('a classifier that throws is treated as fatal', async () => {
-    const policy = createResiliencePolicy({ retry: { initialDelayMs: 1 }, classify: () => { throw new Error('bug'); } });
+    const policy = createResiliencePolicy({
+      retry: { initialDelayMs: 1 },
+      classify: () => {
+        throw new Error('bug');
+      },
+    });
     const { fn, calls } = script(netError());
     await expect(policy.execute(fn)).rejects.toSatisfy((e) => hasErrorCode(e, 'UPSTREAM_NETWORK'));
     expect(calls).toEqual([1]);

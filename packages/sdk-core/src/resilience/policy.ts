@@ -12,7 +12,12 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import { AbortedError, isAbortedError, isRelaykitError } from '../errors/index.js';
-import { BulkheadRejectedError, CircuitOpenError, UpstreamTimeoutError, isUpstreamTimeoutError } from '../errors/http.js';
+import {
+  BulkheadRejectedError,
+  CircuitOpenError,
+  UpstreamTimeoutError,
+  isUpstreamTimeoutError,
+} from '../errors/http.js';
 import { AttemptScope } from './attempt.js';
 import { defaultBreakerFailure, defaultClassifier } from './classify.js';
 import type { AttemptContext, CircuitStateName, ErrorClassifier, ResiliencePolicy, RetryDecision } from './types.js';
@@ -162,16 +167,27 @@ class Policy implements ResiliencePolicy {
     if (options.breaker !== false) {
       const b = options.breaker ?? {};
       const isFailure = b.isFailure ?? defaultBreakerFailure;
-      this.breaker = circuitBreaker(handleWhen((error) => isFailure(error)), {
-        halfOpenAfter: b.halfOpenAfterMs ?? 30_000,
-        breaker: b.sampling
-          ? new SamplingBreaker({ threshold: b.sampling.threshold, duration: b.sampling.durationMs, ...(b.sampling.minimumRps !== undefined ? { minimumRps: b.sampling.minimumRps } : {}) })
-          : new ConsecutiveBreaker(b.consecutiveFailures ?? 5),
-      });
+      this.breaker = circuitBreaker(
+        handleWhen((error) => isFailure(error)),
+        {
+          halfOpenAfter: b.halfOpenAfterMs ?? 30_000,
+          breaker: b.sampling
+            ? new SamplingBreaker({
+                threshold: b.sampling.threshold,
+                duration: b.sampling.durationMs,
+                ...(b.sampling.minimumRps !== undefined ? { minimumRps: b.sampling.minimumRps } : {}),
+              })
+            : new ConsecutiveBreaker(b.consecutiveFailures ?? 5),
+        },
+      );
       this.breaker.onStateChange((state) => {
         const name = STATE_NAMES[state];
         for (const listener of this.listeners) {
-          try { listener(name); } catch { /* a listener's failure must not break calls */ }
+          try {
+            listener(name);
+          } catch {
+            /* a listener's failure must not break calls */
+          }
         }
       });
     }
@@ -181,7 +197,6 @@ class Policy implements ResiliencePolicy {
       this.bulkheadLimits = { maxInFlight: options.bulkhead.maxInFlight, maxQueued: options.bulkhead.maxQueued ?? 0 };
       this.bulkhead = cockatielBulkhead(this.bulkheadLimits.maxInFlight, this.bulkheadLimits.maxQueued);
     }
-
   }
 
   get circuitState(): CircuitStateName {
@@ -190,16 +205,23 @@ class Policy implements ResiliencePolicy {
 
   onCircuitStateChange(listener: (state: CircuitStateName) => void): () => void {
     this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   isolate(reason: string, durationMs?: number): void {
     if (!this.breaker) throw new TypeError('isolate() needs a policy with a circuit breaker');
     this.reset();
     const handle = this.breaker.isolate();
-    const isolation: { dispose(): void; timer?: ReturnType<typeof setTimeout> | undefined; reason: string } = { dispose: () => handle.dispose(), reason };
+    const isolation: { dispose(): void; timer?: ReturnType<typeof setTimeout> | undefined; reason: string } = {
+      dispose: () => handle.dispose(),
+      reason,
+    };
     if (durationMs !== undefined) {
-      isolation.timer = setTimeout(() => { if (this.isolation === isolation) this.reset(); }, durationMs);
+      isolation.timer = setTimeout(() => {
+        if (this.isolation === isolation) this.reset();
+      }, durationMs);
       isolation.timer.unref?.();
     }
     this.isolation = isolation;
@@ -246,23 +268,44 @@ class Policy implements ResiliencePolicy {
           }
         }
         if (this.onRetry) {
-          try { this.onRetry({ attempt, delayMs, error, decision: decision.action }); } catch { /* hooks never break calls */ }
+          try {
+            this.onRetry({ attempt, delayMs, error, decision: decision.action });
+          } catch {
+            /* hooks never break calls */
+          }
         }
         if (delayMs > 0) await sleep(delayMs, signal);
       }
     }
   }
 
-  private attemptOnce<T>(fn: (attempt: AttemptContext) => Promise<T>, attempt: number, signal: AbortSignal): Promise<T> {
+  private attemptOnce<T>(
+    fn: (attempt: AttemptContext) => Promise<T>,
+    attempt: number,
+    signal: AbortSignal,
+  ): Promise<T> {
     // cockatiel adds an abort listener per call to any signal it is given: give it none for ours that never aborts.
     const outer = signal === NEVER ? undefined : signal;
     const bulkhead = this.bulkhead;
-    const call = bulkhead ? bulkhead.execute(() => this.throughBreaker(fn, attempt, signal, outer), outer) : this.throughBreaker(fn, attempt, signal, outer);
-    return bulkhead || this.breaker ? call.catch((error: unknown) => { throw this.translate(error); }) : call;
+    const call = bulkhead
+      ? bulkhead.execute(() => this.throughBreaker(fn, attempt, signal, outer), outer)
+      : this.throughBreaker(fn, attempt, signal, outer);
+    return bulkhead || this.breaker
+      ? call.catch((error: unknown) => {
+          throw this.translate(error);
+        })
+      : call;
   }
 
-  private throughBreaker<T>(fn: (attempt: AttemptContext) => Promise<T>, attempt: number, signal: AbortSignal, outer: AbortSignal | undefined): Promise<T> {
-    return this.breaker ? this.breaker.execute(() => this.withTimeout(fn, attempt, signal), outer) : this.withTimeout(fn, attempt, signal);
+  private throughBreaker<T>(
+    fn: (attempt: AttemptContext) => Promise<T>,
+    attempt: number,
+    signal: AbortSignal,
+    outer: AbortSignal | undefined,
+  ): Promise<T> {
+    return this.breaker
+      ? this.breaker.execute(() => this.withTimeout(fn, attempt, signal), outer)
+      : this.withTimeout(fn, attempt, signal);
   }
 
   /**
@@ -270,7 +313,11 @@ class Policy implements ResiliencePolicy {
    * call (~15 µs of CPU on Node 20, a third of a loopback request); {@link AttemptScope} builds
    * one only when the attempt's code asks for it.
    */
-  private async withTimeout<T>(fn: (attempt: AttemptContext) => Promise<T>, attempt: number, signal: AbortSignal): Promise<T> {
+  private async withTimeout<T>(
+    fn: (attempt: AttemptContext) => Promise<T>,
+    attempt: number,
+    signal: AbortSignal,
+  ): Promise<T> {
     const timeoutMs = this.timeoutMs;
     if (timeoutMs === undefined && signal === NEVER) return fn({ attempt, signal: NEVER });
     const scope = new AttemptScope(attempt);
@@ -278,7 +325,10 @@ class Policy implements ResiliencePolicy {
     if (onCallerAbort) signal.addEventListener('abort', onCallerAbort, { once: true });
     // The abort reason is the timeout error itself, so code handed `attempt.signal` as its own caller
     // signal (an HttpClient, a nested policy, a rate-limit wait) can tell our timeout from a caller's abort.
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => scope.abort(this.timeoutError(timeoutMs), true), timeoutMs);
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => scope.abort(this.timeoutError(timeoutMs), true), timeoutMs);
     try {
       return await fn(scope);
     } catch (error) {
@@ -295,18 +345,34 @@ class Policy implements ResiliencePolicy {
   }
 
   private timeoutError(timeoutMs: number, cause?: unknown): UpstreamTimeoutError {
-    return new UpstreamTimeoutError(`${this.name ?? 'The operation'} timed out after ${timeoutMs} ms`, { phase: 'policy', timeoutMs, ...(this.name ? { upstream: this.name } : {}) }, cause === undefined ? {} : { cause });
+    return new UpstreamTimeoutError(
+      `${this.name ?? 'The operation'} timed out after ${timeoutMs} ms`,
+      { phase: 'policy', timeoutMs, ...(this.name ? { upstream: this.name } : {}) },
+      cause === undefined ? {} : { cause },
+    );
   }
 
   private translate(error: unknown): unknown {
     if (error instanceof IsolatedCircuitError) {
-      return new CircuitOpenError(`Circuit for ${this.name ?? 'upstream'} is isolated${this.isolation ? `: ${this.isolation.reason}` : ''}`, { state: 'isolated', upstream: this.name, reason: this.isolation?.reason }, { cause: error });
+      return new CircuitOpenError(
+        `Circuit for ${this.name ?? 'upstream'} is isolated${this.isolation ? `: ${this.isolation.reason}` : ''}`,
+        { state: 'isolated', upstream: this.name, reason: this.isolation?.reason },
+        { cause: error },
+      );
     }
     if (error instanceof BrokenCircuitError) {
-      return new CircuitOpenError(`Circuit for ${this.name ?? 'upstream'} is open after repeated failures`, { state: 'open', upstream: this.name }, { cause: error });
+      return new CircuitOpenError(
+        `Circuit for ${this.name ?? 'upstream'} is open after repeated failures`,
+        { state: 'open', upstream: this.name },
+        { cause: error },
+      );
     }
     if (error instanceof CockatielBulkheadRejectedError) {
-      return new BulkheadRejectedError(`Too many requests in flight to ${this.name ?? 'upstream'}`, { upstream: this.name, ...this.bulkheadLimits }, { cause: error });
+      return new BulkheadRejectedError(
+        `Too many requests in flight to ${this.name ?? 'upstream'}`,
+        { upstream: this.name, ...this.bulkheadLimits },
+        { cause: error },
+      );
     }
     return error;
   }
@@ -345,13 +411,22 @@ function callerAbort(signal: AbortSignal, error: unknown): unknown {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) { reject(new AbortedError('The request was aborted', { cause: signal.reason })); return; }
+    if (signal.aborted) {
+      reject(new AbortedError('The request was aborted', { cause: signal.reason }));
+      return;
+    }
     const onAbort = () => {
       clearTimeout(timer);
       reject(new AbortedError('The request was aborted while waiting to retry', { cause: signal.reason }));
     };
-    if (signal === NEVER) { setTimeout(resolve, ms); return; }
-    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
+    if (signal === NEVER) {
+      setTimeout(resolve, ms);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }

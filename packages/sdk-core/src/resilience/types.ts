@@ -45,7 +45,10 @@ export interface ResiliencePolicy {
    * Runs `fn` under the policy. `fn` receives the attempt number and a signal that aborts on the
    * policy's timeout or the caller's signal. `idempotent: false` disables replays.
    */
-  execute<T>(fn: (attempt: AttemptContext) => Promise<T>, options?: { signal?: AbortSignal; idempotent?: boolean; reauthenticate?: () => Promise<void> }): Promise<T>;
+  execute<T>(
+    fn: (attempt: AttemptContext) => Promise<T>,
+    options?: { signal?: AbortSignal; idempotent?: boolean; reauthenticate?: () => Promise<void> },
+  ): Promise<T>;
   /** Current breaker state (`closed` when the policy has no breaker). */
   readonly circuitState: CircuitStateName;
   /** Subscribe to breaker state changes; returns an unsubscribe function. */

@@ -1,4 +1,9 @@
 export type { SqlClient, SqlExecutor, SqlResult } from './types.js';
-export { postgresSqlClient, isPostgresSqlClient, type PostgresSqlClient, type PostgresSqlClientOptions } from './postgres.js';
+export {
+  postgresSqlClient,
+  isPostgresSqlClient,
+  type PostgresSqlClient,
+  type PostgresSqlClientOptions,
+} from './postgres.js';
 export { pgliteSqlClient } from './pglite.js';
 export { applyMigrations, type ApplyMigrationsOptions, type Migration } from './migrate.js';

@@ -34,25 +34,36 @@ export async function applyMigrations(db: SqlClient, options: ApplyMigrationsOpt
   if (!IDENT.test(table)) throw new RelaykitError('CONFIG', `invalid migrations table name ${JSON.stringify(table)}`);
   const ids = new Set<string>();
   for (const m of options.migrations) {
-    if (ids.has(m.id)) throw new RelaykitError('CONFIG', `migration id ${JSON.stringify(m.id)} appears twice in scope ${JSON.stringify(options.scope)}`);
+    if (ids.has(m.id))
+      throw new RelaykitError(
+        'CONFIG',
+        `migration id ${JSON.stringify(m.id)} appears twice in scope ${JSON.stringify(options.scope)}`,
+      );
     ids.add(m.id);
   }
   try {
     return await db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`relaykit:migrate:${options.scope}`]);
-      await tx.query(`CREATE TABLE IF NOT EXISTS "${table}" (scope text NOT NULL, id text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (scope, id))`);
+      await tx.query(
+        `CREATE TABLE IF NOT EXISTS "${table}" (scope text NOT NULL, id text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (scope, id))`,
+      );
       const { rows } = await tx.query<{ id: string }>(`SELECT id FROM "${table}" WHERE scope = $1`, [options.scope]);
       const done = new Set(rows.map((r) => r.id));
       const applied: string[] = [];
       for (const migration of options.migrations) {
         if (done.has(migration.id)) continue;
-        for (const statement of typeof migration.sql === 'string' ? [migration.sql] : migration.sql) await tx.query(statement);
+        for (const statement of typeof migration.sql === 'string' ? [migration.sql] : migration.sql)
+          await tx.query(statement);
         await tx.query(`INSERT INTO "${table}" (scope, id) VALUES ($1, $2)`, [options.scope, migration.id]);
         applied.push(migration.id);
       }
       return applied;
     });
   } catch (error) {
-    throw new RelaykitError('MIGRATION_FAILED', `could not migrate the ${options.scope} schema: ${(error as Error).message}`, { cause: error });
+    throw new RelaykitError(
+      'MIGRATION_FAILED',
+      `could not migrate the ${options.scope} schema: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }

@@ -32,7 +32,11 @@ export async function pgliteSqlClient(dataDir = 'memory://'): Promise<SqlClient>
   try {
     ({ PGlite } = (await import('@electric-sql/pglite')) as unknown as { PGlite: typeof PGlite });
   } catch (error) {
-    throw new RelaykitError('CONFIG', 'The embedded database needs @electric-sql/pglite: npm install @electric-sql/pglite', { cause: error });
+    throw new RelaykitError(
+      'CONFIG',
+      'The embedded database needs @electric-sql/pglite: npm install @electric-sql/pglite',
+      { cause: error },
+    );
   }
   const db = await PGlite.create(dataDir);
   return {

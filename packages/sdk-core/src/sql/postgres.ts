@@ -29,7 +29,8 @@ const executor = (target: pg.Pool | pg.PoolClient): SqlExecutor => ({
  */
 export function postgresSqlClient(options: PostgresSqlClientOptions): PostgresSqlClient {
   const owned = !('pool' in options);
-  const pool = 'pool' in options ? options.pool : new pg.Pool({ connectionString: options.url, max: options.max ?? 10 });
+  const pool =
+    'pool' in options ? options.pool : new pg.Pool({ connectionString: options.url, max: options.max ?? 10 });
   // An idle connection dropping must not crash the process; the next query reconnects or fails on its own.
   if (owned) pool.on('error', () => undefined);
   return {

@@ -15,13 +15,20 @@ const MIGRATIONS = [
 // The same behaviour on both engines: that is the point of the port.
 const engines: Array<[string, () => Promise<SqlClient | undefined>]> = [
   ['pglite', () => pgliteSqlClient()],
-  ['postgresql', async () => (servers.postgresUrl ? postgresSqlClient({ url: await servers.freshDatabase(), max: 4 }) : undefined)],
+  [
+    'postgresql',
+    async () => (servers.postgresUrl ? postgresSqlClient({ url: await servers.freshDatabase(), max: 4 }) : undefined),
+  ],
 ];
 
 describe.each(engines)('SqlClient on %s', (engine, open) => {
   let db: SqlClient | undefined;
-  beforeAll(async () => { db = await open(); });
-  afterAll(async () => { await db?.close(); });
+  beforeAll(async () => {
+    db = await open();
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
 
   it('applies each migration once, in order, and records it', async (ctx) => {
     if (!db) return ctx.skip('no PostgreSQL server on this machine (the run printed why; CI=true fails instead)');
@@ -32,30 +39,44 @@ describe.each(engines)('SqlClient on %s', (engine, open) => {
     const { rows } = await db.query<{ n: string; note: string }>('SELECT n::text AS n, note FROM items');
     expect(rows).toEqual([{ n: '9007199254740993', note: 'migrated' }]);
     // Scopes are independent: the same ids in another scope still run.
-    await expect(applyMigrations(db, { scope: 'other', migrations: [{ id: '001-items', sql: 'CREATE TABLE other_items (id int)' }] })).resolves.toEqual(['001-items']);
+    await expect(
+      applyMigrations(db, {
+        scope: 'other',
+        migrations: [{ id: '001-items', sql: 'CREATE TABLE other_items (id int)' }],
+      }),
+    ).resolves.toEqual(['001-items']);
   });
 
   it('rolls a failed migration back whole and says which scope failed', async (ctx) => {
     if (!db) return ctx.skip('no PostgreSQL server on this machine (the run printed why; CI=true fails instead)');
     const broken = [{ id: '001-half', sql: ['CREATE TABLE half (id int)', 'CREATE TABLE half (id int)'] }];
-    await expect(applyMigrations(db, { scope: 'broken', migrations: broken })).rejects.toMatchObject({ code: 'MIGRATION_FAILED', message: expect.stringContaining('broken') });
+    await expect(applyMigrations(db, { scope: 'broken', migrations: broken })).rejects.toMatchObject({
+      code: 'MIGRATION_FAILED',
+      message: expect.stringContaining('broken'),
+    });
     const { rows } = await db.query("SELECT to_regclass('half') AS t");
     expect(rows[0]).toEqual({ t: null });
   });
 
   it('rejects duplicate ids before touching the database', async (ctx) => {
     if (!db) return ctx.skip('no PostgreSQL server on this machine (the run printed why; CI=true fails instead)');
-    await expect(applyMigrations(db, { scope: 'dup', migrations: [MIGRATIONS[0]!, MIGRATIONS[0]!] })).rejects.toMatchObject({ code: 'CONFIG' });
+    await expect(
+      applyMigrations(db, { scope: 'dup', migrations: [MIGRATIONS[0]!, MIGRATIONS[0]!] }),
+    ).rejects.toMatchObject({ code: 'CONFIG' });
   });
 
   it('commits a transaction that resolves and rolls back one that throws', async (ctx) => {
     if (!db) return ctx.skip('no PostgreSQL server on this machine (the run printed why; CI=true fails instead)');
     await db.query('CREATE TABLE tx_test (id int PRIMARY KEY)');
-    await db.transaction(async (tx) => { await tx.query('INSERT INTO tx_test VALUES (1)'); });
-    await expect(db.transaction(async (tx) => {
-      await tx.query('INSERT INTO tx_test VALUES (2)');
-      throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await db.transaction(async (tx) => {
+      await tx.query('INSERT INTO tx_test VALUES (1)');
+    });
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query('INSERT INTO tx_test VALUES (2)');
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     const { rows, rowCount } = await db.query<{ id: number }>('SELECT id FROM tx_test ORDER BY id');
     expect(rows).toEqual([{ id: 1 }]);
     expect(rowCount).toBe(1);
@@ -70,7 +91,9 @@ describe.skipIf(!servers.postgresUrl)('applyMigrations from many processes at on
     const url = await servers.freshDatabase();
     const clients = Array.from({ length: 8 }, () => postgresSqlClient({ url, max: 1 }));
     try {
-      const results = await Promise.all(clients.map((db) => applyMigrations(db, { scope: 'race', migrations: MIGRATIONS })));
+      const results = await Promise.all(
+        clients.map((db) => applyMigrations(db, { scope: 'race', migrations: MIGRATIONS })),
+      );
       expect(results.flat().sort()).toEqual(['001-items', '002-items-note']);
     } finally {
       await Promise.all(clients.map((db) => db.close()));

@@ -33,7 +33,10 @@ const scenario = fc.record({
   mutations: fc.array(fc.array(op, { maxLength: 3 }), { maxLength: 20 }),
   // Crash points: the n-th call of that kind throws (counted across runs); the next run resumes.
   crashes: fc.array(
-    fc.record({ at: fc.constantFrom('fetch', 'sink-before-write', 'sink-after-write', 'checkpoint'), call: fc.integer({ min: 1, max: 12 }) }),
+    fc.record({
+      at: fc.constantFrom('fetch', 'sink-before-write', 'sink-after-write', 'checkpoint'),
+      call: fc.integer({ min: 1, max: 12 }),
+    }),
     { maxLength: 3 },
   ),
 });
@@ -59,7 +62,8 @@ async function check(s: Scenario): Promise<void> {
   let nextId = 0;
   const newId = () => `id${String(nextId++).padStart(4, '0')}`;
   let counter = 0;
-  for (const r of s.initial) table.load({ id: newId(), version: s.base + BigInt(r.offset), deleted: r.deleted, data: { n: counter++ } });
+  for (const r of s.initial)
+    table.load({ id: newId(), version: s.base + BigInt(r.offset), deleted: r.deleted, data: { n: counter++ } });
 
   const ids = () => table.rows().map((r) => r.id);
   const mutate = (m: Op) => {
@@ -81,7 +85,8 @@ async function check(s: Scenario): Promise<void> {
   const calls: Record<string, number> = { fetch: 0, 'sink-before-write': 0, 'sink-after-write': 0, checkpoint: 0 };
   const crashAt = (kind: string) => {
     calls[kind] = (calls[kind] ?? 0) + 1;
-    if (s.crashes.some((c) => c.at === kind && c.call === calls[kind])) throw new Crash(`crash at ${kind} #${calls[kind]}`);
+    if (s.crashes.some((c) => c.at === kind && c.call === calls[kind]))
+      throw new Crash(`crash at ${kind} #${calls[kind]}`);
   };
 
   const durable = new MemoryCheckpointStore();
@@ -136,7 +141,11 @@ async function check(s: Scenario): Promise<void> {
         maxPageSize: 10_000,
         checkpoints,
         sink,
-        deadLetter: { write: async (entries) => { for (const e of entries) deadLettered.add(`${String(e.id)}@${String(e.version)}`); } },
+        deadLetter: {
+          write: async (entries) => {
+            for (const e of entries) deadLettered.add(`${String(e.id)}@${String(e.version)}`);
+          },
+        },
         transform: (row: Row) => {
           if (invalid(row.data)) throw new Error(`n=${row.data.n} is invalid`);
           return row.data;
@@ -157,8 +166,14 @@ async function check(s: Scenario): Promise<void> {
   // Valid live rows are in the sink as they are in the source; an invalid live row was dead-lettered at its current
   // version and the sink holds at most an older valid version of it; deleted rows are gone.
   const live = table.liveRows();
-  const expected = Object.fromEntries(live.filter((r) => !invalid(r.data)).map((r) => [r.id, { version: r.version, data: r.data }]));
-  const actual = Object.fromEntries([...store.rows.values()].filter((r) => !live.some((l) => l.id === r.id && invalid(l.data))).map((r) => [String(r.id), { version: r.version, data: r.data }]));
+  const expected = Object.fromEntries(
+    live.filter((r) => !invalid(r.data)).map((r) => [r.id, { version: r.version, data: r.data }]),
+  );
+  const actual = Object.fromEntries(
+    [...store.rows.values()]
+      .filter((r) => !live.some((l) => l.id === r.id && invalid(l.data)))
+      .map((r) => [String(r.id), { version: r.version, data: r.data }]),
+  );
   expect(actual).toEqual(expected);
   for (const r of live.filter((l) => invalid(l.data))) {
     expect(deadLettered.has(`${r.id}@${String(r.version)}`)).toBe(true);
@@ -190,8 +205,16 @@ describe('runIncrementalSync (property)', () => {
         maxBufferedPages: 2,
         sinkOwnsCheckpoint: false,
         invalidEvery: 4,
-        mutations: [[], [{ kind: 'update', pick: 0, size: 1 }], [{ kind: 'txn', pick: 2, size: 5 }], [{ kind: 'delete', pick: 5, size: 1 }]],
-        crashes: [{ at: 'sink-after-write', call: 3 }, { at: 'fetch', call: 5 }],
+        mutations: [
+          [],
+          [{ kind: 'update', pick: 0, size: 1 }],
+          [{ kind: 'txn', pick: 2, size: 5 }],
+          [{ kind: 'delete', pick: 5, size: 1 }],
+        ],
+        crashes: [
+          { at: 'sink-after-write', call: 3 },
+          { at: 'fetch', call: 5 },
+        ],
       });
     }
   });

@@ -12,12 +12,14 @@ type Row = VersionedRow<{ name: string }>;
 
 function seed(versions: bigint[]): VersionedTable<{ name: string }> {
   const table = new VersionedTable<{ name: string }>();
-  for (const [i, version] of versions.entries()) table.load({ id: `r${String(i).padStart(3, '0')}`, version, deleted: false, data: { name: `n${i}` } });
+  for (const [i, version] of versions.entries())
+    table.load({ id: `r${String(i).padStart(3, '0')}`, version, deleted: false, data: { name: `n${i}` } });
   return table;
 }
 
 const live = (table: VersionedTable<{ name: string }>) => Object.fromEntries(table.liveRows().map((r) => [r.id, r]));
-const sunk = (sink: ReturnType<typeof createMemorySyncSink<Row>>) => Object.fromEntries([...sink.rows.values()].map((r) => [String(r.id), r.data]));
+const sunk = (sink: ReturnType<typeof createMemorySyncSink<Row>>) =>
+  Object.fromEntries([...sink.rows.values()].map((r) => [String(r.id), r.data]));
 
 describe('runIncrementalSync', () => {
   it('syncs a position-paged source across a tie split by the page boundary, exactly once', async () => {
@@ -29,7 +31,12 @@ describe('runIncrementalSync', () => {
       source: 's',
       entity: 'e',
       fetchPage: table.fetcher(),
-      sink: { write: async (b, c) => { delivered.push(...b.upserts.map((u) => String(u.id))); await sink.write(b, c); } },
+      sink: {
+        write: async (b, c) => {
+          delivered.push(...b.upserts.map((u) => String(u.id)));
+          await sink.write(b, c);
+        },
+      },
       checkpoints,
       pageSize: 2,
     });
@@ -51,8 +58,16 @@ describe('runIncrementalSync', () => {
         source: 's',
         entity: 'e',
         filter,
-        fetchPage: async (r) => { requests.push({ fromVersion: r.fromVersion, limit: r.limit }); return fetch(r); },
-        sink: { write: async (b, c) => { delivered.push(...b.upserts.map((u) => String(u.id))); await sink.write(b, c); } },
+        fetchPage: async (r) => {
+          requests.push({ fromVersion: r.fromVersion, limit: r.limit });
+          return fetch(r);
+        },
+        sink: {
+          write: async (b, c) => {
+            delivered.push(...b.upserts.map((u) => String(u.id)));
+            await sink.write(b, c);
+          },
+        },
         checkpoints: new MemoryCheckpointStore(),
         pageSize: 3,
       });
@@ -60,16 +75,32 @@ describe('runIncrementalSync', () => {
       expect(new Set(delivered).size).toBe(delivered.length);
       expect(summary.checkpoint).toBe(4n);
       // The version-2 tie (7 rows) straddles three pages: each re-read asks for the rows it has seen plus a page.
-      if (filter === 'version-exclusive') expect(requests.slice(0, 3)).toEqual([{ fromVersion: undefined, limit: 3 }, { fromVersion: 1n, limit: 5 }, { fromVersion: 1n, limit: 8 }]);
-      else expect(requests.slice(0, 3)).toEqual([{ fromVersion: undefined, limit: 3 }, { fromVersion: 2n, limit: 5 }, { fromVersion: 2n, limit: 8 }]);
+      if (filter === 'version-exclusive')
+        expect(requests.slice(0, 3)).toEqual([
+          { fromVersion: undefined, limit: 3 },
+          { fromVersion: 1n, limit: 5 },
+          { fromVersion: 1n, limit: 8 },
+        ]);
+      else
+        expect(requests.slice(0, 3)).toEqual([
+          { fromVersion: undefined, limit: 3 },
+          { fromVersion: 2n, limit: 5 },
+          { fromVersion: 2n, limit: 8 },
+        ]);
     });
   }
 
   it('fails with SYNC_TIE_TOO_LARGE when a tie exceeds maxPageSize', async () => {
     const table = seed(Array.from({ length: 20 }, () => 5n));
     const error = await runIncrementalSync({
-      source: 's', entity: 'e', filter: 'version-exclusive', fetchPage: table.fetcher({ filter: 'version-exclusive' }),
-      sink: createMemorySyncSink<Row>(), checkpoints: new MemoryCheckpointStore(), pageSize: 4, maxPageSize: 10,
+      source: 's',
+      entity: 'e',
+      filter: 'version-exclusive',
+      fetchPage: table.fetcher({ filter: 'version-exclusive' }),
+      sink: createMemorySyncSink<Row>(),
+      checkpoints: new MemoryCheckpointStore(),
+      pageSize: 4,
+      maxPageSize: 10,
     }).catch((e: unknown) => e);
     expect(isSyncError(error) && error.code).toBe('SYNC_TIE_TOO_LARGE');
   });
@@ -89,10 +120,20 @@ describe('runIncrementalSync', () => {
         await sink.write(b, c);
       },
     };
-    const summary = await runIncrementalSync({ source: 's', entity: 'e', fetchPage: table.fetcher(), sink: tracking, checkpoints, pageSize: 10 });
+    const summary = await runIncrementalSync({
+      source: 's',
+      entity: 'e',
+      fetchPage: table.fetcher(),
+      sink: tracking,
+      checkpoints,
+      pageSize: 10,
+    });
     expect(order).toEqual(['sink:r001|r002']);
     expect(summary).toMatchObject({ deletes: 1, upserts: 1 });
-    expect(Object.values(sunk(sink)).map((r) => [r.id, r.data.name])).toEqual([['r000', 'n0'], ['r002', 'changed']]);
+    expect(Object.values(sunk(sink)).map((r) => [r.id, r.data.name])).toEqual([
+      ['r000', 'n0'],
+      ['r002', 'changed'],
+    ]);
     expect(await checkpoints.get('s', 'e')).toBe(encodeSyncPosition({ version: table.version, id: 'r002' }));
   });
 
@@ -103,12 +144,24 @@ describe('runIncrementalSync', () => {
     const sink = createMemorySyncSink<{ name: string }>();
     const schema = z.object({ name: z.string().min(1) });
     const summary = await runIncrementalSync({
-      source: 's', entity: 'e', fetchPage: table.fetcher(), sink, checkpoints: new MemoryCheckpointStore(), deadLetter, pageSize: 2,
+      source: 's',
+      entity: 'e',
+      fetchPage: table.fetcher(),
+      sink,
+      checkpoints: new MemoryCheckpointStore(),
+      deadLetter,
+      pageSize: 2,
       transform: (raw) => schema.parse(raw.data),
     });
     expect(summary).toMatchObject({ upserts: 3, deadLettered: 1, records: 4 });
     expect(deadLetter.entries).toHaveLength(1);
-    expect(deadLetter.entries[0]).toMatchObject({ source: 's', entity: 'e', id: 'r001', version: 5n, code: 'VALIDATION' });
+    expect(deadLetter.entries[0]).toMatchObject({
+      source: 's',
+      entity: 'e',
+      id: 'r001',
+      version: 5n,
+      code: 'VALIDATION',
+    });
     expect(deadLetter.entries[0]!.reason).toMatch(/name/);
     expect([...sink.rows.keys()].length).toBe(3);
   });
@@ -117,9 +170,25 @@ describe('runIncrementalSync', () => {
     const table = seed(Array.from({ length: 10 }, (_, i) => BigInt(i + 1)));
     table.softDelete('r009');
     const events: SyncProgress[] = [];
-    await runIncrementalSync({ source: 's', entity: 'e', fetchPage: table.fetcher(), sink: createMemorySyncSink<Row>(), checkpoints: new MemoryCheckpointStore(), pageSize: 4, onProgress: (p) => events.push(p) });
+    await runIncrementalSync({
+      source: 's',
+      entity: 'e',
+      fetchPage: table.fetcher(),
+      sink: createMemorySyncSink<Row>(),
+      checkpoints: new MemoryCheckpointStore(),
+      pageSize: 4,
+      onProgress: (p) => events.push(p),
+    });
     expect(events.map((e) => e.records)).toEqual([4, 8, 10]);
-    expect(events.at(-1)).toMatchObject({ source: 's', entity: 'e', pages: 3, batches: 3, upserts: 9, deletes: 1, deadLettered: 0 });
+    expect(events.at(-1)).toMatchObject({
+      source: 's',
+      entity: 'e',
+      pages: 3,
+      batches: 3,
+      upserts: 9,
+      deletes: 1,
+      deadLettered: 0,
+    });
     for (const e of events) expect(e.recordsPerSecond).toBeGreaterThan(0);
   });
 
@@ -133,7 +202,11 @@ describe('runIncrementalSync', () => {
       let sinking = false;
       const fetch = table.fetcher();
       await runIncrementalSync({
-        source: 's', entity: 'e', pageSize: 2, maxBufferedPages, checkpoints: new MemoryCheckpointStore(),
+        source: 's',
+        entity: 'e',
+        pageSize: 2,
+        maxBufferedPages,
+        checkpoints: new MemoryCheckpointStore(),
         fetchPage: async (r) => {
           if (sinking) overlapped = true;
           // Pages fetched but not yet written, counting this one and the one being sunk.
@@ -142,7 +215,14 @@ describe('runIncrementalSync', () => {
           await new Promise((resolve) => setTimeout(resolve, 1));
           return fetch(r);
         },
-        sink: { write: async () => { sinking = true; await new Promise((r) => setTimeout(r, 2)); sinking = false; written++; } },
+        sink: {
+          write: async () => {
+            sinking = true;
+            await new Promise((r) => setTimeout(r, 2));
+            sinking = false;
+            written++;
+          },
+        },
       });
       expect(maxAhead).toBe(maxBufferedPages + 1);
       expect(overlapped).toBe(true);
@@ -157,8 +237,15 @@ describe('runIncrementalSync', () => {
     let fetchSignalAborted = false;
     const fetch = table.fetcher();
     const summary = await runIncrementalSync({
-      source: 's', entity: 'e', pageSize: 5, checkpoints, signal: controller.signal,
-      fetchPage: async (r) => { r.signal.addEventListener('abort', () => (fetchSignalAborted = true)); return fetch(r); },
+      source: 's',
+      entity: 'e',
+      pageSize: 5,
+      checkpoints,
+      signal: controller.signal,
+      fetchPage: async (r) => {
+        r.signal.addEventListener('abort', () => (fetchSignalAborted = true));
+        return fetch(r);
+      },
       sink: {
         write: async (b: SyncBatch<Row>, c) => {
           if (b.page === 2) controller.abort();
@@ -173,7 +260,14 @@ describe('runIncrementalSync', () => {
     expect(sink.rows.size).toBe(10);
     expect(fetchSignalAborted).toBe(true);
     expect(decodeSyncPosition((await checkpoints.get('s', 'e')) as string).id).toBe('r009');
-    const rest = await runIncrementalSync({ source: 's', entity: 'e', pageSize: 5, checkpoints, fetchPage: table.fetcher(), sink });
+    const rest = await runIncrementalSync({
+      source: 's',
+      entity: 'e',
+      pageSize: 5,
+      checkpoints,
+      fetchPage: table.fetcher(),
+      sink,
+    });
     expect(rest).toMatchObject({ aborted: false, records: 20 });
     expect(sunk(sink)).toEqual(live(table));
   });
@@ -182,9 +276,26 @@ describe('runIncrementalSync', () => {
     const table = seed([1n, 1n, 2n, 3n]);
     const checkpoints = new MemoryCheckpointStore();
     const sets: unknown[] = [];
-    const wrapped = { ...checkpoints, get: checkpoints.get.bind(checkpoints), set: async (...a: unknown[]) => { sets.push(a); }, delete: checkpoints.delete.bind(checkpoints), list: checkpoints.list.bind(checkpoints), close: async () => {} };
+    const wrapped = {
+      ...checkpoints,
+      get: checkpoints.get.bind(checkpoints),
+      set: async (...a: unknown[]) => {
+        sets.push(a);
+      },
+      delete: checkpoints.delete.bind(checkpoints),
+      list: checkpoints.list.bind(checkpoints),
+      close: async () => {},
+    };
     const sink = createMemorySyncSink<Row>({ checkpoints });
-    await runIncrementalSync({ source: 's', entity: 'e', fetchPage: table.fetcher({ filter: 'version-exclusive' }), filter: 'version-exclusive', sink, checkpoints: wrapped, pageSize: 1 });
+    await runIncrementalSync({
+      source: 's',
+      entity: 'e',
+      fetchPage: table.fetcher({ filter: 'version-exclusive' }),
+      filter: 'version-exclusive',
+      sink,
+      checkpoints: wrapped,
+      pageSize: 1,
+    });
     expect(sets).toEqual([]);
     expect(await checkpoints.get('s', 'e')).toBe(3n);
     expect(sunk(sink)).toEqual(live(table));
@@ -194,10 +305,20 @@ describe('runIncrementalSync', () => {
     const table = seed([1n, 2n, 3n, 4n, 5n, 6n]);
     const checkpoints = new MemoryCheckpointStore();
     const fail = new Error('disk full');
-    await expect(runIncrementalSync({
-      source: 's', entity: 'e', pageSize: 2, checkpoints, fetchPage: table.fetcher(),
-      sink: { write: async (b) => { if (b.page === 2) throw fail; } },
-    })).rejects.toBe(fail);
+    await expect(
+      runIncrementalSync({
+        source: 's',
+        entity: 'e',
+        pageSize: 2,
+        checkpoints,
+        fetchPage: table.fetcher(),
+        sink: {
+          write: async (b) => {
+            if (b.page === 2) throw fail;
+          },
+        },
+      }),
+    ).rejects.toBe(fail);
     expect(decodeSyncPosition((await checkpoints.get('s', 'e')) as string).id).toBe('r001');
   });
 
@@ -207,23 +328,41 @@ describe('runIncrementalSync', () => {
     const fetch = table.fetcher();
     let calls = 0;
     const fail = new Error('502');
-    await expect(runIncrementalSync({
-      source: 's', entity: 'e', pageSize: 2, checkpoints, sink: createMemorySyncSink<Row>(),
-      fetchPage: async (r) => { if (++calls === 3) throw fail; return fetch(r); },
-    })).rejects.toBe(fail);
+    await expect(
+      runIncrementalSync({
+        source: 's',
+        entity: 'e',
+        pageSize: 2,
+        checkpoints,
+        sink: createMemorySyncSink<Row>(),
+        fetchPage: async (r) => {
+          if (++calls === 3) throw fail;
+          return fetch(r);
+        },
+      }),
+    ).rejects.toBe(fail);
     expect(decodeSyncPosition((await checkpoints.get('s', 'e')) as string).id).toBe('r003');
   });
 
   it('refuses a record version that already lost precision and a checkpoint of the other kind', async () => {
     const table = seed([1n]);
     const bad = await runIncrementalSync({
-      source: 's', entity: 'e', sink: createMemorySyncSink(), checkpoints: new MemoryCheckpointStore(),
+      source: 's',
+      entity: 'e',
+      sink: createMemorySyncSink(),
+      checkpoints: new MemoryCheckpointStore(),
       fetchPage: async () => ({ records: [{ id: 'x', version: 2 ** 60 }] }),
     }).catch((e: unknown) => e);
     expect(isSyncError(bad) && bad.code).toBe('SYNC_VERSION');
     const checkpoints = new MemoryCheckpointStore();
     await checkpoints.set('s', 'e', 5n);
-    const wrongKind = await runIncrementalSync({ source: 's', entity: 'e', sink: createMemorySyncSink<Row>(), checkpoints, fetchPage: table.fetcher() }).catch((e: unknown) => e);
+    const wrongKind = await runIncrementalSync({
+      source: 's',
+      entity: 'e',
+      sink: createMemorySyncSink<Row>(),
+      checkpoints,
+      fetchPage: table.fetcher(),
+    }).catch((e: unknown) => e);
     expect(isSyncError(wrongKind) && wrongKind.code).toBe('CHECKPOINT');
   });
 
@@ -231,7 +370,15 @@ describe('runIncrementalSync', () => {
     const big = 2n ** 63n - 10n;
     const table = seed([big, big, big + 1n]);
     const checkpoints = new MemoryCheckpointStore();
-    await runIncrementalSync({ source: 's', entity: 'e', filter: 'version-exclusive', fetchPage: table.fetcher({ filter: 'version-exclusive' }), sink: createMemorySyncSink<Row>(), checkpoints, pageSize: 1 });
+    await runIncrementalSync({
+      source: 's',
+      entity: 'e',
+      filter: 'version-exclusive',
+      fetchPage: table.fetcher({ filter: 'version-exclusive' }),
+      sink: createMemorySyncSink<Row>(),
+      checkpoints,
+      pageSize: 1,
+    });
     expect(await checkpoints.get('s', 'e')).toBe(big + 1n);
   });
 });
@@ -240,8 +387,15 @@ describe('runIncrementalSync with an already aborted signal', () => {
   it('fetches nothing and reports aborted', async () => {
     let fetches = 0;
     const summary = await runIncrementalSync({
-      source: 's', entity: 'e', sink: createMemorySyncSink(), checkpoints: new MemoryCheckpointStore(), signal: AbortSignal.abort(),
-      fetchPage: async () => { fetches++; return { records: [] }; },
+      source: 's',
+      entity: 'e',
+      sink: createMemorySyncSink(),
+      checkpoints: new MemoryCheckpointStore(),
+      signal: AbortSignal.abort(),
+      fetchPage: async () => {
+        fetches++;
+        return { records: [] };
+      },
     });
     expect(fetches).toBe(0);
     expect(summary).toMatchObject({ aborted: true, records: 0, checkpoint: undefined });
@@ -253,7 +407,10 @@ describe('runIncrementalSync with a position source that filters inclusively', (
     const table = seed([1n, 1n, 2n, 2n, 3n]);
     const delivered: string[] = [];
     const summary = await runIncrementalSync({
-      source: 's', entity: 'e', pageSize: 2, checkpoints: new MemoryCheckpointStore(),
+      source: 's',
+      entity: 'e',
+      pageSize: 2,
+      checkpoints: new MemoryCheckpointStore(),
       // `(version, id) >= after`: the record at `after` comes back first.
       fetchPage: async (r) => {
         const rows = table.rows();
@@ -261,7 +418,11 @@ describe('runIncrementalSync with a position source that filters inclusively', (
         const page = rows.slice(start, start + r.limit);
         return { records: page, hasMore: start + page.length < rows.length };
       },
-      sink: { write: async (b) => { delivered.push(...b.upserts.map((u) => String(u.id))); } },
+      sink: {
+        write: async (b) => {
+          delivered.push(...b.upserts.map((u) => String(u.id)));
+        },
+      },
     });
     expect(delivered).toEqual(['r000', 'r001', 'r002', 'r003', 'r004']);
     expect(summary.skipped).toBeGreaterThan(0);
@@ -271,7 +432,11 @@ describe('runIncrementalSync with a position source that filters inclusively', (
 describe('runIncrementalSync with a position source that makes no progress', () => {
   it('fails with SYNC_SOURCE_ORDER instead of looping', async () => {
     const error = await runIncrementalSync({
-      source: 's', entity: 'e', pageSize: 1, sink: createMemorySyncSink(), checkpoints: new MemoryCheckpointStore(),
+      source: 's',
+      entity: 'e',
+      pageSize: 1,
+      sink: createMemorySyncSink(),
+      checkpoints: new MemoryCheckpointStore(),
       fetchPage: async () => ({ records: [{ id: 'a', version: 1n }] }), // always the same record, "more to come"
     }).catch((e: unknown) => e);
     expect(isSyncError(error) && error.code).toBe('SYNC_SOURCE_ORDER');
@@ -283,9 +448,22 @@ describe('runIncrementalSync with a version source that ignores the limit and re
     const table = seed([1n, 2n, 2n, 3n, 4n, 5n]);
     const delivered: string[] = [];
     const summary = await runIncrementalSync({
-      source: 's', entity: 'e', filter: 'version-exclusive', pageSize: 2, checkpoints: new MemoryCheckpointStore(),
-      fetchPage: async (r) => ({ records: table.rows().filter((x) => r.fromVersion === undefined || x.version > BigInt(r.fromVersion)).reverse() }),
-      sink: { write: async (b) => { delivered.push(...b.upserts.map((u) => String(u.id))); } },
+      source: 's',
+      entity: 'e',
+      filter: 'version-exclusive',
+      pageSize: 2,
+      checkpoints: new MemoryCheckpointStore(),
+      fetchPage: async (r) => ({
+        records: table
+          .rows()
+          .filter((x) => r.fromVersion === undefined || x.version > BigInt(r.fromVersion))
+          .reverse(),
+      }),
+      sink: {
+        write: async (b) => {
+          delivered.push(...b.upserts.map((u) => String(u.id)));
+        },
+      },
     });
     expect(delivered).toEqual(['r000', 'r002', 'r001', 'r003', 'r004', 'r005']);
     expect(summary.checkpoint).toBe(5n);

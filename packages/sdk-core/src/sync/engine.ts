@@ -1,7 +1,13 @@
 import { encodeCursor, type Cursor } from '../checkpoint/types.js';
 import { isRelaykitError, toValidationError } from '../errors/index.js';
 import { SyncError } from './errors.js';
-import { compareSyncVersions, decodeSyncPosition, encodeSyncPosition, isSyncPositionCursor, syncIdKey } from './position.js';
+import {
+  compareSyncVersions,
+  decodeSyncPosition,
+  encodeSyncPosition,
+  isSyncPositionCursor,
+  syncIdKey,
+} from './position.js';
 import type {
   DeadLetter,
   FetchPageRequest,
@@ -27,7 +33,8 @@ const sameCursor = (a: Cursor | undefined, b: Cursor | undefined): boolean =>
   a === undefined || b === undefined ? a === b : encodeCursor(a) === encodeCursor(b);
 
 function defaultDescribe(raw: unknown): SyncRecordMeta {
-  if (typeof raw !== 'object' || raw === null) throw new SyncError('SYNC_VERSION', 'a source record is not an object; pass `describe`');
+  if (typeof raw !== 'object' || raw === null)
+    throw new SyncError('SYNC_VERSION', 'a source record is not an object; pass `describe`');
   // The record itself carries id, version and deleted: no copy per record.
   return raw as SyncRecordMeta;
 }
@@ -35,18 +42,28 @@ function defaultDescribe(raw: unknown): SyncRecordMeta {
 /** Validates a record's meta; returns it unchanged unless its version needs converting. */
 function checkMeta(meta: SyncRecordMeta): SyncRecordMeta {
   const { version, id } = meta;
-  if (typeof id !== 'string' && typeof id !== 'bigint' && typeof id !== 'number') throw new SyncError('SYNC_VERSION', `record id must be a string, number or bigint, got ${typeof id}`);
+  if (typeof id !== 'string' && typeof id !== 'bigint' && typeof id !== 'number')
+    throw new SyncError('SYNC_VERSION', `record id must be a string, number or bigint, got ${typeof id}`);
   if (typeof version === 'bigint' || typeof version === 'string') return meta;
   if (typeof version === 'number') {
     // A number RowVersion above 2^53 has already lost digits; refuse rather than sync from a wrong position.
-    if (!Number.isSafeInteger(version)) throw new SyncError('SYNC_VERSION', `record version ${String(version)} is not a safe integer; read it as a bigint or string`);
+    if (!Number.isSafeInteger(version))
+      throw new SyncError(
+        'SYNC_VERSION',
+        `record version ${String(version)} is not a safe integer; read it as a bigint or string`,
+      );
     return { id, version: BigInt(version), deleted: meta.deleted };
   }
   throw new SyncError('SYNC_VERSION', `record version must be a bigint or string, got ${typeof version}`);
 }
 
 function describeError(error: unknown): { reason: string; code: string | undefined } {
-  if (typeof error === 'object' && error !== null && Array.isArray((error as { issues?: unknown }).issues) && !isRelaykitError(error)) {
+  if (
+    typeof error === 'object' &&
+    error !== null &&
+    Array.isArray((error as { issues?: unknown }).issues) &&
+    !isRelaykitError(error)
+  ) {
     // A zod error: name each failing field.
     const v = toValidationError('invalid record', error as Parameters<typeof toValidationError>[1]);
     return { reason: v.message, code: v.code };
@@ -69,7 +86,8 @@ class PageQueue<P> {
 
   /** Resolves once there is room for one more page (or the queue is closed). */
   async waitForRoom(): Promise<void> {
-    while (!this.closed && this.items.length >= this.capacity) await new Promise<void>((resolve) => (this.wakeProducer = resolve));
+    while (!this.closed && this.items.length >= this.capacity)
+      await new Promise<void>((resolve) => (this.wakeProducer = resolve));
   }
 
   push(item: P): void {
@@ -147,7 +165,8 @@ export async function runIncrementalSync<Raw, T = Raw>(options: IncrementalSyncO
   const compare = options.compareVersions ?? compareSyncVersions;
   const describe = options.describe ?? (defaultDescribe as (raw: Raw) => SyncRecordMeta);
   const transform = options.transform ?? ((raw: Raw) => raw as unknown as T);
-  if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
+  if (!Number.isInteger(pageSize) || pageSize < 1)
+    throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
 
   const startedAt = performance.now();
   const startedFrom = await checkpoints.get(source, entity);
@@ -160,18 +179,32 @@ export async function runIncrementalSync<Raw, T = Raw>(options: IncrementalSyncO
   if (startedFrom !== undefined) {
     if (filter === 'position') {
       if (!isSyncPositionCursor(startedFrom)) {
-        throw new SyncError('CHECKPOINT', `checkpoint of ${source}/${entity} is not a (version, id) position; it was written by a version-filtered sync`);
+        throw new SyncError(
+          'CHECKPOINT',
+          `checkpoint of ${source}/${entity} is not a (version, id) position; it was written by a version-filtered sync`,
+        );
       }
       after = decodeSyncPosition(startedFrom);
     } else {
       if (isSyncPositionCursor(startedFrom)) {
-        throw new SyncError('CHECKPOINT', `checkpoint of ${source}/${entity} is a (version, id) position; it was written by a position-filtered sync`);
+        throw new SyncError(
+          'CHECKPOINT',
+          `checkpoint of ${source}/${entity} is a (version, id) position; it was written by a position-filtered sync`,
+        );
       }
       floor = startedFrom;
     }
   }
 
-  const counters: SyncCounters = { pages: 0, batches: 0, records: 0, upserts: 0, deletes: 0, deadLettered: 0, skipped: 0 };
+  const counters: SyncCounters = {
+    pages: 0,
+    batches: 0,
+    records: 0,
+    upserts: 0,
+    deletes: 0,
+    deadLettered: 0,
+    skipped: 0,
+  };
   let committed: Cursor | undefined = startedFrom;
   const queue = new PageQueue<PendingPage<Raw>>(capacity);
   const internal = new AbortController();
@@ -200,7 +233,12 @@ export async function runIncrementalSync<Raw, T = Raw>(options: IncrementalSyncO
       let start = 0;
       // A source filtering `>=` instead of `>` repeats the last record: skip it rather than deliver it twice.
       const first = metas[0];
-      if (after && first && compare(first.version, after.version) === 0 && syncIdKey(first.id) === syncIdKey(after.id)) {
+      if (
+        after &&
+        first &&
+        compare(first.version, after.version) === 0 &&
+        syncIdKey(first.id) === syncIdKey(after.id)
+      ) {
         counters.skipped++;
         start = 1;
       }
@@ -208,17 +246,25 @@ export async function runIncrementalSync<Raw, T = Raw>(options: IncrementalSyncO
       for (let i = start; i < metas.length; i++) {
         const meta = metas[i]!;
         if (prev && compare(meta.version, prev.version) < 0) {
-          throw new SyncError('SYNC_SOURCE_ORDER', `source returned version ${String(meta.version)} after ${String(prev.version)}; records must be ordered by (version, id) and follow request.after`);
+          throw new SyncError(
+            'SYNC_SOURCE_ORDER',
+            `source returned version ${String(meta.version)} after ${String(prev.version)}; records must be ordered by (version, id) and follow request.after`,
+          );
         }
         prev = meta;
       }
       if (hasMore && start >= metas.length) {
-        throw new SyncError('SYNC_SOURCE_ORDER', `source returned no record after the requested position of ${source}/${entity}; a position source must filter strictly after request.after`);
+        throw new SyncError(
+          'SYNC_SOURCE_ORDER',
+          `source returned no record after the requested position of ${source}/${entity}; a position source must filter strictly after request.after`,
+        );
       }
       const last = metas.at(-1);
       if (last) after = { version: last.version, id: last.id };
       const checkpoint = after ? encodeSyncPosition(after) : undefined;
-      return start === 0 ? { page: counters.pages, raws, metas, checkpoint } : { page: counters.pages, raws: raws.slice(start), metas: metas.slice(start), checkpoint };
+      return start === 0
+        ? { page: counters.pages, raws, metas, checkpoint }
+        : { page: counters.pages, raws: raws.slice(start), metas: metas.slice(start), checkpoint };
     }
     // Version sources: order by version (stable), skip complete versions and tie members already delivered.
     let ordered = true;
@@ -256,9 +302,13 @@ export async function runIncrementalSync<Raw, T = Raw>(options: IncrementalSyncO
     }
     if (hasMore && outMetas.length === 0) {
       if (request.limit >= maxPageSize) {
-        throw new SyncError('SYNC_TIE_TOO_LARGE', `more than ${maxPageSize} records of ${source}/${entity} share version ${String(tie?.version ?? floor)}; raise maxPageSize`, {
-          details: { source, entity, maxPageSize },
-        });
+        throw new SyncError(
+          'SYNC_TIE_TOO_LARGE',
+          `more than ${maxPageSize} records of ${source}/${entity} share version ${String(tie?.version ?? floor)}; raise maxPageSize`,
+          {
+            details: { source, entity, maxPageSize },
+          },
+        );
       }
       growth *= 2;
     } else {
@@ -292,11 +342,26 @@ export async function runIncrementalSync<Raw, T = Raw>(options: IncrementalSyncO
   const emitProgress = () => {
     if (!options.onProgress) return;
     const elapsedMs = performance.now() - startedAt;
-    options.onProgress({ source, entity, ...counters, checkpoint: committed, elapsedMs, recordsPerSecond: elapsedMs > 0 ? (counters.records * 1000) / elapsedMs : 0, bufferedPages: queue.size });
+    options.onProgress({
+      source,
+      entity,
+      ...counters,
+      checkpoint: committed,
+      elapsedMs,
+      recordsPerSecond: elapsedMs > 0 ? (counters.records * 1000) / elapsedMs : 0,
+      bufferedPages: queue.size,
+    });
   };
 
   const writeBatch = async (pending: PendingPage<Raw>) => {
-    const batch: SyncBatch<T, Raw> = { source, entity, page: pending.page, upserts: [], deletes: [], checkpoint: undefined };
+    const batch: SyncBatch<T, Raw> = {
+      source,
+      entity,
+      page: pending.page,
+      upserts: [],
+      deletes: [],
+      checkpoint: undefined,
+    };
     const dead: Array<DeadLetter<Raw>> = [];
     const { raws, metas } = pending;
     for (let i = 0; i < metas.length; i++) {
@@ -310,7 +375,16 @@ export async function runIncrementalSync<Raw, T = Raw>(options: IncrementalSyncO
         const out = transform(raw, meta);
         batch.upserts.push({ id: meta.id, version: meta.version, data: out instanceof Promise ? await out : out });
       } catch (error) {
-        dead.push({ source, entity, id: meta.id, version: meta.version, raw, ...describeError(error), error, at: new Date() });
+        dead.push({
+          source,
+          entity,
+          id: meta.id,
+          version: meta.version,
+          raw,
+          ...describeError(error),
+          error,
+          at: new Date(),
+        });
       }
     }
     const advances = pending.checkpoint !== undefined && !sameCursor(pending.checkpoint, committed);

@@ -10,7 +10,11 @@ const servers = sharedServers();
 const worker = new URL('./kill.worker.ts', import.meta.url);
 
 /** Starts the worker and SIGKILLs it once it has committed `afterBatches` batches; resolves with what it printed. */
-async function runAndKill(url: string, filter: string, afterBatches: number): Promise<{ batches: number; finished: boolean }> {
+async function runAndKill(
+  url: string,
+  filter: string,
+  afterBatches: number,
+): Promise<{ batches: number; finished: boolean }> {
   const child = spawnTsxWorker({ script: worker, args: ['--relaykit-kill-worker', url, filter] });
   let batches = 0;
   child.onLine((line) => {
@@ -36,7 +40,10 @@ describe.skipIf(!servers.postgresUrl)('sync killed with SIGKILL', () => {
       const pool = new pg.Pool({ connectionString: url, max: 1 });
       const { rows } = await pool.query('SELECT id, version::text AS version, n FROM rows ORDER BY id');
       await pool.end();
-      const expected = killTestSource().liveRows().sort((a, b) => (a.id < b.id ? -1 : 1)).map((r) => ({ id: r.id, version: r.version.toString(), n: r.data.n }));
+      const expected = killTestSource()
+        .liveRows()
+        .sort((a, b) => (a.id < b.id ? -1 : 1))
+        .map((r) => ({ id: r.id, version: r.version.toString(), n: r.data.n }));
       expect(rows.length).toBe(expected.length);
       expect(rows).toEqual(expected);
     }, 60_000);

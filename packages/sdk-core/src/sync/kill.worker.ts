@@ -9,19 +9,33 @@ import type { SyncSourceFilter } from './types.js';
 /** The source both the worker and the test build: ties of 7, every 11th row soft-deleted, versions above 2^62. */
 export function killTestSource(): VersionedTable<{ n: number }> {
   const table = new VersionedTable<{ n: number }>();
-  for (let i = 0; i < 3000; i++) table.load({ id: `r${String(i).padStart(5, '0')}`, version: 2n ** 62n + BigInt(Math.floor(i / 7)), deleted: i % 11 === 0, data: { n: i } });
+  for (let i = 0; i < 3000; i++)
+    table.load({
+      id: `r${String(i).padStart(5, '0')}`,
+      version: 2n ** 62n + BigInt(Math.floor(i / 7)),
+      deleted: i % 11 === 0,
+      data: { n: i },
+    });
   return table;
 }
 
 /** Runs the sync to completion (or until killed). */
 export async function killTestSync(postgresUrl: string, filter: SyncSourceFilter, onBatch: () => void): Promise<void> {
   const pool = new pg.Pool({ connectionString: postgresUrl, max: 2 });
-  await pool.query('CREATE TABLE IF NOT EXISTS rows (id text PRIMARY KEY, version numeric(20) NOT NULL, n int NOT NULL)');
+  await pool.query(
+    'CREATE TABLE IF NOT EXISTS rows (id text PRIMARY KEY, version numeric(20) NOT NULL, n int NOT NULL)',
+  );
   const checkpoints = new PostgresCheckpointStore({ pool });
   const table = killTestSource();
   try {
     await runIncrementalSync({
-      source: 'kill', entity: 'rows', filter, pageSize: 40, checkpoints, fetchPage: table.fetcher({ filter }), transform: (r) => r.data,
+      source: 'kill',
+      entity: 'rows',
+      filter,
+      pageSize: 40,
+      checkpoints,
+      fetchPage: table.fetcher({ filter }),
+      transform: (r) => r.data,
       sink: {
         persistsCheckpoint: true,
         async write(batch) {
@@ -31,11 +45,19 @@ export async function killTestSync(postgresUrl: string, filter: SyncSourceFilter
             if (batch.upserts.length > 0) {
               await client.query(
                 'INSERT INTO rows (id, version, n) SELECT * FROM unnest($1::text[], $2::numeric[], $3::int[]) ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, n = EXCLUDED.n',
-                [batch.upserts.map((u) => String(u.id)), batch.upserts.map((u) => u.version.toString()), batch.upserts.map((u) => u.data.n)],
+                [
+                  batch.upserts.map((u) => String(u.id)),
+                  batch.upserts.map((u) => u.version.toString()),
+                  batch.upserts.map((u) => u.data.n),
+                ],
               );
             }
-            if (batch.deletes.length > 0) await client.query('DELETE FROM rows WHERE id = ANY($1::text[])', [batch.deletes.map((d) => String(d.id))]);
-            if (batch.checkpoint !== undefined) await checkpoints.setWithClient(client, batch.source, batch.entity, batch.checkpoint);
+            if (batch.deletes.length > 0)
+              await client.query('DELETE FROM rows WHERE id = ANY($1::text[])', [
+                batch.deletes.map((d) => String(d.id)),
+              ]);
+            if (batch.checkpoint !== undefined)
+              await checkpoints.setWithClient(client, batch.source, batch.entity, batch.checkpoint);
             await client.query('COMMIT');
           } catch (error) {
             await client.query('ROLLBACK');

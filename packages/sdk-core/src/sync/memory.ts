@@ -37,7 +37,8 @@ export function createMemorySyncSink<T>(options: { checkpoints?: CheckpointStore
       for (const u of batch.upserts) rows.set(syncIdKey(u.id), { id: u.id, version: u.version, data: u.data });
       for (const d of batch.deletes) rows.delete(syncIdKey(d.id));
       batches++;
-      if (options.checkpoints && batch.checkpoint !== undefined) await options.checkpoints.set(batch.source, batch.entity, batch.checkpoint);
+      if (options.checkpoints && batch.checkpoint !== undefined)
+        await options.checkpoints.set(batch.source, batch.entity, batch.checkpoint);
     },
   };
 }

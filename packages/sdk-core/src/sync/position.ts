@@ -32,7 +32,8 @@ export function isSyncPositionCursor(cursor: Cursor | undefined): cursor is stri
 
 /** Inverse of {@link encodeSyncPosition}. */
 export function decodeSyncPosition(cursor: string): SyncPosition {
-  if (!cursor.startsWith(POSITION_PREFIX)) throw new SyncError('CHECKPOINT', `not a sync position cursor: ${JSON.stringify(cursor)}`);
+  if (!cursor.startsWith(POSITION_PREFIX))
+    throw new SyncError('CHECKPOINT', `not a sync position cursor: ${JSON.stringify(cursor)}`);
   let parts: unknown;
   try {
     parts = JSON.parse(cursor.slice(POSITION_PREFIX.length));

@@ -19,10 +19,17 @@ describe.skipIf(!servers.postgresUrl)('PostgresDeadLetterSink', () => {
     const deadLetter = new PostgresDeadLetterSink({ postgresUrl: url, namespace: 'a' });
     const other = new PostgresDeadLetterSink({ postgresUrl: url, namespace: 'b' });
     const table = new VersionedTable<{ email: string; big: bigint }>({ startVersion: 2n ** 60n });
-    for (let i = 0; i < 10; i++) table.upsert(`p${i}`, { email: i % 4 === 1 ? 'not-an-email' : `p${i}@example.com`, big: 2n ** 63n - 1n });
+    for (let i = 0; i < 10; i++)
+      table.upsert(`p${i}`, { email: i % 4 === 1 ? 'not-an-email' : `p${i}@example.com`, big: 2n ** 63n - 1n });
     const schema = z.object({ email: z.email() });
     const summary = await runIncrementalSync({
-      source: 'crm', entity: 'person', fetchPage: table.fetcher(), checkpoints: new MemoryCheckpointStore(), sink: createMemorySyncSink(), deadLetter, pageSize: 3,
+      source: 'crm',
+      entity: 'person',
+      fetchPage: table.fetcher(),
+      checkpoints: new MemoryCheckpointStore(),
+      sink: createMemorySyncSink(),
+      deadLetter,
+      pageSize: 3,
       transform: (row) => schema.parse(row.data),
     });
     expect(summary).toMatchObject({ deadLettered: 3, upserts: 7 });
@@ -30,7 +37,12 @@ describe.skipIf(!servers.postgresUrl)('PostgresDeadLetterSink', () => {
     expect(await other.count()).toBe(0);
     const letters = await deadLetter.list({ source: 'crm', entity: 'person' });
     expect(letters.map((l) => l.id)).toEqual(['p1', 'p5', 'p9']);
-    expect(letters[0]).toMatchObject({ source: 'crm', entity: 'person', code: 'VALIDATION', version: (2n ** 60n + 2n).toString() });
+    expect(letters[0]).toMatchObject({
+      source: 'crm',
+      entity: 'person',
+      code: 'VALIDATION',
+      version: (2n ** 60n + 2n).toString(),
+    });
     expect(letters[0]!.reason).toMatch(/email/);
     expect((letters[0]!.raw as { data: { big: string } }).data.big).toBe('9223372036854775807');
     await deadLetter.remove([letters[0]!.seq]);
@@ -42,24 +54,42 @@ describe.skipIf(!servers.postgresUrl)('PostgresDeadLetterSink', () => {
 });
 
 const letter = (id: string, version: bigint, reason: string, at = new Date()): DeadLetter => ({
-  source: 'crm', entity: 'person', id, version, raw: { id, big: 2n ** 64n }, reason, code: 'VALIDATION', error: new Error(reason), at,
+  source: 'crm',
+  entity: 'person',
+  id,
+  version,
+  raw: { id, big: 2n ** 64n },
+  reason,
+  code: 'VALIDATION',
+  error: new Error(reason),
+  at,
 });
 
 // The same behaviour on PGlite and on a real server, through the SqlClient port.
 const engines: Array<[string, () => Promise<SqlClient | undefined>]> = [
   ['pglite', () => pgliteSqlClient()],
-  ['postgresql', async () => (servers.postgresUrl ? postgresSqlClient({ url: await servers.freshDatabase(), max: 2 }) : undefined)],
+  [
+    'postgresql',
+    async () => (servers.postgresUrl ? postgresSqlClient({ url: await servers.freshDatabase(), max: 2 }) : undefined),
+  ],
 ];
 
 describe.each(engines)('PostgresDeadLetterSink on %s', (_engine, open) => {
   let db: SqlClient | undefined;
-  beforeAll(async () => { db = await open(); });
-  afterAll(async () => { await db?.close(); });
+  beforeAll(async () => {
+    db = await open();
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
 
   it('stores a dead letter written twice once: the latest reason and time win, the row keeps its seq', async (ctx) => {
     if (!db) return ctx.skip('no PostgreSQL server on this machine (the run printed why; CI=true fails instead)');
     const sink = new PostgresDeadLetterSink({ db, namespace: 'twice' });
-    await sink.write([letter('p1', 2n ** 63n - 1n, 'email: invalid', new Date('2026-01-01T00:00:00Z')), letter('p2', 7n, 'name: required')]);
+    await sink.write([
+      letter('p1', 2n ** 63n - 1n, 'email: invalid', new Date('2026-01-01T00:00:00Z')),
+      letter('p2', 7n, 'name: required'),
+    ]);
     const [first] = await sink.list({ source: 'crm' });
     await sink.write([letter('p1', 2n ** 63n - 1n, 'email: still invalid', new Date('2026-01-02T00:00:00Z'))]);
     // A batch repeating a key keeps its last entry; a new version of a record is a new dead letter.
@@ -96,10 +126,17 @@ describe.each(engines)('PostgresDeadLetterSink on %s', (_engine, open) => {
       },
     };
     const schema = z.object({ email: z.email() });
-    const run = () => runIncrementalSync({
-      source: 'crm', entity: 'person', fetchPage: table.fetcher(), checkpoints, sink: crashing, deadLetter, pageSize: 4,
-      transform: (row) => schema.parse(row.data),
-    });
+    const run = () =>
+      runIncrementalSync({
+        source: 'crm',
+        entity: 'person',
+        fetchPage: table.fetcher(),
+        checkpoints,
+        sink: crashing,
+        deadLetter,
+        pageSize: 4,
+        transform: (row) => schema.parse(row.data),
+      });
     await expect(run()).rejects.toThrow('killed');
     await expect(run()).rejects.toThrow('killed');
     await run();
@@ -129,17 +166,21 @@ describe.each(engines)('PostgresDeadLetterSink on %s', (_engine, open) => {
     await sink.write([letter('p2', 5n, 'single, again')]);
     expect(await sink.count()).toBe(3);
     expect(await new PostgresDeadLetterSink({ db, table: 'legacy_dead_letters', namespace: 'x' }).count()).toBe(1);
-    const { rows } = await db.query<{ id: string }>(`SELECT id FROM relaykit_schema_migrations WHERE scope = 'dead-letters:legacy_dead_letters' ORDER BY id`);
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT id FROM relaykit_schema_migrations WHERE scope = 'dead-letters:legacy_dead_letters' ORDER BY id`,
+    );
     expect(rows.map((r) => r.id)).toEqual(['001-create', '002-unique-record']);
   });
 
   it('writes with the caller client in the caller transaction, rolled back with it', async (ctx) => {
     if (!db) return ctx.skip('no PostgreSQL server on this machine (the run printed why; CI=true fails instead)');
     const sink = new PostgresDeadLetterSink({ db, table: 'tx_dead_letters' });
-    await expect(db.transaction(async (tx) => {
-      await sink.writeWithClient(tx, [letter('p1', 1n, 'bad')]);
-      throw new Error('rolled back');
-    })).rejects.toThrow('rolled back');
+    await expect(
+      db.transaction(async (tx) => {
+        await sink.writeWithClient(tx, [letter('p1', 1n, 'bad')]);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
     expect(await sink.count()).toBe(0);
     await db.transaction((tx) => sink.writeWithClient(tx, [letter('p1', 1n, 'bad')]));
     expect(await sink.count()).toBe(1);

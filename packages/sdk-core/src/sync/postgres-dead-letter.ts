@@ -1,4 +1,10 @@
-import { inCallerTransaction, openSqlStore, quoteTableName, type PgQueryable, type SqlStoreConnection } from '../checkpoint/sql-client.js';
+import {
+  inCallerTransaction,
+  openSqlStore,
+  quoteTableName,
+  type PgQueryable,
+  type SqlStoreConnection,
+} from '../checkpoint/sql-client.js';
 import { RelaykitError } from '../errors/index.js';
 import { applyMigrations, type Migration } from '../sql/migrate.js';
 import type { SqlClient } from '../sql/types.js';
@@ -30,10 +36,12 @@ export interface StoredDeadLetter {
 
 const quoteTable = (table: string): string => {
   const quoted = quoteTableName(table);
-  if (quoted === undefined) throw new RelaykitError('CONFIG', `invalid dead-letter table name ${JSON.stringify(table)}`);
+  if (quoted === undefined)
+    throw new RelaykitError('CONFIG', `invalid dead-letter table name ${JSON.stringify(table)}`);
   return quoted;
 };
-const toJson = (value: unknown): string => JSON.stringify(value ?? null, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+const toJson = (value: unknown): string =>
+  JSON.stringify(value ?? null, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 
 /**
  * The migrations of a dead-letter table, for {@link applyMigrations} (scope `dead-letters:<table>`, so each
@@ -113,7 +121,10 @@ export class PostgresDeadLetterSink<Raw = unknown> implements DeadLetterSink<Raw
 
   /** Applies the table's migrations once (idempotent, safe from many processes; a failure is retried on the next call). */
   migrate(): Promise<void> {
-    this.migrated ??= applyMigrations(this.db, { scope: `dead-letters:${this.name}`, migrations: deadLetterMigrations(this.name) }).then(
+    this.migrated ??= applyMigrations(this.db, {
+      scope: `dead-letters:${this.name}`,
+      migrations: deadLetterMigrations(this.name),
+    }).then(
       () => undefined,
       (error: unknown) => {
         this.migrated = undefined;
@@ -138,7 +149,10 @@ export class PostgresDeadLetterSink<Raw = unknown> implements DeadLetterSink<Raw
   async writeWithClient(client: PgQueryable, entries: Array<DeadLetter<Raw>>): Promise<void> {
     if (entries.length === 0) return;
     if (this.db.engine === 'pglite' && client !== this.db) {
-      await applyMigrations(inCallerTransaction(client, 'pglite'), { scope: `dead-letters:${this.name}`, migrations: deadLetterMigrations(this.name) });
+      await applyMigrations(inCallerTransaction(client, 'pglite'), {
+        scope: `dead-letters:${this.name}`,
+        migrations: deadLetterMigrations(this.name),
+      });
     } else {
       await this.migrate();
     }
@@ -147,13 +161,21 @@ export class PostgresDeadLetterSink<Raw = unknown> implements DeadLetterSink<Raw
   }
 
   /** Dead letters, oldest first (default: all sources, at most 100). */
-  async list(filter: { source?: string; entity?: string; limit?: number; afterSeq?: bigint } = {}): Promise<StoredDeadLetter[]> {
+  async list(
+    filter: { source?: string; entity?: string; limit?: number; afterSeq?: bigint } = {},
+  ): Promise<StoredDeadLetter[]> {
     await this.migrate();
     const { rows } = await this.db.query<Record<string, unknown>>(
       `SELECT seq::text AS seq, source, entity, record_id, version, reason, code, raw, at FROM ${this.table}
        WHERE namespace = $1 AND ($2::text IS NULL OR source = $2) AND ($3::text IS NULL OR entity = $3) AND seq > $4::bigint
        ORDER BY seq LIMIT $5::int`,
-      [this.namespace, filter.source ?? null, filter.entity ?? null, (filter.afterSeq ?? 0n).toString(), filter.limit ?? 100],
+      [
+        this.namespace,
+        filter.source ?? null,
+        filter.entity ?? null,
+        (filter.afterSeq ?? 0n).toString(),
+        filter.limit ?? 100,
+      ],
     );
     return rows.map((r) => ({
       seq: BigInt(r.seq as string),
@@ -182,7 +204,10 @@ export class PostgresDeadLetterSink<Raw = unknown> implements DeadLetterSink<Raw
   async remove(seqs: bigint[]): Promise<void> {
     if (seqs.length === 0) return;
     await this.migrate();
-    await this.db.query(`DELETE FROM ${this.table} WHERE namespace = $1 AND seq = ANY($2::bigint[])`, [this.namespace, `{${seqs.map(String).join(',')}}`]);
+    await this.db.query(`DELETE FROM ${this.table} WHERE namespace = $1 AND seq = ANY($2::bigint[])`, [
+      this.namespace,
+      `{${seqs.map(String).join(',')}}`,
+    ]);
   }
 
   /** Closes the pool the sink opened from `postgresUrl`; a `db` or `pool` you gave stays open. */

@@ -17,7 +17,13 @@ describe.skipIf(!servers.postgresUrl)('PostgreSQL sink with the checkpoint in it
       await pool.query('CREATE TABLE people (id text PRIMARY KEY, version numeric(20) NOT NULL, name text NOT NULL)');
       const checkpoints = new PostgresCheckpointStore({ pool, namespace: 'test' });
       const table = new VersionedTable<Person>({ startVersion: 2n ** 62n });
-      for (let i = 0; i < 30; i++) table.load({ id: `p${String(i).padStart(2, '0')}`, version: 2n ** 62n + BigInt(Math.floor(i / 4)), deleted: false, data: { name: `n${i}` } });
+      for (let i = 0; i < 30; i++)
+        table.load({
+          id: `p${String(i).padStart(2, '0')}`,
+          version: 2n ** 62n + BigInt(Math.floor(i / 4)),
+          deleted: false,
+          data: { name: `n${i}` },
+        });
 
       let writes = 0;
       let crashAt = 3;
@@ -28,10 +34,14 @@ describe.skipIf(!servers.postgresUrl)('PostgreSQL sink with the checkpoint in it
           try {
             await client.query('BEGIN');
             for (const u of batch.upserts) {
-              await client.query('INSERT INTO people (id, version, name) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, name = EXCLUDED.name', [String(u.id), u.version.toString(), u.data.name]);
+              await client.query(
+                'INSERT INTO people (id, version, name) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, name = EXCLUDED.name',
+                [String(u.id), u.version.toString(), u.data.name],
+              );
             }
             for (const d of batch.deletes) await client.query('DELETE FROM people WHERE id = $1', [String(d.id)]);
-            if (batch.checkpoint !== undefined) await checkpoints.setWithClient(client, batch.source, batch.entity, batch.checkpoint);
+            if (batch.checkpoint !== undefined)
+              await checkpoints.setWithClient(client, batch.source, batch.entity, batch.checkpoint);
             if (++writes === crashAt) throw new Error('killed before COMMIT');
             await client.query('COMMIT');
           } catch (error) {
@@ -42,7 +52,17 @@ describe.skipIf(!servers.postgresUrl)('PostgreSQL sink with the checkpoint in it
           }
         },
       };
-      const run = () => runIncrementalSync({ source: 'mahak', entity: 'Person', filter, fetchPage: table.fetcher({ filter }), transform: (r) => r.data, sink, checkpoints, pageSize: 5 });
+      const run = () =>
+        runIncrementalSync({
+          source: 'mahak',
+          entity: 'Person',
+          filter,
+          fetchPage: table.fetcher({ filter }),
+          transform: (r) => r.data,
+          sink,
+          checkpoints,
+          pageSize: 5,
+        });
 
       await expect(run()).rejects.toThrow('killed before COMMIT');
       const committed = await checkpoints.get('mahak', 'Person');
@@ -58,7 +78,12 @@ describe.skipIf(!servers.postgresUrl)('PostgreSQL sink with the checkpoint in it
       await run();
 
       const { rows } = await pool.query('SELECT id, version::text AS version, name FROM people ORDER BY id');
-      expect(rows).toEqual(table.liveRows().sort((a, b) => (a.id < b.id ? -1 : 1)).map((r) => ({ id: r.id, version: r.version.toString(), name: r.data.name })));
+      expect(rows).toEqual(
+        table
+          .liveRows()
+          .sort((a, b) => (a.id < b.id ? -1 : 1))
+          .map((r) => ({ id: r.id, version: r.version.toString(), name: r.data.name })),
+      );
       const final = await checkpoints.get('mahak', 'Person');
       if (filter === 'version-exclusive') expect(final).toBe(table.version);
       await pool.end();

@@ -24,7 +24,8 @@ export interface VersionedTableFetcherOptions {
   random?: () => number;
 }
 
-const byPosition = (a: VersionedRow<unknown>, b: VersionedRow<unknown>) => compareSyncVersions(a.version, b.version) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byPosition = (a: VersionedRow<unknown>, b: VersionedRow<unknown>) =>
+  compareSyncVersions(a.version, b.version) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
  * A faithful in-memory model of a RowVersion-paged table: one monotonic int64 counter, every insert, update and
@@ -62,7 +63,9 @@ export class VersionedTable<D> {
   }
 
   /** Writes several rows under one shared version, as one database transaction stamps them. */
-  transaction(work: (tx: { upsert(id: string, data: D): void; softDelete(id: string): void }) => void): Array<VersionedRow<D>> {
+  transaction(
+    work: (tx: { upsert(id: string, data: D): void; softDelete(id: string): void }) => void,
+  ): Array<VersionedRow<D>> {
     const version = ++this.counter;
     const written: Array<VersionedRow<D>> = [];
     work({
@@ -107,7 +110,10 @@ export class VersionedTable<D> {
   }
 
   /** Serves one page for `request` under `options`; rows are copies. */
-  page(request: Pick<FetchPageRequest, 'after' | 'fromVersion' | 'limit'>, options: VersionedTableFetcherOptions = {}): FetchPageResult<VersionedRow<D>> {
+  page(
+    request: Pick<FetchPageRequest, 'after' | 'fromVersion' | 'limit'>,
+    options: VersionedTableFetcherOptions = {},
+  ): FetchPageResult<VersionedRow<D>> {
     const filter = options.filter ?? 'position';
     const rows = this.sortedRows();
     if (filter === 'position') {
@@ -128,7 +134,8 @@ export class VersionedTable<D> {
     }
     // The window ends after the whole group of equal versions that the limit falls into.
     let windowEnd = Math.min(start + request.limit, rows.length);
-    while (windowEnd > start && windowEnd < rows.length && rows[windowEnd]!.version === rows[windowEnd - 1]!.version) windowEnd++;
+    while (windowEnd > start && windowEnd < rows.length && rows[windowEnd]!.version === rows[windowEnd - 1]!.version)
+      windowEnd++;
     let window = rows.slice(start, windowEnd);
     if (options.tieOrder === 'random') window = shuffleWithinTies(window, options.random ?? Math.random);
     const end = options.ties === 'keep' ? window.length : Math.min(request.limit, window.length);

@@ -28,4 +28,11 @@ if (mode === 'no-json') {
   process.exit(0);
 }
 console.log('some log line');
-console.log(JSON.stringify({ id: process.env.ECHO_ID, got: JSON.parse(line) as unknown, args: process.argv.slice(2), cwd: process.cwd() }));
+console.log(
+  JSON.stringify({
+    id: process.env.ECHO_ID,
+    got: JSON.parse(line) as unknown,
+    args: process.argv.slice(2),
+    cwd: process.cwd(),
+  }),
+);

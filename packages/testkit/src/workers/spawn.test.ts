@@ -1,6 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { WorkerFailedError, killWorkers, runTsxWorkers, spawnTsxWorker, spawnTsxWorkers, workspaceRoot } from './spawn.js';
+import {
+  WorkerFailedError,
+  killWorkers,
+  runTsxWorkers,
+  spawnTsxWorker,
+  spawnTsxWorkers,
+  workspaceRoot,
+} from './spawn.js';
 
 const script = new URL('./echo.worker.ts', import.meta.url);
 const root = workspaceRoot(fileURLToPath(new URL('.', import.meta.url)));
@@ -11,7 +18,9 @@ describe('tsx worker processes', () => {
     try {
       await Promise.all(workers.map((w) => w.waitForLine(/"ready"/)));
       for (const w of workers) w.end({ startAt: 42 });
-      const results = await Promise.all(workers.map((w) => w.result<{ id: string; got: unknown; args: string[]; cwd: string }>()));
+      const results = await Promise.all(
+        workers.map((w) => w.result<{ id: string; got: unknown; args: string[]; cwd: string }>()),
+      );
       expect(results.map((r) => r.id)).toEqual(['0', '1', '2']);
       expect(results[2]).toMatchObject({ got: { startAt: 42 }, args: ['--flag', '2'], cwd: root });
       expect(workers[0]!.lines).toContain('some log line');
@@ -21,9 +30,14 @@ describe('tsx worker processes', () => {
   });
 
   it('fails loudly with the stderr of a worker that exits non-zero', async () => {
-    const error = await runTsxWorkers(2, (i) => ({ script, env: { ECHO_ID: String(i), ECHO_MODE: i === 1 ? 'crash-early' : 'hang' } })).catch((e: unknown) => e);
+    const error = await runTsxWorkers(2, (i) => ({
+      script,
+      env: { ECHO_ID: String(i), ECHO_MODE: i === 1 ? 'crash-early' : 'hang' },
+    })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkerFailedError);
-    expect((error as WorkerFailedError).message).toMatch(/worker 1 exited with code 3[\s\S]*boom: could not connect to the fake/);
+    expect((error as WorkerFailedError).message).toMatch(
+      /worker 1 exited with code 3[\s\S]*boom: could not connect to the fake/,
+    );
     expect((error as WorkerFailedError).exit?.code).toBe(3);
   });
 
@@ -31,7 +45,9 @@ describe('tsx worker processes', () => {
     const crashed = spawnTsxWorker({ script, env: { ECHO_MODE: 'crash' } });
     const waiting = crashed.waitForLine('never printed');
     crashed.end('go');
-    await expect(waiting).rejects.toThrow(/exited with code 2 before printing a line matching never printed[\s\S]*failed on go/);
+    await expect(waiting).rejects.toThrow(
+      /exited with code 2 before printing a line matching never printed[\s\S]*failed on go/,
+    );
     const quiet = spawnTsxWorker({ script, env: { ECHO_MODE: 'no-json' } });
     quiet.end('go');
     await expect(quiet.result()).rejects.toThrow(/printed no JSON line/);
@@ -40,7 +56,9 @@ describe('tsx worker processes', () => {
   it('a worker killed on purpose finishes normally; one running past its timeout fails', async () => {
     const streaming = spawnTsxWorker({ script, env: { ECHO_MODE: 'stream' } });
     let ticks = 0;
-    streaming.onLine((line) => { if (line === 'tick' && ++ticks === 3) streaming.kill(); });
+    streaming.onLine((line) => {
+      if (line === 'tick' && ++ticks === 3) streaming.kill();
+    });
     await expect(streaming.finished()).resolves.toMatchObject({ signal: 'SIGKILL', killed: true });
     expect(ticks).toBeGreaterThanOrEqual(3);
     await expect(streaming.result()).rejects.toThrow(/killed by SIGKILL/);

@@ -84,10 +84,15 @@ export function workspaceRoot(dir: string): string {
     if (existsSync(manifest)) {
       try {
         if ((JSON.parse(readFileSync(manifest, 'utf8')) as { workspaces?: unknown }).workspaces) break;
-      } catch { /* an unreadable manifest is not the root */ }
+      } catch {
+        /* an unreadable manifest is not the root */
+      }
     }
     const parent = dirname(current);
-    if (parent === current) { current = dir; break; }
+    if (parent === current) {
+      current = dir;
+      break;
+    }
     current = parent;
   }
   roots.set(dir, current);
@@ -115,7 +120,10 @@ const tail = (text: string, max = 4000) => (text.length > max ? `…${text.slice
  * ```
  */
 export function spawnTsxWorker(options: TsxWorkerOptions): TsxWorker {
-  const script = options.script instanceof URL || options.script.startsWith('file:') ? fileURLToPath(options.script) : options.script;
+  const script =
+    options.script instanceof URL || options.script.startsWith('file:')
+      ? fileURLToPath(options.script)
+      : options.script;
   const name = options.name ?? basename(script);
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const [key, value] of Object.entries(options.env ?? {})) {
@@ -133,7 +141,9 @@ export function spawnTsxWorker(options: TsxWorkerOptions): TsxWorker {
   let killed = false;
   let timedOut = false;
   let spawnError: Error | undefined;
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
   // A worker may exit without reading its stdin: writing to it then must not crash the test.
   child.stdin!.on('error', () => undefined);
   const reader = createInterface({ input: child.stdout! });
@@ -164,7 +174,13 @@ export function spawnTsxWorker(options: TsxWorkerOptions): TsxWorker {
       lines,
     );
   const explain = (exit: WorkerExit) =>
-    exit.timedOut ? `timed out after ${options.timeoutMs ?? 120_000} ms` : exit.signal ? `was killed by ${exit.signal}` : exit.code === null ? 'could not start' : `exited with code ${exit.code}`;
+    exit.timedOut
+      ? `timed out after ${options.timeoutMs ?? 120_000} ms`
+      : exit.signal
+        ? `was killed by ${exit.signal}`
+        : exit.code === null
+          ? 'could not start'
+          : `exited with code ${exit.code}`;
 
   const finished = async (): Promise<WorkerExit> => {
     const exit = await exited;
@@ -176,11 +192,20 @@ export function spawnTsxWorker(options: TsxWorkerOptions): TsxWorker {
     name,
     child,
     lines,
-    get stderr() { return stderr; },
+    get stderr() {
+      return stderr;
+    },
     exited,
-    onLine: (listener) => { listeners.add(listener); },
+    onLine: (listener) => {
+      listeners.add(listener);
+    },
     waitForLine(match) {
-      const test = typeof match === 'function' ? match : typeof match === 'string' ? (l: string) => l.includes(match) : (l: string) => match.test(l);
+      const test =
+        typeof match === 'function'
+          ? match
+          : typeof match === 'string'
+            ? (l: string) => l.includes(match)
+            : (l: string) => match.test(l);
       const seen = lines.find(test);
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise<string>((resolve, reject) => {
@@ -196,8 +221,12 @@ export function spawnTsxWorker(options: TsxWorkerOptions): TsxWorker {
         });
       });
     },
-    send(line) { child.stdin!.write(asLine(line)); },
-    end(line) { child.stdin!.end(line === undefined ? undefined : asLine(line)); },
+    send(line) {
+      child.stdin!.write(asLine(line));
+    },
+    end(line) {
+      child.stdin!.end(line === undefined ? undefined : asLine(line));
+    },
     finished,
     async result<T>() {
       const exit = await finished();
@@ -205,7 +234,11 @@ export function spawnTsxWorker(options: TsxWorkerOptions): TsxWorker {
       for (let i = lines.length - 1; i >= 0; i--) {
         const line = lines[i]!.trim();
         if (!line.startsWith('{') && !line.startsWith('[')) continue;
-        try { return JSON.parse(line) as T; } catch { /* not JSON after all: look further up */ }
+        try {
+          return JSON.parse(line) as T;
+        } catch {
+          /* not JSON after all: look further up */
+        }
       }
       throw failure('exited with 0 but printed no JSON line', exit);
     },

@@ -14,13 +14,28 @@ const env = (name: string): string => {
 const stop = new AbortController();
 process.on('SIGTERM', () => stop.abort(new Error('SIGTERM')));
 const sender = new WhatsAppSender({
-  phoneNumberId: 'PNID', accessToken: env('TOKEN'), baseUrl: env('FAKE_URL'), redisUrl: env('REDIS_URL'), prefix: env('PREFIX'),
-  messagesPerSecond: Number(env('MPS')), defaultRegion: 'NP',
+  phoneNumberId: 'PNID',
+  accessToken: env('TOKEN'),
+  baseUrl: env('FAKE_URL'),
+  redisUrl: env('REDIS_URL'),
+  prefix: env('PREFIX'),
+  messagesPerSecond: Number(env('MPS')),
+  defaultRegion: 'NP',
 });
-const journal = process.env.JOURNAL === '1' ? createIdempotencyStore({ redisUrl: env('REDIS_URL'), prefix: `${env('PREFIX')}:journal` }) : undefined;
-const recipients = Array.from({ length: Number(env('RECIPIENTS')) }, (_, i) => ({ to: `98${String(10_000_000 + i)}`, body: [{ type: 'text' as const, text: `Parent ${i}` }] }));
+const journal =
+  process.env.JOURNAL === '1'
+    ? createIdempotencyStore({ redisUrl: env('REDIS_URL'), prefix: `${env('PREFIX')}:journal` })
+    : undefined;
+const recipients = Array.from({ length: Number(env('RECIPIENTS')) }, (_, i) => ({
+  to: `98${String(10_000_000 + i)}`,
+  body: [{ type: 'text' as const, text: `Parent ${i}` }],
+}));
 const result = await broadcastTemplate(sender, {
-  broadcastId: env('BROADCAST_ID'), template: { name: 'notice', language: 'en_US' }, recipients, concurrency: 16, signal: stop.signal,
+  broadcastId: env('BROADCAST_ID'),
+  template: { name: 'notice', language: 'en_US' },
+  recipients,
+  concurrency: 16,
+  signal: stop.signal,
   ...(journal ? { journal } : {}),
   ...(process.env.IN_FLIGHT_LOCK_MS ? { inFlightLockMs: Number(process.env.IN_FLIGHT_LOCK_MS) } : {}),
   onProgress: (p) => process.stdout.write(`progress ${p.done}\n`),
@@ -30,4 +45,6 @@ await journal?.close();
 const { results, ...summary } = result;
 const byStatus: Record<string, string[]> = {};
 for (const r of results) (byStatus[r.status] ??= []).push(r.to);
-process.stdout.write(`${JSON.stringify({ ...summary, statuses: Object.fromEntries(Object.entries(byStatus).map(([k, v]) => [k, v.length])), byStatus })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ...summary, statuses: Object.fromEntries(Object.entries(byStatus).map(([k, v]) => [k, v.length])), byStatus })}\n`,
+);

@@ -16,7 +16,11 @@ export const sleeperConnector = defineConnector({
       output: z.object({ count: z.number() }),
       async run(ctx, input) {
         await new Promise<void>((resolve) => setTimeout(resolve, input.ms));
-        const res = await fetch(`${(ctx.state as { baseUrl: string }).baseUrl}/put`, { method: 'POST', body: JSON.stringify({ key: input.key, value: process.pid }), signal: ctx.signal });
+        const res = await fetch(`${(ctx.state as { baseUrl: string }).baseUrl}/put`, {
+          method: 'POST',
+          body: JSON.stringify({ key: input.key, value: process.pid }),
+          signal: ctx.signal,
+        });
         return { count: ((await res.json()) as { count: number }).count };
       },
     },
@@ -30,6 +34,14 @@ export function sleeperConfig(env: { redisUrl: string; databaseUrl: string; upst
     database: { url: env.databaseUrl },
     jobs: { stallInterval: '1s', reconcileInterval: '1h', stallLimit: 3 },
     environments: ['development'],
-    instances: { s: { connector: 'sleeper', environment: 'development', config: { baseUrl: env.upstreamUrl }, concurrency: 2, retry: { attempts: 3, delay: '20ms' } } },
+    instances: {
+      s: {
+        connector: 'sleeper',
+        environment: 'development',
+        config: { baseUrl: env.upstreamUrl },
+        concurrency: 2,
+        retry: { attempts: 3, delay: '20ms' },
+      },
+    },
   };
 }

@@ -4,8 +4,21 @@ import { parseConfig } from '../../config/index.js';
 import { Gateway } from '../../gateway.js';
 import { sleeperConfig, sleeperConnector } from './connector.js';
 
-const config = parseConfig(sleeperConfig({ redisUrl: process.env.REDIS_URL!, databaseUrl: process.env.DATABASE_URL!, upstreamUrl: process.env.UPSTREAM_URL!, prefix: process.env.QUEUE_PREFIX! }), {});
-const gateway = await Gateway.create({ config, role: 'worker', connectors: { sleeper: sleeperConnector }, logger: silentLogger });
+const config = parseConfig(
+  sleeperConfig({
+    redisUrl: process.env.REDIS_URL!,
+    databaseUrl: process.env.DATABASE_URL!,
+    upstreamUrl: process.env.UPSTREAM_URL!,
+    prefix: process.env.QUEUE_PREFIX!,
+  }),
+  {},
+);
+const gateway = await Gateway.create({
+  config,
+  role: 'worker',
+  connectors: { sleeper: sleeperConnector },
+  logger: silentLogger,
+});
 process.stdout.write(`ready ${gateway.runner!.workerId}\n`);
 const stop = () => void gateway.close().then(() => process.exit(0));
 process.once('SIGTERM', stop);

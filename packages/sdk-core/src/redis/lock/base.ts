@@ -35,7 +35,12 @@ export abstract class BaseLock implements Lock {
     }
   }
 
-  async withLock<T>(name: string, ttlMs: number, fn: (handle: LockHandle) => Promise<T> | T, options: LockAcquireOptions = {}): Promise<T> {
+  async withLock<T>(
+    name: string,
+    ttlMs: number,
+    fn: (handle: LockHandle) => Promise<T> | T,
+    options: LockAcquireOptions = {},
+  ): Promise<T> {
     const handle = await this.acquire(name, ttlMs, options);
     if (!handle) throw new LockTimeoutError(name, options.waitMs ?? 0);
     try {
@@ -47,6 +52,12 @@ export abstract class BaseLock implements Lock {
 }
 
 function validate(name: string, ttlMs: number): void {
-  if (typeof name !== 'string' || name.length === 0) throw new ValidationError('Lock name must be a non-empty string', [{ path: ['name'], message: 'must be a non-empty string' }]);
-  if (!Number.isFinite(ttlMs) || ttlMs < 1) throw new ValidationError(`Lock TTL must be a positive number of ms, got ${ttlMs}`, [{ path: ['ttlMs'], message: 'must be ≥ 1' }]);
+  if (typeof name !== 'string' || name.length === 0)
+    throw new ValidationError('Lock name must be a non-empty string', [
+      { path: ['name'], message: 'must be a non-empty string' },
+    ]);
+  if (!Number.isFinite(ttlMs) || ttlMs < 1)
+    throw new ValidationError(`Lock TTL must be a positive number of ms, got ${ttlMs}`, [
+      { path: ['ttlMs'], message: 'must be ≥ 1' },
+    ]);
 }

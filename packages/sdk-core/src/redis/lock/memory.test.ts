@@ -56,7 +56,9 @@ describe('MemoryLock', () => {
     await lock.acquire('a', 1000);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 20);
-    await expect(lock.acquire('a', 1000, { waitMs: 5000, signal: controller.signal })).rejects.toSatisfy(isAbortedError);
+    await expect(lock.acquire('a', 1000, { waitMs: 5000, signal: controller.signal })).rejects.toSatisfy(
+      isAbortedError,
+    );
     await expect(lock.acquire('', 1000)).rejects.toSatisfy(isValidationError);
     await expect(lock.acquire('b', 0)).rejects.toSatisfy(isValidationError);
   });

@@ -30,11 +30,16 @@ describe.skipIf(!servers.redisUrl)('RedisLock (real Redis)', () => {
       await Promise.all(
         locks.flatMap((lock) =>
           Array.from({ length: 4 }, () =>
-            lock.withLock('counter', 2000, async () => {
-              const v = Number(await admin.get(counter));
-              await new Promise((r) => setTimeout(r, 2));
-              await admin.set(counter, String(v + 1));
-            }, { waitMs: 10_000, retryDelayMs: 10 }),
+            lock.withLock(
+              'counter',
+              2000,
+              async () => {
+                const v = Number(await admin.get(counter));
+                await new Promise((r) => setTimeout(r, 2));
+                await admin.set(counter, String(v + 1));
+              },
+              { waitMs: 10_000, retryDelayMs: 10 },
+            ),
           ),
         ),
       );

@@ -41,7 +41,12 @@ export interface Lock {
    * Runs `fn` while holding `name`, releasing it afterwards (also when `fn` throws). Throws a
    * {@link LockTimeoutError} when the lock could not be taken within `waitMs`.
    */
-  withLock<T>(name: string, ttlMs: number, fn: (handle: LockHandle) => Promise<T> | T, options?: LockAcquireOptions): Promise<T>;
+  withLock<T>(
+    name: string,
+    ttlMs: number,
+    fn: (handle: LockHandle) => Promise<T> | T,
+    options?: LockAcquireOptions,
+  ): Promise<T>;
   /** Releases resources (a Redis connection this lock opened). */
   close(): Promise<void>;
 }
