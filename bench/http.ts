@@ -4,9 +4,12 @@
 // The machine is shared and noisy, so rounds are paired: each relaykit round runs right next to an
 // undici round, and `ratio` is the median of the per-round ratios (the medians of each side alone are
 // reported too, with their own ratio, but load swings between rounds make that one much noisier).
+import { execFileSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { Pool } from 'undici';
-import { HttpClient, createResiliencePolicy } from '@relaykit/sdk-core';
+import { HttpClient } from '@relaykit/sdk-core/http';
+import { createResiliencePolicy } from '@relaykit/sdk-core/resilience';
+import { fileURLToPath } from 'node:url';
 import { numberArg, reportBench, round } from './lib.js';
 
 const requests = numberArg('requests', 20_000);
@@ -100,6 +103,36 @@ await pool.close();
 worker.postMessage('stop');
 await new Promise((resolve) => worker.once('exit', resolve));
 
+// Cold import cost in fresh processes (the built packages, as users load them): the transport alone through its
+// subpath against the whole of sdk-core, with undici itself as the floor. Medians of alternating runs.
+const importRuns = Math.max(3, numberArg('import-runs', 7));
+const probe = fileURLToPath(new URL('./import-probe.mjs', import.meta.url));
+interface ImportProbe {
+  ms: number;
+  modules: number;
+  pg: boolean;
+  ioredis: boolean;
+}
+const importSpecs = { httpOnly: '@relaykit/sdk-core/http', whole: '@relaykit/sdk-core', undici: 'undici' } as const;
+const probes: Record<keyof typeof importSpecs, ImportProbe[]> = { httpOnly: [], whole: [], undici: [] };
+for (let r = 0; r < importRuns; r++) {
+  for (const [name, spec] of Object.entries(importSpecs) as Array<[keyof typeof importSpecs, string]>) {
+    probes[name].push(JSON.parse(execFileSync(process.execPath, [probe, spec], { encoding: 'utf8' })) as ImportProbe);
+  }
+}
+const importFigures = (runs: ImportProbe[]) => ({
+  ms: round(median(runs.map((p) => p.ms)), 1),
+  modules: runs[0]!.modules,
+  loadsPg: runs[0]!.pg,
+  loadsIoredis: runs[0]!.ioredis,
+});
+const importCost = {
+  httpClientOnly: importFigures(probes.httpOnly),
+  wholeSdkCore: importFigures(probes.whole),
+  undiciAlone: importFigures(probes.undici),
+};
+console.log(`cold import (median of ${importRuns}): ${JSON.stringify(importCost)}`);
+
 const relaykit_rps = median(relaykitRps);
 const undici_rps = median(undiciRps);
 const ratios = relaykitRps.map((v, i) => v / undiciRps[i]!);
@@ -114,4 +147,5 @@ reportBench('http', {
   undici_rps: round(undici_rps, 0),
   ratio: round(median(ratios), 3),
   ratio_of_medians: round(relaykit_rps / undici_rps, 3),
+  import: importCost,
 });

@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { loadPeer } from '../peer/index.js';
 import { RedisConnectionError } from './errors.js';
 
 /** Options of {@link createRedisClient}: any ioredis option, with relaykit's defaults. */
@@ -44,7 +45,8 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
   if (!/^rediss?:\/\//.test(url)) {
     throw new RedisConnectionError(`Invalid Redis URL ${redactRedisUrl(url)}: expected redis:// or rediss://`);
   }
-  const client = new Redis(url, {
+  const { Redis: RedisClient } = loadPeer<typeof import('ioredis')>('ioredis', 'A Redis adapter');
+  const client = new RedisClient(url, {
     lazyConnect: true,
     enableOfflineQueue: true,
     maxRetriesPerRequest: 3,

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPeer } from '../peer/index.js';
 import type { SqlClient, SqlExecutor } from './types.js';
 
 /** Options of {@link postgresSqlClient}: a connection string (the client owns its pool) or a pool you own. */
@@ -30,7 +31,12 @@ const executor = (target: pg.Pool | pg.PoolClient): SqlExecutor => ({
 export function postgresSqlClient(options: PostgresSqlClientOptions): PostgresSqlClient {
   const owned = !('pool' in options);
   const pool =
-    'pool' in options ? options.pool : new pg.Pool({ connectionString: options.url, max: options.max ?? 10 });
+    'pool' in options
+      ? options.pool
+      : new (loadPeer<typeof pg>('pg', 'The PostgreSQL adapter').Pool)({
+          connectionString: options.url,
+          max: options.max ?? 10,
+        });
   // An idle connection dropping must not crash the process; the next query reconnects or fails on its own.
   if (owned) pool.on('error', () => undefined);
   return {
@@ -59,5 +65,6 @@ export function postgresSqlClient(options: PostgresSqlClientOptions): PostgresSq
 
 /** True when `db` is a {@link PostgresSqlClient} (so pg-only fast paths such as COPY are open). */
 export function isPostgresSqlClient(db: SqlClient): db is PostgresSqlClient {
-  return db.engine === 'postgresql' && 'pool' in db && db.pool instanceof pg.Pool;
+  // Duck-typed: checking `instanceof pg.Pool` would load pg for callers that never use PostgreSQL.
+  return db.engine === 'postgresql' && 'pool' in db && typeof (db.pool as { connect?: unknown }).connect === 'function';
 }
