@@ -14,6 +14,7 @@ export const features = [
   'connector',
   'crypto',
   'redis',
+  'lock',
   'sql',
 ] as const;
 

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export * from './errors/index.js';
+export * from './abort/index.js';
 export * from './logging/index.js';
 export * from './http/index.js';
 export * from './resilience/index.js';
@@ -14,4 +15,5 @@ export * from './sync/index.js';
 export * from './connector/index.js';
 export * from './crypto/index.js';
 export * from './redis/index.js';
+export * from './lock/index.js';
 export * from './sql/index.js';

@@ -7,7 +7,7 @@ import { createIdempotencyStore } from '../idempotency/index.js';
 import { redactingLogger, silentLogger } from '../logging/index.js';
 import { createRateLimiter } from '../ratelimit/index.js';
 import { createResiliencePolicy } from '../resilience/index.js';
-import { createLock } from '../redis/index.js';
+import { createLock } from '../lock/index.js';
 import type { RateLimitRules } from '../ratelimit/types.js';
 import type { SqlClient } from '../sql/types.js';
 import type { AnyConnector, ConnectorServices, OperationContext, OperationInput, OperationOutput } from './types.js';

@@ -4,7 +4,7 @@ import type { HttpClientOptions, HttpRequester } from '../http/types.js';
 import type { IdempotencyStore } from '../idempotency/types.js';
 import type { Logger } from '../logging/logger.js';
 import type { RateLimiter, RateLimitRules } from '../ratelimit/types.js';
-import type { Lock } from '../redis/index.js';
+import type { Lock } from '../lock/index.js';
 import type { ErrorClassifier, ResiliencePolicy } from '../resilience/types.js';
 import type { ResiliencePolicyOptions } from '../resilience/policy.js';
 import type { SqlClient } from '../sql/types.js';

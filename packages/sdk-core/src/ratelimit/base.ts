@@ -1,6 +1,6 @@
 import type { AbortedError } from '../errors/index.js';
 import { RateLimitExceededError } from './errors.js';
-import { abortedError, sleep, throwIfAborted } from './sleep.js';
+import { abortedError, sleep, throwIfAborted } from '../abort/index.js';
 import type { AcquireOptions, RateDecision, RateLimiter } from './types.js';
 
 /** Local waiters of one key while the key is limited: one head polls, the rest queue behind it. */

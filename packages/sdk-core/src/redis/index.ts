@@ -11,16 +11,3 @@ export {
 export { RedisConnectionError, isRedisConnectionError } from './errors.js';
 export { redisKey, escapeKeyPart, randomKeyPrefix } from './keys.js';
 export { RedisScript } from './script.js';
-export {
-  createLock,
-  MemoryLock,
-  RedisLock,
-  LockTimeoutError,
-  isLockTimeoutError,
-  type Lock,
-  type LockHandle,
-  type LockAcquireOptions,
-  type CreateLockOptions,
-  type RedisLockOptions,
-  type LockAttempt,
-} from './lock/index.js';

@@ -12,6 +12,7 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import { AbortedError, isAbortedError, isRelaykitError } from '../errors/index.js';
+import { sleep } from '../abort/index.js';
 import {
   BulkheadRejectedError,
   CircuitOpenError,
@@ -274,7 +275,7 @@ class Policy implements ResiliencePolicy {
             /* hooks never break calls */
           }
         }
-        if (delayMs > 0) await sleep(delayMs, signal);
+        if (delayMs > 0) await sleep(delayMs, signal === NEVER ? undefined : signal, 'Waiting to retry');
       }
     }
   }
@@ -407,26 +408,4 @@ function callerAbort(signal: AbortSignal, error: unknown): unknown {
   if (isUpstreamTimeoutError(reason)) return isUpstreamTimeoutError(error) ? error : reason;
   if (isAbortedError(error)) return error;
   return new AbortedError('The request was aborted', { cause: error ?? reason });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(new AbortedError('The request was aborted', { cause: signal.reason }));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AbortedError('The request was aborted while waiting to retry', { cause: signal.reason }));
-    };
-    if (signal === NEVER) {
-      setTimeout(resolve, ms);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisClient } from '../client.js';
-import { randomKeyPrefix } from '../keys.js';
+import { createRedisClient } from '../redis/client.js';
+import { randomKeyPrefix } from '../redis/keys.js';
 import { isLockTimeoutError } from './errors.js';
 import { createLock } from './index.js';
 import { RedisLock } from './redis.js';

@@ -1,6 +1,6 @@
-import { resolveRedis, toRedisError, type RedisConnectionOptions, type RedisHandle } from '../client.js';
-import { redisKey } from '../keys.js';
-import { RedisScript } from '../script.js';
+import { resolveRedis, toRedisError, type RedisConnectionOptions, type RedisHandle } from '../redis/client.js';
+import { redisKey } from '../redis/keys.js';
+import { RedisScript } from '../redis/script.js';
 import { BaseLock, type LockAttempt } from './base.js';
 import type { LockHandle } from './types.js';
 

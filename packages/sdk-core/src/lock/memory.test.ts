@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAbortedError, isValidationError } from '../../errors/index.js';
+import { isAbortedError, isValidationError } from '../errors/index.js';
 import { isLockTimeoutError } from './errors.js';
 import { createLock } from './index.js';
 import { MemoryLock } from './memory.js';

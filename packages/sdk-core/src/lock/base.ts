@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { ValidationError } from '../../errors/index.js';
-import { sleep, throwIfAborted } from '../../ratelimit/sleep.js';
+import { ValidationError } from '../errors/index.js';
+import { sleep, throwIfAborted } from '../abort/index.js';
 import { LockTimeoutError } from './errors.js';
 import type { Lock, LockAcquireOptions, LockHandle } from './types.js';
 

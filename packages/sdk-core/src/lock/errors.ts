@@ -1,4 +1,4 @@
-import { RelaykitError, type RelaykitErrorOptions } from '../../errors/index.js';
+import { RelaykitError, type RelaykitErrorOptions } from '../errors/index.js';
 
 /** {@link Lock.withLock} could not take the lock within `waitMs`. */
 export class LockTimeoutError extends RelaykitError {

@@ -1,0 +1,1 @@
+export { sleep, throwIfAborted, abortedError } from './sleep.js';
