@@ -32,6 +32,8 @@ export class SessionManager {
   private session: StoredSession | undefined;
   private inflight: Promise<StoredSession> | undefined;
   private refreshes = 0;
+  /** Newest generation the org has accepted at least once (a call answered other than 401 with it). */
+  private acceptedGeneration = 0;
   private readonly listeners = new Set<(refreshToken: string) => void | Promise<void>>();
 
   constructor(private readonly options: SessionManagerOptions) {
@@ -44,10 +46,32 @@ export class SessionManager {
     return this.refreshes;
   }
 
-  /** The current session, fetching (or adopting a shared) one first when there is none. */
+  /**
+   * The current session, fetching (or adopting a shared) one first when there is none. While a
+   * refresh is under way it waits for the new session rather than hand out the one that just died.
+   */
   async current(): Promise<StoredSession> {
+    if (this.inflight) return this.inflight;
     if (this.session) return this.session;
     return this.refresh(0);
+  }
+
+  /** Generation of the newest session this process holds (0 before the first). */
+  get generation(): number {
+    return this.session?.generation ?? 0;
+  }
+
+  /** Records that the org accepted a call made with the session of `generation`. */
+  markAccepted(generation: number): void {
+    if (generation > this.acceptedGeneration) this.acceptedGeneration = generation;
+  }
+
+  /**
+   * Whether the org ever accepted the session of `generation`. A 401 on a session that was accepted
+   * is an ordinary expiry; a 401 on one that never was means a fresh session is refused.
+   */
+  wasAccepted(generation: number): boolean {
+    return this.acceptedGeneration >= generation;
   }
 
   /** Subscribes to refresh-token rotation (in addition to the auth option's hook). */

@@ -163,6 +163,47 @@ describe('session expiry', () => {
     expect(o.state.records('Contact')).toHaveLength(1000);
   });
 
+  it('1,000 parallel upserts, the session expiring every 300 calls: no failure, one refresh and at most one 401 per connection per expiry', async () => {
+    const o = await org({ faults: { expireSessionsEvery: { calls: 300 } } });
+    const connections = 8;
+    const sf = client(o, { connections });
+    const settled = await Promise.allSettled(
+      Array.from({ length: 1000 }, (_, i) => sf.upsert('Contact', 'Ext__c', `E-${i}`, { LastName: `Person ${i}` })),
+    );
+    const failures = settled.filter((r) => r.status === 'rejected');
+    expect(failures.map((f) => String((f as PromiseRejectedResult).reason)).slice(0, 3)).toEqual([]);
+    const expiries = o.state.sessionExpiries;
+    expect(expiries).toBe(3); // after calls 300, 600 and 900
+    expect(o.state.grants('client_credentials')).toBe(1 + expiries);
+    const unauthorized = o.state.requests.filter((r) => r.status === 401).length;
+    expect(unauthorized).toBeGreaterThan(0);
+    expect(unauthorized).toBeLessThanOrEqual(expiries * connections);
+    const counts = o.ledger.countsByExternalId('Contact');
+    expect(counts.size).toBe(1000);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('sessions expiring by time, again and again, while calls queue: no failure', async () => {
+    const o = await org({ faults: { expireSessionsEvery: { ms: 40 }, latencyMs: 5 } });
+    const sf = client(o, { connections: 4 });
+    const settled = await Promise.allSettled(
+      Array.from({ length: 300 }, (_, i) => sf.upsert('Contact', 'Ext__c', `TE-${i}`, { LastName: 'x' })),
+    );
+    expect(settled.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(o.state.sessionExpiries).toBeGreaterThan(2);
+    expect(o.state.grants('client_credentials')).toBeLessThanOrEqual(1 + o.state.sessionExpiries);
+    expect(o.state.records('Contact')).toHaveLength(300);
+  });
+
+  it('a fresh session refused again: one refresh, then session_rejected_after_refresh (no loop)', async () => {
+    const o = await org({ faults: { rejectAllSessions: true } });
+    const sf = client(o);
+    const error = await sf.upsert('Contact', 'Ext__c', 'RJ-1', { LastName: 'x' }).catch((e: unknown) => e);
+    expect(isSalesforceAuthError(error) && error.reason).toBe('session_rejected_after_refresh');
+    expect(o.state.grants('client_credentials')).toBe(2);
+    expect(o.state.requests.filter((r) => r.status === 401)).toHaveLength(2);
+  });
+
   it('"not valid for use with the REST API" fails fast without refreshing', async () => {
     const o = await org({ faults: { sessionNotValidForRest: true } });
     const sf = client(o);

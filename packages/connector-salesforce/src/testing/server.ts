@@ -14,6 +14,8 @@ export class FakeOrgState {
   apiUsage: number;
   /** The daily allocation. */
   dailyApiLimit: number;
+  /** Times every session was expired at once (by a fault or `expireSessions()`). */
+  sessionExpiries = 0;
 
   /** @internal */
   readonly store: OrgStore;
@@ -123,9 +125,19 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
 
   let faults: FakeOrgFaults = {};
   let expireCountdown: number | undefined;
+  let callsSinceExpiry = 0;
+  let lastExpiryAt = Date.now();
+  const expireAll = () => {
+    auth.expireAll();
+    state.sessionExpiries++;
+    callsSinceExpiry = 0;
+    lastExpiryAt = Date.now();
+  };
   const setFaults = (f: FakeOrgFaults) => {
     faults = { ...f };
     expireCountdown = f.expireSessionsAfterCalls;
+    callsSinceExpiry = 0;
+    lastExpiryAt = Date.now();
     store.setLockFaults(f.lockRows?.externalIds ?? [], f.lockRows?.times ?? 0);
   };
   setFaults(options.faults ?? {});
@@ -192,12 +204,14 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
         limitHeader(),
       );
     if (expireCountdown === 0) {
-      auth.expireAll();
+      expireAll();
       expireCountdown = undefined;
     }
+    const every = faults.expireSessionsEvery;
+    if (every?.ms !== undefined && Date.now() - lastExpiryAt >= every.ms) expireAll();
     const bearer = /^(?:Bearer|OAuth)\s+(.+)$/i.exec(req.headers.authorization ?? '');
     const session = bearer ? auth.session(bearer[1]!.trim()) : undefined;
-    if (!session)
+    if (!session || faults.rejectAllSessions)
       return send(
         res,
         401,
@@ -212,6 +226,8 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
         limitHeader(),
       );
     if (expireCountdown !== undefined) expireCountdown--;
+    // This call is served with the session; the next ones find it dead.
+    if (every?.calls !== undefined && ++callsSinceExpiry >= every.calls) expireAll();
     if (faults.totalRequestsExhausted || state.apiUsage >= state.dailyApiLimit) {
       return send(
         res,
@@ -336,7 +352,7 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
     ledger: store.ledger,
     state,
     setFaults,
-    expireSessions: () => auth.expireAll(),
+    expireSessions: expireAll,
     issueToken: (username) => auth.issue(username),
     async close() {
       bulk.stop();

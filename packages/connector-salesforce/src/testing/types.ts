@@ -19,6 +19,14 @@ export interface FakeApimOptions {
 export interface FakeOrgFaults {
   /** After this many more authenticated REST calls, every session issued so far expires (once). */
   expireSessionsAfterCalls?: number;
+  /**
+   * Sessions expire again and again, as in a long run against a real org (timeouts, revocations, an
+   * admin's "log out all"): every session issued so far dies after each `calls` authenticated REST
+   * calls and/or each `ms` milliseconds (checked as requests arrive). Counted in `state.sessionExpiries`.
+   */
+  expireSessionsEvery?: { calls?: number; ms?: number };
+  /** Every access token, even a fresh one, answers 401 "Session expired or invalid" (revoked at once). */
+  rejectAllSessions?: boolean;
   /** Every access token answers 401 "This session is not valid for use with the REST API". */
   sessionNotValidForRest?: boolean;
   /** The APIM front answers `times` requests with 429 (rate limit) or 403 (quota) and `Retry-After`. */
