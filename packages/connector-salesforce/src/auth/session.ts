@@ -1,5 +1,7 @@
 import { isHttpError, type HttpRequester, type Lock } from '@relaykit/sdk-core';
 import { SalesforceAuthError, isSalesforceAuthError } from '../errors/index.js';
+import { failureKind, rejectedBeforeProcessing } from '../client/classify.js';
+import { sleep } from '../util/sleep.js';
 import { tokenRequestForm, type SalesforceAuthOptions } from './flows.js';
 import type { StoredSession, TokenStore } from './token-store.js';
 
@@ -21,6 +23,13 @@ export interface SessionManagerOptions {
 }
 
 const ALREADY_PROCESSING = /already being processed/i;
+/** Token requests refused before processing (gateway throttling) are sent again up to this many times. */
+const MAX_TOKEN_REFUSALS = 6;
+/**
+ * Longest total wait for a throttled token request; a longer `Retry-After` (a spent gateway quota)
+ * fails at once. Below the refresh lock's 30 s lease, so no other worker refreshes meanwhile.
+ */
+const MAX_TOKEN_WAIT_MS = 25_000;
 
 /**
  * Holds the current Salesforce session and refreshes it **once per generation**: concurrent
@@ -147,7 +156,27 @@ export class SessionManager {
     }
   }
 
+  /**
+   * One token request, sent again (every flow, the rotating refresh included) while it is refused
+   * before it reached Salesforce — an API gateway's 429 or 403 with `Retry-After` — honouring the
+   * wait: such an answer proves the old refresh token was never presented.
+   */
   private async grant(refreshToken: string | undefined): Promise<TokenAnswer> {
+    let waited = 0;
+    for (let refused = 0; ; refused++) {
+      try {
+        return await this.grantOnce(refreshToken);
+      } catch (e) {
+        if (!isHttpError(e) || !rejectedBeforeProcessing(failureKind(e))) throw e;
+        const wait = e.retryAfterMs ?? 250 * 2 ** refused * (0.5 + Math.random() / 2);
+        if (refused >= MAX_TOKEN_REFUSALS || waited + wait > MAX_TOKEN_WAIT_MS) throw e;
+        waited += wait;
+        await sleep(wait);
+      }
+    }
+  }
+
+  private async grantOnce(refreshToken: string | undefined): Promise<TokenAnswer> {
     const { auth, http, tokenUrl, loginUrl, headers } = this.options;
     this.refreshes++;
     try {

@@ -341,6 +341,30 @@ describe('resilience', () => {
     expect(o.ledger.writes('Account')).toHaveLength(1);
   });
 
+  it('a gateway 429 on the token request during a refresh-token refresh: the grant waits Retry-After and every waiting call succeeds', async () => {
+    const o = await org({ apim: { subscriptionKey: 'k' }, refreshTokens: ['rt-0'] });
+    const sf = client(o, {
+      apiGateway: { baseUrl: o.apimUrl!, subscriptionKey: 'k' },
+      auth: { flow: 'refresh_token', clientId: 'fake-client-id', refreshToken: 'rt-0' },
+    });
+    await sf.upsert('Contact', 'Ext__c', 'TT-warm', { LastName: 'warm-up' });
+    // 6 calls a second through the gateway: the 6 upserts pass (and get the 401); the refresh that
+    // follows (the org answers after 200 ms, when all 6 have arrived) is the 7th and gets a 429.
+    o.setFaults({ apimRateLimit: { requests: 6, windowMs: 1_000 }, latencyMs: 200 });
+    o.expireSessions();
+    const settled = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => sf.upsert('Contact', 'Ext__c', `TT-${i}`, { LastName: 'x' })),
+    );
+    expect(settled.filter((r) => r.status === 'rejected').map((r) => String(r.reason))).toEqual([]);
+    const throttledTokens = o.state.requests.filter(
+      (r) => r.host === 'apim' && r.status === 429 && r.path.endsWith('/services/oauth2/token'),
+    );
+    expect(throttledTokens.length).toBeGreaterThan(0);
+    expect(o.state.grants('refresh_token')).toBe(2); // the first session + one refresh, never replayed after success
+    expect(o.state.tokenRequests.every((t) => t.ok)).toBe(true);
+    expect(o.state.records('Contact')).toHaveLength(7);
+  });
+
   it('a wrong subscription key fails fast (no refresh loop)', async () => {
     const o = await org({ apim: { subscriptionKey: 'right' } });
     const sf = client(o, { apiGateway: { baseUrl: o.apimUrl!, subscriptionKey: 'wrong' } });

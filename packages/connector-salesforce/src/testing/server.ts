@@ -133,8 +133,22 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
     callsSinceExpiry = 0;
     lastExpiryAt = Date.now();
   };
+  let rateWindow = { start: 0, count: 0 };
+  /** APIM's rate limit: undefined when the call may pass, else the seconds to wait. */
+  const rateLimited = (): number | undefined => {
+    const limit = faults.apimRateLimit;
+    if (!limit) return undefined;
+    const now = Date.now();
+    if (now - rateWindow.start >= limit.windowMs) rateWindow = { start: now, count: 0 };
+    if (rateWindow.count < limit.requests) {
+      rateWindow.count++;
+      return undefined;
+    }
+    return Math.max(1, Math.ceil((rateWindow.start + limit.windowMs - now) / 1000));
+  };
   const setFaults = (f: FakeOrgFaults) => {
     faults = { ...f };
+    rateWindow = { start: 0, count: 0 };
     expireCountdown = f.expireSessionsAfterCalls;
     callsSinceExpiry = 0;
     lastExpiryAt = Date.now();
@@ -311,6 +325,13 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
           message:
             'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.',
         });
+      const wait = rateLimited();
+      if (wait !== undefined)
+        return reject(
+          429,
+          { statusCode: 429, message: `Rate limit is exceeded. Try again in ${wait} seconds.` },
+          { 'retry-after': String(wait) },
+        );
       const throttle = faults.apimThrottle;
       if (throttle && take('apimThrottle')) {
         const seconds = throttle.retryAfterSeconds;

@@ -29,6 +29,12 @@ export interface FakeOrgFaults {
   rejectAllSessions?: boolean;
   /** Every access token answers 401 "This session is not valid for use with the REST API". */
   sessionNotValidForRest?: boolean;
+  /**
+   * The APIM front's rate limit (its `rate-limit` policy): at most `requests` calls per `windowMs`
+   * on every path, the token endpoint included; the rest get 429 "Rate limit is exceeded. Try again
+   * in N seconds." with `Retry-After` (seconds to the window's end, at least 1). Refused calls do not count.
+   */
+  apimRateLimit?: { requests: number; windowMs: number };
   /** The APIM front answers `times` requests with 429 (rate limit) or 403 (quota) and `Retry-After`. */
   apimThrottle?: { status?: 429 | 403; retryAfterSeconds: number; times: number };
   /** The org answers `times` requests with 403 `REQUEST_LIMIT_EXCEEDED` "ConcurrentRequests ...". */
