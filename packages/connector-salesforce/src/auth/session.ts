@@ -1,5 +1,7 @@
 import { isHttpError, type HttpRequester, type Lock } from '@relaykit/sdk-core';
 import { SalesforceAuthError, isSalesforceAuthError } from '../errors/index.js';
+import { failureKind, rejectedBeforeProcessing } from '../client/classify.js';
+import { sleep } from '../util/sleep.js';
 import { tokenRequestForm, type SalesforceAuthOptions } from './flows.js';
 import type { StoredSession, TokenStore } from './token-store.js';
 
@@ -21,6 +23,13 @@ export interface SessionManagerOptions {
 }
 
 const ALREADY_PROCESSING = /already being processed/i;
+/** Token requests refused before processing (gateway throttling) are sent again up to this many times. */
+const MAX_TOKEN_REFUSALS = 6;
+/**
+ * Longest total wait for a throttled token request; a longer `Retry-After` (a spent gateway quota)
+ * fails at once. Below the refresh lock's 30 s lease, so no other worker refreshes meanwhile.
+ */
+const MAX_TOKEN_WAIT_MS = 25_000;
 
 /**
  * Holds the current Salesforce session and refreshes it **once per generation**: concurrent
@@ -32,6 +41,8 @@ export class SessionManager {
   private session: StoredSession | undefined;
   private inflight: Promise<StoredSession> | undefined;
   private refreshes = 0;
+  /** Newest generation the org has accepted at least once (a call answered other than 401 with it). */
+  private acceptedGeneration = 0;
   private readonly listeners = new Set<(refreshToken: string) => void | Promise<void>>();
 
   constructor(private readonly options: SessionManagerOptions) {
@@ -44,10 +55,32 @@ export class SessionManager {
     return this.refreshes;
   }
 
-  /** The current session, fetching (or adopting a shared) one first when there is none. */
+  /**
+   * The current session, fetching (or adopting a shared) one first when there is none. While a
+   * refresh is under way it waits for the new session rather than hand out the one that just died.
+   */
   async current(): Promise<StoredSession> {
+    if (this.inflight) return this.inflight;
     if (this.session) return this.session;
     return this.refresh(0);
+  }
+
+  /** Generation of the newest session this process holds (0 before the first). */
+  get generation(): number {
+    return this.session?.generation ?? 0;
+  }
+
+  /** Records that the org accepted a call made with the session of `generation`. */
+  markAccepted(generation: number): void {
+    if (generation > this.acceptedGeneration) this.acceptedGeneration = generation;
+  }
+
+  /**
+   * Whether the org ever accepted the session of `generation`. A 401 on a session that was accepted
+   * is an ordinary expiry; a 401 on one that never was means a fresh session is refused.
+   */
+  wasAccepted(generation: number): boolean {
+    return this.acceptedGeneration >= generation;
   }
 
   /** Subscribes to refresh-token rotation (in addition to the auth option's hook). */
@@ -123,7 +156,27 @@ export class SessionManager {
     }
   }
 
+  /**
+   * One token request, sent again (every flow, the rotating refresh included) while it is refused
+   * before it reached Salesforce — an API gateway's 429 or 403 with `Retry-After` — honouring the
+   * wait: such an answer proves the old refresh token was never presented.
+   */
   private async grant(refreshToken: string | undefined): Promise<TokenAnswer> {
+    let waited = 0;
+    for (let refused = 0; ; refused++) {
+      try {
+        return await this.grantOnce(refreshToken);
+      } catch (e) {
+        if (!isHttpError(e) || !rejectedBeforeProcessing(failureKind(e))) throw e;
+        const wait = e.retryAfterMs ?? 250 * 2 ** refused * (0.5 + Math.random() / 2);
+        if (refused >= MAX_TOKEN_REFUSALS || waited + wait > MAX_TOKEN_WAIT_MS) throw e;
+        waited += wait;
+        await sleep(wait);
+      }
+    }
+  }
+
+  private async grantOnce(refreshToken: string | undefined): Promise<TokenAnswer> {
     const { auth, http, tokenUrl, loginUrl, headers } = this.options;
     this.refreshes++;
     try {

@@ -163,6 +163,47 @@ describe('session expiry', () => {
     expect(o.state.records('Contact')).toHaveLength(1000);
   });
 
+  it('1,000 parallel upserts, the session expiring every 300 calls: no failure, one refresh and at most one 401 per connection per expiry', async () => {
+    const o = await org({ faults: { expireSessionsEvery: { calls: 300 } } });
+    const connections = 8;
+    const sf = client(o, { connections });
+    const settled = await Promise.allSettled(
+      Array.from({ length: 1000 }, (_, i) => sf.upsert('Contact', 'Ext__c', `E-${i}`, { LastName: `Person ${i}` })),
+    );
+    const failures = settled.filter((r) => r.status === 'rejected');
+    expect(failures.map((f) => String((f as PromiseRejectedResult).reason)).slice(0, 3)).toEqual([]);
+    const expiries = o.state.sessionExpiries;
+    expect(expiries).toBe(3); // after calls 300, 600 and 900
+    expect(o.state.grants('client_credentials')).toBe(1 + expiries);
+    const unauthorized = o.state.requests.filter((r) => r.status === 401).length;
+    expect(unauthorized).toBeGreaterThan(0);
+    expect(unauthorized).toBeLessThanOrEqual(expiries * connections);
+    const counts = o.ledger.countsByExternalId('Contact');
+    expect(counts.size).toBe(1000);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('sessions expiring by time, again and again, while calls queue: no failure', async () => {
+    const o = await org({ faults: { expireSessionsEvery: { ms: 40 }, latencyMs: 5 } });
+    const sf = client(o, { connections: 4 });
+    const settled = await Promise.allSettled(
+      Array.from({ length: 300 }, (_, i) => sf.upsert('Contact', 'Ext__c', `TE-${i}`, { LastName: 'x' })),
+    );
+    expect(settled.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(o.state.sessionExpiries).toBeGreaterThan(2);
+    expect(o.state.grants('client_credentials')).toBeLessThanOrEqual(1 + o.state.sessionExpiries);
+    expect(o.state.records('Contact')).toHaveLength(300);
+  });
+
+  it('a fresh session refused again: one refresh, then session_rejected_after_refresh (no loop)', async () => {
+    const o = await org({ faults: { rejectAllSessions: true } });
+    const sf = client(o);
+    const error = await sf.upsert('Contact', 'Ext__c', 'RJ-1', { LastName: 'x' }).catch((e: unknown) => e);
+    expect(isSalesforceAuthError(error) && error.reason).toBe('session_rejected_after_refresh');
+    expect(o.state.grants('client_credentials')).toBe(2);
+    expect(o.state.requests.filter((r) => r.status === 401)).toHaveLength(2);
+  });
+
   it('"not valid for use with the REST API" fails fast without refreshing', async () => {
     const o = await org({ faults: { sessionNotValidForRest: true } });
     const sf = client(o);
@@ -298,6 +339,30 @@ describe('resilience', () => {
     o.setFaults({ apimThrottle: { status: 403, retryAfterSeconds: 0, times: 1 } });
     await sf.create('Account', { Name: 'once' });
     expect(o.ledger.writes('Account')).toHaveLength(1);
+  });
+
+  it('a gateway 429 on the token request during a refresh-token refresh: the grant waits Retry-After and every waiting call succeeds', async () => {
+    const o = await org({ apim: { subscriptionKey: 'k' }, refreshTokens: ['rt-0'] });
+    const sf = client(o, {
+      apiGateway: { baseUrl: o.apimUrl!, subscriptionKey: 'k' },
+      auth: { flow: 'refresh_token', clientId: 'fake-client-id', refreshToken: 'rt-0' },
+    });
+    await sf.upsert('Contact', 'Ext__c', 'TT-warm', { LastName: 'warm-up' });
+    // 6 calls a second through the gateway: the 6 upserts pass (and get the 401); the refresh that
+    // follows (the org answers after 200 ms, when all 6 have arrived) is the 7th and gets a 429.
+    o.setFaults({ apimRateLimit: { requests: 6, windowMs: 1_000 }, latencyMs: 200 });
+    o.expireSessions();
+    const settled = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => sf.upsert('Contact', 'Ext__c', `TT-${i}`, { LastName: 'x' })),
+    );
+    expect(settled.filter((r) => r.status === 'rejected').map((r) => String(r.reason))).toEqual([]);
+    const throttledTokens = o.state.requests.filter(
+      (r) => r.host === 'apim' && r.status === 429 && r.path.endsWith('/services/oauth2/token'),
+    );
+    expect(throttledTokens.length).toBeGreaterThan(0);
+    expect(o.state.grants('refresh_token')).toBe(2); // the first session + one refresh, never replayed after success
+    expect(o.state.tokenRequests.every((t) => t.ok)).toBe(true);
+    expect(o.state.records('Contact')).toHaveLength(7);
   });
 
   it('a wrong subscription key fails fast (no refresh loop)', async () => {

@@ -8,6 +8,7 @@ import {
   type ResiliencePolicy,
 } from '@relaykit/sdk-core';
 import { SessionManager } from '../auth/session.js';
+import type { StoredSession } from '../auth/token-store.js';
 import { MemoryTokenStore } from '../auth/token-store.js';
 import {
   SalesforceApiError,
@@ -62,6 +63,8 @@ export class SalesforceClient {
   /** Options the client was built with. */
   readonly options: Readonly<SalesforceClientOptions>;
   private readonly http: HttpRequester;
+  /** One slot per pooled connection: a request reads its session only once it holds one. */
+  private readonly dispatch: ResiliencePolicy;
   private readonly gatewayBase: string | undefined;
   private readonly gatewayHeaders: Record<string, string>;
 
@@ -81,12 +84,21 @@ export class SalesforceClient {
       name: 'salesforce',
       classify: salesforceClassifier,
     });
+    const connections = options.connections ?? 32;
+    // Only a bulkhead: retries, breaker and timeout belong to `policy`, around each HTTP attempt.
+    this.dispatch = createResiliencePolicy({
+      name: 'salesforce-dispatch',
+      retry: false,
+      breaker: false,
+      timeoutMs: false,
+      bulkhead: { maxInFlight: connections, maxQueued: Number.POSITIVE_INFINITY },
+    });
     const create = options.createHttpClient ?? ((o) => new HttpClient(o));
     this.http = create({
       upstream: 'salesforce',
       policy: this.policy,
       defaultHeaders: this.gatewayHeaders,
-      connections: options.connections ?? 32,
+      connections,
       timeouts: { headersMs: 120_000, bodyMs: 120_000 },
       ...(options.logger ? { logger: options.logger } : {}),
     });
@@ -158,78 +170,110 @@ export class SalesforceClient {
   }
 
   /**
-   * Sends one request with the current session. A 401 "Session expired or invalid" refreshes the
-   * session once per generation (shared by every concurrent caller) and replays; other 401s fail
-   * fast with {@link SalesforceAuthError}. A spent daily allocation isolates the circuit and throws
-   * {@link SalesforceLimitError}. Salesforce error arrays become {@link SalesforceApiError}.
+   * Sends one request with the current session. Requests wait for one of `connections` slots and
+   * read the session only once they hold one, i.e. as they leave for the wire: a request that
+   * queued while the session expired never carries the dead token. A 401 "Session expired or
+   * invalid" refreshes the session once per generation (shared by every concurrent caller) and
+   * replays; a call gives up with `session_rejected_after_refresh` only when a session the org
+   * never accepted is refused after a refresh — not for the expiries it merely lived through.
+   * Other 401s fail fast with {@link SalesforceAuthError}. A spent daily allocation isolates the
+   * circuit (checked as each request leaves) and throws {@link SalesforceLimitError}. Salesforce
+   * error arrays become {@link SalesforceApiError}.
    */
   async send<T = unknown>(request: SalesforceRequest): Promise<HttpResponse<T>> {
-    this.checkGuard(request.urgent);
-    const { urgent: _urgent, path, ...rest } = request;
-    let session = await this.sessions.current();
-    let refreshed = 0;
+    const { urgent, path, ...rest } = request;
+    // 401s on a session the org never accepted: the second one means refreshing does not help.
+    let refusedFresh = 0;
     let replays = 0;
     for (;;) {
-      try {
-        const res = await this.http.request<T>({
-          ...rest,
-          path: this.resolve(path, session.instanceUrl),
-          headers: { ...rest.headers, authorization: `Bearer ${session.accessToken}` },
-        });
-        this.usage.observe(res.headers['sforce-limit-info']);
-        return res;
-      } catch (error) {
-        if (!isHttpError(error)) throw error;
-        this.usage.observe(error.headers['sforce-limit-info']);
-        const kind = failureKind(error);
-        switch (kind) {
-          case 'session_expired':
-            // Two refreshes per call at most: one for the expiry, one if another wave hit the new session.
-            if (refreshed >= 2)
-              throw new SalesforceAuthError(
-                'Salesforce refused a freshly refreshed session',
-                { reason: 'session_rejected_after_refresh', status: 401 },
-                { cause: error },
-              );
-            refreshed++;
-            session = await this.sessions.refresh(session.generation);
-            continue;
-          case 'session_not_valid_for_rest':
-            throw new SalesforceAuthError(
-              `Salesforce refused the session for the REST API (not an expiry; refreshing would not help): ${salesforceErrorItems(error.body)?.[0]?.message ?? 'HTTP 401'}`,
-              { reason: 'session_not_valid_for_rest', status: 401 },
-              { cause: error },
-            );
-          case 'gateway_auth':
-            throw new SalesforceAuthError(
-              `The API gateway refused the call: ${(error.body as { message?: string }).message ?? 'HTTP 401'}`,
-              { reason: 'gateway_subscription', status: 401 },
-              { cause: error },
-            );
-          case 'total_requests': {
-            const usage = this.usage.current;
-            this.policy.isolate(
-              'Salesforce daily API allocation (TotalRequests) is spent',
-              this.options.totalRequestsCooldownMs ?? 15 * 60_000,
-            );
-            throw new SalesforceLimitError(
-              'Salesforce daily API allocation is spent (REQUEST_LIMIT_EXCEEDED TotalRequests): the circuit is open; calls fail at once until it resets',
-              { kind: 'total_requests', used: usage?.used, max: usage?.max },
-              { cause: error },
-            );
+      const outcome = await this.dispatch.execute(
+        async (): Promise<Dispatched<T>> => {
+          this.checkGuard(urgent);
+          const sent = await this.sessions.current();
+          try {
+            const res = await this.http.request<T>({
+              ...rest,
+              path: this.resolve(path, sent.instanceUrl),
+              headers: { ...rest.headers, authorization: `Bearer ${sent.accessToken}` },
+            });
+            this.sessions.markAccepted(sent.generation);
+            return { res };
+          } catch (error) {
+            if (isHttpError(error) && Array.isArray(error.body) && error.status !== 401)
+              this.sessions.markAccepted(sent.generation);
+            // Start the refresh before the slot is freed, so the next request to take it waits for
+            // the new session instead of reading the dead one.
+            const refreshing =
+              isHttpError(error) &&
+              failureKind(error) === 'session_expired' &&
+              sent.generation >= this.sessions.generation &&
+              (this.sessions.wasAccepted(sent.generation) || refusedFresh === 0)
+                ? this.sessions.refresh(sent.generation)
+                : undefined;
+            // Waited on below; a failed refresh must not surface as an unhandled rejection meanwhile.
+            refreshing?.catch(() => undefined);
+            return { error, sent, refreshing };
           }
-          case 'multiple_matches':
-            throw error;
-        }
-        // The policy does not replay non-idempotent calls; these failures prove nothing was written.
-        const idempotent = rest.idempotent === true || !['POST', 'PATCH'].includes(rest.method);
-        if (!idempotent && rejectedBeforeProcessing(kind) && replays < 3 && (error.retryAfterMs ?? 0) <= 60_000) {
-          replays++;
-          await sleep(error.retryAfterMs ?? 100 * 2 ** replays * (0.5 + Math.random() / 2), rest.signal);
+        },
+        rest.signal ? { signal: rest.signal } : {},
+      );
+      if ('res' in outcome) {
+        this.usage.observe(outcome.res.headers['sforce-limit-info']);
+        return outcome.res;
+      }
+      const error = outcome.error;
+      if (!isHttpError(error)) throw error;
+      this.usage.observe(error.headers['sforce-limit-info']);
+      const kind = failureKind(error);
+      switch (kind) {
+        case 'session_expired': {
+          const { sent: session, refreshing } = outcome;
+          // Another call already replaced the session this one carried: just replay with the new one.
+          if (session.generation < this.sessions.generation && !refreshing) continue;
+          if (!this.sessions.wasAccepted(session.generation) && ++refusedFresh >= 2)
+            throw new SalesforceAuthError(
+              'Salesforce refused a freshly refreshed session',
+              { reason: 'session_rejected_after_refresh', status: 401 },
+              { cause: error },
+            );
+          await (refreshing ?? this.sessions.refresh(session.generation));
           continue;
         }
-        throw toSalesforceError(error);
+        case 'session_not_valid_for_rest':
+          throw new SalesforceAuthError(
+            `Salesforce refused the session for the REST API (not an expiry; refreshing would not help): ${salesforceErrorItems(error.body)?.[0]?.message ?? 'HTTP 401'}`,
+            { reason: 'session_not_valid_for_rest', status: 401 },
+            { cause: error },
+          );
+        case 'gateway_auth':
+          throw new SalesforceAuthError(
+            `The API gateway refused the call: ${(error.body as { message?: string }).message ?? 'HTTP 401'}`,
+            { reason: 'gateway_subscription', status: 401 },
+            { cause: error },
+          );
+        case 'total_requests': {
+          const usage = this.usage.current;
+          this.policy.isolate(
+            'Salesforce daily API allocation (TotalRequests) is spent',
+            this.options.totalRequestsCooldownMs ?? 15 * 60_000,
+          );
+          throw new SalesforceLimitError(
+            'Salesforce daily API allocation is spent (REQUEST_LIMIT_EXCEEDED TotalRequests): the circuit is open; calls fail at once until it resets',
+            { kind: 'total_requests', used: usage?.used, max: usage?.max },
+            { cause: error },
+          );
+        }
+        case 'multiple_matches':
+          throw error;
       }
+      // The policy does not replay non-idempotent calls; these failures prove nothing was written.
+      const idempotent = rest.idempotent === true || !['POST', 'PATCH'].includes(rest.method);
+      if (!idempotent && rejectedBeforeProcessing(kind) && replays < 3 && (error.retryAfterMs ?? 0) <= 60_000) {
+        replays++;
+        await sleep(error.retryAfterMs ?? 100 * 2 ** replays * (0.5 + Math.random() / 2), rest.signal);
+        continue;
+      }
+      throw toSalesforceError(error);
     }
   }
 
@@ -425,6 +469,11 @@ export class SalesforceClient {
     }
   }
 }
+
+/** What one dispatched attempt of {@link SalesforceClient.send} came back with. */
+type Dispatched<T> =
+  | { res: HttpResponse<T> }
+  | { error: unknown; sent: StoredSession; refreshing: Promise<StoredSession> | undefined };
 
 /** Turns a Salesforce error array into {@link SalesforceApiError}; other errors pass unchanged. */
 export function toSalesforceError(error: unknown): unknown {

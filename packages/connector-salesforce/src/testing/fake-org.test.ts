@@ -259,4 +259,31 @@ describe('fake org: REST wire format', () => {
     });
     expect(ok.status).toBe(200);
   });
+
+  it('APIM rate limit: requests per window on every path, the token endpoint included', async () => {
+    const org = await start({
+      apim: { subscriptionKey: 'k' },
+      faults: { apimRateLimit: { requests: 2, windowMs: 60_000 } },
+    });
+    const headers = { 'ocp-apim-subscription-key': 'k', authorization: `Bearer ${org.issueToken()}` };
+    const limits = () => fetch(`${org.apimUrl}/services/data/v60.0/limits`, { headers });
+    const tokenCall = () =>
+      fetch(`${org.apimUrl}/services/oauth2/token`, {
+        method: 'POST',
+        headers: { 'ocp-apim-subscription-key': 'k' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: 'fake-client-id',
+          client_secret: 'fake-client-secret',
+        }),
+      });
+    expect((await limits()).status).toBe(200);
+    expect((await tokenCall()).status).toBe(200);
+    const refusedToken = await tokenCall();
+    expect(refusedToken.status).toBe(429);
+    expect(Number(refusedToken.headers.get('retry-after'))).toBeGreaterThanOrEqual(59);
+    expect(await refusedToken.json()).toMatchObject({ statusCode: 429, message: expect.stringMatching(/^Rate limit/) });
+    expect((await limits()).status).toBe(429);
+    expect(org.state.tokenRequests).toHaveLength(1); // the refused one never reached the org
+  });
 });

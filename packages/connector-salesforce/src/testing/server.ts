@@ -14,6 +14,8 @@ export class FakeOrgState {
   apiUsage: number;
   /** The daily allocation. */
   dailyApiLimit: number;
+  /** Times every session was expired at once (by a fault or `expireSessions()`). */
+  sessionExpiries = 0;
 
   /** @internal */
   readonly store: OrgStore;
@@ -123,9 +125,33 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
 
   let faults: FakeOrgFaults = {};
   let expireCountdown: number | undefined;
+  let callsSinceExpiry = 0;
+  let lastExpiryAt = Date.now();
+  const expireAll = () => {
+    auth.expireAll();
+    state.sessionExpiries++;
+    callsSinceExpiry = 0;
+    lastExpiryAt = Date.now();
+  };
+  let rateWindow = { start: 0, count: 0 };
+  /** APIM's rate limit: undefined when the call may pass, else the seconds to wait. */
+  const rateLimited = (): number | undefined => {
+    const limit = faults.apimRateLimit;
+    if (!limit) return undefined;
+    const now = Date.now();
+    if (now - rateWindow.start >= limit.windowMs) rateWindow = { start: now, count: 0 };
+    if (rateWindow.count < limit.requests) {
+      rateWindow.count++;
+      return undefined;
+    }
+    return Math.max(1, Math.ceil((rateWindow.start + limit.windowMs - now) / 1000));
+  };
   const setFaults = (f: FakeOrgFaults) => {
     faults = { ...f };
+    rateWindow = { start: 0, count: 0 };
     expireCountdown = f.expireSessionsAfterCalls;
+    callsSinceExpiry = 0;
+    lastExpiryAt = Date.now();
     store.setLockFaults(f.lockRows?.externalIds ?? [], f.lockRows?.times ?? 0);
   };
   setFaults(options.faults ?? {});
@@ -192,12 +218,14 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
         limitHeader(),
       );
     if (expireCountdown === 0) {
-      auth.expireAll();
+      expireAll();
       expireCountdown = undefined;
     }
+    const every = faults.expireSessionsEvery;
+    if (every?.ms !== undefined && Date.now() - lastExpiryAt >= every.ms) expireAll();
     const bearer = /^(?:Bearer|OAuth)\s+(.+)$/i.exec(req.headers.authorization ?? '');
     const session = bearer ? auth.session(bearer[1]!.trim()) : undefined;
-    if (!session)
+    if (!session || faults.rejectAllSessions)
       return send(
         res,
         401,
@@ -212,6 +240,8 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
         limitHeader(),
       );
     if (expireCountdown !== undefined) expireCountdown--;
+    // This call is served with the session; the next ones find it dead.
+    if (every?.calls !== undefined && ++callsSinceExpiry >= every.calls) expireAll();
     if (faults.totalRequestsExhausted || state.apiUsage >= state.dailyApiLimit) {
       return send(
         res,
@@ -295,6 +325,13 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
           message:
             'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.',
         });
+      const wait = rateLimited();
+      if (wait !== undefined)
+        return reject(
+          429,
+          { statusCode: 429, message: `Rate limit is exceeded. Try again in ${wait} seconds.` },
+          { 'retry-after': String(wait) },
+        );
       const throttle = faults.apimThrottle;
       if (throttle && take('apimThrottle')) {
         const seconds = throttle.retryAfterSeconds;
@@ -336,7 +373,7 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
     ledger: store.ledger,
     state,
     setFaults,
-    expireSessions: () => auth.expireAll(),
+    expireSessions: expireAll,
     issueToken: (username) => auth.issue(username),
     async close() {
       bulk.stop();

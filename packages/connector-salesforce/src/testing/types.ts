@@ -19,8 +19,22 @@ export interface FakeApimOptions {
 export interface FakeOrgFaults {
   /** After this many more authenticated REST calls, every session issued so far expires (once). */
   expireSessionsAfterCalls?: number;
+  /**
+   * Sessions expire again and again, as in a long run against a real org (timeouts, revocations, an
+   * admin's "log out all"): every session issued so far dies after each `calls` authenticated REST
+   * calls and/or each `ms` milliseconds (checked as requests arrive). Counted in `state.sessionExpiries`.
+   */
+  expireSessionsEvery?: { calls?: number; ms?: number };
+  /** Every access token, even a fresh one, answers 401 "Session expired or invalid" (revoked at once). */
+  rejectAllSessions?: boolean;
   /** Every access token answers 401 "This session is not valid for use with the REST API". */
   sessionNotValidForRest?: boolean;
+  /**
+   * The APIM front's rate limit (its `rate-limit` policy): at most `requests` calls per `windowMs`
+   * on every path, the token endpoint included; the rest get 429 "Rate limit is exceeded. Try again
+   * in N seconds." with `Retry-After` (seconds to the window's end, at least 1). Refused calls do not count.
+   */
+  apimRateLimit?: { requests: number; windowMs: number };
   /** The APIM front answers `times` requests with 429 (rate limit) or 403 (quota) and `Retry-After`. */
   apimThrottle?: { status?: 429 | 403; retryAfterSeconds: number; times: number };
   /** The org answers `times` requests with 403 `REQUEST_LIMIT_EXCEEDED` "ConcurrentRequests ...". */
