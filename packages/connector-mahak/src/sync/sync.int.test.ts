@@ -275,6 +275,45 @@ for (const engine of ENGINES)
       expect(new Date(rows[0]!.created_at)).toEqual(new Date('2025-03-01T12:00:00Z'));
     });
 
+    it('reads unset values written as "" as NULL (a source writing "" loses no Order)', async () => {
+      ctx = await setup(engine, { unsetValues: 'empty-string', seed: { Person: 2 } });
+      const first = ctx.fake.insert('Order', {
+        PersonId: 1,
+        DeliveryDate: null,
+        Discount: null,
+        VisitorId: null,
+        SettlementType: null,
+      });
+      ctx.fake.insert('Order', { PersonId: 2, DeliveryDate: '2025-03-02T09:00:00', Description: null });
+      const summary = await syncMahakEntity({
+        client: ctx.client,
+        entity: 'Order',
+        checkpoints: ctx.checkpoints,
+        sink: sinkOf(ctx, 'Order'),
+        deadLetter: deadLetterOf(ctx),
+      });
+      expect(summary).toMatchObject({ upserts: 2, deadLettered: 0 });
+      const { rows } = await ctx.db.query<{
+        id: string;
+        delivery_date: Date | null;
+        discount: string | null;
+        visitor_id: string | null;
+        settlement_type: number | null;
+        raw_delivery: string;
+      }>(
+        `SELECT mahak_id::text AS id, delivery_date, discount::text AS discount, visitor_id::text AS visitor_id, settlement_type, raw->>'DeliveryDate' AS raw_delivery FROM ${entityTable('Order', ctx.place)} ORDER BY mahak_id`,
+      );
+      expect(rows[0]).toMatchObject({
+        id: String(first),
+        delivery_date: null,
+        discount: null,
+        visitor_id: null,
+        settlement_type: null,
+        raw_delivery: '', // as received
+      });
+      expect(new Date(rows[1]!.delivery_date!)).toEqual(new Date('2025-03-02T09:00:00Z'));
+    });
+
     it('a replayed stale batch changes nothing', async () => {
       ctx = await setup(engine, { seed: { Person: 6 } });
       const captured: Array<SyncBatch<LocalRow, RawRecord>> = [];

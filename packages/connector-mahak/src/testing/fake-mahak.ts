@@ -69,6 +69,11 @@ export interface FakeMahakOptions {
   seed?: Partial<Record<EntityName, number>>;
   /** Generated rows stamped with one shared RowVersion, per group (default 1: no ties). */
   seedRowsPerVersion?: number;
+  /**
+   * How an unset (null) field is written in GetAllData answers: `null` (default) or `empty-string` — `""`, as some
+   * Mahak sources write an unset date, number or id (the reference leaves it open).
+   */
+  unsetValues?: 'null' | 'empty-string';
 }
 
 /** Context given to a {@link FakeMahak.mutate} hook. */
@@ -161,7 +166,7 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
   const faults: FakeFault[] = [];
   const hooks = new Set<(fake: FakeMahak, context: MutateContext) => void | Promise<void>>();
   const requests: FakeRequestLog[] = [];
-  const tables = new Map<EntityName, FakeTable>(ENTITY_NAMES.map((n) => [n, new FakeTable(n)]));
+  const tables = new Map<EntityName, FakeTable>(ENTITY_NAMES.map((n) => [n, new FakeTable(n, options.unsetValues)]));
   const table = (e: EntityName) => tables.get(e)!;
 
   const nextVersion = (): bigint => txVersion ?? (counter += 1n);
