@@ -2,7 +2,10 @@ import { createRateLimiter, isHttpError, isCircuitOpenError } from '@relaykit/sd
 import { afterEach, describe, expect, it } from 'vitest';
 import { isMahakApiError, isMahakProtocolError } from '../errors.js';
 import { JsonNumber, parseLosslessJson, sourceTextOf } from '../json/index.js';
+import { MemoryCheckpointStore } from '@relaykit/sdk-core';
 import { pushOrders, pushReceipts, mahakClientId } from '../push/index.js';
+import { createMahakMemorySink } from '../sink/memory.js';
+import { syncMahakEntity } from '../sync/sync.js';
 import { FAKE_CODES, startFakeMahak, type FakeMahak, type FakeMahakOptions } from '../testing/index.js';
 import { MahakClient } from './client.js';
 import type { MahakClientOptions } from './types.js';
@@ -218,6 +221,37 @@ describe('pushes', () => {
       { storeReceiptId: 'R-1', personId: 1, cashAmount: '500000.25', date: new Date('2025-03-01T10:00:00Z') },
     ]);
     expect(f.count('Receipt')).toBe(2);
+  });
+
+  it('pushes dates as Mahak local time: an order and a receipt synced back carry the same instants', async () => {
+    const { fake: f, client: c } = await start({ utcOffsetMinutes: 210, seed: { Person: 1, ProductDetail: 1 } });
+    const orderDate = new Date('2025-03-01T10:00:00.250Z');
+    const deliveryDate = new Date('2025-03-05T22:15:00Z'); // 01:45 the next day in Tehran
+    const receiptDate = new Date('2025-03-02T20:31:00Z');
+    const pushOptions = { utcOffsetMinutes: 210 };
+    const [pushed] = await pushOrders(c, [{ ...order('T-1', 1, 1), orderDate, deliveryDate }], pushOptions);
+    const [receipt] = await pushReceipts(
+      c,
+      [{ storeReceiptId: 'TR-1', personId: 1, cashAmount: '10', date: receiptDate }],
+      pushOptions,
+    );
+    expect([pushed!.ok, receipt!.ok]).toEqual([true, true]);
+    // Stored as Mahak's own clients write it: Tehran wall-clock time, no offset.
+    expect(f.liveRows('Order')[0]).toMatchObject({
+      OrderDate: '2025-03-01T13:30:00.250',
+      DeliveryDate: '2025-03-06T01:45:00.000',
+    });
+
+    const checkpoints = new MemoryCheckpointStore();
+    const orders = createMahakMemorySink({ checkpoints });
+    const receipts = createMahakMemorySink({ checkpoints });
+    const sync = { client: c, checkpoints, utcOffsetMinutes: 210 };
+    await syncMahakEntity({ ...sync, entity: 'Order', sink: orders });
+    await syncMahakEntity({ ...sync, entity: 'Receipt', sink: receipts });
+    const back = orders.live()[0]!.data!;
+    expect(back.order_date).toEqual(orderDate);
+    expect(back.delivery_date).toEqual(deliveryDate);
+    expect(receipts.live()[0]!.data!.date).toEqual(receiptDate);
   });
 
   it('ClientIds are stable, positive int64 values', () => {

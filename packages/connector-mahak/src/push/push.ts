@@ -127,10 +127,19 @@ export interface PushOptions {
   chunkSize?: number;
   /** Called for each record Mahak accepted, e.g. to store Mahak's id on the store's order. */
   writeBack?: (result: PushedOrder | PushedReceipt) => void | Promise<void>;
+  /**
+   * Offset of Mahak's clock (Iran: 210), the same as the sync's: dates are written as Mahak's local wall-clock time
+   * without an offset, as Mahak's own clients write them, so a sync reading them back gets the same instant.
+   * Default 0.
+   */
+  utcOffsetMinutes?: number;
   signal?: AbortSignal;
 }
 
-const dotNet = (d: Date) => d.toISOString().slice(0, 23);
+/** `d` as Mahak's local wall-clock time at `utcOffsetMinutes`, without an offset (`2025-03-01T13:30:00.000`). */
+export function toMahakLocalTime(d: Date, utcOffsetMinutes = 0): string {
+  return new Date(d.getTime() + utcOffsetMinutes * 60_000).toISOString().slice(0, 23);
+}
 const num = (s: string | undefined) => (s === undefined ? undefined : new JsonNumber(s));
 
 function chunks<T>(list: T[], size: number): T[][] {
@@ -153,6 +162,7 @@ export async function pushOrders(
   options: PushOptions = {},
 ): Promise<PushedOrder[]> {
   const ns = options.namespace ?? 'relaykit';
+  const dotNet = (d: Date) => toMahakLocalTime(d, options.utcOffsetMinutes);
   const parsed = orders.map((o) => StoreOrder.parse(o));
   const results: PushedOrder[] = [];
   for (const chunk of chunks(parsed, options.chunkSize ?? 100)) {
@@ -239,6 +249,7 @@ export async function pushReceipts(
   options: PushOptions = {},
 ): Promise<PushedReceipt[]> {
   const ns = options.namespace ?? 'relaykit';
+  const dotNet = (d: Date) => toMahakLocalTime(d, options.utcOffsetMinutes);
   const parsed = receipts.map((r) => StoreReceipt.parse(r));
   const results: PushedReceipt[] = [];
   for (const chunk of chunks(parsed, options.chunkSize ?? 100)) {

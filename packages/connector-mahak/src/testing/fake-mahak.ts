@@ -74,6 +74,12 @@ export interface FakeMahakOptions {
    * Mahak sources write an unset date, number or id (the reference leaves it open).
    */
   unsetValues?: 'null' | 'empty-string';
+  /**
+   * Offset of the fake's clock (Iran: 210; default 0). Pushed dates without an offset are stored and served as given
+   * (local wall-clock time, as Mahak does); a pushed date with an offset, or epoch ms, is stored as the local time
+   * at this offset; dates the server sets (`CreateDate`, `UpdateDate`, `ServerTime`) are local time too.
+   */
+  utcOffsetMinutes?: number;
 }
 
 /** Context given to a {@link FakeMahak.mutate} hook. */
@@ -157,6 +163,8 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
   const passwordMode = options.passwordMode ?? 'either';
   const tokenTtlMs = options.tokenTtlMs ?? 30 * 60_000;
   const safe = (options.paging ?? 'safe') === 'safe';
+  const offsetMs = (options.utcOffsetMinutes ?? 0) * 60_000;
+  const localNow = () => dotNetDate(Date.now() + offsetMs);
   let counter = options.startRowVersion ?? 4_000_000_000n;
   let txVersion: bigint | undefined;
   let syncId = 0n;
@@ -180,7 +188,7 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
 
   const stamp = (row: FakeRow): void => {
     row.RowVersion = nextVersion();
-    row.UpdateDate = dotNetDate(Date.now());
+    row.UpdateDate = localNow();
     row.DataHash = md5(stringifyLosslessJson({ ...row, DataHash: undefined, RowVersion: undefined })).slice(0, 16);
   };
 
@@ -294,7 +302,7 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
       DatabaseId: databaseId,
       UserTitle: 'Demo store',
       MahakId: 'M-0001',
-      ServerTime: dotNetDate(Date.now()),
+      ServerTime: localNow(),
       CreditDay: null,
     };
   }
@@ -424,7 +432,7 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
             : type === 'decimal'
               ? new JsonNumber(toDecimal(value))
               : type === 'date'
-                ? dotNetDate(toDate(value).getTime())
+                ? localDate(value, offsetMs)
                 : type === 'int'
                   ? checkInt(value)
                   : type === 'bool'
@@ -486,7 +494,7 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
         [k.id]: newId,
         [k.clientId]: clientId,
         [k.code]: 100_000 + newId,
-        CreateDate: dotNetDate(Date.now()),
+        CreateDate: localNow(),
         CreateSyncId: syncId,
       };
       stamp(created);
@@ -620,6 +628,18 @@ const LINKS: Partial<Record<EntityName, Array<[string, EntityName]>>> = {
 
 function nullsFor(fields: Record<string, FieldType>): FakeRow {
   return Object.fromEntries(Object.keys(fields).map((f) => [f, null]));
+}
+
+/**
+ * A pushed date as Mahak stores it: an offset-less time is local wall-clock time, kept as given (checked only);
+ * one with an offset, or epoch ms, becomes the local time at the server's offset.
+ */
+function localDate(value: unknown, offsetMs: number): string {
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}(T[\d:.]+)?$/.test(value)) {
+    toDate(value); // throws on an invalid date
+    return value;
+  }
+  return dotNetDate(toDate(value).getTime() + offsetMs);
 }
 
 function checkInt(value: unknown): number {
