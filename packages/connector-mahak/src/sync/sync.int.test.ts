@@ -12,7 +12,7 @@ import { startFakeMahak, type FakeMahak, type FakeMahakOptions } from '../testin
 import { MahakClient } from '../client/index.js';
 import { keysOf, type EntityName } from '../entities/catalogue.js';
 import { toDecimal } from '../entities/scalars.js';
-import { parseLosslessJson } from '../json/lossless.js';
+import { JsonNumber, parseLosslessJson } from '../json/lossless.js';
 import {
   createMahakDeadLetterSink,
   createMahakSink,
@@ -367,6 +367,42 @@ for (const engine of ENGINES)
       const synced = await tableRows(ctx, 'Product');
       expect(synced.map((r) => r.id)).not.toContain(String(bad));
       expect(synced).toHaveLength(9);
+    });
+
+    it('dead-letters a record whose id is not an int64, and the page, the entity and the later entities go on', async () => {
+      ctx = await setup(engine, { seed: { Person: 10, Product: 5, ProductDetail: 6 } });
+      ctx.fake.update('Person', 4, { PersonId: new JsonNumber('99999999999999999999'), FirstName: 'Bad id' });
+      const run = () => syncAll(ctx!);
+      const first = await run();
+      expect(first.map((s) => [s.entity, s.upserts, s.deadLettered])).toEqual([
+        ['Person', 9, 1],
+        ['Product', 5, 0],
+        ['ProductDetail', 6, 0],
+      ]);
+      const { rows } = await ctx.db.query<{ entity: string; reason: string; code: string; name: string }>(
+        `SELECT entity, reason, code, raw->>'FirstName' AS name FROM ${tableName('dead_letters', ctx.place)}`,
+      );
+      expect(rows).toEqual([
+        {
+          entity: 'Person',
+          reason: expect.stringMatching(/PersonId: 99999999999999999999 is outside the int64 range/),
+          code: 'VALIDATION',
+          name: 'Bad id',
+        },
+      ]);
+      expect((await tableRows(ctx, 'Person')).map((r) => r.id)).toEqual(['1', '2', '3', '5', '6', '7', '8', '9', '10']);
+      // A re-run does not fail either: with no readable RowVersion the record may be read again (the last of its
+      // entity here), and it is the same dead letter, not a second one.
+      const second = await run();
+      expect(second.map((s) => s.upserts)).toEqual([0, 0, 0]);
+      const again = await ctx.db.query(`SELECT 1 FROM ${tableName('dead_letters', ctx.place)}`);
+      expect(again.rows).toHaveLength(1);
+      // Once newer records follow it, the checkpoint moves past it.
+      ctx.fake.insert('Person', { FirstName: 'Later' });
+      const third = await run();
+      expect(third[0]).toMatchObject({ upserts: 1 });
+      expect(await ctx.checkpoints.get('mahak:1', 'Person')).toBe(ctx.fake.rowVersion);
+      expect((await run())[0]).toMatchObject({ records: 0 });
     });
   });
 
