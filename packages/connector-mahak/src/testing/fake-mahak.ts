@@ -31,14 +31,26 @@ export type FakeFault = {
   /** How many requests it hits (default 1). */
   times?: number;
 } & (
-  | { kind: 'http'; status: number; retryAfter?: string; body?: string; contentType?: string }
+  | {
+      kind: 'http';
+      status: number;
+      retryAfter?: string;
+      body?: string;
+      contentType?: string;
+      /** Do the work first, then answer with this status (default false: refuse before acting). */
+      afterWork?: boolean;
+    }
   | { kind: 'envelope'; code: number; message: string }
   | {
       kind: 'delay';
       ms: number /** Do the work first, then answer late (default true): a timeout after the server acted. */;
       afterWork?: boolean;
     }
-  | { kind: 'reset' }
+  | {
+      kind: 'reset';
+      /** Do the work first, then drop the connection without an answer (default false). */
+      afterWork?: boolean;
+    }
 );
 
 /** Options of {@link startFakeMahak}. */
@@ -80,6 +92,11 @@ export interface FakeMahakOptions {
    * at this offset; dates the server sets (`CreateDate`, `UpdateDate`, `ServerTime`) are local time too.
    */
   utcOffsetMinutes?: number;
+  /**
+   * Whether SaveAllData answers a new row whose ClientId it already holds with that record (default true: our model).
+   * False: every new row creates a record, as a server that does not de-duplicate would.
+   */
+  clientIdDedupe?: boolean;
 }
 
 /** Context given to a {@link FakeMahak.mutate} hook. */
@@ -394,7 +411,7 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
         });
         return fail();
       }
-      const existing = t.idForClientId(clientId);
+      const existing = options.clientIdDedupe === false ? undefined : t.idForClientId(clientId);
       if (existing !== undefined) {
         // A replay of a row already created: answer with the record it created, create nothing.
         const stored = t.get(existing)!;
@@ -548,12 +565,12 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
 
     const fault = takeFault(endpoint);
     let lateMs = 0;
-    if (fault?.kind === 'reset') {
+    if (fault?.kind === 'reset' && !fault.afterWork) {
       log.status = 0;
       req.socket.destroy();
       return;
     }
-    if (fault?.kind === 'http') {
+    if (fault?.kind === 'http' && !fault.afterWork) {
       return send(fault.status, fault.body ?? `<html><body>Error ${fault.status}</body></html>`, {
         'content-type': fault.contentType ?? 'text/html',
         ...(fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {}),
@@ -596,6 +613,17 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
       text = envelope(false, error.code, error.message, null);
     }
     if (lateMs > 0) await sleep(lateMs);
+    if (fault?.kind === 'reset') {
+      // The work is done; the answer is lost.
+      log.status = 0;
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'http')
+      return send(fault.status, fault.body ?? `<html><body>Error ${fault.status}</body></html>`, {
+        'content-type': fault.contentType ?? 'text/html',
+        ...(fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {}),
+      });
     send(200, text);
   }
 
