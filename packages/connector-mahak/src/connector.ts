@@ -293,6 +293,7 @@ export const mahakConnector = defineConnector({
       run: async (ctx, input) => {
         const results = await pushOrders(ctx.state.client, input.orders, {
           namespace: ctx.state.config.clientIdNamespace,
+          utcOffsetMinutes: ctx.state.config.utcOffsetMinutes,
           signal: ctx.signal,
         });
         return {
@@ -334,6 +335,7 @@ export const mahakConnector = defineConnector({
       run: async (ctx, input) => {
         const results = await pushReceipts(ctx.state.client, input.receipts, {
           namespace: ctx.state.config.clientIdNamespace,
+          utcOffsetMinutes: ctx.state.config.utcOffsetMinutes,
           signal: ctx.signal,
         });
         return {

@@ -2,7 +2,10 @@ import { createRateLimiter, isHttpError, isCircuitOpenError } from '@relaykit/sd
 import { afterEach, describe, expect, it } from 'vitest';
 import { isMahakApiError, isMahakProtocolError } from '../errors.js';
 import { JsonNumber, parseLosslessJson, sourceTextOf } from '../json/index.js';
+import { MemoryCheckpointStore } from '@relaykit/sdk-core';
 import { pushOrders, pushReceipts, mahakClientId } from '../push/index.js';
+import { createMahakMemorySink } from '../sink/memory.js';
+import { syncMahakEntity } from '../sync/sync.js';
 import { FAKE_CODES, startFakeMahak, type FakeMahak, type FakeMahakOptions } from '../testing/index.js';
 import { MahakClient } from './client.js';
 import type { MahakClientOptions } from './types.js';
@@ -168,7 +171,8 @@ describe('pushes', () => {
         written.push(r);
       },
     });
-    expect(f.requests.filter((r) => r.endpoint === 'SaveAllData').length).toBe(2);
+    // The timeout is ambiguous: the ClientIds are looked up, both orders are found, nothing is sent again.
+    expect(f.requests.filter((r) => r.endpoint === 'SaveAllData').length).toBe(1);
     expect(results.map((r) => r.ok)).toEqual([true, true]);
     expect(f.liveRows('Order')).toHaveLength(2);
     expect(f.liveRows('OrderDetail')).toHaveLength(4);
@@ -218,6 +222,104 @@ describe('pushes', () => {
       { storeReceiptId: 'R-1', personId: 1, cashAmount: '500000.25', date: new Date('2025-03-01T10:00:00Z') },
     ]);
     expect(f.count('Receipt')).toBe(2);
+  });
+
+  it('pushes dates as Mahak local time: an order and a receipt synced back carry the same instants', async () => {
+    const { fake: f, client: c } = await start({ utcOffsetMinutes: 210, seed: { Person: 1, ProductDetail: 1 } });
+    const orderDate = new Date('2025-03-01T10:00:00.250Z');
+    const deliveryDate = new Date('2025-03-05T22:15:00Z'); // 01:45 the next day in Tehran
+    const receiptDate = new Date('2025-03-02T20:31:00Z');
+    const pushOptions = { utcOffsetMinutes: 210 };
+    const [pushed] = await pushOrders(c, [{ ...order('T-1', 1, 1), orderDate, deliveryDate }], pushOptions);
+    const [receipt] = await pushReceipts(
+      c,
+      [{ storeReceiptId: 'TR-1', personId: 1, cashAmount: '10', date: receiptDate }],
+      pushOptions,
+    );
+    expect([pushed!.ok, receipt!.ok]).toEqual([true, true]);
+    // Stored as Mahak's own clients write it: Tehran wall-clock time, no offset.
+    expect(f.liveRows('Order')[0]).toMatchObject({
+      OrderDate: '2025-03-01T13:30:00.250',
+      DeliveryDate: '2025-03-06T01:45:00.000',
+    });
+
+    const checkpoints = new MemoryCheckpointStore();
+    const orders = createMahakMemorySink({ checkpoints });
+    const receipts = createMahakMemorySink({ checkpoints });
+    const sync = { client: c, checkpoints, utcOffsetMinutes: 210 };
+    await syncMahakEntity({ ...sync, entity: 'Order', sink: orders });
+    await syncMahakEntity({ ...sync, entity: 'Receipt', sink: receipts });
+    const back = orders.live()[0]!.data!;
+    expect(back.order_date).toEqual(orderDate);
+    expect(back.delivery_date).toEqual(deliveryDate);
+    expect(receipts.live()[0]!.data!.date).toEqual(receiptDate);
+  });
+
+  const ambiguous = [
+    { name: 'a timeout', fault: { kind: 'delay', ms: 1_500 } },
+    { name: 'a connection reset', fault: { kind: 'reset', afterWork: true } },
+    { name: 'a 502', fault: { kind: 'http', status: 502, afterWork: true } },
+  ] as const;
+  for (const { name, fault } of ambiguous)
+    it(`stays exactly-once on a server without ClientId de-duplication after ${name} once it saved`, async () => {
+      const { fake: f, client: c } = await start(
+        { clientIdDedupe: false, seed: { Person: 3, ProductDetail: 3, Order: 5, Receipt: 4 } },
+        { policy: { timeoutMs: 500, retry: { maxAttempts: 3, initialDelayMs: 5 } } },
+      );
+      await c.login();
+      f.inject({ ...fault, endpoint: 'SaveAllData' });
+      const results = await pushOrders(c, [order('S-1', 1, 2), order('S-2', 2, 3)]);
+      expect(results.map((r) => [r.ok, r.details.map((d) => d.ok)])).toEqual([
+        [true, [true, true]],
+        [true, [true, true]],
+      ]);
+      const created = f.allRows('Order').slice(5);
+      expect(created.map((o) => o.OrderClientId)).toEqual([
+        mahakClientId('order', 'S-1'),
+        mahakClientId('order', 'S-2'),
+      ]);
+      expect(results.map((r) => r.mahakOrderId)).toEqual(created.map((o) => BigInt(o.OrderId as number)));
+      expect(results[0]!.details.map((d) => d.mahakId)).toEqual(
+        f
+          .allRows('OrderDetail')
+          .slice(0, 2)
+          .map((d) => BigInt(d.OrderDetailId as number)),
+      );
+      expect(f.count('OrderDetail')).toBe(4);
+      expect(f.requests.filter((r) => r.endpoint === 'SaveAllData')).toHaveLength(1);
+
+      f.inject({ ...fault, endpoint: 'SaveAllData' });
+      const receipts = await pushReceipts(c, [
+        { storeReceiptId: 'R-1', personId: 1, cashAmount: '10', date: new Date('2025-03-01T10:00:00Z') },
+      ]);
+      expect(receipts[0]).toMatchObject({ ok: true, mahakReceiptId: 5n });
+      expect(f.count('Receipt')).toBe(5);
+    });
+
+  it('re-sends what the look-up does not find (the failure came before the server saved), once', async () => {
+    const { fake: f, client: c } = await start({ clientIdDedupe: false, seed: { Person: 3, ProductDetail: 3 } });
+    await c.login();
+    // A first order, saved cleanly, also tells the client where the look-up may start.
+    await pushOrders(c, [order('S-0', 3, 1)]);
+    f.inject({ kind: 'reset', endpoint: 'SaveAllData' }); // dropped before the server acted
+    f.inject({ kind: 'http', status: 503, endpoint: 'SaveAllData', afterWork: true }); // then saved, answer lost
+    const results = await pushOrders(c, [order('S-1', 1, 2), order('S-2', 2, 3)]);
+    expect(results.map((r) => r.ok)).toEqual([true, true]);
+    expect(f.liveRows('Order').map((o) => o.OrderClientId)).toEqual(
+      ['S-0', 'S-1', 'S-2'].map((id) => mahakClientId('order', id)),
+    );
+    expect(f.count('OrderDetail')).toBe(6);
+    expect(f.requests.filter((r) => r.endpoint === 'SaveAllData')).toHaveLength(3);
+  });
+
+  it('does not replay an ambiguous save when the caller gives no way to check what was saved', async () => {
+    const { fake: f, client: c } = await start({ clientIdDedupe: false, seed: { Person: 1 } });
+    await c.login();
+    f.inject({ kind: 'http', status: 502, endpoint: 'SaveAllData', afterWork: true });
+    const row = { personId: 0, personClientId: 77n, firstName: 'Once' };
+    await expect(c.saveAllData({ people: [row] })).rejects.toMatchObject({ status: 502 });
+    expect(f.count('Person')).toBe(2);
+    expect(f.requests.filter((r) => r.endpoint === 'SaveAllData')).toHaveLength(1);
   });
 
   it('ClientIds are stable, positive int64 values', () => {

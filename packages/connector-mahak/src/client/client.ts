@@ -3,6 +3,7 @@ import {
   HttpClient,
   createResiliencePolicy,
   silentLogger,
+  type ErrorClassifier,
   type HttpRequester,
   type Logger,
   type ResiliencePolicy,
@@ -12,6 +13,7 @@ import { toInt64 } from '../entities/scalars.js';
 import { MahakApiError, MahakProtocolError } from '../errors.js';
 import { parseLosslessJson, parseLosslessJsonWithSpans, stringifyLosslessJson } from '../json/lossless.js';
 import { rememberSourceText } from '../json/source-text.js';
+import { isAmbiguousWriteFailure } from './ambiguous.js';
 import { createMahakClassifier } from './classify.js';
 import type { GetAllDataRequest, MahakClientOptions, MahakSession, SaveAllDataResult, SaveRowResult } from './types.js';
 
@@ -48,6 +50,10 @@ export class MahakClient {
   private session: MahakSession | undefined;
   private loggingIn: Promise<MahakSession> | undefined;
   private readonly paths: { login: string; get: string; save: string };
+  private readonly classify: ErrorClassifier;
+  private readonly saveAttempts: number;
+  /** Per entity, the highest RowVersion seen in an answer: every record created later has a higher one. */
+  private readonly seenVersions = new Map<EntityName, bigint>();
 
   constructor(options: MahakClientOptions) {
     this.options = options;
@@ -65,6 +71,9 @@ export class MahakClient {
       });
     const classify = createMahakClassifier({ retryableCodes: options.retryableCodes });
     const p = options.policy;
+    const own = p && !('execute' in p) ? p.classify : undefined;
+    this.classify = (error, context) => own?.(error, context) ?? classify(error, context);
+    this.saveAttempts = p && !('execute' in p) ? (p.retry === false ? 1 : (p.retry?.maxAttempts ?? 4)) : 4;
     this.policy =
       p && 'execute' in p
         ? p
@@ -149,6 +158,8 @@ export class MahakClient {
       if (rows !== undefined && rows !== null && !Array.isArray(rows))
         throw new MahakProtocolError(`Mahak GetAllData: Objects.${ENTITIES[entity].plural} is not an array`);
       out[entity] = (rows ?? []) as Array<Record<string, unknown>>;
+      const last = out[entity].at(-1);
+      if (last) this.noteVersion(entity, last.RowVersion);
     }
     if (spans) keepSourceTexts(objects as Record<string, unknown>, spans);
     return out;
@@ -170,15 +181,67 @@ export class MahakClient {
   }
 
   /**
+   * A RowVersion no record of `entity` created from now on can have (the highest this client has seen in an answer
+   * for it), or undefined when it has seen none: where a look-up by ClientId may start reading.
+   */
+  knownRowVersion(entity: EntityName): bigint | undefined {
+    return this.seenVersions.get(entity);
+  }
+
+  private noteVersion(entity: EntityName, value: unknown): void {
+    let v: bigint;
+    try {
+      v = toInt64(value);
+    } catch {
+      return;
+    }
+    const known = this.seenVersions.get(entity);
+    if (known === undefined || v > known) this.seenVersions.set(entity, v);
+  }
+
+  /**
    * SaveAllData. `body` holds arrays by save key (`people`, `orders`, `orderDetails`, `receipts`, ...) of rows with
-   * camelCase fields; new rows must carry a non-zero `<e>ClientId`, which makes the call safe to replay (Mahak
-   * answers a known ClientId with the record it already created), so it is retried like a read.
+   * camelCase fields; new rows must carry a non-zero `<e>ClientId`.
+   *
+   * Replays: that Mahak answers a known ClientId with the record it already created is our model, not a documented
+   * promise. So without `reconcile` a save is never replayed after an ambiguous failure (a timeout, a reset, a 5xx
+   * after sending: the server may have saved); failures that show nothing was saved (429, a refused connection) are
+   * retried. With `reconcile`, every retry is preceded — after an ambiguous failure — by `reconcile`, which looks
+   * up what the failed attempt saved, and `body` is then a function giving what is still to send (`undefined`:
+   * nothing, the save is complete). {@link pushOrders} and {@link pushReceipts} do this by ClientId.
    */
   async saveAllData(
-    body: Record<string, unknown[]>,
-    options: { signal?: AbortSignal } = {},
+    body: Record<string, unknown[]> | (() => Record<string, unknown[]> | undefined),
+    options: { signal?: AbortSignal; reconcile?: (signal: AbortSignal | undefined) => Promise<void> } = {},
   ): Promise<SaveAllDataResult> {
-    const data = await this.call(this.paths.save, body, { signal: options.signal });
+    const { signal, reconcile } = options;
+    for (let attempt = 1; ; attempt++) {
+      const payload = typeof body === 'function' ? body() : body;
+      if (payload === undefined) return {};
+      try {
+        return await this.saveOnce(payload, signal);
+      } catch (error) {
+        if (signal?.aborted || attempt >= this.saveAttempts) throw error;
+        const ambiguous = isAmbiguousWriteFailure(error);
+        if (ambiguous && !reconcile) throw error;
+        const decision = this.classify(error, { attempt, idempotent: true }) ?? { action: 'fatal' as const };
+        if (decision.action !== 'retry' && decision.action !== 'retry_after') throw error;
+        const backoff = Math.min(5_000, 200 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+        const delayMs = decision.action === 'retry_after' ? Math.max(decision.delayMs, backoff) : backoff;
+        if (delayMs > 60_000) throw error;
+        this.logger.warn(
+          { endpoint: this.paths.save, attempt, ambiguous, delayMs: Math.round(delayMs) },
+          ambiguous ? 'mahak save failed after sending; checking what was saved before retrying' : 'mahak save retried',
+        );
+        await sleep(delayMs, signal);
+        if (ambiguous) await reconcile!(signal);
+      }
+    }
+  }
+
+  /** One SaveAllData request, not replayed by the policy (only a re-login replays it: Mahak refused before acting). */
+  private async saveOnce(body: Record<string, unknown[]>, signal: AbortSignal | undefined): Promise<SaveAllDataResult> {
+    const data = await this.call(this.paths.save, body, { signal, idempotent: false });
     const objects = ((data ?? {}) as { Objects?: Record<string, unknown> }).Objects ?? {};
     const out: SaveAllDataResult = {};
     for (const entity of ENTITY_NAMES) {
@@ -203,6 +266,7 @@ export class MahakClient {
           })),
         };
       });
+      for (const r of out[entity]) if (r.ok && r.rowVersion !== null) this.noteVersion(entity, r.rowVersion);
     }
     return out;
   }
@@ -219,7 +283,13 @@ export class MahakClient {
   private async call(
     path: string,
     body: unknown,
-    options: { signal?: AbortSignal | undefined; auth?: boolean; spans?: string[] | undefined },
+    options: {
+      signal?: AbortSignal | undefined;
+      auth?: boolean;
+      spans?: string[] | undefined;
+      /** False: never replayed after a failure (a re-login still replays: Mahak refused before acting). */
+      idempotent?: boolean;
+    },
   ): Promise<unknown> {
     const auth = options.auth ?? true;
     if (auth && !this.session) await this.login(options.signal);
@@ -244,14 +314,14 @@ export class MahakClient {
           body: text,
           headers,
           signal,
-          idempotent: true,
+          idempotent: options.idempotent ?? true,
           responseType: 'text',
         });
         return this.unwrap(path, response.body, options.spans);
       },
       {
         signal: options.signal,
-        idempotent: true,
+        idempotent: options.idempotent ?? true,
         ...(auth
           ? {
               reauthenticate: async () => {
@@ -319,4 +389,20 @@ function keepSourceTexts(objects: Record<string, unknown>, spans: string[]): voi
       if (typeof row === 'object' && row !== null) rememberSourceText(row as object, text);
     }
   }
+}
+
+/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

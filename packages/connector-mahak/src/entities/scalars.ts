@@ -1,6 +1,20 @@
 import { z } from 'zod';
 
 const INT = /^-?\d+$/;
+
+/**
+ * True for a value that stands for "unset" in an optional field: `null`, `undefined`, or a string of only
+ * whitespace. Mahak's public clients disagree on how an unset value is written (`null`, `""`, or left out), so an
+ * optional date, number or id reads all three as NULL; a required one still fails on `""`.
+ */
+export function isUnset(value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  if (typeof value !== 'string') return false;
+  // The common non-blank string (a date, a digit string) is decided by its first character, without a trim.
+  if (value.length === 0) return true;
+  const first = value.charCodeAt(0);
+  return (first <= 32 || first === 0xa0 || first === 0xfeff || first >= 0x2000) && value.trim() === '';
+}
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { COMMON_FIELDS, ENTITIES, keysOf, type EntityName, type FieldType, type FieldValue } from './catalogue.js';
-import { toDate, toDecimal, toInt64 } from './scalars.js';
+import { isUnset, toDate, toDecimal, toInt64 } from './scalars.js';
 
 type Fields<N extends EntityName> = (typeof ENTITIES)[N]['fields'];
 
@@ -37,7 +37,7 @@ export interface ParseOptions {
 function fieldSchema(type: FieldType, utcOffsetMinutes: number): z.ZodType<unknown> {
   const wrap = <T>(convert: (v: unknown) => T) =>
     z.unknown().transform((value, ctx) => {
-      if (value === null || value === undefined) return null;
+      if (isUnset(value)) return null;
       try {
         return convert(value);
       } catch (error) {
@@ -52,18 +52,24 @@ function fieldSchema(type: FieldType, utcOffsetMinutes: number): z.ZodType<unkno
         .nullish()
         .transform((v) => v ?? null);
     case 'int':
-      return z
-        .number()
-        .int()
-        .min(-(2 ** 31))
-        .max(2 ** 31 - 1)
-        .nullish()
-        .transform((v) => v ?? null);
+      return z.preprocess(
+        (v) => (isUnset(v) ? null : v),
+        z
+          .number()
+          .int()
+          .min(-(2 ** 31))
+          .max(2 ** 31 - 1)
+          .nullish()
+          .transform((v) => v ?? null),
+      );
     case 'bool':
-      return z
-        .boolean()
-        .nullish()
-        .transform((v) => v ?? null);
+      return z.preprocess(
+        (v) => (isUnset(v) ? null : v),
+        z
+          .boolean()
+          .nullish()
+          .transform((v) => v ?? null),
+      );
     case 'int64':
       return wrap(toInt64);
     case 'decimal':
@@ -77,7 +83,8 @@ const cache = new Map<string, z.ZodType<MahakRecord>>();
 
 /**
  * The zod schema of entity `name`: validates a record as received (after {@link parseLosslessJson}) and outputs a
- * {@link MahakRecord}. `<E>Id` and `RowVersion` are required; every other field is optional and nullable.
+ * {@link MahakRecord}. `<E>Id` and `RowVersion` are required; every other field is optional and nullable (an
+ * optional non-text field written as `""` or whitespace reads as null, see {@link isUnset}).
  */
 export function recordSchema<N extends EntityName>(name: N, options: ParseOptions = {}): z.ZodType<MahakRecord<N>> {
   const offset = options.utcOffsetMinutes ?? 0;

@@ -5,6 +5,7 @@ export {
   StoreOrder,
   StoreOrderLine,
   StoreReceipt,
+  toMahakLocalTime,
   type StoreOrderInput,
   type StoreReceiptInput,
   type PushedOrder,

@@ -4,6 +4,7 @@ import type { SaveRowResult } from '../client/types.js';
 import { toDate, toDecimal, toInt64 } from '../entities/scalars.js';
 import { JsonNumber } from '../json/lossless.js';
 import { mahakClientId } from './client-id.js';
+import { saveVerified, type RowToSave } from './verified-save.js';
 
 // Out-of-range ids are a client's mistake: a validation issue, never a RangeError escaping safeParse.
 const id64 = z.union([z.bigint(), z.number().int(), z.string().regex(/^\d+$/)]).transform((v, ctx) => {
@@ -127,10 +128,19 @@ export interface PushOptions {
   chunkSize?: number;
   /** Called for each record Mahak accepted, e.g. to store Mahak's id on the store's order. */
   writeBack?: (result: PushedOrder | PushedReceipt) => void | Promise<void>;
+  /**
+   * Offset of Mahak's clock (Iran: 210), the same as the sync's: dates are written as Mahak's local wall-clock time
+   * without an offset, as Mahak's own clients write them, so a sync reading them back gets the same instant.
+   * Default 0.
+   */
+  utcOffsetMinutes?: number;
   signal?: AbortSignal;
 }
 
-const dotNet = (d: Date) => d.toISOString().slice(0, 23);
+/** `d` as Mahak's local wall-clock time at `utcOffsetMinutes`, without an offset (`2025-03-01T13:30:00.000`). */
+export function toMahakLocalTime(d: Date, utcOffsetMinutes = 0): string {
+  return new Date(d.getTime() + utcOffsetMinutes * 60_000).toISOString().slice(0, 23);
+}
 const num = (s: string | undefined) => (s === undefined ? undefined : new JsonNumber(s));
 
 function chunks<T>(list: T[], size: number): T[][] {
@@ -144,8 +154,10 @@ const errorsOf = (r: SaveRowResult | undefined): PushError[] =>
 
 /**
  * Pushes orders with their lines through SaveAllData. Each order and line carries a ClientId derived from the
- * store's ids ({@link mahakClientId}), so a retry after a timeout, or pushing the same order again later, never
- * creates a second Mahak order: Mahak answers with the order it already has. Results come back per order and line.
+ * store's ids ({@link mahakClientId}). A retry never creates a second Mahak order, even on a server that does not
+ * de-duplicate ClientIds: after an ambiguous failure (timeout, reset, 5xx after sending) the ClientIds are looked up
+ * with GetAllData first and only what is missing is sent again. Pushing the same order again later relies on Mahak
+ * answering a known ClientId with the order it has. Results come back per order and line.
  */
 export async function pushOrders(
   client: MahakClient,
@@ -153,60 +165,61 @@ export async function pushOrders(
   options: PushOptions = {},
 ): Promise<PushedOrder[]> {
   const ns = options.namespace ?? 'relaykit';
+  const dotNet = (d: Date) => toMahakLocalTime(d, options.utcOffsetMinutes);
   const parsed = orders.map((o) => StoreOrder.parse(o));
   const results: PushedOrder[] = [];
   for (const chunk of chunks(parsed, options.chunkSize ?? 100)) {
-    const orderRows: unknown[] = [];
-    const detailRows: unknown[] = [];
+    const orderRows: RowToSave[] = [];
+    const detailRows: RowToSave[] = [];
     const lineIndex: Array<Array<{ lineId: string; clientId: bigint; index: number }>> = [];
     for (const order of chunk) {
       const orderClientId = mahakClientId('order', order.storeOrderId, ns);
       orderRows.push({
-        orderId: 0,
-        orderClientId,
-        personId: order.personId,
-        visitorId: order.visitorId,
-        orderType: order.orderType,
-        orderDate: dotNet(order.orderDate),
-        deliveryDate: order.deliveryDate ? dotNet(order.deliveryDate) : undefined,
-        discount: num(order.discount),
-        sendCost: num(order.sendCost),
-        settlementType: order.settlementType,
-        description: order.description,
+        clientId: orderClientId,
+        row: {
+          orderId: 0,
+          orderClientId,
+          personId: order.personId,
+          visitorId: order.visitorId,
+          orderType: order.orderType,
+          orderDate: dotNet(order.orderDate),
+          deliveryDate: order.deliveryDate ? dotNet(order.deliveryDate) : undefined,
+          discount: num(order.discount),
+          sendCost: num(order.sendCost),
+          settlementType: order.settlementType,
+          description: order.description,
+        },
       });
       lineIndex.push(
         order.details.map((line, i) => {
           const lineId = line.lineId ?? String(i + 1);
           const clientId = mahakClientId('order-detail', `${order.storeOrderId}/${lineId}`, ns);
           detailRows.push({
-            orderDetailId: 0,
-            orderDetailClientId: clientId,
-            orderClientId,
-            productDetailId: line.productDetailId,
-            price: num(line.price),
-            count1: num(line.count1),
-            count2: num(line.count2),
-            discount: num(line.discount),
-            taxPercent: num(line.taxPercent),
-            chargePercent: num(line.chargePercent),
-            storeId: line.storeId,
-            description: line.description,
+            clientId,
+            row: {
+              orderDetailId: 0,
+              orderDetailClientId: clientId,
+              orderClientId,
+              productDetailId: line.productDetailId,
+              price: num(line.price),
+              count1: num(line.count1),
+              count2: num(line.count2),
+              discount: num(line.discount),
+              taxPercent: num(line.taxPercent),
+              chargePercent: num(line.chargePercent),
+              storeId: line.storeId,
+              description: line.description,
+            },
           });
           return { lineId, clientId, index: detailRows.length - 1 };
         }),
       );
     }
-    const answer = await client.saveAllData(
-      { orders: orderRows, orderDetails: detailRows },
-      { signal: options.signal },
-    );
-    const byIndex = (rows: SaveRowResult[] | undefined) => new Map((rows ?? []).map((r) => [r.index, r]));
-    const orderResults = byIndex(answer.Order);
-    const detailResults = byIndex(answer.OrderDetail);
+    const answer = await saveVerified(client, { Order: orderRows, OrderDetail: detailRows }, options.signal);
     for (const [i, order] of chunk.entries()) {
-      const r = orderResults.get(i);
+      const r = answer.Order?.[i];
       const details = lineIndex[i]!.map(({ lineId, clientId, index }): PushedLine => {
-        const d = detailResults.get(index);
+        const d = answer.OrderDetail?.[index];
         return {
           lineId,
           clientId,
@@ -239,25 +252,31 @@ export async function pushReceipts(
   options: PushOptions = {},
 ): Promise<PushedReceipt[]> {
   const ns = options.namespace ?? 'relaykit';
+  const dotNet = (d: Date) => toMahakLocalTime(d, options.utcOffsetMinutes);
   const parsed = receipts.map((r) => StoreReceipt.parse(r));
   const results: PushedReceipt[] = [];
   for (const chunk of chunks(parsed, options.chunkSize ?? 100)) {
-    const rows = chunk.map((r) => ({
-      receiptId: 0,
-      receiptClientId: mahakClientId('receipt', r.storeReceiptId, ns),
-      personId: r.personId,
-      cashAmount: num(r.cashAmount),
-      date: dotNet(r.date),
-      trackingCode: r.trackingCode,
-      description: r.description,
-    }));
-    const answer = await client.saveAllData({ receipts: rows }, { signal: options.signal });
-    const byIndex = new Map((answer.Receipt ?? []).map((r) => [r.index, r]));
+    const rows = chunk.map((r): RowToSave => {
+      const clientId = mahakClientId('receipt', r.storeReceiptId, ns);
+      return {
+        clientId,
+        row: {
+          receiptId: 0,
+          receiptClientId: clientId,
+          personId: r.personId,
+          cashAmount: num(r.cashAmount),
+          date: dotNet(r.date),
+          trackingCode: r.trackingCode,
+          description: r.description,
+        },
+      };
+    });
+    const answer = await saveVerified(client, { Receipt: rows }, options.signal);
     for (const [i, receipt] of chunk.entries()) {
-      const r = byIndex.get(i);
+      const r = answer.Receipt?.[i];
       const result: PushedReceipt = {
         storeReceiptId: receipt.storeReceiptId,
-        clientId: rows[i]!.receiptClientId,
+        clientId: rows[i]!.clientId,
         ok: r?.ok ?? false,
         mahakReceiptId: r?.ok ? r.entityId : null,
         rowVersion: r?.rowVersion ?? null,

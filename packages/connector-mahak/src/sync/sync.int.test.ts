@@ -12,7 +12,7 @@ import { startFakeMahak, type FakeMahak, type FakeMahakOptions } from '../testin
 import { MahakClient } from '../client/index.js';
 import { keysOf, type EntityName } from '../entities/catalogue.js';
 import { toDecimal } from '../entities/scalars.js';
-import { parseLosslessJson } from '../json/lossless.js';
+import { JsonNumber, parseLosslessJson } from '../json/lossless.js';
 import {
   createMahakDeadLetterSink,
   createMahakSink,
@@ -275,6 +275,45 @@ for (const engine of ENGINES)
       expect(new Date(rows[0]!.created_at)).toEqual(new Date('2025-03-01T12:00:00Z'));
     });
 
+    it('reads unset values written as "" as NULL (a source writing "" loses no Order)', async () => {
+      ctx = await setup(engine, { unsetValues: 'empty-string', seed: { Person: 2 } });
+      const first = ctx.fake.insert('Order', {
+        PersonId: 1,
+        DeliveryDate: null,
+        Discount: null,
+        VisitorId: null,
+        SettlementType: null,
+      });
+      ctx.fake.insert('Order', { PersonId: 2, DeliveryDate: '2025-03-02T09:00:00', Description: null });
+      const summary = await syncMahakEntity({
+        client: ctx.client,
+        entity: 'Order',
+        checkpoints: ctx.checkpoints,
+        sink: sinkOf(ctx, 'Order'),
+        deadLetter: deadLetterOf(ctx),
+      });
+      expect(summary).toMatchObject({ upserts: 2, deadLettered: 0 });
+      const { rows } = await ctx.db.query<{
+        id: string;
+        delivery_date: Date | null;
+        discount: string | null;
+        visitor_id: string | null;
+        settlement_type: number | null;
+        raw_delivery: string;
+      }>(
+        `SELECT mahak_id::text AS id, delivery_date, discount::text AS discount, visitor_id::text AS visitor_id, settlement_type, raw->>'DeliveryDate' AS raw_delivery FROM ${entityTable('Order', ctx.place)} ORDER BY mahak_id`,
+      );
+      expect(rows[0]).toMatchObject({
+        id: String(first),
+        delivery_date: null,
+        discount: null,
+        visitor_id: null,
+        settlement_type: null,
+        raw_delivery: '', // as received
+      });
+      expect(new Date(rows[1]!.delivery_date!)).toEqual(new Date('2025-03-02T09:00:00Z'));
+    });
+
     it('a replayed stale batch changes nothing', async () => {
       ctx = await setup(engine, { seed: { Person: 6 } });
       const captured: Array<SyncBatch<LocalRow, RawRecord>> = [];
@@ -328,6 +367,42 @@ for (const engine of ENGINES)
       const synced = await tableRows(ctx, 'Product');
       expect(synced.map((r) => r.id)).not.toContain(String(bad));
       expect(synced).toHaveLength(9);
+    });
+
+    it('dead-letters a record whose id is not an int64, and the page, the entity and the later entities go on', async () => {
+      ctx = await setup(engine, { seed: { Person: 10, Product: 5, ProductDetail: 6 } });
+      ctx.fake.update('Person', 4, { PersonId: new JsonNumber('99999999999999999999'), FirstName: 'Bad id' });
+      const run = () => syncAll(ctx!);
+      const first = await run();
+      expect(first.map((s) => [s.entity, s.upserts, s.deadLettered])).toEqual([
+        ['Person', 9, 1],
+        ['Product', 5, 0],
+        ['ProductDetail', 6, 0],
+      ]);
+      const { rows } = await ctx.db.query<{ entity: string; reason: string; code: string; name: string }>(
+        `SELECT entity, reason, code, raw->>'FirstName' AS name FROM ${tableName('dead_letters', ctx.place)}`,
+      );
+      expect(rows).toEqual([
+        {
+          entity: 'Person',
+          reason: expect.stringMatching(/PersonId: 99999999999999999999 is outside the int64 range/),
+          code: 'VALIDATION',
+          name: 'Bad id',
+        },
+      ]);
+      expect((await tableRows(ctx, 'Person')).map((r) => r.id)).toEqual(['1', '2', '3', '5', '6', '7', '8', '9', '10']);
+      // A re-run does not fail either: with no readable RowVersion the record may be read again (the last of its
+      // entity here), and it is the same dead letter, not a second one.
+      const second = await run();
+      expect(second.map((s) => s.upserts)).toEqual([0, 0, 0]);
+      const again = await ctx.db.query(`SELECT 1 FROM ${tableName('dead_letters', ctx.place)}`);
+      expect(again.rows).toHaveLength(1);
+      // Once newer records follow it, the checkpoint moves past it.
+      ctx.fake.insert('Person', { FirstName: 'Later' });
+      const third = await run();
+      expect(third[0]).toMatchObject({ upserts: 1 });
+      expect(await ctx.checkpoints.get('mahak:1', 'Person')).toBe(ctx.fake.rowVersion);
+      expect((await run())[0]).toMatchObject({ records: 0 });
     });
   });
 

@@ -6,6 +6,7 @@ import {
   type SyncRecordMeta,
   type SyncSink,
   type SyncSummary,
+  ValidationError,
 } from '@relaykit/sdk-core';
 import type { MahakClient } from '../client/client.js';
 import { ENTITY_NAMES, keysOf, type EntityName } from '../entities/catalogue.js';
@@ -40,16 +41,39 @@ export interface MahakSyncOptions {
   onProgress?: (progress: SyncProgress) => void;
 }
 
-/** Reads id, RowVersion and the soft-delete flag of a raw record, losslessly. */
+/**
+ * Reads id, RowVersion and the soft-delete flag of a raw record, losslessly. Throws a `ValidationError` naming the
+ * field when `<E>Id` or `RowVersion` is not an int64 (the engine dead-letters such a record and goes on).
+ */
 export function describeMahakRecord(entity: EntityName, raw: RawRecord): SyncRecordMeta {
-  return { id: toInt64(raw[keysOf(entity).id]), version: toInt64(raw.RowVersion), deleted: raw.Deleted === true };
+  const idKey = keysOf(entity).id;
+  let id: bigint | undefined;
+  let version: bigint | undefined;
+  const issues: Array<{ path: string[]; message: string }> = [];
+  try {
+    id = toInt64(raw[idKey]);
+  } catch (error) {
+    issues.push({ path: [idKey], message: (error as Error).message });
+  }
+  try {
+    version = toInt64(raw.RowVersion);
+  } catch (error) {
+    issues.push({ path: ['RowVersion'], message: (error as Error).message });
+  }
+  if (id === undefined || version === undefined)
+    throw new ValidationError(
+      `Invalid Mahak ${entity} record: ${issues.map((i) => `${i.path[0]}: ${i.message}`).join('; ')}`,
+      issues,
+    );
+  return { id, version, deleted: raw.Deleted === true };
 }
 
 /**
  * Pulls one entity's changes since its checkpoint into `sink` with sdk-core's incremental sync engine: Mahak's
  * `from<Entity>Version` is a `version > from` filter, so the engine runs in `version-exclusive` mode — it only
  * checkpoints complete RowVersions and re-reads a tie split across pages, so nothing is lost or duplicated; memory
- * is bounded by `maxBufferedPages`; a malformed record is dead-lettered and the run goes on.
+ * is bounded by `maxBufferedPages`; a malformed record — its id or RowVersion included — is dead-lettered and the
+ * run goes on.
  */
 export async function syncMahakEntity(options: MahakSyncOptions): Promise<SyncSummary> {
   const { client, entity } = options;

@@ -31,14 +31,26 @@ export type FakeFault = {
   /** How many requests it hits (default 1). */
   times?: number;
 } & (
-  | { kind: 'http'; status: number; retryAfter?: string; body?: string; contentType?: string }
+  | {
+      kind: 'http';
+      status: number;
+      retryAfter?: string;
+      body?: string;
+      contentType?: string;
+      /** Do the work first, then answer with this status (default false: refuse before acting). */
+      afterWork?: boolean;
+    }
   | { kind: 'envelope'; code: number; message: string }
   | {
       kind: 'delay';
       ms: number /** Do the work first, then answer late (default true): a timeout after the server acted. */;
       afterWork?: boolean;
     }
-  | { kind: 'reset' }
+  | {
+      kind: 'reset';
+      /** Do the work first, then drop the connection without an answer (default false). */
+      afterWork?: boolean;
+    }
 );
 
 /** Options of {@link startFakeMahak}. */
@@ -69,6 +81,22 @@ export interface FakeMahakOptions {
   seed?: Partial<Record<EntityName, number>>;
   /** Generated rows stamped with one shared RowVersion, per group (default 1: no ties). */
   seedRowsPerVersion?: number;
+  /**
+   * How an unset (null) field is written in GetAllData answers: `null` (default) or `empty-string` — `""`, as some
+   * Mahak sources write an unset date, number or id (the reference leaves it open).
+   */
+  unsetValues?: 'null' | 'empty-string';
+  /**
+   * Offset of the fake's clock (Iran: 210; default 0). Pushed dates without an offset are stored and served as given
+   * (local wall-clock time, as Mahak does); a pushed date with an offset, or epoch ms, is stored as the local time
+   * at this offset; dates the server sets (`CreateDate`, `UpdateDate`, `ServerTime`) are local time too.
+   */
+  utcOffsetMinutes?: number;
+  /**
+   * Whether SaveAllData answers a new row whose ClientId it already holds with that record (default true: our model).
+   * False: every new row creates a record, as a server that does not de-duplicate would.
+   */
+  clientIdDedupe?: boolean;
 }
 
 /** Context given to a {@link FakeMahak.mutate} hook. */
@@ -152,6 +180,8 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
   const passwordMode = options.passwordMode ?? 'either';
   const tokenTtlMs = options.tokenTtlMs ?? 30 * 60_000;
   const safe = (options.paging ?? 'safe') === 'safe';
+  const offsetMs = (options.utcOffsetMinutes ?? 0) * 60_000;
+  const localNow = () => dotNetDate(Date.now() + offsetMs);
   let counter = options.startRowVersion ?? 4_000_000_000n;
   let txVersion: bigint | undefined;
   let syncId = 0n;
@@ -161,7 +191,7 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
   const faults: FakeFault[] = [];
   const hooks = new Set<(fake: FakeMahak, context: MutateContext) => void | Promise<void>>();
   const requests: FakeRequestLog[] = [];
-  const tables = new Map<EntityName, FakeTable>(ENTITY_NAMES.map((n) => [n, new FakeTable(n)]));
+  const tables = new Map<EntityName, FakeTable>(ENTITY_NAMES.map((n) => [n, new FakeTable(n, options.unsetValues)]));
   const table = (e: EntityName) => tables.get(e)!;
 
   const nextVersion = (): bigint => txVersion ?? (counter += 1n);
@@ -175,7 +205,7 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
 
   const stamp = (row: FakeRow): void => {
     row.RowVersion = nextVersion();
-    row.UpdateDate = dotNetDate(Date.now());
+    row.UpdateDate = localNow();
     row.DataHash = md5(stringifyLosslessJson({ ...row, DataHash: undefined, RowVersion: undefined })).slice(0, 16);
   };
 
@@ -289,7 +319,7 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
       DatabaseId: databaseId,
       UserTitle: 'Demo store',
       MahakId: 'M-0001',
-      ServerTime: dotNetDate(Date.now()),
+      ServerTime: localNow(),
       CreditDay: null,
     };
   }
@@ -381,7 +411,7 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
         });
         return fail();
       }
-      const existing = t.idForClientId(clientId);
+      const existing = options.clientIdDedupe === false ? undefined : t.idForClientId(clientId);
       if (existing !== undefined) {
         // A replay of a row already created: answer with the record it created, create nothing.
         const stored = t.get(existing)!;
@@ -419,7 +449,7 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
             : type === 'decimal'
               ? new JsonNumber(toDecimal(value))
               : type === 'date'
-                ? dotNetDate(toDate(value).getTime())
+                ? localDate(value, offsetMs)
                 : type === 'int'
                   ? checkInt(value)
                   : type === 'bool'
@@ -481,7 +511,7 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
         [k.id]: newId,
         [k.clientId]: clientId,
         [k.code]: 100_000 + newId,
-        CreateDate: dotNetDate(Date.now()),
+        CreateDate: localNow(),
         CreateSyncId: syncId,
       };
       stamp(created);
@@ -535,12 +565,12 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
 
     const fault = takeFault(endpoint);
     let lateMs = 0;
-    if (fault?.kind === 'reset') {
+    if (fault?.kind === 'reset' && !fault.afterWork) {
       log.status = 0;
       req.socket.destroy();
       return;
     }
-    if (fault?.kind === 'http') {
+    if (fault?.kind === 'http' && !fault.afterWork) {
       return send(fault.status, fault.body ?? `<html><body>Error ${fault.status}</body></html>`, {
         'content-type': fault.contentType ?? 'text/html',
         ...(fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {}),
@@ -583,6 +613,17 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
       text = envelope(false, error.code, error.message, null);
     }
     if (lateMs > 0) await sleep(lateMs);
+    if (fault?.kind === 'reset') {
+      // The work is done; the answer is lost.
+      log.status = 0;
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'http')
+      return send(fault.status, fault.body ?? `<html><body>Error ${fault.status}</body></html>`, {
+        'content-type': fault.contentType ?? 'text/html',
+        ...(fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {}),
+      });
     send(200, text);
   }
 
@@ -615,6 +656,18 @@ const LINKS: Partial<Record<EntityName, Array<[string, EntityName]>>> = {
 
 function nullsFor(fields: Record<string, FieldType>): FakeRow {
   return Object.fromEntries(Object.keys(fields).map((f) => [f, null]));
+}
+
+/**
+ * A pushed date as Mahak stores it: an offset-less time is local wall-clock time, kept as given (checked only);
+ * one with an offset, or epoch ms, becomes the local time at the server's offset.
+ */
+function localDate(value: unknown, offsetMs: number): string {
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}(T[\d:.]+)?$/.test(value)) {
+    toDate(value); // throws on an invalid date
+    return value;
+  }
+  return dotNetDate(toDate(value).getTime() + offsetMs);
 }
 
 function checkInt(value: unknown): number {

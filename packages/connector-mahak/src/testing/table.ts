@@ -130,9 +130,15 @@ export class FakeTable {
   /** Ids `1..seeded` exist without being materialised unless in `rows`. */
   private seeded = 0;
   private nextId = 1;
+  private readonly write: (row: FakeRow) => string;
 
-  constructor(entity: EntityName) {
+  /** `unset`: how a null field is written when served (`null`, or `""` as some Mahak sources do). */
+  constructor(entity: EntityName, unset: 'null' | 'empty-string' = 'null') {
     this.entity = entity;
+    this.write =
+      unset === 'null'
+        ? stringifyLosslessJson
+        : (row) => stringifyLosslessJson(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v ?? ''])));
   }
 
   private append(rv: bigint, id: number): void {
@@ -219,7 +225,7 @@ export class FakeTable {
       if (out.length >= limit && !(safe && rv === lastRv)) break;
       const row = this.rows.get(id);
       if (filter && !filter(row ?? generateRow(this.entity, id, rv))) continue;
-      out.push(row ? stringifyLosslessJson(row) : generateRowJson(this.entity, id, rv));
+      out.push(row ? this.write(row) : generateRowJson(this.entity, id, rv));
       lastRv = rv;
     }
     return out;

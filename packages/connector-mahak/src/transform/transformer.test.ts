@@ -49,4 +49,50 @@ describe('data transformer', () => {
     expect(() => transformRecord('Person', { RowVersion: 5 })).toThrow(/PersonId: required/);
     expect(() => parseMahakRecord('Person', { PersonId: 1, RowVersion: 5, Credit: 'lots' })).toThrow();
   });
+
+  it('reads "" and whitespace in optional dates, numbers and ids as unset; required ones still fail', () => {
+    const raw = {
+      OrderId: 7,
+      RowVersion: 9,
+      OrderClientId: '',
+      OrderCode: '',
+      PersonId: ' ',
+      VisitorId: '',
+      OrderType: '',
+      OrderDate: '2025-03-01T12:00:00',
+      DeliveryDate: '',
+      Discount: '\t',
+      SendCost: '',
+      SettlementType: ' ',
+      Description: '',
+      Deleted: '',
+      CreateDate: '',
+      UpdateDate: '   ',
+      CreateSyncId: '',
+      UpdateSyncId: '',
+    };
+    const row = transformRecord('Order', raw);
+    expect(row).toMatchObject({
+      mahak_id: 7n,
+      client_id: null,
+      code: '',
+      person_id: null,
+      visitor_id: null,
+      order_type: null,
+      order_date: new Date('2025-03-01T12:00:00Z'),
+      delivery_date: null,
+      discount: null,
+      send_cost: null,
+      settlement_type: null,
+      description: '',
+      created_at: null,
+      updated_at: null,
+    });
+    expect(toLocalRow('Order', parseMahakRecord('Order', raw))).toEqual(row);
+    expect(() => transformRecord('Order', { ...raw, OrderId: '' })).toThrow(/OrderId: "" is not an int64/);
+    expect(() => transformRecord('Order', { ...raw, RowVersion: ' ' })).toThrow(/RowVersion/);
+    expect(() => parseMahakRecord('Order', { ...raw, RowVersion: '' })).toThrow();
+    // Not blank, not a date: still a bad value.
+    expect(() => transformRecord('Order', { ...raw, DeliveryDate: 'x' })).toThrow(/DeliveryDate/);
+  });
 });

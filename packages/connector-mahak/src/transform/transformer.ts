@@ -1,7 +1,7 @@
 import { ENTITIES, snakeCase, type EntityName, type FieldType } from '../entities/catalogue.js';
 import { ValidationError } from '@relaykit/sdk-core';
 import type { MahakRecord, ParseOptions } from '../entities/schemas.js';
-import { toDate, toDecimal, toInt64 } from '../entities/scalars.js';
+import { isUnset, toDate, toDecimal, toInt64 } from '../entities/scalars.js';
 
 /** PostgreSQL type of each Mahak field type. */
 export const PG_TYPES: Record<FieldType, string> = {
@@ -83,6 +83,12 @@ export function toLocalRow<N extends EntityName>(name: N, record: MahakRecord<N>
 
 type Converter = (value: unknown) => unknown;
 
+/** An optional field's converter: `""` and whitespace mean unset (see {@link isUnset}). */
+const optional =
+  (convert: Converter): Converter =>
+  (v) =>
+    typeof v === 'string' && isUnset(v) ? null : convert(v);
+
 function converter(type: FieldType, utcOffsetMinutes: number): Converter {
   switch (type) {
     case 'text':
@@ -134,17 +140,22 @@ function invalid(name: EntityName, issues: Array<{ path: string[]; message: stri
  * form); the test suite checks that both agree on every entity.
  */
 function compile(name: EntityName, utcOffsetMinutes: number): Compiled {
-  const steps = columnsOf(name).map((c) => ({
-    column: c.column,
-    source: c.source,
-    convert: c.column === 'code' ? CODE : converter(c.type, utcOffsetMinutes),
-    required: c.column === 'mahak_id' || c.column === 'row_version',
-    text: c.type === 'text' && c.column !== 'code',
-  }));
+  const steps = columnsOf(name).map((c) => {
+    const required = c.column === 'mahak_id' || c.column === 'row_version';
+    const base = c.column === 'code' ? CODE : converter(c.type, utcOffsetMinutes);
+    // Text keeps "" as written (an empty name is a value); every other optional field reads a blank as unset.
+    return {
+      column: c.column,
+      source: c.source,
+      convert: required || c.type === 'text' ? base : optional(base),
+      required,
+      text: c.type === 'text' && c.column !== 'code',
+    };
+  });
   const extra = [
-    { source: 'Deleted', convert: converter('bool', 0) },
-    { source: 'CreateSyncId', convert: converter('int64', 0) },
-    { source: 'UpdateSyncId', convert: converter('int64', 0) },
+    { source: 'Deleted', convert: optional(converter('bool', 0)) },
+    { source: 'CreateSyncId', convert: optional(converter('int64', 0)) },
+    { source: 'UpdateSyncId', convert: optional(converter('int64', 0)) },
   ];
   const q = JSON.stringify;
   const body: string[] = [

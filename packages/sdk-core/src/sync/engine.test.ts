@@ -344,16 +344,27 @@ describe('runIncrementalSync', () => {
     expect(decodeSyncPosition((await checkpoints.get('s', 'e')) as string).id).toBe('r003');
   });
 
-  it('refuses a record version that already lost precision and a checkpoint of the other kind', async () => {
+  it('dead-letters a record version that already lost precision; refuses a checkpoint of the other kind', async () => {
     const table = seed([1n]);
-    const bad = await runIncrementalSync({
+    const deadLetter = createMemoryDeadLetterSink();
+    const lossy = await runIncrementalSync({
       source: 's',
       entity: 'e',
       sink: createMemorySyncSink(),
       checkpoints: new MemoryCheckpointStore(),
-      fetchPage: async () => ({ records: [{ id: 'x', version: 2 ** 60 }] }),
-    }).catch((e: unknown) => e);
-    expect(isSyncError(bad) && bad.code).toBe('SYNC_VERSION');
+      deadLetter,
+      fetchPage: async () => ({
+        records: [
+          { id: 'x', version: 2 ** 60 },
+          { id: 'y', version: 7n },
+        ],
+      }),
+    });
+    expect(lossy).toMatchObject({ upserts: 1, deadLettered: 1, records: 2 });
+    expect(deadLetter.entries[0]).toMatchObject({
+      code: 'SYNC_VERSION',
+      reason: expect.stringMatching(/safe integer/),
+    });
     const checkpoints = new MemoryCheckpointStore();
     await checkpoints.set('s', 'e', 5n);
     const wrongKind = await runIncrementalSync({
@@ -467,5 +478,109 @@ describe('runIncrementalSync with a version source that ignores the limit and re
     });
     expect(delivered).toEqual(['r000', 'r002', 'r001', 'r003', 'r004', 'r005']);
     expect(summary.checkpoint).toBe(5n);
+  });
+});
+
+describe('runIncrementalSync with records it cannot describe', () => {
+  /** The table's pages with r002's id unreadable (null) and r005 refused by `describe`. */
+  const setup = (filter: 'position' | 'version-exclusive') => {
+    const table = seed([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n]);
+    const fetch = table.fetcher({ filter });
+    const fetchPage = async (r: FetchPageRequest) => {
+      const page = await fetch(r);
+      return {
+        ...page,
+        records: page.records.map((x) => (x.id === 'r002' ? { ...x, id: null as unknown as string } : x)),
+      };
+    };
+    const describe = (raw: Row) => {
+      if (raw.id === 'r005') throw new RangeError('"r005" is not an int64');
+      return raw;
+    };
+    return { table, fetchPage, describe };
+  };
+
+  for (const filter of ['position', 'version-exclusive'] as const)
+    it(`${filter}: dead-letters each with a reason and syncs the rest of the page and the pages after it`, async () => {
+      const { fetchPage, describe } = setup(filter);
+      const deadLetter = createMemoryDeadLetterSink<Row>();
+      const sink = createMemorySyncSink<Row>();
+      const checkpoints = new MemoryCheckpointStore();
+      const summary = await runIncrementalSync({
+        source: 's',
+        entity: 'e',
+        filter,
+        fetchPage,
+        describe,
+        sink,
+        checkpoints,
+        deadLetter,
+        pageSize: 3,
+      });
+      expect(summary).toMatchObject({ upserts: 6, deadLettered: 2, records: 8 });
+      expect(Object.keys(sunk(sink)).sort()).toEqual(['r000', 'r001', 'r003', 'r004', 'r006', 'r007']);
+      expect(deadLetter.entries.map((e) => [e.reason, e.code])).toEqual([
+        [expect.stringMatching(/^unreadable record .*record id must be/), 'SYNC_VERSION'],
+        [expect.stringMatching(/r005" is not an int64/), 'SYNC_VERSION'],
+      ]);
+      expect(deadLetter.entries[0]!.id).toMatch(/^unreadable:[0-9a-f]{32}$/);
+      expect(deadLetter.entries[0]!.raw).toMatchObject({ version: 3n, data: { name: 'n2' } });
+      if (filter === 'position') expect(decodeSyncPosition(summary.checkpoint as string).id).toBe('r007');
+      else expect(summary.checkpoint).toBe(8n);
+
+      // Read again (a re-run from scratch), the same bad record is the same dead letter.
+      const again = createMemoryDeadLetterSink<Row>();
+      await runIncrementalSync({
+        source: 's',
+        entity: 'e',
+        filter,
+        fetchPage,
+        describe,
+        sink: createMemorySyncSink<Row>(),
+        checkpoints: new MemoryCheckpointStore(),
+        deadLetter: again,
+        pageSize: 3,
+      });
+      expect(again.entries.map((e) => e.id)).toEqual(deadLetter.entries.map((e) => e.id));
+    });
+
+  it('never commits a checkpoint past an unreadable record its dead letter did not take', async () => {
+    const { fetchPage, describe } = setup('version-exclusive');
+    const checkpoints = new MemoryCheckpointStore();
+    const failing = new Error('dead-letter store down');
+    const error = await runIncrementalSync({
+      source: 's',
+      entity: 'e',
+      filter: 'version-exclusive',
+      fetchPage,
+      describe,
+      sink: createMemorySyncSink<Row>(),
+      checkpoints,
+      deadLetter: {
+        write: async () => {
+          throw failing;
+        },
+      },
+      pageSize: 3,
+    }).catch((e: unknown) => e);
+    expect(error).toBe(failing);
+    expect(await checkpoints.get('s', 'e')).toBeUndefined(); // page 1 holds r002: nothing committed
+  });
+
+  it('fails instead of looping when no record of a full page can be described', async () => {
+    const error = await runIncrementalSync({
+      source: 's',
+      entity: 'e',
+      checkpoints: new MemoryCheckpointStore(),
+      sink: createMemorySyncSink(),
+      pageSize: 2,
+      fetchPage: async () => ({
+        records: [
+          { id: null, version: 1n },
+          { id: null, version: 2n },
+        ],
+      }),
+    }).catch((e: unknown) => e);
+    expect(isSyncError(error) && error.code).toBe('SYNC_VERSION');
   });
 });

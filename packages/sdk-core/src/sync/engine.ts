@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { encodeCursor, type Cursor } from '../checkpoint/types.js';
 import { isRelaykitError, toValidationError } from '../errors/index.js';
 import { SyncError } from './errors.js';
@@ -26,6 +27,8 @@ interface PendingPage<Raw> {
   /** Records to deliver and, index for index, what `describe` said about them (parallel arrays: no copy per record). */
   raws: Raw[];
   metas: SyncRecordMeta[];
+  /** Records `describe` could not read (no id or version): dead-lettered with the page, never delivered. */
+  unreadable: Array<{ raw: Raw; error: unknown; id: string }>;
   checkpoint: Cursor | undefined;
 }
 
@@ -70,6 +73,20 @@ function describeError(error: unknown): { reason: string; code: string | undefin
   }
   if (isRelaykitError(error)) return { reason: error.message, code: error.code };
   return { reason: error instanceof Error ? error.message : String(error), code: undefined };
+}
+
+/**
+ * The stand-in id of a record whose id could not be read: `unreadable:` and a hash of its content, so the same bad
+ * record read again (a re-run, a tie re-read) is the same dead letter, and two bad records are two.
+ */
+function unreadableId(raw: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(raw, (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value)) ?? '';
+  } catch {
+    text = String(raw);
+  }
+  return `unreadable:${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
 }
 
 /** A bounded FIFO between the fetcher and the sink. */
@@ -136,7 +153,9 @@ class PageQueue<P> {
  *   sink itself, in its own transaction, when `sink.persistsCheckpoint`). Dead letters of a page are written first
  *   (so after a crash they may be written again).
  * - **Deletes.** Records with `deleted: true` reach the sink as deletes (not transformed).
- * - **Dead letters.** A record whose `transform` throws goes to `deadLetter` with its reason; the run carries on.
+ * - **Dead letters.** A record whose `describe` or `transform` throws (or whose id or version is of the wrong type)
+ *   goes to `deadLetter` with its reason; the rest of the page and the run carry on. A record without a readable id
+ *   is dead-lettered under `unreadable:<hash of its content>` with version `''`.
  * - **Resumable.** A run killed anywhere restarts from the last committed checkpoint; with a version-only filter,
  *   records of the one tie being read may be delivered again, so sinks upsert and delete by id.
  * - **Bounded memory.** At most `maxBufferedPages` pages wait for the sink; the next fetch overlaps the sink.
@@ -226,9 +245,50 @@ export async function runIncrementalSync<Raw, T = Raw>(options: IncrementalSyncO
     return { after: undefined, fromVersion, limit, signal: internal.signal };
   };
 
+  /** Ids of the unreadable records dead-lettered by this run (see {@link unreadableId}). */
+  const unreadableSeen = new Set<string>();
+
   /** Cuts a page down to the records not yet delivered and advances the reading state. */
-  const absorb = (request: FetchPageRequest, raws: Raw[], hasMore: boolean): PendingPage<Raw> => {
-    const metas = raws.map((raw) => checkMeta(describe(raw)));
+  const absorb = (request: FetchPageRequest, fetched: Raw[], hasMore: boolean): PendingPage<Raw> => {
+    // A record that cannot be described (its id or version unreadable, its meta of the wrong type) is a record-level
+    // failure like a failed transform: dead-lettered, and the rest of the page goes on. Only readable records
+    // position the reading state, so the checkpoint never moves past a record that was neither delivered nor
+    // dead-lettered (the page's dead letters are written before its checkpoint).
+    const metas: SyncRecordMeta[] = [];
+    const unreadable: Array<{ raw: Raw; error: unknown; id: string }> = [];
+    let raws = fetched;
+    let dropped = false;
+    for (let i = 0; i < fetched.length; i++) {
+      const raw = fetched[i]!;
+      try {
+        metas.push(checkMeta(describe(raw)));
+      } catch (error) {
+        if (!dropped) raws = fetched.slice(0, i); // copy only once a record drops out
+        dropped = true;
+        // Having no position, it is read again by the next request when it follows the page's last readable record.
+        const id = unreadableId(raw);
+        if (unreadableSeen.has(id)) counters.skipped++;
+        else {
+          unreadableSeen.add(id);
+          unreadable.push({ raw, error, id });
+        }
+        continue;
+      }
+      if (raws !== fetched) raws.push(raw);
+    }
+    if (
+      hasMore &&
+      metas.length === 0 &&
+      unreadable.length > 0 &&
+      (filter === 'position' || request.limit >= maxPageSize)
+    ) {
+      // Nothing readable to move past them: re-reading would return the same records forever.
+      throw new SyncError(
+        'SYNC_VERSION',
+        `no record of a full page of ${source}/${entity} has a readable id and version; the sync cannot move past them`,
+        { details: { source, entity, pageSize: fetched.length } },
+      );
+    }
     if (filter === 'position') {
       let start = 0;
       // A source filtering `>=` instead of `>` repeats the last record: skip it rather than deliver it twice.
@@ -263,8 +323,8 @@ export async function runIncrementalSync<Raw, T = Raw>(options: IncrementalSyncO
       if (last) after = { version: last.version, id: last.id };
       const checkpoint = after ? encodeSyncPosition(after) : undefined;
       return start === 0
-        ? { page: counters.pages, raws, metas, checkpoint }
-        : { page: counters.pages, raws: raws.slice(start), metas: metas.slice(start), checkpoint };
+        ? { page: counters.pages, raws, metas, unreadable, checkpoint }
+        : { page: counters.pages, raws: raws.slice(start), metas: metas.slice(start), unreadable, checkpoint };
     }
     // Version sources: order by version (stable), skip complete versions and tie members already delivered.
     let ordered = true;
@@ -314,7 +374,7 @@ export async function runIncrementalSync<Raw, T = Raw>(options: IncrementalSyncO
     } else {
       growth = 1;
     }
-    return { page: counters.pages, raws: outRaws, metas: outMetas, checkpoint: floor };
+    return { page: counters.pages, raws: outRaws, metas: outMetas, unreadable, checkpoint: floor };
   };
 
   let fetchError: { error: unknown } | undefined;
@@ -363,7 +423,21 @@ export async function runIncrementalSync<Raw, T = Raw>(options: IncrementalSyncO
       checkpoint: undefined,
     };
     const dead: Array<DeadLetter<Raw>> = [];
-    const { raws, metas } = pending;
+    const { raws, metas, unreadable } = pending;
+    for (const { raw, error, id } of unreadable) {
+      const { reason, code } = describeError(error);
+      dead.push({
+        source,
+        entity,
+        id,
+        version: '',
+        raw,
+        reason: `unreadable record (no valid id and version): ${reason}`,
+        code: code ?? 'SYNC_VERSION',
+        error,
+        at: new Date(),
+      });
+    }
     for (let i = 0; i < metas.length; i++) {
       const raw = raws[i]!;
       const meta = metas[i]!;
@@ -398,7 +472,7 @@ export async function runIncrementalSync<Raw, T = Raw>(options: IncrementalSyncO
     counters.upserts += batch.upserts.length;
     counters.deletes += batch.deletes.length;
     counters.deadLettered += dead.length;
-    counters.records += metas.length;
+    counters.records += metas.length + unreadable.length;
     emitProgress();
   };
 

@@ -5,7 +5,8 @@ import { RelaykitError, isRelaykitError, type RelaykitErrorOptions } from '../er
  * - `CHECKPOINT`: a stored checkpoint cannot be read as a position of this source;
  * - `SYNC_TIE_TOO_LARGE`: a version-filtered source has more records sharing one version than `maxPageSize`;
  * - `SYNC_SOURCE_ORDER`: the source returned records out of order or before the requested position;
- * - `SYNC_VERSION`: a record's version or id is missing or of the wrong type.
+ * - `SYNC_VERSION`: a record's version or id is missing or of the wrong type (the record is dead-lettered with this
+ *   code; the run fails with it only when no record of a full page is readable, as it could not move past them).
  */
 export type SyncErrorCode = 'CHECKPOINT' | 'SYNC_TIE_TOO_LARGE' | 'SYNC_SOURCE_ORDER' | 'SYNC_VERSION';
 

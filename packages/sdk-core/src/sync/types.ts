@@ -154,7 +154,10 @@ export interface DeadLetter<Raw = unknown> {
   at: Date;
 }
 
-/** Receives the records that failed `transform` (they are written before the page's checkpoint advances). */
+/**
+ * Receives the records that failed `describe` or `transform` (written before the page's checkpoint advances). A record
+ * whose id could not be read comes with id `unreadable:<hash of its content>` and version `''`.
+ */
 export interface DeadLetterSink<Raw = unknown> {
   write(entries: Array<DeadLetter<Raw>>): Promise<void>;
 }
@@ -210,7 +213,10 @@ export interface IncrementalSyncOptions<Raw, T = Raw> {
   fetchPage: PageFetcher<Raw>;
   /** How the source filters; default `'position'`. */
   filter?: SyncSourceFilter;
-  /** Extracts id, version and deleted flag. Default: `record.id`, `record.version`, `record.deleted`. */
+  /**
+   * Extracts id, version and deleted flag. Default: `record.id`, `record.version`, `record.deleted`. A throw (or an id
+   * or version of the wrong type) dead-letters the record under `unreadable:<content hash>` and the run carries on.
+   */
   describe?: (raw: Raw) => SyncRecordMeta;
   /**
    * Validates and maps a live record (e.g. a zod `parse`). A throw dead-letters the record and the run carries on.
