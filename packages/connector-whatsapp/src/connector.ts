@@ -16,7 +16,8 @@ import { WhatsAppSender } from './sender/sender.js';
 import { whatsAppRateRules } from './sender/rules.js';
 import { MAX_WEBHOOK_BYTES, createWebhookHandler, type WebhookHandler } from './webhooks/handler.js';
 import { parseWebhookPayload, webhookEventKey, type WhatsAppEvent } from './webhooks/events.js';
-import { createStatusTracker, type StatusTracker } from './webhooks/tracker.js';
+import type { StatusTracker } from './webhooks/tracker.js';
+import { createStatusTracker } from './webhooks/tracker-create.js';
 
 /** Configuration of one WhatsApp connector instance (one business phone number). */
 export const WhatsAppConfig = z.object({
@@ -120,8 +121,11 @@ export const whatsappConnector = defineConnector({
           'whatsapp sender alert',
         );
     });
+    // Redis when the runtime has it; else the runtime's database (PGlite or PostgreSQL), so statuses survive a
+    // restart next to the events they came from; memory only for a runtime with neither.
     const tracker = createStatusTracker({
       ...(ctx.redisUrl ? { redisUrl: ctx.redisUrl } : {}),
+      ...(ctx.database ? { database: ctx.database, namespace: ctx.instance } : {}),
       prefix: `relaykit:whatsapp:${ctx.instance}:status`,
     });
     // The runtime de-duplicates through `dedupeKey`, so the handler's own store is off here.

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { metaJsonStringify } from './meta-json.js';
 
 /** Options of {@link createWebhookEmitter}. */
@@ -30,12 +31,26 @@ export interface WebhookEmitter {
   post(payload: unknown, options?: { duplicates?: number }): Promise<number | undefined>;
   /** Posts exact bytes with a signature computed over them (or the given header), once, no retries. */
   postRaw(body: string | Uint8Array, signatureHeader?: string | null): Promise<number | undefined>;
+  /**
+   * Starts posting `body` (signed) and breaks off mid-upload, as a client whose connection drops does: the
+   * whole length is declared, `sendBytes` of it sent (default 40), then the connection is closed (`close`: a
+   * FIN), reset (`reset`: an RST), or — `malformed` — the body goes chunked with a broken chunk header. Once,
+   * no retries; resolves when the connection is gone.
+   */
+  postInterrupted(body: string | Uint8Array, options: InterruptedPostOptions): Promise<void>;
   /** Signs `body` as Meta does: `sha256=<lowercase hex>`. */
   sign(body: string | Uint8Array): string;
   /** Every attempt made so far. */
   readonly deliveries: ReadonlyArray<EmitterDelivery>;
   /** Resolves once every post in progress (including its retries) has finished. */
   idle(): Promise<void>;
+}
+
+/** How {@link WebhookEmitter.postInterrupted} breaks off. */
+export interface InterruptedPostOptions {
+  ending: 'close' | 'reset' | 'malformed';
+  /** Body bytes sent before breaking off (default 40). */
+  sendBytes?: number;
 }
 
 /** Creates a webhook emitter posting to `options.url`. */
@@ -84,9 +99,54 @@ export function createWebhookEmitter(options: WebhookEmitterOptions): WebhookEmi
     }
   };
 
+  const interrupted = (bytes: Buffer, signature: string, how: InterruptedPostOptions): Promise<void> =>
+    new Promise((resolve) => {
+      const url = new URL(options.url);
+      const socket = connect(Number(url.port || 80), url.hostname);
+      const part = bytes.subarray(0, Math.min(bytes.length, how.sendBytes ?? 40));
+      const head = (framing: string) =>
+        `POST ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/json\r\n` +
+        `user-agent: facebookexternalua\r\nx-hub-signature-256: ${signature}\r\n${framing}\r\n\r\n`;
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve());
+      // Read (and drop) whatever the receiver answers, so its closing the connection is seen.
+      socket.resume();
+      socket.setTimeout(options.timeoutMs ?? 5000, () => socket.destroy());
+      socket.on('connect', () => {
+        if (how.ending === 'malformed') {
+          // A valid first chunk, then a chunk size that is not hex: the receiver's HTTP parser refuses it.
+          socket.write(head('transfer-encoding: chunked'));
+          socket.write(`${part.length.toString(16)}\r\n`);
+          socket.write(part);
+          socket.write('\r\nzz\r\n');
+          return;
+        }
+        socket.write(head(`content-length: ${bytes.length}`));
+        // Written, then broken off once the bytes left: the receiver is mid-body when the connection goes.
+        socket.write(part, () => (how.ending === 'reset' ? socket.resetAndDestroy() : socket.destroy()));
+      });
+    });
+
   return {
     sign,
     deliveries,
+    postInterrupted(body, how) {
+      const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body);
+      const signature = sign(bytes);
+      return track(
+        (async () => {
+          const started = performance.now();
+          await interrupted(bytes, signature, how);
+          deliveries.push({
+            body: bytes.toString('utf8'),
+            signature,
+            attempt: 1,
+            status: undefined,
+            durationMs: performance.now() - started,
+          });
+        })(),
+      );
+    },
     post(payload, postOptions = {}) {
       const body = metaJsonStringify(payload);
       const copies = 1 + (postOptions.duplicates ?? 0);

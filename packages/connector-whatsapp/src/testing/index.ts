@@ -16,6 +16,7 @@ export {
   type WebhookEmitter,
   type WebhookEmitterOptions,
   type EmitterDelivery,
+  type InterruptedPostOptions,
 } from './emitter.js';
 export { metaJsonStringify } from './meta-json.js';
 export { graphError, defaultErrorStatus, type GraphErrorBody } from './errors.js';

@@ -9,7 +9,7 @@ import { acksOnlyWhatIsStored } from './handler.durability.js';
 import { createWebhookHandler, MAX_WEBHOOK_BYTES, type WebhookHandlerResult } from './handler.js';
 import { nodeWebhookListener } from './node.js';
 import { signWebhookBody } from './signature.js';
-import { createMemoryStatusTracker } from './tracker.js';
+import { createMemoryStatusTracker } from './tracker-memory.js';
 
 const appSecret = 'shh';
 const verifyToken = 'verify-me';

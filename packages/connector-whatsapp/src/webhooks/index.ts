@@ -42,13 +42,9 @@ export {
   type DedupeClaimProcessing,
   type DedupeClaimDone,
 } from './dedupe.js';
-export {
-  createStatusTracker,
-  createMemoryStatusTracker,
-  createRedisStatusTracker,
-  nextStatus,
-  type StatusTracker,
-  type TrackedStatus,
-  type TrackResult,
-} from './tracker.js';
+export { nextStatus, type StatusTracker, type TrackedStatus, type TrackResult } from './tracker.js';
+export { createMemoryStatusTracker } from './tracker-memory.js';
+export { createRedisStatusTracker } from './tracker-redis.js';
+export { createSqlStatusTracker, statusTrackerMigrations, type SqlStatusTrackerOptions } from './tracker-sql.js';
+export { createStatusTracker, type CreateStatusTrackerOptions } from './tracker-create.js';
 export * as webhookSchemas from './schema.js';

@@ -1,11 +1,12 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { StatusTracker } from './tracker.js';
+import { nextStatus, type StatusTracker, type TrackedStatus } from './tracker.js';
 
 /** Shared behaviour of every StatusTracker implementation. */
-export function behaves(name: string, make: () => StatusTracker) {
+export function behaves(name: string, make: () => StatusTracker | Promise<StatusTracker>) {
   describe(name, () => {
     it('moves forward only, whatever the arrival order', async () => {
-      const t = make();
+      const t = await make();
       const orders: Array<Array<['sent' | 'delivered' | 'read', number]>> = [
         [
           ['read', 3],
@@ -31,7 +32,7 @@ export function behaves(name: string, make: () => StatusTracker) {
     });
 
     it('treats failed as terminal unless a later success arrives', async () => {
-      const t = make();
+      const t = await make();
       await t.apply({ messageId: 'f', status: 'sent', timestamp: 1 });
       expect(
         (await t.apply({ messageId: 'f', status: 'failed', timestamp: 2, errors: [{ code: 131026 }] })).changed,
@@ -42,6 +43,33 @@ export function behaves(name: string, make: () => StatusTracker) {
       expect((await t.apply({ messageId: 'f', status: 'delivered', timestamp: 5 })).current.status).toBe('delivered');
       await t.apply({ messageId: 'g', status: 'read', timestamp: 5 });
       expect((await t.apply({ messageId: 'g', status: 'failed', timestamp: 6 })).current.status).toBe('read');
+      await t.close();
+    });
+
+    it('ends where nextStatus says for any order of updates, duplicates and unknown statuses included', async () => {
+      const t = await make();
+      const update = fc.record({
+        status: fc.constantFrom('sent', 'delivered', 'read', 'failed', 'deleted'),
+        timestamp: fc.integer({ min: 1, max: 5 }),
+      });
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(update, { minLength: 1, maxLength: 8 }), async (updates) => {
+          const messageId = `prop-${run++}`;
+          let model: TrackedStatus | undefined;
+          for (const u of updates) {
+            const applied = await t.apply({ messageId, ...u, errors: [{ code: 131026 }] });
+            const take = nextStatus(model, u) === 'take';
+            if (take) model = { messageId, status: u.status as TrackedStatus['status'], timestamp: u.timestamp };
+            expect(applied.changed).toBe(take);
+          }
+          const stored = await t.get(messageId);
+          expect(stored && { status: stored.status, timestamp: stored.timestamp }).toEqual(
+            model && { status: model.status, timestamp: model.timestamp },
+          );
+        }),
+        { numRuns: 40 },
+      );
       await t.close();
     });
   });

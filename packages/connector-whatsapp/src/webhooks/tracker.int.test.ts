@@ -1,7 +1,7 @@
 import { describe } from 'vitest';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { behaves } from './tracker.behaviour.js';
-import { createRedisStatusTracker } from './tracker.js';
+import { createRedisStatusTracker } from './tracker-redis.js';
 
 const servers = sharedServers();
 describe.skipIf(!servers.redisUrl)('redis', () => {
