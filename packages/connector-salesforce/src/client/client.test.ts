@@ -3,8 +3,10 @@ import { isAbortedError, isCircuitOpenError } from '@relaykit/sdk-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeOrg, type FakeOrg, type FakeOrgOptions } from '../testing/index.js';
 import {
+  type SalesforceBulkJobError,
   isSalesforceApiError,
   isSalesforceAuthError,
+  isSalesforceBulkJobError,
   isSalesforceLimitError,
   isSalesforceMultipleMatchesError,
 } from '../errors/index.js';
@@ -585,6 +587,64 @@ describe('query, composite, bulk', () => {
 });
 
 describe('bulk failures and cancellation', () => {
+  it('an ingest job that ends Failed midway: a typed error with its errorMessage and every row accounted for', async () => {
+    const o = await org({
+      bulkStepMs: 5,
+      bulkRecordsPerStep: 50,
+      faults: {
+        bulkJobs: { end: 'Failed', afterRecords: 100, errorMessage: 'InvalidBatch : Failed to process the batch' },
+      },
+    });
+    const sf = client(o);
+    const records = Array.from({ length: 300 }, (_, i) => ({
+      Ext__c: `BF-${i}`,
+      LastName: i === 10 ? '' : `Row ${i}`,
+    }));
+    const error = await sf
+      .bulkIngest({
+        object: 'Contact',
+        operation: 'upsert',
+        externalIdField: 'Ext__c',
+        records,
+        poll: { initialMs: 5 },
+      })
+      .catch((e: unknown) => e);
+    expect(isSalesforceBulkJobError(error)).toBe(true);
+    const e = error as SalesforceBulkJobError;
+    expect([e.state, e.errorMessage, e.code]).toEqual([
+      'Failed',
+      'InvalidBatch : Failed to process the batch',
+      'SALESFORCE_BULK_JOB',
+    ]);
+    expect(e.message).toMatch(/ended Failed after 99 rows written and 1 failed: InvalidBatch/);
+    expect(e.partial).toMatchObject({ successful: 99, failed: 1, unprocessed: 200 });
+    expect(e.partial!.results[10]).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^REQUIRED_FIELD_MISSING/),
+    });
+    expect(e.partial!.results[299]).toEqual({ index: 299, status: 'unprocessed' });
+    expect(o.ledger.countsByChannel().bulk).toBe(99);
+  });
+
+  it('an ingest job aborted by someone else and a failed query job: typed errors, never a silent success', async () => {
+    const o = await org({ bulkStepMs: 5, faults: { bulkJobs: { end: 'Aborted', kind: 'ingest' } } });
+    const sf = client(o);
+    const aborted = await sf
+      .bulkIngest({ object: 'Account', operation: 'insert', records: [{ Name: 'x' }], poll: { initialMs: 5 } })
+      .catch((e: unknown) => e);
+    expect(isSalesforceBulkJobError(aborted) && [aborted.state, aborted.partial?.unprocessed]).toEqual(['Aborted', 1]);
+    o.setFaults({ bulkJobs: { end: 'Failed', kind: 'query' } });
+    const failed = await (async () => {
+      for await (const _ of sf.bulkQuery('SELECT Id FROM Account', { poll: { initialMs: 5 } })) {
+        /* none */
+      }
+    })().catch((e: unknown) => e);
+    expect(isSalesforceBulkJobError(failed) && failed.state).toBe('Failed');
+    expect(String((failed as Error).message)).toMatch(
+      /^Bulk query job \S+ ended Failed \(Salesforce gave no reason\)$/,
+    );
+  });
+
   it('a malformed bulk query fails with MALFORMED_QUERY; aborting a poll ends it with AbortedError', async () => {
     const o = await org({ bulkStepMs: 60_000 });
     const sf = client(o);

@@ -1,4 +1,5 @@
 import { RelaykitError, isRelaykitError, type RelaykitErrorOptions } from '@relaykit/sdk-core';
+import type { BulkIngestResult } from '../bulk/ingest.js';
 
 /** One error item of a Salesforce REST answer (`errorCode`) or collection row (`statusCode`). */
 export interface SalesforceErrorItem {
@@ -204,20 +205,53 @@ export function isSalesforceLimitError(error: unknown): error is SalesforceLimit
   return isRelaykitError(error) && (error as { isSalesforceLimitError?: unknown }).isSalesforceLimitError === true;
 }
 
-/** A Bulk API 2.0 job ended `Failed` or `Aborted`. */
+/**
+ * A Bulk API 2.0 job ended `Failed` (with Salesforce's `errorMessage` for an ingest job; a failed
+ * query job carries none) or `Aborted` (by a user, an admin or a cancel). For an ingest job that
+ * processed rows before it stopped, `partial` holds the outcome of every input row so far — rows
+ * written, rows failed, and the rest `unprocessed` — so nothing written goes unreported.
+ */
 export class SalesforceBulkJobError extends RelaykitError {
   public readonly isSalesforceBulkJobError = true;
   public readonly jobId: string;
+  /** `Failed` or `Aborted`. */
   public readonly state: string;
+  /** `errorMessage` of the job, when Salesforce gave one. */
+  public readonly errorMessage: string | undefined;
+  /** Ingest only: results of the rows up to the stop, in input order. */
+  public readonly partial: BulkIngestResult | undefined;
 
-  constructor(jobId: string, state: string, errorMessage: string | undefined, options: RelaykitErrorOptions = {}) {
-    super('SALESFORCE_BULK_JOB', `Bulk job ${jobId} ended ${state}${errorMessage ? `: ${errorMessage}` : ''}`, {
-      ...options,
-      details: { jobId, state, errorMessage, ...options.details },
-    });
+  constructor(
+    jobId: string,
+    state: string,
+    errorMessage: string | undefined,
+    options: RelaykitErrorOptions & { kind?: 'ingest' | 'query'; partial?: BulkIngestResult | undefined } = {},
+  ) {
+    const { kind, partial, ...rest } = options;
+    const what = kind === 'query' ? 'Bulk query job' : kind === 'ingest' ? 'Bulk ingest job' : 'Bulk job';
+    const done = partial ? ` after ${partial.successful} rows written and ${partial.failed} failed` : '';
+    super(
+      'SALESFORCE_BULK_JOB',
+      `${what} ${jobId} ended ${state}${done}${errorMessage ? `: ${errorMessage}` : state === 'Failed' ? ' (Salesforce gave no reason)' : ''}`,
+      {
+        ...rest,
+        details: {
+          jobId,
+          state,
+          errorMessage,
+          kind,
+          ...(partial
+            ? { successful: partial.successful, failed: partial.failed, unprocessed: partial.unprocessed }
+            : {}),
+          ...rest.details,
+        },
+      },
+    );
     this.name = 'SalesforceBulkJobError';
     this.jobId = jobId;
     this.state = state;
+    this.errorMessage = errorMessage;
+    this.partial = partial;
   }
 }
 

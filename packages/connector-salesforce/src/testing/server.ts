@@ -172,6 +172,7 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
     callsSinceExpiry = 0;
     lastExpiryAt = Date.now();
     store.setLockFaults(f.lockRows?.externalIds ?? [], f.lockRows?.times ?? 0);
+    bulk.setJobFaults(f.bulkJobs);
   };
   setFaults(options.faults ?? {});
   const take = (key: 'html503' | 'serverUnavailable' | 'concurrentRequests' | 'apimThrottle'): boolean => {

@@ -59,6 +59,19 @@ export interface FakeOrgFaults {
   serverUnavailable?: { times: number };
   /** The daily allocation is spent: every REST call gets 403 "TotalRequests Limit exceeded.". */
   totalRequestsExhausted?: boolean;
+  /**
+   * The next `times` (default 1) Bulk 2.0 jobs of `kind` (default both) end `Failed` or `Aborted`
+   * instead of `JobComplete`, an ingest job after processing `afterRecords` rows (default 0; the rest
+   * stay unprocessed). A failed ingest job reports `errorMessage` (default "InvalidBatch : Failed to
+   * process the batch"); a failed query job, like Salesforce's, reports none.
+   */
+  bulkJobs?: {
+    end: 'Failed' | 'Aborted';
+    kind?: 'ingest' | 'query';
+    errorMessage?: string;
+    afterRecords?: number;
+    times?: number;
+  };
   /** Added delay before every answer, in ms (before the org looks at the request). */
   latencyMs?: number;
   /** Time the org spends on each admitted REST call, in ms, during which it counts as in flight. */
