@@ -1,5 +1,5 @@
 import { isHttpError, type HttpRequester, type Lock } from '@relaykit/sdk-core';
-import { SalesforceAuthError, isSalesforceAuthError } from '../errors/index.js';
+import { SalesforceAuthError, gatewayLimitError, isSalesforceAuthError } from '../errors/index.js';
 import { failureKind, rejectedBeforeProcessing } from '../client/classify.js';
 import { sleep } from '../util/sleep.js';
 import { tokenRequestForm, type SalesforceAuthOptions } from './flows.js';
@@ -169,7 +169,8 @@ export class SessionManager {
       } catch (e) {
         if (!isHttpError(e) || !rejectedBeforeProcessing(failureKind(e))) throw e;
         const wait = e.retryAfterMs ?? 250 * 2 ** refused * (0.5 + Math.random() / 2);
-        if (refused >= MAX_TOKEN_REFUSALS || waited + wait > MAX_TOKEN_WAIT_MS) throw e;
+        if (refused >= MAX_TOKEN_REFUSALS || waited + wait > MAX_TOKEN_WAIT_MS)
+          throw failureKind(e) === 'gateway_throttled' ? gatewayLimitError(e) : e;
         waited += wait;
         await sleep(wait);
       }

@@ -150,12 +150,21 @@ export async function bulkIngest(client: SalesforceClient, options: BulkIngestOp
     );
     jobs.push(final);
     if (final.state === 'Failed' || final.state === 'Aborted') {
-      // A failed job may still have processed some rows; report what it did before failing.
-      if ((final.numberRecordsProcessed ?? 0) === 0)
-        throw new SalesforceBulkJobError(job.id, final.state, final.errorMessage);
+      // Rows it processed before stopping are written: report them (and the rest as unprocessed).
+      if ((final.numberRecordsProcessed ?? 0) > 0)
+        await matchResults(client, job.id, columns, rows, indexes, results, common);
+      throw new SalesforceBulkJobError(job.id, final.state, final.errorMessage, {
+        kind: 'ingest',
+        partial: summarise(jobs, results),
+      });
     }
     await matchResults(client, job.id, columns, rows, indexes, results, common);
   }
+  return summarise(jobs, results);
+}
+
+/** Fills rows without an outcome as unprocessed and counts each kind. */
+function summarise(jobs: BulkJobInfo[], results: BulkRowResult[]): BulkIngestResult {
   let successful = 0,
     failed = 0,
     unprocessed = 0;
@@ -165,7 +174,7 @@ export async function bulkIngest(client: SalesforceClient, options: BulkIngestOp
     else if (results[i]!.status === 'failed') failed++;
     else unprocessed++;
   }
-  return { jobs, results, successful, failed, unprocessed };
+  return { jobs, results: [...results], successful, failed, unprocessed };
 }
 
 /** Polls a job until it leaves Open/UploadComplete/InProgress, with exponential back-off. */

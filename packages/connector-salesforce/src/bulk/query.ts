@@ -32,7 +32,8 @@ export async function* bulkQuery(
   });
   const id = created.body.id;
   const final = await pollJob(client, `/jobs/query/${id}`, options.poll, options.signal);
-  if (final.state !== 'JobComplete') throw new SalesforceBulkJobError(id, final.state, final.errorMessage);
+  if (final.state !== 'JobComplete')
+    throw new SalesforceBulkJobError(id, final.state, final.errorMessage, { kind: 'query' });
   let locator: string | undefined;
   for (;;) {
     const res = await client.send<string>({

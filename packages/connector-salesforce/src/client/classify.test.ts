@@ -105,6 +105,9 @@ describe('salesforceClassifier', () => {
     expect(salesforceClassifier(new SalesforceLimitError('spent', { kind: 'total_requests' }), ctx)).toEqual({
       action: 'fatal',
     });
+    expect(
+      salesforceClassifier(new SalesforceLimitError('quota', { kind: 'gateway_quota', retryAfterMs: 3_600_000 }), ctx),
+    ).toEqual({ action: 'retry_after', delayMs: 3_600_000 });
     expect(salesforceClassifier(new Error('other'), ctx)).toBeUndefined();
   });
 });

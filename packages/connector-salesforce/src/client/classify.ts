@@ -67,8 +67,12 @@ export const salesforceClassifier: ErrorClassifier = (
   error: unknown,
   _context: ClassifyContext,
 ): RetryDecision | undefined => {
-  if (isSalesforceAuthError(error) || isSalesforceLimitError(error) || isSalesforceMultipleMatchesError(error))
-    return { action: 'fatal' };
+  // A gateway's quota or rate limit says when it lets calls through again: a job can wait that long.
+  if (isSalesforceLimitError(error))
+    return error.retryAfterMs !== undefined && (error.kind === 'gateway_quota' || error.kind === 'gateway_rate_limit')
+      ? { action: 'retry_after', delayMs: error.retryAfterMs }
+      : { action: 'fatal' };
+  if (isSalesforceAuthError(error) || isSalesforceMultipleMatchesError(error)) return { action: 'fatal' };
   if (isSalesforceApiError(error)) {
     if (error.errorCode === 'UNABLE_TO_LOCK_ROW' || error.errorCode === 'SERVER_UNAVAILABLE' || error.status >= 500)
       return { action: 'retry' };

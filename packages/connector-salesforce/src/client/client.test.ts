@@ -3,8 +3,10 @@ import { isAbortedError, isCircuitOpenError } from '@relaykit/sdk-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeOrg, type FakeOrg, type FakeOrgOptions } from '../testing/index.js';
 import {
+  type SalesforceBulkJobError,
   isSalesforceApiError,
   isSalesforceAuthError,
+  isSalesforceBulkJobError,
   isSalesforceLimitError,
   isSalesforceMultipleMatchesError,
 } from '../errors/index.js';
@@ -184,15 +186,16 @@ describe('session expiry', () => {
   });
 
   it('sessions expiring by time, again and again, while calls queue: no failure', async () => {
-    const o = await org({ faults: { expireSessionsEvery: { ms: 40 }, latencyMs: 5 } });
+    // 200 calls, 4 at a time, 10 ms each: at least 500 ms, so the session dies at least twice.
+    const o = await org({ faults: { expireSessionsEvery: { ms: 250 }, latencyMs: 10 } });
     const sf = client(o, { connections: 4 });
     const settled = await Promise.allSettled(
-      Array.from({ length: 300 }, (_, i) => sf.upsert('Contact', 'Ext__c', `TE-${i}`, { LastName: 'x' })),
+      Array.from({ length: 200 }, (_, i) => sf.upsert('Contact', 'Ext__c', `TE-${i}`, { LastName: 'x' })),
     );
     expect(settled.filter((r) => r.status === 'rejected')).toEqual([]);
-    expect(o.state.sessionExpiries).toBeGreaterThan(2);
+    expect(o.state.sessionExpiries).toBeGreaterThanOrEqual(2);
     expect(o.state.grants('client_credentials')).toBeLessThanOrEqual(1 + o.state.sessionExpiries);
-    expect(o.state.records('Contact')).toHaveLength(300);
+    expect(o.state.records('Contact')).toHaveLength(200);
   });
 
   it('a fresh session refused again: one refresh, then session_rejected_after_refresh (no loop)', async () => {
@@ -386,6 +389,49 @@ describe('resilience', () => {
     expect(o.state.requests.length).toBe(before);
   });
 
+  it('TotalRequests while 200 calls queue: nothing more leaves the client once the org said the allocation is spent', async () => {
+    const o = await org({ dailyApiLimit: 20 });
+    const connections = 8;
+    const sf = client(o, { connections });
+    const settled = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, i) => sf.upsert('Contact', 'Ext__c', `Q-${i}`, { LastName: 'x' })),
+    );
+    const rest = o.state.requests.filter((r) => r.path.startsWith('/services/data/'));
+    // The 20 the allocation allowed, plus at most the ones already on the wire when the first 403 came back.
+    expect(rest.length).toBeLessThanOrEqual(20 + connections);
+    expect(o.state.records('Contact')).toHaveLength(20);
+    const errors = settled.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);
+    expect(errors).toHaveLength(180);
+    expect(errors.every((e) => isSalesforceLimitError(e) || isCircuitOpenError(e))).toBe(true);
+    expect(sf.policy.circuitState).toBe('isolated');
+  });
+
+  it('APIM quota 403 with Retry-After: 3600 → a limit error with its retry time (not an auth failure); the circuit holds', async () => {
+    const o = await org({ apim: { subscriptionKey: 'k' } });
+    const sf = client(o, { apiGateway: { baseUrl: o.apimUrl!, subscriptionKey: 'k' } });
+    await sf.upsert('Contact', 'Ext__c', 'QG-0', { LastName: 'x' });
+    o.setFaults({ apimQuota: { requests: 0, periodMs: 3_600_000 } });
+    const error = await sf.upsert('Contact', 'Ext__c', 'QG-1', { LastName: 'x' }).catch((e: unknown) => e);
+    expect(isSalesforceLimitError(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', kind: 'gateway_quota' });
+    expect((error as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(3_500_000);
+    expect(o.state.requests.filter((r) => r.status === 403)).toHaveLength(1); // not retried within the hour
+    const before = o.state.requests.length;
+    expect(isCircuitOpenError(await sf.get('Contact', '003').catch((e: unknown) => e))).toBe(true);
+    expect(o.state.requests.length).toBe(before);
+  });
+
+  it("the org's in-flight limit: with as many connections as it allows, no call is refused", async () => {
+    const o = await org({ concurrentRequestLimit: { max: 3, longRunningMs: 0 }, faults: { processingMs: 20 } });
+    const sf = client(o, { connections: 3 });
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => sf.upsert('Contact', 'Ext__c', `IF-${i}`, { LastName: 'x' })),
+    );
+    expect(o.state.records('Contact')).toHaveLength(40);
+    expect(o.state.peakInFlight).toBe(3);
+    expect(o.state.requests.filter((r) => r.status === 403)).toEqual([]);
+  });
+
   it('HTML 503 and SERVER_UNAVAILABLE are retried for upserts; a plain create is never replayed', async () => {
     const o = await org({ faults: { html503: { times: 1 }, serverUnavailable: { times: 1 } } });
     const sf = client(o);
@@ -541,6 +587,64 @@ describe('query, composite, bulk', () => {
 });
 
 describe('bulk failures and cancellation', () => {
+  it('an ingest job that ends Failed midway: a typed error with its errorMessage and every row accounted for', async () => {
+    const o = await org({
+      bulkStepMs: 5,
+      bulkRecordsPerStep: 50,
+      faults: {
+        bulkJobs: { end: 'Failed', afterRecords: 100, errorMessage: 'InvalidBatch : Failed to process the batch' },
+      },
+    });
+    const sf = client(o);
+    const records = Array.from({ length: 300 }, (_, i) => ({
+      Ext__c: `BF-${i}`,
+      LastName: i === 10 ? '' : `Row ${i}`,
+    }));
+    const error = await sf
+      .bulkIngest({
+        object: 'Contact',
+        operation: 'upsert',
+        externalIdField: 'Ext__c',
+        records,
+        poll: { initialMs: 5 },
+      })
+      .catch((e: unknown) => e);
+    expect(isSalesforceBulkJobError(error)).toBe(true);
+    const e = error as SalesforceBulkJobError;
+    expect([e.state, e.errorMessage, e.code]).toEqual([
+      'Failed',
+      'InvalidBatch : Failed to process the batch',
+      'SALESFORCE_BULK_JOB',
+    ]);
+    expect(e.message).toMatch(/ended Failed after 99 rows written and 1 failed: InvalidBatch/);
+    expect(e.partial).toMatchObject({ successful: 99, failed: 1, unprocessed: 200 });
+    expect(e.partial!.results[10]).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^REQUIRED_FIELD_MISSING/),
+    });
+    expect(e.partial!.results[299]).toEqual({ index: 299, status: 'unprocessed' });
+    expect(o.ledger.countsByChannel().bulk).toBe(99);
+  });
+
+  it('an ingest job aborted by someone else and a failed query job: typed errors, never a silent success', async () => {
+    const o = await org({ bulkStepMs: 5, faults: { bulkJobs: { end: 'Aborted', kind: 'ingest' } } });
+    const sf = client(o);
+    const aborted = await sf
+      .bulkIngest({ object: 'Account', operation: 'insert', records: [{ Name: 'x' }], poll: { initialMs: 5 } })
+      .catch((e: unknown) => e);
+    expect(isSalesforceBulkJobError(aborted) && [aborted.state, aborted.partial?.unprocessed]).toEqual(['Aborted', 1]);
+    o.setFaults({ bulkJobs: { end: 'Failed', kind: 'query' } });
+    const failed = await (async () => {
+      for await (const _ of sf.bulkQuery('SELECT Id FROM Account', { poll: { initialMs: 5 } })) {
+        /* none */
+      }
+    })().catch((e: unknown) => e);
+    expect(isSalesforceBulkJobError(failed) && failed.state).toBe('Failed');
+    expect(String((failed as Error).message)).toMatch(
+      /^Bulk query job \S+ ended Failed \(Salesforce gave no reason\)$/,
+    );
+  });
+
   it('a malformed bulk query fails with MALFORMED_QUERY; aborting a poll ends it with AbortedError', async () => {
     const o = await org({ bulkStepMs: 60_000 });
     const sf = client(o);

@@ -3,6 +3,7 @@ import {
   HttpClient,
   createResiliencePolicy,
   isHttpError,
+  type HttpError,
   type HttpRequester,
   type HttpResponse,
   type ResiliencePolicy,
@@ -15,6 +16,7 @@ import {
   SalesforceAuthError,
   SalesforceLimitError,
   SalesforceMultipleMatchesError,
+  gatewayLimitError,
   salesforceErrorItems,
 } from '../errors/index.js';
 import { ApiUsageTracker, type ApiUsage } from '../limits/index.js';
@@ -65,6 +67,8 @@ export class SalesforceClient {
   private readonly http: HttpRequester;
   /** One slot per pooled connection: a request reads its session only once it holds one. */
   private readonly dispatch: ResiliencePolicy;
+  /** Longest `Retry-After` the policy waits for; a longer one ends the call. */
+  private readonly maxRetryAfterMs: number;
   private readonly gatewayBase: string | undefined;
   private readonly gatewayHeaders: Record<string, string>;
 
@@ -76,6 +80,8 @@ export class SalesforceClient {
     this.gatewayHeaders = gw
       ? { [(gw.headerName ?? 'Ocp-Apim-Subscription-Key').toLowerCase()]: gw.subscriptionKey }
       : {};
+    const retry = options.resilience?.retry;
+    this.maxRetryAfterMs = (retry === false ? undefined : retry?.maxRetryAfterMs) ?? 60_000;
     this.policy = createResiliencePolicy({
       retry: { maxAttempts: 4, initialDelayMs: 200, maxDelayMs: 10_000, maxRetryAfterMs: 60_000 },
       breaker: { consecutiveFailures: 8, halfOpenAfterMs: 30_000 },
@@ -197,10 +203,16 @@ export class SalesforceClient {
               headers: { ...rest.headers, authorization: `Bearer ${sent.accessToken}` },
             });
             this.sessions.markAccepted(sent.generation);
+            this.usage.observe(res.headers['sforce-limit-info']);
             return { res };
           } catch (error) {
-            if (isHttpError(error) && Array.isArray(error.body) && error.status !== 401)
-              this.sessions.markAccepted(sent.generation);
+            if (isHttpError(error)) {
+              this.usage.observe(error.headers['sforce-limit-info']);
+              if (Array.isArray(error.body) && error.status !== 401) this.sessions.markAccepted(sent.generation);
+              // A spent allocation or quota opens the circuit before this slot is freed, so no request
+              // still queued here leaves after the org (or its gateway) said there is nothing left.
+              this.isolateWhenSpent(error);
+            }
             // Start the refresh before the slot is freed, so the next request to take it waits for
             // the new session instead of reading the dead one.
             const refreshing =
@@ -217,13 +229,9 @@ export class SalesforceClient {
         },
         rest.signal ? { signal: rest.signal } : {},
       );
-      if ('res' in outcome) {
-        this.usage.observe(outcome.res.headers['sforce-limit-info']);
-        return outcome.res;
-      }
+      if ('res' in outcome) return outcome.res;
       const error = outcome.error;
       if (!isHttpError(error)) throw error;
-      this.usage.observe(error.headers['sforce-limit-info']);
       const kind = failureKind(error);
       switch (kind) {
         case 'session_expired': {
@@ -253,10 +261,6 @@ export class SalesforceClient {
           );
         case 'total_requests': {
           const usage = this.usage.current;
-          this.policy.isolate(
-            'Salesforce daily API allocation (TotalRequests) is spent',
-            this.options.totalRequestsCooldownMs ?? 15 * 60_000,
-          );
           throw new SalesforceLimitError(
             'Salesforce daily API allocation is spent (REQUEST_LIMIT_EXCEEDED TotalRequests): the circuit is open; calls fail at once until it resets',
             { kind: 'total_requests', used: usage?.used, max: usage?.max },
@@ -273,8 +277,28 @@ export class SalesforceClient {
         await sleep(error.retryAfterMs ?? 100 * 2 ** replays * (0.5 + Math.random() / 2), rest.signal);
         continue;
       }
+      // The gateway's quota or rate limit outlasted the waits allowed: a limit, not an auth failure.
+      if (kind === 'gateway_throttled') throw gatewayLimitError(error);
       throw toSalesforceError(error);
     }
+  }
+
+  /** Opens the circuit when Salesforce says the daily allocation is spent, or the gateway its quota. */
+  private isolateWhenSpent(error: HttpError): void {
+    const kind = failureKind(error);
+    if (kind === 'total_requests')
+      this.policy.isolate(
+        'Salesforce daily API allocation (TotalRequests) is spent',
+        this.options.totalRequestsCooldownMs ?? 15 * 60_000,
+      );
+    // A quota spent for longer than the policy waits: hold everything until it is replenished.
+    else if (
+      kind === 'gateway_throttled' &&
+      error.status === 403 &&
+      error.retryAfterMs !== undefined &&
+      error.retryAfterMs > this.maxRetryAfterMs
+    )
+      this.policy.isolate('The API gateway quota is spent', error.retryAfterMs);
   }
 
   // ---- sObjects -------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { RelaykitError, isRelaykitError, type RelaykitErrorOptions } from '@relaykit/sdk-core';
+import type { BulkIngestResult } from '../bulk/ingest.js';
 
 /** One error item of a Salesforce REST answer (`errorCode`) or collection row (`statusCode`). */
 export interface SalesforceErrorItem {
@@ -119,32 +120,84 @@ export function isSalesforceMultipleMatchesError(error: unknown): error is Sales
   );
 }
 
+/** Which limit refused the work. */
+export type SalesforceLimitKind =
+  /** Salesforce: the org's 24-hour API allocation is spent (403 `REQUEST_LIMIT_EXCEEDED` "TotalRequests"). */
+  | 'total_requests'
+  /** Our guard refused non-urgent work at the configured share of the daily allocation. */
+  | 'guard'
+  /** The API gateway's call-volume quota is spent (403 with `Retry-After`, often an hour). */
+  | 'gateway_quota'
+  /** The API gateway's rate limit (429 with `Retry-After`) outlasted the waits the client allows. */
+  | 'gateway_rate_limit';
+
 /**
- * The org's 24-hour API allocation is spent (403 `REQUEST_LIMIT_EXCEEDED` "TotalRequests"), or the
- * client's own guard stopped non-urgent work at the configured share of it. The circuit is opened,
- * so later calls fail at once instead of burning more requests.
+ * A limit refused the work: the org's 24-hour API allocation is spent (403 `REQUEST_LIMIT_EXCEEDED`
+ * "TotalRequests"), the client's own guard stopped non-urgent work at the configured share of it,
+ * or the API gateway's quota or rate limit refused the call. For a spent allocation or quota the
+ * circuit is opened, so later calls fail at once instead of burning more requests. `retryAfterMs`
+ * is when to try again, when known. The code is `UPSTREAM_RATE_LIMITED` for the gateway's limits.
  */
 export class SalesforceLimitError extends RelaykitError {
   public readonly isSalesforceLimitError = true;
-  /** `total_requests`: Salesforce refused; `guard`: our guard refused before sending. */
-  public readonly kind: 'total_requests' | 'guard';
+  public readonly kind: SalesforceLimitKind;
   public readonly used: number | undefined;
   public readonly max: number | undefined;
+  /** When the limit lets calls through again, in ms from when the answer arrived (from `Retry-After`). */
+  public readonly retryAfterMs: number | undefined;
 
   constructor(
     message: string,
-    init: { kind: 'total_requests' | 'guard'; used?: number | undefined; max?: number | undefined },
+    init: {
+      kind: SalesforceLimitKind;
+      used?: number | undefined;
+      max?: number | undefined;
+      retryAfterMs?: number | undefined;
+    },
     options: RelaykitErrorOptions = {},
   ) {
-    super(init.kind === 'guard' ? 'SALESFORCE_LIMIT_GUARD' : 'SALESFORCE_TOTAL_REQUESTS', message, {
+    super(LIMIT_CODES[init.kind], message, {
       ...options,
-      details: { kind: init.kind, used: init.used, max: init.max, ...options.details },
+      details: {
+        kind: init.kind,
+        used: init.used,
+        max: init.max,
+        retryAfterMs: init.retryAfterMs,
+        ...options.details,
+      },
     });
     this.name = 'SalesforceLimitError';
     this.kind = init.kind;
     this.used = init.used;
     this.max = init.max;
+    this.retryAfterMs = init.retryAfterMs;
   }
+}
+
+const LIMIT_CODES: Record<SalesforceLimitKind, string> = {
+  total_requests: 'SALESFORCE_TOTAL_REQUESTS',
+  guard: 'SALESFORCE_LIMIT_GUARD',
+  gateway_quota: 'UPSTREAM_RATE_LIMITED',
+  gateway_rate_limit: 'UPSTREAM_RATE_LIMITED',
+};
+
+/**
+ * The limit error for an API gateway's refusal (APIM's `{statusCode, message}` with 429, or 403 for a
+ * spent quota), carrying its `Retry-After`. Not an authentication failure.
+ */
+export function gatewayLimitError(error: {
+  status: number;
+  body: unknown;
+  retryAfterMs?: number | undefined;
+}): SalesforceLimitError {
+  const quota = error.status === 403;
+  const said = (error.body as { message?: unknown } | undefined)?.message;
+  const wait = error.retryAfterMs === undefined ? '' : `; retry in ${Math.ceil(error.retryAfterMs / 1000)} s`;
+  return new SalesforceLimitError(
+    `The API gateway refused the call (${quota ? 'quota spent' : 'rate limit'}, HTTP ${error.status})${wait}${typeof said === 'string' ? `: ${said}` : ''}`,
+    { kind: quota ? 'gateway_quota' : 'gateway_rate_limit', retryAfterMs: error.retryAfterMs },
+    { cause: error },
+  );
 }
 
 /** True for a {@link SalesforceLimitError} from any package copy. */
@@ -152,20 +205,53 @@ export function isSalesforceLimitError(error: unknown): error is SalesforceLimit
   return isRelaykitError(error) && (error as { isSalesforceLimitError?: unknown }).isSalesforceLimitError === true;
 }
 
-/** A Bulk API 2.0 job ended `Failed` or `Aborted`. */
+/**
+ * A Bulk API 2.0 job ended `Failed` (with Salesforce's `errorMessage` for an ingest job; a failed
+ * query job carries none) or `Aborted` (by a user, an admin or a cancel). For an ingest job that
+ * processed rows before it stopped, `partial` holds the outcome of every input row so far — rows
+ * written, rows failed, and the rest `unprocessed` — so nothing written goes unreported.
+ */
 export class SalesforceBulkJobError extends RelaykitError {
   public readonly isSalesforceBulkJobError = true;
   public readonly jobId: string;
+  /** `Failed` or `Aborted`. */
   public readonly state: string;
+  /** `errorMessage` of the job, when Salesforce gave one. */
+  public readonly errorMessage: string | undefined;
+  /** Ingest only: results of the rows up to the stop, in input order. */
+  public readonly partial: BulkIngestResult | undefined;
 
-  constructor(jobId: string, state: string, errorMessage: string | undefined, options: RelaykitErrorOptions = {}) {
-    super('SALESFORCE_BULK_JOB', `Bulk job ${jobId} ended ${state}${errorMessage ? `: ${errorMessage}` : ''}`, {
-      ...options,
-      details: { jobId, state, errorMessage, ...options.details },
-    });
+  constructor(
+    jobId: string,
+    state: string,
+    errorMessage: string | undefined,
+    options: RelaykitErrorOptions & { kind?: 'ingest' | 'query'; partial?: BulkIngestResult | undefined } = {},
+  ) {
+    const { kind, partial, ...rest } = options;
+    const what = kind === 'query' ? 'Bulk query job' : kind === 'ingest' ? 'Bulk ingest job' : 'Bulk job';
+    const done = partial ? ` after ${partial.successful} rows written and ${partial.failed} failed` : '';
+    super(
+      'SALESFORCE_BULK_JOB',
+      `${what} ${jobId} ended ${state}${done}${errorMessage ? `: ${errorMessage}` : state === 'Failed' ? ' (Salesforce gave no reason)' : ''}`,
+      {
+        ...rest,
+        details: {
+          jobId,
+          state,
+          errorMessage,
+          kind,
+          ...(partial
+            ? { successful: partial.successful, failed: partial.failed, unprocessed: partial.unprocessed }
+            : {}),
+          ...rest.details,
+        },
+      },
+    );
     this.name = 'SalesforceBulkJobError';
     this.jobId = jobId;
     this.state = state;
+    this.errorMessage = errorMessage;
+    this.partial = partial;
   }
 }
 

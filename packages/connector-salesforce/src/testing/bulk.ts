@@ -2,6 +2,14 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { parseSoql, project, runSoql } from './soql.js';
 import type { OrgStore, Planned, RecordError } from './store.js';
+import type { FakeOrgFaults } from './types.js';
+
+/** How a job ends when a fault says it must not complete. */
+interface JobEnd {
+  state: 'Failed' | 'Aborted';
+  errorMessage: string | undefined;
+  afterRecords: number;
+}
 
 const DELIMITERS: Record<string, string> = {
   COMMA: ',',
@@ -31,6 +39,8 @@ export interface IngestJob {
   successful: Array<{ id: string; created: boolean; row: Record<string, string> }>;
   failed: Array<{ id: string; error: string; row: Record<string, string> }>;
   errorMessage?: string | undefined;
+  /** Set by a fault: the job stops in this state. */
+  end?: JobEnd | undefined;
 }
 
 /** A Bulk 2.0 query job. */
@@ -44,6 +54,7 @@ export interface QueryJob {
   columns: string[];
   rows: Array<Record<string, unknown>>;
   errorMessage?: string | undefined;
+  end?: JobEnd | undefined;
 }
 
 /** Bulk API 2.0: ingest and query jobs with state changes over time. */
@@ -52,12 +63,33 @@ export class BulkEngine {
   readonly queryJobs = new Map<string, QueryJob>();
   private counter = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private endFault: (NonNullable<FakeOrgFaults['bulkJobs']> & { left: number }) | undefined;
 
   constructor(
     private readonly store: OrgStore,
     private readonly stepMs: number,
     private readonly perStep: number,
   ) {}
+
+  /** Arms (or clears) the fault that makes the next jobs end Failed or Aborted. */
+  setJobFaults(fault: FakeOrgFaults['bulkJobs']): void {
+    this.endFault = fault ? { ...fault, left: fault.times ?? 1 } : undefined;
+  }
+
+  private takeEnd(kind: 'ingest' | 'query'): JobEnd | undefined {
+    const f = this.endFault;
+    if (!f || f.left <= 0 || (f.kind !== undefined && f.kind !== kind)) return undefined;
+    f.left--;
+    return {
+      state: f.end,
+      // Salesforce gives a failed ingest job a message; a failed query job has none.
+      errorMessage:
+        f.end === 'Failed' && kind === 'ingest'
+          ? (f.errorMessage ?? 'InvalidBatch : Failed to process the batch')
+          : undefined,
+      afterRecords: f.afterRecords ?? 0,
+    };
+  }
 
   createIngest(body: Record<string, unknown>, apiVersion: number): IngestJob | RecordError {
     const operation = body.operation;
@@ -86,6 +118,7 @@ export class BulkEngine {
       processed: 0,
       successful: [],
       failed: [],
+      end: this.takeEnd('ingest'),
     };
     this.ingestJobs.set(job.id, job);
     return job;
@@ -144,9 +177,17 @@ export class BulkEngine {
       return;
     }
     job.state = 'InProgress';
-    const end = Math.min(job.rows.length, job.processed + this.perStep);
+    const stopAt = job.end ? Math.min(job.end.afterRecords, job.rows.length) : job.rows.length;
+    const end = Math.min(stopAt, job.processed + this.perStep);
     for (; job.processed < end; job.processed++) this.processRow(job, job.rows[job.processed]!);
-    if (job.processed >= job.rows.length)
+    const stop = job.end;
+    if (stop && job.processed >= stopAt)
+      this.later(() => {
+        if (job.state !== 'InProgress') return;
+        job.state = stop.state;
+        job.errorMessage = stop.errorMessage;
+      });
+    else if (job.processed >= job.rows.length)
       this.later(() => {
         if (job.state === 'InProgress') job.state = 'JobComplete';
       });
@@ -292,6 +333,7 @@ export class BulkEngine {
       apiVersion,
       columns: parsed.fields,
       rows: [],
+      end: this.takeEnd('query'),
     };
     this.queryJobs.set(job.id, job);
     this.later(() => {
@@ -299,6 +341,10 @@ export class BulkEngine {
       job.state = 'InProgress';
       this.later(() => {
         if (job.state !== 'InProgress') return;
+        if (job.end) {
+          job.state = job.end.state;
+          return;
+        }
         const rows = runSoql(parsed, this.store.all(parsed.object, operation === 'queryAll'));
         job.rows = rows.map((r) => project(r, parsed.object, parsed.fields, String(apiVersion)));
         job.state = 'JobComplete';

@@ -286,4 +286,36 @@ describe('fake org: REST wire format', () => {
     expect((await limits()).status).toBe(429);
     expect(org.state.tokenRequests).toHaveLength(1); // the refused one never reached the org
   });
+
+  it('concurrent limit: counts requests in flight, refuses the one past the limit with the real shape', async () => {
+    const org = await start({ concurrentRequestLimit: { max: 2, longRunningMs: 0 }, faults: { processingMs: 300 } });
+    const t = org.issueToken();
+    const answers = await Promise.all(Array.from({ length: 4 }, () => api(org, t, 'GET', '/limits')));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 403, 403]);
+    expect(answers.find((a) => a.status === 403)!.body).toEqual([
+      { message: 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' },
+    ]);
+    expect(org.state.peakInFlight).toBe(2);
+    // Once they are answered, there is room again.
+    expect((await api(org, t, 'GET', '/limits')).status).toBe(200);
+  });
+
+  it('APIM quota: 403 with the hours until it is replenished, on every path', async () => {
+    const org = await start({
+      apim: { subscriptionKey: 'k' },
+      faults: { apimQuota: { requests: 1, periodMs: 3_600_000 } },
+    });
+    const call = () =>
+      fetch(`${org.apimUrl}/services/oauth2/token`, { method: 'POST', headers: { 'ocp-apim-subscription-key': 'k' } });
+    expect((await call()).status).toBe(400); // reached the org (no grant type)
+    const spent = await call();
+    expect(spent.status).toBe(403);
+    expect(Number(spent.headers.get('retry-after'))).toBeGreaterThan(3590);
+    expect(await spent.json()).toMatchObject({
+      statusCode: 403,
+      message: expect.stringMatching(
+        /^Out of call volume quota\. Quota will be replenished in 0[01]:[0-5]\d:[0-5]\d\.$/,
+      ),
+    });
+  });
 });

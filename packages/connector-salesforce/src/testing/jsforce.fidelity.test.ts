@@ -133,6 +133,82 @@ describe('fake org driven by jsforce 3', () => {
     expect(records).toHaveLength(1250);
   });
 
+  it('a Bulk 2.0 ingest job that ends Failed: jsforce reports its errorMessage; results of the processed rows stay readable', async () => {
+    const conn = await login();
+    org.setFaults({
+      bulkJobs: {
+        end: 'Failed',
+        kind: 'ingest',
+        afterRecords: 40,
+        errorMessage: 'InvalidBatch : Field name not found : Bogus__c',
+      },
+    });
+    const input = Array.from({ length: 100 }, (_, i) => ({
+      Ext__c: `BF-${i}`,
+      LastName: i === 3 ? '' : `Failing ${i}`,
+    }));
+    await expect(
+      conn.bulk2.loadAndWaitForResults({
+        object: 'Contact',
+        operation: 'upsert',
+        externalIdFieldName: 'Ext__c',
+        input,
+        pollInterval: 20,
+        pollTimeout: 10_000,
+      }),
+    ).rejects.toThrow('Ingest job failed to complete due to: InvalidBatch : Field name not found : Bogus__c');
+
+    // The same by hand, keeping the job to read what it did before it failed.
+    org.setFaults({ bulkJobs: { end: 'Failed', kind: 'ingest', afterRecords: 40 } });
+    const job = conn.bulk2.createJob({ object: 'Contact', operation: 'upsert', externalIdFieldName: 'Ext__c' });
+    await job.open();
+    await job.uploadData(input.map((r) => ({ ...r, Ext__c: `${r.Ext__c}b` })));
+    await job.close();
+    await expect(job.poll(20, 10_000)).rejects.toThrow(/^Ingest job failed to complete due to: InvalidBatch/);
+    expect(await job.check()).toMatchObject({ state: 'Failed', numberRecordsProcessed: 40, numberRecordsFailed: 1 });
+    const failed = await job.getFailedResults();
+    expect(failed).toHaveLength(1);
+    expect(Object.keys(failed[0]!)).toEqual(expect.arrayContaining(['sf__Id', 'sf__Error', 'Ext__c', 'LastName']));
+    expect(failed[0]).toMatchObject({ Ext__c: 'BF-3b', sf__Error: expect.stringMatching(/^REQUIRED_FIELD_MISSING:/) });
+    expect(await job.getSuccessfulResults()).toHaveLength(39);
+    expect(await job.getUnprocessedRecords()).toHaveLength(60);
+  });
+
+  it('Bulk 2.0 jobs that end Aborted: jsforce stops polling with "Job has been aborted"; its own abort is honoured', async () => {
+    const conn = await login();
+    org.setFaults({ bulkJobs: { end: 'Aborted', kind: 'ingest' } });
+    await expect(
+      conn.bulk2.loadAndWaitForResults({
+        object: 'Account',
+        operation: 'insert',
+        input: [{ Name: 'Never' }],
+        pollInterval: 20,
+        pollTimeout: 10_000,
+      }),
+    ).rejects.toThrow('Job has been aborted');
+    org.setFaults({});
+    const job = conn.bulk2.createJob({ object: 'Account', operation: 'insert' });
+    await job.open();
+    await job.uploadData([{ Name: 'Aborted by jsforce' }]);
+    await job.abort();
+    expect(await job.check()).toMatchObject({ state: 'Aborted', numberRecordsProcessed: 0 });
+    await expect(job.poll(20, 10_000)).rejects.toThrow('Job has been aborted');
+    expect(org.state.records('Account').filter((r) => r.Name === 'Aborted by jsforce')).toHaveLength(0);
+  });
+
+  it('a Bulk 2.0 query job that ends Failed (no errorMessage, as Salesforce) or Aborted', async () => {
+    const conn = await login();
+    org.setFaults({ bulkJobs: { end: 'Failed', kind: 'query' } });
+    await expect(conn.bulk2.query('SELECT Id FROM Account', { pollInterval: 20, pollTimeout: 10_000 })).rejects.toThrow(
+      'Query job failed to complete',
+    );
+    org.setFaults({ bulkJobs: { end: 'Aborted', kind: 'query' } });
+    await expect(conn.bulk2.query('SELECT Id FROM Account', { pollInterval: 20, pollTimeout: 10_000 })).rejects.toThrow(
+      'Job has been aborted',
+    );
+    org.setFaults({});
+  });
+
   it("refreshes an expired session with its refresh token (jsforce's own refresh delegate)", async () => {
     const own = await startFakeOrg({ refreshTokens: ['rt-jsforce'] });
     try {

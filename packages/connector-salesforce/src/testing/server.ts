@@ -16,6 +16,8 @@ export class FakeOrgState {
   dailyApiLimit: number;
   /** Times every session was expired at once (by a fault or `expireSessions()`). */
   sessionExpiries = 0;
+  /** Most REST calls the org was processing at once. */
+  peakInFlight = 0;
 
   /** @internal */
   readonly store: OrgStore;
@@ -123,6 +125,9 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
   const state = new FakeOrgState(store, auth, bulk, options.initialApiUsage ?? 0, options.dailyApiLimit ?? 100_000);
   const rest = new RestApi(store, bulk, () => ({ used: state.apiUsage, max: state.dailyApiLimit }));
 
+  const concurrentDefault = options.concurrentRequestLimit ?? { max: 25, longRunningMs: 20_000 };
+  /** Admission time of each REST call being processed (a one-element array, so each entry is its own key). */
+  const inFlight = new Set<[number]>();
   let faults: FakeOrgFaults = {};
   let expireCountdown: number | undefined;
   let callsSinceExpiry = 0;
@@ -146,13 +151,28 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
     }
     return Math.max(1, Math.ceil((rateWindow.start + limit.windowMs - now) / 1000));
   };
+  let quotaPeriod = { start: 0, count: 0 };
+  /** APIM's quota: undefined when the call may pass, else the seconds until it is replenished. */
+  const quotaSpent = (): number | undefined => {
+    const quota = faults.apimQuota;
+    if (!quota) return undefined;
+    const now = Date.now();
+    if (now - quotaPeriod.start >= quota.periodMs) quotaPeriod = { start: now, count: 0 };
+    if (quotaPeriod.count < quota.requests) {
+      quotaPeriod.count++;
+      return undefined;
+    }
+    return Math.max(1, Math.ceil((quotaPeriod.start + quota.periodMs - now) / 1000));
+  };
   const setFaults = (f: FakeOrgFaults) => {
     faults = { ...f };
     rateWindow = { start: 0, count: 0 };
+    quotaPeriod = { start: 0, count: 0 };
     expireCountdown = f.expireSessionsAfterCalls;
     callsSinceExpiry = 0;
     lastExpiryAt = Date.now();
     store.setLockFaults(f.lockRows?.externalIds ?? [], f.lockRows?.times ?? 0);
+    bulk.setJobFaults(f.bulkJobs);
   };
   setFaults(options.faults ?? {});
   const take = (key: 'html503' | 'serverUnavailable' | 'concurrentRequests' | 'apimThrottle'): boolean => {
@@ -250,7 +270,11 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
         limitHeader(),
       );
     }
-    if (take('concurrentRequests'))
+    const concurrency = faults.concurrentRequestLimit ?? concurrentDefault;
+    const admittedAt = Date.now();
+    let longRunning = 0;
+    for (const [started] of inFlight) if (admittedAt - started >= (concurrency.longRunningMs ?? 20_000)) longRunning++;
+    if (take('concurrentRequests') || longRunning >= concurrency.max)
       return send(
         res,
         403,
@@ -263,12 +287,33 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
         limitHeader(),
       );
     state.apiUsage++;
+    // In flight from here until answered: what the concurrent limit counts.
+    const slot: [number] = [admittedAt];
+    inFlight.add(slot);
+    state.peakInFlight = Math.max(state.peakInFlight, inFlight.size);
+    try {
+      if (faults.processingMs) await delay(faults.processingMs);
+      return answerRest(res, method, versioned[1]!, versioned[2] ?? '/', search, req, raw);
+    } finally {
+      inFlight.delete(slot);
+    }
+  }
+
+  function answerRest(
+    res: ServerResponse,
+    method: string,
+    version: string,
+    path: string,
+    search: string,
+    req: IncomingMessage,
+    raw: string,
+  ): number {
     let answer: RestAnswer;
     try {
       answer = rest.handle({
         method,
-        version: versioned[1]!,
-        path: versioned[2] ?? '/',
+        version,
+        path,
         query: new URLSearchParams(search),
         headers: req.headers,
         rawBody: raw,
@@ -325,6 +370,13 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
           message:
             'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.',
         });
+      const replenished = quotaSpent();
+      if (replenished !== undefined)
+        return reject(
+          403,
+          { statusCode: 403, message: `Out of call volume quota. Quota will be replenished in ${hms(replenished)}.` },
+          { 'retry-after': String(replenished) },
+        );
       const wait = rateLimited();
       if (wait !== undefined)
         return reject(
@@ -340,7 +392,7 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
             403,
             {
               statusCode: 403,
-              message: `Out of call volume quota. Quota will be replenished in 00:00:${String(seconds).padStart(2, '0')}.`,
+              message: `Out of call volume quota. Quota will be replenished in ${hms(seconds)}.`,
             },
             { 'retry-after': String(seconds) },
           );
@@ -431,6 +483,12 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** Seconds as APIM writes them, `hh:mm:ss`. */
+function hms(seconds: number): string {
+  const two = (n: number) => String(Math.floor(n)).padStart(2, '0');
+  return `${two(seconds / 3600)}:${two((seconds % 3600) / 60)}:${two(seconds % 60)}`;
 }
 
 function delay(ms: number): Promise<void> {

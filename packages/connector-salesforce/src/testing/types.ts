@@ -35,9 +35,21 @@ export interface FakeOrgFaults {
    * in N seconds." with `Retry-After` (seconds to the window's end, at least 1). Refused calls do not count.
    */
   apimRateLimit?: { requests: number; windowMs: number };
+  /**
+   * The APIM front's call-volume quota (its `quota` policy): `requests` calls per `periodMs` on every
+   * path; the rest get 403 "Out of call volume quota. Quota will be replenished in hh:mm:ss." with
+   * `Retry-After` (seconds to the period's end).
+   */
+  apimQuota?: { requests: number; periodMs: number };
+  /**
+   * Salesforce's concurrent long-running request limit: when `max` requests that have run for at
+   * least `longRunningMs` are in flight, another gets 403 `REQUEST_LIMIT_EXCEEDED` "ConcurrentRequests
+   * (Concurrent API Requests) Limit exceeded.". Default from the org options (25 at 20 s, as in production).
+   */
+  concurrentRequestLimit?: { max: number; longRunningMs?: number };
   /** The APIM front answers `times` requests with 429 (rate limit) or 403 (quota) and `Retry-After`. */
   apimThrottle?: { status?: 429 | 403; retryAfterSeconds: number; times: number };
-  /** The org answers `times` requests with 403 `REQUEST_LIMIT_EXCEEDED` "ConcurrentRequests ...". */
+  /** The org answers the next `times` requests with 403 `REQUEST_LIMIT_EXCEEDED` "ConcurrentRequests ..." (injection, whatever is in flight). */
   concurrentRequests?: { times: number };
   /** Writes of these external-id values fail `times` times each with `UNABLE_TO_LOCK_ROW`. */
   lockRows?: { externalIds: ReadonlyArray<string>; times: number };
@@ -47,8 +59,23 @@ export interface FakeOrgFaults {
   serverUnavailable?: { times: number };
   /** The daily allocation is spent: every REST call gets 403 "TotalRequests Limit exceeded.". */
   totalRequestsExhausted?: boolean;
-  /** Added delay before every answer, in ms. */
+  /**
+   * The next `times` (default 1) Bulk 2.0 jobs of `kind` (default both) end `Failed` or `Aborted`
+   * instead of `JobComplete`, an ingest job after processing `afterRecords` rows (default 0; the rest
+   * stay unprocessed). A failed ingest job reports `errorMessage` (default "InvalidBatch : Failed to
+   * process the batch"); a failed query job, like Salesforce's, reports none.
+   */
+  bulkJobs?: {
+    end: 'Failed' | 'Aborted';
+    kind?: 'ingest' | 'query';
+    errorMessage?: string;
+    afterRecords?: number;
+    times?: number;
+  };
+  /** Added delay before every answer, in ms (before the org looks at the request). */
   latencyMs?: number;
+  /** Time the org spends on each admitted REST call, in ms, during which it counts as in flight. */
+  processingMs?: number;
 }
 
 /** Options of {@link startFakeOrg}. Everything has a working default. */
@@ -75,6 +102,12 @@ export interface FakeOrgOptions {
   dailyApiLimit?: number;
   /** Adds a `per-app-api-usage=n/max(appName=...)` entry to `Sforce-Limit-Info` (a connected app with its own cap). */
   perAppApiLimit?: { appName: string; max: number };
+  /**
+   * The org's concurrent long-running request limit: requests in flight for `longRunningMs` or more
+   * count, and once `max` of them are, another is refused. Default `{ max: 25, longRunningMs: 20_000 }`
+   * (production orgs); a fault of the same name overrides it.
+   */
+  concurrentRequestLimit?: { max: number; longRunningMs?: number };
   /** Requests already used today. Default 0. */
   initialApiUsage?: number;
   /** Delay between Bulk 2.0 job state changes, in ms. Default 40. */
