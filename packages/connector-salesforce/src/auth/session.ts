@@ -1,7 +1,7 @@
 import { isHttpError, type HttpRequester, type Lock } from '@relaykit/sdk-core';
 import { SalesforceAuthError, gatewayLimitError, isSalesforceAuthError } from '../errors/index.js';
 import { failureKind, rejectedBeforeProcessing } from '../client/classify.js';
-import { sleep } from '../util/sleep.js';
+import { sleep } from '@relaykit/sdk-core';
 import { tokenRequestForm, type SalesforceAuthOptions } from './flows.js';
 import type { StoredSession, TokenStore } from './token-store.js';
 

@@ -3,7 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { SalesforceClient } from '../client/client.js';
 import type { CallOptions } from '../client/types.js';
 import { SalesforceBulkJobError } from '../errors/index.js';
-import { sleep } from '../util/sleep.js';
+import { sleep } from '@relaykit/sdk-core';
 
 /** Bulk 2.0 ingest operations. */
 export type BulkOperation = 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';

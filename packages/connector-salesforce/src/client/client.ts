@@ -34,7 +34,7 @@ import type {
   SalesforceRequest,
   UpsertResult,
 } from './types.js';
-import { sleep } from '../util/sleep.js';
+import { sleep } from '@relaykit/sdk-core';
 
 const DEFAULT_VERSION = '62.0';
 

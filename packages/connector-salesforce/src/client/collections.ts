@@ -1,6 +1,6 @@
 import type { SalesforceClient } from './client.js';
 import type { CallOptions, SaveResult } from './types.js';
-import { sleep } from '../util/sleep.js';
+import { sleep } from '@relaykit/sdk-core';
 
 /** Options of a collection write. */
 export interface CollectionOptions extends CallOptions {
