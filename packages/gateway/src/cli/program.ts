@@ -7,6 +7,7 @@ import { Gateway, type GatewayRole } from '../gateway.js';
 import { ApiKeyStore, assertValidScopes } from '../keys/keys.js';
 import { migrate } from '../store/migrations.js';
 import { openSql } from '../store/sql.js';
+import { gatewayVersion } from './version.js';
 
 /** Where the CLI writes (tests capture it). */
 export interface CliIo {
@@ -71,7 +72,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     .description(
       'relaykit gateway: serves connector operations as durable jobs over HTTP (OpenAPI 3.1), receives webhooks and runs workers.\n\nEngines: PostgreSQL when DATABASE_URL is set (embedded PGlite otherwise), bee-queue on Redis when REDIS_URL is set (in-memory otherwise).',
     )
-    .version('0.0.0')
+    .version(gatewayVersion())
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError()
     .exitOverride()
