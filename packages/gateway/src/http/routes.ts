@@ -60,6 +60,9 @@ function webhookRequest(ctx: Context, raw: Buffer): WebhookRequest {
 export function createRouter(deps: HttpDeps): Router {
   const router = new Router();
 
+  // A browser pointed at the gateway lands on the API reference rather than a bare 404.
+  router.get('/', (ctx) => ctx.redirect('/docs'));
+
   router.get('/healthz', (ctx) => {
     ctx.body = { status: deps.isStopping() ? 'stopping' : 'ok' };
   });
