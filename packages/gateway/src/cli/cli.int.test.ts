@@ -1,4 +1,5 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharedServers } from '@relaykit/testkit/vitest';
@@ -60,9 +61,45 @@ describe('relaykit CLI', () => {
   });
 
   it('refuses to manage keys on a throwaway in-memory database', async () => {
-    const result = await cli(['keys', 'list']);
+    const dir = await mkdtemp(join(tmpdir(), 'rk-cli-'));
+    const file = join(dir, 'relaykit.yaml');
+    await writeFile(file, 'environments: [dev]\n');
+    const result = await cli(['keys', 'list', '-c', file]);
     expect(result.code).toBe(1);
     expect(result.err).toMatch(/persistent database/);
+  });
+
+  it('stops with a clear error when there is no configuration file (outside --demo)', async () => {
+    for (const args of [['start', '-p', '0'], ['check'], ['worker'], ['keys', 'list'], ['migrate']]) {
+      const result = await cli(args);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.err).toMatch(/no configuration file/);
+      expect(result.err).toMatch(/relaykit init/);
+      expect(result.err).toMatch(/start --demo/);
+    }
+  });
+
+  it('init writes a commented sample that checks, keeps keys in its own directory, and is never overwritten', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rk-cli-'));
+    const file = join(dir, 'relaykit.yaml');
+    const init = await cli(['init', '-o', file]);
+    expect(init.code).toBe(0);
+    expect(init.out).toContain(`wrote ${file}`);
+    const text = await readFile(file, 'utf8');
+    expect(text).toMatch(/^# relaykit gateway configuration/);
+    expect(text).toMatch(/#\s+connector: "@relaykit\/connector-salesforce"/);
+    const check = await cli(['check', '-c', file]);
+    expect(check.code).toBe(0);
+    expect(check.out).toMatch(/configuration is valid: 0 instance\(s\) in development, production/);
+    expect(check.err).toMatch(/no instance configured/);
+    // The sample's PGlite directory is relative to the file, wherever the CLI runs from.
+    const created = await cli(['keys', 'create', '-c', file, '--env', 'development']);
+    expect(created.code, created.err).toBe(0);
+    expect(existsSync(join(dir, 'data', 'relaykit'))).toBe(true);
+    const again = await cli(['init', '-o', file]);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/already exists; not overwriting/);
+    expect(await readFile(file, 'utf8')).toBe(text);
   });
 
   it.skipIf(!servers.postgresUrl)('migrates, then creates, lists and revokes keys', async () => {

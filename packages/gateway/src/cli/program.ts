@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parseConfig, loadConfigFile, type GatewayConfig } from '../config/index.js';
 import { isConfigError } from '../errors/index.js';
@@ -7,6 +8,7 @@ import { Gateway, type GatewayRole } from '../gateway.js';
 import { ApiKeyStore, assertValidScopes } from '../keys/keys.js';
 import { migrate } from '../store/migrations.js';
 import { openSql } from '../store/sql.js';
+import { SAMPLE_CONFIG } from './sample-config.js';
 import { gatewayVersion } from './version.js';
 
 /** Where the CLI writes (tests capture it). */
@@ -29,15 +31,36 @@ const defaultIo: CliIo = {
 function configPath(option: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   const file = option ?? env.RELAYKIT_CONFIG;
   if (file) return resolve(file);
-  for (const candidate of ['relaykit.yaml', 'relaykit.yml', 'relaykit.json'])
-    if (existsSync(candidate)) return resolve(candidate);
+  for (const candidate of CONFIG_FILES) if (existsSync(candidate)) return resolve(candidate);
   return undefined;
 }
 
-async function readConfig(option: string | undefined, io: CliIo): Promise<{ config: GatewayConfig; baseDir: string }> {
+const CONFIG_FILES = ['relaykit.yaml', 'relaykit.yml', 'relaykit.json'];
+
+/**
+ * The configuration from `-c`, `$RELAYKIT_CONFIG` or `./relaykit.yaml`. Without a file, only commands that just need
+ * the database (`migrate`, `keys`) go on, and only with `DATABASE_URL`: a gateway on a throwaway in-memory database
+ * with no instance is never what was meant. A relative PGlite directory is read from the file's directory.
+ */
+async function readConfig(
+  option: string | undefined,
+  io: CliIo,
+  needs: 'config' | 'database' = 'config',
+): Promise<{ config: GatewayConfig; baseDir: string }> {
   const file = configPath(option, io.env);
-  if (!file) return { config: parseConfig({}, io.env), baseDir: process.cwd() };
-  return { config: await loadConfigFile(file, io.env), baseDir: dirname(file) };
+  if (!file) {
+    if (needs === 'database' && io.env.DATABASE_URL) return { config: parseConfig({}, io.env), baseDir: process.cwd() };
+    throw new Error(
+      `no configuration file: none of ${CONFIG_FILES.join(', ')} in ${process.cwd()}, and neither -c <file> nor RELAYKIT_CONFIG given.\n` +
+        '  relaykit init             writes a commented relaykit.yaml to start from\n' +
+        '  relaykit start --demo     runs without one (fake upstreams, a demo key)',
+    );
+  }
+  const config = await loadConfigFile(file, io.env);
+  const baseDir = dirname(file);
+  const { dataDir } = config.database;
+  if (!dataDir.includes('://') && !isAbsolute(dataDir)) config.database.dataDir = resolve(baseDir, dataDir);
+  return { config, baseDir };
 }
 
 /** Stops the gateway on SIGTERM/SIGINT (a second signal exits at once). */
@@ -81,6 +104,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       `
 Examples:
   $ relaykit start --demo                    fake upstreams, embedded engines, a demo key and curl lines
+  $ relaykit init                            write a commented relaykit.yaml to start from
   $ relaykit migrate -c relaykit.yaml        create or upgrade the database schema
   $ relaykit start -c relaykit.yaml          API + workers in one process
   $ relaykit start -c relaykit.yaml --no-workers   API only; run workers with "relaykit worker"
@@ -148,7 +172,7 @@ Examples:
     )
     .addOption(configOption())
     .action(async (options: { config?: string }) => {
-      const { config } = await readConfig(options.config, io);
+      const { config } = await readConfig(options.config, io, 'database');
       const sql = await openSql({ url: config.database.url, dataDir: config.database.dataDir });
       try {
         const applied = await migrate(sql);
@@ -169,7 +193,7 @@ Examples:
     configFile: string | undefined,
     fn: (store: ApiKeyStore, config: GatewayConfig) => Promise<void>,
   ) => {
-    const { config } = await readConfig(configFile, io);
+    const { config } = await readConfig(configFile, io, 'database');
     if (!config.database.url && config.database.dataDir === 'memory://') {
       throw new Error('API keys need a persistent database: set DATABASE_URL or database.dataDir in the configuration');
     }
@@ -249,6 +273,25 @@ Examples:
     });
 
   program
+    .command('init')
+    .description('Write a commented sample configuration to start from (never overwrites a file).')
+    .option('-o, --output <file>', 'where to write it', 'relaykit.yaml')
+    .action(async (options: { output: string }) => {
+      const file = resolve(options.output);
+      try {
+        await writeFile(file, SAMPLE_CONFIG, { flag: 'wx' });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+          throw new Error(`${file} already exists; not overwriting it (move it away or pick another name with -o)`);
+        throw error;
+      }
+      io.out(`wrote ${file}`);
+      io.out(
+        `next: uncomment an instance, then "relaykit check -c ${options.output}" and "relaykit start -c ${options.output}"`,
+      );
+    });
+
+  program
     .command('check')
     .description('Validate the configuration and load every plugin without starting anything.')
     .addOption(configOption())
@@ -257,6 +300,7 @@ Examples:
       const { loadInstances } = await import('../runtime/instances.js');
       const instances = await loadInstances(config, { baseDir });
       io.out(`configuration is valid: ${instances.size} instance(s) in ${config.environments.join(', ')}`);
+      if (!instances.size) io.err('warning: no instance configured: the gateway would serve no operation');
     });
 
   return program;
