@@ -5,9 +5,10 @@ import { Command, Option } from 'commander';
 import { parseConfig, loadConfigFile, type GatewayConfig } from '../config/index.js';
 import { isConfigError } from '../errors/index.js';
 import { Gateway, type GatewayRole } from '../gateway.js';
-import { ApiKeyStore, assertValidScopes } from '../keys/keys.js';
+import { ApiKeyStore, assertValidScopes, grantsKeyAdmin } from '../keys/keys.js';
 import { migrate } from '../store/migrations.js';
 import { openSql } from '../store/sql.js';
+import { AdminClient } from './admin-client.js';
 import { SAMPLE_CONFIG } from './sample-config.js';
 import { gatewayVersion } from './version.js';
 
@@ -188,12 +189,38 @@ Examples:
 
   const keys = program
     .command('keys')
-    .description('Manage API keys (stored as SHA-256 hashes; the secret is shown once).');
+    .description(
+      "Manage API keys (stored as SHA-256 hashes; the secret is shown once). With --url (or RELAYKIT_URL) through the running gateway's /v1/admin/keys with an admin key (scope admin:keys); otherwise directly in the database, which a PGlite directory allows only while no gateway holds it.",
+    );
+  const remoteOptions = (command: Command) =>
+    command
+      .addOption(new Option('--url <url>', 'manage keys through the gateway at this URL (default $RELAYKIT_URL)'))
+      .addOption(new Option('--admin-key <key>', 'an API key with the admin:keys scope (default $RELAYKIT_ADMIN_KEY)'));
+  type KeysOptions = { config?: string; url?: string; adminKey?: string };
+  /** Runs `fn` against the gateway's admin route when a URL is given, else against the database. */
   const withKeys = async (
-    configFile: string | undefined,
-    fn: (store: ApiKeyStore, config: GatewayConfig) => Promise<void>,
+    options: KeysOptions,
+    fn: (
+      store: Pick<ApiKeyStore, 'list' | 'create'> & { revoke(id: string): Promise<boolean> },
+      config?: GatewayConfig,
+    ) => Promise<void>,
   ) => {
-    const { config } = await readConfig(configFile, io, 'database');
+    const url = options.url ?? io.env.RELAYKIT_URL;
+    if (url) {
+      const adminKey = options.adminKey ?? io.env.RELAYKIT_ADMIN_KEY;
+      if (!adminKey)
+        throw new Error(
+          `managing keys through ${url} needs an admin key (scope admin:keys): pass --admin-key or set RELAYKIT_ADMIN_KEY`,
+        );
+      const client = new AdminClient(url, adminKey);
+      await fn({
+        list: () => client.list(),
+        create: (input) => client.create(input),
+        revoke: async (id) => Boolean(await client.revoke(id)),
+      });
+      return;
+    }
+    const { config } = await readConfig(options.config, io, 'database');
     if (!config.database.url && config.database.dataDir === 'memory://') {
       throw new Error('API keys need a persistent database: set DATABASE_URL or database.dataDir in the configuration');
     }
@@ -205,51 +232,53 @@ Examples:
       await sql.close();
     }
   };
-  keys
-    .command('create')
-    .description('Create a key for one environment; prints the secret once.')
-    .addOption(configOption())
-    .requiredOption(
-      '-e, --env <environment>',
-      'environment the key belongs to (it can only reach instances of this environment)',
-    )
-    .option(
-      '-s, --scope <scope...>',
-      'scopes: "*" (every instance of the environment), "<instance>" or "<instance>:*" (every operation of one instance), "<instance>:<operation>"; several allowed',
-      ['*'],
-    )
-    .option('-n, --name <name>', 'a label to recognise the key by', 'unnamed')
-    .action(async (options: { config?: string; env: string; scope: string[]; name: string }) => {
-      // Before touching the database: a typo in a scope is reported with every bad scope listed.
-      assertValidScopes(options.scope);
-      await withKeys(options.config, async (store, config) => {
+  remoteOptions(
+    keys
+      .command('create')
+      .description('Create a key for one environment; prints the secret once.')
+      .addOption(configOption())
+      .requiredOption(
+        '-e, --env <environment>',
+        'environment the key belongs to (it can only reach instances of this environment)',
+      )
+      .option(
+        '-s, --scope <scope...>',
+        'scopes: "*" (every instance of the environment), "<instance>" or "<instance>:*" (every operation of one instance), "<instance>:<operation>", "admin:keys" (manage the environment\'s keys; "*" does not include it); several allowed',
+        ['*'],
+      )
+      .option('-n, --name <name>', 'a label to recognise the key by', 'unnamed'),
+  ).action(async (options: KeysOptions & { env: string; scope: string[]; name: string }) => {
+    // Before touching the database: a typo in a scope is reported with every bad scope listed.
+    assertValidScopes(options.scope);
+    await withKeys(options, async (store, config) => {
+      if (config) {
         if (!config.environments.includes(options.env))
           throw new Error(`environment "${options.env}" is not one of ${config.environments.join(', ')}`);
         // Not an error: a key may be made before its instance is configured (or without the gateway's configuration at hand).
         const configured = Object.keys(config.instances).length > 0;
         const unknown = configured
-          ? options.scope.filter((s) => s !== '*' && !Object.hasOwn(config.instances, s.split(':')[0]!))
+          ? options.scope.filter(
+              (s) => s !== '*' && !grantsKeyAdmin([s]) && !Object.hasOwn(config.instances, s.split(':')[0]!),
+            )
           : [];
         if (unknown.length)
           io.err(
             `warning: no instance ${unknown.map((s) => `"${s.split(':')[0]}"`).join(', ')} in this configuration; the scope${unknown.length > 1 ? 's' : ''} ${unknown.join(' ')} will not match anything until ${unknown.length > 1 ? 'they are' : 'it is'} configured`,
           );
-        const { key, secret } = await store.create({
-          name: options.name,
-          environment: options.env,
-          scopes: options.scope,
-        });
-        io.out(`created key ${key.id} (${key.name}) for ${key.environment}, scopes ${key.scopes.join(' ')}`);
-        io.out('secret (shown once, store it now):');
-        io.out(secret);
+      }
+      const { key, secret } = await store.create({
+        name: options.name,
+        environment: options.env,
+        scopes: options.scope,
       });
+      io.out(`created key ${key.id} (${key.name}) for ${key.environment}, scopes ${key.scopes.join(' ')}`);
+      io.out('secret (shown once, store it now):');
+      io.out(secret);
     });
-  keys
-    .command('list')
-    .description('List keys (never their secrets).')
-    .addOption(configOption())
-    .action(async (options: { config?: string }) => {
-      await withKeys(options.config, async (store) => {
+  });
+  remoteOptions(keys.command('list').description('List keys (never their secrets).').addOption(configOption())).action(
+    async (options: KeysOptions) => {
+      await withKeys(options, async (store) => {
         const all = await store.list();
         if (!all.length) io.out('no keys');
         for (const k of all)
@@ -257,20 +286,22 @@ Examples:
             `${k.id}  ${k.environment.padEnd(12)} ${(k.revokedAt ? `revoked ${k.revokedAt}` : 'active').padEnd(34)} ${k.name}  [${k.scopes.join(' ')}]`,
           );
       });
+    },
+  );
+  remoteOptions(
+    keys
+      .command('revoke')
+      .description(
+        'Revoke a key by id. New requests with it are refused at once by the gateway that revoked it and within about 1 s on every other running gateway (each process caches a verified key for up to 1 s); requests already accepted still finish.',
+      )
+      .addOption(configOption())
+      .argument('<id>', 'key id (the 12 characters after "rk_")'),
+  ).action(async (id: string, options: KeysOptions) => {
+    await withKeys(options, async (store) => {
+      if (!(await store.revoke(id))) throw new Error(`no active key ${id}`);
+      io.out(`revoked ${id}`);
     });
-  keys
-    .command('revoke')
-    .description(
-      'Revoke a key by id. New requests with it are refused within about 1 s on every running gateway (each process caches a verified key for up to 1 s); requests already accepted still finish.',
-    )
-    .addOption(configOption())
-    .argument('<id>', 'key id (the 12 characters after "rk_")')
-    .action(async (id: string, options: { config?: string }) => {
-      await withKeys(options.config, async (store) => {
-        if (!(await store.revoke(id))) throw new Error(`no active key ${id}`);
-        io.out(`revoked ${id}`);
-      });
-    });
+  });
 
   program
     .command('init')
