@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseConfig, loadConfigFile, type GatewayConfig } from '../config/index.js';
 import { isConfigError } from '../errors/index.js';
+import { PortInUseError } from '../demo/port.js';
 import { Gateway, type GatewayRole } from '../gateway.js';
 import { ApiKeyStore, assertValidScopes, grantsKeyAdmin } from '../keys/keys.js';
 import { migrate } from '../store/migrations.js';
@@ -87,6 +88,23 @@ function handleSignals(gateway: { close(): Promise<void> }, io: CliIo): void {
   process.once('SIGINT', () => stop('SIGINT'));
 }
 
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
+  return port;
+}
+
+/** `PORT` from the environment, when set. */
+function envPort(env: NodeJS.ProcessEnv): number | undefined {
+  if (!env.PORT) return undefined;
+  try {
+    return parsePort(env.PORT);
+  } catch {
+    throw new Error(`PORT=${env.PORT} is not a port (a whole number from 0 to 65535)`);
+  }
+}
+
 const configOption = () =>
   new Option('-c, --config <file>', 'configuration file (YAML or JSON); default $RELAYKIT_CONFIG or ./relaykit.yaml');
 
@@ -120,7 +138,11 @@ Examples:
       '--demo',
       'start fake Salesforce, Mahak and WhatsApp upstreams and a gateway wired to them, print a demo key and curl lines',
     )
-    .option('-p, --port <port>', 'port to listen on (overrides server.port; 0 picks a free one)', (v) => Number(v))
+    .option(
+      '-p, --port <port>',
+      'port to listen on (default $PORT, else server.port, else 8080; 0 picks a free one; --demo picks a free one when 8080 is taken)',
+      parsePort,
+    )
     .option('--host <host>', 'address to bind (overrides server.host)')
     .option('--no-workers', 'serve HTTP only; jobs run in "relaykit worker" processes (needs REDIS_URL)')
     .addHelpText(
@@ -128,9 +150,10 @@ Examples:
       '\nStops gracefully on SIGTERM/SIGINT: new requests get 503, running jobs finish within server.shutdownTimeout or are handed back.',
     )
     .action(async (options: { config?: string; demo?: boolean; port?: number; host?: string; workers: boolean }) => {
+      const port = options.port ?? envPort(io.env);
       if (options.demo) {
         const { startDemo } = await import('../demo/index.js');
-        const demo = await startDemo({ port: options.port, host: options.host, out: io.out, env: io.env });
+        const demo = await startDemo({ port, host: options.host, out: io.out, env: io.env });
         handleSignals(demo, io);
         await io.onStarted?.(demo.gateway, demo.url);
         return;
@@ -140,7 +163,16 @@ Examples:
       if (role === 'api' && !config.redis.url)
         io.err('warning: --no-workers without REDIS_URL: jobs go to an in-memory queue no worker can reach');
       const gateway = await Gateway.create({ config, role, baseDir });
-      const url = await gateway.listen(options.port ?? config.server.port, options.host ?? config.server.host);
+      const host = options.host ?? config.server.host;
+      let url: string;
+      try {
+        url = await gateway.listen(port ?? config.server.port, host);
+      } catch (error) {
+        await gateway.close();
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+          throw new PortInUseError(port ?? config.server.port, host);
+        throw error;
+      }
       io.out(`relaykit gateway listening on ${url} (docs: ${url}/docs)`);
       io.out(`engines: ${gateway.describeEngines()}`);
       io.out(
