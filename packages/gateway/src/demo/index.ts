@@ -222,6 +222,8 @@ export async function startDemo(
     logger?: Logger;
     redisPrefix?: string;
     webhookDuplicates?: number;
+    /** The port tried when `port` is not given (default {@link DEMO_DEFAULT_PORT}); tests use their own. */
+    defaultPort?: number;
   } = {},
 ): Promise<Demo> {
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -230,11 +232,11 @@ export async function startDemo(
   // The port is fixed before anything starts so the fake WhatsApp API knows where to post webhooks.
   let port: number;
   if (options.port === undefined) {
-    const fallback = (await tryPort(host, DEMO_DEFAULT_PORT)) ?? (await tryPort(host, 0));
-    port = fallback!;
-    if (port !== DEMO_DEFAULT_PORT)
+    const preferred = options.defaultPort ?? DEMO_DEFAULT_PORT;
+    port = ((await tryPort(host, preferred)) ?? (await tryPort(host, 0)))!;
+    if (port !== preferred)
       out(
-        `demo: port ${DEMO_DEFAULT_PORT} is in use, so the demo listens on ${port} instead (choose one with -p <port> or PORT=<port>)`,
+        `demo: port ${preferred} is in use, so the demo listens on ${port} instead (choose one with -p <port> or PORT=<port>)`,
       );
   } else {
     const got = await tryPort(host, options.port);
