@@ -98,6 +98,14 @@ describe('relaykit CLI', () => {
         expect(result.err).toMatch(/-p <port> or the PORT environment variable/);
       }
       expect((await cli(['start', '-c', file, '-p', 'eighty'])).err).toMatch(/a port is a whole number/);
+      // On a throwaway in-memory database no key could ever be made: it says so.
+      let started: Gateway | undefined;
+      const memory = await cli(['start', '-c', file, '-p', '0'], {}, (g) => {
+        started = g;
+      });
+      await started?.close();
+      expect(memory.code).toBe(0);
+      expect(memory.err).toMatch(/database is in memory .* no API key can be made/);
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }

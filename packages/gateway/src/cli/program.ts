@@ -160,6 +160,10 @@ Examples:
       }
       const { config, baseDir } = await readConfig(options.config, io);
       const role: GatewayRole = options.workers ? 'all' : 'api';
+      if (!config.database.url && config.database.dataDir === 'memory://')
+        io.err(
+          'warning: the database is in memory (lost on exit), and no API key can be made for it from outside: set database.dataDir (relaykit init writes one) or DATABASE_URL',
+        );
       if (role === 'api' && !config.redis.url)
         io.err('warning: --no-workers without REDIS_URL: jobs go to an in-memory queue no worker can reach');
       const gateway = await Gateway.create({ config, role, baseDir });
