@@ -10,5 +10,11 @@ export {
   type FieldType,
   type FieldValue,
 } from './catalogue.js';
-export { recordSchema, parseMahakRecord, type MahakRecord, type ParseOptions } from './schemas.js';
+export {
+  recordSchema,
+  parseMahakRecord,
+  type MahakRecord,
+  type MahakEntityFields,
+  type ParseOptions,
+} from './schemas.js';
 export { toInt64, toDecimal, toDate, int64, decimal, mahakDate, int32 } from './scalars.js';

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { COMMON_FIELDS, ENTITIES, keysOf, type EntityName, type FieldType, type FieldValue } from './catalogue.js';
 import { isUnset, toDate, toDecimal, toInt64 } from './scalars.js';
 
-type Fields<N extends EntityName> = (typeof ENTITIES)[N]['fields'];
+/** The field catalogue of entity `N`: Mahak's field names and their types (what {@link MahakRecord}`.fields` holds). */
+export type MahakEntityFields<N extends EntityName> = (typeof ENTITIES)[N]['fields'];
 
 /**
  * A parsed Mahak record of entity `N`: identity and common fields, then the entity's own fields (all nullable, as
@@ -23,7 +24,11 @@ export type MahakRecord<N extends EntityName = EntityName> = {
   createSyncId: bigint | null;
   updateSyncId: bigint | null;
   /** The entity's own fields under Mahak's names. */
-  fields: { [K in keyof Fields<N>]: Fields<N>[K] extends FieldType ? FieldValue<Fields<N>[K]> | null : never };
+  fields: {
+    [K in keyof MahakEntityFields<N>]: MahakEntityFields<N>[K] extends FieldType
+      ? FieldValue<MahakEntityFields<N>[K]> | null
+      : never;
+  };
   /** The record as received (large numbers and decimals as exact strings). */
   raw: Record<string, unknown>;
 };

@@ -1,12 +1,17 @@
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseConfig, loadConfigFile, type GatewayConfig } from '../config/index.js';
 import { isConfigError } from '../errors/index.js';
+import { PortInUseError } from '../demo/port.js';
 import { Gateway, type GatewayRole } from '../gateway.js';
-import { ApiKeyStore, assertValidScopes } from '../keys/keys.js';
+import { ApiKeyStore, assertValidScopes, grantsKeyAdmin } from '../keys/keys.js';
 import { migrate } from '../store/migrations.js';
 import { openSql } from '../store/sql.js';
+import { AdminClient } from './admin-client.js';
+import { SAMPLE_CONFIG } from './sample-config.js';
+import { gatewayVersion } from './version.js';
 
 /** Where the CLI writes (tests capture it). */
 export interface CliIo {
@@ -28,15 +33,36 @@ const defaultIo: CliIo = {
 function configPath(option: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   const file = option ?? env.RELAYKIT_CONFIG;
   if (file) return resolve(file);
-  for (const candidate of ['relaykit.yaml', 'relaykit.yml', 'relaykit.json'])
-    if (existsSync(candidate)) return resolve(candidate);
+  for (const candidate of CONFIG_FILES) if (existsSync(candidate)) return resolve(candidate);
   return undefined;
 }
 
-async function readConfig(option: string | undefined, io: CliIo): Promise<{ config: GatewayConfig; baseDir: string }> {
+const CONFIG_FILES = ['relaykit.yaml', 'relaykit.yml', 'relaykit.json'];
+
+/**
+ * The configuration from `-c`, `$RELAYKIT_CONFIG` or `./relaykit.yaml`. Without a file, only commands that just need
+ * the database (`migrate`, `keys`) go on, and only with `DATABASE_URL`: a gateway on a throwaway in-memory database
+ * with no instance is never what was meant. A relative PGlite directory is read from the file's directory.
+ */
+async function readConfig(
+  option: string | undefined,
+  io: CliIo,
+  needs: 'config' | 'database' = 'config',
+): Promise<{ config: GatewayConfig; baseDir: string }> {
   const file = configPath(option, io.env);
-  if (!file) return { config: parseConfig({}, io.env), baseDir: process.cwd() };
-  return { config: await loadConfigFile(file, io.env), baseDir: dirname(file) };
+  if (!file) {
+    if (needs === 'database' && io.env.DATABASE_URL) return { config: parseConfig({}, io.env), baseDir: process.cwd() };
+    throw new Error(
+      `no configuration file: none of ${CONFIG_FILES.join(', ')} in ${process.cwd()}, and neither -c <file> nor RELAYKIT_CONFIG given.\n` +
+        '  relaykit init             writes a commented relaykit.yaml to start from\n' +
+        '  relaykit start --demo     runs without one (fake upstreams, a demo key)',
+    );
+  }
+  const config = await loadConfigFile(file, io.env);
+  const baseDir = dirname(file);
+  const { dataDir } = config.database;
+  if (!dataDir.includes('://') && !isAbsolute(dataDir)) config.database.dataDir = resolve(baseDir, dataDir);
+  return { config, baseDir };
 }
 
 /** Stops the gateway on SIGTERM/SIGINT (a second signal exits at once). */
@@ -62,6 +88,23 @@ function handleSignals(gateway: { close(): Promise<void> }, io: CliIo): void {
   process.once('SIGINT', () => stop('SIGINT'));
 }
 
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
+  return port;
+}
+
+/** `PORT` from the environment, when set. */
+function envPort(env: NodeJS.ProcessEnv): number | undefined {
+  if (!env.PORT) return undefined;
+  try {
+    return parsePort(env.PORT);
+  } catch {
+    throw new Error(`PORT=${env.PORT} is not a port (a whole number from 0 to 65535)`);
+  }
+}
+
 const configOption = () =>
   new Option('-c, --config <file>', 'configuration file (YAML or JSON); default $RELAYKIT_CONFIG or ./relaykit.yaml');
 
@@ -71,7 +114,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     .description(
       'relaykit gateway: serves connector operations as durable jobs over HTTP (OpenAPI 3.1), receives webhooks and runs workers.\n\nEngines: PostgreSQL when DATABASE_URL is set (embedded PGlite otherwise), bee-queue on Redis when REDIS_URL is set (in-memory otherwise).',
     )
-    .version('0.0.0')
+    .version(gatewayVersion())
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError()
     .exitOverride()
@@ -80,6 +123,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       `
 Examples:
   $ relaykit start --demo                    fake upstreams, embedded engines, a demo key and curl lines
+  $ relaykit init                            write a commented relaykit.yaml to start from
   $ relaykit migrate -c relaykit.yaml        create or upgrade the database schema
   $ relaykit start -c relaykit.yaml          API + workers in one process
   $ relaykit start -c relaykit.yaml --no-workers   API only; run workers with "relaykit worker"
@@ -94,7 +138,11 @@ Examples:
       '--demo',
       'start fake Salesforce, Mahak and WhatsApp upstreams and a gateway wired to them, print a demo key and curl lines',
     )
-    .option('-p, --port <port>', 'port to listen on (overrides server.port; 0 picks a free one)', (v) => Number(v))
+    .option(
+      '-p, --port <port>',
+      'port to listen on (default $PORT, else server.port, else 8080; 0 picks a free one; --demo picks a free one when 8080 is taken)',
+      parsePort,
+    )
     .option('--host <host>', 'address to bind (overrides server.host)')
     .option('--no-workers', 'serve HTTP only; jobs run in "relaykit worker" processes (needs REDIS_URL)')
     .addHelpText(
@@ -102,19 +150,33 @@ Examples:
       '\nStops gracefully on SIGTERM/SIGINT: new requests get 503, running jobs finish within server.shutdownTimeout or are handed back.',
     )
     .action(async (options: { config?: string; demo?: boolean; port?: number; host?: string; workers: boolean }) => {
+      const port = options.port ?? envPort(io.env);
       if (options.demo) {
         const { startDemo } = await import('../demo/index.js');
-        const demo = await startDemo({ port: options.port, host: options.host, out: io.out, env: io.env });
+        const demo = await startDemo({ port, host: options.host, out: io.out, env: io.env });
         handleSignals(demo, io);
         await io.onStarted?.(demo.gateway, demo.url);
         return;
       }
       const { config, baseDir } = await readConfig(options.config, io);
       const role: GatewayRole = options.workers ? 'all' : 'api';
+      if (!config.database.url && config.database.dataDir === 'memory://')
+        io.err(
+          'warning: the database is in memory (lost on exit), and no API key can be made for it from outside: set database.dataDir (relaykit init writes one) or DATABASE_URL',
+        );
       if (role === 'api' && !config.redis.url)
         io.err('warning: --no-workers without REDIS_URL: jobs go to an in-memory queue no worker can reach');
       const gateway = await Gateway.create({ config, role, baseDir });
-      const url = await gateway.listen(options.port ?? config.server.port, options.host ?? config.server.host);
+      const host = options.host ?? config.server.host;
+      let url: string;
+      try {
+        url = await gateway.listen(port ?? config.server.port, host);
+      } catch (error) {
+        await gateway.close();
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+          throw new PortInUseError(port ?? config.server.port, host);
+        throw error;
+      }
       io.out(`relaykit gateway listening on ${url} (docs: ${url}/docs)`);
       io.out(`engines: ${gateway.describeEngines()}`);
       io.out(
@@ -147,7 +209,7 @@ Examples:
     )
     .addOption(configOption())
     .action(async (options: { config?: string }) => {
-      const { config } = await readConfig(options.config, io);
+      const { config } = await readConfig(options.config, io, 'database');
       const sql = await openSql({ url: config.database.url, dataDir: config.database.dataDir });
       try {
         const applied = await migrate(sql);
@@ -163,12 +225,38 @@ Examples:
 
   const keys = program
     .command('keys')
-    .description('Manage API keys (stored as SHA-256 hashes; the secret is shown once).');
+    .description(
+      "Manage API keys (stored as SHA-256 hashes; the secret is shown once). With --url (or RELAYKIT_URL) through the running gateway's /v1/admin/keys with an admin key (scope admin:keys); otherwise directly in the database, which a PGlite directory allows only while no gateway holds it.",
+    );
+  const remoteOptions = (command: Command) =>
+    command
+      .addOption(new Option('--url <url>', 'manage keys through the gateway at this URL (default $RELAYKIT_URL)'))
+      .addOption(new Option('--admin-key <key>', 'an API key with the admin:keys scope (default $RELAYKIT_ADMIN_KEY)'));
+  type KeysOptions = { config?: string; url?: string; adminKey?: string };
+  /** Runs `fn` against the gateway's admin route when a URL is given, else against the database. */
   const withKeys = async (
-    configFile: string | undefined,
-    fn: (store: ApiKeyStore, config: GatewayConfig) => Promise<void>,
+    options: KeysOptions,
+    fn: (
+      store: Pick<ApiKeyStore, 'list' | 'create'> & { revoke(id: string): Promise<boolean> },
+      config?: GatewayConfig,
+    ) => Promise<void>,
   ) => {
-    const { config } = await readConfig(configFile, io);
+    const url = options.url ?? io.env.RELAYKIT_URL;
+    if (url) {
+      const adminKey = options.adminKey ?? io.env.RELAYKIT_ADMIN_KEY;
+      if (!adminKey)
+        throw new Error(
+          `managing keys through ${url} needs an admin key (scope admin:keys): pass --admin-key or set RELAYKIT_ADMIN_KEY`,
+        );
+      const client = new AdminClient(url, adminKey);
+      await fn({
+        list: () => client.list(),
+        create: (input) => client.create(input),
+        revoke: async (id) => Boolean(await client.revoke(id)),
+      });
+      return;
+    }
+    const { config } = await readConfig(options.config, io, 'database');
     if (!config.database.url && config.database.dataDir === 'memory://') {
       throw new Error('API keys need a persistent database: set DATABASE_URL or database.dataDir in the configuration');
     }
@@ -180,51 +268,53 @@ Examples:
       await sql.close();
     }
   };
-  keys
-    .command('create')
-    .description('Create a key for one environment; prints the secret once.')
-    .addOption(configOption())
-    .requiredOption(
-      '-e, --env <environment>',
-      'environment the key belongs to (it can only reach instances of this environment)',
-    )
-    .option(
-      '-s, --scope <scope...>',
-      'scopes: "*" (every instance of the environment), "<instance>" or "<instance>:*" (every operation of one instance), "<instance>:<operation>"; several allowed',
-      ['*'],
-    )
-    .option('-n, --name <name>', 'a label to recognise the key by', 'unnamed')
-    .action(async (options: { config?: string; env: string; scope: string[]; name: string }) => {
-      // Before touching the database: a typo in a scope is reported with every bad scope listed.
-      assertValidScopes(options.scope);
-      await withKeys(options.config, async (store, config) => {
+  remoteOptions(
+    keys
+      .command('create')
+      .description('Create a key for one environment; prints the secret once.')
+      .addOption(configOption())
+      .requiredOption(
+        '-e, --env <environment>',
+        'environment the key belongs to (it can only reach instances of this environment)',
+      )
+      .option(
+        '-s, --scope <scope...>',
+        'scopes: "*" (every instance of the environment), "<instance>" or "<instance>:*" (every operation of one instance), "<instance>:<operation>", "admin:keys" (manage the environment\'s keys; "*" does not include it); several allowed',
+        ['*'],
+      )
+      .option('-n, --name <name>', 'a label to recognise the key by', 'unnamed'),
+  ).action(async (options: KeysOptions & { env: string; scope: string[]; name: string }) => {
+    // Before touching the database: a typo in a scope is reported with every bad scope listed.
+    assertValidScopes(options.scope);
+    await withKeys(options, async (store, config) => {
+      if (config) {
         if (!config.environments.includes(options.env))
           throw new Error(`environment "${options.env}" is not one of ${config.environments.join(', ')}`);
         // Not an error: a key may be made before its instance is configured (or without the gateway's configuration at hand).
         const configured = Object.keys(config.instances).length > 0;
         const unknown = configured
-          ? options.scope.filter((s) => s !== '*' && !Object.hasOwn(config.instances, s.split(':')[0]!))
+          ? options.scope.filter(
+              (s) => s !== '*' && !grantsKeyAdmin([s]) && !Object.hasOwn(config.instances, s.split(':')[0]!),
+            )
           : [];
         if (unknown.length)
           io.err(
             `warning: no instance ${unknown.map((s) => `"${s.split(':')[0]}"`).join(', ')} in this configuration; the scope${unknown.length > 1 ? 's' : ''} ${unknown.join(' ')} will not match anything until ${unknown.length > 1 ? 'they are' : 'it is'} configured`,
           );
-        const { key, secret } = await store.create({
-          name: options.name,
-          environment: options.env,
-          scopes: options.scope,
-        });
-        io.out(`created key ${key.id} (${key.name}) for ${key.environment}, scopes ${key.scopes.join(' ')}`);
-        io.out('secret (shown once, store it now):');
-        io.out(secret);
+      }
+      const { key, secret } = await store.create({
+        name: options.name,
+        environment: options.env,
+        scopes: options.scope,
       });
+      io.out(`created key ${key.id} (${key.name}) for ${key.environment}, scopes ${key.scopes.join(' ')}`);
+      io.out('secret (shown once, store it now):');
+      io.out(secret);
     });
-  keys
-    .command('list')
-    .description('List keys (never their secrets).')
-    .addOption(configOption())
-    .action(async (options: { config?: string }) => {
-      await withKeys(options.config, async (store) => {
+  });
+  remoteOptions(keys.command('list').description('List keys (never their secrets).').addOption(configOption())).action(
+    async (options: KeysOptions) => {
+      await withKeys(options, async (store) => {
         const all = await store.list();
         if (!all.length) io.out('no keys');
         for (const k of all)
@@ -232,19 +322,40 @@ Examples:
             `${k.id}  ${k.environment.padEnd(12)} ${(k.revokedAt ? `revoked ${k.revokedAt}` : 'active').padEnd(34)} ${k.name}  [${k.scopes.join(' ')}]`,
           );
       });
+    },
+  );
+  remoteOptions(
+    keys
+      .command('revoke')
+      .description(
+        'Revoke a key by id. New requests with it are refused at once by the gateway that revoked it and within about 1 s on every other running gateway (each process caches a verified key for up to 1 s); requests already accepted still finish.',
+      )
+      .addOption(configOption())
+      .argument('<id>', 'key id (the 12 characters after "rk_")'),
+  ).action(async (id: string, options: KeysOptions) => {
+    await withKeys(options, async (store) => {
+      if (!(await store.revoke(id))) throw new Error(`no active key ${id}`);
+      io.out(`revoked ${id}`);
     });
-  keys
-    .command('revoke')
-    .description(
-      'Revoke a key by id. New requests with it are refused within about 1 s on every running gateway (each process caches a verified key for up to 1 s); requests already accepted still finish.',
-    )
-    .addOption(configOption())
-    .argument('<id>', 'key id (the 12 characters after "rk_")')
-    .action(async (id: string, options: { config?: string }) => {
-      await withKeys(options.config, async (store) => {
-        if (!(await store.revoke(id))) throw new Error(`no active key ${id}`);
-        io.out(`revoked ${id}`);
-      });
+  });
+
+  program
+    .command('init')
+    .description('Write a commented sample configuration to start from (never overwrites a file).')
+    .option('-o, --output <file>', 'where to write it', 'relaykit.yaml')
+    .action(async (options: { output: string }) => {
+      const file = resolve(options.output);
+      try {
+        await writeFile(file, SAMPLE_CONFIG, { flag: 'wx' });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+          throw new Error(`${file} already exists; not overwriting it (move it away or pick another name with -o)`);
+        throw error;
+      }
+      io.out(`wrote ${file}`);
+      io.out(
+        `next: uncomment an instance, then "relaykit check -c ${options.output}" and "relaykit start -c ${options.output}"`,
+      );
     });
 
   program
@@ -256,6 +367,7 @@ Examples:
       const { loadInstances } = await import('../runtime/instances.js');
       const instances = await loadInstances(config, { baseDir });
       io.out(`configuration is valid: ${instances.size} instance(s) in ${config.environments.join(', ')}`);
+      if (!instances.size) io.err('warning: no instance configured: the gateway would serve no operation');
     });
 
   return program;

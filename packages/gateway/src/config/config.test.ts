@@ -81,6 +81,12 @@ describe('configuration', () => {
     expect((error as Error).message).toContain('  - server.port: must be number');
   });
 
+  it('reserves the instance name "admin" for the key administration route and scope', () => {
+    const attempt = () =>
+      parseConfig({ environments: ['dev'], instances: { admin: { connector: 'x', environment: 'dev' } } }, {});
+    expect(attempt).toThrow(/instances\.admin: "admin" is reserved/);
+  });
+
   it('refuses an instance in an undeclared environment', () => {
     expect(() => parseConfig({ instances: { b: { connector: 'y', environment: 'moon' } } }, {})).toThrow(
       /instances\.b\.environment: "moon" is not one of the environments/,

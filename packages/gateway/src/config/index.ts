@@ -5,4 +5,4 @@ export {
   type GatewayConfigInput,
   type InstanceConfig,
 } from './schema.js';
-export { parseConfig, loadConfigFile, substituteEnv } from './load.js';
+export { parseConfig, loadConfigFile, substituteEnv, type ConfigProblem } from './load.js';

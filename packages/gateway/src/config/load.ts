@@ -6,7 +6,11 @@ import { ConfigError, isConfigError } from '../errors/index.js';
 import { loadConnector } from '../runtime/plugins.js';
 import { gatewayConfigSchema, type GatewayConfig } from './schema.js';
 
-type Problem = { path: string; message: string };
+/** One configuration problem: where (a dotted path, `[i]` for array items) and what. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
 
 const formatPath = (path: ReadonlyArray<PropertyKey>) =>
   path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
@@ -18,7 +22,7 @@ const formatPath = (path: ReadonlyArray<PropertyKey>) =>
 export function substituteEnv(
   value: unknown,
   env: NodeJS.ProcessEnv,
-  problems: Problem[],
+  problems: ConfigProblem[],
   path: PropertyKey[] = [],
 ): unknown {
   if (typeof value === 'string') {
@@ -48,7 +52,7 @@ export function substituteEnv(
  * @throws ConfigError listing every problem by path
  */
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const problems: Problem[] = [];
+  const problems: ConfigProblem[] = [];
   const substituted = (substituteEnv(raw ?? {}, env, problems) ?? {}) as Record<string, unknown>;
   if (typeof substituted !== 'object' || Array.isArray(substituted))
     throw new ConfigError('Invalid gateway configuration:', [
@@ -135,11 +139,15 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
 }
 
 /** Problems of each instance's `config` under its connector's own schema, for instances whose connector loads. */
-async function connectorConfigProblems(raw: unknown, env: NodeJS.ProcessEnv, baseDir: string): Promise<Problem[]> {
+async function connectorConfigProblems(
+  raw: unknown,
+  env: NodeJS.ProcessEnv,
+  baseDir: string,
+): Promise<ConfigProblem[]> {
   const substituted = substituteEnv(raw ?? {}, env, []) as { instances?: unknown } | undefined;
   const instances = substituted?.instances;
   if (!instances || typeof instances !== 'object' || Array.isArray(instances)) return [];
-  const problems: Problem[] = [];
+  const problems: ConfigProblem[] = [];
   for (const [name, instance] of Object.entries(instances as Record<string, unknown>)) {
     const {
       connector: specifier,

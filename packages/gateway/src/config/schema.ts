@@ -126,6 +126,14 @@ export const gatewayConfigSchema = z
   })
   .superRefine((config, ctx) => {
     for (const [key, instance] of Object.entries(config.instances)) {
+      // `/v1/admin/...` and the `admin:keys` scope belong to the gateway: an instance named so would share them.
+      if (key === 'admin')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['instances', key],
+          message:
+            '"admin" is reserved for the gateway\'s own routes (/v1/admin/keys) and scope (admin:keys): pick another name',
+        });
       if (!config.environments.includes(instance.environment)) {
         ctx.addIssue({
           code: 'custom',

@@ -2,6 +2,7 @@ import { isConnector, type AnyConnector, type Logger } from '@relaykit/sdk-core'
 import pino from 'pino';
 import { parseConfig } from '../config/index.js';
 import { Gateway } from '../gateway.js';
+import { PortInUseError } from './port.js';
 
 /** One connector of the demo: its fake upstream, instance config and a ready-to-paste curl line. */
 interface DemoPart {
@@ -29,10 +30,20 @@ async function salesforce(): Promise<DemoPart> {
     load('@relaykit/connector-salesforce'),
     load('@relaykit/connector-salesforce/testing'),
   ]);
-  const connector = pick(mod, 'salesforceConnector');
   const fake = await (
-    testing.startFakeOrg as (o?: unknown) => Promise<{ url: string; loginUrl: string; close(): Promise<void> }>
+    testing.startFakeOrg as (o?: unknown) => Promise<{
+      url: string;
+      loginUrl: string;
+      state: { seed(object: string, records: Array<Record<string, unknown>>): Array<{ Id: string }> };
+      close(): Promise<void>;
+    }>
   )({ externalIdFields: { Contact: ['Ext__c', 'Email', 'Donor_Id__c'], Account: ['Ext__c'] } });
+  // The operations' documented examples (update, get, delete) name a Contact id: the fake org holds one, and the
+  // examples shown in /docs name the id it was given, so they run as shown.
+  const [contact] = fake.state.seed('Contact', [
+    { LastName: 'Rahimi', Email: 'sara@example.org', Ext__c: 'C-1000', Donor_Id__c: 'D-1' },
+  ]);
+  const connector = withExampleIds(pick(mod, 'salesforceConnector'), contact!.Id);
   return {
     instance: 'sf-demo',
     connector,
@@ -56,6 +67,22 @@ async function salesforce(): Promise<DemoPart> {
     fake,
     close: () => fake.close(),
   };
+}
+
+/** The connector with every operation example's Salesforce record `id` replaced by `id`. */
+function withExampleIds(connector: AnyConnector, id: string): AnyConnector {
+  const operations = Object.fromEntries(
+    Object.entries(connector.operations).map(([name, operation]) => {
+      const example = operation.example as { id?: unknown } | undefined;
+      return [
+        name,
+        example && typeof example === 'object' && typeof example.id === 'string' && /^[a-zA-Z0-9]{18}$/.test(example.id)
+          ? { ...operation, example: { ...example, id } }
+          : operation,
+      ];
+    }),
+  );
+  return { ...connector, operations } as AnyConnector;
 }
 
 async function mahak(): Promise<DemoPart> {
@@ -130,6 +157,8 @@ async function whatsapp(gatewayUrl: string, duplicates: number): Promise<DemoPar
       phoneNumberId: '100000000000001',
       appSecret,
       verifyToken: 'demo-verify-token',
+      // Local numbers, as in the sendTemplate and broadcast examples (9841234567), are read as Nepali ones.
+      defaultRegion: 'NP',
     },
     curl: [
       {
@@ -144,23 +173,33 @@ async function whatsapp(gatewayUrl: string, duplicates: number): Promise<DemoPar
   };
 }
 
-async function freePort(host: string): Promise<number> {
+/** Listens on `port` (0: any) for a moment: the port it got, or undefined when `port` is taken. */
+async function tryPort(host: string, port: number): Promise<number | undefined> {
   const { createServer } = await import('node:net');
   return new Promise((resolve, reject) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'EADDRINUSE' ? resolve(undefined) : reject(error),
+    );
+    server.listen(port, host, () => {
+      const { port: got } = server.address() as { port: number };
+      server.close(() => resolve(got));
     });
   });
 }
+
+/** The demo's default port; when it is taken (and none was asked for), the demo picks a free one and says so. */
+export const DEMO_DEFAULT_PORT = 8080;
 
 /** What {@link startDemo} returns. */
 export interface Demo {
   gateway: Gateway;
   url: string;
   apiKey: string;
+  /** A key with the `admin:keys` scope: creates, lists and revokes the environment's keys via `/v1/admin/keys`. */
+  adminKey: string;
+  /** The curl lines printed (after `export RELAYKIT_URL=… RELAYKIT_KEY=… RELAYKIT_ADMIN_KEY=…`). */
+  curlLines: string[];
   /** Names of the demo instances that started. */
   instances: string[];
   /** The fake upstreams by instance name. */
@@ -183,13 +222,27 @@ export async function startDemo(
     logger?: Logger;
     redisPrefix?: string;
     webhookDuplicates?: number;
+    /** The port tried when `port` is not given (default {@link DEMO_DEFAULT_PORT}); tests use their own. */
+    defaultPort?: number;
   } = {},
 ): Promise<Demo> {
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const env = options.env ?? process.env;
   const host = options.host ?? '127.0.0.1';
   // The port is fixed before anything starts so the fake WhatsApp API knows where to post webhooks.
-  const port = options.port === undefined ? 8080 : options.port === 0 ? await freePort(host) : options.port;
+  let port: number;
+  if (options.port === undefined) {
+    const preferred = options.defaultPort ?? DEMO_DEFAULT_PORT;
+    port = ((await tryPort(host, preferred)) ?? (await tryPort(host, 0)))!;
+    if (port !== preferred)
+      out(
+        `demo: port ${preferred} is in use, so the demo listens on ${port} instead (choose one with -p <port> or PORT=<port>)`,
+      );
+  } else {
+    const got = await tryPort(host, options.port);
+    if (got === undefined) throw new PortInUseError(options.port, host);
+    port = got;
+  }
   const gatewayUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const parts: DemoPart[] = [];
   for (const [name, start] of [
@@ -240,8 +293,54 @@ export async function startDemo(
     await Promise.allSettled(parts.map((p) => p.close()));
     throw error;
   }
-  const url = await gateway.listen(config.server.port, config.server.host);
-  const { secret } = await gateway.keys.create({ name: 'demo', environment: 'development', scopes: ['*'] });
+  let url: string;
+  let secret: string;
+  let adminKey: string;
+  let lookupId: string | undefined;
+  try {
+    url = await gateway.listen(config.server.port, config.server.host);
+    ({ secret } = await gateway.keys.create({ name: 'demo', environment: 'development', scopes: ['*'] }));
+    ({ secret: adminKey } = await gateway.keys.create({
+      name: 'demo-admin',
+      environment: 'development',
+      scopes: ['admin:keys'],
+    }));
+    // A job run at start, so the lookup line below names a real id.
+    const first = parts[0]?.curl[0];
+    if (first) {
+      const res = await fetch(`${url}${first.path}?wait=5s`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify(first.body),
+      });
+      lookupId = ((await res.json()) as { id?: string }).id;
+    }
+  } catch (error) {
+    await gateway.close();
+    await Promise.allSettled(parts.map((p) => p.close()));
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(port, host);
+    throw error;
+  }
+
+  const lines: string[] = [];
+  for (const part of parts) {
+    for (const c of part.curl) {
+      lines.push(`# ${c.title}`);
+      lines.push(
+        `curl -sS -X POST "$RELAYKIT_URL${c.path}?wait=5s" -H "Authorization: Bearer $RELAYKIT_KEY" -H "Content-Type: application/json" -H "Idempotency-Key: demo-${part.instance}-${c.path.split('/').pop()}" -d ${shellQuote(JSON.stringify(c.body))}`,
+      );
+    }
+  }
+  if (lookupId) {
+    lines.push('# Look a job up (this one ran when the demo started; every submit above answers with its own id)');
+    lines.push(`curl -sS "$RELAYKIT_URL/v1/jobs/${lookupId}" -H "Authorization: Bearer $RELAYKIT_KEY"`);
+  }
+  lines.push('# Keys: list, create (the secret is in the answer, once) and revoke with DELETE /v1/admin/keys/<id>');
+  lines.push('# (or: npx relaykit keys list|create|revoke, which read RELAYKIT_URL and RELAYKIT_ADMIN_KEY)');
+  lines.push('curl -sS "$RELAYKIT_URL/v1/admin/keys" -H "Authorization: Bearer $RELAYKIT_ADMIN_KEY"');
+  lines.push(
+    `curl -sS -X POST "$RELAYKIT_URL/v1/admin/keys" -H "Authorization: Bearer $RELAYKIT_ADMIN_KEY" -H "Content-Type: application/json" -d ${shellQuote(JSON.stringify({ name: 'my-app', scopes: parts[0] ? [`${parts[0].instance}:*`] : ['*'] }))}`,
+  );
 
   out('');
   out(`relaykit gateway (demo) listening on ${url}`);
@@ -250,20 +349,12 @@ export async function startDemo(
     `instances: ${parts.map((p) => `${p.instance} → fake ${p.connector.name}`).join(', ') || 'none (no connector could start)'}`,
   );
   out('');
-  out(`demo API key (environment "development", all scopes; shown once): ${secret}`);
+  out(`demo API key (environment "development", every instance; shown once): ${secret}`);
+  out(`admin key (scope admin:keys: creates, lists and revokes keys; shown once): ${adminKey}`);
   out(`API docs: ${url}/docs    OpenAPI: ${url}/openapi.json    health: ${url}/readyz    metrics: ${url}/metrics`);
   out('');
-  out(`export RELAYKIT_URL=${url} RELAYKIT_KEY=${secret}`);
-  for (const part of parts) {
-    for (const c of part.curl) {
-      out(`# ${c.title}`);
-      out(
-        `curl -sS -X POST "$RELAYKIT_URL${c.path}?wait=5s" -H "Authorization: Bearer $RELAYKIT_KEY" -H "Content-Type: application/json" -H "Idempotency-Key: demo-${part.instance}-${c.path.split('/').pop()}" -d ${shellQuote(JSON.stringify(c.body))}`,
-      );
-    }
-  }
-  out('# Look a job up (use an id printed above)');
-  out('curl -sS "$RELAYKIT_URL/v1/jobs/<job id>" -H "Authorization: Bearer $RELAYKIT_KEY"');
+  out(`export RELAYKIT_URL=${url} RELAYKIT_KEY=${secret} RELAYKIT_ADMIN_KEY=${adminKey}`);
+  for (const line of lines) out(line);
   out('');
   out('Ctrl-C stops the gateway gracefully.');
 
@@ -271,6 +362,8 @@ export async function startDemo(
     gateway,
     url,
     apiKey: secret,
+    adminKey,
+    curlLines: lines.filter((l) => l.startsWith('curl ')),
     instances: parts.map((p) => p.instance),
     fakes: Object.fromEntries(parts.map((p) => [p.instance, p.fake])),
     async close() {

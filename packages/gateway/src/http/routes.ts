@@ -6,6 +6,7 @@ import { problem } from '../errors/index.js';
 import { parseDuration } from '../util/duration.js';
 import type { LoadedInstance } from '../runtime/instances.js';
 import type { NewJob } from '../store/types.js';
+import { registerAdminKeyRoutes } from './admin-keys.js';
 import { authenticate, authorize } from './auth.js';
 import { parseJson, readRawBody } from './body.js';
 import { readIdempotencyKey, withIdempotency, type StoredResponse } from './idempotency.js';
@@ -59,6 +60,11 @@ function webhookRequest(ctx: Context, raw: Buffer): WebhookRequest {
 /** Builds the gateway's router. */
 export function createRouter(deps: HttpDeps): Router {
   const router = new Router();
+
+  // A browser pointed at the gateway lands on the API reference rather than a bare 404.
+  router.get('/', (ctx) => ctx.redirect('/docs'));
+  // Before /v1/{instance}/{operation}, which would otherwise take POST /v1/admin/keys.
+  registerAdminKeyRoutes(router, deps);
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: deps.isStopping() ? 'stopping' : 'ok' };

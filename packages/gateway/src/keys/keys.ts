@@ -60,6 +60,17 @@ export function scopeAllows(scopes: readonly string[], instance: string, operati
 }
 
 /**
+ * The scope that lets a key manage the keys of its own environment through `/v1/admin/keys`. `*` does not include
+ * it: `*` names every instance, and administering keys is not an operation of an instance.
+ */
+export const ADMIN_KEYS_SCOPE = 'admin:keys';
+
+/** True when `scopes` grant key administration (`admin:keys`, `admin:*` or `admin`). */
+export function grantsKeyAdmin(scopes: readonly string[]): boolean {
+  return scopes.some((s) => s === ADMIN_KEYS_SCOPE || s === 'admin:*' || s === 'admin');
+}
+
+/**
  * Creates, verifies, lists and revokes API keys. Verified keys are cached for `cacheMs` (default
  * 1 s, by the secret's hash, never the secret) so a busy key costs no query per request; a
  * revocation therefore takes effect within that long on every process.
@@ -175,6 +186,11 @@ export class ApiKeyStore {
       createdAt: new Date(r.created_at).toISOString(),
       revokedAt: r.revoked_at ? new Date(r.revoked_at).toISOString() : null,
     }));
+  }
+
+  /** The key with this id (revoked or not); undefined when there is none. */
+  async get(id: string): Promise<ApiKey | undefined> {
+    return (await this.list()).find((k) => k.id === id);
   }
 
   /** Revokes a key by id; false when there is no such active key. */

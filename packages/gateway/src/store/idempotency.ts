@@ -3,7 +3,7 @@ import { plainCodec, toJson, type PayloadCodec } from './codec.js';
 import type { SqlClient } from './sql.js';
 
 /**
- * sdk-core's {@link IdempotencyStore} on the gateway's database, so a stored response lives as
+ * sdk-core's `IdempotencyStore` on the gateway's database, so a stored response lives as
  * long as the job it names (a Redis restart loses neither). A stored response can quote the job's
  * input and result (a `?wait=` answer): with a sealing `codec` (the one job payloads use) it is
  * kept encrypted, bound to its scope and key.

@@ -1,4 +1,4 @@
-export { type SqlClient, openSql, postgresClient, pgliteClient } from './sql.js';
+export { type SqlClient, openSql, postgresClient, pgliteClient, DataDirInUseError } from './sql.js';
 export { MIGRATIONS, migrate } from './migrations.js';
 export { JobStore, type ClaimResult, type Lease } from './jobs.js';
 export { SqlIdempotencyStore } from './idempotency.js';

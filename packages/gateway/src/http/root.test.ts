@@ -1,0 +1,21 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../test/harness.js';
+
+describe('GET /', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('redirects to the API reference', async () => {
+    const res = await fetch(`${t.url}/`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/docs');
+    const followed = await fetch(`${t.url}/`);
+    expect(followed.status).toBe(200);
+    expect(followed.headers.get('content-type')).toMatch(/text\/html/);
+  });
+});
