@@ -6,10 +6,12 @@ import {
   IdempotencyMismatchError,
   ValidationError,
   createIdempotencyStore,
+  isValidationError,
   createRateLimiter,
   toValidationError,
   type HttpRequester,
   type IdempotencyStore,
+  type RateDecision,
   type RateLimiter,
 } from '@relaykit/sdk-core';
 import { PAIR_BACKOFF_MS, SenderPausedError, toWhatsAppError, type WhatsAppApiError } from '../errors/index.js';
@@ -173,6 +175,7 @@ export class WhatsAppSender {
   private readonly pacing: NumberPacing | undefined;
   private readonly allowance: AdaptiveAllowance | undefined;
   private allowanceMs: number;
+  private adaptive = true;
 
   constructor(private readonly options: WhatsAppSenderOptions) {
     if (!options.phoneNumberId)
@@ -521,7 +524,7 @@ export class WhatsAppSender {
         const cost = this.sendCost();
         const asked = performance.now();
         const askedWall = Date.now();
-        const decision = await this.limiter.tryAcquire(key, cost);
+        const decision = await this.tryAcquireNumber(key, cost);
         if (decision.at !== undefined) this.clockSkew.sample(askedWall - decision.at);
         if (decision.allowed) {
           // `nextInMs` is for one unit; a widened send takes `cost` units, the rest of them later still.
@@ -539,9 +542,25 @@ export class WhatsAppSender {
     }
   }
 
+  /**
+   * `tryAcquire` with `cost`; a limiter of your own whose number window has a burst of 1 cannot take a widened
+   * (fractional) cost: it then paces by its own window, and this sender stops widening.
+   */
+  private async tryAcquireNumber(key: string, cost: number): Promise<RateDecision> {
+    if (cost === 1) return this.limiter.tryAcquire(key);
+    try {
+      return await this.limiter.tryAcquire(key, cost);
+    } catch (error) {
+      if (!isValidationError(error)) throw error;
+      this.adaptive = false;
+      this.allowanceMs = this.pacing?.jitterMs ?? 0;
+      return this.limiter.tryAcquire(key);
+    }
+  }
+
   /** Units of the number's limiter one send takes now: 1, or more while the allowance is widened. */
   private sendCost(): number {
-    if (!this.allowance || !this.pacing) return 1;
+    if (!this.allowance || !this.pacing || !this.adaptive) return 1;
     const allowanceMs = this.allowance.allowanceMs();
     if (allowanceMs !== this.allowanceMs) {
       this.allowanceMs = allowanceMs;
