@@ -63,10 +63,15 @@ export class AdaptiveAllowance {
       const histogram = monitorEventLoopDelay({ resolution: 10 });
       histogram.enable();
       this.histogram = histogram;
+      let resetAt = this.now();
       this.eventLoopDelayMs = () => {
         // The histogram counts the timer's own resolution in; what is beyond it is lag.
         const p99 = histogram.count > 0 ? histogram.percentile(99) / 1e6 - 10 : 0;
-        histogram.reset();
+        // Started afresh every 100 ms (not at each urgent re-evaluation, which would leave it without samples).
+        if (this.now() - resetAt >= EVALUATE_EVERY_MS) {
+          histogram.reset();
+          resetAt = this.now();
+        }
         return Math.max(0, p99);
       };
     }
