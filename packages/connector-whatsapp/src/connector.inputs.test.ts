@@ -60,3 +60,15 @@ describe('operation inputs refuse what could never be sent (before a job is queu
     ).toBe(true);
   });
 });
+
+describe('configuration', () => {
+  const base = { phoneNumberId: 'P', accessToken: 't', appSecret: 's', verifyToken: 'v' };
+  it('takes the adaptive pacing switch: off, or a ceiling and hold time', () => {
+    const parse = (adaptiveJitter: unknown) => whatsappConnector.config.safeParse({ ...base, adaptiveJitter }).success;
+    expect(parse(undefined)).toBe(true);
+    expect(parse(false)).toBe(true);
+    expect(parse({ maxJitterMs: 60, holdMs: 2000 })).toBe(true);
+    expect(parse(true)).toBe(false);
+    expect(parse({ maxJitterMs: -1 })).toBe(false);
+  });
+});

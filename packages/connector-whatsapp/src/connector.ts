@@ -38,6 +38,16 @@ export const WhatsAppConfig = z.object({
   messagesPerSecond: z.number().positive().max(1000).default(80),
   /** Jitter allowance of the pacing, ms (default 25): see `numberPacing`. */
   jitterMs: z.number().nonnegative().max(1000).optional(),
+  /** Widening of the allowance while lag is measured (default on, up to 80 ms); `false` keeps `jitterMs` fixed. */
+  adaptiveJitter: z
+    .union([
+      z.literal(false),
+      z.object({
+        maxJitterMs: z.number().nonnegative().max(1000).optional(),
+        holdMs: z.number().int().positive().optional(),
+      }),
+    ])
+    .optional(),
   /** Pair-rate limiter (per recipient); `false` leaves it to Meta. */
   pairRate: z
     .union([
@@ -110,6 +120,7 @@ export const whatsappConnector = defineConnector({
       ),
       messagesPerSecond: c.messagesPerSecond,
       ...(c.jitterMs !== undefined ? { jitterMs: c.jitterMs } : {}),
+      ...(c.adaptiveJitter !== undefined ? { adaptiveJitter: adaptiveJitterOption(c.adaptiveJitter) } : {}),
       idempotency: ctx.idempotency,
       ...(c.pairRate !== undefined ? { pairRate: c.pairRate } : {}),
       ...(c.defaultRegion ? { defaultRegion: c.defaultRegion } : {}),
@@ -428,4 +439,15 @@ export const whatsappConnector = defineConnector({
 
 function sendOptions(ctx: { idempotencyKey?: string | undefined; signal: AbortSignal }) {
   return { ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}), signal: ctx.signal };
+}
+
+/** The config's `adaptiveJitter` as the sender takes it (no keys set to undefined). */
+function adaptiveJitterOption(
+  value: false | { maxJitterMs?: number | undefined; holdMs?: number | undefined },
+): false | { maxJitterMs?: number; holdMs?: number } {
+  if (value === false) return false;
+  return {
+    ...(value.maxJitterMs !== undefined ? { maxJitterMs: value.maxJitterMs } : {}),
+    ...(value.holdMs !== undefined ? { holdMs: value.holdMs } : {}),
+  };
 }

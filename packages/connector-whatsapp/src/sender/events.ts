@@ -5,6 +5,11 @@ export type SenderEvent =
   | { type: 'throttled'; phoneNumberId: string; code: 130429; penaltyMs: number }
   /** A send could not leave within its share of the jitter allowance (a stalled process): it took a fresh slot. */
   | { type: 'stale_slot'; phoneNumberId: string; lateMs: number }
+  /**
+   * The jitter allowance changed with the measured lag (see `AdaptiveAllowance`): the number is now paced at
+   * `ratePerSecond` so that no spread of delays up to `jitterMs` overfills a second at Meta.
+   */
+  | { type: 'pacing'; phoneNumberId: string; jitterMs: number; lagMs: number; ratePerSecond: number }
   | { type: 'pair_backoff'; phoneNumberId: string; to: string; code: 131056; delayMs: number; retry: number }
   | {
       type: 'template_fallback';

@@ -3,6 +3,7 @@ export {
   whatsAppRateRules,
   numberPacing,
   numberKey,
+  numberSendCost,
   pairKey,
   DEFAULT_PAIR_RATE,
   DEFAULT_JITTER_MS,
@@ -13,3 +14,4 @@ export {
   type NumberPacing,
 } from './rules.js';
 export type { SenderEvent, SenderListener } from './events.js';
+export { AdaptiveAllowance, type AdaptiveAllowanceOptions } from './lag.js';

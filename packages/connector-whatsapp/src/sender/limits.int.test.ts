@@ -3,6 +3,7 @@ import { randomKeyPrefix } from '@relaykit/sdk-core';
 import { killWorkers, spawnTsxWorker, spawnTsxWorkers, type TsxWorker } from '@relaykit/testkit';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { numberPacing } from './rules.js';
 
 const servers = sharedServers();
 
@@ -19,6 +20,8 @@ interface WorkerSummary {
   errorCount: number;
   throttled: number;
   staleSlots: number;
+  /** The widest jitter allowance the worker paced by during the measured run. */
+  widestJitterMs: number;
 }
 
 /**
@@ -100,9 +103,15 @@ describe.skipIf(!servers.redisUrl)('4 worker processes on a shared Redis limiter
     const summaries = await Promise.all(workers.map((w) => w.result<WorkerSummary>()));
     const stats = await fake.stats('PNID');
     const span = stats.last - stats.first;
-    const ideal = ((4 * PER_WORKER - 1) / MPS) * 1000;
+    // On a loaded host the workers measure lag and pace slower on purpose (see AdaptiveAllowance): the ideal time
+    // is stretched by exactly what the widest allowance they used costs, and no more.
+    const widest = Math.max(...summaries.map((s) => s.widestJitterMs));
+    const slowdown =
+      numberPacing({ messagesPerSecond: MPS }).ratePerSecond /
+      numberPacing({ messagesPerSecond: MPS, jitterMs: widest }).ratePerSecond;
+    const ideal = ((4 * PER_WORKER - 1) / MPS) * 1000 * slowdown;
     console.log(
-      `4 workers: ${stats.accepted} messages in ${Math.round(span)} ms (ideal ${Math.round(ideal)} ms, ratio ${(span / ideal).toFixed(3)}); densest sliding second ${stats.densestSecond} (limit ${MPS}); rejections ${JSON.stringify(stats.rejections)}; throttled retries ${summaries.reduce((n, s) => n + s.throttled, 0)}; stale slots re-taken ${summaries.reduce((n, s) => n + s.staleSlots, 0)}`,
+      `4 workers: ${stats.accepted} messages in ${Math.round(span)} ms (ideal ${Math.round(ideal)} ms, ratio ${(span / ideal).toFixed(3)}); densest sliding second ${stats.densestSecond} (limit ${MPS}); rejections ${JSON.stringify(stats.rejections)}; throttled retries ${summaries.reduce((n, s) => n + s.throttled, 0)}; stale slots re-taken ${summaries.reduce((n, s) => n + s.staleSlots, 0)}; widest jitter allowance ${widest} ms`,
     );
     expect(summaries.map((s) => s.errorCount)).toEqual([0, 0, 0, 0]);
     expect(stats.rejections).toEqual({});

@@ -1,6 +1,13 @@
 import { MemoryRateLimiter } from '@relaykit/sdk-core';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_JITTER_MS, numberKey, numberPacing, whatsAppRateRules, type WhatsAppRateOptions } from './rules.js';
+import {
+  DEFAULT_JITTER_MS,
+  numberKey,
+  numberPacing,
+  numberSendCost,
+  whatsAppRateRules,
+  type WhatsAppRateOptions,
+} from './rules.js';
 
 /**
  * A greedy sender on a virtual clock: acquires the number's slot back to back for `seconds`,
@@ -12,6 +19,8 @@ async function greedyAdmissions(
   seconds: number,
   seed: number,
   stallMs = 0,
+  /** Units each send takes, by the virtual time since the start (the adaptive allowance's cost). */
+  cost: (elapsedMs: number) => number = () => 1,
 ): Promise<number[]> {
   let state = seed;
   const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -24,10 +33,11 @@ async function greedyAdmissions(
       clock.now += ms + random() * 3;
     },
   });
+  const start = clock.now;
   const end = clock.now + seconds * 1000;
   const times: number[] = [];
   while (clock.now < end) {
-    await limiter.acquire(numberKey('PNID'));
+    await limiter.acquire(numberKey('PNID'), cost(clock.now - start));
     times.push(clock.now);
     if (stallMs && random() < 0.002) clock.now += random() * stallMs;
   }
@@ -117,5 +127,46 @@ describe('the pace is kept although timers fire late', () => {
       expect(rate / pacing.ratePerSecond).toBeGreaterThan(0.995);
       expect(rate).toBeLessThanOrEqual(pacing.ratePerSecond * 1.001 + pacing.burst / 20);
     }
+  });
+});
+
+describe('a widened allowance J (adaptive pacing) keeps the bound for every jitter up to J', () => {
+  for (const [mps, widened] of [
+    [80, 40],
+    [80, 80],
+    [1000, 40],
+    [1000, 63],
+    [1000, 80],
+  ] as const) {
+    it(`${mps}/s, limiter derived for ${DEFAULT_JITTER_MS} ms, sends paced for ${widened} ms`, async () => {
+      const base = numberPacing({ messagesPerSecond: mps });
+      const cost = numberSendCost(base, widened);
+      const admissions = await greedyAdmissions({ messagesPerSecond: mps }, 12, 5, 40, () => cost);
+      // The worst case over every jitter up to J: a second at Meta holds sends admitted within 1000 + J ms.
+      expect(densest(admissions, 1000 + widened)).toBeLessThanOrEqual(mps);
+      // And the pace is numberPacing's pace for J (late timers, no stalls): widening costs only what J must.
+      const unstalled = await greedyAdmissions({ messagesPerSecond: mps }, 12, 5, 0, () => cost);
+      const rate = ((unstalled.length - 1) / (unstalled.at(-1)! - unstalled[0]!)) * 1000;
+      const paced = numberPacing({ messagesPerSecond: mps, jitterMs: widened }).ratePerSecond;
+      expect(rate / paced).toBeGreaterThan(0.99);
+      expect(rate).toBeLessThanOrEqual(paced * 1.001 + base.burst / 12);
+      // Unwidened, the same limiter does overfill a second for that jitter.
+      const fixed = await greedyAdmissions({ messagesPerSecond: mps }, 12, 5, 40);
+      expect(densest(fixed, 1000 + widened)).toBeGreaterThan(mps);
+    });
+  }
+
+  it('a sender widening mid-run keeps the wider bound for every second that starts after it widened', async () => {
+    const base = numberPacing({ messagesPerSecond: 1000 });
+    const cost = numberSendCost(base, 80);
+    const admissions = await greedyAdmissions({ messagesPerSecond: 1000 }, 12, 9, 40, (t) => (t < 4000 ? 1 : cost));
+    const after = admissions.filter((t) => t >= admissions[0]! + 4000);
+    expect(densest(after, 1080)).toBeLessThanOrEqual(1000);
+  });
+
+  it('costs nothing while the allowance is the configured one', () => {
+    expect(numberSendCost(numberPacing({ messagesPerSecond: 1000 }), DEFAULT_JITTER_MS)).toBe(1);
+    expect(numberSendCost(numberPacing({ messagesPerSecond: 1000 }), 10)).toBe(1);
+    expect(numberSendCost(numberPacing({ messagesPerSecond: 1000, jitterMs: 40 }), 80)).toBeCloseTo(1080 / 1040, 12);
   });
 });

@@ -98,6 +98,18 @@ export function numberPacing(options: WhatsAppRateOptions = {}): NumberPacing {
   };
 }
 
+/**
+ * What one send costs on the number's limiter while the allowance is widened to `allowanceMs` (see
+ * `AdaptiveAllowance`): the window stays the one {@link numberPacing} derived for its `jitterMs` J₀ (every worker
+ * shares it), and each send takes `(1000 + J) / (1000 + J₀)` units, so the pace becomes `numberPacing`'s pace for J.
+ * The bound still holds for every spread up to J: with units of cost `c`, a half-open interval of length `T` admits
+ * fewer than `T / (c × I) + b / c` sends, which for `T = 1000 + J` is `limit − b + 1 + b / c ≤ limit + 1`.
+ * 1 for any allowance ≤ J₀.
+ */
+export function numberSendCost(pacing: NumberPacing, allowanceMs: number): number {
+  return Math.max(1, (1000 + Math.ceil(allowanceMs)) / pacing.window.windowMs);
+}
+
 /** Limiter key of a business phone number. */
 export const numberKey = (phoneNumberId: string) => `number:${phoneNumberId}`;
 /** Limiter key of a (business number, recipient) pair. */

@@ -6,10 +6,12 @@ import {
   IdempotencyMismatchError,
   ValidationError,
   createIdempotencyStore,
+  isValidationError,
   createRateLimiter,
   toValidationError,
   type HttpRequester,
   type IdempotencyStore,
+  type RateDecision,
   type RateLimiter,
 } from '@relaykit/sdk-core';
 import { PAIR_BACKOFF_MS, SenderPausedError, toWhatsAppError, type WhatsAppApiError } from '../errors/index.js';
@@ -22,11 +24,15 @@ import {
 import { OutgoingMessage, SendResponse, type OutgoingMessageInput } from '../messages/schema.js';
 import { normalizePhoneNumber, toWaId } from '../phone/index.js';
 import type { SenderEvent, SenderListener } from './events.js';
+import { AdaptiveAllowance } from './lag.js';
 import {
   DEFAULT_JITTER_MS,
   numberKey,
+  numberPacing,
+  numberSendCost,
   pairKey,
   whatsAppRateRules,
+  type NumberPacing,
   type PairRate,
   type WhatsAppRateOptions,
 } from './rules.js';
@@ -61,6 +67,12 @@ export interface WhatsAppSenderOptions {
    * slot. Pass the same value to {@link whatsAppRateRules} when you give your own `limiter`.
    */
   jitterMs?: number;
+  /**
+   * Widens the jitter allowance while lag is measured (request round-trip spread, event-loop delay), pacing slower
+   * so that a loaded machine still puts no more than the limit into any second at Meta (see `AdaptiveAllowance`).
+   * Default on, up to 80 ms; `false` keeps `jitterMs` fixed.
+   */
+  adaptiveJitter?: false | { maxJitterMs?: number; holdMs?: number };
   /** How far behind (ms of sending) a late poller may fall and take its slots back (default 10). */
   catchUpMs?: number;
   /** Messages per second left free for inbound traffic, which Meta counts too (default 0). */
@@ -160,6 +172,10 @@ export class WhatsAppSender {
   private readonly pollQueue: Array<() => void> = [];
   private pauseCode = 0;
   private accessToken: string;
+  private readonly pacing: NumberPacing | undefined;
+  private readonly allowance: AdaptiveAllowance | undefined;
+  private allowanceMs: number;
+  private adaptive = true;
 
   constructor(private readonly options: WhatsAppSenderOptions) {
     if (!options.phoneNumberId)
@@ -190,6 +206,14 @@ export class WhatsAppSender {
           prefix: `${prefix}:rl`,
         }),
       );
+    this.pacing = tryNumberPacing(rateOptions(options));
+    this.allowanceMs = this.pacing?.jitterMs ?? 0;
+    if (this.pacing && options.adaptiveJitter !== false)
+      this.allowance = new AdaptiveAllowance({
+        baseMs: this.pacing.jitterMs,
+        ...(options.adaptiveJitter?.maxJitterMs !== undefined ? { maxMs: options.adaptiveJitter.maxJitterMs } : {}),
+        ...(options.adaptiveJitter?.holdMs !== undefined ? { holdMs: options.adaptiveJitter.holdMs } : {}),
+      });
     this.idempotency =
       options.idempotency ??
       this.own(
@@ -289,7 +313,7 @@ export class WhatsAppSender {
     this.assertNotPaused();
     await this.acquireFreshNumberSlot(options.signal ? { signal: options.signal } : {});
     try {
-      await this.post({ messaging_product: 'whatsapp', status: 'read', message_id: messageId }, options.signal);
+      await this.timedPost({ messaging_product: 'whatsapp', status: 'read', message_id: messageId }, options.signal);
     } catch (error) {
       throw toWhatsAppError(error) ?? error;
     }
@@ -315,8 +339,14 @@ export class WhatsAppSender {
     }
   }
 
+  /** The jitter allowance the number is paced by now, ms (the configured one, or wider while lag is measured). */
+  get jitterAllowanceMs(): number {
+    return this.allowanceMs;
+  }
+
   /** Closes the HTTP client, limiter and store the sender created itself. */
   async close(): Promise<void> {
+    this.allowance?.close();
     for (const o of this.owned.splice(0).reverse()) await o.close();
   }
 
@@ -340,7 +370,7 @@ export class WhatsAppSender {
       if (this.options.pairRate !== false || this.options.limiter) await this.limiter.acquire(pKey, 1, acquireOptions);
       await this.acquireFreshNumberSlot(acquireOptions);
       try {
-        const response = await this.post(body, options.abortInFlight === false ? undefined : signal);
+        const response = await this.timedPost(body, options.abortInFlight === false ? undefined : signal);
         const parsed = SendResponse.parse(response);
         const sent = parsed.messages[0]!;
         const result: SendResult = {
@@ -491,12 +521,15 @@ export class WhatsAppSender {
       for (;;) {
         if (options.signal?.aborted)
           throw new AbortedError("Waiting for the number's rate limit was aborted", { cause: options.signal.reason });
+        const cost = this.sendCost();
         const asked = performance.now();
         const askedWall = Date.now();
-        const decision = await this.limiter.tryAcquire(key);
+        const decision = await this.tryAcquireNumber(key, cost);
         if (decision.at !== undefined) this.clockSkew.sample(askedWall - decision.at);
         if (decision.allowed) {
-          this.nextSlotAt = performance.now() + (decision.nextInMs ?? 0);
+          // `nextInMs` is for one unit; a widened send takes `cost` units, the rest of them later still.
+          const extra = decision.nextInMs && this.pacing ? (cost - 1) * (1000 / this.pacing.ratePerSecond) : 0;
+          this.nextSlotAt = performance.now() + (decision.nextInMs ?? 0) + extra;
           return { asked, at: decision.at };
         }
         // Whole ms, at least 1: the next attempt is at or just after the moment the slot frees.
@@ -506,6 +539,52 @@ export class WhatsAppSender {
       const next = this.pollQueue.shift();
       if (next) next();
       else this.pollers--;
+    }
+  }
+
+  /**
+   * `tryAcquire` with `cost`; a limiter of your own whose number window has a burst of 1 cannot take a widened
+   * (fractional) cost: it then paces by its own window, and this sender stops widening.
+   */
+  private async tryAcquireNumber(key: string, cost: number): Promise<RateDecision> {
+    if (cost === 1) return this.limiter.tryAcquire(key);
+    try {
+      return await this.limiter.tryAcquire(key, cost);
+    } catch (error) {
+      if (!isValidationError(error)) throw error;
+      this.adaptive = false;
+      this.allowanceMs = this.pacing?.jitterMs ?? 0;
+      return this.limiter.tryAcquire(key);
+    }
+  }
+
+  /** Units of the number's limiter one send takes now: 1, or more while the allowance is widened. */
+  private sendCost(): number {
+    if (!this.allowance || !this.pacing || !this.adaptive) return 1;
+    const allowanceMs = this.allowance.allowanceMs();
+    if (allowanceMs !== this.allowanceMs) {
+      this.allowanceMs = allowanceMs;
+      this.emit({
+        type: 'pacing',
+        phoneNumberId: this.phoneNumberId,
+        jitterMs: allowanceMs,
+        lagMs: Math.round(this.allowance.lagMs * 10) / 10,
+        ratePerSecond: this.pacing.ratePerSecond / numberSendCost(this.pacing, allowanceMs),
+      });
+    }
+    return numberSendCost(this.pacing, allowanceMs);
+  }
+
+  /** Posts and records the round trip (an answer, success or Graph error, is one; a network failure is not). */
+  private async timedPost(json: unknown, signal: AbortSignal | undefined): Promise<unknown> {
+    const started = performance.now();
+    try {
+      const body = await this.post(json, signal);
+      this.allowance?.roundTrip(performance.now() - started);
+      return body;
+    } catch (error) {
+      if (toWhatsAppError(error)) this.allowance?.roundTrip(performance.now() - started);
+      throw error;
     }
   }
 
@@ -566,6 +645,15 @@ export function rateOptions(options: WhatsAppSenderOptions): WhatsAppRateOptions
   if (options.inboundReserve !== undefined) out.inboundReserve = options.inboundReserve;
   if (options.pairRate !== undefined) out.pairRate = options.pairRate;
   return out;
+}
+
+/** The number's pacing for these options, or undefined when they do not derive one (then nothing adapts). */
+function tryNumberPacing(options: WhatsAppRateOptions): NumberPacing | undefined {
+  try {
+    return numberPacing(options);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A slot of the number's limiter: when the admitting call was made (`performance.now()`) and the limiter's admission time. */

@@ -43,6 +43,12 @@ export interface FakeGraphOptions {
   /** Added latency per request, in ms. */
   latencyMs?: number;
   /**
+   * A loaded upstream: every `everyMs` (from start) the fake stops reading requests for `forMs`, as an edge that
+   * is descheduled or GC-paused does. Requests arriving meanwhile are stamped and counted against the throughput
+   * when it resumes, all together — so sends paced at just under the limit can overfill a second.
+   */
+  stalls?: { everyMs: number; forMs: number };
+  /**
    * Business phone numbers the fake knows, by id, as `GET /{phone-number-id}` reports them. When
    * given, any other id is refused like Meta refuses it (100, subcode 33) for reads and sends;
    * otherwise every id exists with defaults (CONNECTED, GREEN, throughput level from the limit).
@@ -371,9 +377,23 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     send(res, 200, body);
   };
 
+  const startedAt = performance.now();
+  /** When the stall `at` falls into ends, or undefined when the fake is not stalled then. */
+  const stallEnd = (at: number): number | undefined => {
+    if (!options.stalls) return undefined;
+    const { everyMs, forMs } = options.stalls;
+    const into = (at - startedAt) % everyMs;
+    return into >= everyMs - forMs ? at - into + everyMs : undefined;
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     // Arrival is when the request's head came in, not when its body finished reading on a busy loop.
-    const arrivedAt = performance.now();
+    let arrivedAt = performance.now();
+    const resumeAt = stallEnd(arrivedAt);
+    if (resumeAt !== undefined) {
+      await new Promise((r) => setTimeout(r, Math.ceil(resumeAt - arrivedAt)));
+      arrivedAt = performance.now();
+    }
     const raw = await readBody(req);
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
     const url = new URL(req.url ?? '/', 'http://fake');

@@ -23,9 +23,11 @@ const sender = new WhatsAppSender({
 });
 let throttled = 0;
 let staleSlots = 0;
+let widestJitterMs = 0;
 sender.on((e) => {
   if (e.type === 'throttled') throttled++;
   if (e.type === 'stale_slot') staleSlots++;
+  if (e.type === 'pacing') widestJitterMs = Math.max(widestJitterMs, e.jitterMs);
 });
 
 // A long-running worker is warm; a fresh one's first requests pay for lazy initialisation (module
@@ -55,6 +57,7 @@ const lines = createInterface({ input: process.stdin });
 process.stdout.write('ready\n');
 await new Promise<void>((resolve) => lines.once('line', () => resolve()));
 lines.close();
+widestJitterMs = sender.jitterAllowanceMs;
 
 let next = 0;
 let sent = 0;
@@ -74,5 +77,5 @@ await Promise.all(
 );
 await sender.close();
 process.stdout.write(
-  `${JSON.stringify({ index, sent, throttled, staleSlots, errors: errors.slice(0, 5), errorCount: errors.length })}\n`,
+  `${JSON.stringify({ index, sent, throttled, staleSlots, widestJitterMs, errors: errors.slice(0, 5), errorCount: errors.length })}\n`,
 );
