@@ -1,8 +1,11 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { MemoryCheckpointStore, type SyncProgress } from '@relaykit/sdk-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MahakClient } from '../client/client.js';
 import { createMahakMemorySink } from '../sink/memory.js';
-import { startFakeMahak, type FakeMahak } from '../testing/index.js';
+import type { MahakClientOptions } from '../client/types.js';
+import { startFakeMahak, type FakeMahak, type FakeMahakOptions } from '../testing/index.js';
 import { syncMahakEntity } from './sync.js';
 
 let fake: FakeMahak | undefined;
@@ -13,9 +16,25 @@ afterEach(async () => {
   fake = client = undefined;
 });
 
-async function start(seed: Record<string, number>) {
-  fake = await startFakeMahak({ paging: 'none', seed, startRowVersion: 2n ** 63n - 100_000n, seedRowsPerVersion: 3 });
-  client = new MahakClient({ baseUrl: fake.url, userName: 'demo', password: 'demo-password', databaseId: 1 });
+async function start(
+  seed: Record<string, number>,
+  options: FakeMahakOptions = {},
+  clientOptions: Partial<MahakClientOptions> = {},
+) {
+  fake = await startFakeMahak({
+    paging: 'none',
+    seed,
+    startRowVersion: 2n ** 63n - 100_000n,
+    seedRowsPerVersion: 3,
+    ...options,
+  });
+  client = new MahakClient({
+    baseUrl: fake.url,
+    userName: 'demo',
+    password: 'demo-password',
+    databaseId: 1,
+    ...clientOptions,
+  });
   return { fake, client };
 }
 
@@ -93,5 +112,80 @@ describe('a Mahak that ignores pageSize (one answer per entity)', () => {
       stream: false,
     });
     expect(summary).toMatchObject({ upserts: 700, pages: 2 }); // the whole answer, then a short one confirming the end
+  });
+
+  it('loses nothing when the one answer comes newest first (read again whole, from where it started)', async () => {
+    const { fake: f, client: c } = await start({ Person: 3_000 }, { answerOrder: 'descending' });
+    const checkpoints = new MemoryCheckpointStore();
+    const sink = createMahakMemorySink({ checkpoints });
+    await syncMahakEntity({ client: c, entity: 'Person', checkpoints, sink, pageSize: 100 });
+    expect(sink.live()).toHaveLength(3_000);
+    expect(await checkpoints.get('mahak:1', 'Person')).toBe(f.rowVersion);
+    f.update('Person', 5, { FirstName: 'Later' });
+    await syncMahakEntity({ client: c, entity: 'Person', checkpoints, sink, pageSize: 100 });
+    expect(sink.rows.get(5n)!.data!.first_name).toBe('Later');
+  });
+});
+
+describe('streamed answers and timeouts', () => {
+  let server: Server | undefined;
+  afterEach(async () => {
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    server?.closeAllConnections();
+    server = undefined;
+  });
+
+  /** A Mahak answering GetAllData with `count` people, one chunk every `everyMs`, or stalling after the first. */
+  async function slowMahak(count: number, everyMs: number, stall = false): Promise<string> {
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+        if (req.url!.endsWith('Login'))
+          return res.end('{"Result":true,"Code":0,"Message":"","Data":{"UserToken":"t"}}');
+        res.write('{"Result":true,"Code":0,"Message":"","Data":{"Objects":{"People":[');
+        let i = 0;
+        const timer = setInterval(() => {
+          if (stall && i === 1) return;
+          i++;
+          res.write(`${i > 1 ? ',' : ''}{"PersonId":${i},"RowVersion":${i},"FirstName":"P${i}"}`);
+          if (i === count) {
+            clearInterval(timer);
+            res.end(']}}}');
+          }
+        }, everyMs);
+        res.on('close', () => clearInterval(timer));
+      });
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server!.address() as AddressInfo).port}/api/v3/sync/`;
+  }
+
+  it('a long answer that keeps coming is not cut by the policy timeout; a stalled one fails on the idle timeout', async () => {
+    const baseUrl = await slowMahak(12, 100); // about 1.2 s in all, a chunk every 100 ms
+    const options = {
+      baseUrl,
+      userName: 'u',
+      password: 'p',
+      databaseId: 1,
+      timeouts: { bodyMs: 800 },
+      policy: { timeoutMs: 400, retry: { maxAttempts: 1 } },
+    };
+    const steady = new MahakClient(options);
+    const batches: number[] = [];
+    for await (const batch of steady.streamEntity('Person', 0n, { batchSize: 4 })) batches.push(batch.records.length);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(12);
+    expect(batches.length).toBeGreaterThan(1);
+    await steady.close();
+
+    await new Promise<void>((resolve) => server!.close(() => resolve()));
+    server!.closeAllConnections();
+    const stalledUrl = await slowMahak(12, 100, true);
+    const stalled = new MahakClient({ ...options, baseUrl: stalledUrl });
+    const error = await (async () => {
+      for await (const _ of stalled.streamEntity('Person', 0n)) void _;
+    })().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'UPSTREAM_TIMEOUT', details: expect.objectContaining({ phase: 'body' }) });
+    await stalled.close();
   });
 });

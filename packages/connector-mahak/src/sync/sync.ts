@@ -94,6 +94,8 @@ export async function syncMahakEntity(options: MahakSyncOptions): Promise<SyncSu
   let open:
     | {
         batches: AsyncGenerator<{ records: RawRecord[]; last: boolean }, void, undefined>;
+        /** The RowVersion the answer was asked from: everything above it was not yet read completely. */
+        from: bigint;
         limit: number;
         total: number;
         /** Highest RowVersion handed over in earlier pages of this answer. */
@@ -107,6 +109,7 @@ export async function syncMahakEntity(options: MahakSyncOptions): Promise<SyncSu
     // RowVersion above what the engine has read (so above the engine's `from`), and nothing of it is skipped.
     open ??= {
       batches: client.streamEntity(entity, from, { pageSize: limit, batchSize: limit, signal, keepSourceText }),
+      from,
       limit,
       total: 0,
       highest: undefined,
@@ -126,7 +129,7 @@ export async function syncMahakEntity(options: MahakSyncOptions): Promise<SyncSu
         continue; // dead-lettered by the engine
       }
       if (current.highest !== undefined && v < current.highest)
-        throw new MahakUnorderedAnswerError(entity, v, current.highest);
+        throw new MahakUnorderedAnswerError(entity, current.from, v, current.highest);
       if (highest === undefined || v > highest) highest = v;
     }
     current.highest = highest;
@@ -189,12 +192,12 @@ export async function syncMahakEntity(options: MahakSyncOptions): Promise<SyncSu
     return await run();
   } catch (error) {
     if (!(error instanceof MahakUnorderedAnswerError)) throw error;
-    // The server streams unordered: pages already committed may have moved the checkpoint past the late record.
-    // Move it back below that record (records read again are upserted by id under the RowVersion guard), then read
-    // each answer whole, which the engine orders itself.
+    // The server streams unordered: pages already committed may have moved the checkpoint past records of this
+    // answer not read yet. Move it back to where the answer started (records read again are upserted by id under
+    // the RowVersion guard), then read each answer whole, which the engine orders itself.
     const committed = await options.checkpoints.get(source, entity);
-    if (typeof committed === 'bigint' && committed >= error.version)
-      await options.checkpoints.set(source, entity, error.version - 1n);
+    if (typeof committed === 'bigint' && committed > error.from)
+      await options.checkpoints.set(source, entity, error.from);
     await closeOpen();
     streaming = false;
     return await run();
@@ -207,7 +210,9 @@ export async function syncMahakEntity(options: MahakSyncOptions): Promise<SyncSu
 class MahakUnorderedAnswerError extends Error {
   constructor(
     entity: EntityName,
-    readonly version: bigint,
+    /** What the answer was asked from. */
+    readonly from: bigint,
+    version: bigint,
     highest: bigint,
   ) {
     super(`Mahak answered ${entity} out of RowVersion order (${version} after ${highest})`);

@@ -79,6 +79,11 @@ export interface FakeMahakOptions {
    * written to the socket as it is produced (the fake never holds the whole answer).
    */
   paging?: 'safe' | 'adversarial' | 'none';
+  /**
+   * With `paging: 'none'`: the order of the rows in an answer (default `row-version`). `descending` answers newest
+   * first — the reference promises no order.
+   */
+  answerOrder?: 'row-version' | 'descending';
   /** Rows generated per entity at start. */
   seed?: Partial<Record<EntityName, number>>;
   /** Generated rows stamped with one shared RowVersion, per group (default 1: no ties). */
@@ -364,7 +369,8 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
         yield `${n ? ',' : ''}${JSON.stringify(ENTITIES[entity].plural)}:[`;
         let count = 0;
         let part: string[] = [];
-        for (const row of table(entity).rowsAfter(from, limit, safe, filter)) {
+        const rows = table(entity).rowsAfter(from, limit, safe, filter);
+        for (const row of options.answerOrder === 'descending' ? [...rows].reverse() : rows) {
           part.push(row);
           if (part.length === 256) {
             yield (count ? ',' : '') + part.join(',');
