@@ -676,8 +676,13 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
             if (res.destroyed) return;
             if (!res.write(out))
               await new Promise<void>((resolve) => {
-                res.once('drain', resolve);
-                res.once('close', resolve);
+                const done = () => {
+                  res.off('drain', done);
+                  res.off('close', done);
+                  resolve();
+                };
+                res.on('drain', done);
+                res.on('close', done);
               });
             out = '';
           }
