@@ -8,8 +8,9 @@
 // every 100 ms (flat memory = bounded buffering).
 // Then the single-answer cases (`--single-rows`, default 100000,1000000): a fake that ignores pageSize and answers
 // each entity in one response (Mahak documents no paging), synced by streaming; each case runs in a child process of
-// its own (its peak RSS is its own), reports its ratio to COPY and its peak RSS, and the final line holds the ratio of
-// the largest case's peak RSS to the smallest's (bounded memory: about 1).
+// its own (its peak RSS is its own) under the same V8 heap ceiling (`--single-heap-mb`, default 160), reports its
+// ratio to COPY and its peak RSS, and the final line holds the ratio of the largest case's peak RSS to the smallest's
+// (bounded memory: about 1).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -211,9 +212,22 @@ async function main() {
 
 /** Runs one single-answer case in a child process; resolves with its figures. */
 async function singleAnswerCase(rows: number, url: string): Promise<Record<string, unknown>> {
+  const heapMb = numberArg('single-heap-mb', 160);
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--single-answer', String(rows), url, ...process.argv.slice(3)],
+    [
+      // The same V8 heap ceiling for every case (`--single-heap-mb`, default 160; 0: none). Without one, V8 lets the
+      // heap grow lazily with run time (a long run peaks higher whatever it holds); with one, memory that grew with the
+      // answer would end in an out-of-memory failure, while bounded memory fits whatever the answer's size.
+      ...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : []),
+      '--import',
+      'tsx',
+      fileURLToPath(import.meta.url),
+      '--single-answer',
+      String(rows),
+      url,
+      ...process.argv.slice(3),
+    ],
     { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';
