@@ -36,9 +36,10 @@ export interface MahakSyncOptions {
   /** Fetched pages waiting for the sink (default 2): bounds memory. */
   maxBufferedPages?: number;
   /**
-   * Read each GetAllData answer as a stream (default true): records are parsed as the body arrives and handed to the
+   * Read GetAllData answers as a stream (default true): records are parsed as the body arrives and handed to the
    * sink in batches of `pageSize`, so a server that ignores `pageSize` and answers the whole entity at once is
-   * synced with bounded memory. False: each answer is read whole, then synced.
+   * synced with bounded memory. Once an answer shows the server pages (no more records than asked for), the rest of
+   * the run reads its pages whole, which costs less CPU. False: every answer is read whole.
    */
   stream?: boolean;
   /** Offset of Mahak's clock for offset-less dates (Iran: 210). Default 0. */
@@ -136,6 +137,9 @@ export async function syncMahakEntity(options: MahakSyncOptions): Promise<SyncSu
     if (!batch.last) return { records: batch.records, hasMore: true };
     open = undefined;
     await current.batches.return(undefined);
+    // The server honours pageSize: the answers of this run are pages, read whole (a single parse of each page costs
+    // less CPU than parsing as it streams). A server that ignores paging keeps being streamed.
+    if (current.total <= current.limit) streaming = false;
     // A full answer (or a longer one: a server finishing a tie, or ignoring paging) means more may follow; the next
     // request, from what was read completely, then costs one short answer at most.
     return { records: batch.records, hasMore: current.total >= current.limit };
