@@ -6,6 +6,11 @@
 // Reports rows/s for both, the ratio, the incremental rate, the CPU seconds the sync process, the fake and
 // PostgreSQL used (load-independent, unlike rates on a shared machine), and peak RSS of the sync process sampled
 // every 100 ms (flat memory = bounded buffering).
+// Then the single-answer cases (`--single-rows`, default 100000,1000000): a fake that ignores pageSize and answers
+// each entity in one response (Mahak documents no paging), synced by streaming; each case runs in a child process of
+// its own (its peak RSS is its own) under the same V8 heap ceiling (`--single-heap-mb`, default 160), reports its
+// ratio to COPY and its peak RSS, and the final line holds the ratio of the largest case's peak RSS to the smallest's
+// (bounded memory: about 1).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,8 +37,10 @@ const ENTITIES: EntityName[] = ['Person', 'Product', 'ProductDetail', 'Order'];
 
 if (process.argv.includes('--serve-fake')) {
   // Child mode: serve the seeded fake until stdin closes.
-  const seed = JSON.parse(process.argv[process.argv.indexOf('--serve-fake') + 1]!) as Record<EntityName, number>;
-  const fake = await startFakeMahak({ seed, startRowVersion: 2n ** 53n + 1000n });
+  const at = process.argv.indexOf('--serve-fake');
+  const seed = JSON.parse(process.argv[at + 1]!) as Record<EntityName, number>;
+  const paging = process.argv[at + 2] === 'none' ? 'none' : 'safe';
+  const fake = await startFakeMahak({ seed, startRowVersion: 2n ** 53n + 1000n, paging });
   process.stdout.write(`${JSON.stringify({ url: fake.url })}\n`);
   // "cpu" on stdin: answer this process's CPU seconds so far (the bench reports where the CPU went).
   // "update <n>": change the first n rows of every entity (one RowVersion each), for the incremental pass.
@@ -53,6 +60,17 @@ if (process.argv.includes('--serve-fake')) {
   process.stdin.on('end', () => {
     void fake.close().then(() => process.exit(0));
   });
+} else if (process.argv.includes('--single-answer')) {
+  // Child mode: one single-answer case, in a process of its own; prints its figures as the last line.
+  const at = process.argv.indexOf('--single-answer');
+  const figures = await runCase({
+    rows: Number(process.argv[at + 1]),
+    url: process.argv[at + 2]!,
+    paging: 'none',
+    incremental: false,
+  });
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
+  process.exit(0);
 } else {
   await main();
 }
@@ -118,10 +136,13 @@ function postgresCpu(postmasterPid: number | undefined): number | undefined {
   return ticks / tick;
 }
 
-async function startFakeProcess(seed: Record<string, number>): Promise<{ url: string; child: ChildProcess }> {
+async function startFakeProcess(
+  seed: Record<string, number>,
+  paging: 'safe' | 'none',
+): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve-fake', JSON.stringify(seed)],
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve-fake', JSON.stringify(seed), paging],
     {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
       stdio: ['pipe', 'pipe', 'inherit'],
@@ -140,16 +161,106 @@ async function startFakeProcess(seed: Record<string, number>): Promise<{ url: st
 }
 
 async function main() {
-  const rows = numberArg('rows', 1_000_000);
+  const own = benchArgs().url || process.env.DATABASE_URL ? undefined : await startPostgres();
+  const base = benchArgs().url ?? process.env.DATABASE_URL;
+  try {
+    const url = base ?? (await createDatabase(own!.url));
+    const postmaster = own
+      ? Number(readFileSync(join(own.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
+      : undefined;
+    const figures = await runCase({
+      rows: numberArg('rows', 1_000_000),
+      url,
+      postmaster,
+      paging: 'safe',
+      incremental: true,
+    });
+    // Single-answer cases, each in a child process (and a database) of its own.
+    const sizes = (benchArgs()['single-rows'] ?? '100000,1000000')
+      .split(',')
+      .map(Number)
+      .filter((n) => n > 0);
+    const single: Record<string, Record<string, unknown>> = {};
+    for (const size of sizes) {
+      const caseUrl = own ? await createDatabase(own.url) : url;
+      single[String(size)] = await singleAnswerCase(size, caseUrl);
+      process.stderr.write(`single answer ${size}: ${JSON.stringify(single[String(size)])}\n`);
+    }
+    const rss = sizes.map((n) => Number(single[String(n)]!.peak_rss_mb));
+    reportBench('mahak', {
+      ...figures,
+      single_answer: Object.fromEntries(
+        Object.entries(single).map(([n, f]) => [
+          n,
+          {
+            rows: f.rows,
+            rows_per_s: f.rows_per_s,
+            copy_rows_per_s: f.copy_rows_per_s,
+            ratio: f.ratio,
+            peak_rss_mb: f.peak_rss_mb,
+            sync_seconds: f.sync_seconds,
+            pages: f.pages,
+          },
+        ]),
+      ),
+      ...(rss.length >= 2 ? { single_answer_rss_ratio: round(rss.at(-1)! / rss[0]!, 3) } : {}),
+    });
+  } finally {
+    await own?.stop();
+  }
+}
+
+/** Runs one single-answer case in a child process; resolves with its figures. */
+async function singleAnswerCase(rows: number, url: string): Promise<Record<string, unknown>> {
+  const heapMb = numberArg('single-heap-mb', 160);
+  const child = spawn(
+    process.execPath,
+    [
+      // The same V8 heap ceiling for every case (`--single-heap-mb`, default 160; 0: none). Without one, V8 lets the
+      // heap grow lazily with run time (a long run peaks higher whatever it holds); with one, memory that grew with the
+      // answer would end in an out-of-memory failure, while bounded memory fits whatever the answer's size.
+      ...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : []),
+      '--import',
+      'tsx',
+      fileURLToPath(import.meta.url),
+      '--single-answer',
+      String(rows),
+      url,
+      ...process.argv.slice(3),
+    ],
+    { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const line = out.trim().split('\n').at(-1);
+  if (code !== 0 || !line) throw new Error(`single-answer case ${rows} exited with ${code}`);
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
+interface CaseOptions {
+  rows: number;
+  url: string;
+  postmaster?: number | undefined;
+  /** `none`: the fake ignores pageSize and answers each entity in one response. */
+  paging: 'safe' | 'none';
+  incremental: boolean;
+}
+
+/** Syncs `rows` rows (over four entities), optionally an incremental pass, then the COPY ceiling; returns figures. */
+async function runCase(c: CaseOptions): Promise<Record<string, unknown>> {
+  const rows = c.rows;
+  const url = c.url;
+  const postmaster = c.postmaster;
   const page = numberArg('page', 1000);
   const parallel = numberArg('parallel', 4);
   const buffered = numberArg('buffered', 2);
   const strategy = (benchArgs().strategy ?? 'copy') as 'copy' | 'unnest';
   const perEntity = Math.ceil(rows / ENTITIES.length);
   const seed = Object.fromEntries(ENTITIES.map((e) => [e, perEntity]));
-  const own = benchArgs().url || process.env.DATABASE_URL ? undefined : await startPostgres();
-  const url = benchArgs().url ?? process.env.DATABASE_URL ?? (await createDatabase(own!.url));
-  const fake = await startFakeProcess(seed);
+  const fake = await startFakeProcess(seed, c.paging);
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   const dir = mkdtempSync(join(tmpdir(), 'relaykit-mahak-bench-'));
   try {
@@ -171,11 +282,9 @@ async function main() {
       samples.push(rss);
       peakRss = Math.max(peakRss, rss);
     }, 100);
-    const postmaster = own
-      ? Number(readFileSync(join(own.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
-      : undefined;
     const cpu0 = { sync: process.cpuUsage(), fake: await fakeCpu(fake.child), pg: postgresCpu(postmaster) };
     let synced = 0;
+    let pages = 0;
     const started = performance.now();
     // Entities sync side by side (`--parallel`, default 4), each with its own bounded pipeline and checkpoint.
     const queue = [...ENTITIES];
@@ -192,6 +301,7 @@ async function main() {
           sink: createPostgresMahakSink({ pool, entity, checkpoints, strategy }),
         });
         synced += summary.records;
+        pages += summary.pages;
         process.stderr.write(`synced ${entity}: ${summary.records} rows in ${round(summary.durationMs / 1000)} s\n`);
       }
     };
@@ -203,12 +313,14 @@ async function main() {
 
     // An incremental pass: `--changed` (default 10 %) of the rows changed in Mahak. Every id is known now, so every
     // row takes the guarded path (staging table + INSERT … ON CONFLICT … WHERE newer), not the backfill's plain COPY.
-    const changedPerEntity = Math.floor(numberArg('changed', Math.round(rows / 10)) / ENTITIES.length);
-    await fakeUpdate(fake.child, changedPerEntity);
+    const changedPerEntity = c.incremental
+      ? Math.floor(numberArg('changed', Math.round(rows / 10)) / ENTITIES.length)
+      : 0;
+    if (changedPerEntity > 0) await fakeUpdate(fake.child, changedPerEntity);
     let changed = 0;
     const incStarted = performance.now();
     await Promise.all(
-      ENTITIES.map(async (entity) => {
+      (changedPerEntity > 0 ? ENTITIES : []).map(async (entity) => {
         const summary = await syncMahakEntity({
           client,
           entity,
@@ -261,7 +373,7 @@ async function main() {
     const copyRate = copied / copySeconds;
     const mb = (n: number) => round(n / 1024 / 1024, 1);
     const firstQuarter = samples.slice(0, Math.max(1, Math.floor(samples.length / 4)));
-    reportBench('mahak', {
+    const figures: Record<string, unknown> = {
       rows: synced,
       copied_rows: copied,
       page_size: page,
@@ -283,12 +395,17 @@ async function main() {
       peak_rss_mb: mb(peakRss),
       rss_first_quarter_max_mb: mb(Math.max(...firstQuarter)),
       rss_samples: samples.length,
-    });
+      pages,
+    };
+    if (!c.incremental) {
+      delete figures.incremental_rows;
+      delete figures.incremental_rows_per_s;
+    }
+    return figures;
   } finally {
     fake.child.stdin!.end();
     fake.child.kill();
     await pool.end();
     rmSync(dir, { recursive: true, force: true });
-    await own?.stop();
   }
 }

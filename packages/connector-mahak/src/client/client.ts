@@ -10,11 +10,13 @@ import {
 } from '@relaykit/sdk-core';
 import { ENTITIES, ENTITY_NAMES, keysOf, type EntityName } from '../entities/catalogue.js';
 import { toInt64 } from '../entities/scalars.js';
-import { MahakApiError, MahakProtocolError } from '../errors.js';
+import { MahakApiError, MahakProtocolError, isMahakApiError, isMahakProtocolError } from '../errors.js';
 import { parseLosslessJson, parseLosslessJsonWithSpans, stringifyLosslessJson } from '../json/lossless.js';
 import { rememberSourceText } from '../json/source-text.js';
 import { isAmbiguousWriteFailure } from './ambiguous.js';
 import { createMahakClassifier } from './classify.js';
+import { JsonRecordSplitter } from '../json/stream.js';
+import { openStream } from './stream.js';
 import type { GetAllDataRequest, MahakClientOptions, MahakSession, SaveAllDataResult, SaveRowResult } from './types.js';
 
 /** Default base URL of Mahak's v3 sync API. */
@@ -50,6 +52,8 @@ export class MahakClient {
   private session: MahakSession | undefined;
   private loggingIn: Promise<MahakSession> | undefined;
   private readonly paths: { login: string; get: string; save: string };
+  private readonly baseUrl: string;
+  private readonly streamTimeouts: { headersMs: number; idleMs: number };
   private readonly classify: ErrorClassifier;
   private readonly saveAttempts: number;
   /** Per entity, the highest RowVersion seen in an answer: every record created later has a higher one. */
@@ -60,6 +64,11 @@ export class MahakClient {
     this.logger = options.logger ?? silentLogger;
     this.authCodes = new Set(options.authCodes ?? [401]);
     const baseUrl = options.baseUrl ?? MAHAK_DEFAULT_BASE_URL;
+    this.baseUrl = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+    this.streamTimeouts = {
+      headersMs: options.timeouts?.headersMs ?? 60_000,
+      idleMs: options.timeouts?.bodyMs ?? 120_000,
+    };
     this.ownsHttp = !options.http;
     this.http =
       options.http ??
@@ -178,6 +187,146 @@ export class MahakClient {
       keepSourceText: options.keepSourceText,
     });
     return result[entity] ?? [];
+  }
+
+  /**
+   * Streams the records of `entity` with RowVersion > `fromVersion` from one GetAllData answer of any size: the body
+   * is parsed as it arrives ({@link JsonRecordSplitter}, lossless), so memory stays bounded by `batchSize` records
+   * however many the answer holds — the case of a server that ignores `pageSize` and answers the whole entity.
+   * Yields batches of `batchSize` records (the last may be shorter), each with `last` set on the final one.
+   *
+   * Timeouts: the headers must come within `timeouts.headersMs`, then each chunk of the body within
+   * `timeouts.bodyMs` (an idle timeout: a long answer that keeps coming is never cut). Opening the answer goes
+   * through the policy (retries, breaker, re-login on an HTTP 401); a `Result:false` auth envelope before any record
+   * re-logs in once; a failure once records were yielded ends the stream with that error.
+   */
+  async *streamEntity(
+    entity: EntityName,
+    fromVersion: bigint,
+    options: { pageSize?: number; signal?: AbortSignal; keepSourceText?: boolean; batchSize?: number } = {},
+  ): AsyncGenerator<{ records: Array<Record<string, unknown>>; last: boolean }, void, undefined> {
+    const { signal } = options;
+    const batchSize = Math.max(1, options.batchSize ?? options.pageSize ?? 1000);
+    const plural = ENTITIES[entity].plural;
+    const request: Record<string, unknown> = { [keysOf(entity).fromVersion]: fromVersion };
+    if (options.pageSize !== undefined) request.pageSize = options.pageSize;
+    const text = stringifyLosslessJson(request);
+    const path = this.paths.get;
+    for (let relogin = 0; ; relogin++) {
+      if (!this.session) await this.login(signal);
+      const stream = await this.policy.execute(
+        async ({ signal: attemptSignal }) => {
+          if (this.options.rateLimiter)
+            await this.options.rateLimiter.acquire(
+              this.options.rateLimitKey ?? `mahak:${String(this.options.databaseId)}`,
+              1,
+              { signal: attemptSignal },
+            );
+          return openStream(this.baseUrl + path, {
+            body: text,
+            headers: {
+              'content-type': 'application/json; charset=utf-8',
+              accept: 'application/json',
+              authorization: `Bearer ${this.session!.userToken}`,
+            },
+            ...this.streamTimeouts,
+            signal,
+            attemptSignal,
+          });
+        },
+        {
+          signal,
+          idempotent: true,
+          reauthenticate: async () => {
+            await this.login(signal);
+          },
+        },
+      );
+      let held: Array<Record<string, unknown>> | undefined;
+      let batch: Array<Record<string, unknown>> = [];
+      let yielded = false;
+      const keep = options.keepSourceText === true;
+      const splitter = new JsonRecordSplitter((key, json) => {
+        if (key !== plural) return;
+        let record: Record<string, unknown>;
+        try {
+          record = parseLosslessJson(json) as Record<string, unknown>;
+        } catch (cause) {
+          throw new MahakProtocolError(`Mahak ${path} answered with a record that is not JSON`, {
+            cause,
+            details: { endpoint: path, sample: json.slice(0, 200) },
+          });
+        }
+        if (keep && typeof record === 'object' && record !== null) rememberSourceText(record, json);
+        batch.push(record);
+      });
+      const decoder = new TextDecoder('utf-8');
+      let envelopeText: string;
+      try {
+        for (;;) {
+          const chunk = await stream.read();
+          if (chunk === undefined) break;
+          try {
+            splitter.write(decoder.decode(chunk, { stream: true }));
+          } catch (cause) {
+            if (isMahakProtocolError(cause)) throw cause;
+            throw new MahakProtocolError(`Mahak ${path} answered with a body that is not JSON`, {
+              cause,
+              details: { endpoint: path },
+            });
+          }
+          // A full batch is handed over once the next one has begun, so the final batch is known to be the last.
+          if (batch.length >= batchSize) {
+            if (held) {
+              yielded = true;
+              yield { records: held, last: false };
+            }
+            held = batch;
+            batch = [];
+          }
+        }
+        const tail = decoder.decode();
+        try {
+          if (tail) splitter.write(tail);
+          envelopeText = splitter.end();
+        } catch (cause) {
+          throw new MahakProtocolError(`Mahak ${path} answered with a body that is not JSON`, {
+            cause,
+            details: { endpoint: path },
+          });
+        }
+      } finally {
+        stream.close();
+      }
+      let objects: Record<string, unknown>;
+      try {
+        objects = this.unwrapObjects(path, envelopeText);
+      } catch (error) {
+        if (isMahakApiError(error) && error.authFailure && !yielded && relogin === 0) {
+          await this.login(signal);
+          continue;
+        }
+        throw error;
+      }
+      const rows = objects[plural];
+      if (rows !== undefined && rows !== null && !Array.isArray(rows))
+        throw new MahakProtocolError(`Mahak GetAllData: Objects.${plural} is not an array`);
+      const tailBatch = held && batch.length === 0 ? held : batch;
+      if (held && batch.length > 0) yield { records: held, last: false };
+      const end = tailBatch.at(-1);
+      if (end) this.noteVersion(entity, end.RowVersion);
+      yield { records: tailBatch, last: true };
+      return;
+    }
+  }
+
+  /** `Data.Objects` of a GetAllData envelope text, or the envelope's error. */
+  private unwrapObjects(path: string, text: string): Record<string, unknown> {
+    const data = this.unwrap(path, text);
+    const objects = (data as { Objects?: unknown } | null)?.Objects;
+    if (typeof objects !== 'object' || objects === null)
+      throw new MahakProtocolError('Mahak GetAllData answered without Data.Objects');
+    return objects as Record<string, unknown>;
   }
 
   /**

@@ -75,8 +75,15 @@ export interface FakeMahakOptions {
   /**
    * `safe` (default): a page never ends inside a group of equal RowVersions (it grows past the page size to finish it).
    * `adversarial`: a page holds exactly the page size, splitting such groups.
+   * `none`: as the reference documents Mahak — `pageSize` is ignored and one answer holds every record asked for,
+   * written to the socket as it is produced (the fake never holds the whole answer).
    */
-  paging?: 'safe' | 'adversarial';
+  paging?: 'safe' | 'adversarial' | 'none';
+  /**
+   * With `paging: 'none'`: the order of the rows in an answer (default `row-version`). `descending` answers newest
+   * first — the reference promises no order.
+   */
+  answerOrder?: 'row-version' | 'descending';
   /** Rows generated per entity at start. */
   seed?: Partial<Record<EntityName, number>>;
   /** Generated rows stamped with one shared RowVersion, per group (default 1: no ties). */
@@ -180,6 +187,7 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
   const passwordMode = options.passwordMode ?? 'either';
   const tokenTtlMs = options.tokenTtlMs ?? 30 * 60_000;
   const safe = (options.paging ?? 'safe') === 'safe';
+  const noPaging = options.paging === 'none';
   const offsetMs = (options.utcOffsetMinutes ?? 0) * 60_000;
   const localNow = () => dotNetDate(Date.now() + offsetMs);
   let counter = options.startRowVersion ?? 4_000_000_000n;
@@ -322,6 +330,61 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
       ServerTime: localNow(),
       CreditDay: null,
     };
+  }
+
+  /**
+   * The `Data` JSON text of a GetAllData answer as a sequence of text parts (rows written as text straight from the
+   * table, a few hundred per part); `served` is complete once the parts are consumed.
+   */
+  function getAllDataParts(body: Record<string, unknown>): {
+    parts: Generator<string>;
+    served: Partial<Record<EntityName, number>>;
+  } {
+    const requested = body.pageSize ?? body.PageSize;
+    const limit =
+      noPaging || requested === undefined || requested === null
+        ? noPaging
+          ? Number.POSITIVE_INFINITY
+          : (options.pageSize ?? Number.POSITIVE_INFINITY)
+        : Number(requested);
+    if (!(limit > 0)) throw new Envelope(FAKE_CODES.BAD_REQUEST, 'pageSize must be positive');
+    const orderTypes = Array.isArray(body.orderTypes) ? new Set(body.orderTypes.map(Number)) : undefined;
+    const wanted: Array<[EntityName, bigint]> = [];
+    for (const entity of ENTITY_NAMES) {
+      const key = keysOf(entity).fromVersion;
+      const raw = body[key] ?? body[upperFirst(key)];
+      if (raw === undefined || raw === null) continue;
+      try {
+        wanted.push([entity, toInt64(raw)]);
+      } catch {
+        throw new Envelope(FAKE_CODES.BAD_REQUEST, `${key} is not an int64`);
+      }
+    }
+    const served: Partial<Record<EntityName, number>> = {};
+    function* parts(): Generator<string> {
+      yield '{"Objects":{';
+      for (const [n, [entity, from]] of wanted.entries()) {
+        const filter =
+          entity === 'Order' && orderTypes ? (r: FakeRow) => orderTypes.has(Number(r.OrderType)) : undefined;
+        yield `${n ? ',' : ''}${JSON.stringify(ENTITIES[entity].plural)}:[`;
+        let count = 0;
+        let part: string[] = [];
+        const rows = table(entity).rowsAfter(from, limit, safe, filter);
+        for (const row of options.answerOrder === 'descending' ? [...rows].reverse() : rows) {
+          part.push(row);
+          if (part.length === 256) {
+            yield (count ? ',' : '') + part.join(',');
+            count += part.length;
+            part = [];
+          }
+        }
+        if (part.length) yield (count ? ',' : '') + part.join(',');
+        served[entity] = count + part.length;
+        yield ']';
+      }
+      yield '}}';
+    }
+    return { parts: parts(), served };
   }
 
   /** Builds the `Data` JSON text of a GetAllData answer (rows are written as text straight from the table). */
@@ -598,6 +661,35 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
           if (options.authFailure === 'http401')
             return send(401, envelope(false, FAKE_CODES.AUTH, 'Authorization has been denied for this request.', null));
           return send(200, envelope(false, FAKE_CODES.AUTH, 'Token is invalid or expired', null));
+        }
+        if (name.startsWith('getalldata') && noPaging) {
+          // One answer of any size, written as produced, with the socket's back-pressure.
+          const { parts, served } = getAllDataParts(body);
+          const first = parts.next(); // validates the request before anything is sent
+          if (lateMs > 0) await sleep(lateMs);
+          log.result = true;
+          res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+          let out = `{"Result":true,"Code":0,"Message":"","Data":${first.done ? '' : first.value}`;
+          for (const part of parts) {
+            out += part;
+            if (out.length < 65_536) continue;
+            if (res.destroyed) return;
+            if (!res.write(out))
+              await new Promise<void>((resolve) => {
+                const done = () => {
+                  res.off('drain', done);
+                  res.off('close', done);
+                  resolve();
+                };
+                res.on('drain', done);
+                res.on('close', done);
+              });
+            out = '';
+          }
+          res.end(`${out}}`);
+          getAllDataCalls++;
+          for (const hook of [...hooks]) await hook(fake, { call: getAllDataCalls, served });
+          return;
         }
         if (name.startsWith('getalldata')) {
           const { data, served } = getAllData(body);

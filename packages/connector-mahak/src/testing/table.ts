@@ -209,6 +209,11 @@ export class FakeTable {
    * more, so a page never ends inside a group of equal RowVersions.
    */
   page(from: bigint, limit: number, safe: boolean, filter?: (row: FakeRow) => boolean): string[] {
+    return [...this.rowsAfter(from, limit, safe, filter)];
+  }
+
+  /** {@link page} as a generator: the texts one by one, so a fake answering a whole entity never holds it all. */
+  *rowsAfter(from: bigint, limit: number, safe: boolean, filter?: (row: FakeRow) => boolean): Generator<string> {
     let lo = 0;
     let hi = this.logLength;
     while (lo < hi) {
@@ -216,19 +221,19 @@ export class FakeTable {
       if (this.logRv[mid]! <= from) lo = mid + 1;
       else hi = mid;
     }
-    const out: string[] = [];
+    let count = 0;
     let lastRv: bigint | undefined;
     for (let i = lo; i < this.logLength; i++) {
       const rv = this.logRv[i]!;
       const id = this.logId[i]!;
       if (this.currentVersion(id) !== rv) continue;
-      if (out.length >= limit && !(safe && rv === lastRv)) break;
+      if (count >= limit && !(safe && rv === lastRv)) break;
       const row = this.rows.get(id);
       if (filter && !filter(row ?? generateRow(this.entity, id, rv))) continue;
-      out.push(row ? this.write(row) : generateRowJson(this.entity, id, rv));
+      count++;
+      yield row ? this.write(row) : generateRowJson(this.entity, id, rv);
       lastRv = rv;
     }
-    return out;
   }
 
   /** Every row, deleted ones included, by id. */
