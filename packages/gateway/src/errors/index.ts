@@ -101,6 +101,12 @@ export const PROBLEM_CODES: Record<string, { status: number; title: string; expl
     explanation: 'The body or a parameter failed validation; `errors` lists each field by path.',
   },
   MALFORMED_JSON: { status: 400, title: 'Malformed JSON', explanation: 'The request body is not valid JSON.' },
+  JSON_TOO_DEEP: {
+    status: 400,
+    title: 'JSON nested too deeply',
+    explanation:
+      'The JSON body nests arrays and objects deeper than `server.maxJsonDepth` (default 64); `maxDepth` says how deep.',
+  },
   IDEMPOTENCY_KEY_REQUIRED: {
     status: 400,
     title: 'Idempotency-Key required',

@@ -7,7 +7,7 @@ import { parseDuration } from '../util/duration.js';
 import type { LoadedInstance } from '../runtime/instances.js';
 import type { NewJob } from '../store/types.js';
 import { authenticate, authorize } from './auth.js';
-import { parseJson, readRawBody } from './body.js';
+import { assertJsonDepth, parseJson, readRawBody } from './body.js';
 import { readIdempotencyKey, withIdempotency, type StoredResponse } from './idempotency.js';
 import { enqueueRecorded, jobView, newJobId, waitForJob } from './jobs.js';
 import { renderDocs } from './docs.js';
@@ -113,7 +113,7 @@ export function createRouter(deps: HttpDeps): Router {
       throw problem('IDEMPOTENCY_KEY_REQUIRED', 'A batch must be sent with an Idempotency-Key header.');
     await withIdempotency(ctx, deps, key, raw, async (): Promise<StoredResponse> => {
       // Validated inside, as for single submits: a reused key with another body is a 422, whatever that body holds.
-      const body = parseJson(ctx, raw) as { jobs?: unknown };
+      const body = parseJson(ctx, raw, deps.config.server.maxJsonDepth) as { jobs?: unknown };
       if (
         !body ||
         typeof body !== 'object' ||
@@ -198,6 +198,7 @@ export function createRouter(deps: HttpDeps): Router {
     const runtime = instance.runtime;
     if (!runtime) throw problem('UNAVAILABLE', 'The instance is not set up yet.');
     const raw = await readRawBody(ctx, definition.maxBodyBytes ?? deps.config.server.bodyLimit);
+    assertJsonDepth(raw, deps.config.server.maxJsonDepth);
     const request = webhookRequest(ctx, raw);
     const setupCtx = {
       ...runtime.services,
@@ -282,7 +283,7 @@ export function createRouter(deps: HttpDeps): Router {
     await withIdempotency(ctx, deps, key, raw, async (): Promise<StoredResponse> => {
       // Parsed and validated inside: a key reused with another body is a 422 mismatch even when that body is
       // invalid; a first request that fails validation releases its key, so the client can fix it and retry.
-      const body = parseJson(ctx, raw);
+      const body = parseJson(ctx, raw, deps.config.server.maxJsonDepth);
       // Redacted (phones and e-mails masked too) and sealed by the audit log when it writes, off this request's path.
       ctx.state.audit = { ...ctx.state.audit, payload: body };
       const parsed = operation.input.safeParse(body);

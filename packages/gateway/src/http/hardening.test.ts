@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signEcho } from '../test/echo.js';
+import { startTestGateway, type TestGateway } from '../test/harness.js';
+
+// Requests an outsider can send that must end as 4xx problems (never a 500), on the embedded engines.
+let t: TestGateway;
+beforeAll(async () => {
+  t = await startTestGateway();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+/** `{"key":"k","value":{"a":{"a":...}}}` nested `depth` levels deep. */
+const deep = (depth: number) => `{"key":"k","value":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
+
+describe('JSON nested deeper than the configured limit', () => {
+  it('is a 400 JSON_TOO_DEEP on submits, batches and webhooks (not a RangeError 500)', async () => {
+    const single = await t.call('POST', '/v1/echo-dev/put', {
+      key: t.keys.dev,
+      raw: deep(5000),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(single).toMatchObject({ status: 400, body: { code: 'JSON_TOO_DEEP', maxDepth: 64 } });
+    expect(single.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    const arrays = await t.call('POST', '/v1/echo-dev/put', {
+      key: t.keys.dev,
+      raw: `{"key":"k","value":${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(arrays).toMatchObject({ status: 400, body: { code: 'JSON_TOO_DEEP' } });
+    const batch = await t.call('POST', '/v1/jobs/batch', {
+      key: t.keys.dev,
+      raw: `{"jobs":[{"instance":"echo-dev","operation":"put","input":${deep(5000)}}]}`,
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'deep-batch' },
+    });
+    expect(batch).toMatchObject({ status: 400, body: { code: 'JSON_TOO_DEEP' } });
+    const body = `{"events":[{"id":"deep","text":${deep(5000)}}]}`;
+    const hook = await t.call('POST', '/v1/webhooks/echo-dev', {
+      raw: body,
+      headers: { 'content-type': 'application/json', 'x-signature': signEcho(body) },
+    });
+    expect(hook).toMatchObject({ status: 400, body: { code: 'JSON_TOO_DEEP' } });
+  });
+
+  it('counts only structure: brackets inside strings and escaped quotes do not add depth', async () => {
+    const value = `"${'[{'.repeat(500)}\\"${'{'.repeat(500)}"`;
+    const res = await t.call('POST', '/v1/echo-dev/put', {
+      key: t.keys.dev,
+      raw: `{"key":"k","value":{"a":[${value}]}}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(202);
+    // 64 levels (the default limit) pass, 65 do not.
+    const ok = await t.call('POST', '/v1/echo-dev/put', {
+      key: t.keys.dev,
+      raw: deep(63),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(ok.status).toBe(202);
+    const over = await t.call('POST', '/v1/echo-dev/put', {
+      key: t.keys.dev,
+      raw: deep(64),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(over).toMatchObject({ status: 400, body: { code: 'JSON_TOO_DEEP' } });
+  });
+});
