@@ -66,3 +66,12 @@ describe('JSON nested deeper than the configured limit', () => {
     expect(over).toMatchObject({ status: 400, body: { code: 'JSON_TOO_DEEP' } });
   });
 });
+
+describe('job ids that cannot be job ids', () => {
+  it('are a 404 before any SQL runs (NUL, other junk)', async () => {
+    for (const id of ['%00', 'job_%00', `job_${'a'.repeat(9)}%00${'b'.repeat(15)}`, '%E2%80%8B', 'x'.repeat(300)]) {
+      const res = await t.call('GET', `/v1/jobs/${id}`, { key: t.keys.dev });
+      expect(res, id).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+    }
+  });
+});

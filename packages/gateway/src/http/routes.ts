@@ -9,7 +9,7 @@ import type { NewJob } from '../store/types.js';
 import { authenticate, authorize } from './auth.js';
 import { assertJsonDepth, parseJson, readRawBody } from './body.js';
 import { readIdempotencyKey, withIdempotency, type StoredResponse } from './idempotency.js';
-import { enqueueRecorded, jobView, newJobId, waitForJob } from './jobs.js';
+import { enqueueRecorded, isJobId, jobView, newJobId, waitForJob } from './jobs.js';
 import { renderDocs } from './docs.js';
 import { operationOf, webhookOf } from '../util/lookup.js';
 import type { HttpDeps } from './types.js';
@@ -92,6 +92,8 @@ export function createRouter(deps: HttpDeps): Router {
 
   router.get('/v1/jobs/:id', async (ctx) => {
     const key = await authenticate(ctx, deps);
+    // An id that cannot be one is a 404 like a missing job, before any SQL sees it.
+    if (!isJobId(ctx.params.id!)) throw problem('NOT_FOUND', 'No such job.');
     const job = await deps.store.get(ctx.params.id!);
     const instance = job && deps.instances.get(job.instance);
     // Another environment's or scope's job answers 404 like a missing one: ids are not confirmed to outsiders.
