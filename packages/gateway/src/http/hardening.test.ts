@@ -75,3 +75,28 @@ describe('job ids that cannot be job ids', () => {
     }
   });
 });
+describe('the batch envelope', () => {
+  it('is validated before its fields are touched: objects where strings belong are a 400', async () => {
+    for (const job of [
+      { instance: { toString: 1 }, operation: 'put', input: {} },
+      { instance: 'echo-dev', operation: { toString: 1 }, input: {} },
+      { instance: { toString: 1, valueOf: 1 }, operation: { toString: 1 }, input: {} },
+    ]) {
+      const res = await t.call('POST', '/v1/jobs/batch', {
+        key: t.keys.dev,
+        body: { jobs: [job] },
+        headers: { 'idempotency-key': `env-${Math.random()}` },
+      });
+      expect(res, JSON.stringify(job)).toMatchObject({ status: 400, body: { code: 'VALIDATION' } });
+      expect(res.body.errors[0].path).toMatch(/^jobs\.0\.(instance|operation)$/);
+    }
+    for (const body of [null, [], 'jobs', { jobs: {} }, { jobs: [] }, { jobs: [null] }, { jobs: [1] }]) {
+      const res = await t.call('POST', '/v1/jobs/batch', {
+        key: t.keys.dev,
+        raw: JSON.stringify(body),
+        headers: { 'content-type': 'application/json', 'idempotency-key': `env-${Math.random()}` },
+      });
+      expect(res, JSON.stringify(body)).toMatchObject({ status: 400, body: { code: 'VALIDATION' } });
+    }
+  });
+});

@@ -7,14 +7,13 @@ import { parseDuration } from '../util/duration.js';
 import type { LoadedInstance } from '../runtime/instances.js';
 import type { NewJob } from '../store/types.js';
 import { authenticate, authorize } from './auth.js';
+import { BatchRequestSchema, MAX_BATCH } from './batch-schema.js';
 import { assertJsonDepth, parseJson, readRawBody } from './body.js';
 import { readIdempotencyKey, withIdempotency, type StoredResponse } from './idempotency.js';
 import { enqueueRecorded, isJobId, jobView, newJobId, waitForJob } from './jobs.js';
 import { renderDocs } from './docs.js';
 import { operationOf, webhookOf } from '../util/lookup.js';
 import type { HttpDeps } from './types.js';
-
-const MAX_BATCH = 1000;
 
 function findInstance(deps: HttpDeps, name: string): LoadedInstance {
   const instance = deps.instances.get(name);
@@ -115,43 +114,29 @@ export function createRouter(deps: HttpDeps): Router {
       throw problem('IDEMPOTENCY_KEY_REQUIRED', 'A batch must be sent with an Idempotency-Key header.');
     await withIdempotency(ctx, deps, key, raw, async (): Promise<StoredResponse> => {
       // Validated inside, as for single submits: a reused key with another body is a 422, whatever that body holds.
-      const body = parseJson(ctx, raw, deps.config.server.maxJsonDepth) as { jobs?: unknown };
-      if (
-        !body ||
-        typeof body !== 'object' ||
-        !Array.isArray(body.jobs) ||
-        body.jobs.length === 0 ||
-        body.jobs.length > MAX_BATCH
-      ) {
-        throw problem(
-          'VALIDATION',
-          `The body must be {"jobs": [{"instance", "operation", "input"}, ...]} with 1 to ${MAX_BATCH} jobs.`,
-          { extensions: { errors: [{ path: 'jobs', message: `expected an array of 1 to ${MAX_BATCH} jobs` }] } },
+      const envelope = BatchRequestSchema.safeParse(parseJson(ctx, raw, deps.config.server.maxJsonDepth));
+      if (!envelope.success)
+        throw validationProblem(
+          `The body must be {"jobs": [{"instance", "operation", "input"}, ...]} with 1 to ${MAX_BATCH} jobs`,
+          envelope.error.issues,
         );
-      }
       const jobs: NewJob[] = [];
       const errors: Array<{ path: string; message: string }> = [];
-      for (const [index, item] of (body.jobs as unknown[]).entries()) {
-        const {
-          instance: instanceName,
-          operation: operationName,
-          input,
-        } = (item ?? {}) as { instance?: unknown; operation?: unknown; input?: unknown };
-        const instance = typeof instanceName === 'string' ? deps.instances.get(instanceName) : undefined;
+      for (const [index, { instance: instanceName, operation: operationName, input }] of envelope.data.jobs.entries()) {
+        const instance = deps.instances.get(instanceName);
         if (!instance) {
-          errors.push({ path: `jobs.${index}.instance`, message: `no instance named "${String(instanceName)}"` });
+          errors.push({ path: `jobs.${index}.instance`, message: `no instance named "${instanceName}"` });
           continue;
         }
-        const operation =
-          typeof operationName === 'string' ? operationOf(instance.connector, operationName) : undefined;
+        const operation = operationOf(instance.connector, operationName);
         if (!operation) {
           errors.push({
             path: `jobs.${index}.operation`,
-            message: `instance "${instance.name}" has no operation "${String(operationName)}"`,
+            message: `instance "${instance.name}" has no operation "${operationName}"`,
           });
           continue;
         }
-        authorize(key, instance, operationName as string);
+        authorize(key, instance, operationName);
         const parsed = operation.input.safeParse(input);
         if (!parsed.success) {
           for (const issue of parsed.error.issues)
@@ -166,7 +151,7 @@ export function createRouter(deps: HttpDeps): Router {
           kind: 'operation',
           environment: instance.environment,
           instance: instance.name,
-          operation: operationName as string,
+          operation: operationName,
           input,
           maxAttempts: instance.config.retry.attempts,
           apiKeyId: key.id,
