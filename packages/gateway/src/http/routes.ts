@@ -99,7 +99,7 @@ export function createRouter(deps: HttpDeps): Router {
     if (!job || !instance || job.environment !== key.environment)
       throw problem('NOT_FOUND', `No job ${ctx.params.id}.`);
     try {
-      authorize(key, instance);
+      authorize(key, instance, job.operation);
     } catch {
       throw problem('NOT_FOUND', `No job ${ctx.params.id}.`);
     }
