@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Koa from 'koa';
 import { problem } from '../errors/index.js';
+import { noSniff } from './no-sniff.js';
 import { problemMiddleware } from './problem.js';
 import { createRouter } from './routes.js';
 import type { GatewayState, HttpDeps } from './types.js';
@@ -13,6 +14,8 @@ export function createApp(deps: HttpDeps): Koa<GatewayState> {
   const router = createRouter(deps);
 
   // Timing, metrics and the audit record wrap everything, including error responses.
+  // Browsers must not sniff a type into our answers: the webhook handshake echoes attacker-chosen text.
+  app.use(noSniff());
   app.use(async (ctx, next) => {
     const started = performance.now();
     ctx.state.requestId = ctx.get('x-request-id').slice(0, 100) || randomUUID();

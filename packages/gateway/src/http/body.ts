@@ -34,11 +34,14 @@ export function assertJsonDepth(raw: Uint8Array, maxDepth: number): void {
     });
 }
 
+/** `application/json` (with parameters) or an `application/*+json` type. */
+export const isJsonMediaType = (type: string) => /^application\/([a-z.+-]*\+)?json\s*(;|$)/i.test(type);
+
 /** Parses a JSON body (an empty body is `{}`); 415 for another media type, 400 for bad JSON or JSON nested deeper than `maxDepth`. */
 export function parseJson(ctx: Context, raw: Buffer, maxDepth: number): unknown {
   if (!raw.length) return {};
   const type = ctx.get('content-type');
-  if (type && !/^application\/([a-z.+-]*\+)?json\b/i.test(type))
+  if (type && !isJsonMediaType(type))
     throw problem('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type} is not supported; send application/json.`);
   assertJsonDepth(raw, maxDepth);
   try {

@@ -100,3 +100,42 @@ describe('the batch envelope', () => {
     }
   });
 });
+
+describe('webhooks', () => {
+  const body = JSON.stringify({ events: [{ id: 'media-1', text: 'hi' }] });
+
+  it('a validly signed body that is not application/json is a 415 before parsing, and nothing is stored', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '']) {
+      const res = await t.call('POST', '/v1/webhooks/echo-dev', {
+        raw: body,
+        headers: { 'x-signature': signEcho(body), ...(type ? { 'content-type': type } : {}) },
+      });
+      expect(res, type).toMatchObject({ status: 415, body: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
+      expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    }
+    const { rows } = await t.gateway.sql.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM relaykit_jobs WHERE dedupe_key = 'events:media-1'",
+    );
+    expect(rows[0]!.n).toBe(0);
+    const json = await t.call('POST', '/v1/webhooks/echo-dev', {
+      raw: body,
+      headers: { 'x-signature': signEcho(body), 'content-type': 'application/json; charset=utf-8' },
+    });
+    expect(json.status).toBe(200);
+  });
+
+  it('the handshake echo (attacker-chosen text) and every other answer carry X-Content-Type-Options: nosniff', async () => {
+    const echo = await t.call('GET', `/v1/webhooks/echo-dev?challenge=${encodeURIComponent('<script>x</script>')}`);
+    expect(echo.status).toBe(200);
+    expect(echo.headers.get('x-content-type-options')).toBe('nosniff');
+    for (const [method, path] of [
+      ['GET', '/healthz'],
+      ['GET', '/nosuch'],
+      ['GET', '/docs'],
+      ['POST', '/v1/echo-dev/put'],
+    ] as const) {
+      const res = await t.call(method, path, { key: t.keys.dev, ...(method === 'POST' ? { body: {} } : {}) });
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+    }
+  });
+});

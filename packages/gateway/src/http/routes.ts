@@ -8,7 +8,7 @@ import type { LoadedInstance } from '../runtime/instances.js';
 import type { NewJob } from '../store/types.js';
 import { authenticate, authorize } from './auth.js';
 import { BatchRequestSchema, MAX_BATCH } from './batch-schema.js';
-import { assertJsonDepth, parseJson, readRawBody } from './body.js';
+import { assertJsonDepth, isJsonMediaType, parseJson, readRawBody } from './body.js';
 import { readIdempotencyKey, withIdempotency, type StoredResponse } from './idempotency.js';
 import { enqueueRecorded, isJobId, jobView, newJobId, waitForJob } from './jobs.js';
 import { renderDocs } from './docs.js';
@@ -184,6 +184,15 @@ export function createRouter(deps: HttpDeps): Router {
       );
     const runtime = instance.runtime;
     if (!runtime) throw problem('UNAVAILABLE', 'The instance is not set up yet.');
+    // Senders post JSON (Meta always does): a signed text/plain or form body is refused before anything reads it.
+    const type = ctx.get('content-type');
+    if (ctx.method === 'POST' && !isJsonMediaType(type)) {
+      deps.metrics.webhooks.inc({ instance: instance.name, outcome: 'rejected' });
+      throw problem(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Type ${type || '(none)'} is not supported for webhooks; send application/json.`,
+      );
+    }
     const raw = await readRawBody(ctx, definition.maxBodyBytes ?? deps.config.server.bodyLimit);
     assertJsonDepth(raw, deps.config.server.maxJsonDepth);
     const request = webhookRequest(ctx, raw);
