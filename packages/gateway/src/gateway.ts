@@ -12,6 +12,7 @@ import {
 import type { GatewayConfig } from './config/schema.js';
 import { ConfigError } from './errors/index.js';
 import { createApp } from './http/app.js';
+import { answerClientErrorsAsProblems } from './http/client-error.js';
 import { buildOpenApi } from './http/openapi.js';
 import type { HttpDeps } from './http/types.js';
 import { ApiKeyStore } from './keys/keys.js';
@@ -226,6 +227,7 @@ export class Gateway {
     const server = this.app.listen(port, host);
     this.server = server;
     server.keepAliveTimeout = 5000;
+    answerClientErrorsAsProblems(server);
     server.on('request', (_req, res: ServerResponse) => {
       if (this.stopping) res.shouldKeepAlive = false;
       this.responses.add(res);

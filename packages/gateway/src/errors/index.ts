@@ -107,6 +107,12 @@ export const PROBLEM_CODES: Record<string, { status: number; title: string; expl
     explanation:
       'The JSON body nests arrays and objects deeper than `server.maxJsonDepth` (default 64); `maxDepth` says how deep.',
   },
+  MALFORMED_REQUEST: {
+    status: 400,
+    title: 'Malformed HTTP request',
+    explanation:
+      'The request line, a header or the framing (e.g. a body longer than its Content-Length) is not valid HTTP/1.1; the connection is closed.',
+  },
   IDEMPOTENCY_KEY_REQUIRED: {
     status: 400,
     title: 'Idempotency-Key required',
@@ -149,6 +155,11 @@ export const PROBLEM_CODES: Record<string, { status: number; title: string; expl
     title: 'Method not allowed',
     explanation: 'The route exists but not for this method.',
   },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    title: 'Request timeout',
+    explanation: 'The request (headers or body) did not arrive in time; the connection is closed.',
+  },
   IDEMPOTENCY_IN_FLIGHT: {
     status: 409,
     title: 'Request in flight',
@@ -173,6 +184,11 @@ export const PROBLEM_CODES: Record<string, { status: number; title: string; expl
     status: 429,
     title: 'Too many requests',
     explanation: 'The API key exceeded its rate limit; wait `Retry-After` seconds.',
+  },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    title: 'Request headers too large',
+    explanation: "The request's headers exceed the server's limit (16 KiB by default); the connection is closed.",
   },
   INTERNAL: {
     status: 500,
