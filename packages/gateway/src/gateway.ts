@@ -189,7 +189,12 @@ export class Gateway {
       queue,
       new JobStore(sql, codec),
       new ApiKeyStore(sql),
-      new AuditLog(sql, { codec, onError: (err) => logger.warn({ err: String(err) }, 'audit write failed') }),
+      new AuditLog(sql, {
+        codec,
+        maxBacklog: config.audit.maxBacklog,
+        onError: (err, state) =>
+          logger.warn({ err: String(err), ...state }, 'audit write failed; the entries are kept and retried'),
+      }),
       idempotency,
       rateLimiter,
       instances,
@@ -324,6 +329,8 @@ export class Gateway {
     this.server?.closeAllConnections();
     await serverClosed;
     await this.audit.flush();
+    if (this.audit.backlog > 0)
+      this.logger.error({ entries: this.audit.backlog }, 'audit entries could not be written before shutdown');
     await tearDownInstances(this.instances);
     await this.rateLimiter.close().catch(() => undefined);
     if (this.owns.sql) await this.sql.close().catch(() => undefined);

@@ -124,6 +124,12 @@ export const gatewayConfigSchema = z
         require: z.enum(['never', 'non-idempotent', 'always']).default('never'),
       })
       .default({ ttl: 24 * 3_600_000, require: 'never' }),
+    audit: z
+      .object({
+        /** Audit entries that may wait for the database (it is down) before `/v1` requests are refused with 503. */
+        maxBacklog: z.number().int().min(1).default(10_000),
+      })
+      .default({ maxBacklog: 10_000 }),
     apiKeys: z
       .object({
         /** Default windows per API key. */

@@ -195,6 +195,12 @@ export const PROBLEM_CODES: Record<string, { status: number; title: string; expl
     title: 'Internal error',
     explanation: 'The gateway failed; the request id in `instance` helps find the log line.',
   },
+  AUDIT_UNAVAILABLE: {
+    status: 503,
+    title: 'Audit log unavailable',
+    explanation:
+      'Audit entries cannot be written (the database refuses them) and more than `audit.maxBacklog` wait: calls are refused until they are written; retry after `Retry-After`.',
+  },
   UNAVAILABLE: {
     status: 503,
     title: 'Shutting down or not ready',
