@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sharedServers } from '@relaykit/testkit/vitest';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../test/harness.js';
 import { auditHasNoHoles } from './audit-holes.behaviour.js';
 
@@ -19,4 +19,13 @@ describe.skipIf(!servers.postgresUrl)('audit trail without holes (PostgreSQL)', 
   });
 
   auditHasNoHoles(() => t);
+
+  it('JSON nested 5,000 deep is a 400 JSON_TOO_DEEP here too (was a RangeError 500)', async () => {
+    const res = await t.call('POST', '/v1/echo-dev/put', {
+      key: t.keys.dev,
+      raw: `{"key":"k","value":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res).toMatchObject({ status: 400, body: { code: 'JSON_TOO_DEEP' } });
+  });
 });
