@@ -12,6 +12,7 @@ import {
 import type { GatewayConfig } from './config/schema.js';
 import { ConfigError } from './errors/index.js';
 import { createApp } from './http/app.js';
+import { answerClientErrorsAsProblems } from './http/client-error.js';
 import { buildOpenApi } from './http/openapi.js';
 import type { HttpDeps } from './http/types.js';
 import { ApiKeyStore } from './keys/keys.js';
@@ -188,7 +189,12 @@ export class Gateway {
       queue,
       new JobStore(sql, codec),
       new ApiKeyStore(sql),
-      new AuditLog(sql, { codec, onError: (err) => logger.warn({ err: String(err) }, 'audit write failed') }),
+      new AuditLog(sql, {
+        codec,
+        maxBacklog: config.audit.maxBacklog,
+        onError: (err, state) =>
+          logger.warn({ err: String(err), ...state }, 'audit write failed; the entries are kept and retried'),
+      }),
       idempotency,
       rateLimiter,
       instances,
@@ -226,6 +232,7 @@ export class Gateway {
     const server = this.app.listen(port, host);
     this.server = server;
     server.keepAliveTimeout = 5000;
+    answerClientErrorsAsProblems(server);
     server.on('request', (_req, res: ServerResponse) => {
       if (this.stopping) res.shouldKeepAlive = false;
       this.responses.add(res);
@@ -322,6 +329,8 @@ export class Gateway {
     this.server?.closeAllConnections();
     await serverClosed;
     await this.audit.flush();
+    if (this.audit.backlog > 0)
+      this.logger.error({ entries: this.audit.backlog }, 'audit entries could not be written before shutdown');
     await tearDownInstances(this.instances);
     await this.rateLimiter.close().catch(() => undefined);
     if (this.owns.sql) await this.sql.close().catch(() => undefined);

@@ -11,7 +11,7 @@ const verifyToken = 'verify-me';
 const source = { wabaId: 'WABA', phoneNumberId: 'PNID', displayPhoneNumber: '977980' };
 const post = (raw: string) => ({
   method: 'POST',
-  headers: { 'x-hub-signature-256': signWebhookBody(raw, appSecret) },
+  headers: { 'content-type': 'application/json', 'x-hub-signature-256': signWebhookBody(raw, appSecret) },
   query: {},
   rawBody: Buffer.from(raw),
 });

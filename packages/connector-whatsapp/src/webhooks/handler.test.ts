@@ -16,7 +16,7 @@ const verifyToken = 'verify-me';
 const source = { wabaId: 'WABA', phoneNumberId: 'PNID', displayPhoneNumber: '977980' };
 const post = (raw: string | Buffer, signature: string | undefined = signWebhookBody(raw, appSecret)) => ({
   method: 'POST',
-  headers: { 'x-hub-signature-256': signature },
+  headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
   query: {},
   rawBody: typeof raw === 'string' ? Buffer.from(raw) : raw,
 });
@@ -59,13 +59,43 @@ describe('createWebhookHandler', () => {
     const raw = metaJsonStringify(
       buildNotification(source, { statuses: [statusPayload('wamid.1', 'sent', '977981')] }),
     );
-    expect((await h.handle({ ...post(raw), headers: {} })).status).toBe(401);
+    expect((await h.handle({ ...post(raw), headers: { 'content-type': 'application/json' } })).status).toBe(401);
     expect((await h.handle(post(raw, signWebhookBody(raw, 'wrong')))).status).toBe(401);
     expect((await h.handle(post('not json at all'))).rejected).toBe('bad_json');
     expect((await h.handle(post('{"object":"page","entry":[]}'))).rejected).toBe('bad_payload');
     const big = Buffer.alloc(MAX_WEBHOOK_BYTES + 1, 32);
     expect((await h.handle(post(big))).status).toBe(413);
     expect(events).toHaveLength(0);
+  });
+
+  it('refuses a validly signed body that is not application/json (415) before parsing it', async () => {
+    const events: unknown[] = [];
+    const h = createWebhookHandler({ appSecret, verifyToken, onEvents: (e) => void events.push(...e) });
+    const raw = metaJsonStringify(
+      buildNotification(source, { statuses: [statusPayload('wamid.415', 'sent', '977981')] }),
+    );
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
+      const res = await h.handle({ ...post(raw), headers: { ...post(raw).headers, 'content-type': type } });
+      expect(res, String(type)).toMatchObject({ status: 415, rejected: 'media_type' });
+    }
+    expect(events).toHaveLength(0);
+    const ok = await h.handle({
+      ...post(raw),
+      headers: { ...post(raw).headers, 'content-type': 'application/json; charset=UTF-8' },
+    });
+    expect(ok.status).toBe(200);
+    expect(events).toHaveLength(1);
+  });
+
+  it('serves the verification echo (attacker-chosen text) with X-Content-Type-Options: nosniff', async () => {
+    const h = createWebhookHandler({ appSecret, verifyToken });
+    const echo = await h.handle({
+      method: 'GET',
+      headers: {},
+      query: { 'hub.mode': 'subscribe', 'hub.verify_token': verifyToken, 'hub.challenge': '<script>1</script>' },
+      rawBody: new Uint8Array(),
+    });
+    expect(echo.headers).toMatchObject({ 'x-content-type-options': 'nosniff' });
   });
 
   it('parses every inbound type into typed events and keeps unknown ones raw', async () => {

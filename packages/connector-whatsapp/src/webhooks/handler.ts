@@ -72,7 +72,8 @@ export interface WebhookHandler {
 const text = (status: number, body: string, rest: Partial<WebhookHandlerResult> = {}): WebhookHandlerResult => ({
   status,
   body,
-  headers: { 'content-type': 'text/plain; charset=utf-8' },
+  // The verification echo is attacker-chosen text: no browser may sniff it into HTML.
+  headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' },
   events: [],
   duplicates: 0,
   ...rest,
@@ -80,7 +81,7 @@ const text = (status: number, body: string, rest: Partial<WebhookHandlerResult> 
 
 /**
  * Creates the webhook handler. GET: echoes `hub.challenge` when `hub.verify_token` matches (403
- * otherwise). POST: rejects bodies over 3 MB (413), verifies the signature over the raw bytes
+ * otherwise). POST: rejects bodies over 3 MB (413) and bodies that are not `application/json` (415), verifies the signature over the raw bytes
  * before any parsing (401 when missing or wrong), parses with zod, claims each event in the
  * dedupe store (duplicates of stored events are dropped), applies statuses to the tracker, hands
  * new events to `onEvents`, marks them done, then answers 200. A failure answers 500 with the claims
@@ -128,9 +129,16 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       if (method !== 'POST')
         return text(405, 'Method Not Allowed', {
           rejected: 'method',
-          headers: { 'content-type': 'text/plain; charset=utf-8', allow: 'GET, POST' },
+          headers: {
+            'content-type': 'text/plain; charset=utf-8',
+            'x-content-type-options': 'nosniff',
+            allow: 'GET, POST',
+          },
         });
       if (request.rawBody.byteLength > maxBytes) return text(413, 'Payload Too Large', { rejected: 'too_large' });
+      // Meta always posts application/json: a signed form or text body is no notification, whatever it holds.
+      if (!/^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? ''))
+        return text(415, 'Unsupported Media Type', { rejected: 'media_type' });
       if (!verifyWebhookSignature(request.rawBody, request.headers['x-hub-signature-256'], options.appSecret))
         return text(401, 'Invalid signature', { rejected: 'signature' });
       let payload: unknown;

@@ -68,12 +68,21 @@ export const gatewayConfigSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         /** Largest JSON body accepted. */
         bodyLimit: size.default(1024 * 1024),
+        /** Deepest nesting of arrays and objects accepted in a JSON body (deeper is a 400 before parsing). */
+        maxJsonDepth: z.number().int().min(1).max(10_000).default(64),
         /** Longest `?wait=` accepted. */
         maxWait: duration.default(30_000),
         /** How long shutdown waits for in-flight jobs before handing them back. */
         shutdownTimeout: duration.default(10_000),
       })
-      .default({ host: '127.0.0.1', port: 8080, bodyLimit: 1024 * 1024, maxWait: 30_000, shutdownTimeout: 10_000 }),
+      .default({
+        host: '127.0.0.1',
+        port: 8080,
+        bodyLimit: 1024 * 1024,
+        maxJsonDepth: 64,
+        maxWait: 30_000,
+        shutdownTimeout: 10_000,
+      }),
     /** PostgreSQL URL; without it the embedded PGlite database is used. */
     database: z
       .object({
@@ -115,6 +124,12 @@ export const gatewayConfigSchema = z
         require: z.enum(['never', 'non-idempotent', 'always']).default('never'),
       })
       .default({ ttl: 24 * 3_600_000, require: 'never' }),
+    audit: z
+      .object({
+        /** Audit entries that may wait for the database (it is down) before `/v1` requests are refused with 503. */
+        maxBacklog: z.number().int().min(1).default(10_000),
+      })
+      .default({ maxBacklog: 10_000 }),
     apiKeys: z
       .object({
         /** Default windows per API key. */

@@ -101,6 +101,18 @@ export const PROBLEM_CODES: Record<string, { status: number; title: string; expl
     explanation: 'The body or a parameter failed validation; `errors` lists each field by path.',
   },
   MALFORMED_JSON: { status: 400, title: 'Malformed JSON', explanation: 'The request body is not valid JSON.' },
+  JSON_TOO_DEEP: {
+    status: 400,
+    title: 'JSON nested too deeply',
+    explanation:
+      'The JSON body nests arrays and objects deeper than `server.maxJsonDepth` (default 64); `maxDepth` says how deep.',
+  },
+  MALFORMED_REQUEST: {
+    status: 400,
+    title: 'Malformed HTTP request',
+    explanation:
+      'The request line, a header or the framing (e.g. a body longer than its Content-Length) is not valid HTTP/1.1; the connection is closed.',
+  },
   IDEMPOTENCY_KEY_REQUIRED: {
     status: 400,
     title: 'Idempotency-Key required',
@@ -143,6 +155,11 @@ export const PROBLEM_CODES: Record<string, { status: number; title: string; expl
     title: 'Method not allowed',
     explanation: 'The route exists but not for this method.',
   },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    title: 'Request timeout',
+    explanation: 'The request (headers or body) did not arrive in time; the connection is closed.',
+  },
   IDEMPOTENCY_IN_FLIGHT: {
     status: 409,
     title: 'Request in flight',
@@ -168,10 +185,21 @@ export const PROBLEM_CODES: Record<string, { status: number; title: string; expl
     title: 'Too many requests',
     explanation: 'The API key exceeded its rate limit; wait `Retry-After` seconds.',
   },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    title: 'Request headers too large',
+    explanation: "The request's headers exceed the server's limit (16 KiB by default); the connection is closed.",
+  },
   INTERNAL: {
     status: 500,
     title: 'Internal error',
     explanation: 'The gateway failed; the request id in `instance` helps find the log line.',
+  },
+  AUDIT_UNAVAILABLE: {
+    status: 503,
+    title: 'Audit log unavailable',
+    explanation:
+      'Audit entries cannot be written (the database refuses them) and more than `audit.maxBacklog` wait: calls are refused until they are written; retry after `Retry-After`.',
   },
   UNAVAILABLE: {
     status: 503,

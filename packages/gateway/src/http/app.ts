@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Koa from 'koa';
 import { problem } from '../errors/index.js';
+import { noSniff } from './no-sniff.js';
 import { problemMiddleware } from './problem.js';
 import { createRouter } from './routes.js';
 import type { GatewayState, HttpDeps } from './types.js';
@@ -13,6 +14,8 @@ export function createApp(deps: HttpDeps): Koa<GatewayState> {
   const router = createRouter(deps);
 
   // Timing, metrics and the audit record wrap everything, including error responses.
+  // Browsers must not sniff a type into our answers: the webhook handshake echoes attacker-chosen text.
+  app.use(noSniff());
   app.use(async (ctx, next) => {
     const started = performance.now();
     ctx.state.requestId = ctx.get('x-request-id').slice(0, 100) || randomUUID();
@@ -24,7 +27,13 @@ export function createApp(deps: HttpDeps): Koa<GatewayState> {
       const seconds = (performance.now() - started) / 1000;
       deps.metrics.httpRequests.inc({ route: String(route), method: ctx.method, status: String(ctx.status) });
       deps.metrics.httpDuration.observe({ route: String(route), method: ctx.method }, seconds);
-      if (ctx.path.startsWith('/v1/')) {
+      if (ctx.state.auditRefused) {
+        // Not queued (the backlog is the problem), but not silent either: one log line per refused call.
+        deps.logger.warn(
+          { requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, backlog: deps.audit.backlog },
+          'refused: the audit log cannot be written',
+        );
+      } else if (ctx.path.startsWith('/v1/')) {
         const audit = ctx.state.audit ?? {};
         void deps.audit
           .record({
@@ -46,6 +55,13 @@ export function createApp(deps: HttpDeps): Koa<GatewayState> {
   });
   app.use(problemMiddleware(deps.logger));
   app.use(async (ctx, next) => {
+    // A call that cannot be audited is not served: an audit trail that can be switched off is none.
+    if (ctx.path.startsWith('/v1/') && deps.audit.backlogged) {
+      ctx.state.auditRefused = true;
+      throw problem('AUDIT_UNAVAILABLE', 'The audit log cannot be written at the moment; retry later.', {
+        headers: { 'Retry-After': '5' },
+      });
+    }
     if (deps.isStopping() && ctx.method !== 'GET')
       throw problem('UNAVAILABLE', 'The gateway is shutting down; retry on another instance.', {
         headers: { 'Retry-After': '1', Connection: 'close' },

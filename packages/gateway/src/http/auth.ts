@@ -23,8 +23,11 @@ export async function authenticate(ctx: Context, deps: HttpDeps): Promise<ApiKey
   return key;
 }
 
-/** Checks the key's environment and scopes against an instance (and operation). */
-export function authorize(key: ApiKey, instance: LoadedInstance, operation?: string): void {
+/**
+ * Checks the key's environment and scopes against an instance's operation. The operation is always
+ * named (reading a job names the job's): a key scoped to one operation sees nothing of the others.
+ */
+export function authorize(key: ApiKey, instance: LoadedInstance, operation: string): void {
   if (key.environment !== instance.environment) {
     throw problem(
       'FORBIDDEN_ENVIRONMENT',
@@ -34,7 +37,7 @@ export function authorize(key: ApiKey, instance: LoadedInstance, operation?: str
   if (!scopeAllows(key.scopes, instance.name, operation)) {
     throw problem(
       'FORBIDDEN_SCOPE',
-      `This API key's scopes (${key.scopes.join(', ') || 'none'}) do not include ${instance.name}${operation ? `:${operation}` : ''}.`,
+      `This API key's scopes (${key.scopes.join(', ') || 'none'}) do not include ${instance.name}:${operation}.`,
     );
   }
 }

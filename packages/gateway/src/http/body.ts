@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { problem } from '../errors/index.js';
+import { jsonDepthExceeds } from './json-depth.js';
 
 /**
  * Reads the request body as raw bytes, refusing more than `limit` bytes with 413 before buffering it
@@ -22,12 +23,27 @@ export async function readRawBody(ctx: Context, limit: number): Promise<Buffer> 
   return Buffer.concat(chunks);
 }
 
-/** Parses a JSON body (an empty body is `{}`); 415 for another media type, 400 for bad JSON. */
-export function parseJson(ctx: Context, raw: Buffer): unknown {
+/**
+ * 400 when a JSON body nests arrays and objects deeper than `maxDepth`: such a body parses, but
+ * everything that walks it afterwards (validation, redaction, serialisation) would overflow the stack.
+ */
+export function assertJsonDepth(raw: Uint8Array, maxDepth: number): void {
+  if (jsonDepthExceeds(raw, maxDepth))
+    throw problem('JSON_TOO_DEEP', `The JSON body nests deeper than ${maxDepth} levels.`, {
+      extensions: { maxDepth },
+    });
+}
+
+/** `application/json` (with parameters) or an `application/*+json` type. */
+export const isJsonMediaType = (type: string) => /^application\/([a-z.+-]*\+)?json\s*(;|$)/i.test(type);
+
+/** Parses a JSON body (an empty body is `{}`); 415 for another media type, 400 for bad JSON or JSON nested deeper than `maxDepth`. */
+export function parseJson(ctx: Context, raw: Buffer, maxDepth: number): unknown {
   if (!raw.length) return {};
   const type = ctx.get('content-type');
-  if (type && !/^application\/([a-z.+-]*\+)?json\b/i.test(type))
+  if (type && !isJsonMediaType(type))
     throw problem('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type} is not supported; send application/json.`);
+  assertJsonDepth(raw, maxDepth);
   try {
     return JSON.parse(raw.toString('utf8')) as unknown;
   } catch (cause) {

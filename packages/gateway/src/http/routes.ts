@@ -8,14 +8,13 @@ import type { LoadedInstance } from '../runtime/instances.js';
 import type { NewJob } from '../store/types.js';
 import { registerAdminKeyRoutes } from './admin-keys.js';
 import { authenticate, authorize } from './auth.js';
-import { parseJson, readRawBody } from './body.js';
+import { BatchRequestSchema, MAX_BATCH } from './batch-schema.js';
+import { assertJsonDepth, isJsonMediaType, parseJson, readRawBody } from './body.js';
 import { readIdempotencyKey, withIdempotency, type StoredResponse } from './idempotency.js';
-import { enqueueRecorded, jobView, newJobId, waitForJob } from './jobs.js';
+import { enqueueRecorded, isJobId, jobView, newJobId, waitForJob } from './jobs.js';
 import { renderDocs } from './docs.js';
 import { operationOf, webhookOf } from '../util/lookup.js';
 import type { HttpDeps } from './types.js';
-
-const MAX_BATCH = 1000;
 
 function findInstance(deps: HttpDeps, name: string): LoadedInstance {
   const instance = deps.instances.get(name);
@@ -98,13 +97,15 @@ export function createRouter(deps: HttpDeps): Router {
 
   router.get('/v1/jobs/:id', async (ctx) => {
     const key = await authenticate(ctx, deps);
+    // An id that cannot be one is a 404 like a missing job, before any SQL sees it.
+    if (!isJobId(ctx.params.id!)) throw problem('NOT_FOUND', 'No such job.');
     const job = await deps.store.get(ctx.params.id!);
     const instance = job && deps.instances.get(job.instance);
     // Another environment's or scope's job answers 404 like a missing one: ids are not confirmed to outsiders.
     if (!job || !instance || job.environment !== key.environment)
       throw problem('NOT_FOUND', `No job ${ctx.params.id}.`);
     try {
-      authorize(key, instance);
+      authorize(key, instance, job.operation);
     } catch {
       throw problem('NOT_FOUND', `No job ${ctx.params.id}.`);
     }
@@ -119,43 +120,29 @@ export function createRouter(deps: HttpDeps): Router {
       throw problem('IDEMPOTENCY_KEY_REQUIRED', 'A batch must be sent with an Idempotency-Key header.');
     await withIdempotency(ctx, deps, key, raw, async (): Promise<StoredResponse> => {
       // Validated inside, as for single submits: a reused key with another body is a 422, whatever that body holds.
-      const body = parseJson(ctx, raw) as { jobs?: unknown };
-      if (
-        !body ||
-        typeof body !== 'object' ||
-        !Array.isArray(body.jobs) ||
-        body.jobs.length === 0 ||
-        body.jobs.length > MAX_BATCH
-      ) {
-        throw problem(
-          'VALIDATION',
-          `The body must be {"jobs": [{"instance", "operation", "input"}, ...]} with 1 to ${MAX_BATCH} jobs.`,
-          { extensions: { errors: [{ path: 'jobs', message: `expected an array of 1 to ${MAX_BATCH} jobs` }] } },
+      const envelope = BatchRequestSchema.safeParse(parseJson(ctx, raw, deps.config.server.maxJsonDepth));
+      if (!envelope.success)
+        throw validationProblem(
+          `The body must be {"jobs": [{"instance", "operation", "input"}, ...]} with 1 to ${MAX_BATCH} jobs`,
+          envelope.error.issues,
         );
-      }
       const jobs: NewJob[] = [];
       const errors: Array<{ path: string; message: string }> = [];
-      for (const [index, item] of (body.jobs as unknown[]).entries()) {
-        const {
-          instance: instanceName,
-          operation: operationName,
-          input,
-        } = (item ?? {}) as { instance?: unknown; operation?: unknown; input?: unknown };
-        const instance = typeof instanceName === 'string' ? deps.instances.get(instanceName) : undefined;
+      for (const [index, { instance: instanceName, operation: operationName, input }] of envelope.data.jobs.entries()) {
+        const instance = deps.instances.get(instanceName);
         if (!instance) {
-          errors.push({ path: `jobs.${index}.instance`, message: `no instance named "${String(instanceName)}"` });
+          errors.push({ path: `jobs.${index}.instance`, message: `no instance named "${instanceName}"` });
           continue;
         }
-        const operation =
-          typeof operationName === 'string' ? operationOf(instance.connector, operationName) : undefined;
+        const operation = operationOf(instance.connector, operationName);
         if (!operation) {
           errors.push({
             path: `jobs.${index}.operation`,
-            message: `instance "${instance.name}" has no operation "${String(operationName)}"`,
+            message: `instance "${instance.name}" has no operation "${operationName}"`,
           });
           continue;
         }
-        authorize(key, instance, operationName as string);
+        authorize(key, instance, operationName);
         const parsed = operation.input.safeParse(input);
         if (!parsed.success) {
           for (const issue of parsed.error.issues)
@@ -170,7 +157,7 @@ export function createRouter(deps: HttpDeps): Router {
           kind: 'operation',
           environment: instance.environment,
           instance: instance.name,
-          operation: operationName as string,
+          operation: operationName,
           input,
           maxAttempts: instance.config.retry.attempts,
           apiKeyId: key.id,
@@ -203,7 +190,17 @@ export function createRouter(deps: HttpDeps): Router {
       );
     const runtime = instance.runtime;
     if (!runtime) throw problem('UNAVAILABLE', 'The instance is not set up yet.');
+    // Senders post JSON (Meta always does): a signed text/plain or form body is refused before anything reads it.
+    const type = ctx.get('content-type');
+    if (ctx.method === 'POST' && !isJsonMediaType(type)) {
+      deps.metrics.webhooks.inc({ instance: instance.name, outcome: 'rejected' });
+      throw problem(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Type ${type || '(none)'} is not supported for webhooks; send application/json.`,
+      );
+    }
     const raw = await readRawBody(ctx, definition.maxBodyBytes ?? deps.config.server.bodyLimit);
+    assertJsonDepth(raw, deps.config.server.maxJsonDepth);
     const request = webhookRequest(ctx, raw);
     const setupCtx = {
       ...runtime.services,
@@ -288,7 +285,7 @@ export function createRouter(deps: HttpDeps): Router {
     await withIdempotency(ctx, deps, key, raw, async (): Promise<StoredResponse> => {
       // Parsed and validated inside: a key reused with another body is a 422 mismatch even when that body is
       // invalid; a first request that fails validation releases its key, so the client can fix it and retry.
-      const body = parseJson(ctx, raw);
+      const body = parseJson(ctx, raw, deps.config.server.maxJsonDepth);
       // Redacted (phones and e-mails masked too) and sealed by the audit log when it writes, off this request's path.
       ctx.state.audit = { ...ctx.state.audit, payload: body };
       const parsed = operation.input.safeParse(body);

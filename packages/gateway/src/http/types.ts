@@ -36,4 +36,6 @@ export interface GatewayState {
   requestId: string;
   apiKey?: ApiKey;
   audit?: { instance?: string; operation?: string; jobId?: string; payload?: unknown };
+  /** Set when the call was refused because the audit log is backlogged (it is then logged, not queued). */
+  auditRefused?: boolean;
 }

@@ -1,5 +1,6 @@
 import type { IdempotencyBegin, IdempotencyStore } from '@relaykit/sdk-core';
-import { plainCodec, toJson, type PayloadCodec } from './codec.js';
+import { plainCodec, type PayloadCodec } from './codec.js';
+import { fromJsonb, toJsonb } from './jsonb.js';
 import type { SqlClient } from './sql.js';
 
 /**
@@ -45,7 +46,7 @@ export class SqlIdempotencyStore implements IdempotencyStore {
     const result =
       typeof row.result === 'string' && this.codec.encrypted
         ? ((await this.codec.decode(row.result, context(scope, key))) as TResult)
-        : row.result;
+        : (fromJsonb(row.result) as TResult);
     return { state: 'completed', result };
   }
 
@@ -63,7 +64,7 @@ export class SqlIdempotencyStore implements IdempotencyStore {
         scope,
         key,
         fingerprint,
-        this.codec.encrypted ? JSON.stringify(await this.codec.encode(result, context(scope, key))) : toJson(result),
+        this.codec.encrypted ? JSON.stringify(await this.codec.encode(result, context(scope, key))) : toJsonb(result),
         String(ttlMs),
       ],
     );

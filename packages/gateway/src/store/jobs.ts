@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GroupCommit } from './group-commit.js';
 import { plainCodec, type PayloadCodec } from './codec.js';
+import { fromJsonb, toJsonb } from './jsonb.js';
 import type { SqlClient } from './sql.js';
 import type { JobAttempt, JobError, JobRecord, JobStatus, NewJob, QueueRef } from './types.js';
 
@@ -121,7 +122,7 @@ export class JobStore {
       status: row.status as JobStatus,
       input: await this.codec.decode(row.input, `${row.id}:input`),
       result: row.result === null ? null : await this.codec.decode(row.result, `${row.id}:result`),
-      error: row.error,
+      error: fromJsonb(row.error) as JobError | null,
       attempts: Number(row.attempts),
       maxAttempts: Number(row.max_attempts),
       stalls: Number(row.stalls),
@@ -216,7 +217,7 @@ export class JobStore {
       attempt: Number(r.attempt),
       worker: r.worker,
       outcome: r.outcome,
-      error: r.error,
+      error: fromJsonb(r.error) as JobError | null,
       startedAt: iso(r.started_at)!,
       finishedAt: iso(r.finished_at),
     }));
@@ -393,15 +394,7 @@ export class JobStore {
          WHERE id = $1 AND status = 'active' AND attempts = $5 AND ($6::text IS NULL OR worker = $6) AND ($7::text IS NULL OR lease_token = $7) RETURNING id),
        attempt AS (UPDATE relaykit_job_attempts SET outcome = 'failed', error = $3, finished_at = now() WHERE job_id = $1 AND attempt = $5 AND EXISTS (SELECT 1 FROM job) RETURNING attempt)
        SELECT id FROM job`,
-      [
-        id,
-        next.status,
-        JSON.stringify(error),
-        next.status === 'retrying' ? next.runAfter : null,
-        attempt,
-        worker,
-        token,
-      ],
+      [id, next.status, toJsonb(error), next.status === 'retrying' ? next.runAfter : null, attempt, worker, token],
     );
     return rows.length > 0;
   }
@@ -410,11 +403,11 @@ export class JobStore {
   async kill(id: string, error: JobError): Promise<void> {
     await this.sql.query(
       `UPDATE relaykit_jobs SET status = 'dead', error = $2, lease_until = NULL, finished_at = now(), updated_at = now() WHERE id = $1`,
-      [id, JSON.stringify(error)],
+      [id, toJsonb(error)],
     );
     await this.sql.query(
       `UPDATE relaykit_job_attempts SET outcome = 'failed', error = $2, finished_at = now() WHERE job_id = $1 AND outcome = 'running'`,
-      [id, JSON.stringify(error)],
+      [id, toJsonb(error)],
     );
   }
 

@@ -2,7 +2,8 @@ import { Pool, type Dispatcher } from 'undici';
 import { AbortedError, isRelaykitError } from '../errors/index.js';
 import { HttpError, UpstreamNetworkError, UpstreamTimeoutError, isUpstreamTimeoutError } from '../errors/http.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
-import { redactString, type RedactOptions } from '../logging/redact.js';
+import type { RedactOptions } from '../logging/redact.js';
+import { redactUrl } from '../logging/redact-url.js';
 import { redactingLogger } from '../logging/redacting-logger.js';
 import { NEVER_ABORTED, createResiliencePolicy, type ResiliencePolicyOptions } from '../resilience/policy.js';
 import type { AttemptContext, ResiliencePolicy } from '../resilience/types.js';
@@ -187,10 +188,16 @@ export class HttpClient implements HttpRequester {
     const signal = prepared.callerSignal;
     if (signal.aborted) {
       if (isUpstreamTimeoutError(signal.reason))
-        throw this.policyTimeout(`${prepared.method} ${prepared.origin}${prepared.route}`, signal.reason);
-      throw new AbortedError(`${prepared.method} ${prepared.route} was aborted before it started`, {
-        cause: signal.reason,
-      });
+        throw this.policyTimeout(
+          `${prepared.method} ${redactUrl(prepared.origin + prepared.route, this.redactOptions)}`,
+          signal.reason,
+        );
+      throw new AbortedError(
+        `${prepared.method} ${redactUrl(prepared.route, this.redactOptions)} was aborted before it started`,
+        {
+          cause: signal.reason,
+        },
+      );
     }
     let attempts = 1;
     let result: AttemptResult;
@@ -239,7 +246,7 @@ export class HttpClient implements HttpRequester {
       path = url.pathname + url.search;
       host = url.host;
     } else if (this.baseHref === undefined) {
-      throw new TypeError(`HttpClient has no baseUrl, so path must be an absolute URL (got ${redactString(raw)})`);
+      throw new TypeError(`HttpClient has no baseUrl, so path must be an absolute URL (got ${redactUrl(raw)})`);
     } else if (raw.startsWith('/') && !raw.startsWith('//')) {
       origin = this.baseOrigin!;
       path = raw;
@@ -356,7 +363,7 @@ export class HttpClient implements HttpRequester {
         headers: response.headers,
         body: parseErrorBody(text, response.headers['content-type']),
         method: p.method,
-        url: redactString(p.origin + p.path, this.redactOptions),
+        url: redactUrl(p.origin + p.path, this.redactOptions),
         upstream: this.upstream,
         retryAfterMs: parseRetryAfter(response.headers['retry-after']),
       });
@@ -406,8 +413,14 @@ export class HttpClient implements HttpRequester {
       }
     }
     if (logs) {
-      if (error === undefined) this.logger.debug({ ...event, url: p.origin + p.path }, 'upstream request');
-      else this.logger.warn({ ...event, url: p.origin + p.path, err: error }, 'upstream request failed');
+      // Query values and personal data in the path never reach a log line, at any level.
+      const logged = {
+        ...event,
+        route: redactUrl(p.route, this.redactOptions),
+        url: redactUrl(p.origin + p.path, this.redactOptions),
+      };
+      if (error === undefined) this.logger.debug(logged, 'upstream request');
+      else this.logger.warn({ ...logged, err: error }, 'upstream request failed');
     }
   }
 
@@ -421,7 +434,7 @@ export class HttpClient implements HttpRequester {
     span.setAttribute('http.request.method', p.method);
     span.setAttribute('server.address', colon > 0 && !p.host.endsWith(']') ? p.host.slice(0, colon) : p.host);
     if (colon > 0) span.setAttribute('server.port', Number(p.host.slice(colon + 1)));
-    span.setAttribute('url.full', redactString(p.origin + p.path, this.redactOptions));
+    span.setAttribute('url.full', redactUrl(p.origin + p.path, this.redactOptions));
     span.setAttribute('url.template', p.route);
     span.setAttribute('relaykit.upstream', this.upstream);
     if (attempt > 1) span.setAttribute('http.request.resend_count', attempt - 1);
@@ -429,7 +442,7 @@ export class HttpClient implements HttpRequester {
   }
 
   private toRelaykitError(error: unknown, p: Prepared, ctx: AttemptContext | undefined): unknown {
-    const what = `${p.method} ${p.origin}${p.route}`;
+    const what = `${p.method} ${redactUrl(p.origin + p.route, this.redactOptions)}`;
     if (p.callerSignal.aborted) {
       const reason: unknown = p.callerSignal.reason;
       // The caller's signal may be an enclosing policy's attempt signal, cut by that policy's timeout

@@ -170,3 +170,64 @@ describe('log capture: a scripted session writes no secret', () => {
     expect(output).not.toContain('912 345');
   });
 });
+
+describe('log capture: URLs carry no personal data into logs', () => {
+  const EMAIL = 'jane.doe@example.org';
+  const PHONE = '+98 912 345 6789';
+  const SOQL = `SELECT Id, Name FROM Contact WHERE Email = '${EMAIL}' OR Phone = '${PHONE}'`;
+
+  async function session(level: 'warn' | 'debug') {
+    const server = createServer((req, res) => {
+      const path = new URL(req.url!, 'http://x').pathname;
+      const status = path.startsWith('/fail') ? 400 : 200;
+      res
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(status === 200 ? '{"ok":true}' : '[{"errorCode":"MALFORMED_QUERY"}]');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    // Default options, as a connector that configures nothing: no maskEmails / maskPhones.
+    const http = new HttpClient({ baseUrl: base, logger: pino({ level }, sink) as unknown as Logger, tracer: false });
+    for (const prefix of ['/fail', '/ok']) {
+      await http
+        .request({ method: 'GET', path: `${prefix}/services/data/v62.0/query`, query: { q: SOQL } })
+        .catch(() => undefined);
+      await http
+        .request({ method: 'GET', path: `${prefix}/sobjects/Contact/Email__c/${encodeURIComponent(EMAIL)}` })
+        .catch(() => undefined);
+      await http
+        .request({ method: 'GET', path: `${prefix}/lookup/${encodeURIComponent(PHONE)}/${EMAIL}` })
+        .catch(() => undefined);
+    }
+    await http.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return lines.join('');
+  }
+
+  const leaks = (output: string) =>
+    [EMAIL, encodeURIComponent(EMAIL), 'jane.doe', '912 345', '912+345', '912%20345', '9123456789'].filter((s) =>
+      output.includes(s),
+    );
+
+  it('at warn, a failed call logs the route and the query parameter names, not the SOQL values or path PII', async () => {
+    const output = await session('warn');
+    expect(output).toContain('upstream request failed');
+    expect(output).toContain('/fail/services/data/v62.0/query?q=[REDACTED]');
+    expect(output).toContain('***@example.org');
+    expect(leaks(output)).toEqual([]);
+  });
+
+  it('at debug, successful calls are logged the same way', async () => {
+    const output = await session('debug');
+    expect(output).toContain('"msg":"upstream request"');
+    expect(output).toContain('/ok/services/data/v62.0/query?q=[REDACTED]');
+    expect(leaks(output)).toEqual([]);
+  });
+});
