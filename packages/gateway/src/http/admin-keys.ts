@@ -39,7 +39,9 @@ export function registerAdminKeyRoutes(router: Router, deps: HttpDeps): void {
 
   router.post('/v1/admin/keys', async (ctx) => {
     const admin = await adminKey(ctx, deps);
-    const parsed = createBody.safeParse(parseJson(ctx, await readRawBody(ctx, deps.config.server.bodyLimit)));
+    const parsed = createBody.safeParse(
+      parseJson(ctx, await readRawBody(ctx, deps.config.server.bodyLimit), deps.config.server.maxJsonDepth),
+    );
     if (!parsed.success) {
       const errors = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
       throw problem(
