@@ -35,8 +35,8 @@ describe.skipIf(!servers.redisUrl)('BeeJobQueue on Redis', () => {
     await producer.enqueue('q', [{ jobId: 'warm', attempt: 0 }]);
     // Count the pipelines the producer sends (bee-queue's saveAll, one Redis round trip each).
     const bee = (
-      producer as unknown as { queues: Map<string, { saveAll: (jobs: unknown[]) => Promise<unknown> }> }
-    ).queues.get('q')!;
+      producer as unknown as { slots: Map<string, { bee: { saveAll: (jobs: unknown[]) => Promise<unknown> } }> }
+    ).slots.get('q')!.bee;
     const saveAll = bee.saveAll.bind(bee);
     const pipelines: number[] = [];
     bee.saveAll = (jobs) => {

@@ -229,9 +229,12 @@ export class JobRunner {
           ))
         )
           return;
-        await this.options.queue.enqueue(queueNameOf(job.instance), [{ jobId: job.id, attempt: job.attempts }], {
-          delayMs,
-        });
+        await this.options.queue
+          .enqueue(queueNameOf(job.instance), [{ jobId: job.id, attempt: job.attempts }], { delayMs })
+          .catch((err: unknown) =>
+            // Recorded as retrying with its due time: the reconciler sends it once the queue is back.
+            log.warn({ err: String(err) }, 'could not enqueue the retry; the reconciler will send it'),
+          );
         log.warn({ err: jobError, delayMs }, 'job attempt failed; retrying');
       } else {
         if (!(await store.fail(job.id, job.attempts, jobError, { status }, lease))) return;
