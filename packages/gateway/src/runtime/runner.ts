@@ -205,10 +205,14 @@ export class JobRunner {
         log.warn('job handed back at shutdown');
         return;
       }
-      const decision = classifyFailure(error, { attempt: job.attempts, idempotent }, instance.connector.classify);
+      // The lease ran out (a freeze, a database too slow to renew) and the attempt was cut off: whatever the operation
+      // made of the abort (an `ABORTED` from the transport, a bare AbortError), the attempt ended because of the lease.
+      const lost = keeper.reason;
+      const failure = lost && controller.signal.aborted && controller.signal.reason === lost ? lost : error;
+      const decision = classifyFailure(failure, { attempt: job.attempts, idempotent }, instance.connector.classify);
       const policy = instance.config.retry;
       const retryable = decision.action !== 'fatal';
-      const jobError = toJobError(error, retryable);
+      const jobError = toJobError(failure, retryable);
       let status: 'retrying' | 'failed' | 'dead';
       if (!retryable) status = 'failed';
       else if (job.attempts >= Math.min(job.maxAttempts, policy.attempts)) status = 'dead';
