@@ -2,7 +2,7 @@
 // persistence): submits, replays and reads keep answering from PostgreSQL, /readyz says "not ready" at once, and a
 // process that started during the outage recovers once Redis is back.
 import { randomUUID } from 'node:crypto';
-import { startRedis, waitFor, type RedisServer } from '@relaykit/testkit';
+import { startPostgres, startRedis, waitFor, type RedisServer } from '@relaykit/testkit';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, waitFinal, type TestGateway } from './test/harness.js';
@@ -68,5 +68,47 @@ describe.skipIf(!(servers.redisUrl && servers.postgresUrl))('gateway while Redis
     await waitFor(async () => (await gw.call('GET', '/readyz')).status === 200, 'ready again', { timeoutMs: 10_000 });
     expect(performance.now() - back).toBeLessThan(5000);
     for (const id of ids) expect(await waitFinal(gw, id, gw.keys.dev, 20_000)).toMatchObject({ status: 'succeeded' });
+  }, 60_000);
+});
+
+describe.skipIf(!(servers.redisUrl && servers.postgresUrl))('gateway while PostgreSQL is down', () => {
+  it('answers 503 with Retry-After (never a 500), and accepts again once it is back', async () => {
+    const postgres = await startPostgres();
+    let t: TestGateway | undefined;
+    try {
+      t = await startTestGateway({
+        redis: { url: servers.redisUrl!, prefix: `rk-${randomUUID().slice(0, 8)}` },
+        database: { url: await postgres.createDatabase(), dataDir: 'memory://' },
+      });
+      const gw = t;
+      const submit = () => gw.call('POST', '/v1/echo-dev/put', { key: gw.keys.dev, body: { key: 'pg-outage' } });
+      expect((await submit()).status).toBe(202);
+      const restarted = postgres.restart(4000);
+      const during = await waitFor(
+        async () => {
+          const res = await submit();
+          return res.status === 202 ? undefined : res;
+        },
+        'a refusal during the outage',
+        { timeoutMs: 10_000, intervalMs: 100 },
+      );
+      expect(during.status).toBe(503);
+      expect(during.headers.get('retry-after')).toBe('2');
+      expect(during.body).toMatchObject({ code: 'UNAVAILABLE' });
+      expect((await gw.call('GET', '/readyz')).status).toBe(503);
+      await restarted;
+      const after = await waitFor(
+        async () => {
+          const res = await submit();
+          return res.status === 202 ? res : undefined;
+        },
+        'a submit accepted after the outage',
+        { timeoutMs: 20_000, intervalMs: 100 },
+      );
+      expect(await waitFinal(gw, after.body.id, gw.keys.dev, 20_000)).toMatchObject({ status: 'succeeded' });
+    } finally {
+      await t?.close();
+      await postgres.stop();
+    }
   }, 60_000);
 });
