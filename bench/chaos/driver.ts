@@ -69,6 +69,8 @@ export interface ChaosResult {
   duplicateWrites: number;
   http5xx: { total: number; duringRedisOutage: number; byStatus: Record<string, number> };
   connectionErrors: number;
+  /** Answers the client waited on and retried: 429, and 409 IDEMPOTENCY_IN_FLIGHT after an API process died. */
+  waits: number;
   /** Per Redis return: ms until the API's /readyz said ready again. */
   apiReadyAfterRedisMs: number[];
   /** Per worker death: ms until every job it held had been taken over. */
@@ -148,6 +150,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const rejected: number[] = [];
     const http5xx = { total: 0, duringRedisOutage: 0, byStatus: {} as Record<string, number> };
     let connectionErrors = 0;
+    let inFlightWaits = 0;
     let redisDown = false;
     let replays = 0;
     let replayMismatches = 0;
@@ -178,7 +181,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         const outage = redisDown;
         try {
           const answer = await post(path, body, idempotencyKey);
-          if (answer.status < 500 && answer.status !== 429) return answer;
+          // 429, and 409 IDEMPOTENCY_IN_FLIGHT (the first request with this key died with an API process: its lock
+          // lapses after a minute) are answers to wait on, as a client would.
+          const wait = answer.status === 429 || (answer.status === 409 && answer.body.code === 'IDEMPOTENCY_IN_FLIGHT');
+          if (answer.status < 500 && !wait) return answer;
+          if (wait) inFlightWaits++;
           if (answer.status >= 500) count5xx(answer.status, outage);
           const retryAfter = Number(answer.res.headers.get('retry-after') ?? 0.2);
           await sleep(Math.min(5000, retryAfter * 1000));
@@ -469,6 +476,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       duplicateWrites,
       http5xx,
       connectionErrors,
+      waits: inFlightWaits,
       apiReadyAfterRedisMs,
       takeoverMs,
       drainMs,

@@ -13,7 +13,10 @@ export const profiles: Record<ProfileName, Omit<ChaosOptions, 'log' | 'postgresU
     concurrency: 8,
     drainTimeoutMs: 60_000,
     faults: [
-      { at: 3_000, kind: 'worker-kill' },
+      // First: a request in flight when the API dies keeps its Idempotency-Key locked for a minute, and the client
+      // waits that out before it knows the outcome.
+      { at: 1_500, kind: 'api-kill' },
+      { at: 4_000, kind: 'worker-kill' },
       { at: 6_000, kind: 'worker-freeze', ms: 3_500 },
       { at: 11_000, kind: 'redis-restart' },
       { at: 13_000, kind: 'redis-down', ms: 5_000, startWorkerAfterMs: 1_500 },
@@ -21,7 +24,6 @@ export const profiles: Record<ProfileName, Omit<ChaosOptions, 'log' | 'postgresU
       { at: 22_500, kind: 'upstream-429', ms: 2_000, share: 0.5 },
       { at: 25_000, kind: 'upstream-latency', ms: 2_000, latencyMs: 300 },
       { at: 27_500, kind: 'api-term' },
-      { at: 30_000, kind: 'api-kill' },
     ],
   },
   long: {
