@@ -61,6 +61,19 @@ describe.skipIf(!servers.redisUrl)('BeeJobQueue on Redis', () => {
     );
   });
 
+  it('keeps no job object after sending it (no memory growth per job in the enqueuing process)', async () => {
+    const queue = open();
+    await queue.enqueue(
+      'kept',
+      Array.from({ length: 200 }, (_, i) => ({ jobId: `k${i}`, attempt: 0 })),
+    );
+    await queue.enqueue('kept', [{ jobId: 'later', attempt: 0 }], { delayMs: 60_000 });
+    const bee = (queue as unknown as { slots: Map<string, { bee: { jobs: Map<string, unknown> } }> }).slots.get(
+      'kept',
+    )!.bee;
+    expect(bee.jobs.size).toBe(0);
+  });
+
   it('delayed messages wait, immediate ones in the same burst do not', async () => {
     const queue = open();
     const seen: Array<{ id: string; at: number }> = [];

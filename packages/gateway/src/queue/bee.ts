@@ -154,6 +154,9 @@ export class BeeJobQueue implements JobQueue {
       activateDelayedJobs: true,
       removeOnSuccess: true,
       removeOnFailure: true,
+      // bee-queue keeps every job it saves in a Map until a job event removes it, and we take no events: off, or
+      // the enqueuing process keeps every job it ever sent (the soak profile saw it).
+      storeJobs: false,
       stallInterval: this.stallInterval,
       // bee-queue doubles this after each failed blocking pop, without a cap: start small.
       initialRedisFailureRetryDelay: 100,
