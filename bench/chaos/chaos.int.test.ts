@@ -22,6 +22,9 @@ describe.skipIf(!(servers.redisUrl && servers.postgresUrl))('chaos (short profil
     expect(result.http5xx.duringRedisOutage).toBe(0);
     expect(result.apiReadyAfterRedisMs.length).toBe(2);
     for (const ms of result.apiReadyAfterRedisMs) expect(ms).toBeLessThanOrEqual(5000);
+    // Every process (the API and each worker, the one started during the outage included) answers again.
+    for (const ms of result.allReadyAfterRedisMs) expect(ms).toBeGreaterThanOrEqual(0);
+    for (const ms of result.allReadyAfterRedisMs) expect(ms).toBeLessThanOrEqual(5000);
     for (const t of result.takeoverMs) expect(t.ms).not.toBeNull();
     for (const d of result.drainMs) expect(d.ms).not.toBeNull();
   }, 150_000);

@@ -19,7 +19,6 @@ import {
 import { startChaosUpstream, type ChaosUpstream } from './upstream.js';
 
 const NODE = fileURLToPath(new URL('./node.ts', import.meta.url));
-const FINAL = new Set(['succeeded', 'failed', 'dead']);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One fault of the schedule, at `at` ms after the start. */
@@ -53,10 +52,12 @@ export interface ChaosOptions {
   log?: (line: string) => void;
 }
 
-export interface ChaosResult {
+export interface ChaosResult extends Record<string, unknown> {
   profile: string;
   submitted: number;
   accepted: number;
+  /** Submits never accepted, by final answer (`gave up`: no answer below 500 within two minutes). */
+  notAccepted: Record<string, number>;
   succeeded: number;
   dead: number;
   failed: number;
@@ -65,7 +66,10 @@ export interface ChaosResult {
   lost: number;
   wrong: number;
   replays: number;
+  /** Replays answered with another job than the first answer (there must be none). */
   replayMismatches: number;
+  /** Replays without an answer below 500 within two minutes (the API down or answering 503 all along). */
+  replaysUnanswered: number;
   duplicateWrites: number;
   http5xx: { total: number; duringRedisOutage: number; byStatus: Record<string, number> };
   connectionErrors: number;
@@ -73,6 +77,8 @@ export interface ChaosResult {
   waits: number;
   /** Per Redis return: ms until the API's /readyz said ready again. */
   apiReadyAfterRedisMs: number[];
+  /** Per Redis return: ms until the API was ready and every process' queue answered again. */
+  allReadyAfterRedisMs: number[];
   /** Per worker death: ms until every job it held had been taken over. */
   takeoverMs: Array<{ fault: string; backlog: number; ms: number | null; held: number }>;
   /** Per fault: ms from its end until every job accepted before then was final. */
@@ -84,6 +90,8 @@ export interface ChaosResult {
 interface Proc {
   worker: TsxWorker;
   id: string;
+  /** Whether its queue answered at its last ping. */
+  queueUp: boolean;
 }
 
 /** Runs one chaos schedule and returns its figures. Every server and process it started is stopped at the end. */
@@ -132,7 +140,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       worker.exited.then((exit) => {
         if (!exit.killed) log(`${role} exited unexpectedly: ${JSON.stringify(exit)} ${worker.stderr.slice(-2000)}`);
       });
-      const proc: Proc = { worker, id: '' };
+      const proc: Proc = { worker, id: '', queueUp: false };
+      worker.onLine((line) => {
+        if (line === 'queue up') proc.queueUp = true;
+        else if (line === 'queue down') proc.queueUp = false;
+      });
       const ready = worker.waitForLine(/^ready /).then((line) => {
         proc.id = line.slice('ready '.length);
       });
@@ -151,9 +163,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const http5xx = { total: 0, duringRedisOutage: 0, byStatus: {} as Record<string, number> };
     let connectionErrors = 0;
     let inFlightWaits = 0;
+    const notAccepted: Record<string, number> = {};
     let redisDown = false;
     let replays = 0;
     let replayMismatches = 0;
+    let replaysUnanswered = 0;
     const runId = randomUUID().slice(0, 8);
     const post = async (path: string, body: unknown, idempotencyKey: string) => {
       const res = await fetch(`${base}${path}`, {
@@ -202,6 +216,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       const answer = await send('/v1/org/upsert', body, key);
       if (!answer || (answer.status !== 202 && answer.status !== 200)) {
         rejected.push(i);
+        const why = answer ? `${answer.status} ${String(answer.body.code ?? '')}`.trim() : 'gave up';
+        notAccepted[why] = (notAccepted[why] ?? 0) + 1;
         return;
       }
       const id = answer.body.id as string;
@@ -209,7 +225,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       if (i % 10 === 0) {
         replays++;
         const again = await send('/v1/org/upsert', body, key);
-        if (again?.body.id !== id) replayMismatches++;
+        if (!again) replaysUnanswered++;
+        else if (again.body.id !== id) replayMismatches++;
       }
     };
     let submitted = 0;
@@ -254,22 +271,32 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       );
     };
     const apiReadyAfterRedisMs: number[] = [];
+    const allReadyAfterRedisMs: number[] = [];
+    /** From Redis' return: until the API's /readyz says ready, and until every process' queue answers. */
     const measureApiReady = async () => {
       const back = Date.now();
+      let api: number | undefined;
       for (;;) {
-        const ok = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(5000) }).then(
-          (r) => r.status === 200,
-          () => false,
-        );
-        if (ok) {
-          apiReadyAfterRedisMs.push(Date.now() - back);
+        if (api === undefined) {
+          const ok = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(5000) }).then(
+            (r) => r.status === 200,
+            () => false,
+          );
+          if (ok) {
+            api = Date.now() - back;
+            apiReadyAfterRedisMs.push(api);
+          }
+        }
+        if (api !== undefined && [procs.api!, ...procs.workers].every((p) => p.queueUp)) {
+          allReadyAfterRedisMs.push(Date.now() - back);
           return;
         }
         if (Date.now() - back > 120_000) {
-          apiReadyAfterRedisMs.push(-1);
+          if (api === undefined) apiReadyAfterRedisMs.push(-1);
+          allReadyAfterRedisMs.push(-1);
           return;
         }
-        await sleep(100);
+        await sleep(50);
       }
     };
     const takeoverMs: ChaosResult['takeoverMs'] = [];
@@ -465,6 +492,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       profile: o.profile,
       submitted,
       accepted: accepted.size,
+      notAccepted,
       succeeded,
       dead,
       failed,
@@ -473,11 +501,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       wrong,
       replays,
       replayMismatches,
+      replaysUnanswered,
       duplicateWrites,
       http5xx,
       connectionErrors,
       waits: inFlightWaits,
       apiReadyAfterRedisMs,
+      allReadyAfterRedisMs,
       takeoverMs,
       drainMs,
       upstreamRefused: { ...upstream.refused },

@@ -1,5 +1,5 @@
 // One gateway process of a chaos run (`node --import tsx bench/chaos/node.ts`): ROLE=api|worker, CHAOS_ENV=JSON of
-// chaosConfig's input. Prints `ready <workerId|url>` once started, and `rss <bytes>` lines when asked by SAMPLE_MS.
+// chaosConfig's input. Prints `ready <workerId|url>` once started, then `queue up` / `queue down` on each change.
 import { silentLogger } from '@relaykit/sdk-core';
 import { Gateway, parseConfig, type GatewayRole } from '@relaykit/gateway';
 import { chaosConfig, upsertConnector } from './connector.js';
@@ -18,6 +18,15 @@ if (role === 'api') {
 } else {
   process.stdout.write(`ready ${gateway.runner!.workerId}\n`);
 }
+// Whether this process' queue answers, on every change: the driver times each process' recovery after Redis returns.
+let up: boolean | undefined;
+setInterval(() => {
+  void gateway.queue.ping().then((ok) => {
+    if (ok === up) return;
+    up = ok;
+    process.stdout.write(`queue ${ok ? 'up' : 'down'}\n`);
+  });
+}, 100).unref();
 const stop = () =>
   void gateway.close().then(
     () => process.exit(0),

@@ -31,9 +31,10 @@ export async function runSoak(o: SoakOptions) {
   const redis = await startRedis();
   const upstream = await startChaosUpstream({ keepLedger: false });
   const procs: Array<{ name: string; w: TsxWorker }> = [];
-  const monitor = new pg.Pool({ connectionString: postgres.url, max: 1 });
+  let monitor: pg.Pool | undefined;
   try {
     const databaseUrl = await postgres.createDatabase();
+    monitor = new pg.Pool({ connectionString: databaseUrl, max: 1 });
     const env = {
       redisUrl: redis.url,
       databaseUrl,
@@ -139,7 +140,10 @@ export async function runSoak(o: SoakOptions) {
     }
     const firstWindow = windows[0] ?? 0;
     const drift = windows.length ? Math.max(...windows.map((w) => Math.abs(w / firstWindow - 1))) : null;
-    const rssGrowth: Record<string, { firstMiB: number; lastMiB: number; growthPct: number } | null> = {};
+    const rssGrowth: Record<
+      string,
+      { firstMiB: number; lastMiB: number; growthPct: number; perWindowMiB: number[] } | null
+    > = {};
     for (const p of procs) {
       const series = steady.map((s) => s.rss[p.name]).filter((v): v is number => v !== undefined);
       const n = Math.max(1, Math.floor(series.length / 5));
@@ -150,10 +154,20 @@ export async function runSoak(o: SoakOptions) {
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       const first = mean(series.slice(0, n));
       const last = mean(series.slice(-n));
+      // One figure per window, to tell a leak (steady climb) from a heap settling after the warm-up.
+      const perWindowMiB: number[] = [];
+      for (let from = o.warmupMs; from < submitEnd; from += o.windowMs) {
+        const inWindow = steady
+          .filter((s) => s.t >= from && s.t < from + o.windowMs)
+          .map((s) => s.rss[p.name])
+          .filter((v): v is number => v !== undefined);
+        if (inWindow.length) perWindowMiB.push(Math.round(mean(inWindow) / 2 ** 20));
+      }
       rssGrowth[p.name] = {
         firstMiB: Math.round(first / 2 ** 20),
         lastMiB: Math.round(last / 2 ** 20),
         growthPct: Math.round((last / first - 1) * 1000) / 10,
+        perWindowMiB,
       };
     }
     const statuses = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
@@ -178,7 +192,7 @@ export async function runSoak(o: SoakOptions) {
   } finally {
     for (const p of procs) p.w.kill('SIGKILL');
     await Promise.all(procs.map((p) => p.w.exited));
-    await monitor.end().catch(() => undefined);
+    await monitor?.end().catch(() => undefined);
     await upstream.close();
     await redis.stop();
     await postgres.stop();

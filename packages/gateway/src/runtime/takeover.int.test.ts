@@ -78,7 +78,8 @@ describe.skipIf(!(servers.redisUrl && servers.postgresUrl))('takeover under a ba
       const taken = await waitFor(
         async () => {
           const j = await worker.store.get(orphan);
-          return j && j.worker !== 'dead-worker' && j.attempts === 2 ? Date.now() : undefined;
+          // The takeover's claim opens attempt 2 (the dead worker held attempt 1).
+          return j && j.attempts === 2 ? Date.now() : undefined;
         },
         'the takeover',
         { timeoutMs: 15_000, intervalMs: 20 },
