@@ -97,14 +97,18 @@ describe.skipIf(!(servers.redisUrl && servers.postgresUrl))('gateway while Postg
       expect(during.body).toMatchObject({ code: 'UNAVAILABLE' });
       expect((await gw.call('GET', '/readyz')).status).toBe(503);
       await restarted;
+      let last: unknown;
       const after = await waitFor(
         async () => {
           const res = await submit();
+          last = { status: res.status, body: res.body };
           return res.status === 202 ? res : undefined;
         },
         'a submit accepted after the outage',
         { timeoutMs: 20_000, intervalMs: 100 },
-      );
+      ).catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}; last answer ${JSON.stringify(last)}`);
+      });
       expect(await waitFinal(gw, after.body.id, gw.keys.dev, 20_000)).toMatchObject({ status: 'succeeded' });
     } finally {
       await t?.close();

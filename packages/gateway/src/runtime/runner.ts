@@ -64,6 +64,12 @@ export class JobRunner {
     this.sweepTimer.unref();
   }
 
+  /** Stops looking for expired leases (for tests that play the takeover themselves). */
+  stopSweeping(): void {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+  }
+
   /**
    * Takes over jobs whose lease ran out, straight from the job store. The queue alone would put a dead worker's job
    * back behind the whole backlog (bee-queue re-queues a stalled job at the tail), and drops a redelivery that comes
