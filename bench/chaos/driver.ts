@@ -71,7 +71,13 @@ export interface ChaosResult extends Record<string, unknown> {
   /** Replays without an answer below 500 within two minutes (the API down or answering 503 all along). */
   replaysUnanswered: number;
   duplicateWrites: number;
-  http5xx: { total: number; duringRedisOutage: number; byStatus: Record<string, number> };
+  /** 5xx answers by status and detail; those during a Redis outage (until the API is ready again) apart. */
+  http5xx: {
+    total: number;
+    duringRedisOutage: number;
+    byStatus: Record<string, number>;
+    duringRedisOutageByStatus: Record<string, number>;
+  };
   connectionErrors: number;
   /** Answers the client waited on and retried: 429, and 409 IDEMPOTENCY_IN_FLIGHT after an API process died. */
   waits: number;
@@ -161,6 +167,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const accepted = new Map<number, string>();
     const rejected: number[] = [];
     const http5xx = { total: 0, duringRedisOutage: 0, byStatus: {} as Record<string, number> };
+    const outage5xx: Record<string, number> = {};
     let connectionErrors = 0;
     let inFlightWaits = 0;
     const notAccepted: Record<string, number> = {};
@@ -183,10 +190,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       const text = await res.text();
       return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, res };
     };
-    const count5xx = (status: number, outage: boolean) => {
+    const count5xx = (status: string, outage: boolean) => {
       http5xx.total++;
       http5xx.byStatus[status] = (http5xx.byStatus[status] ?? 0) + 1;
-      if (outage || redisDown) http5xx.duringRedisOutage++;
+      if (outage || redisDown) {
+        http5xx.duringRedisOutage++;
+        outage5xx[status] = (outage5xx[status] ?? 0) + 1;
+      }
     };
     /** Sends until answered (never gives up on a connection error or a 5xx within `forMs`); returns the answer. */
     const send = async (path: string, body: unknown, idempotencyKey: string, forMs = 120_000) => {
@@ -200,7 +210,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
           const wait = answer.status === 429 || (answer.status === 409 && answer.body.code === 'IDEMPOTENCY_IN_FLIGHT');
           if (answer.status < 500 && !wait) return answer;
           if (wait) inFlightWaits++;
-          if (answer.status >= 500) count5xx(answer.status, outage);
+          if (answer.status >= 500)
+            count5xx(`${answer.status} ${String(answer.body.detail ?? answer.body.code ?? '').slice(0, 60)}`, outage);
           const retryAfter = Number(answer.res.headers.get('retry-after') ?? 0.2);
           await sleep(Math.min(5000, retryAfter * 1000));
         } catch {
@@ -503,7 +514,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       replayMismatches,
       replaysUnanswered,
       duplicateWrites,
-      http5xx,
+      http5xx: { ...http5xx, duringRedisOutageByStatus: outage5xx },
       connectionErrors,
       waits: inFlightWaits,
       apiReadyAfterRedisMs,
