@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import {
   createEnvelopeCipher,
-  createRateLimiter,
   redactingLogger,
   type EnvelopeCipher,
   type Logger,
@@ -25,6 +24,7 @@ import {
   type ConnectorSource,
   type LoadedInstance,
 } from './runtime/instances.js';
+import { KeyRateLimiter } from './runtime/key-limiter.js';
 import { GatewayMetrics } from './runtime/metrics.js';
 import { Reconciler } from './runtime/reconciler.js';
 import { JobRunner } from './runtime/runner.js';
@@ -155,14 +155,16 @@ export class Gateway {
           prefix: config.redis.prefix,
           stallInterval: config.jobs.stallInterval,
         });
-      rateLimiter = createRateLimiter({
+      // Shared through Redis; fails open to a per-process limiter while Redis is unreachable (never a 500 or a wait).
+      rateLimiter = new KeyRateLimiter({
         rules: config.apiKeys.rateLimits.map((w) => ({
           limit: w.limit,
           windowMs: w.window,
           ...(w.burst ? { burst: w.burst } : {}),
         })),
-        ...(config.redis.url ? { redisUrl: config.redis.url } : {}),
+        ...(config.redis.url && config.apiKeys.rateLimits.length ? { redisUrl: config.redis.url } : {}),
         prefix: `${config.redis.prefix}:rl:apikey`,
+        logger,
       });
       await setUpInstances(instances, {
         logger,
@@ -263,12 +265,15 @@ export class Gateway {
   /** Redis, database, queues and the instances' upstream health. */
   async readiness(): Promise<{ ok: boolean; checks: Record<string, unknown> }> {
     const checks: Record<string, unknown> = {};
-    const database = await this.sql.query('SELECT 1').then(
-      () => true,
-      () => false,
-    );
+    // Every check is bounded: an outage makes this process unready at once, never slow to answer.
+    const [database, queue] = await Promise.all([
+      within(this.sql.query('SELECT 1'), 2000).then(
+        () => true,
+        () => false,
+      ),
+      within(this.queue.ping(), 2000).catch(() => false),
+    ]);
     checks.database = { ok: database, engine: this.sql.engine };
-    const queue = await this.queue.ping();
     checks.queue = { ok: queue, engine: this.queue.engine };
     const instances: Record<string, unknown> = {};
     for (const instance of this.instances.values()) {
@@ -291,7 +296,9 @@ export class Gateway {
               ),
             ])
           : { ok: Boolean(runtime) };
-      const counts = await this.queue.counts(`jobs.${instance.name}`).catch(() => undefined);
+      const counts = queue
+        ? await within(this.queue.counts(`jobs.${instance.name}`), 1000).catch(() => undefined)
+        : undefined;
       instances[instance.name] = {
         environment: instance.environment,
         connector: instance.connector.name,
@@ -335,6 +342,17 @@ export class Gateway {
     await this.rateLimiter.close().catch(() => undefined);
     if (this.owns.sql) await this.sql.close().catch(() => undefined);
   }
+}
+
+/** `promise`, or a rejection once `ms` have passed. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 function resolveCodec(config: GatewayConfig, cipher?: EnvelopeCipher): PayloadCodec {

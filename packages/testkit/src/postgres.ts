@@ -18,6 +18,11 @@ export interface PostgresServer {
   readonly dataDir: string;
   /** Creates a new empty database and returns its URL. */
   createDatabase(name?: string): Promise<string>;
+  /**
+   * Stops the cluster (fast mode: every connection is cut at once, as in an operator's restart), waits `downMs`, and
+   * starts it again on the same port with the same data.
+   */
+  restart(downMs?: number): Promise<void>;
   /** Stops the cluster (immediate mode) and removes its directory. */
   stop(): Promise<void>;
 }
@@ -61,18 +66,20 @@ export async function startPostgres(): Promise<PostgresServer> {
     '--locale=C',
   ]);
   const opts = `-p ${port} -k ${base} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-  await asPostgres(join(bin, 'pg_ctl'), [
-    '-D',
-    dataDir,
-    '-o',
-    opts,
-    '-l',
-    join(base, 'postgres.log'),
-    '-w',
-    '-t',
-    '60',
-    'start',
-  ]);
+  const start = () =>
+    asPostgres(join(bin, 'pg_ctl'), [
+      '-D',
+      dataDir,
+      '-o',
+      opts,
+      '-l',
+      join(base, 'postgres.log'),
+      '-w',
+      '-t',
+      '60',
+      'start',
+    ]);
+  await start();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const stop = async () => {
     process.off('exit', onExit);
@@ -104,6 +111,13 @@ export async function startPostgres(): Promise<PostgresServer> {
     url,
     dataDir,
     createDatabase: (name) => createDatabase(url, name),
+    async restart(downMs = 0) {
+      // Fast, not immediate: the cluster runs with fsync and synchronous_commit off, so a crash-style stop can lose
+      // the last commits (a test's schema included); fast mode still cuts every connection at once.
+      await asPostgres(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+      await start();
+    },
     stop,
   };
 }

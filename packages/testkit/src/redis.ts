@@ -23,6 +23,13 @@ export interface RedisServer {
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Kills and starts the server again on the same port. */
   restart(): Promise<void>;
+  /**
+   * Starts the server again on the same port after {@link RedisServer.kill} (an outage that lasts as long as you
+   * like: a client connecting meanwhile sees ECONNREFUSED). A no-op while it runs.
+   */
+  start(): Promise<void>;
+  /** True while the server process runs. */
+  readonly running: boolean;
   /** Stops the server and removes its directory. */
   stop(): Promise<void>;
 }
@@ -86,6 +93,13 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
     async restart() {
       await kill();
       await launch();
+    },
+    async start() {
+      if (child && child.exitCode === null) return;
+      await launch();
+    },
+    get running() {
+      return child !== undefined && child.exitCode === null;
     },
     async stop() {
       await kill();

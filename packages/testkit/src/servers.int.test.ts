@@ -42,6 +42,20 @@ describe.skipIf(!servers.redisUrl)('shared redis-server', () => {
       await redis.stop();
     }
   });
+
+  it('a killed server refuses connections until start() brings it back on the same port', async () => {
+    const redis = await startRedis();
+    try {
+      await redis.kill();
+      expect(redis.running).toBe(false);
+      await expect(redisPing(redis.url)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      await redis.start();
+      expect(redis.running).toBe(true);
+      expect(await redisPing(redis.url)).toBe('+PONG');
+    } finally {
+      await redis.stop();
+    }
+  });
 });
 
 describe.skipIf(!servers.postgresUrl)('shared PostgreSQL', () => {

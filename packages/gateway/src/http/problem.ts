@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import { isValidationError, type Logger } from '@relaykit/sdk-core';
 import { GatewayHttpError, PROBLEM_CODES, isGatewayHttpError, problem } from '../errors/index.js';
+import { isDatabaseUnavailable } from '../store/unavailable.js';
 
 /** Media type of RFC 9457 problem documents. */
 export const PROBLEM_JSON = 'application/problem+json';
@@ -28,8 +29,8 @@ export function sendProblem(ctx: Context, error: GatewayHttpError): void {
 
 /**
  * Turns every error into problem+json: our own problems as they are, validation errors as 400 with
- * each field, client errors Koa raised (bad URL encoding, ...) with their status, and anything else
- * as a 500 whose details go to the log only. Unknown routes end as 404 in the same shape.
+ * each field, client errors Koa raised (bad URL encoding, ...) with their status, an unreachable
+ * database as 503 with `Retry-After`, and anything else as a 500 whose details go to the log only. Unknown routes end as 404 in the same shape.
  */
 export function problemMiddleware(logger: Logger) {
   return async (ctx: Context, next: Next) => {
@@ -58,6 +59,16 @@ export function problemMiddleware(logger: Logger) {
         return sendProblem(
           ctx,
           new GatewayHttpError(status, code, PROBLEM_CODES[code]!.title, (error as Error).message),
+        );
+      }
+      if (isDatabaseUnavailable(error)) {
+        // An outage, not a bug: the client may retry (the job, if any, was not recorded).
+        logger.warn({ err: String((error as Error)?.message), requestId: ctx.state.requestId }, 'database unreachable');
+        return sendProblem(
+          ctx,
+          problem('UNAVAILABLE', 'The database is unreachable; nothing was recorded. Retry shortly.', {
+            headers: { 'Retry-After': '2' },
+          }),
         );
       }
       logger.error(

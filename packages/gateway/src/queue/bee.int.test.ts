@@ -35,8 +35,8 @@ describe.skipIf(!servers.redisUrl)('BeeJobQueue on Redis', () => {
     await producer.enqueue('q', [{ jobId: 'warm', attempt: 0 }]);
     // Count the pipelines the producer sends (bee-queue's saveAll, one Redis round trip each).
     const bee = (
-      producer as unknown as { queues: Map<string, { saveAll: (jobs: unknown[]) => Promise<unknown> }> }
-    ).queues.get('q')!;
+      producer as unknown as { slots: Map<string, { bee: { saveAll: (jobs: unknown[]) => Promise<unknown> } }> }
+    ).slots.get('q')!.bee;
     const saveAll = bee.saveAll.bind(bee);
     const pipelines: number[] = [];
     bee.saveAll = (jobs) => {
@@ -59,6 +59,19 @@ describe.skipIf(!servers.redisUrl)('BeeJobQueue on Redis', () => {
     expect(seen.sort()).toEqual(
       ['j0.0', ...Array.from({ length: 57 }, (_, i) => `j${i + 1}.0`), 'last.0', 'warm.0'].sort(),
     );
+  });
+
+  it('keeps no job object after sending it (no memory growth per job in the enqueuing process)', async () => {
+    const queue = open();
+    await queue.enqueue(
+      'kept',
+      Array.from({ length: 200 }, (_, i) => ({ jobId: `k${i}`, attempt: 0 })),
+    );
+    await queue.enqueue('kept', [{ jobId: 'later', attempt: 0 }], { delayMs: 60_000 });
+    const bee = (queue as unknown as { slots: Map<string, { bee: { jobs: Map<string, unknown> } }> }).slots.get(
+      'kept',
+    )!.bee;
+    expect(bee.jobs.size).toBe(0);
   });
 
   it('delayed messages wait, immediate ones in the same burst do not', async () => {

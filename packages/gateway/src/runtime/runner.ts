@@ -41,6 +41,10 @@ export class JobRunner {
   /** `settled` events, for in-process `?wait=` answers. */
   readonly events = new EventEmitter();
   private readonly running = new Map<string, { controller: AbortController; attempt: number }>();
+  /** Jobs this worker is taking over from a dead holder, outside the queue (see {@link JobRunner.sweep}). */
+  private readonly takeovers = new Set<string>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping = false;
   private draining = false;
 
   constructor(private readonly options: JobRunnerOptions) {
@@ -48,13 +52,59 @@ export class JobRunner {
     this.events.setMaxListeners(0);
   }
 
-  /** Starts consuming every instance's queue at its concurrency. */
+  /** Starts consuming every instance's queue at its concurrency, and looking for leases that ran out. */
   start(): void {
     for (const instance of this.options.instances.values()) {
       this.options.queue.process(queueNameOf(instance.name), instance.config.concurrency, (message) =>
         this.handle(message),
       );
     }
+    const every = Math.max(100, Math.round(this.options.leaseMs / 4));
+    this.sweepTimer = setInterval(() => void this.sweep(), every);
+    this.sweepTimer.unref();
+  }
+
+  /** Stops looking for expired leases (for tests that play the takeover themselves). */
+  stopSweeping(): void {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+  }
+
+  /**
+   * Takes over jobs whose lease ran out, straight from the job store. The queue alone would put a dead worker's job
+   * back behind the whole backlog (bee-queue re-queues a stalled job at the tail), and drops a redelivery that comes
+   * while the dead holder's lease still runs; this makes takeover time bounded by the lease (plus a quarter of it),
+   * whatever the backlog. The claim is atomic, so workers sweeping at once take each job once; the job's queue message,
+   * when it comes, finds the job taken and is dropped. At most an instance's concurrency of takeovers run at once here.
+   */
+  async sweep(): Promise<number> {
+    if (this.sweeping || this.draining) return 0;
+    this.sweeping = true;
+    let started = 0;
+    try {
+      const expired = await this.options.store.findExpiredLeases([...this.options.instances.keys()]);
+      for (const ref of expired) {
+        if (this.draining) break;
+        const instance = this.options.instances.get(ref.instance);
+        if (
+          !instance ||
+          this.takeovers.size >= instance.config.concurrency ||
+          this.running.has(ref.id) ||
+          this.takeovers.has(ref.id)
+        )
+          continue;
+        this.takeovers.add(ref.id);
+        started++;
+        void this.handle({ jobId: ref.id, attempt: ref.attempts })
+          .catch((err: unknown) => this.options.logger.warn({ err: String(err), jobId: ref.id }, 'takeover failed'))
+          .finally(() => this.takeovers.delete(ref.id));
+      }
+    } catch (err) {
+      this.options.logger.warn({ err: String(err) }, 'looking for expired leases failed');
+    } finally {
+      this.sweeping = false;
+    }
+    return started;
   }
 
   /** Jobs running in this process now. */
@@ -205,10 +255,14 @@ export class JobRunner {
         log.warn('job handed back at shutdown');
         return;
       }
-      const decision = classifyFailure(error, { attempt: job.attempts, idempotent }, instance.connector.classify);
+      // The lease ran out (a freeze, a database too slow to renew) and the attempt was cut off: whatever the operation
+      // made of the abort (an `ABORTED` from the transport, a bare AbortError), the attempt ended because of the lease.
+      const lost = keeper.reason;
+      const failure = lost && controller.signal.aborted && controller.signal.reason === lost ? lost : error;
+      const decision = classifyFailure(failure, { attempt: job.attempts, idempotent }, instance.connector.classify);
       const policy = instance.config.retry;
       const retryable = decision.action !== 'fatal';
-      const jobError = toJobError(error, retryable);
+      const jobError = toJobError(failure, retryable);
       let status: 'retrying' | 'failed' | 'dead';
       if (!retryable) status = 'failed';
       else if (job.attempts >= Math.min(job.maxAttempts, policy.attempts)) status = 'dead';
@@ -229,9 +283,12 @@ export class JobRunner {
           ))
         )
           return;
-        await this.options.queue.enqueue(queueNameOf(job.instance), [{ jobId: job.id, attempt: job.attempts }], {
-          delayMs,
-        });
+        await this.options.queue
+          .enqueue(queueNameOf(job.instance), [{ jobId: job.id, attempt: job.attempts }], { delayMs })
+          .catch((err: unknown) =>
+            // Recorded as retrying with its due time: the reconciler sends it once the queue is back.
+            log.warn({ err: String(err) }, 'could not enqueue the retry; the reconciler will send it'),
+          );
         log.warn({ err: jobError, delayMs }, 'job attempt failed; retrying');
       } else {
         if (!(await store.fail(job.id, job.attempts, jobError, { status }, lease))) return;
@@ -256,6 +313,7 @@ export class JobRunner {
    */
   async stop(deadlineMs: number): Promise<void> {
     this.draining = true;
+    clearInterval(this.sweepTimer);
     const until = Date.now() + deadlineMs;
     while (this.running.size && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     for (const { controller } of this.running.values())

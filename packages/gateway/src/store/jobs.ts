@@ -439,6 +439,20 @@ export class JobStore {
     return rows.map((r) => ({ id: r.id, instance: r.instance, attempts: Number(r.attempts) }));
   }
 
+  /**
+   * Running jobs whose lease ran out (their worker died or froze), oldest lapse first: a live worker takes them over
+   * directly, so a takeover waits for the lease, not for the queue's backlog.
+   */
+  async findExpiredLeases(instances: readonly string[], limit = 100): Promise<QueueRef[]> {
+    const { rows } = await this.sql.query<{ id: string; instance: string; attempts: number }>(
+      `SELECT id, instance, attempts FROM relaykit_jobs
+       WHERE status = 'active' AND lease_until < now() AND instance = ANY($1::text[])
+       ORDER BY lease_until LIMIT $2`,
+      [instances, limit],
+    );
+    return rows.map((r) => ({ id: r.id, instance: r.instance, attempts: Number(r.attempts) }));
+  }
+
   /** Jobs per status and instance (for metrics). */
   async countByStatus(): Promise<Array<{ instance: string; status: JobStatus; count: number }>> {
     const { rows } = await this.sql.query<{ instance: string; status: JobStatus; count: string }>(
