@@ -81,8 +81,10 @@ export async function startDemo(
     webhookDuplicates?: number;
     /** The port tried when `port` is not given (default {@link DEMO_DEFAULT_PORT}); tests use their own. */
     defaultPort?: number;
-    /** Connector packages to demo (default: every installed one, found from the working directory and the gateway). */
+    /** Connector packages to demo (default: every installed one). */
     connectors?: string[] | undefined;
+    /** Directories whose `node_modules` (and their parents') hold the connector packages (default: cwd and the gateway's). */
+    searchFrom?: string[];
   } = {},
 ): Promise<Demo> {
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -103,7 +105,7 @@ export async function startDemo(
     port = got;
   }
   const gatewayUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const from = searchDirs();
+  const from = options.searchFrom ?? searchDirs();
   const packages = options.connectors?.length
     ? options.connectors
     : (await findConnectorPackages(from)).map((p) => p.name);
