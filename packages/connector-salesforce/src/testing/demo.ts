@@ -31,6 +31,8 @@ export const demo: ConnectorDemo = {
           title: 'Salesforce: upsert a Contact by external id',
           operation: 'upsert',
           input: salesforceConnector.operations.upsert.example,
+          // Upserting the same Contact again changes nothing the other calls show.
+          runAtStart: true,
         },
       ],
       fake,

@@ -48,7 +48,7 @@ export const demo = {
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
     return {
       config: { baseUrl: 'http://127.0.0.1:' + server.address().port },
-      samples: [{ title: 'Echo: shout a greeting', operation: 'shout', input: { text: 'hello' } }],
+      samples: [{ title: 'Echo: shout a greeting', operation: 'shout', input: { text: 'hello' }, runAtStart: true }],
       fake: { webhookUrl: context.webhookUrl(), instance: context.instance },
       stop: () => new Promise((resolve) => server.close(resolve)),
     };

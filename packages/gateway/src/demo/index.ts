@@ -178,10 +178,12 @@ export async function startDemo(
       scopes: ['admin:keys'],
     }));
     // A job run at start, so the lookup line below names a real id.
-    const first = parts.find((p) => p.running.samples.length);
-    if (first) {
-      const sample = first.running.samples[0]!;
-      const res = await fetch(`${url}${samplePath(first.instance, sample)}?wait=5s`, {
+    const atStart = parts
+      .flatMap((part) => part.running.samples.map((sample) => ({ part, sample })))
+      .find(({ sample }) => sample.runAtStart);
+    if (atStart) {
+      const { part, sample } = atStart;
+      const res = await fetch(`${url}${samplePath(part.instance, sample)}?wait=5s`, {
         method: 'POST',
         headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
         body: JSON.stringify(sample.input),

@@ -8,6 +8,11 @@ export interface ConnectorDemoSample {
   operation: string;
   /** The operation's input, as JSON. */
   input: unknown;
+  /**
+   * Run once as the demo starts, so the job lookup it prints names a real job. Only for a call whose repeat leaves
+   * what the other samples show unchanged (an upsert, not a first sync). The runtime takes the first one marked.
+   */
+  runAtStart?: boolean;
 }
 
 /** What a runtime tells a demo it starts. */
