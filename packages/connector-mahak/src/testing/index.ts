@@ -12,3 +12,4 @@ export {
   type FakeRequestLog,
 } from './fake-mahak.js';
 export { generateRow, generateRowJson, dotNetDate, type FakeRow } from './table.js';
+export { demo } from './demo.js';

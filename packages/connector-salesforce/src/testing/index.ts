@@ -16,3 +16,4 @@ export type {
   RequestLogEntry,
   TokenRequestLogEntry,
 } from './types.js';
+export { demo } from './demo.js';

@@ -135,9 +135,12 @@ export class OrgStore {
     return [...(idx.get(value) ?? [])];
   }
 
-  /** Inserts records directly (no ledger, no validation): test set-up, including duplicates for 300s. */
+  /**
+   * Inserts records directly (no ledger, no validation): test set-up, including duplicates for 300s. A record's own
+   * `Id` is kept (generated ids never take that form: they carry `Fk` after the key prefix), else one is made.
+   */
   seed(object: string, records: ReadonlyArray<Record<string, unknown>>): StoredRecord[] {
-    return records.map((r) => this.put(object, { ...r, Id: this.newId(object) }));
+    return records.map((r) => this.put(object, { ...r, Id: typeof r.Id === 'string' ? r.Id : this.newId(object) }));
   }
 
   /** Consumes one armed lock fault for `value`; true when the write must fail. */

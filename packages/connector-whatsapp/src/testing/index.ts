@@ -28,3 +28,4 @@ export {
   type StatusPayload,
 } from './notifications.js';
 export { validateSend, type FakeTemplate, type FakeRejection } from './validate.js';
+export { demo } from './demo.js';

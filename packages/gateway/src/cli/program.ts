@@ -136,7 +136,11 @@ Examples:
     .addOption(configOption())
     .option(
       '--demo',
-      'start fake Salesforce, Mahak and WhatsApp upstreams and a gateway wired to them, print a demo key and curl lines',
+      'start the fake upstream of every installed connector package and a gateway wired to them, print a demo key and curl lines',
+    )
+    .option(
+      '--connector <package...>',
+      'with --demo: the connector packages to demo (default: every one installed, i.e. whose package.json says "relaykit": { "connector": true })',
     )
     .option(
       '-p, --port <port>',
@@ -149,42 +153,58 @@ Examples:
       'after',
       '\nStops gracefully on SIGTERM/SIGINT: new requests get 503, running jobs finish within server.shutdownTimeout or are handed back.',
     )
-    .action(async (options: { config?: string; demo?: boolean; port?: number; host?: string; workers: boolean }) => {
-      const port = options.port ?? envPort(io.env);
-      if (options.demo) {
-        const { startDemo } = await import('../demo/index.js');
-        const demo = await startDemo({ port, host: options.host, out: io.out, env: io.env });
-        handleSignals(demo, io);
-        await io.onStarted?.(demo.gateway, demo.url);
-        return;
-      }
-      const { config, baseDir } = await readConfig(options.config, io);
-      const role: GatewayRole = options.workers ? 'all' : 'api';
-      if (!config.database.url && config.database.dataDir === 'memory://')
-        io.err(
-          'warning: the database is in memory (lost on exit), and no API key can be made for it from outside: set database.dataDir (relaykit init writes one) or DATABASE_URL',
+    .action(
+      async (options: {
+        config?: string;
+        demo?: boolean;
+        connector?: string[];
+        port?: number;
+        host?: string;
+        workers: boolean;
+      }) => {
+        const port = options.port ?? envPort(io.env);
+        if (options.connector && !options.demo) throw new Error('--connector goes with --demo');
+        if (options.demo) {
+          const { startDemo } = await import('../demo/index.js');
+          const demo = await startDemo({
+            port,
+            host: options.host,
+            out: io.out,
+            env: io.env,
+            connectors: options.connector,
+          });
+          handleSignals(demo, io);
+          await io.onStarted?.(demo.gateway, demo.url);
+          return;
+        }
+        const { config, baseDir } = await readConfig(options.config, io);
+        const role: GatewayRole = options.workers ? 'all' : 'api';
+        if (!config.database.url && config.database.dataDir === 'memory://')
+          io.err(
+            'warning: the database is in memory (lost on exit), and no API key can be made for it from outside: set database.dataDir (relaykit init writes one) or DATABASE_URL',
+          );
+        if (role === 'api' && !config.redis.url)
+          io.err('warning: --no-workers without REDIS_URL: jobs go to an in-memory queue no worker can reach');
+        const gateway = await Gateway.create({ config, role, baseDir });
+        const host = options.host ?? config.server.host;
+        let url: string;
+        try {
+          url = await gateway.listen(port ?? config.server.port, host);
+        } catch (error) {
+          await gateway.close();
+          if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+            throw new PortInUseError(port ?? config.server.port, host);
+          throw error;
+        }
+        io.out(`relaykit gateway listening on ${url} (docs: ${url}/docs)`);
+        io.out(`engines: ${gateway.describeEngines()}`);
+        io.out(
+          `instances: ${[...gateway.instances.values()].map((i) => `${i.name} (${i.connector.name}, ${i.environment})`).join(', ') || 'none'}`,
         );
-      if (role === 'api' && !config.redis.url)
-        io.err('warning: --no-workers without REDIS_URL: jobs go to an in-memory queue no worker can reach');
-      const gateway = await Gateway.create({ config, role, baseDir });
-      const host = options.host ?? config.server.host;
-      let url: string;
-      try {
-        url = await gateway.listen(port ?? config.server.port, host);
-      } catch (error) {
-        await gateway.close();
-        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
-          throw new PortInUseError(port ?? config.server.port, host);
-        throw error;
-      }
-      io.out(`relaykit gateway listening on ${url} (docs: ${url}/docs)`);
-      io.out(`engines: ${gateway.describeEngines()}`);
-      io.out(
-        `instances: ${[...gateway.instances.values()].map((i) => `${i.name} (${i.connector.name}, ${i.environment})`).join(', ') || 'none'}`,
-      );
-      handleSignals(gateway, io);
-      await io.onStarted?.(gateway, url);
-    });
+        handleSignals(gateway, io);
+        await io.onStarted?.(gateway, url);
+      },
+    );
 
   program
     .command('worker')

@@ -13,7 +13,7 @@ describe('configuration', () => {
         server: { bodyLimit: '2mb', maxWait: '10s' },
         instances: {
           'sf-prod': {
-            connector: '@relaykit/connector-salesforce',
+            connector: '@acme/relaykit-crm',
             environment: 'production',
             timeout: '1m',
             retry: { delay: '250ms' },

@@ -44,7 +44,7 @@ const name = z
 
 /** One configured connector instance. */
 export const instanceSchema = z.strictObject({
-  /** Package name (`@relaykit/connector-salesforce`) or a path to a local module (`./plugins/x.js`). */
+  /** Package name (`@acme/relaykit-crm`) or a path to a local module (`./plugins/x.js`). */
   connector: z.string().min(1),
   /** Named export holding the connector; default: the only connector the module exports. */
   export: z.string().optional(),

@@ -5,6 +5,8 @@ import { silentLogger } from '@relaykit/sdk-core';
 import { which } from '@relaykit/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/program.js';
+import type { Gateway } from '../gateway.js';
+import { findConnectorPackages, loadConnectorDemo } from './discover.js';
 import { DEMO_DEFAULT_PORT, startDemo, type Demo } from './index.js';
 
 /** Holds `port` (when nobody else does already: taken either way). */
@@ -115,4 +117,34 @@ describe('relaykit start --demo', () => {
       expect(err.join('\n')).toMatch(/-p <port> or the PORT environment variable/);
     }
   });
+
+  it('demos only the connector packages named with --connector, which goes with --demo only', async () => {
+    const [first, second] = await findConnectorPackages([process.cwd()]);
+    expect(second, 'the repository has several connector packages').toBeDefined();
+    const out: string[] = [];
+    let started: Gateway | undefined;
+    const code = await runCli(['node', 'relaykit', 'start', '--demo', '--connector', first!.name, '-p', '0'], {
+      out: (l) => out.push(l),
+      err: (l) => out.push(l),
+      env: { LOG_LEVEL: 'silent' },
+      signals: false,
+      onStarted: (gateway) => {
+        started = gateway;
+      },
+    });
+    await started?.close();
+    expect(code, out.join('\n')).toBe(0);
+    const { instance } = await loadConnectorDemo(first!.name, [process.cwd()]);
+    expect([...started!.instances.values()].map((i) => i.name)).toEqual([instance]);
+    const alone: string[] = [];
+    expect(
+      await runCli(['node', 'relaykit', 'start', '--connector', first!.name], {
+        out: () => {},
+        err: (l) => alone.push(l),
+        env: {},
+        signals: false,
+      }),
+    ).toBe(1);
+    expect(alone.join('\n')).toMatch(/--connector goes with --demo/);
+  }, 120_000);
 });

@@ -1,176 +1,29 @@
-import { isConnector, type AnyConnector, type Logger } from '@relaykit/sdk-core';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AnyConnector, ConnectorDemoSample, Logger, RunningConnectorDemo } from '@relaykit/sdk-core';
 import pino from 'pino';
 import { parseConfig } from '../config/index.js';
 import { Gateway } from '../gateway.js';
+import { findConnectorPackages, loadConnectorDemo } from './discover.js';
 import { PortInUseError } from './port.js';
 
-/** One connector of the demo: its fake upstream, instance config and a ready-to-paste curl line. */
+/** One started connector demo, under the instance name it got. */
 interface DemoPart {
   instance: string;
   connector: AnyConnector;
-  config: unknown;
-  /** Curl lines (`$URL` and `$KEY` are filled in). */
-  curl: Array<{ title: string; method: 'POST'; path: string; body: unknown }>;
-  /** The fake upstream (tests look inside). */
-  fake?: unknown;
-  close(): Promise<void>;
+  running: RunningConnectorDemo;
 }
 
-// Imported by name at run time (not bundled): the connectors are workspace packages / optional peers.
-const load = (specifier: string) => import(/* @vite-ignore */ specifier) as Promise<Record<string, unknown>>;
-
-function pick(mod: Record<string, unknown>, name: string): AnyConnector {
-  const value = mod[name];
-  if (!isConnector(value)) throw new Error(`${name} is not exported as a connector yet`);
-  return value as AnyConnector;
+/** Where connector packages are looked for: the directory the command runs in, and the gateway's own. */
+function searchDirs(): string[] {
+  return [process.cwd(), dirname(fileURLToPath(import.meta.url))];
 }
 
-async function salesforce(): Promise<DemoPart> {
-  const [mod, testing] = await Promise.all([
-    load('@relaykit/connector-salesforce'),
-    load('@relaykit/connector-salesforce/testing'),
-  ]);
-  const fake = await (
-    testing.startFakeOrg as (o?: unknown) => Promise<{
-      url: string;
-      loginUrl: string;
-      state: { seed(object: string, records: Array<Record<string, unknown>>): Array<{ Id: string }> };
-      close(): Promise<void>;
-    }>
-  )({ externalIdFields: { Contact: ['Ext__c', 'Email', 'Donor_Id__c'], Account: ['Ext__c'] } });
-  // The operations' documented examples (update, get, delete) name a Contact id: the fake org holds one, and the
-  // examples shown in /docs name the id it was given, so they run as shown.
-  const [contact] = fake.state.seed('Contact', [
-    { LastName: 'Rahimi', Email: 'sara@example.org', Ext__c: 'C-1000', Donor_Id__c: 'D-1' },
-  ]);
-  const connector = withExampleIds(pick(mod, 'salesforceConnector'), contact!.Id);
-  return {
-    instance: 'sf-demo',
-    connector,
-    config: {
-      instanceUrl: fake.url,
-      auth: { flow: 'client_credentials', clientId: 'fake-client-id', clientSecret: 'fake-client-secret' },
-    },
-    curl: [
-      {
-        title: 'Salesforce: upsert a Contact by external id',
-        method: 'POST',
-        path: '/v1/sf-demo/upsert',
-        body: (connector.operations.upsert?.example as unknown) ?? {
-          sobject: 'Contact',
-          externalIdField: 'Ext__c',
-          externalId: 'C-1001',
-          record: { LastName: 'Rahimi', Email: 'sara@example.org' },
-        },
-      },
-    ],
-    fake,
-    close: () => fake.close(),
-  };
-}
-
-/** The connector with every operation example's Salesforce record `id` replaced by `id`. */
-function withExampleIds(connector: AnyConnector, id: string): AnyConnector {
-  const operations = Object.fromEntries(
-    Object.entries(connector.operations).map(([name, operation]) => {
-      const example = operation.example as { id?: unknown } | undefined;
-      return [
-        name,
-        example && typeof example === 'object' && typeof example.id === 'string' && /^[a-zA-Z0-9]{18}$/.test(example.id)
-          ? { ...operation, example: { ...example, id } }
-          : operation,
-      ];
-    }),
-  );
-  return { ...connector, operations } as AnyConnector;
-}
-
-async function mahak(): Promise<DemoPart> {
-  const [mod, testing] = await Promise.all([
-    load('@relaykit/connector-mahak'),
-    load('@relaykit/connector-mahak/testing'),
-  ]);
-  const connector = pick(mod, 'mahakConnector');
-  const fake = await (testing.startFakeMahak as (o?: unknown) => Promise<{ url: string; close(): Promise<void> }>)({
-    seed: { Person: 20, Product: 20, ProductDetail: 20 },
-  });
-  const sync = {
-    title: "Mahak: sync products into the gateway's database",
-    method: 'POST' as const,
-    path: '/v1/mahak-demo/syncEntity',
-    body: { entity: 'Product' },
-  };
-  const push = {
-    title: 'Mahak: push a store order (stable ClientId: a replay creates nothing twice)',
-    method: 'POST' as const,
-    path: '/v1/mahak-demo/pushOrders',
-    body: connector.operations.pushOrders?.example ?? {
-      orders: [
-        {
-          storeOrderId: 'web-1001',
-          personId: 1,
-          orderDate: new Date().toISOString(),
-          details: [{ productDetailId: 1, count1: 2, price: 150000 }],
-        },
-      ],
-    },
-  };
-  return {
-    instance: 'mahak-demo',
-    connector,
-    // No database URL: synced rows go into the database the gateway hands connectors (PGlite, or PostgreSQL with DATABASE_URL).
-    config: { baseUrl: fake.url, userName: 'demo', password: 'demo-password', databaseId: 1 },
-    curl: [sync, push],
-    fake,
-    close: () => fake.close(),
-  };
-}
-
-async function whatsapp(gatewayUrl: string, duplicates: number): Promise<DemoPart> {
-  const [mod, testing] = await Promise.all([
-    load('@relaykit/connector-whatsapp'),
-    load('@relaykit/connector-whatsapp/testing'),
-  ]);
-  const connector = pick(mod, 'whatsappConnector');
-  const appSecret = 'demo-app-secret';
-  // The fake posts delivery statuses (sent → delivered → read) to the gateway's webhook route, signed like Meta does.
-  const fake = await (
-    testing.startFakeGraph as (
-      o?: unknown,
-    ) => Promise<{ url: string; accessToken: string; openWindow(waId: string): void; close(): Promise<void> }>
-  )({
-    accessToken: 'demo-access-token',
-    webhook: { url: `${gatewayUrl}/v1/webhooks/wa-demo`, appSecret, duplicates, retryDelaysMs: [200, 500, 1000, 2000] },
-  });
-  const example = (connector.operations.sendText?.example as { to?: string } | undefined) ?? {
-    to: '+9779841234567',
-    body: 'School is closed tomorrow.',
-  };
-  // A customer wrote in first, so the 24-hour window for free-form text is open.
-  fake.openWindow(String(example.to ?? '+9779841234567').replace(/\D/g, ''));
-  return {
-    instance: 'wa-demo',
-    connector,
-    config: {
-      baseUrl: fake.url,
-      accessToken: fake.accessToken,
-      phoneNumberId: '100000000000001',
-      appSecret,
-      verifyToken: 'demo-verify-token',
-      // Local numbers, as in the sendTemplate and broadcast examples (9841234567), are read as Nepali ones.
-      defaultRegion: 'NP',
-    },
-    curl: [
-      {
-        title: 'WhatsApp: send a text (delivery statuses come back on the webhook route)',
-        method: 'POST',
-        path: '/v1/wa-demo/sendText',
-        body: example,
-      },
-    ],
-    fake,
-    close: () => fake.close(),
-  };
+/** The webhook route the gateway serves for `webhook` of `instance` (its first webhook has the short one). */
+function webhookPath(instance: string, webhooks: string[], webhook?: string): string {
+  return webhook === undefined || webhook === webhooks[0]
+    ? `/v1/webhooks/${instance}`
+    : `/v1/webhooks/${instance}/${webhook}`;
 }
 
 /** Listens on `port` (0: any) for a moment: the port it got, or undefined when `port` is taken. */
@@ -207,11 +60,15 @@ export interface Demo {
   close(): Promise<void>;
 }
 
+const samplePath = (instance: string, sample: ConnectorDemoSample) => `/v1/${instance}/${sample.operation}`;
+
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
- * Starts fake Salesforce, Mahak and WhatsApp upstreams in this process and a gateway wired to them
- * on embedded engines (or DATABASE_URL/REDIS_URL when set), creates a demo key and prints curl lines.
+ * Starts the demo of every installed connector package (its fake upstream, from the package's `./testing` entry)
+ * in this process and a gateway wired to them on embedded engines (or DATABASE_URL/REDIS_URL when set), creates a
+ * demo key and an admin key and prints curl lines. The gateway names no connector: a package takes part when its
+ * package.json says `"relaykit": { "connector": true }` and its `./testing` entry exports a `demo`.
  */
 export async function startDemo(
   options: {
@@ -224,12 +81,16 @@ export async function startDemo(
     webhookDuplicates?: number;
     /** The port tried when `port` is not given (default {@link DEMO_DEFAULT_PORT}); tests use their own. */
     defaultPort?: number;
+    /** Connector packages to demo (default: every installed one). */
+    connectors?: string[] | undefined;
+    /** Directories whose `node_modules` (and their parents') hold the connector packages (default: cwd and the gateway's). */
+    searchFrom?: string[];
   } = {},
 ): Promise<Demo> {
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const env = options.env ?? process.env;
   const host = options.host ?? '127.0.0.1';
-  // The port is fixed before anything starts so the fake WhatsApp API knows where to post webhooks.
+  // The port is fixed before anything starts so fake upstreams know where to post webhooks.
   let port: number;
   if (options.port === undefined) {
     const preferred = options.defaultPort ?? DEMO_DEFAULT_PORT;
@@ -244,16 +105,27 @@ export async function startDemo(
     port = got;
   }
   const gatewayUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const from = options.searchFrom ?? searchDirs();
+  const packages = options.connectors?.length
+    ? options.connectors
+    : (await findConnectorPackages(from)).map((p) => p.name);
   const parts: DemoPart[] = [];
-  for (const [name, start] of [
-    ['Salesforce', salesforce],
-    ['Mahak', mahak],
-    ['WhatsApp', () => whatsapp(gatewayUrl, options.webhookDuplicates ?? 0)],
-  ] as const) {
+  const stopAll = () => Promise.allSettled(parts.map((p) => p.running.stop()));
+  for (const name of packages) {
     try {
-      parts.push(await start());
+      const demo = await loadConnectorDemo(name, from);
+      // Two demos suggesting one name (or one connector twice) get distinct instances.
+      let instance = demo.instance;
+      for (let n = 2; parts.some((p) => p.instance === instance); n++) instance = `${demo.instance}-${n}`;
+      const webhooks = Object.keys(demo.connector.webhooks ?? {});
+      const running = await demo.start({
+        instance,
+        webhookUrl: (webhook) => `${gatewayUrl}${webhookPath(instance, webhooks, webhook)}`,
+        webhookDuplicates: options.webhookDuplicates,
+      });
+      parts.push({ instance, connector: demo.connector, running });
     } catch (error) {
-      out(`demo: ${name} connector skipped (${(error as Error).message.split('\n')[0]})`);
+      out(`demo: ${name} skipped (${(error as Error).message.split('\n')[0]})`);
     }
   }
   const config = parseConfig(
@@ -273,7 +145,7 @@ export async function startDemo(
           {
             connector: p.connector.name,
             environment: 'development',
-            config: p.config,
+            config: p.running.config,
             retry: { attempts: 5, delay: '500ms' },
           },
         ]),
@@ -290,7 +162,7 @@ export async function startDemo(
       logger,
     });
   } catch (error) {
-    await Promise.allSettled(parts.map((p) => p.close()));
+    await stopAll();
     throw error;
   }
   let url: string;
@@ -306,28 +178,31 @@ export async function startDemo(
       scopes: ['admin:keys'],
     }));
     // A job run at start, so the lookup line below names a real id.
-    const first = parts[0]?.curl[0];
-    if (first) {
-      const res = await fetch(`${url}${first.path}?wait=5s`, {
+    const atStart = parts
+      .flatMap((part) => part.running.samples.map((sample) => ({ part, sample })))
+      .find(({ sample }) => sample.runAtStart);
+    if (atStart) {
+      const { part, sample } = atStart;
+      const res = await fetch(`${url}${samplePath(part.instance, sample)}?wait=5s`, {
         method: 'POST',
         headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-        body: JSON.stringify(first.body),
+        body: JSON.stringify(sample.input),
       });
       lookupId = ((await res.json()) as { id?: string }).id;
     }
   } catch (error) {
     await gateway.close();
-    await Promise.allSettled(parts.map((p) => p.close()));
+    await stopAll();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(port, host);
     throw error;
   }
 
   const lines: string[] = [];
   for (const part of parts) {
-    for (const c of part.curl) {
-      lines.push(`# ${c.title}`);
+    for (const sample of part.running.samples) {
+      lines.push(`# ${sample.title}`);
       lines.push(
-        `curl -sS -X POST "$RELAYKIT_URL${c.path}?wait=5s" -H "Authorization: Bearer $RELAYKIT_KEY" -H "Content-Type: application/json" -H "Idempotency-Key: demo-${part.instance}-${c.path.split('/').pop()}" -d ${shellQuote(JSON.stringify(c.body))}`,
+        `curl -sS -X POST "$RELAYKIT_URL${samplePath(part.instance, sample)}?wait=5s" -H "Authorization: Bearer $RELAYKIT_KEY" -H "Content-Type: application/json" -H "Idempotency-Key: demo-${part.instance}-${sample.operation}" -d ${shellQuote(JSON.stringify(sample.input))}`,
       );
     }
   }
@@ -346,7 +221,7 @@ export async function startDemo(
   out(`relaykit gateway (demo) listening on ${url}`);
   out(`engines: ${gateway.describeEngines()}`);
   out(
-    `instances: ${parts.map((p) => `${p.instance} → fake ${p.connector.name}`).join(', ') || 'none (no connector could start)'}`,
+    `instances: ${parts.map((p) => `${p.instance} → fake ${p.connector.name}`).join(', ') || 'none (no connector package found or none could start; a connector package says "relaykit": { "connector": true } in its package.json)'}`,
   );
   out('');
   out(`demo API key (environment "development", every instance; shown once): ${secret}`);
@@ -365,10 +240,10 @@ export async function startDemo(
     adminKey,
     curlLines: lines.filter((l) => l.startsWith('curl ')),
     instances: parts.map((p) => p.instance),
-    fakes: Object.fromEntries(parts.map((p) => [p.instance, p.fake])),
+    fakes: Object.fromEntries(parts.map((p) => [p.instance, p.running.fake])),
     async close() {
       await gateway.close();
-      await Promise.allSettled(parts.map((p) => p.close()));
+      await stopAll();
     },
   };
 }

@@ -4,7 +4,7 @@ import { isConnector, type AnyConnector } from '@relaykit/sdk-core';
 import { PluginError } from '../errors/index.js';
 
 /**
- * Loads a connector plugin: a package name (`@relaykit/connector-salesforce`) or a local module path
+ * Loads a connector plugin: a package name (`@acme/relaykit-crm`) or a local module path
  * (`./plugins/crm.js`, resolved against `baseDir`). Picks `exportName`, else the default export,
  * else the only export that is a connector.
  * @throws PluginError when the module cannot be imported or holds no (or several) connectors

@@ -17,3 +17,10 @@ export type {
 } from './types.js';
 export { defineConnector, isConnector, operationsFor } from './define.js';
 export { instantiateConnector, type ConnectorInstance, type InstantiateOptions, type RunOptions } from './instance.js';
+export {
+  isConnectorDemo,
+  type ConnectorDemo,
+  type ConnectorDemoContext,
+  type ConnectorDemoSample,
+  type RunningConnectorDemo,
+} from './demo.js';
