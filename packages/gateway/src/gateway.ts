@@ -32,6 +32,7 @@ import { AuditLog } from './store/audit.js';
 import { encryptingCodec, plainCodec, type PayloadCodec } from './store/codec.js';
 import { SqlIdempotencyStore } from './store/idempotency.js';
 import { JobStore } from './store/jobs.js';
+import { ErrorGroupStore } from './ops/error-groups.js';
 import { migrate } from './store/migrations.js';
 import { openSql, type SqlClient } from './store/sql.js';
 
@@ -103,6 +104,7 @@ export class Gateway {
             metrics: this.metrics,
             stallLimit: config.jobs.stallLimit,
             leaseMs,
+            failures: new ErrorGroupStore(sql),
           });
     this.reconciler = new Reconciler({
       store,
