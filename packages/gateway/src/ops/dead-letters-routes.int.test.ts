@@ -24,7 +24,7 @@ describe.each(BACKENDS)('operator API: dead letters ($name)', (backend) => {
           'ledger-prod': { connector: 'ledger', environment: 'production', config: {} },
         },
       },
-      { connectors: { echo: echoConnector, ledger: ledgerConnector },
+      { connectors: { echo: echoConnector, ledger: ledgerConnector } },
     );
     keys = await operatorKeys(t);
     ledger = t.gateway.instances.get('ledger')!.runtime!.state as LedgerState;
@@ -140,7 +140,10 @@ describe.each(BACKENDS)('operator API: dead letters ($name)', (backend) => {
       expect((await list('?kind=job')).deadLetters).toEqual([]);
       expect((await t.gateway.store.get(dead[0]!))?.status).toBe('dead');
     }
-    const missingNote = await t.call('POST', '/v1/admin/dead-letters/discard', { key: keys.operator, body: { ids: ['x'] } });
+    const missingNote = await t.call('POST', '/v1/admin/dead-letters/discard', {
+      key: keys.operator,
+      body: { ids: ['x'] },
+    });
     expect(missingNote.status).toBe(400);
   });
 });
