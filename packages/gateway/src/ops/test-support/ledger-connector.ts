@@ -76,7 +76,7 @@ export const ledgerConnector = defineConnector({
             source: letter.source,
             entity: letter.entity,
             page: 0,
-            upserts: [{ id: raw.id, version: raw.version, data: transform(raw) }],
+            upserts: [{ id: raw.id, version: BigInt(raw.version), data: transform(raw) }],
             deletes: [],
             checkpoint: undefined,
           },
