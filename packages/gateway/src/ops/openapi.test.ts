@@ -18,6 +18,7 @@ describe('operator routes in the OpenAPI document', () => {
         });
       expect(op.responses[String(route.status ?? 200)].content['application/json'].schema).toBeTypeOf('object');
       if (route.body) expect(op.requestBody.content['application/json'].schema.type).toBe('object');
+      if (route.method === 'post') expect(op.requestBody.content['application/json'].example).toBeDefined();
       for (const name of route.path.match(/\{(\w+)\}/g) ?? [])
         expect(op.parameters.find((p: { name: string }) => `{${p.name}}` === name)).toMatchObject({
           in: 'path',

@@ -83,10 +83,23 @@ export function operationOf(route: OpsRoute): Record<string, unknown> {
       ? {
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: jsonSchemaOf(route.body, 'input') } },
+            content: {
+              'application/json': {
+                schema: jsonSchemaOf(route.body, 'input'),
+                ...(route.example !== undefined ? { example: route.example } : {}),
+              },
+            },
           },
         }
-      : {}),
+      : route.method === 'get' || route.method === 'delete'
+        ? {}
+        : // An action without a body: one sent is ignored.
+          {
+            requestBody: {
+              required: false,
+              content: { 'application/json': { schema: { type: 'object' }, example: {} } },
+            },
+          }),
     responses: {
       [status]: {
         description: 'OK',
