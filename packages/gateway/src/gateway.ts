@@ -32,6 +32,8 @@ import { encryptingCodec, plainCodec, type PayloadCodec } from './store/codec.js
 import { SqlIdempotencyStore } from './store/idempotency.js';
 import { JobStore } from './store/jobs.js';
 import { migrate } from './store/migrations.js';
+import { ScheduleService } from './schedules/service.js';
+import { withScheduleOpenApi } from './schedules/openapi.js';
 import { openSql, type SqlClient } from './store/sql.js';
 
 /** What a gateway process does: everything, only the HTTP API, or only workers. */
@@ -56,6 +58,8 @@ export interface GatewayOptions {
   sql?: SqlClient;
   /** Use an existing queue (tests, embedding); the gateway does not close it. */
   queue?: JobQueue;
+  /** The scheduler's clock (tests); default: the database's clock. */
+  clock?: () => Date;
 }
 
 /** A running gateway: its stores, queue, workers and HTTP app. */
@@ -89,6 +93,8 @@ export class Gateway {
     readonly logger: Logger,
     leaseMs: number,
     private readonly owns: { sql: boolean; queue: boolean },
+    /** Schedules: the store, the API's view and (with workers) the scheduling loop. */
+    readonly schedules: ScheduleService,
   ) {
     this.encrypted = store.encrypted;
     this.runner =
@@ -124,7 +130,11 @@ export class Gateway {
       metrics: this.metrics,
       logger,
       runner: this.runner,
-      openapi: () => (this.openapiCache ??= buildOpenApi(instances, { title: 'relaykit gateway', version: '0.0.0' })),
+      schedules,
+      openapi: () =>
+        (this.openapiCache ??= withScheduleOpenApi(
+          buildOpenApi(instances, { title: 'relaykit gateway', version: '0.0.0' }),
+        )),
       readiness: () => this.readiness(),
       isStopping: () => this.stopping,
       shutdown: this.shutdown.signal,
@@ -145,6 +155,7 @@ export class Gateway {
     let queue: JobQueue | undefined;
     let rateLimiter: RateLimiter | undefined;
     const metrics = new GatewayMetrics();
+    let schedules: ScheduleService | undefined;
     try {
       await migrate(sql);
       queue =
@@ -170,6 +181,18 @@ export class Gateway {
         metrics,
         database: sql,
       });
+      schedules = new ScheduleService({
+        config,
+        sql,
+        codec,
+        queue,
+        instances,
+        metrics,
+        logger,
+        loop: role !== 'api',
+        clock: options.clock,
+      });
+      await schedules.syncDeclared();
     } catch (error) {
       // Nothing half-started stays open when start-up fails.
       await tearDownInstances(instances);
@@ -195,6 +218,7 @@ export class Gateway {
       logger,
       options.leaseMs ?? config.jobs.stallInterval,
       { sql: !options.sql, queue: !options.queue },
+      schedules,
     );
     if (gateway.runner) {
       gateway.runner.start();
@@ -203,6 +227,7 @@ export class Gateway {
       await gateway.reconciler
         .runOnce(0)
         .catch((err: unknown) => logger.warn({ err: String(err) }, 'start-up reconcile failed'));
+      gateway.schedules.start();
     }
     return gateway;
   }
@@ -314,6 +339,7 @@ export class Gateway {
     // Answers still to come say "Connection: close": clients reconnect, and the closed listener sends them elsewhere.
     for (const res of this.responses) if (!res.headersSent) res.shouldKeepAlive = false;
     this.shutdown.abort();
+    await this.schedules.stop();
     await this.reconciler.stop();
     await this.runner?.stop(deadline);
     if (this.owns.queue) await this.queue.close(1000);
