@@ -27,11 +27,18 @@ export function declaredSchedules(config: GatewayConfig, instances: Map<string, 
       const path = `instances.${instance.name}.schedules.${name}`;
       const operation = entry?.operation ?? base?.operation;
       const cron = entry?.cron ?? (entry?.every ? undefined : base?.cron);
-      const timing = { cron: cron ?? null, every: entry?.every ?? null, timeZone: entry?.timeZone ?? base?.timeZone ?? 'UTC' };
+      const timing = {
+        cron: cron ?? null,
+        every: entry?.every ?? null,
+        timeZone: entry?.timeZone ?? base?.timeZone ?? 'UTC',
+      };
       const found = problems.length;
       if (!operation) problems.push({ path: `${path}.operation`, message: 'required' });
       else if (!operationOf(instance.connector, operation))
-        problems.push({ path: `${path}.operation`, message: `connector ${instance.connector.name} has no operation "${operation}"` });
+        problems.push({
+          path: `${path}.operation`,
+          message: `connector ${instance.connector.name} has no operation "${operation}"`,
+        });
       for (const p of timingProblems(timing)) problems.push({ path: `${path}.${p.path}`, message: p.message });
       if (problems.length > found) continue;
       const input = entry?.input ?? base?.input ?? {};

@@ -100,7 +100,12 @@ describe('fire times across time zones and DST (croner)', () => {
 
 describe('due fire times after an outage', () => {
   it('lists the most recent ones and counts the rest', () => {
-    const walk = dueFireTimes(cron('* * * * * *'), new Date('2026-01-01T00:00:01Z'), new Date('2026-01-01T00:10:00Z'), 5);
+    const walk = dueFireTimes(
+      cron('* * * * * *'),
+      new Date('2026-01-01T00:00:01Z'),
+      new Date('2026-01-01T00:10:00Z'),
+      5,
+    );
     expect(walk.times.map((d) => d.toISOString())).toEqual([
       '2026-01-01T00:09:56.000Z',
       '2026-01-01T00:09:57.000Z',
@@ -114,7 +119,12 @@ describe('due fire times after an outage', () => {
 
   it('summarises a very long outage without walking every fire time', () => {
     const started = performance.now();
-    const walk = dueFireTimes(cron('* * * * * *'), new Date('2026-01-01T00:00:00Z'), new Date('2026-01-08T00:00:00Z'), 3);
+    const walk = dueFireTimes(
+      cron('* * * * * *'),
+      new Date('2026-01-01T00:00:00Z'),
+      new Date('2026-01-08T00:00:00Z'),
+      3,
+    );
     expect(walk.times.map((d) => d.toISOString())).toEqual([
       '2026-01-07T23:59:58.000Z',
       '2026-01-07T23:59:59.000Z',

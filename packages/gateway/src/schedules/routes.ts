@@ -23,7 +23,10 @@ import { newScheduleId, type ScheduleRecord, type ScheduleSpec } from './store.j
 
 const scheduleName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'letters, digits, ".", "-" and "_", at most 63, starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/,
+    'letters, digits, ".", "-" and "_", at most 63, starting with a letter or digit',
+  );
 
 /** Body of `POST /v1/schedules`. */
 export const createScheduleBody = z.strictObject({
@@ -77,7 +80,9 @@ export const scheduleView = z.object({
   pendingFireAt: z.string().nullable().describe('A fire held by overlap=queue until the running job ends'),
   lastFireAt: z.string().nullable(),
   lastOutcome: z.enum(['fired', 'manual', 'skipped_overlap', 'missed', 'expired']).nullable(),
-  lastJob: z.object({ id: z.string(), status: z.string().nullable(), links: z.object({ self: z.string() }) }).nullable(),
+  lastJob: z
+    .object({ id: z.string(), status: z.string().nullable(), links: z.object({ self: z.string() }) })
+    .nullable(),
   lastLagMs: z.number().nullable().describe('Start of the last job minus its fire time'),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -128,11 +133,16 @@ function view(s: ScheduleRecord, count = 3): z.infer<typeof scheduleView> {
     pendingFireAt: s.pendingFireAt,
     lastFireAt: s.lastFireAt,
     lastOutcome: s.lastOutcome,
-    lastJob: s.lastJobId ? { id: s.lastJobId, status: s.lastJobStatus, links: { self: `/v1/jobs/${s.lastJobId}` } } : null,
+    lastJob: s.lastJobId
+      ? { id: s.lastJobId, status: s.lastJobStatus, links: { self: `/v1/jobs/${s.lastJobId}` } }
+      : null,
     lastLagMs: s.lastLagMs,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
-    links: { self: `/v1/schedules/${encodeURIComponent(s.id)}`, runs: `/v1/schedules/${encodeURIComponent(s.id)}/runs` },
+    links: {
+      self: `/v1/schedules/${encodeURIComponent(s.id)}`,
+      runs: `/v1/schedules/${encodeURIComponent(s.id)}/runs`,
+    },
   };
 }
 
@@ -244,7 +254,11 @@ export function createScheduleRouter(deps: HttpDeps, schedules: ScheduleService)
   router.post('/v1/schedules/preview', async (ctx) => {
     await authenticate(ctx, deps);
     const body = parseBody(previewBody, await readBody(ctx), 'Invalid preview');
-    const timing: ScheduleTiming = { cron: body.cron ?? null, every: body.every ?? null, timeZone: body.timeZone ?? 'UTC' };
+    const timing: ScheduleTiming = {
+      cron: body.cron ?? null,
+      every: body.every ?? null,
+      timeZone: body.timeZone ?? 'UTC',
+    };
     const errors = timingProblems(timing);
     if (errors.length) throw validation('Invalid schedule timing', errors);
     const after = body.after ? new Date(body.after) : new Date();
@@ -305,9 +319,7 @@ export function createScheduleRouter(deps: HttpDeps, schedules: ScheduleService)
       deadline: s.policy.deadline,
       description: s.description ?? undefined,
       paused: s.paused,
-      ...Object.fromEntries(
-        Object.entries(patch).filter(([k, v]) => v !== undefined && k !== 'cron' && k !== 'every'),
-      ),
+      ...Object.fromEntries(Object.entries(patch).filter(([k, v]) => v !== undefined && k !== 'cron' && k !== 'every')),
     };
     const spec = specOf(instance, merged, { id: s.id, name: patch.name ?? s.name, source: 'api' });
     ctx.body = view(await store.update(spec));
@@ -345,7 +357,12 @@ export function createScheduleRouter(deps: HttpDeps, schedules: ScheduleService)
     ctx.state.audit = { ...ctx.state.audit, jobId: fired.jobId };
     ctx.status = 202;
     ctx.set('Location', `/v1/jobs/${fired.jobId}`);
-    ctx.body = { id: fired.jobId, status: 'queued', fireAt: fired.fireAt.toISOString(), links: { self: `/v1/jobs/${fired.jobId}` } };
+    ctx.body = {
+      id: fired.jobId,
+      status: 'queued',
+      fireAt: fired.fireAt.toISOString(),
+      links: { self: `/v1/jobs/${fired.jobId}` },
+    };
   });
 
   return router;

@@ -324,11 +324,7 @@ export class ScheduleStore {
       const row = rows[0];
       if (!row) return undefined;
       const fireAt = new Date(row.db_now);
-      const input = renderInput(
-        await this.codec.decode(row.input, `${row.id}:schedule-input`),
-        fireAt,
-        row.time_zone,
-      );
+      const input = renderInput(await this.codec.decode(row.input, `${row.id}:schedule-input`), fireAt, row.time_zone);
       const job = { scheduleId: row.id, jobId: newJobId(), instance: row.instance, fireAt, lagMs: 0 };
       await this.writeFires(tx, [{ row, fireAt, dueAt: fireAt, outcome: 'manual', job, input, maxAttempts }]);
       await tx.query(
