@@ -32,6 +32,7 @@ import { encryptingCodec, plainCodec, type PayloadCodec } from './store/codec.js
 import { SqlIdempotencyStore } from './store/idempotency.js';
 import { JobStore } from './store/jobs.js';
 import { migrate } from './store/migrations.js';
+import { declaredSchedules } from './schedules/declared.js';
 import { ScheduleService } from './schedules/service.js';
 import { withScheduleOpenApi } from './schedules/openapi.js';
 import { openSql, type SqlClient } from './store/sql.js';
@@ -150,6 +151,8 @@ export class Gateway {
       options.logger ?? (pino({ level: process.env.LOG_LEVEL ?? 'info' }) as unknown as Logger),
     );
     const instances = await loadInstances(config, { connectors: options.connectors, baseDir: options.baseDir });
+    // Schedules are checked before anything opens: a bad one fails start-up with every problem listed.
+    declaredSchedules(instances);
     const codec = resolveCodec(config, options.cipher);
     const sql = options.sql ?? (await openSql({ url: config.database.url, dataDir: config.database.dataDir }));
     let queue: JobQueue | undefined;

@@ -1,4 +1,3 @@
-import type { GatewayConfig } from '../config/schema.js';
 import { ConfigError } from '../errors/index.js';
 import type { LoadedInstance } from '../runtime/instances.js';
 import { operationOf } from '../util/lookup.js';
@@ -14,7 +13,7 @@ export const declaredScheduleId = (instance: string, name: string) => `${instanc
  * of the same name (`enabled: false` switches it off), plus the configuration's own. Every problem is
  * reported by path in one {@link ConfigError}.
  */
-export function declaredSchedules(config: GatewayConfig, instances: Map<string, LoadedInstance>): ScheduleSpec[] {
+export function declaredSchedules(instances: Map<string, LoadedInstance>): ScheduleSpec[] {
   const specs: ScheduleSpec[] = [];
   const problems: Array<{ path: string; message: string }> = [];
   for (const instance of instances.values()) {

@@ -56,7 +56,7 @@ export class ScheduleService {
 
   /** Validates the declared schedules (throws a ConfigError listing every problem) and writes them. */
   async syncDeclared(): Promise<void> {
-    const specs = declaredSchedules(this.options.config, this.options.instances);
+    const specs = declaredSchedules(this.options.instances);
     await this.store.syncDeclared(specs, [...this.options.instances.keys()], this.options.clock?.() ?? new Date());
   }
 
