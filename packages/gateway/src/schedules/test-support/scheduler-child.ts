@@ -1,0 +1,30 @@
+// A worker process with the scheduling loop over the ticker connector, run as a child by the multi-process
+// schedule test and `npm run bench -- schedules` (`node --import tsx`). Prints "ready <workerId>" once running.
+import { silentLogger } from '@relaykit/sdk-core';
+import { parseConfig } from '../../config/index.js';
+import { Gateway } from '../../gateway.js';
+import { tickerConnector } from './ticker.js';
+
+const config = parseConfig(
+  {
+    redis: { url: process.env.REDIS_URL, prefix: process.env.QUEUE_PREFIX },
+    database: { url: process.env.DATABASE_URL },
+    jobs: { stallInterval: '2s', reconcileInterval: '2s', stallLimit: 5 },
+    scheduler: { tick: process.env.SCHEDULER_TICK ?? '1s', batch: Number(process.env.SCHEDULER_BATCH ?? 500) },
+    environments: ['development'],
+    instances: {
+      tick: { connector: 'ticker', environment: 'development', concurrency: Number(process.env.CONCURRENCY ?? 20) },
+    },
+  },
+  {},
+);
+const gateway = await Gateway.create({
+  config,
+  role: 'worker',
+  connectors: { ticker: tickerConnector },
+  logger: silentLogger,
+});
+process.stdout.write(`ready ${gateway.runner!.workerId}\n`);
+const stop = () => void gateway.close().then(() => process.exit(0));
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);
