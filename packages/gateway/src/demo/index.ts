@@ -2,6 +2,7 @@ import { isConnector, type AnyConnector, type Logger } from '@relaykit/sdk-core'
 import pino from 'pino';
 import { parseConfig } from '../config/index.js';
 import { Gateway } from '../gateway.js';
+import { DEMO_SCHEDULES } from '../schedules/demo.js';
 
 /** One connector of the demo: its fake upstream, instance config and a ready-to-paste curl line. */
 interface DemoPart {
@@ -222,6 +223,7 @@ export async function startDemo(
             environment: 'development',
             config: p.config,
             retry: { attempts: 5, delay: '500ms' },
+            ...(DEMO_SCHEDULES[p.instance] ? { schedules: DEMO_SCHEDULES[p.instance] } : {}),
           },
         ]),
       ),
@@ -264,6 +266,8 @@ export async function startDemo(
   }
   out('# Look a job up (use an id printed above)');
   out('curl -sS "$RELAYKIT_URL/v1/jobs/<job id>" -H "Authorization: Bearer $RELAYKIT_KEY"');
+  out('# Schedules of the examples: next fire times, last outcome, run history (/v1/schedules/<id>/runs)');
+  out('curl -sS "$RELAYKIT_URL/v1/schedules" -H "Authorization: Bearer $RELAYKIT_KEY"');
   out('');
   out('Ctrl-C stops the gateway gracefully.');
 
