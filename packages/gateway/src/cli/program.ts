@@ -7,6 +7,7 @@ import { Gateway, type GatewayRole } from '../gateway.js';
 import { ApiKeyStore, assertValidScopes } from '../keys/keys.js';
 import { migrate } from '../store/migrations.js';
 import { openSql } from '../store/sql.js';
+import { registerScheduleCommands } from '../schedules/cli.js';
 
 /** Where the CLI writes (tests capture it). */
 export interface CliIo {
@@ -246,6 +247,8 @@ Examples:
         io.out(`revoked ${id}`);
       });
     });
+
+  registerScheduleCommands(program, { out: io.out, readConfig: (file) => readConfig(file, io), configOption });
 
   program
     .command('check')

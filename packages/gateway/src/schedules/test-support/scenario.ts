@@ -2,7 +2,7 @@
 // loop on one PostgreSQL and Redis, many one-second schedules, optionally one process SIGKILLed and one frozen
 // with SIGSTOP part way; then every fire time is counted from the database.
 import { randomUUID } from 'node:crypto';
-import { spawnTsxWorkers, waitFor, type TsxWorker } from '@relaykit/testkit';
+import { spawnTsxWorkers, type TsxWorker } from '@relaykit/testkit';
 import { migrate } from '../../store/migrations.js';
 import { postgresClient } from '../../store/sql.js';
 import { policyOf } from '../definition.js';
