@@ -134,8 +134,10 @@ export const gatewayConfigSchema = z
         tick: duration.default(1000),
         /** Schedules locked per pass. */
         batch: z.number().int().min(1).max(5000).default(500),
+        /** How long run history is kept (0: forever). */
+        runRetention: duration.default(7 * 86_400_000),
       })
-      .default({ enabled: true, tick: 1000, batch: 500 }),
+      .default({ enabled: true, tick: 1000, batch: 500, runRetention: 7 * 86_400_000 }),
     environments: z.array(name).min(1).default(['development', 'staging', 'production']),
     instances: z.record(name, instanceSchema).default({}),
   })

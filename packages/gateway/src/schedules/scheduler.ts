@@ -36,6 +36,8 @@ export interface SchedulerOptions {
   tickMs?: number;
   /** Schedules locked per pass; a full batch is followed by another pass at once. */
   batch?: number;
+  /** Run rows older than this are deleted (checked once a minute); 0 keeps them. */
+  runRetentionMs?: number;
   /** Injected clock (tests); default: the database's clock, the same for every process. */
   clock?: (() => Date) | undefined;
 }
@@ -49,6 +51,7 @@ export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<FirePass[]> | undefined;
   private stopped = true;
+  private lastPrune = Date.now();
   readonly tickMs: number;
 
   constructor(private readonly options: SchedulerOptions) {
@@ -82,6 +85,12 @@ export class Scheduler {
         for (const [outcome, count] of Object.entries(outcomes)) metrics?.runs.inc({ instance, outcome }, count);
       for (const job of result.jobs) metrics?.lag.observe({ instance: job.instance }, job.lagMs / 1000);
       if (result.schedules < batch || this.stopped) break;
+    }
+    const retention = this.options.runRetentionMs ?? 0;
+    if (retention > 0 && Date.now() - this.lastPrune > 60_000) {
+      this.lastPrune = Date.now();
+      const pruned = await store.pruneRuns(retention);
+      if (pruned) this.options.logger.debug({ pruned }, 'old schedule runs deleted');
     }
     return passes;
   }

@@ -43,6 +43,7 @@ export class ScheduleService {
             instances: [...options.instances.keys()],
             maxAttempts: (name) => this.maxAttempts(name),
             tickMs: scheduler.tick,
+            runRetentionMs: scheduler.runRetention,
             batch: scheduler.batch,
             clock: options.clock,
           })

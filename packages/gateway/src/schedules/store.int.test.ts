@@ -242,3 +242,16 @@ describe('jitter, pause, run now and declared schedules', () => {
     expect(await store.get('api-one')).toBeDefined();
   });
 });
+
+describe('run history retention', () => {
+  it('deletes run rows older than the retention, keeps the rest and the jobs', async () => {
+    await store.create(spec('old', { every: S }, { overlap: 'allow' }), at(0));
+    await fire(at(3 * S));
+    await sql.query(`UPDATE relaykit_schedule_runs SET recorded_at = now() - interval '8 days' WHERE fire_at <= $1`, [
+      at(2 * S),
+    ]);
+    expect(await store.pruneRuns(7 * 86_400_000)).toBe(2);
+    expect((await runsOf('old')).map((r) => r.fireAt)).toEqual([at(3 * S).toISOString()]);
+    expect(await jobCount()).toBe(3);
+  });
+});

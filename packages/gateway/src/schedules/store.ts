@@ -314,6 +314,20 @@ export class ScheduleStore {
     }));
   }
 
+  /**
+   * Deletes run rows recorded more than `olderThanMs` ago, at most `limit` per call (a one-second cron writes
+   * 86,400 a day); returns how many. The jobs themselves are not touched.
+   */
+  async pruneRuns(olderThanMs: number, limit = 10_000): Promise<number> {
+    const { rows } = await this.sql.query(
+      `DELETE FROM relaykit_schedule_runs WHERE ctid IN (
+         SELECT ctid FROM relaykit_schedule_runs WHERE recorded_at < now() - $1::int * interval '1 millisecond' LIMIT $2)
+       RETURNING 1`,
+      [Math.round(olderThanMs), limit],
+    );
+    return rows.length;
+  }
+
   /** "Run now": one job at once, whatever the overlap policy, recorded as a `manual` run. */
   async runNow(id: string, maxAttempts: number): Promise<FiredJob | undefined> {
     return this.sql.transaction(async (tx) => {
