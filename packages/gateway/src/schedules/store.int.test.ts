@@ -51,7 +51,7 @@ async function jobCount(): Promise<number> {
 }
 
 async function runsOf(id: string) {
-  return (await store.runs(id, 1000)).reverse();
+  return (await store.runs(id, 5000)).reverse();
 }
 
 describe('exactly once per fire time', () => {
@@ -253,5 +253,18 @@ describe('run history retention', () => {
     expect(await store.pruneRuns(7 * 86_400_000)).toBe(2);
     expect((await runsOf('old')).map((r) => r.fireAt)).toEqual([at(3 * S).toISOString()]);
     expect(await jobCount()).toBe(3);
+  });
+});
+
+describe('a long outage on a frequent schedule', () => {
+  it('records the oldest missed fire times as one summary row and runs by the policy', async () => {
+    await store.create(spec('long', { every: S }, { overlap: 'allow', missed: 'once', grace: S }), at(0));
+    const pass = await fire(at(3600 * S + 500));
+    expect(pass.jobs.map((j) => (j.fireAt.getTime() - T0) / S)).toEqual([3599, 3600]);
+    const runs = await runsOf('long');
+    const summary = runs.find((r) => r.detail?.reason === 'outage');
+    const listed = runs.filter((r) => r.outcome === 'missed' && !r.detail?.reason).length;
+    expect(Number(summary?.detail?.count) + listed + 2).toBe(3600);
+    expect(await jobCount()).toBe(2);
   });
 });

@@ -554,9 +554,10 @@ export class ScheduleStore {
     next = due.length < walk.times.length ? walk.times[due.length]! : walk.next;
     if (walk.omitted > 0) {
       // Fire times of a long outage that were not even listed: one summary run row for all of them.
+      const before = new Date(walk.times[0]!.getTime() - 1);
       fires.push({
-        fireAt: new Date(due[0]!.fireAt.getTime() - 1),
-        dueAt: new Date(due[0]!.fireAt.getTime() - 1),
+        fireAt: before,
+        dueAt: before,
         outcome: 'missed',
         detail: { count: walk.omitted, reason: 'outage' },
       });

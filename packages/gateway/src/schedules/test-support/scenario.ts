@@ -23,6 +23,8 @@ export interface ScenarioOptions {
   /** Fire times newer than this before the end are not counted as due (the documented takeover bound). */
   boundMs?: number;
   log?: (line: string) => void;
+  /** Schedules each process locks per pass (`scheduler.batch`). */
+  batch?: number;
 }
 
 /** What the database shows once the processes stopped. */
@@ -48,6 +50,8 @@ export interface ScenarioResult {
   startLagP99Ms: number;
   /** What happened to each process. */
   events: string[];
+  /** Warnings the processes printed (failed passes, failed enqueues), first few. */
+  warnings: string[];
 }
 
 const quantile = (sorted: number[], q: number) =>
@@ -65,7 +69,12 @@ export async function runSchedulingScenario(options: ScenarioOptions): Promise<S
     workers = spawnTsxWorkers(options.processes, (i) => ({
       script: new URL('./scheduler-child.ts', import.meta.url),
       name: `scheduler-${i}`,
-      env: { DATABASE_URL: options.databaseUrl, REDIS_URL: options.redisUrl, QUEUE_PREFIX: prefix },
+      env: {
+        DATABASE_URL: options.databaseUrl,
+        REDIS_URL: options.redisUrl,
+        QUEUE_PREFIX: prefix,
+        ...(options.batch ? { SCHEDULER_BATCH: String(options.batch) } : {}),
+      },
       timeoutMs: (options.seconds + 180) * 1000,
     }));
     await Promise.all(workers.map((w) => w.waitForLine(/^ready /)));
@@ -89,11 +98,19 @@ export async function runSchedulingScenario(options: ScenarioOptions): Promise<S
           timing: { cron: '* * * * * *', every: null, timeZone: 'UTC' },
           // Every fire time must make a job: no overlap skip, no missed-run skip.
           policy: policyOf({ overlap: 'allow', missed: 'catch-up', catchUpLimit: 1000 }),
+          // Created paused and started together below, so all begin on the same second however long creating took.
+          paused: true,
         },
         created,
       );
     }
-    const firstFire = Math.floor(created.getTime() / 1000) * 1000 + 1000;
+    const { rows: startRows } = await sql.query<{ first: Date }>(
+      `UPDATE relaykit_schedules SET paused = false,
+         next_fire_at = date_trunc('second', clock_timestamp()) + interval '2 seconds',
+         due_at = date_trunc('second', clock_timestamp()) + interval '2 seconds'
+       RETURNING next_fire_at AS first`,
+    );
+    const firstFire = new Date(startRows[0]!.first).getTime();
     log(`${ids.length} schedules created; first fire ${new Date(firstFire).toISOString()}`);
 
     const windowMs = options.seconds * 1000;
@@ -177,6 +194,7 @@ export async function runSchedulingScenario(options: ScenarioOptions): Promise<S
       fireLagMaxMs: lags.at(-1) ?? 0,
       startLagP99Ms: quantile(startLags, 0.99),
       events,
+      warnings: workers.flatMap((w) => w.stderr.split('\n').filter((l) => l.startsWith('warn'))).slice(0, 5),
     };
   } finally {
     for (const w of workers) {

@@ -1,6 +1,6 @@
 // A worker process with the scheduling loop over the ticker connector, run as a child by the multi-process
 // schedule test and `npm run bench -- schedules` (`node --import tsx`). Prints "ready <workerId>" once running.
-import { silentLogger } from '@relaykit/sdk-core';
+import { silentLogger, type Logger } from '@relaykit/sdk-core';
 import { parseConfig } from '../../config/index.js';
 import { Gateway } from '../../gateway.js';
 import { tickerConnector } from './ticker.js';
@@ -18,11 +18,19 @@ const config = parseConfig(
   },
   {},
 );
+// Warnings (a failed scheduler pass, an enqueue that failed) go to stderr: a test that fails shows why.
+const warn = (obj: unknown, msg?: string) => process.stderr.write(`warn ${msg ?? ''} ${JSON.stringify(obj)}\n`);
+const logger: Logger = {
+  ...silentLogger,
+  warn: warn as Logger['warn'],
+  error: warn as Logger['error'],
+  child: () => logger,
+};
 const gateway = await Gateway.create({
   config,
   role: 'worker',
   connectors: { ticker: tickerConnector },
-  logger: silentLogger,
+  logger,
 });
 process.stdout.write(`ready ${gateway.runner!.workerId}\n`);
 const stop = () => void gateway.close().then(() => process.exit(0));
