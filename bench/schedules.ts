@@ -25,6 +25,7 @@ try {
     ...(CHAOS ? { killAt: 0.3, freezeAt: 0.5, freezeMs: 5000 } : {}),
     boundMs: 5000,
     log: (line) => console.error(`schedules: ${line}`),
+    onStderr: (i: number, line: string) => console.error(`process ${i}: ${line}`),
   });
   reportBench('schedules', {
     schedules: result.schedules,
@@ -41,6 +42,7 @@ try {
     fireLagMaxMs: result.fireLagMaxMs,
     startLagP99Ms: result.startLagP99Ms,
     events: result.events,
+    warnings: result.warnings,
   });
   if (result.firesExpected !== result.jobsCreated || result.duplicates !== 0) process.exitCode = 1;
 } finally {

@@ -62,6 +62,29 @@ export function withScheduleOpenApi<T extends Record<string, unknown>>(document:
     Schedule: json(scheduleView, 'output'),
     ScheduleRun: json(runView, 'output'),
   });
+  // Delayed jobs: every operation route takes ?delay= or ?runAt= (read by routes.ts through readRunAt).
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    const post = (item as { post?: { parameters?: Array<{ name?: string }> } }).post;
+    if (!/^\/v1\/[^/]+\/[^/]+$/.test(path) || path.startsWith('/v1/jobs/') || path.startsWith('/v1/webhooks/'))
+      continue;
+    if (!post?.parameters?.some((p) => p.name === 'wait')) continue;
+    post.parameters.push(
+      {
+        name: 'delay',
+        in: 'query',
+        required: false,
+        description: 'Run the job this long from now (e.g. `15m`); the job is recorded at once and survives restarts.',
+        schema: { type: 'string', examples: ['15m'] },
+      } as never,
+      {
+        name: 'runAt',
+        in: 'query',
+        required: false,
+        description: 'Run the job at this instant (ISO 8601 with an offset); not with `delay`. At most a year ahead.',
+        schema: { type: 'string', format: 'date-time' },
+      } as never,
+    );
+  }
   const security = [{ apiKey: [] }];
   const tags = ['schedules'];
   doc.paths ??= {};

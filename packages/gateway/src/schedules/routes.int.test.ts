@@ -144,6 +144,8 @@ describe('operator API /v1/schedules', () => {
         '/v1/schedules/preview',
       ]),
     );
+    const submit = doc.paths['/v1/echo-dev/put'].post.parameters.map((p: { name: string }) => p.name);
+    expect(submit).toEqual(expect.arrayContaining(['wait', 'delay', 'runAt']));
     await SwaggerParser.validate(structuredClone(doc) as never);
   });
 });

@@ -23,6 +23,8 @@ export interface ScenarioOptions {
   /** Fire times newer than this before the end are not counted as due (the documented takeover bound). */
   boundMs?: number;
   log?: (line: string) => void;
+  /** Each line the processes print on stderr (warnings, a pass count every 5 s). */
+  onStderr?: (process: number, line: string) => void;
   /** Schedules each process locks per pass (`scheduler.batch`). */
   batch?: number;
 }
@@ -78,6 +80,13 @@ export async function runSchedulingScenario(options: ScenarioOptions): Promise<S
       timeoutMs: (options.seconds + 180) * 1000,
     }));
     await Promise.all(workers.map((w) => w.waitForLine(/^ready /)));
+    const { onStderr } = options;
+    if (onStderr)
+      workers.forEach((w, i) =>
+        w.child.stderr?.on('data', (d: Buffer) => {
+          for (const l of d.toString().split('\n')) if (l) onStderr(i, l);
+        }),
+      );
     log(`${workers.length} processes ready`);
 
     const store = new ScheduleStore(sql);

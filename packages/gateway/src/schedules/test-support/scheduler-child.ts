@@ -36,3 +36,10 @@ process.stdout.write(`ready ${gateway.runner!.workerId}\n`);
 const stop = () => void gateway.close().then(() => process.exit(0));
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
+// Every 5 s: passes so far by result, on stderr (a stuck or failing loop shows in a failed run's output).
+setInterval(() => {
+  void gateway.schedules.metrics.passes.get().then((m) => {
+    const by = Object.fromEntries(m.values.map((v) => [String(v.labels.result), v.value]));
+    process.stderr.write(`stat passes ${JSON.stringify(by)} running ${gateway.runner?.activeCount ?? 0}\n`);
+  });
+}, 5000).unref();
