@@ -40,10 +40,32 @@ const ok = (description: string, ref: string) => ({
   content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
 });
 
-const body = (ref: string) => ({
+const body = (ref: string, example: unknown) => ({
   required: true,
-  content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` }, example } },
 });
+
+/** The action routes take no body (one sent is ignored). */
+const noBody = {
+  required: false,
+  content: { 'application/json': { schema: { type: 'object' }, example: {} } },
+};
+
+const createExample = {
+  instance: 'wa-school',
+  operation: 'broadcast',
+  name: 'morning-notice',
+  input: {
+    broadcastId: 'morning-notice-{{fireDate}}',
+    template: { name: 'morning_notice', language: 'ne' },
+    recipients: [{ to: '9841234567' }],
+  },
+  cron: '30 7 * * 0-5',
+  timeZone: 'Asia/Kathmandu',
+  overlap: 'skip',
+  missed: 'skip',
+  deadline: '30m',
+};
 
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 
@@ -119,7 +141,7 @@ export function withScheduleOpenApi<T extends Record<string, unknown>>(document:
           'Needs an operator key. Input strings may hold `{{fireAt}}` and `{{fireDate}}` (the local date of the fire).',
         tags,
         security,
-        requestBody: body('ScheduleCreate'),
+        requestBody: body('ScheduleCreate', createExample),
         responses: { '201': ok('Created', 'Schedule'), ...errors(400, 401, 403, 413, 415, 429) },
       },
     },
@@ -129,7 +151,7 @@ export function withScheduleOpenApi<T extends Record<string, unknown>>(document:
         summary: 'The next fire times of a cron or interval, before saving it',
         tags,
         security,
-        requestBody: body('SchedulePreview'),
+        requestBody: body('SchedulePreview', { cron: '30 7 * * 0-5', timeZone: 'Asia/Kathmandu', count: 5 }),
         responses: {
           '200': {
             description: 'Fire times (ISO 8601, UTC)',
@@ -165,7 +187,7 @@ export function withScheduleOpenApi<T extends Record<string, unknown>>(document:
         tags,
         security,
         parameters: [idParam],
-        requestBody: body('ScheduleUpdate'),
+        requestBody: body('ScheduleUpdate', { cron: '0 8 * * 0-5', deadline: '15m' }),
         responses: { '200': ok('Updated', 'Schedule'), ...errors(400, 401, 403, 404, 409, 415, 429) },
       },
       delete: {
@@ -184,6 +206,7 @@ export function withScheduleOpenApi<T extends Record<string, unknown>>(document:
         tags,
         security,
         parameters: [idParam],
+        requestBody: noBody,
         responses: { '200': ok('Paused', 'Schedule'), ...errors(401, 403, 404, 429) },
       },
     },
@@ -194,6 +217,7 @@ export function withScheduleOpenApi<T extends Record<string, unknown>>(document:
         tags,
         security,
         parameters: [idParam],
+        requestBody: noBody,
         responses: { '200': ok('Resumed', 'Schedule'), ...errors(401, 403, 404, 429) },
       },
     },
@@ -204,6 +228,7 @@ export function withScheduleOpenApi<T extends Record<string, unknown>>(document:
         tags,
         security,
         parameters: [idParam],
+        requestBody: noBody,
         responses: {
           '202': {
             description: 'The job is recorded and queued',

@@ -82,11 +82,10 @@ export async function runSchedulingScenario(options: ScenarioOptions): Promise<S
     await Promise.all(workers.map((w) => w.waitForLine(/^ready /)));
     const { onStderr } = options;
     if (onStderr)
-      workers.forEach((w, i) =>
+      for (const [i, w] of workers.entries())
         w.child.stderr?.on('data', (d: Buffer) => {
           for (const l of d.toString().split('\n')) if (l) onStderr(i, l);
-        }),
-      );
+        });
     log(`${workers.length} processes ready`);
 
     const store = new ScheduleStore(sql);
