@@ -33,6 +33,9 @@ import { encryptingCodec, plainCodec, type PayloadCodec } from './store/codec.js
 import { SqlIdempotencyStore } from './store/idempotency.js';
 import { JobStore } from './store/jobs.js';
 import { migrate } from './store/migrations.js';
+import { declaredSchedules } from './schedules/declared.js';
+import { ScheduleService } from './schedules/service.js';
+import { withScheduleOpenApi } from './schedules/openapi.js';
 import { openSql, type SqlClient } from './store/sql.js';
 
 /** What a gateway process does: everything, only the HTTP API, or only workers. */
@@ -57,6 +60,8 @@ export interface GatewayOptions {
   sql?: SqlClient;
   /** Use an existing queue (tests, embedding); the gateway does not close it. */
   queue?: JobQueue;
+  /** The scheduler's clock (tests); default: the database's clock. */
+  clock?: () => Date;
 }
 
 /** A running gateway: its stores, queue, workers and HTTP app. */
@@ -90,6 +95,8 @@ export class Gateway {
     readonly logger: Logger,
     leaseMs: number,
     private readonly owns: { sql: boolean; queue: boolean },
+    /** Schedules: the store, the API's view and (with workers) the scheduling loop. */
+    readonly schedules: ScheduleService,
   ) {
     this.encrypted = store.encrypted;
     this.runner =
@@ -125,7 +132,11 @@ export class Gateway {
       metrics: this.metrics,
       logger,
       runner: this.runner,
-      openapi: () => (this.openapiCache ??= buildOpenApi(instances, { title: 'relaykit gateway', version: '0.0.0' })),
+      schedules,
+      openapi: () =>
+        (this.openapiCache ??= withScheduleOpenApi(
+          buildOpenApi(instances, { title: 'relaykit gateway', version: '0.0.0' }),
+        )),
       readiness: () => this.readiness(),
       isStopping: () => this.stopping,
       shutdown: this.shutdown.signal,
@@ -141,11 +152,14 @@ export class Gateway {
       options.logger ?? (pino({ level: process.env.LOG_LEVEL ?? 'info' }) as unknown as Logger),
     );
     const instances = await loadInstances(config, { connectors: options.connectors, baseDir: options.baseDir });
+    // Schedules are checked before anything opens: a bad one fails start-up with every problem listed.
+    declaredSchedules(instances);
     const codec = resolveCodec(config, options.cipher);
     const sql = options.sql ?? (await openSql({ url: config.database.url, dataDir: config.database.dataDir }));
     let queue: JobQueue | undefined;
     let rateLimiter: RateLimiter | undefined;
     const metrics = new GatewayMetrics();
+    let schedules: ScheduleService | undefined;
     try {
       await migrate(sql);
       queue =
@@ -173,6 +187,18 @@ export class Gateway {
         metrics,
         database: sql,
       });
+      schedules = new ScheduleService({
+        config,
+        sql,
+        codec,
+        queue,
+        instances,
+        metrics,
+        logger,
+        loop: role !== 'api',
+        clock: options.clock,
+      });
+      await schedules.syncDeclared();
     } catch (error) {
       // Nothing half-started stays open when start-up fails.
       await tearDownInstances(instances);
@@ -203,6 +229,7 @@ export class Gateway {
       logger,
       options.leaseMs ?? config.jobs.stallInterval,
       { sql: !options.sql, queue: !options.queue },
+      schedules,
     );
     if (gateway.runner) {
       gateway.runner.start();
@@ -211,6 +238,7 @@ export class Gateway {
       await gateway.reconciler
         .runOnce(0)
         .catch((err: unknown) => logger.warn({ err: String(err) }, 'start-up reconcile failed'));
+      gateway.schedules.start();
     }
     return gateway;
   }
@@ -328,6 +356,7 @@ export class Gateway {
     // Answers still to come say "Connection: close": clients reconnect, and the closed listener sends them elsewhere.
     for (const res of this.responses) if (!res.headersSent) res.shouldKeepAlive = false;
     this.shutdown.abort();
+    await this.schedules.stop();
     await this.reconciler.stop();
     await this.runner?.stop(deadline);
     if (this.owns.queue) await this.queue.close(1000);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { configScheduleSchema } from '../schedules/definition.js';
 import { parseDuration, parseSize } from '../util/duration.js';
 
 const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
@@ -57,6 +58,10 @@ export const instanceSchema = z.strictObject({
   rateLimits: z.array(rateWindow).default([]),
   /** Longest one attempt may run. */
   timeout: duration.default(60_000),
+  /** Timed jobs of this instance by name; an entry named like a connector-declared schedule overrides it. */
+  schedules: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/), configScheduleSchema).default({}),
+  /** Run the schedules the connector declares (default true); each can also be switched off by name. */
+  connectorSchedules: z.boolean().default(true),
 });
 
 /** The gateway's configuration file, after environment-variable substitution. */
@@ -136,6 +141,18 @@ export const gatewayConfigSchema = z
         rateLimits: z.array(rateWindow).default([{ limit: 100, window: 1000 }]),
       })
       .default({ rateLimits: [{ limit: 100, window: 1000 }] }),
+    /** The scheduling loop run by every process with workers. */
+    scheduler: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** How often due schedules are looked for; a dead process's fires are taken over within 2 × tick. */
+        tick: duration.default(1000),
+        /** Schedules locked per pass. */
+        batch: z.number().int().min(1).max(5000).default(500),
+        /** How long run history is kept (0: forever). */
+        runRetention: duration.default(7 * 86_400_000),
+      })
+      .default({ enabled: true, tick: 1000, batch: 500, runRetention: 7 * 86_400_000 }),
     environments: z.array(name).min(1).default(['development', 'staging', 'production']),
     instances: z.record(name, instanceSchema).default({}),
   })

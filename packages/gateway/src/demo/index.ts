@@ -6,6 +6,7 @@ import { parseConfig } from '../config/index.js';
 import { Gateway } from '../gateway.js';
 import { findConnectorPackages, loadConnectorDemo } from './discover.js';
 import { PortInUseError } from './port.js';
+import { DEMO_SCHEDULES } from '../schedules/demo.js';
 
 /** One started connector demo, under the instance name it got. */
 interface DemoPart {
@@ -147,6 +148,7 @@ export async function startDemo(
             environment: 'development',
             config: p.running.config,
             retry: { attempts: 5, delay: '500ms' },
+            ...(DEMO_SCHEDULES[p.instance] ? { schedules: DEMO_SCHEDULES[p.instance] } : {}),
           },
         ]),
       ),
@@ -230,6 +232,8 @@ export async function startDemo(
   out('');
   out(`export RELAYKIT_URL=${url} RELAYKIT_KEY=${secret} RELAYKIT_ADMIN_KEY=${adminKey}`);
   for (const line of lines) out(line);
+  out('# Schedules of the examples: next fire times, last outcome, run history (/v1/schedules/<id>/runs)');
+  out('curl -sS "$RELAYKIT_URL/v1/schedules" -H "Authorization: Bearer $RELAYKIT_KEY"');
   out('');
   out('Ctrl-C stops the gateway gracefully.');
 

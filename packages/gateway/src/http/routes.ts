@@ -14,6 +14,7 @@ import { readIdempotencyKey, withIdempotency, type StoredResponse } from './idem
 import { enqueueRecorded, isJobId, jobView, newJobId, waitForJob } from './jobs.js';
 import { renderDocs } from './docs.js';
 import { operationOf, webhookOf } from '../util/lookup.js';
+import { readRunAt } from '../schedules/delay.js';
 import type { HttpDeps } from './types.js';
 
 function findInstance(deps: HttpDeps, name: string): LoadedInstance {
@@ -272,6 +273,7 @@ export function createRouter(deps: HttpDeps): Router {
     if (!operation) throw problem('NOT_FOUND', `Instance "${instance.name}" has no operation "${operationName}".`);
     authorize(key, instance, operationName);
     const wait = parseWait(ctx, deps);
+    const runAfter = readRunAt(ctx.query);
     const raw = await readRawBody(ctx, deps.config.server.bodyLimit);
     ctx.state.audit = { instance: instance.name, operation: operationName };
     const idempotencyKey = readIdempotencyKey(ctx) ?? null;
@@ -303,11 +305,18 @@ export function createRouter(deps: HttpDeps): Router {
           maxAttempts: instance.config.retry.attempts,
           apiKeyId: key.id,
           idempotencyKey,
+          runAfter: runAfter ?? null,
         },
       ]);
       ctx.state.audit = { ...ctx.state.audit, jobId: id };
-      await enqueueRecorded(deps, [{ id, instance: instance.name }]);
+      await enqueueRecorded(deps, [{ id, instance: instance.name }], runAfter);
       const headers = { Location: `/v1/jobs/${id}` };
+      if (runAfter)
+        return {
+          status: 202,
+          headers,
+          body: { id, status: 'queued', runAt: runAfter.toISOString(), links: { self: `/v1/jobs/${id}` } },
+        };
       if (wait > 0) {
         const done = await waitForJob(deps, id, wait);
         if (done) return { status: 200, headers, body: jobView(done, await deps.store.attempts(id)) };
