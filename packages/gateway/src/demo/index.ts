@@ -212,6 +212,8 @@ export async function startDemo(
     lines.push('# Look a job up (this one ran when the demo started; every submit above answers with its own id)');
     lines.push(`curl -sS "$RELAYKIT_URL/v1/jobs/${lookupId}" -H "Authorization: Bearer $RELAYKIT_KEY"`);
   }
+  lines.push('# Schedules of the examples: next fire times, last outcome, run history (/v1/schedules/<id>/runs)');
+  lines.push('curl -sS "$RELAYKIT_URL/v1/schedules" -H "Authorization: Bearer $RELAYKIT_KEY"');
   lines.push('# Keys: list, create (the secret is in the answer, once) and revoke with DELETE /v1/admin/keys/<id>');
   lines.push('# (or: npx relaykit keys list|create|revoke, which read RELAYKIT_URL and RELAYKIT_ADMIN_KEY)');
   lines.push('curl -sS "$RELAYKIT_URL/v1/admin/keys" -H "Authorization: Bearer $RELAYKIT_ADMIN_KEY"');
@@ -232,8 +234,6 @@ export async function startDemo(
   out('');
   out(`export RELAYKIT_URL=${url} RELAYKIT_KEY=${secret} RELAYKIT_ADMIN_KEY=${adminKey}`);
   for (const line of lines) out(line);
-  out('# Schedules of the examples: next fire times, last outcome, run history (/v1/schedules/<id>/runs)');
-  out('curl -sS "$RELAYKIT_URL/v1/schedules" -H "Authorization: Bearer $RELAYKIT_KEY"');
   out('');
   out('Ctrl-C stops the gateway gracefully.');
 
