@@ -121,7 +121,9 @@ describe.each(setups)('the real connectors through the gateway on $engines', ({ 
     expect(metrics).toMatch(
       /relaykit_upstream_requests_total\{instance="sf-demo",upstream="[^"]+",status="20\d"\} \d+/,
     );
-    const ready = (await (await fetch(`${demo.url}/readyz`)).json()) as {
+    const ready = (await (
+      await fetch(`${demo.url}/readyz`, { headers: { authorization: `Bearer ${demo.apiKey}` } })
+    ).json()) as {
       checks: { instances: Record<string, { circuits: unknown }> };
     };
     expect(ready.checks.instances['sf-demo']).toHaveProperty('circuits');
@@ -145,7 +147,9 @@ describe.each(setups)('the real connectors through the gateway on $engines', ({ 
     });
     expect(push.body).toMatchObject({ status: 'succeeded', result: { results: [{ ok: true }] } });
     // Mahak's own policy (retries over HTTP and the Result:false envelope) is built by the runtime, so its breaker shows.
-    const ready = (await (await fetch(`${demo.url}/readyz`)).json()) as {
+    const ready = (await (
+      await fetch(`${demo.url}/readyz`, { headers: { authorization: `Bearer ${demo.apiKey}` } })
+    ).json()) as {
       checks: { instances: Record<string, { circuits: Record<string, string> }> };
     };
     expect(ready.checks.instances['mahak-demo']?.circuits).toEqual({ mahak: 'closed' });

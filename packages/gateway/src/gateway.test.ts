@@ -295,7 +295,7 @@ describe('gateway (embedded engines: PGlite + in-memory queue)', () => {
 
   it('serves health, readiness, metrics and docs', async () => {
     expect((await t.call('GET', '/healthz')).body).toEqual({ status: 'ok' });
-    const ready = await t.call('GET', '/readyz');
+    const ready = await t.call('GET', '/readyz', { key: t.keys.dev });
     expect(ready.status).toBe(200);
     expect(ready.body.checks).toMatchObject({
       database: { ok: true, engine: 'pglite' },

@@ -24,6 +24,7 @@ import {
   type ConnectorSource,
   type LoadedInstance,
 } from './runtime/instances.js';
+import { HealthMonitor } from './runtime/health.js';
 import { GatewayMetrics } from './runtime/metrics.js';
 import { Reconciler } from './runtime/reconciler.js';
 import { JobRunner } from './runtime/runner.js';
@@ -33,6 +34,19 @@ import { SqlIdempotencyStore } from './store/idempotency.js';
 import { JobStore } from './store/jobs.js';
 import { migrate } from './store/migrations.js';
 import { openSql, type SqlClient } from './store/sql.js';
+
+/** A component of `/readyz`. */
+export type ComponentState = 'up' | 'down' | 'unknown';
+
+/** What {@link Gateway.readiness} reports. */
+export interface Readiness {
+  /** The database and the queue answer (upstreams do not count: jobs wait for them). */
+  ok: boolean;
+  /** Every component by generic name: `database`, `queue`, `upstream-1`, ... */
+  components: Record<string, ComponentState>;
+  /** Details, only when asked for (an authenticated caller). */
+  checks?: Record<string, unknown>;
+}
 
 /** What a gateway process does: everything, only the HTTP API, or only workers. */
 export type GatewayRole = 'all' | 'api' | 'worker';
@@ -63,6 +77,8 @@ export class Gateway {
   readonly app: ReturnType<typeof createApp>;
   readonly runner: JobRunner | undefined;
   readonly reconciler: Reconciler;
+  /** Upstream health checked in the background (API roles only); `/readyz` answers from it. */
+  readonly health: HealthMonitor | undefined;
   private server: Server | undefined;
   private stopping = false;
   /** Aborted when shutdown begins (wakes `?wait=` requests). */
@@ -112,6 +128,15 @@ export class Gateway {
       graceMs: Math.max(config.jobs.reconcileInterval, leaseMs),
       instances: new Set(instances.keys()),
     });
+    this.health =
+      role === 'worker'
+        ? undefined
+        : new HealthMonitor({
+            instances,
+            intervalMs: config.health.interval,
+            timeoutMs: config.health.timeout,
+            logger,
+          });
     const deps: HttpDeps = {
       config,
       instances,
@@ -125,7 +150,7 @@ export class Gateway {
       logger,
       runner: this.runner,
       openapi: () => (this.openapiCache ??= buildOpenApi(instances, { title: 'relaykit gateway', version: '0.0.0' })),
-      readiness: () => this.readiness(),
+      readiness: (detailFor) => this.readiness(detailFor),
       isStopping: () => this.stopping,
       shutdown: this.shutdown.signal,
     };
@@ -196,6 +221,7 @@ export class Gateway {
       options.leaseMs ?? config.jobs.stallInterval,
       { sql: !options.sql, queue: !options.queue },
     );
+    gateway.health?.start();
     if (gateway.runner) {
       gateway.runner.start();
       gateway.reconciler.start();
@@ -253,49 +279,47 @@ export class Gateway {
     this.drained = undefined;
   }
 
-  /** Redis, database, queues and the instances' upstream health. */
-  async readiness(): Promise<{ ok: boolean; checks: Record<string, unknown> }> {
-    const checks: Record<string, unknown> = {};
+  /**
+   * Database, queue and each instance's upstream health as last checked in the background (never an upstream
+   * call per probe). `components` names each part generically (`upstream-1`, ...) and says up, down or unknown;
+   * `checks` adds details (engines, upstream answers, circuits, queue counts) for the instances `detailFor` accepts.
+   */
+  async readiness(detailFor?: (instance: LoadedInstance) => boolean): Promise<Readiness> {
     const database = await this.sql.query('SELECT 1').then(
       () => true,
       () => false,
     );
-    checks.database = { ok: database, engine: this.sql.engine };
     const queue = await this.queue.ping();
-    checks.queue = { ok: queue, engine: this.queue.engine };
+    const state = (ok: boolean | null) => (ok === null ? 'unknown' : ok ? 'up' : 'down');
+    const components: Record<string, ComponentState> = { database: state(database), queue: state(queue) };
     const instances: Record<string, unknown> = {};
+    let index = 0;
     for (const instance of this.instances.values()) {
-      const runtime = instance.runtime;
-      const health =
-        instance.connector.health && runtime
-          ? await Promise.race([
-              instance.connector
-                .health({
-                  ...runtime.services,
-                  instance: instance.name,
-                  state: runtime.state,
-                  signal: AbortSignal.timeout(2000),
-                  attempt: 1,
-                  progress: () => undefined,
-                })
-                .catch((err: unknown) => ({ ok: false, details: { error: String((err as Error)?.message ?? err) } })),
-              new Promise<{ ok: boolean; details: Record<string, unknown> }>((resolve) =>
-                setTimeout(() => resolve({ ok: false, details: { error: 'health check timed out' } }), 2500).unref(),
-              ),
-            ])
-          : { ok: Boolean(runtime) };
-      const counts = await this.queue.counts(`jobs.${instance.name}`).catch(() => undefined);
+      const health = this.health?.get(instance.name) ?? { ok: null, checkedAt: null };
+      components[`upstream-${++index}`] = state(health.ok);
+      if (!detailFor?.(instance)) continue;
       instances[instance.name] = {
         environment: instance.environment,
         connector: instance.connector.name,
         upstream: health,
         circuits: instance.services?.circuits() ?? {},
-        queue: counts,
+        queue: await this.queue.counts(`jobs.${instance.name}`).catch(() => undefined),
       };
     }
-    checks.instances = instances;
     // An upstream being down does not make this process unready: jobs wait and retry.
-    return { ok: database && queue, checks };
+    return {
+      ok: database && queue,
+      components,
+      ...(detailFor
+        ? {
+            checks: {
+              database: { ok: database, engine: this.sql.engine },
+              queue: { ok: queue, engine: this.queue.engine },
+              instances,
+            },
+          }
+        : {}),
+    };
   }
 
   /**
@@ -314,6 +338,7 @@ export class Gateway {
     // Answers still to come say "Connection: close": clients reconnect, and the closed listener sends them elsewhere.
     for (const res of this.responses) if (!res.headersSent) res.shouldKeepAlive = false;
     this.shutdown.abort();
+    await this.health?.stop();
     await this.reconciler.stop();
     await this.runner?.stop(deadline);
     if (this.owns.queue) await this.queue.close(1000);

@@ -121,6 +121,15 @@ export const gatewayConfigSchema = z
         rateLimits: z.array(rateWindow).default([{ limit: 100, window: 1000 }]),
       })
       .default({ rateLimits: [{ limit: 100, window: 1000 }] }),
+    /** Upstream health checks run in the background; `/readyz` answers from their last result. */
+    health: z
+      .object({
+        /** How often each instance's upstream health is checked (each check may cost an upstream API call). */
+        interval: duration.default(60_000),
+        /** Longest one check may take. */
+        timeout: duration.default(5000),
+      })
+      .default({ interval: 60_000, timeout: 5000 }),
     environments: z.array(name).min(1).default(['development', 'staging', 'production']),
     instances: z.record(name, instanceSchema).default({}),
   })

@@ -6,7 +6,8 @@ import { problem } from '../errors/index.js';
 import { parseDuration } from '../util/duration.js';
 import type { LoadedInstance } from '../runtime/instances.js';
 import type { NewJob } from '../store/types.js';
-import { authenticate, authorize } from './auth.js';
+import { authenticate, authorize, hasCredentials } from './auth.js';
+import { scopeAllows } from '../keys/keys.js';
 import { parseJson, readRawBody } from './body.js';
 import { readIdempotencyKey, withIdempotency, type StoredResponse } from './idempotency.js';
 import { enqueueRecorded, jobView, newJobId, waitForJob } from './jobs.js';
@@ -65,9 +66,18 @@ export function createRouter(deps: HttpDeps): Router {
   });
 
   router.get('/readyz', async (ctx) => {
-    const ready = await deps.readiness();
+    // Probes come without a key and see only which parts are up; details (upstream answers can name the business,
+    // e.g. a WhatsApp number and its verified name) are for a caller whose key reaches the instance.
+    const key = hasCredentials(ctx) ? await authenticate(ctx, deps) : undefined;
+    const ready = await deps.readiness(
+      key ? (i) => i.environment === key.environment && scopeAllows(key.scopes, i.name) : undefined,
+    );
     ctx.status = ready.ok && !deps.isStopping() ? 200 : 503;
-    ctx.body = { status: ctx.status === 200 ? 'ready' : 'not_ready', checks: ready.checks };
+    ctx.body = {
+      status: ctx.status === 200 ? 'ready' : 'not_ready',
+      components: ready.components,
+      ...(ready.checks ? { checks: ready.checks } : {}),
+    };
   });
 
   router.get('/metrics', async (ctx) => {

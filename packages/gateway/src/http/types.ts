@@ -25,7 +25,12 @@ export interface HttpDeps {
   runner?: JobRunner | undefined;
   /** The OpenAPI document. */
   openapi(): Record<string, unknown>;
-  readiness(): Promise<{ ok: boolean; checks: Record<string, unknown> }>;
+  /** Readiness; details only for the instances `detailFor` accepts (none without it). */
+  readiness(detailFor?: (instance: LoadedInstance) => boolean): Promise<{
+    ok: boolean;
+    components: Record<string, 'up' | 'down' | 'unknown'>;
+    checks?: Record<string, unknown>;
+  }>;
   isStopping(): boolean;
   /** Aborted when shutdown begins: `?wait=` requests stop waiting and answer 202 with the job id before connections close. */
   shutdown?: AbortSignal | undefined;
