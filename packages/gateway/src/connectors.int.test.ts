@@ -77,7 +77,10 @@ describe.each(setups)('the real connectors through the gateway on $engines', ({ 
       >
     >;
   };
-  const openapi = async () => (await (await fetch(`${demo.url}/openapi.json`)).json()) as Doc;
+  const openapi = async () =>
+    (await (
+      await fetch(`${demo.url}/openapi.json`, { headers: { authorization: `Bearer ${demo.apiKey}` } })
+    ).json()) as Doc;
 
   it("serves an OpenAPI document (the real connectors' schemas) that passes an independent validator", async () => {
     await SwaggerParser.validate(structuredClone(await openapi()) as never);
@@ -117,7 +120,9 @@ describe.each(setups)('the real connectors through the gateway on $engines', ({ 
       .ledger;
     expect(ledger.countsByExternalId('Contact').get(body.externalId)).toBe(1);
     // Upstream calls made through sdk-core's HttpClient become gateway metrics.
-    const metrics = await (await fetch(`${demo.url}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${demo.url}/metrics`, { headers: { authorization: `Bearer ${demo.metricsToken}` } })
+    ).text();
     expect(metrics).toMatch(
       /relaykit_upstream_requests_total\{instance="sf-demo",upstream="[^"]+",status="20\d"\} \d+/,
     );
@@ -153,9 +158,9 @@ describe.each(setups)('the real connectors through the gateway on $engines', ({ 
       checks: { instances: Record<string, { circuits: Record<string, string> }> };
     };
     expect(ready.checks.instances['mahak-demo']?.circuits).toEqual({ mahak: 'closed' });
-    expect(await (await fetch(`${demo.url}/metrics`)).text()).toMatch(
-      /relaykit_circuit_state\{instance="mahak-demo",upstream="mahak"\} 0/,
-    );
+    expect(
+      await (await fetch(`${demo.url}/metrics`, { headers: { authorization: `Bearer ${demo.metricsToken}` } })).text(),
+    ).toMatch(/relaykit_circuit_state\{instance="mahak-demo",upstream="mahak"\} 0/);
   });
 
   it('WhatsApp: send a text; signed status webhooks delivered twice are recorded and processed once', async () => {

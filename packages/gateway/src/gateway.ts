@@ -14,7 +14,7 @@ import { ConfigError } from './errors/index.js';
 import { createApp } from './http/app.js';
 import { buildOpenApi } from './http/openapi.js';
 import type { HttpDeps } from './http/types.js';
-import { ApiKeyStore } from './keys/keys.js';
+import { type ApiKey, ApiKeyStore, scopeAllows } from './keys/keys.js';
 import { createJobQueue } from './queue/index.js';
 import type { JobQueue } from './queue/types.js';
 import {
@@ -86,7 +86,8 @@ export class Gateway {
   /** Responses not finished yet: shutdown lets them answer before closing connections. */
   private readonly responses = new Set<ServerResponse>();
   private drained: (() => void) | undefined;
-  private openapiCache: Record<string, unknown> | undefined;
+  /** OpenAPI documents by audience (`public`, `generic`, or a key's environment and scopes). */
+  private readonly openapiCache = new Map<string, Record<string, unknown>>();
   /** True when payloads and results are sealed at rest. */
   readonly encrypted: boolean;
 
@@ -149,7 +150,7 @@ export class Gateway {
       metrics: this.metrics,
       logger,
       runner: this.runner,
-      openapi: () => (this.openapiCache ??= buildOpenApi(instances, { title: 'relaykit gateway', version: '0.0.0' })),
+      openapi: (key) => this.openapi(key),
       readiness: (detailFor) => this.readiness(detailFor),
       isStopping: () => this.stopping,
       shutdown: this.shutdown.signal,
@@ -244,6 +245,36 @@ export class Gateway {
         ? 'in-memory queue (single process; set REDIS_URL for bee-queue on Redis)'
         : 'bee-queue on Redis (REDIS_URL)';
     return `database: ${db}; queue: ${queue}; payload encryption: ${this.encrypted ? 'on (AES-256-GCM)' : 'off'}; role: ${this.role}`;
+  }
+
+  /**
+   * The OpenAPI document for a caller: every instance when `docs.public` is set; otherwise the operations `key`
+   * reaches (its environment and scopes), and without a key (or one reaching nothing) the generic document.
+   */
+  openapi(key?: ApiKey): Record<string, unknown> {
+    const options = { title: 'relaykit gateway', version: '0.0.0' };
+    const audience = this.config.docs.public
+      ? 'public'
+      : key
+        ? `key:${key.environment}:${[...key.scopes].sort().join(' ')}`
+        : 'generic';
+    let doc = this.openapiCache.get(audience);
+    if (!doc) {
+      doc =
+        audience === 'public'
+          ? buildOpenApi(this.instances, options)
+          : buildOpenApi(this.instances, {
+              ...options,
+              operations: (instance, operation) =>
+                Boolean(key) &&
+                instance.environment === key!.environment &&
+                scopeAllows(key!.scopes, instance.name, operation),
+            });
+      // Keys share a handful of scope sets; the bound only guards against a flood of distinct ones.
+      if (this.openapiCache.size > 100) this.openapiCache.clear();
+      this.openapiCache.set(audience, doc);
+    }
+    return doc;
   }
 
   /** Starts listening (port 0 picks a free one); resolves with the base URL. */

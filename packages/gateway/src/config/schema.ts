@@ -121,6 +121,17 @@ export const gatewayConfigSchema = z
         rateLimits: z.array(rateWindow).default([{ limit: 100, window: 1000 }]),
       })
       .default({ rateLimits: [{ limit: 100, window: 1000 }] }),
+    /**
+     * Who sees which instances in `/openapi.json` and `/docs`. `public: false` (default): a caller sees the operations
+     * its API key reaches, and without a key a generic document that names no instance. `public: true`: everyone sees
+     * every instance of every environment.
+     */
+    docs: z.object({ public: z.boolean().default(false) }).default({ public: false }),
+    /**
+     * `/metrics` answers only `Authorization: Bearer <token>` (`RELAYKIT_METRICS_TOKEN` when the file leaves it out);
+     * without a token it is off (404): metrics name every instance.
+     */
+    metrics: z.object({ token: z.string().min(16).optional() }).default({}),
     /** Upstream health checks run in the background; `/readyz` answers from their last result. */
     health: z
       .object({

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { isConnector, type AnyConnector, type Logger } from '@relaykit/sdk-core';
 import pino from 'pino';
 import { parseConfig } from '../config/index.js';
@@ -165,6 +166,8 @@ export interface Demo {
   instances: string[];
   /** The fake upstreams by instance name. */
   fakes: Record<string, unknown>;
+  /** The bearer token `/metrics` answers. */
+  metricsToken: string;
   close(): Promise<void>;
 }
 
@@ -206,6 +209,8 @@ export async function startDemo(
   const config = parseConfig(
     {
       server: { port, host },
+      // /metrics needs a token: RELAYKIT_METRICS_TOKEN, or one made for this run and printed below.
+      metrics: { token: env.RELAYKIT_METRICS_TOKEN || `mt_${randomBytes(24).toString('base64url')}` },
       ...(options.redisPrefix ? { redis: { prefix: options.redisPrefix } } : {}),
       environments: ['development'],
       apiKeys: {
@@ -252,6 +257,10 @@ export async function startDemo(
   out('');
   out(`demo API key (environment "development", all scopes; shown once): ${secret}`);
   out(`API docs: ${url}/docs    OpenAPI: ${url}/openapi.json    health: ${url}/readyz    metrics: ${url}/metrics`);
+  out(
+    'The docs list the instances to a caller with a key (curl -H "Authorization: Bearer $RELAYKIT_KEY" $RELAYKIT_URL/openapi.json).',
+  );
+  out(`metrics token (Authorization: Bearer …): ${config.metrics.token}`);
   out('');
   out(`export RELAYKIT_URL=${url} RELAYKIT_KEY=${secret}`);
   for (const part of parts) {
@@ -273,6 +282,7 @@ export async function startDemo(
     apiKey: secret,
     instances: parts.map((p) => p.instance),
     fakes: Object.fromEntries(parts.map((p) => [p.instance, p.fake])),
+    metricsToken: config.metrics.token!,
     async close() {
       await gateway.close();
       await Promise.allSettled(parts.map((p) => p.close()));

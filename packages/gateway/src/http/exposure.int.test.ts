@@ -68,3 +68,87 @@ describe('/readyz', () => {
     expect(wrong.headers.get('content-type')).toMatch(/application\/problem\+json/);
   });
 });
+
+describe('/openapi.json and /docs', () => {
+  const instancePaths = (doc: { paths: Record<string, unknown> }) =>
+    Object.keys(doc.paths).filter((p) => /^\/v1\/(sf|mahak|wa)-demo\/|^\/v1\/webhooks\/(sf|mahak|wa)-demo/.test(p));
+
+  it('without a key: a generic document that names no instance, with the generic routes', async () => {
+    const doc = await get('/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.text).not.toMatch(/sf-demo|mahak-demo|wa-demo/);
+    // Nor which connectors run: no connector schemas.
+    expect(Object.keys(doc.body.components.schemas).filter((s) => s.includes('.'))).toEqual([]);
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/{instance}/{operation}',
+        '/v1/webhooks/{instance}',
+        '/v1/jobs/batch',
+        '/v1/jobs/{id}',
+        '/readyz',
+      ]),
+    );
+    const html = await get('/docs');
+    expect(html.status).toBe(200);
+    expect(html.text).toContain('/v1/{instance}/{operation}');
+    expect(html.text).not.toMatch(/sf-demo|mahak-demo|wa-demo/);
+  });
+
+  it('with a key: the operations it reaches, and only those', async () => {
+    const all = await get('/openapi.json', demo.apiKey);
+    expect(instancePaths(all.body)).toEqual(expect.arrayContaining(['/v1/sf-demo/upsert', '/v1/wa-demo/sendText']));
+    expect(all.body.paths['/v1/{instance}/{operation}']).toBeUndefined();
+    const { secret } = await demo.gateway.keys.create({
+      name: 'narrow',
+      environment: 'development',
+      scopes: ['sf-demo:upsert'],
+    });
+    const narrow = await get('/openapi.json', secret);
+    expect(instancePaths(narrow.body)).toEqual(['/v1/sf-demo/upsert']);
+    expect(narrow.text).not.toMatch(/mahak|whatsapp|wa-demo/);
+    expect((await get('/docs', secret)).text).not.toMatch(/mahak-demo|wa-demo|sf-demo\/query/);
+    expect((await get('/openapi.json', 'rk_nope_nope')).status).toBe(401);
+  });
+
+  it('docs.public: true shows every instance to anyone', async () => {
+    const { startTestGateway } = await import('../test/harness.js');
+    const { MemoryJobQueue } = await import('../queue/memory.js');
+    const open = await startTestGateway(
+      { docs: { public: true } },
+      { sql: demo.gateway.sql, queue: new MemoryJobQueue() },
+    );
+    try {
+      const doc = await open.call('GET', '/openapi.json');
+      expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/echo-dev/put', '/v1/echo-prod/put']));
+    } finally {
+      await open.close();
+    }
+  });
+});
+
+describe('/metrics', () => {
+  it('answers only the metrics token', async () => {
+    const none = await get('/metrics');
+    expect(none.status).toBe(401);
+    expect(none.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(none.text).not.toMatch(/sf-demo/);
+    // An API key is not the metrics token.
+    expect((await get('/metrics', demo.apiKey)).status).toBe(401);
+    const ok = await get('/metrics', demo.metricsToken);
+    expect(ok.status).toBe(200);
+    expect(ok.text).toMatch(/relaykit_http_requests_total/);
+  });
+
+  it('is off (404) when no token is configured', async () => {
+    const { startTestGateway } = await import('../test/harness.js');
+    const { MemoryJobQueue } = await import('../queue/memory.js');
+    const off = await startTestGateway({ metrics: {} }, { sql: demo.gateway.sql, queue: new MemoryJobQueue() });
+    try {
+      const res = await off.call('GET', '/metrics', { key: 'anything-at-all-0123456789' });
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ code: 'NOT_FOUND' });
+    } finally {
+      await off.close();
+    }
+  });
+});

@@ -132,11 +132,177 @@ const rateLimitHeaders = {
   'RateLimit-Policy': { description: "The key's quota policies", schema: { type: 'string' } },
 };
 
-/** Builds the OpenAPI 3.1 document for the configured instances, from their connectors' zod schemas. */
+const waitParameter: ParameterObject = {
+  name: 'wait',
+  in: 'query',
+  required: false,
+  description: 'Wait up to this long (e.g. `5s`) and answer 200 with the finished job when it ends in time.',
+  schema: { type: 'string', examples: ['5s'] },
+};
+
+/** Responses of a submit: 200 (finished within `wait`, with the output at `outputRef`), 202, problems. */
+function submitResponses(outputRef?: string): Record<string, unknown> {
+  return {
+    '200': {
+      description: 'Finished within `wait`: the job with its result',
+      headers: rateLimitHeaders,
+      content: {
+        'application/json': {
+          schema: outputRef
+            ? {
+                allOf: [
+                  { $ref: '#/components/schemas/Job' },
+                  { type: 'object', properties: { result: { $ref: outputRef } } },
+                ],
+              }
+            : { $ref: '#/components/schemas/Job' },
+        },
+      },
+    },
+    '202': {
+      description: 'Accepted: the job is recorded and queued',
+      headers: { ...rateLimitHeaders, Location: { description: 'The job URL', schema: { type: 'string' } } },
+      content: {
+        'application/json': {
+          schema: { $ref: '#/components/schemas/JobAccepted' },
+          example: {
+            id: 'job_0m3k9x2a1b2c3d4e5f6a7b8',
+            status: 'queued',
+            links: { self: '/v1/jobs/job_0m3k9x2a1b2c3d4e5f6a7b8' },
+          },
+        },
+      },
+    },
+    ...problemResponses([400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503]),
+  };
+}
+
+const webhookReceived: SchemaObject = {
+  type: 'object',
+  required: ['received', 'duplicates', 'jobs'],
+  properties: {
+    received: { type: 'integer' },
+    duplicates: { type: 'integer' },
+    jobs: { type: 'array', items: { type: 'string' } },
+  },
+};
+
+/**
+ * The routes of the generic document (a caller whose key reaches no instance, or none): the shapes every instance
+ * shares, without naming one. Which instances and operations exist is for a caller whose key reaches them.
+ */
+function addGenericRoutes(builder: OpenApiBuilder): void {
+  const instanceParam: ParameterObject = {
+    name: 'instance',
+    in: 'path',
+    required: true,
+    description: 'A configured instance (the document served to your API key lists the ones it reaches)',
+    schema: { type: 'string' },
+  };
+  builder.addPath('/v1/{instance}/{operation}', {
+    post: {
+      operationId: 'operations.submit',
+      summary: 'Submit an operation of an instance as a job',
+      description:
+        "Validates the body with the operation's input schema, records the job and queues it. Send your API key to get the document listing the instances and operations it reaches, with their schemas.",
+      tags: ['jobs'],
+      security: [{ apiKey: [] }],
+      parameters: [
+        instanceParam,
+        {
+          name: 'operation',
+          in: 'path',
+          required: true,
+          description: 'An operation of the instance',
+          schema: { type: 'string' },
+        },
+        idempotencyHeader,
+        waitParameter,
+      ],
+      requestBody: {
+        required: true,
+        description: "The operation's input",
+        content: { 'application/json': { schema: { type: 'object' }, example: {} } },
+      },
+      responses: submitResponses(),
+    },
+  });
+  const webhookParam: ParameterObject = {
+    name: 'webhook',
+    in: 'path',
+    required: true,
+    description: "One of the instance's webhooks (without it: its first)",
+    schema: { type: 'string' },
+  };
+  for (const [path, params, suffix] of [
+    ['/v1/webhooks/{instance}', [instanceParam], ''],
+    ['/v1/webhooks/{instance}/{webhook}', [instanceParam, webhookParam], '.named'],
+  ] as const) {
+    builder.addPath(path, {
+      get: {
+        operationId: `webhooks.handshake${suffix}`,
+        summary: 'Answer a webhook handshake',
+        description:
+          "The sender's verification handshake (e.g. Meta's `hub.challenge`), answered by the instance's connector.",
+        tags: ['webhooks'],
+        security: [],
+        parameters: [...params],
+        responses: {
+          '200': {
+            description: 'Handshake answered (e.g. the challenge echoed back)',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+          ...problemResponses([403, 404, 500, 503], {
+            403: 'Handshake refused (WEBHOOK_VERIFICATION_FAILED, e.g. a wrong verify token)',
+            404: 'No such instance or webhook, or not a handshake request',
+          }),
+        },
+      },
+      post: {
+        operationId: `webhooks.receive${suffix}`,
+        summary: 'Receive webhook events',
+        description:
+          "The signature is verified over the raw bytes by the instance's connector; events are recorded and queued before the 200; duplicates are recorded once.",
+        tags: ['webhooks'],
+        security: [],
+        parameters: [...params],
+        requestBody: { required: true, content: { 'application/json': { schema: {} } } },
+        responses: {
+          '200': { description: 'Events recorded', content: { 'application/json': { schema: webhookReceived } } },
+          ...problemResponses([400, 401, 404, 405, 413, 500, 503], {
+            400: 'The verified body could not be parsed',
+            401: 'The signature did not verify (WEBHOOK_SIGNATURE)',
+            404: 'No such instance or webhook',
+          }),
+        },
+      },
+    });
+  }
+}
+
+/** Options of {@link buildOpenApi}. */
+export interface OpenApiOptions {
+  title?: string;
+  version?: string;
+  serverUrl?: string;
+  /** Which operations to document (default: all); an instance with none is left out, webhooks included. */
+  operations?: (instance: LoadedInstance, operation: string) => boolean;
+}
+
+/**
+ * Builds the OpenAPI 3.1 document for the configured instances, from their connectors' zod schemas. With no instance
+ * to show, the document is generic: `/v1/{instance}/{operation}` and the webhook routes, naming no instance.
+ */
 export function buildOpenApi(
-  instances: Map<string, LoadedInstance>,
-  options: { title?: string; version?: string; serverUrl?: string } = {},
+  allInstances: Map<string, LoadedInstance>,
+  options: OpenApiOptions = {},
 ): Record<string, unknown> {
+  const shown = (instance: LoadedInstance, operation: string) => options.operations?.(instance, operation) ?? true;
+  const visible = new Map<string, { instance: LoadedInstance; operations: string[] }>();
+  for (const instance of allInstances.values()) {
+    const operations = Object.keys(instance.connector.operations).filter((name) => shown(instance, name));
+    if (operations.length) visible.set(instance.name, { instance, operations });
+  }
   const builder = OpenApiBuilder.create()
     .addOpenApiVersion('3.1.0')
     .addInfo({
@@ -196,12 +362,18 @@ export function buildOpenApi(
     });
   if (options.serverUrl) builder.addServer({ url: options.serverUrl });
 
-  const connectors = new Map<string, LoadedInstance['connector']>();
-  for (const instance of instances.values()) connectors.set(instance.connector.name, instance.connector);
+  // Only the schemas of documented operations: a component nobody refers to would still name a connector.
+  const connectors = new Map<string, { connector: LoadedInstance['connector']; operations: Set<string> }>();
+  for (const { instance, operations } of visible.values()) {
+    const entry = connectors.get(instance.connector.name) ?? { connector: instance.connector, operations: new Set() };
+    for (const name of operations) entry.operations.add(name);
+    connectors.set(instance.connector.name, entry);
+  }
   const inputs: Array<{ id: string; schema: z.ZodType }> = [];
   const outputs: Array<{ id: string; schema: z.ZodType }> = [];
-  for (const connector of connectors.values()) {
+  for (const { connector, operations } of connectors.values()) {
     for (const [name, op] of Object.entries(connector.operations)) {
+      if (!operations.has(name)) continue;
       inputs.push({ id: `${safe(connector.name)}.${safe(name)}.Input`, schema: op.input });
       outputs.push({ id: `${safe(connector.name)}.${safe(name)}.Output`, schema: op.output });
     }
@@ -209,9 +381,10 @@ export function buildOpenApi(
   for (const [id, schema] of Object.entries({ ...convert(inputs, 'input'), ...convert(outputs, 'output') }))
     builder.addSchema(id, schema as SchemaObject);
 
-  for (const instance of instances.values()) {
+  for (const { instance, operations } of visible.values()) {
     const c = instance.connector;
-    for (const [name, op] of Object.entries(c.operations)) {
+    for (const name of operations) {
+      const op = c.operations[name]!;
       const base = `${safe(c.name)}.${safe(name)}`;
       const operation: OperationObject = {
         operationId: `${instance.name}.${name}`.replace(/[^A-Za-z0-9_.-]/g, '_'),
@@ -219,16 +392,7 @@ export function buildOpenApi(
         description: `${op.description}${op.idempotent ? ' Idempotent: safe to retry.' : ' Not idempotent: send an Idempotency-Key to retry safely.'}`,
         tags: [instance.name],
         security: [{ apiKey: [] }],
-        parameters: [
-          idempotencyHeader,
-          {
-            name: 'wait',
-            in: 'query',
-            required: false,
-            description: 'Wait up to this long (e.g. `5s`) and answer 200 with the finished job when it ends in time.',
-            schema: { type: 'string', examples: ['5s'] },
-          },
-        ],
+        parameters: [idempotencyHeader, waitParameter],
         requestBody: {
           required: true,
           content: {
@@ -238,37 +402,7 @@ export function buildOpenApi(
             },
           },
         },
-        responses: {
-          '200': {
-            description: 'Finished within `wait`: the job with its result',
-            headers: rateLimitHeaders,
-            content: {
-              'application/json': {
-                schema: {
-                  allOf: [
-                    { $ref: '#/components/schemas/Job' },
-                    { type: 'object', properties: { result: { $ref: `#/components/schemas/${base}.Output` } } },
-                  ],
-                },
-              },
-            },
-          },
-          '202': {
-            description: 'Accepted: the job is recorded and queued',
-            headers: { ...rateLimitHeaders, Location: { description: 'The job URL', schema: { type: 'string' } } },
-            content: {
-              'application/json': {
-                schema: { $ref: '#/components/schemas/JobAccepted' },
-                example: {
-                  id: 'job_0m3k9x2a1b2c3d4e5f6a7b8',
-                  status: 'queued',
-                  links: { self: '/v1/jobs/job_0m3k9x2a1b2c3d4e5f6a7b8' },
-                },
-              },
-            },
-          },
-          ...problemResponses([400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503]),
-        },
+        responses: submitResponses(`#/components/schemas/${base}.Output`),
       };
       builder.addPath(`/v1/${instance.name}/${name}`, { post: operation });
     }
@@ -309,17 +443,7 @@ export function buildOpenApi(
             '200': {
               description: 'Events recorded',
               content: {
-                'application/json': {
-                  schema: {
-                    type: 'object',
-                    required: ['received', 'duplicates', 'jobs'],
-                    properties: {
-                      received: { type: 'integer' },
-                      duplicates: { type: 'integer' },
-                      jobs: { type: 'array', items: { type: 'string' } },
-                    },
-                  },
-                },
+                'application/json': { schema: webhookReceived },
               },
             },
             ...problemResponses([400, 401, 404, 405, 413, 500, 503], {
@@ -334,11 +458,16 @@ export function buildOpenApi(
   }
 
   // The batch example reuses the first operation that has one, so it is a request the gateway would accept.
-  const sample = [...instances.values()].flatMap((i) =>
-    Object.entries(i.connector.operations)
-      .filter(([, op]) => op.example !== undefined)
-      .map(([name, op]) => ({ instance: i.name, operation: name, input: op.example })),
+  const sample = [...visible.values()].flatMap(({ instance, operations }) =>
+    operations
+      .filter((name) => instance.connector.operations[name]!.example !== undefined)
+      .map((name) => ({
+        instance: instance.name,
+        operation: name,
+        input: instance.connector.operations[name]!.example,
+      })),
   )[0];
+  if (visible.size === 0) addGenericRoutes(builder);
   builder.addPath('/v1/jobs/batch', {
     post: {
       operationId: 'jobs.batch',

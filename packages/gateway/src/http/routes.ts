@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { WebhookRequest } from '@relaykit/sdk-core';
@@ -16,6 +16,12 @@ import { operationOf, webhookOf } from '../util/lookup.js';
 import type { HttpDeps } from './types.js';
 
 const MAX_BATCH = 1000;
+
+/** Compares secrets in constant time (by their hashes, so lengths do not leak either). */
+function sameSecret(a: string, b: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(a), digest(b));
+}
 
 function findInstance(deps: HttpDeps, name: string): LoadedInstance {
   const instance = deps.instances.get(name);
@@ -81,6 +87,15 @@ export function createRouter(deps: HttpDeps): Router {
   });
 
   router.get('/metrics', async (ctx) => {
+    // Metrics name every instance of every environment: only for the holder of the metrics token.
+    const token = deps.config.metrics.token;
+    if (!token)
+      throw problem('NOT_FOUND', 'Metrics are off: set metrics.token (or RELAYKIT_METRICS_TOKEN) to serve them.');
+    const sent = /^Bearer\s+(.+)$/i.exec(ctx.get('authorization'))?.[1]?.trim();
+    if (!sent || !sameSecret(sent, token))
+      throw problem('UNAUTHENTICATED', 'Send the metrics token as "Authorization: Bearer <token>".', {
+        headers: { 'WWW-Authenticate': `Bearer realm="relaykit-metrics"${sent ? ', error="invalid_token"' : ''}` },
+      });
     for (const instance of deps.instances.values()) {
       const counts = await deps.queue.counts(`jobs.${instance.name}`).catch(() => undefined);
       if (!counts) continue;
@@ -91,13 +106,15 @@ export function createRouter(deps: HttpDeps): Router {
     ctx.body = await deps.metrics.registry.metrics();
   });
 
-  router.get('/openapi.json', (ctx) => {
-    ctx.body = deps.openapi();
+  // Without a key: the generic document (unless docs.public); a key sees the operations it reaches.
+  router.get('/openapi.json', async (ctx) => {
+    ctx.body = deps.openapi(hasCredentials(ctx) ? await authenticate(ctx, deps) : undefined);
   });
 
-  router.get('/docs', (ctx) => {
+  router.get('/docs', async (ctx) => {
+    const doc = deps.openapi(hasCredentials(ctx) ? await authenticate(ctx, deps) : undefined);
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = renderDocs(deps.openapi());
+    ctx.body = renderDocs(doc);
   });
 
   router.get('/v1/jobs/:id', async (ctx) => {

@@ -23,8 +23,8 @@ export interface HttpDeps {
   logger: Logger;
   /** Present when jobs run in this process (faster `?wait=`). */
   runner?: JobRunner | undefined;
-  /** The OpenAPI document. */
-  openapi(): Record<string, unknown>;
+  /** The OpenAPI document for a caller (see `Gateway.openapi`). */
+  openapi(key?: ApiKey): Record<string, unknown>;
   /** Readiness; details only for the instances `detailFor` accepts (none without it). */
   readiness(detailFor?: (instance: LoadedInstance) => boolean): Promise<{
     ok: boolean;
