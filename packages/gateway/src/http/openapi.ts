@@ -7,6 +7,36 @@ type JsonSchema = Record<string, unknown>;
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
 
+const BIGINT = 'x-relaykit-bigint';
+
+/**
+ * Replaces the bigint marks: as input, JSON cannot carry a bigint, so a union member drops out (`id: bigint | number |
+ * digits` documents number | digits) and a lone bigint matches nothing; as output, bigints are written as decimal strings.
+ */
+function settleBigints(node: unknown, io: 'input' | 'output'): unknown {
+  if (Array.isArray(node)) return node.map((n) => settleBigints(n, io));
+  if (!node || typeof node !== 'object') return node;
+  const schema = node as JsonSchema;
+  if (schema[BIGINT]) {
+    const { [BIGINT]: _mark, ...rest } = schema;
+    return io === 'input' ? { ...rest, not: {} } : { ...rest, type: 'string', pattern: '^-?\\d+$' };
+  }
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if ((key === 'anyOf' || key === 'oneOf') && Array.isArray(value) && io === 'input') {
+      const members = value.filter((m) => !(m as JsonSchema | undefined)?.[BIGINT]);
+      if (members.length === 1 && value.length > 1) {
+        Object.assign(out, settleBigints(members[0], io));
+        continue;
+      }
+      out[key] = settleBigints(members, io);
+      continue;
+    }
+    out[key] = settleBigints(value, io);
+  }
+  return out;
+}
+
 /** Converts every schema of a registry with refs into `#/components/schemas`, stripping `$id`/`$schema`. */
 function convert(
   entries: Array<{ id: string; schema: z.ZodType }>,
@@ -33,12 +63,14 @@ function convert(
       // z.date() has no JSON form: it travels as an ISO 8601 string.
       const def = (ctx.zodSchema as { _zod?: { def?: { type?: string } } })._zod?.def;
       if (def?.type === 'date') Object.assign(ctx.jsonSchema, { type: 'string', format: 'date-time' });
+      // A bigint has no JSON form: marked here, settled below (`unrepresentable: 'any'` would say `{}`, "anything").
+      if (def?.type === 'bigint') Object.assign(ctx.jsonSchema, { [BIGINT]: true });
     },
   }) as { schemas: Record<string, JsonSchema> };
   const out: Record<string, JsonSchema> = {};
   for (const [id, schema] of Object.entries(schemas)) {
     const { $id: _id, $schema: _schema, ...rest } = schema;
-    out[id] = rest;
+    out[id] = settleBigints(rest, io) as JsonSchema;
   }
   for (const [alias, target] of Object.entries(aliases)) out[alias] = { $ref: `#/components/schemas/${target}` };
   return out;
@@ -152,7 +184,8 @@ function submitResponses(outputRef?: string): Record<string, unknown> {
             ? {
                 allOf: [
                   { $ref: '#/components/schemas/Job' },
-                  { type: 'object', properties: { result: { $ref: outputRef } } },
+                  // A job that failed within `wait` has no result.
+                  { type: 'object', properties: { result: { anyOf: [{ $ref: outputRef }, { type: 'null' }] } } },
                 ],
               }
             : { $ref: '#/components/schemas/Job' },
@@ -285,6 +318,8 @@ export interface OpenApiOptions {
   title?: string;
   version?: string;
   serverUrl?: string;
+  /** `info.contact` (default: a generic one). */
+  contact?: { name?: string; url?: string; email?: string };
   /** Which operations to document (default: all); an instance with none is left out, webhooks included. */
   operations?: (instance: LoadedInstance, operation: string) => boolean;
 }
@@ -308,8 +343,32 @@ export function buildOpenApi(
     .addInfo({
       title: options.title ?? 'relaykit gateway',
       version: options.version ?? '0.0.0',
+      license: { name: 'MIT', identifier: 'MIT' },
+      contact: options.contact ?? { name: 'The operators of this gateway' },
       description:
         'Submit operations of configured connector instances as durable jobs, poll their status and receive webhooks. Every error is `application/problem+json` (RFC 9457) with a stable `code`.',
+    })
+    .addSecurityScheme('metricsToken', {
+      type: 'http',
+      scheme: 'bearer',
+      description: 'The metrics token of the gateway configuration (`metrics.token`); API keys do not open `/metrics`.',
+    })
+    .addSchema('Readiness', {
+      type: 'object',
+      required: ['status', 'components'],
+      properties: {
+        status: { type: 'string', enum: ['ready', 'not_ready'] },
+        components: {
+          type: 'object',
+          description: '`database`, `queue` and `upstream-1`, `upstream-2`, … (one per instance, unnamed)',
+          additionalProperties: { type: 'string', enum: ['up', 'down', 'unknown'] },
+        },
+        checks: {
+          type: 'object',
+          description:
+            'Details, for a caller with a valid API key: engines, and per reachable instance its last upstream health, circuits and queue counts',
+        },
+      },
     })
     .addSecurityScheme('apiKey', {
       type: 'http',
@@ -360,7 +419,7 @@ export function buildOpenApi(
         links: { type: 'object', properties: { self: { type: 'string' } } },
       },
     });
-  if (options.serverUrl) builder.addServer({ url: options.serverUrl });
+  if (options.serverUrl) builder.addServer({ url: options.serverUrl, description: 'This gateway' });
 
   // Only the schemas of documented operations: a component nobody refers to would still name a connector.
   const connectors = new Map<string, { connector: LoadedInstance['connector']; operations: Set<string> }>();
@@ -383,6 +442,10 @@ export function buildOpenApi(
 
   for (const { instance, operations } of visible.values()) {
     const c = instance.connector;
+    builder.addTag({
+      name: instance.name,
+      description: `${c.name} on instance ${instance.name} (environment ${instance.environment})`,
+    });
     for (const name of operations) {
       const op = c.operations[name]!;
       const base = `${safe(c.name)}.${safe(name)}`;
@@ -417,6 +480,7 @@ export function buildOpenApi(
               get: {
                 operationId: `${instance.name}.webhook.${hook}.handshake`.replace(/[^A-Za-z0-9_.-]/g, '_'),
                 summary: `Handshake of ${c.name} webhook ${hook}`,
+                description: `The sender's verification handshake for webhook ${hook} of ${instance.name}, answered by the ${c.name} connector.`,
                 tags: [instance.name],
                 security: [],
                 responses: {
@@ -522,9 +586,11 @@ export function buildOpenApi(
     get: {
       operationId: 'jobs.get',
       summary: 'Status, attempts and result of a job',
+      description:
+        "A job of your key's environment and scopes; any other id (another environment's included) is a 404.",
       tags: ['jobs'],
       security: [{ apiKey: [] }],
-      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      parameters: [{ name: 'id', in: 'path', required: true, description: 'The job id', schema: { type: 'string' } }],
       responses: {
         '200': {
           description: 'The job',
@@ -534,23 +600,50 @@ export function buildOpenApi(
       },
     },
   });
-  const plain = (summary: string, schema: SchemaObject) => ({
+  // Node's HTTP parser answers malformed requests before the gateway sees them (no problem document, no body).
+  const parserRefusal = {
+    '4XX': {
+      description: "A request Node's HTTP parser refused (400 Bad Request, 431 headers too large), without a body",
+    },
+  };
+  builder.addPath('/healthz', {
     get: {
-      operationId: summary.toLowerCase().replace(/[^a-z]+/g, '_'),
-      summary,
+      operationId: 'healthz',
+      summary: 'Liveness',
+      description: 'Answers as long as the process serves HTTP; `stopping` while it shuts down. No key needed.',
       tags: ['operations'],
       security: [],
-      responses: { '200': { description: 'OK', content: { 'application/json': { schema } } } },
+      responses: {
+        '200': {
+          description: 'Alive',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['status'],
+                properties: { status: { type: 'string', enum: ['ok', 'stopping'] } },
+              },
+            },
+          },
+        },
+        ...parserRefusal,
+      },
     },
   });
-  builder.addPath('/healthz', plain('Liveness', { type: 'object', properties: { status: { type: 'string' } } }));
+  const readiness = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } };
   builder.addPath('/readyz', {
     get: {
-      ...plain('Readiness', { type: 'object', properties: { status: { type: 'string' }, checks: { type: 'object' } } })
-        .get,
+      operationId: 'readyz',
+      summary: 'Readiness',
+      description:
+        '503 when the database or the queue is down. Upstream health is checked in the background and answered from that cache. Without a key: `status` and generic `components`; with a valid key, `checks` adds details for the instances it reaches.',
+      tags: ['operations'],
+      // The key is optional: `{}` is the anonymous alternative.
+      security: [{}, { apiKey: [] }],
       responses: {
-        '200': { description: 'Ready', content: { 'application/json': { schema: { type: 'object' } } } },
-        '503': { description: 'Not ready', content: { 'application/json': { schema: { type: 'object' } } } },
+        '200': { description: 'Ready', ...readiness },
+        '503': { description: 'Not ready (database or queue down, or shutting down)', ...readiness },
+        ...problemResponses([401, 429]),
       },
     },
   });
@@ -558,12 +651,21 @@ export function buildOpenApi(
     get: {
       operationId: 'metrics',
       summary: 'Prometheus metrics',
+      description:
+        'Prometheus text exposition. Only for the metrics token (`metrics.token`, not an API key); off (404) when none is configured.',
       tags: ['operations'],
-      security: [],
+      security: [{ metricsToken: [] }],
       responses: {
         '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
+        ...problemResponses([401, 404], {
+          401: 'Missing or wrong metrics token',
+          404: 'Metrics are off (no metrics token configured)',
+        }),
       },
     },
   });
+  builder.addTag({ name: 'jobs', description: 'Submit jobs and follow them' });
+  builder.addTag({ name: 'operations', description: 'Health, readiness and metrics' });
+  if (visible.size === 0) builder.addTag({ name: 'webhooks', description: 'Events from upstream senders' });
   return builder.getSpec() as unknown as Record<string, unknown>;
 }

@@ -108,13 +108,15 @@ export function createRouter(deps: HttpDeps): Router {
 
   // Without a key: the generic document (unless docs.public); a key sees the operations it reaches.
   router.get('/openapi.json', async (ctx) => {
-    ctx.body = deps.openapi(hasCredentials(ctx) ? await authenticate(ctx, deps) : undefined);
+    const doc = deps.openapi(hasCredentials(ctx) ? await authenticate(ctx, deps) : undefined);
+    // The server is the one that was asked: clients generated from the document call it back where they found it.
+    ctx.body = { ...doc, servers: [{ url: `${ctx.protocol}://${ctx.host}`, description: 'This gateway' }] };
   });
 
   router.get('/docs', async (ctx) => {
     const doc = deps.openapi(hasCredentials(ctx) ? await authenticate(ctx, deps) : undefined);
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = renderDocs(doc);
+    ctx.body = renderDocs({ ...doc, servers: [{ url: `${ctx.protocol}://${ctx.host}`, description: 'This gateway' }] });
   });
 
   router.get('/v1/jobs/:id', async (ctx) => {
