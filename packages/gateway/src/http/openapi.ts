@@ -7,24 +7,24 @@ type JsonSchema = Record<string, unknown>;
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
 
-const BIGINT = 'x-relaykit-bigint';
+const NO_JSON = 'x-relaykit-no-json';
 
 /**
- * Replaces the bigint marks: as input, JSON cannot carry a bigint, so a union member drops out (`id: bigint | number |
- * digits` documents number | digits) and a lone bigint matches nothing; as output, bigints are written as decimal strings.
+ * Replaces the marks of values JSON cannot carry: as input, such a union member drops out (`id: bigint | number |
+ * digits` documents number | digits) and a lone one matches nothing; as output, bigints are written as decimal strings.
  */
 function settleBigints(node: unknown, io: 'input' | 'output'): unknown {
   if (Array.isArray(node)) return node.map((n) => settleBigints(n, io));
   if (!node || typeof node !== 'object') return node;
   const schema = node as JsonSchema;
-  if (schema[BIGINT]) {
-    const { [BIGINT]: _mark, ...rest } = schema;
+  if (schema[NO_JSON]) {
+    const { [NO_JSON]: _mark, ...rest } = schema;
     return io === 'input' ? { ...rest, not: {} } : { ...rest, type: 'string', pattern: '^-?\\d+$' };
   }
   const out: JsonSchema = {};
   for (const [key, value] of Object.entries(schema)) {
     if ((key === 'anyOf' || key === 'oneOf') && Array.isArray(value) && io === 'input') {
-      const members = value.filter((m) => !(m as JsonSchema | undefined)?.[BIGINT]);
+      const members = value.filter((m) => !(m as JsonSchema | undefined)?.[NO_JSON]);
       if (members.length === 1 && value.length > 1) {
         Object.assign(out, settleBigints(members[0], io));
         continue;
@@ -61,10 +61,12 @@ function convert(
     uri: (id) => `#/components/schemas/${id}`,
     override: (ctx) => {
       // z.date() has no JSON form: it travels as an ISO 8601 string.
-      const def = (ctx.zodSchema as { _zod?: { def?: { type?: string } } })._zod?.def;
-      if (def?.type === 'date') Object.assign(ctx.jsonSchema, { type: 'string', format: 'date-time' });
-      // A bigint has no JSON form: marked here, settled below (`unrepresentable: 'any'` would say `{}`, "anything").
-      if (def?.type === 'bigint') Object.assign(ctx.jsonSchema, { [BIGINT]: true });
+      const def = (ctx.zodSchema as { _zod?: { def?: { type?: string; coerce?: boolean } } })._zod?.def;
+      // A bigint has no JSON form, nor has a Date object as input (z.coerce.date() reads a string): marked here,
+      // settled below (`unrepresentable: 'any'` would say `{}`, "anything").
+      if (def?.type === 'bigint' || (def?.type === 'date' && io === 'input' && !def.coerce))
+        Object.assign(ctx.jsonSchema, { [NO_JSON]: true });
+      else if (def?.type === 'date') Object.assign(ctx.jsonSchema, { type: 'string', format: 'date-time' });
     },
   }) as { schemas: Record<string, JsonSchema> };
   const out: Record<string, JsonSchema> = {};
