@@ -153,6 +153,26 @@ export const gatewayConfigSchema = z
         runRetention: duration.default(7 * 86_400_000),
       })
       .default({ enabled: true, tick: 1000, batch: 500, runRetention: 7 * 86_400_000 }),
+    /**
+     * Who sees which instances in `/openapi.json` and `/docs`. `public: false` (default): a caller sees the operations
+     * its API key reaches, and without a key a generic document that names no instance. `public: true`: everyone sees
+     * every instance of every environment.
+     */
+    docs: z.object({ public: z.boolean().default(false) }).default({ public: false }),
+    /**
+     * `/metrics` answers only `Authorization: Bearer <token>` (`RELAYKIT_METRICS_TOKEN` when the file leaves it out);
+     * without a token it is off (404): metrics name every instance.
+     */
+    metrics: z.object({ token: z.string().min(16).optional() }).default({}),
+    /** Upstream health checks run in the background; `/readyz` answers from their last result. */
+    health: z
+      .object({
+        /** How often each instance's upstream health is checked (each check may cost an upstream API call). */
+        interval: duration.default(60_000),
+        /** Longest one check may take. */
+        timeout: duration.default(5000),
+      })
+      .default({ interval: 60_000, timeout: 5000 }),
     environments: z.array(name).min(1).default(['development', 'staging', 'production']),
     instances: z.record(name, instanceSchema).default({}),
   })

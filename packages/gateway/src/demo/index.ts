@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AnyConnector, ConnectorDemoSample, Logger, RunningConnectorDemo } from '@relaykit/sdk-core';
@@ -58,6 +59,8 @@ export interface Demo {
   instances: string[];
   /** The fake upstreams by instance name. */
   fakes: Record<string, unknown>;
+  /** The bearer token `/metrics` answers. */
+  metricsToken: string;
   close(): Promise<void>;
 }
 
@@ -132,6 +135,8 @@ export async function startDemo(
   const config = parseConfig(
     {
       server: { port, host },
+      // /metrics needs a token: RELAYKIT_METRICS_TOKEN, or one made for this run and printed below.
+      metrics: { token: env.RELAYKIT_METRICS_TOKEN || `mt_${randomBytes(24).toString('base64url')}` },
       ...(options.redisPrefix ? { redis: { prefix: options.redisPrefix } } : {}),
       environments: ['development'],
       apiKeys: {
@@ -231,6 +236,10 @@ export async function startDemo(
   out(`demo API key (environment "development", every instance; shown once): ${secret}`);
   out(`admin key (scope admin:keys: creates, lists and revokes keys; shown once): ${adminKey}`);
   out(`API docs: ${url}/docs    OpenAPI: ${url}/openapi.json    health: ${url}/readyz    metrics: ${url}/metrics`);
+  out(
+    'The docs list the instances to a caller with a key (curl -H "Authorization: Bearer $RELAYKIT_KEY" $RELAYKIT_URL/openapi.json).',
+  );
+  out(`metrics token (Authorization: Bearer …): ${config.metrics.token}`);
   out('');
   out(`export RELAYKIT_URL=${url} RELAYKIT_KEY=${secret} RELAYKIT_ADMIN_KEY=${adminKey}`);
   for (const line of lines) out(line);
@@ -245,6 +254,7 @@ export async function startDemo(
     curlLines: lines.filter((l) => l.startsWith('curl ')),
     instances: parts.map((p) => p.instance),
     fakes: Object.fromEntries(parts.map((p) => [p.instance, p.running.fake])),
+    metricsToken: config.metrics.token!,
     async close() {
       await gateway.close();
       await stopAll();

@@ -26,9 +26,14 @@ export interface HttpDeps {
   schedules?: ScheduleService | undefined;
   /** Present when jobs run in this process (faster `?wait=`). */
   runner?: JobRunner | undefined;
-  /** The OpenAPI document. */
-  openapi(): Record<string, unknown>;
-  readiness(): Promise<{ ok: boolean; checks: Record<string, unknown> }>;
+  /** The OpenAPI document for a caller (see `Gateway.openapi`). */
+  openapi(key?: ApiKey): Record<string, unknown>;
+  /** Readiness; details only for the instances `detailFor` accepts (none without it). */
+  readiness(detailFor?: (instance: LoadedInstance) => boolean): Promise<{
+    ok: boolean;
+    components: Record<string, 'up' | 'down' | 'unknown'>;
+    checks?: Record<string, unknown>;
+  }>;
   isStopping(): boolean;
   /** Aborted when shutdown begins: `?wait=` requests stop waiting and answer 202 with the job id before connections close. */
   shutdown?: AbortSignal | undefined;
