@@ -20,7 +20,7 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
 }
 
 /** What {@link RelaykitApiError.fromResponse} reads: the answer's status and headers, and its parsed body. */
-interface AnswerLike {
+export interface ResponseLike {
   status: number;
   statusText?: string;
   headers: { get(name: string): string | null };
@@ -72,7 +72,7 @@ export class RelaykitApiError extends Error {
   }
 
   /** The error for an answer and its body (parsed JSON, or the raw text when it was not JSON). */
-  static fromResponse(response: AnswerLike, body: unknown): RelaykitApiError {
+  static fromResponse(response: ResponseLike, body: unknown): RelaykitApiError {
     const problem =
       body && typeof body === 'object' && !Array.isArray(body)
         ? (body as Partial<Problem>)

@@ -11,7 +11,14 @@ export {
   type SubmitOptions,
   type WaitOptions,
 } from './client.js';
-export { RelaykitApiError, isRelaykitApiError, parseRetryAfter, type Problem, type ProblemCode } from './api-error.js';
+export {
+  RelaykitApiError,
+  isRelaykitApiError,
+  parseRetryAfter,
+  type Problem,
+  type ResponseLike,
+  type ProblemCode,
+} from './api-error.js';
 export { RelaykitWaitTimeoutError, isRelaykitWaitTimeoutError } from './wait-timeout-error.js';
 export { createIdempotencyKey } from './idempotency-key.js';
 export {

@@ -1,9 +1,7 @@
 import type { components } from './generated/openapi.js';
 
-type Schemas = components['schemas'];
-
 /** Where a job stands: `queued`, `active`, `retrying`, then one of the final `succeeded`, `failed`, `dead`. */
-export type JobStatus = Schemas['Job']['status'];
+export type JobStatus = components['schemas']['Job']['status'];
 
 /** The statuses after which a job changes no more. */
 export const FINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'dead'];
@@ -14,13 +12,13 @@ export function isFinal(job: { status: JobStatus }): boolean {
 }
 
 /** A job record (`GET /v1/jobs/{id}`), with its operation's output typed as `R` once succeeded. */
-export type Job<R = unknown> = Omit<Schemas['Job'], 'result'> & { result?: R };
+export type Job<R = unknown> = Omit<components['schemas']['Job'], 'result'> & { result?: R };
 
 /** The answer of a submit that was not waited for (or did not end within `wait`): 202, queued. */
-export type JobAccepted = Schemas['JobAccepted'];
+export type JobAccepted = components['schemas']['JobAccepted'];
 
 /** A failure recorded on a job or one of its attempts. */
-export type JobError = Schemas['JobError'];
+export type JobError = components['schemas']['JobError'];
 
 /**
  * The operations of your instances, to type `submit`: instance name → operation name → its input and output.

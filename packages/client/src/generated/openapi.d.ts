@@ -146,7 +146,7 @@ export interface components {
         };
         JobError: {
             code: string;
-            details?: Record<string, never>;
+            details?: Record<string, unknown>;
             message: string;
             retryable?: boolean;
         };
@@ -237,7 +237,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": Record<string, unknown>;
                 };
             };
             /** @description Not ready */
@@ -246,7 +246,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": Record<string, unknown>;
                 };
             };
         };
