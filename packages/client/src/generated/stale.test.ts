@@ -4,12 +4,12 @@ import { expect, it } from 'vitest';
 import { generateTypes, target } from '../../scripts/generate.mjs';
 
 // The committed types must be what the gateway's current generic document gives: a gateway change to the document
-// without `npm run generate -w @relaykit/client` fails here (typecheck and the client would use stale shapes).
-it('src/generated/openapi.d.ts is up to date with the gateway document (else: npm run generate -w @relaykit/client)', async () => {
+// without `npm run generate:src -w @relaykit/client` fails here (typecheck and the client would use stale shapes).
+it('src/generated/openapi.d.ts is up to date with the gateway document (else: npm run generate:src -w @relaykit/client)', async () => {
   const committed = await readFile(target, 'utf8');
   const fresh = await generateTypes(buildOpenApi);
   expect(fresh.length).toBeGreaterThan(1000);
-  expect(committed === fresh, 'src/generated/openapi.d.ts is stale: run npm run generate -w @relaykit/client').toBe(
+  expect(committed === fresh, 'src/generated/openapi.d.ts is stale: run npm run generate:src -w @relaykit/client').toBe(
     true,
   );
 });
