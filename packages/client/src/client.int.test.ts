@@ -210,3 +210,40 @@ describe('abort via signal', () => {
     expect(requests).toBe(0);
   });
 });
+
+describe('rate limited (2 requests a second per key)', () => {
+  let limited: ClientTestGateway;
+  beforeAll(async () => {
+    limited = await startClientTestGateway({ rateLimit: 2 });
+  });
+  afterAll(async () => {
+    await limited?.close();
+  });
+
+  it("waitForJob waits out a 429's Retry-After and polls on; a deadline before it sees the 429", async () => {
+    const statuses: number[] = [];
+    const observed = createRelaykitClient<Ops>({
+      baseUrl: limited.url,
+      apiKey: limited.apiKey,
+      fetch: async (request) => {
+        const response = await fetch(request);
+        statuses.push(response.status);
+        return response;
+      },
+    });
+    const accepted = await observed.submit('sf-demo', 'upsert', contact());
+    const job = await observed.waitForJob(accepted.id, { pollMs: 10, timeoutMs: 20_000 });
+    expect(job.status).toBe('succeeded');
+    expect(statuses).toContain(429);
+    expect(statuses.at(-1)).toBe(200);
+
+    // The window is spent again: a wait shorter than Retry-After gives the 429 itself, with its retryAfterMs.
+    while (
+      (await fetch(`${limited.url}/v1/jobs/${accepted.id}`, { headers: { authorization: `Bearer ${limited.apiKey}` } }))
+        .status !== 429
+    );
+    const error = await rejection(observed.waitForJob(accepted.id, { pollMs: 10, timeoutMs: 300 }));
+    expect(error).toMatchObject({ status: 429, code: 'RATE_LIMIT_EXCEEDED' });
+    expect(isRelaykitApiError(error) && error.retryAfterMs).toBeGreaterThanOrEqual(1000);
+  });
+});

@@ -199,14 +199,15 @@ export function createRelaykitClient<Ops extends OperationMap = AnyOperations>(
           last = await client.getJob<R>(id, opts.signal ? { signal: opts.signal } : {});
           if (isFinal(last)) return last;
         } catch (error) {
-          // Busy or briefly unavailable: wait as told and poll again; anything else is the caller's to see.
+          // Busy or briefly unavailable: wait as told and poll again, unless that outlasts the deadline (then the
+          // caller sees the 429/503 with its retryAfterMs); anything else is the caller's to see at once.
           const busy = isRelaykitApiError(error) && (error.status === 429 || error.status === 503);
-          if (!busy || Date.now() + (error.retryAfterMs ?? pollMs) > deadline) throw error;
+          if (!busy || Date.now() + (error.retryAfterMs ?? pollMs) >= deadline) throw error;
           pause = error.retryAfterMs ?? pollMs;
         }
         const left = deadline - Date.now();
-        if (left <= 0) throw new RelaykitWaitTimeoutError(last!, timeoutMs);
-        await delay(Math.min(pause, left), opts.signal);
+        if (left <= 0 && last) throw new RelaykitWaitTimeoutError(last, timeoutMs);
+        await delay(Math.max(0, Math.min(pause, left)), opts.signal);
       }
     },
   };

@@ -17,7 +17,8 @@ const sfConfig = (org: FakeOrg) => ({
   auth: { flow: 'client_credentials', clientId: 'fake-client-id', clientSecret: 'fake-client-secret' },
 });
 
-export async function startClientTestGateway(): Promise<ClientTestGateway> {
+/** Starts the gateway; `rateLimit`: requests per second per key (default 1000). */
+export async function startClientTestGateway(options: { rateLimit?: number } = {}): Promise<ClientTestGateway> {
   const org = await startFakeOrg({ externalIdFields: { Contact: ['Ext__c', 'Email'], Account: ['Ext__c'] } });
   const down = await startFakeOrg();
   down.setFaults({ serverUnavailable: { times: 1_000_000 } });
@@ -25,7 +26,7 @@ export async function startClientTestGateway(): Promise<ClientTestGateway> {
     {
       server: { port: 0, shutdownTimeout: '2s' },
       environments: ['development'],
-      apiKeys: { rateLimits: [{ limit: 1000, window: '1s' }] },
+      apiKeys: { rateLimits: [{ limit: options.rateLimit ?? 1000, window: '1s' }] },
       instances: {
         'sf-demo': {
           connector: 'salesforce',
