@@ -3,6 +3,7 @@ import {
   isIdempotencyInFlightError,
   isRelaykitError,
   isValidationError,
+  sleep,
   type IdempotencyStore,
 } from '@relaykit/sdk-core';
 import { isWhatsAppApiError, isSenderPausedError, toWhatsAppError } from '../errors/index.js';
@@ -193,7 +194,7 @@ export async function broadcastTemplate(sender: WhatsAppSender, options: Broadca
   };
   const waitUntil = async (at: Date) => {
     progress(true, at);
-    await abortableSleep(at.getTime() - Date.now(), options.signal);
+    await sleep(at.getTime() - Date.now(), options.signal, 'Waiting for the sending window');
   };
 
   if (options.startAt && options.startAt.getTime() > Date.now())
@@ -363,22 +364,4 @@ function describe(error: unknown): RecipientResult['error'] {
   if (isWhatsAppApiError(error)) return { code: error.code, metaCode: error.metaCode, message: error.message };
   if (isRelaykitError(error)) return { code: error.code, message: error.message };
   return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
-}
-
-function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(
-      () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      Math.max(0, ms),
-    );
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

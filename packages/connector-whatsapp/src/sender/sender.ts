@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import {
-  AbortedError,
   HttpClient,
   IdempotencyInFlightError,
   IdempotencyMismatchError,
@@ -8,6 +7,8 @@ import {
   createIdempotencyStore,
   isValidationError,
   createRateLimiter,
+  sleep,
+  throwIfAborted,
   toValidationError,
   type HttpRequester,
   type IdempotencyStore,
@@ -415,12 +416,12 @@ export class WhatsAppSender {
               delayMs,
               retry: pairRetries,
             });
-            if (this.options.pairRate === false && !this.options.limiter) await sleep(delayMs, signal);
+            if (this.options.pairRate === false && !this.options.limiter) await sleep(delayMs, signal, BACK_OFF);
             continue;
           }
           case 'transient': {
             if (++transient >= (this.options.transientAttempts ?? 3)) throw this.failed(message, error);
-            await sleep(200 * 2 ** transient, signal);
+            await sleep(200 * 2 ** transient, signal, BACK_OFF);
             continue;
           }
           case 'spam':
@@ -517,10 +518,9 @@ export class WhatsAppSender {
       // The last admission said when the next slot frees up: sleep until then rather than ask now
       // and be told to wait.
       const wait = this.nextSlotAt - performance.now();
-      if (wait >= 1) await sleep(Math.floor(wait), options.signal);
+      if (wait >= 1) await sleep(Math.floor(wait), options.signal, BACK_OFF);
       for (;;) {
-        if (options.signal?.aborted)
-          throw new AbortedError("Waiting for the number's rate limit was aborted", { cause: options.signal.reason });
+        throwIfAborted(options.signal, "Waiting for the number's rate limit");
         const cost = this.sendCost();
         const asked = performance.now();
         const askedWall = Date.now();
@@ -533,7 +533,7 @@ export class WhatsAppSender {
           return { asked, at: decision.at };
         }
         // Whole ms, at least 1: the next attempt is at or just after the moment the slot frees.
-        await sleep(Math.max(1, Math.ceil(decision.retryAfterMs)), options.signal);
+        await sleep(Math.max(1, Math.ceil(decision.retryAfterMs)), options.signal, BACK_OFF);
       }
     } finally {
       const next = this.pollQueue.shift();
@@ -692,20 +692,8 @@ class RecentExtreme {
   }
 }
 
+/** Names every wait of a send in its AbortedError ("Back-off wait was aborted"). */
+const BACK_OFF = 'Back-off wait';
+
 // Messages this module validated and normalised itself: a broadcast prepares each message once.
 const prepared = new WeakSet<object>();
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AbortedError('Back-off wait was aborted', { cause: signal.reason }));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new AbortedError('Back-off wait was aborted', { cause: signal!.reason }));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
