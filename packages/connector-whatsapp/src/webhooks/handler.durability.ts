@@ -1,3 +1,5 @@
+import type { IdempotencyStore } from '@relaykit/sdk-core';
+import { waitFor } from '@relaykit/testkit';
 import { expect, it } from 'vitest';
 import { metaJsonStringify } from '../testing/meta-json.js';
 import { buildNotification, inboundText, statusPayload } from '../testing/notifications.js';
@@ -15,14 +17,13 @@ const post = (raw: string) => ({
   query: {},
   rawBody: Buffer.from(raw),
 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * An ACK (200) must mean the events are stored: shared by the memory and Redis dedupe stores.
+ * An ACK (200) must mean the events are stored: shared by the memory and Redis stores.
  * `store()` gives a store on a fresh namespace; two handlers over one store stand for two receiver
  * processes (or one restarted).
  */
-export function acksOnlyWhatIsStored(store: () => DedupeStore) {
+export function acksOnlyWhatIsStored(store: () => IdempotencyStore | DedupeStore) {
   it('onEvents throwing once: 500, the claims are released, and the retry is processed', async () => {
     const dedupe = store();
     let fail = true;
@@ -94,10 +95,86 @@ export function acksOnlyWhatIsStored(store: () => DedupeStore) {
       inProgress: 1,
       events: [],
     });
-    await sleep(250);
-    const retry = await survivor.handle(post(raw));
+    // Until the lease runs out every retry is told to come back; the first one after it is processed.
+    const retry = await waitFor(async () => {
+      const answer = await survivor.handle(post(raw));
+      if (answer.status === 503) expect(answer).toMatchObject({ inProgress: 1, events: [] });
+      return answer.status !== 503 && answer;
+    }, 'the dead receiver’s lease to run out');
     expect(retry).toMatchObject({ status: 200, duplicates: 0 });
     expect(stored.map((e) => e.kind === 'status' && e.status.messageId)).toEqual(['wamid.C']);
+    await dedupe.close();
+  });
+
+  it('a receiver that outlived its lease and then failed leaves the next receiver’s claim alone', async () => {
+    const dedupe = store();
+    const raw = metaJsonStringify(
+      buildNotification(source, { statuses: [statusPayload('wamid.D', 'read', '977981')] }),
+    );
+    let failNow!: () => void;
+    const failing = new Promise<void>((r) => {
+      failNow = r;
+    });
+    let slowEntered!: () => void;
+    const inSlow = new Promise<void>((r) => {
+      slowEntered = r;
+    });
+    // The first receiver is slower than its lease, then fails to store.
+    const slow = createWebhookHandler({
+      appSecret,
+      verifyToken,
+      dedupe,
+      dedupeLeaseMs: 100,
+      onEvents: async () => {
+        slowEntered();
+        await failing;
+        throw new Error('db down');
+      },
+    });
+    let finish!: () => void;
+    const finishing = new Promise<void>((r) => {
+      finish = r;
+    });
+    let nextEntered!: () => void;
+    const inNext = new Promise<'storing'>((r) => {
+      nextEntered = () => r('storing');
+    });
+    const stored: WhatsAppEvent[] = [];
+    const next = createWebhookHandler({
+      appSecret,
+      verifyToken,
+      dedupe,
+      onEvents: async (events) => {
+        nextEntered();
+        await finishing;
+        stored.push(...events);
+      },
+    });
+    const first = slow.handle(post(raw));
+    await inSlow;
+    // Meta's retry after the lease ran out is claimed by the next receiver, which is still storing it.
+    let second: Promise<unknown> | undefined;
+    await waitFor(async () => {
+      const probe = next.handle(post(raw));
+      // A 503 while the lease lasts; once it ran out, the delivery is claimed and reaches onEvents.
+      if ((await Promise.race([probe, inNext])) === 'storing') second = probe;
+      return second !== undefined;
+    }, 'the slow receiver’s lease to run out');
+    failNow();
+    expect(await first).toMatchObject({ status: 500, rejected: 'store' });
+    // The slow receiver's release must not have dropped the claim the next receiver holds: a third delivery waits.
+    const third = createWebhookHandler({
+      appSecret,
+      verifyToken,
+      dedupe,
+      onEvents: (events) => {
+        stored.push(...events);
+      },
+    });
+    expect(await third.handle(post(raw))).toMatchObject({ status: 503, rejected: 'in_progress', inProgress: 1 });
+    finish();
+    expect(await second).toMatchObject({ status: 200, duplicates: 0 });
+    expect(stored).toHaveLength(1);
     await dedupe.close();
   });
 }
