@@ -3,10 +3,19 @@ import { waitFor } from '@relaykit/testkit';
 import { expect, it } from 'vitest';
 import { metaJsonStringify } from '../testing/meta-json.js';
 import { buildNotification, inboundText, statusPayload } from '../testing/notifications.js';
-import type { DedupeStore } from './dedupe.js';
-import type { WhatsAppEvent } from './events.js';
-import { createWebhookHandler } from './handler.js';
-import { signWebhookBody } from './signature.js';
+import type { DedupeStore } from '../webhooks/dedupe.js';
+import type { WhatsAppEvent } from '../webhooks/events.js';
+import { createWebhookHandler } from '../webhooks/handler.js';
+import { signWebhookBody } from '../webhooks/signature.js';
+
+/** A promise (`opened`) the test resolves when it chooses (`open()`). */
+function latch(): { opened: Promise<void>; open(): void } {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => {
+    open = r;
+  });
+  return { opened, open };
+}
 
 const appSecret = 'shh';
 const verifyToken = 'verify-me';
@@ -58,10 +67,7 @@ export function acksOnlyWhatIsStored(store: () => IdempotencyStore | DedupeStore
 
   it('a receiver dying between claim and store: duplicates get 503 during its lease, the retry after it is processed', async () => {
     const dedupe = store();
-    let entered!: () => void;
-    const inOnEvents = new Promise<void>((r) => {
-      entered = r;
-    });
+    const inOnEvents = latch();
     // The first receiver hangs forever inside onEvents, as a process killed mid-way would.
     const dying = createWebhookHandler({
       appSecret,
@@ -69,7 +75,7 @@ export function acksOnlyWhatIsStored(store: () => IdempotencyStore | DedupeStore
       dedupe,
       dedupeLeaseMs: 150,
       onEvents: () => {
-        entered();
+        inOnEvents.open();
         return new Promise<void>(() => undefined);
       },
     });
@@ -87,7 +93,7 @@ export function acksOnlyWhatIsStored(store: () => IdempotencyStore | DedupeStore
       buildNotification(source, { statuses: [statusPayload('wamid.C', 'delivered', '977981')] }),
     );
     void dying.handle(post(raw));
-    await inOnEvents;
+    await inOnEvents.opened;
     // Its outcome is unknown: never ACK it as a duplicate.
     expect(await survivor.handle(post(raw))).toMatchObject({
       status: 503,
@@ -111,14 +117,8 @@ export function acksOnlyWhatIsStored(store: () => IdempotencyStore | DedupeStore
     const raw = metaJsonStringify(
       buildNotification(source, { statuses: [statusPayload('wamid.D', 'read', '977981')] }),
     );
-    let failNow!: () => void;
-    const failing = new Promise<void>((r) => {
-      failNow = r;
-    });
-    let slowEntered!: () => void;
-    const inSlow = new Promise<void>((r) => {
-      slowEntered = r;
-    });
+    const failing = latch();
+    const inSlow = latch();
     // The first receiver is slower than its lease, then fails to store.
     const slow = createWebhookHandler({
       appSecret,
@@ -126,41 +126,35 @@ export function acksOnlyWhatIsStored(store: () => IdempotencyStore | DedupeStore
       dedupe,
       dedupeLeaseMs: 100,
       onEvents: async () => {
-        slowEntered();
-        await failing;
+        inSlow.open();
+        await failing.opened;
         throw new Error('db down');
       },
     });
-    let finish!: () => void;
-    const finishing = new Promise<void>((r) => {
-      finish = r;
-    });
-    let nextEntered!: () => void;
-    const inNext = new Promise<'storing'>((r) => {
-      nextEntered = () => r('storing');
-    });
+    const finishing = latch();
+    const inNext = latch();
     const stored: WhatsAppEvent[] = [];
     const next = createWebhookHandler({
       appSecret,
       verifyToken,
       dedupe,
       onEvents: async (events) => {
-        nextEntered();
-        await finishing;
+        inNext.open();
+        await finishing.opened;
         stored.push(...events);
       },
     });
     const first = slow.handle(post(raw));
-    await inSlow;
+    await inSlow.opened;
     // Meta's retry after the lease ran out is claimed by the next receiver, which is still storing it.
     let second: Promise<unknown> | undefined;
     await waitFor(async () => {
       const probe = next.handle(post(raw));
       // A 503 while the lease lasts; once it ran out, the delivery is claimed and reaches onEvents.
-      if ((await Promise.race([probe, inNext])) === 'storing') second = probe;
+      if ((await Promise.race([probe, inNext.opened.then(() => 'storing' as const)])) === 'storing') second = probe;
       return second !== undefined;
     }, 'the slow receiver’s lease to run out');
-    failNow();
+    failing.open();
     expect(await first).toMatchObject({ status: 500, rejected: 'store' });
     // The slow receiver's release must not have dropped the claim the next receiver holds: a third delivery waits.
     const third = createWebhookHandler({
@@ -172,7 +166,7 @@ export function acksOnlyWhatIsStored(store: () => IdempotencyStore | DedupeStore
       },
     });
     expect(await third.handle(post(raw))).toMatchObject({ status: 503, rejected: 'in_progress', inProgress: 1 });
-    finish();
+    finishing.open();
     expect(await second).toMatchObject({ status: 200, duplicates: 0 });
     expect(stored).toHaveLength(1);
     await dedupe.close();
