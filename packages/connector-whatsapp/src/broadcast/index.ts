@@ -174,12 +174,10 @@ export async function broadcastTemplate(sender: WhatsAppSender, options: Broadca
   const counts = { done: 0, sent: 0, alreadySent: 0, failed: 0, invalid: 0, inFlight: 0 };
   const started = performance.now();
   let lastProgress = 0;
-  const progress = (force = false, waitingUntil?: Date) => {
-    const now = performance.now();
-    if (!options.onProgress || (!force && now - lastProgress < (options.progressIntervalMs ?? 250))) return;
-    lastProgress = now;
+  // The counts both a progress report and the result carry.
+  const tally = (now: number) => {
     const elapsedMs = now - started;
-    options.onProgress({
+    return {
       broadcastId: options.broadcastId,
       total,
       done: counts.done,
@@ -189,8 +187,13 @@ export async function broadcastTemplate(sender: WhatsAppSender, options: Broadca
       invalid: counts.invalid,
       elapsedMs,
       rate: elapsedMs > 0 ? (counts.sent / elapsedMs) * 1000 : 0,
-      ...(waitingUntil ? { waitingUntil } : {}),
-    });
+    };
+  };
+  const progress = (force = false, waitingUntil?: Date) => {
+    const now = performance.now();
+    if (!options.onProgress || (!force && now - lastProgress < (options.progressIntervalMs ?? 250))) return;
+    lastProgress = now;
+    options.onProgress({ ...tally(now), ...(waitingUntil ? { waitingUntil } : {}) });
   };
   const waitUntil = async (at: Date) => {
     progress(true, at);
@@ -331,18 +334,9 @@ export async function broadcastTemplate(sender: WhatsAppSender, options: Broadca
       status: 'not_attempted',
     };
   progress(true);
-  const elapsedMs = performance.now() - started;
   return {
-    broadcastId: options.broadcastId,
-    total,
-    done: counts.done,
-    sent: counts.sent,
-    alreadySent: counts.alreadySent,
-    failed: counts.failed,
-    invalid: counts.invalid,
+    ...tally(performance.now()),
     inFlight: counts.inFlight,
-    elapsedMs,
-    rate: elapsedMs > 0 ? (counts.sent / elapsedMs) * 1000 : 0,
     aborted: options.signal?.aborted ?? false,
     results,
   };
