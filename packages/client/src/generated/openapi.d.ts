@@ -13,8 +13,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness */
-        get: operations["liveness"];
+        /**
+         * Liveness
+         * @description Answers as long as the process serves HTTP; `stopping` while it shuts down. No key needed.
+         */
+        get: operations["healthz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -30,7 +33,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics */
+        /**
+         * Prometheus metrics
+         * @description Prometheus text exposition. Only for the metrics token (`metrics.token`, not an API key); off (404) when none is configured.
+         */
         get: operations["metrics"];
         put?: never;
         post?: never;
@@ -47,10 +53,33 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness */
-        get: operations["readiness"];
+        /**
+         * Readiness
+         * @description 503 when the database or the queue is down. Upstream health is checked in the background and answered from that cache. Without a key: `status` and generic `components`; with a valid key, `checks` adds details for the instances it reaches.
+         */
+        get: operations["readyz"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/{instance}/{operation}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit an operation of an instance as a job
+         * @description Validates the body with the operation's input schema, records the job and queues it. Send your API key to get the document listing the instances and operations it reaches, with their schemas.
+         */
+        post: operations["operations.submit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -64,7 +93,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Status, attempts and result of a job */
+        /**
+         * Status, attempts and result of a job
+         * @description A job of your key's environment and scopes; any other id (another environment's included) is a 404.
+         */
         get: operations["jobs.get"];
         put?: never;
         post?: never;
@@ -88,6 +120,54 @@ export interface paths {
          * @description Validates every job first (all or nothing), records them in one transaction and enqueues them in one round trip.
          */
         post: operations["jobs.batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{instance}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Answer a webhook handshake
+         * @description The sender's verification handshake (e.g. Meta's `hub.challenge`), answered by the instance's connector.
+         */
+        get: operations["webhooks.handshake"];
+        put?: never;
+        /**
+         * Receive webhook events
+         * @description The signature is verified over the raw bytes by the instance's connector; events are recorded and queued before the 200; duplicates are recorded once.
+         */
+        post: operations["webhooks.receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{instance}/{webhook}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Answer a webhook handshake
+         * @description The sender's verification handshake (e.g. Meta's `hub.challenge`), answered by the instance's connector.
+         */
+        get: operations["webhooks.handshake.named"];
+        put?: never;
+        /**
+         * Receive webhook events
+         * @description The signature is verified over the raw bytes by the instance's connector; events are recorded and queued before the 200; duplicates are recorded once.
+         */
+        post: operations["webhooks.receive.named"];
         delete?: never;
         options?: never;
         head?: never;
@@ -153,7 +233,7 @@ export interface components {
         /** @description An RFC 9457 problem document. `code` is stable; `type` links to its explanation in /docs. */
         Problem: {
             /** @enum {string} */
-            code: "VALIDATION" | "MALFORMED_JSON" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "FORBIDDEN_SCOPE" | "FORBIDDEN_ENVIRONMENT" | "WEBHOOK_SIGNATURE" | "WEBHOOK_VERIFICATION_FAILED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_MISMATCH" | "RATE_LIMIT_EXCEEDED" | "INTERNAL" | "UNAVAILABLE";
+            code: "VALIDATION" | "MALFORMED_JSON" | "JSON_TOO_DEEP" | "MALFORMED_REQUEST" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "FORBIDDEN_SCOPE" | "FORBIDDEN_ENVIRONMENT" | "WEBHOOK_SIGNATURE" | "WEBHOOK_VERIFICATION_FAILED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "IDEMPOTENCY_IN_FLIGHT" | "SCHEDULE_DECLARED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_MISMATCH" | "RATE_LIMIT_EXCEEDED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "AUDIT_UNAVAILABLE" | "UNAVAILABLE";
             detail?: string;
             /** @description Validation failures, one per field. */
             errors?: {
@@ -171,6 +251,16 @@ export interface components {
              */
             type: string;
         };
+        Readiness: {
+            /** @description Details, for a caller with a valid API key: engines, and per reachable instance its last upstream health, circuits and queue counts */
+            checks?: Record<string, unknown>;
+            /** @description `database`, `queue` and `upstream-1`, `upstream-2`, … (one per instance, unnamed) */
+            components: {
+                [key: string]: "up" | "down" | "unknown";
+            };
+            /** @enum {string} */
+            status: "ready" | "not_ready";
+        };
     };
     responses: never;
     parameters: never;
@@ -180,7 +270,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    liveness: {
+    healthz: {
         parameters: {
             query?: never;
             header?: never;
@@ -189,14 +279,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description A request Node's HTTP parser refused (400 Bad Request, 431 headers too large), without a body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Alive */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        status?: string;
+                        /** @enum {string} */
+                        status: "ok" | "stopping";
                     };
                 };
             };
@@ -220,9 +318,27 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description Missing or wrong metrics token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Metrics are off (no metrics token configured) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    readiness: {
+    readyz: {
         parameters: {
             query?: never;
             header?: never;
@@ -237,16 +353,215 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, unknown>;
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description Not ready */
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not ready (database or queue down, or shutting down) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, unknown>;
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+        };
+    };
+    "operations.submit": {
+        parameters: {
+            query?: {
+                /** @description Wait up to this long (e.g. `5s`) and answer 200 with the finished job when it ends in time. */
+                wait?: string;
+            };
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h (configurable) and replayed for the same key, method, path and body; 409 while the first is in flight, 422 when the key comes with another request. Scoped by API key, at most 255 characters. Follows the IETF httpapi Idempotency-Key draft (an Internet-Draft, not an RFC). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description A configured instance (the document served to your API key lists the ones it reaches) */
+                instance: string;
+                /** @description An operation of the instance */
+                operation: string;
+            };
+            cookie?: never;
+        };
+        /** @description The operation's input */
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description Finished within `wait`: the job with its result */
+            200: {
+                headers: {
+                    /** @description IETF RateLimit header fields draft: remaining units and seconds to reset */
+                    RateLimit?: string;
+                    /** @description The key's quota policies */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Accepted: the job is recorded and queued */
+            202: {
+                headers: {
+                    /** @description The job URL */
+                    Location?: string;
+                    /** @description IETF RateLimit header fields draft: remaining units and seconds to reset */
+                    RateLimit?: string;
+                    /** @description The key's quota policies */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "job_0m3k9x2a1b2c3d4e5f6a7b8",
+                     *       "status": "queued",
+                     *       "links": {
+                     *         "self": "/v1/jobs/job_0m3k9x2a1b2c3d4e5f6a7b8"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Out of scope or another environment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such instance, operation or job */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Same Idempotency-Key still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down (retry on another instance) or the instance is not set up yet */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -256,6 +571,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The job id */
                 id: string;
             };
             cookie?: never;
@@ -434,6 +750,328 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down (retry on another instance) or the instance is not set up yet */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks.handshake": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A configured instance (the document served to your API key lists the ones it reaches) */
+                instance: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Handshake answered (e.g. the challenge echoed back) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Handshake refused (WEBHOOK_VERIFICATION_FAILED, e.g. a wrong verify token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such instance or webhook, or not a handshake request */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down (retry on another instance) or the instance is not set up yet */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks.receive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A configured instance (the document served to your API key lists the ones it reaches) */
+                instance: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description Events recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        duplicates: number;
+                        jobs: string[];
+                        received: number;
+                    };
+                };
+            };
+            /** @description The verified body could not be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The signature did not verify (WEBHOOK_SIGNATURE) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such instance or webhook */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down (retry on another instance) or the instance is not set up yet */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks.handshake.named": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A configured instance (the document served to your API key lists the ones it reaches) */
+                instance: string;
+                /** @description One of the instance's webhooks (without it: its first) */
+                webhook: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Handshake answered (e.g. the challenge echoed back) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Handshake refused (WEBHOOK_VERIFICATION_FAILED, e.g. a wrong verify token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such instance or webhook, or not a handshake request */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down (retry on another instance) or the instance is not set up yet */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks.receive.named": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A configured instance (the document served to your API key lists the ones it reaches) */
+                instance: string;
+                /** @description One of the instance's webhooks (without it: its first) */
+                webhook: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description Events recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        duplicates: number;
+                        jobs: string[];
+                        received: number;
+                    };
+                };
+            };
+            /** @description The verified body could not be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The signature did not verify (WEBHOOK_SIGNATURE) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such instance or webhook */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
