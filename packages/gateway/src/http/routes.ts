@@ -12,6 +12,7 @@ import { BatchRequestSchema, MAX_BATCH } from './batch-schema.js';
 import { assertJsonDepth, isJsonMediaType, parseJson, readRawBody } from './body.js';
 import { scopeAllows } from '../keys/keys.js';
 import { readIdempotencyKey, withIdempotency, type StoredResponse } from './idempotency.js';
+import { operationInputProblems } from './input-check.js';
 import { enqueueRecorded, isJobId, jobView, newJobId, waitForJob } from './jobs.js';
 import { renderDocs } from './docs.js';
 import { operationOf, webhookOf } from '../util/lookup.js';
@@ -174,12 +175,15 @@ export function createRouter(deps: HttpDeps): Router {
         }
         authorize(key, instance, operationName);
         const parsed = operation.input.safeParse(input);
-        if (!parsed.success) {
-          for (const issue of parsed.error.issues)
-            errors.push({
-              path: ['jobs', index, 'input', ...issue.path.map(String)].join('.'),
-              message: issue.message,
-            });
+        const issues = parsed.success
+          ? operationInputProblems(instance, operation, parsed.data)
+          : parsed.error.issues.map((i: { path: PropertyKey[]; message: string }) => ({
+              path: i.path.map(String),
+              message: i.message,
+            }));
+        if (issues.length) {
+          for (const issue of issues)
+            errors.push({ path: ['jobs', index, 'input', ...issue.path].join('.'), message: issue.message });
           continue;
         }
         jobs.push({
@@ -322,6 +326,8 @@ export function createRouter(deps: HttpDeps): Router {
       const parsed = operation.input.safeParse(body);
       if (!parsed.success)
         throw validationProblem(`Invalid input for ${instance.name}/${operationName}`, parsed.error.issues);
+      const problems = operationInputProblems(instance, operation, parsed.data);
+      if (problems.length) throw validationProblem(`Invalid input for ${instance.name}/${operationName}`, problems);
       const id = newJobId();
       await deps.store.create([
         {
