@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import {
   createEnvelopeCipher,
+  loadTracing,
   redactingLogger,
   type EnvelopeCipher,
   type Logger,
@@ -171,6 +172,8 @@ export class Gateway {
   static async create(options: GatewayOptions): Promise<Gateway> {
     const { config } = options;
     const role = options.role ?? 'all';
+    // OpenTelemetry (an optional peer) is looked for once, before the first request or job, so both are traced.
+    await loadTracing();
     const logger = redactingLogger(
       options.logger ?? (pino({ level: process.env.LOG_LEVEL ?? 'info' }) as unknown as Logger),
     );

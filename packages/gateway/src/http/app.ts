@@ -1,3 +1,4 @@
+import { traceRequests } from './tracing.js';
 import { randomUUID } from 'node:crypto';
 import Koa from 'koa';
 import { problem } from '../errors/index.js';
@@ -16,6 +17,7 @@ export function createApp(deps: HttpDeps): Koa<GatewayState> {
 
   // Timing, metrics and the audit record wrap everything, including error responses.
   // Browsers must not sniff a type into our answers: the webhook handshake echoes attacker-chosen text.
+  app.use(traceRequests());
   app.use(noSniff());
   app.use(async (ctx, next) => {
     const started = performance.now();

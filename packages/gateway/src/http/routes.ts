@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { WebhookRequest } from '@relaykit/sdk-core';
+import { captureTraceContext, type WebhookRequest } from '@relaykit/sdk-core';
 import { problem } from '../errors/index.js';
 import { parseDuration } from '../util/duration.js';
 import type { LoadedInstance } from '../runtime/instances.js';
@@ -195,6 +195,7 @@ export function createRouter(deps: HttpDeps): Router {
           input,
           maxAttempts: instance.config.retry.attempts,
           apiKeyId: key.id,
+          traceContext: captureTraceContext() ?? null,
         });
       }
       if (errors.length)
@@ -272,6 +273,7 @@ export function createRouter(deps: HttpDeps): Router {
     }
     // Without the connector's own event id, the body's hash (and the event's place in it) identifies a redelivery.
     const bodyHash = definition.dedupeKey ? '' : createHash('sha256').update(raw).digest('hex');
+    const traceContext = captureTraceContext() ?? null;
     const jobs: NewJob[] = events.map((event, index) => ({
       id: newJobId(),
       kind: 'webhook',
@@ -281,6 +283,7 @@ export function createRouter(deps: HttpDeps): Router {
       input: event,
       maxAttempts: instance.config.retry.attempts,
       dedupeKey: `${name}:${definition.dedupeKey ? definition.dedupeKey(event) : `${bodyHash}:${index}`}`,
+      traceContext,
     }));
     // Recorded (group commit: this request's rows share one INSERT with concurrent ones, and it resolves only once
     // they are committed), then enqueued, then the 200: a webhook we acknowledged is never lost.
@@ -341,6 +344,7 @@ export function createRouter(deps: HttpDeps): Router {
           apiKeyId: key.id,
           idempotencyKey,
           runAfter: runAfter ?? null,
+          traceContext: captureTraceContext() ?? null,
         },
       ]);
       ctx.state.audit = { ...ctx.state.audit, jobId: id };

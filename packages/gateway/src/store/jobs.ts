@@ -21,6 +21,7 @@ interface JobRow {
   api_key_id: string | null;
   idempotency_key: string | null;
   run_after: Date | null;
+  trace_context?: string | null;
   created_at: Date;
   updated_at: Date;
   started_at: Date | null;
@@ -129,6 +130,7 @@ export class JobStore {
       apiKeyId: row.api_key_id,
       idempotencyKey: row.idempotency_key,
       runAfter: iso(row.run_after),
+      traceContext: readTraceContext(row.trace_context),
       createdAt: iso(row.created_at)!,
       updatedAt: iso(row.updated_at)!,
       startedAt: iso(row.started_at),
@@ -155,10 +157,10 @@ export class JobStore {
     // unnest keeps the statement text the same whatever the row count; ON CONFLICT DO NOTHING also skips
     // rows of this very statement that share a dedupe key (the first one wins).
     const { rows } = await this.sql.query<{ id: string }>(
-      `INSERT INTO relaykit_jobs (id, kind, environment, instance, operation, status, input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after)
-       SELECT id, kind, environment, instance, operation, 'queued', input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])
-         AS v(id, kind, environment, instance, operation, input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after)
+      `INSERT INTO relaykit_jobs (id, kind, environment, instance, operation, status, input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after, trace_context)
+       SELECT id, kind, environment, instance, operation, 'queued', input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after, trace_context
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::text[])
+         AS v(id, kind, environment, instance, operation, input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after, trace_context)
        ON CONFLICT DO NOTHING RETURNING id`,
       [
         col('id'),
@@ -172,6 +174,7 @@ export class JobStore {
         col('idempotencyKey'),
         col('dedupeKey'),
         col('runAfter'),
+        items.map(({ job }) => (job.traceContext ? JSON.stringify(job.traceContext) : null)),
       ],
     );
     const inserted = new Set(rows.map((r) => r.id));
@@ -460,5 +463,18 @@ export class JobStore {
       'SELECT instance, status, count(*) AS count FROM relaykit_jobs GROUP BY instance, status',
     );
     return rows.map((r) => ({ instance: r.instance, status: r.status, count: Number(r.count) }));
+  }
+}
+
+/** A stored trace context, or null (none stored, or not the shape one has: it never fails a job). */
+function readTraceContext(text: string | null | undefined): Record<string, string> | null {
+  if (!text) return null;
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
+    const entries = Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string');
+    return entries.length ? Object.fromEntries(entries) : null;
+  } catch {
+    return null;
   }
 }

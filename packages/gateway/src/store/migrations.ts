@@ -85,6 +85,11 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
     sql: [`ALTER TABLE relaykit_jobs ADD COLUMN IF NOT EXISTS lease_token text`],
   },
   SCHEDULES_MIGRATION,
+  {
+    version: 5,
+    name: 'trace context of the request that submitted a job',
+    sql: [`ALTER TABLE relaykit_jobs ADD COLUMN IF NOT EXISTS trace_context text`],
+  },
 ];
 
 /**
