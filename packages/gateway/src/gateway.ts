@@ -34,6 +34,7 @@ import { SqlIdempotencyStore } from './store/idempotency.js';
 import { JobStore } from './store/jobs.js';
 import { migrate } from './store/migrations.js';
 import { openSql, type SqlClient } from './store/sql.js';
+import { Privacy } from './privacy/service.js';
 
 /** What a gateway process does: everything, only the HTTP API, or only workers. */
 export type GatewayRole = 'all' | 'api' | 'worker';
@@ -90,6 +91,8 @@ export class Gateway {
     readonly logger: Logger,
     leaseMs: number,
     private readonly owns: { sql: boolean; queue: boolean },
+    /** Subject index, restrictions, erasure (the privacy area). */
+    readonly privacy?: Privacy,
   ) {
     this.encrypted = store.encrypted;
     this.runner =
@@ -125,6 +128,7 @@ export class Gateway {
       metrics: this.metrics,
       logger,
       runner: this.runner,
+      privacy,
       openapi: () => (this.openapiCache ??= buildOpenApi(instances, { title: 'relaykit gateway', version: '0.0.0' })),
       readiness: () => this.readiness(),
       isStopping: () => this.stopping,
@@ -183,27 +187,32 @@ export class Gateway {
     }
     // Stored responses and audit payloads can quote job inputs and results: sealed like the jobs themselves.
     const idempotency = new SqlIdempotencyStore(sql, config.idempotency.ttl, codec);
+    const audit = new AuditLog(sql, {
+      codec,
+      maxBacklog: config.audit.maxBacklog,
+      onError: (err, state) =>
+        logger.warn({ err: String(err), ...state }, 'audit write failed; the entries are kept and retried'),
+    });
+    const privacy = new Privacy({ sql, instances, config: config.privacy, codec, audit, logger });
     const gateway = new Gateway(
       metrics,
       config,
       role,
       sql,
       queue,
-      new JobStore(sql, codec),
+      new JobStore(sql, codec, privacy.indexer),
       new ApiKeyStore(sql),
-      new AuditLog(sql, {
-        codec,
-        maxBacklog: config.audit.maxBacklog,
-        onError: (err, state) =>
-          logger.warn({ err: String(err), ...state }, 'audit write failed; the entries are kept and retried'),
-      }),
+      audit,
       idempotency,
       rateLimiter,
       instances,
       logger,
       options.leaseMs ?? config.jobs.stallInterval,
       { sql: !options.sql, queue: !options.queue },
+      privacy,
     );
+    // Erasure requests left open (a crash, or jobs that were still running) are resumed in the background.
+    if (role !== 'api') privacy.start(Math.min(config.privacy.retention.interval, 10_000));
     if (gateway.runner) {
       gateway.runner.start();
       gateway.reconciler.start();
@@ -329,6 +338,7 @@ export class Gateway {
     for (const res of this.responses) if (!res.headersSent) res.shouldKeepAlive = false;
     this.shutdown.abort();
     await this.reconciler.stop();
+    await this.privacy?.stop();
     await this.runner?.stop(deadline);
     if (this.owns.queue) await this.queue.close(1000);
     // Requests still being answered (a woken ?wait= writing its 202, a late 503) finish before their connections close.

@@ -33,6 +33,12 @@ function convert(
       // z.date() has no JSON form: it travels as an ISO 8601 string.
       const def = (ctx.zodSchema as { _zod?: { def?: { type?: string } } })._zod?.def;
       if (def?.type === 'date') Object.assign(ctx.jsonSchema, { type: 'string', format: 'date-time' });
+      // Personal-data marks (`.meta({ pii })`) are shown as an extension keyword, not an unknown JSON Schema one.
+      const json = ctx.jsonSchema as Record<string, unknown>;
+      if ('pii' in json) {
+        json['x-pii'] = json.pii;
+        delete json.pii;
+      }
     },
   }) as { schemas: Record<string, JsonSchema> };
   const out: Record<string, JsonSchema> = {};

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { WebhookRequest } from '@relaykit/sdk-core';
+import { maskPersonalData, type WebhookRequest } from '@relaykit/sdk-core';
 import { problem } from '../errors/index.js';
 import { parseDuration } from '../util/duration.js';
 import type { LoadedInstance } from '../runtime/instances.js';
 import type { NewJob } from '../store/types.js';
+import { registerPrivacyRoutes } from '../privacy/routes.js';
 import { registerAdminKeyRoutes } from './admin-keys.js';
 import { authenticate, authorize } from './auth.js';
 import { BatchRequestSchema, MAX_BATCH } from './batch-schema.js';
@@ -64,6 +65,7 @@ export function createRouter(deps: HttpDeps): Router {
   router.get('/', (ctx) => ctx.redirect('/docs'));
   // Before /v1/{instance}/{operation}, which would otherwise take POST /v1/admin/keys.
   registerAdminKeyRoutes(router, deps);
+  registerPrivacyRoutes(router, deps);
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: deps.isStopping() ? 'stopping' : 'ok' };
@@ -167,6 +169,10 @@ export function createRouter(deps: HttpDeps): Router {
         throw problem('VALIDATION', `${errors.length} problem(s) in the batch; nothing was accepted.`, {
           extensions: { errors },
         });
+      if (deps.privacy) {
+        const privacy = deps.privacy;
+        await privacy.assertNotRestricted(jobs.flatMap((job) => (job.subjects = privacy.subjectsOf(job))));
+      }
       ctx.state.audit = { payload: { count: jobs.length } };
       await deps.store.create(jobs);
       await enqueueRecorded(deps, jobs);
@@ -286,12 +292,20 @@ export function createRouter(deps: HttpDeps): Router {
       // Parsed and validated inside: a key reused with another body is a 422 mismatch even when that body is
       // invalid; a first request that fails validation releases its key, so the client can fix it and retry.
       const body = parseJson(ctx, raw, deps.config.server.maxJsonDepth);
-      // Redacted (phones and e-mails masked too) and sealed by the audit log when it writes, off this request's path.
-      ctx.state.audit = { ...ctx.state.audit, payload: body };
+      // Personal data the operation's schema marks is replaced whole; the audit log then redacts what is left by field
+      // names and patterns (phones and e-mails masked too) and seals it when it writes, off this request's path.
+      ctx.state.audit = { ...ctx.state.audit, payload: maskPersonalData(operation.input, body) };
       const parsed = operation.input.safeParse(body);
       if (!parsed.success)
         throw validationProblem(`Invalid input for ${instance.name}/${operationName}`, parsed.error.issues);
       const id = newJobId();
+      const subjects = deps.privacy?.subjectsOf({
+        instance: instance.name,
+        kind: 'operation',
+        operation: operationName,
+        input: body,
+      });
+      if (subjects?.length) await deps.privacy!.assertNotRestricted(subjects);
       await deps.store.create([
         {
           id,
@@ -303,6 +317,7 @@ export function createRouter(deps: HttpDeps): Router {
           maxAttempts: instance.config.retry.attempts,
           apiKeyId: key.id,
           idempotencyKey,
+          ...(subjects ? { subjects } : {}),
         },
       ]);
       ctx.state.audit = { ...ctx.state.audit, jobId: id };

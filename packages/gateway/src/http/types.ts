@@ -7,6 +7,7 @@ import type { GatewayMetrics } from '../runtime/metrics.js';
 import type { JobRunner } from '../runtime/runner.js';
 import type { AuditLog } from '../store/audit.js';
 import type { JobStore } from '../store/jobs.js';
+import type { Privacy } from '../privacy/service.js';
 
 /** What the HTTP layer needs from the gateway. */
 export interface HttpDeps {
@@ -21,6 +22,8 @@ export interface HttpDeps {
   rateLimiter: RateLimiter;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** Subject index, restrictions and erasure (the privacy area). */
+  privacy?: Privacy | undefined;
   /** Present when jobs run in this process (faster `?wait=`). */
   runner?: JobRunner | undefined;
   /** The OpenAPI document. */

@@ -221,6 +221,34 @@ export class AuditLog {
     );
   }
 
+  /** The entries naming these jobs, oldest first, payloads decoded (for subject access exports). */
+  async forJobs(jobIds: readonly string[]): Promise<Array<AuditEntry & { id: string; at: string }>> {
+    if (!jobIds.length) return [];
+    await this.flush();
+    const { rows } = await this.sql.query<Record<string, unknown>>(
+      'SELECT * FROM relaykit_audit WHERE job_id = ANY($1::text[]) ORDER BY id',
+      [jobIds],
+    );
+    return Promise.all(rows.map(async (r) => ({ id: String(r.id), ...(await this.toEntry(r)) })));
+  }
+
+  private async toEntry(r: Record<string, unknown>): Promise<AuditEntry & { at: string }> {
+    return {
+      at: new Date(r.at as string).toISOString(),
+      requestId: r.request_id as string,
+      apiKeyId: r.api_key_id as string | null,
+      environment: r.environment as string | null,
+      method: r.method as string,
+      path: r.path as string,
+      instance: r.instance as string | null,
+      operation: r.operation as string | null,
+      jobId: r.job_id as string | null,
+      status: Number(r.status),
+      durationMs: Number(r.duration_ms),
+      payload: await this.decodePayload(r.payload, r.request_id as string),
+    };
+  }
+
   private async decodePayload(payload: unknown, requestId: string): Promise<unknown> {
     // Sealed payloads are jsonb strings; entries written before encryption was on are plain JSON.
     return typeof payload === 'string' && this.codec.encrypted

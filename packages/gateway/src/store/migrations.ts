@@ -1,3 +1,4 @@
+import { PRIVACY_MIGRATIONS } from '../privacy/migrations.js';
 import type { SqlClient } from './sql.js';
 
 /** Ordered schema migrations; never edit a released one, add a new one. */
@@ -83,6 +84,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
     name: 'fencing token of the current claim of a job',
     sql: [`ALTER TABLE relaykit_jobs ADD COLUMN IF NOT EXISTS lease_token text`],
   },
+  ...PRIVACY_MIGRATIONS,
 ];
 
 /**
@@ -98,7 +100,7 @@ export async function migrate(sql: SqlClient): Promise<number[]> {
     const { rows } = await tx.query<{ version: number }>('SELECT version FROM relaykit_migrations');
     const done = new Set(rows.map((r) => Number(r.version)));
     const applied: number[] = [];
-    for (const migration of MIGRATIONS) {
+    for (const migration of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
       if (done.has(migration.version)) continue;
       for (const statement of migration.sql) await tx.query(statement);
       await tx.query('INSERT INTO relaykit_migrations (version, name) VALUES ($1, $2)', [

@@ -59,6 +59,8 @@ export interface NewJob {
   apiKeyId?: string | null;
   idempotencyKey?: string | null;
   dedupeKey?: string | null;
+  /** Blind-index entries of the identifiers the input names (computed by the store's indexer when absent). */
+  subjects?: Array<{ kind: string; hmac: string }>;
 }
 
 /** A job to put (back) on a queue. */
