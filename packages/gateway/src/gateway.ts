@@ -193,7 +193,7 @@ export class Gateway {
       onError: (err, state) =>
         logger.warn({ err: String(err), ...state }, 'audit write failed; the entries are kept and retried'),
     });
-    const privacy = new Privacy({ sql, instances, config: config.privacy, codec, audit, logger });
+    const privacy = new Privacy({ sql, instances, config: config.privacy, codec, audit, logger, metrics });
     const gateway = new Gateway(
       metrics,
       config,

@@ -35,8 +35,16 @@ export const PRIVACY_MIGRATIONS: ReadonlyArray<{ version: number; name: string; 
         api_key_id text,
         created_at timestamptz NOT NULL DEFAULT now()
       )`,
-      `CREATE INDEX IF NOT EXISTS relaykit_jobs_finished ON relaykit_jobs (finished_at) WHERE finished_at IS NOT NULL`,
       `CREATE INDEX IF NOT EXISTS relaykit_audit_at ON relaykit_audit (at)`,
+    ],
+  },
+  {
+    version: 31,
+    name: 'privacy: retention marks of purged payloads',
+    sql: [
+      `ALTER TABLE relaykit_jobs ADD COLUMN IF NOT EXISTS purged_at timestamptz`,
+      `CREATE INDEX IF NOT EXISTS relaykit_jobs_purgeable ON relaykit_jobs (finished_at) WHERE purged_at IS NULL AND finished_at IS NOT NULL`,
+      `CREATE INDEX IF NOT EXISTS relaykit_idempotency_expires ON relaykit_idempotency (expires_at)`,
     ],
   },
 ];

@@ -1,6 +1,7 @@
 import type { Logger, SqlClient } from '@relaykit/sdk-core';
 import { problem } from '../errors/index.js';
 import type { LoadedInstance } from '../runtime/instances.js';
+import type { GatewayMetrics } from '../runtime/metrics.js';
 import type { AuditLog } from '../store/audit.js';
 import type { PayloadCodec } from '../store/codec.js';
 import type { NewJob } from '../store/types.js';
@@ -8,6 +9,7 @@ import { BlindIndex } from './blind-index.js';
 import type { PrivacyConfig } from './config.js';
 import { ErasureEngine, type ErasureReceipt } from './erasure.js';
 import { Restrictions } from './restrictions.js';
+import { RetentionPurger } from './retention.js';
 import {
   personalDataOfInput,
   refsOfSubject,
@@ -25,6 +27,7 @@ export interface PrivacyDeps {
   codec: PayloadCodec;
   audit: AuditLog;
   logger: Logger;
+  metrics: GatewayMetrics;
 }
 
 /**
@@ -36,6 +39,7 @@ export class Privacy {
   readonly index: BlindIndex | undefined;
   readonly restrictions: Restrictions;
   readonly erasure: ErasureEngine;
+  readonly retention: RetentionPurger;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -43,6 +47,7 @@ export class Privacy {
     this.index = deps.config.indexKey ? new BlindIndex(deps.config.indexKey, deps.config.defaultRegion) : undefined;
     this.restrictions = new Restrictions(deps.sql);
     this.erasure = new ErasureEngine(deps.sql, deps.config.erasureBatch);
+    this.retention = new RetentionPurger({ ...deps, config: deps.config, instances: [...deps.instances.keys()] });
   }
 
   /** The index, or a 503 problem when it is not configured. */
@@ -109,9 +114,10 @@ export class Privacy {
     }
   }
 
-  /** Starts the background pass every `intervalMs`. */
+  /** Starts the background erasure pass every `intervalMs`, and the retention purge on its own interval. */
   start(intervalMs: number): void {
     if (this.timer) return;
+    this.retention.start();
     this.timer = setInterval(() => {
       if (this.running) return;
       this.running = this.pass()
@@ -127,6 +133,6 @@ export class Privacy {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.running;
+    await Promise.all([this.running, this.retention.stop()]);
   }
 }
