@@ -57,6 +57,9 @@ function webhookRequest(ctx: Context, raw: Buffer): WebhookRequest {
   return { method: ctx.method, headers, query, rawBody: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) };
 }
 
+/** What a job view hands out of the stored data. */
+const JOB_READS = ['job.result', 'job.error', 'job.attempts'];
+
 /** Builds the gateway's router. */
 export function createRouter(deps: HttpDeps): Router {
   const router = new Router();
@@ -111,7 +114,8 @@ export function createRouter(deps: HttpDeps): Router {
     } catch {
       throw problem('NOT_FOUND', `No job ${ctx.params.id}.`);
     }
-    ctx.state.audit = { instance: job.instance, operation: job.operation, jobId: job.id };
+    // A read of stored personal data is audited as one: what was handed out, to whom, for which stated purpose.
+    ctx.state.audit = { instance: job.instance, operation: job.operation, jobId: job.id, reads: JOB_READS };
     ctx.body = jobView(job, await deps.store.attempts(job.id));
   });
 
@@ -325,7 +329,10 @@ export function createRouter(deps: HttpDeps): Router {
       const headers = { Location: `/v1/jobs/${id}` };
       if (wait > 0) {
         const done = await waitForJob(deps, id, wait);
-        if (done) return { status: 200, headers, body: jobView(done, await deps.store.attempts(id)) };
+        if (done) {
+          ctx.state.audit = { ...ctx.state.audit, reads: JOB_READS };
+          return { status: 200, headers, body: jobView(done, await deps.store.attempts(id)) };
+        }
       }
       return { status: 202, headers, body: { id, status: 'queued', links: { self: `/v1/jobs/${id}` } } };
     });

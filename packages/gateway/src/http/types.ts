@@ -38,7 +38,7 @@ export interface HttpDeps {
 export interface GatewayState {
   requestId: string;
   apiKey?: ApiKey;
-  audit?: { instance?: string; operation?: string; jobId?: string; payload?: unknown };
+  audit?: { instance?: string; operation?: string; jobId?: string; payload?: unknown; reads?: string[] };
   /** Set when the call was refused because the audit log is backlogged (it is then logged, not queued). */
   auditRefused?: boolean;
 }

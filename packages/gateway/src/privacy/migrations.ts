@@ -47,4 +47,12 @@ export const PRIVACY_MIGRATIONS: ReadonlyArray<{ version: number; name: string; 
       `CREATE INDEX IF NOT EXISTS relaykit_idempotency_expires ON relaykit_idempotency (expires_at)`,
     ],
   },
+  {
+    version: 32,
+    name: 'privacy: audited reads (purpose, what was read)',
+    sql: [
+      `ALTER TABLE relaykit_audit ADD COLUMN IF NOT EXISTS purpose text`,
+      `ALTER TABLE relaykit_audit ADD COLUMN IF NOT EXISTS reads jsonb`,
+    ],
+  },
 ];

@@ -67,7 +67,11 @@ export function registerPrivacyRoutes(router: Router, deps: HttpDeps): void {
   router.post('/v1/privacy/access', async (ctx) => {
     const key = await privacyKey(ctx, deps);
     const { refs } = await readSubject(ctx, deps);
-    ctx.state.audit = { ...ctx.state.audit, operation: 'privacy:access' };
+    ctx.state.audit = {
+      ...ctx.state.audit,
+      operation: 'privacy:access',
+      reads: ['job.input', 'job.result', 'job.error', 'job.attempts', 'audit.payload', 'idempotency.response'],
+    };
     const requestId = ctx.state.requestId as string;
     const body = accessExport({
       sql: deps.privacy!.deps.sql,

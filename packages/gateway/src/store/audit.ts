@@ -28,6 +28,10 @@ export interface AuditEntry {
   status: number;
   durationMs: number;
   payload: unknown;
+  /** Why the caller read or wrote (the `X-Purpose` header), when it said. */
+  purpose?: string | null;
+  /** Stored personal data this call returned (e.g. `job.input`, `job.result`): set on every read of it. */
+  reads?: string[] | null;
 }
 
 /** Rows per INSERT: a backlog after an outage is written in statements of this size (PostgreSQL allows 65,535 parameters). */
@@ -172,11 +176,13 @@ export class AuditLog {
         e.status,
         e.durationMs,
         payloadOverride === undefined ? await this.encodePayload(e) : toJsonb(payloadOverride),
+        e.purpose ?? null,
+        e.reads?.length ? JSON.stringify(e.reads) : null,
       ]),
     );
     const placeholders = rows.map((values) => `(${values.map((v) => `$${params.push(v)}`).join(', ')})`);
     await this.sql.query(
-      `INSERT INTO relaykit_audit (request_id, api_key_id, environment, method, path, instance, operation, job_id, status, duration_ms, payload) VALUES ${placeholders.join(', ')}`,
+      `INSERT INTO relaykit_audit (request_id, api_key_id, environment, method, path, instance, operation, job_id, status, duration_ms, payload, purpose, reads) VALUES ${placeholders.join(', ')}`,
       params,
     );
   }
@@ -217,6 +223,8 @@ export class AuditLog {
         status: Number(r.status),
         durationMs: Number(r.duration_ms),
         payload: await this.decodePayload(r.payload, r.request_id as string),
+        purpose: (r.purpose as string | null) ?? null,
+        reads: (r.reads as string[] | null) ?? null,
       })),
     );
   }
@@ -246,6 +254,8 @@ export class AuditLog {
       status: Number(r.status),
       durationMs: Number(r.duration_ms),
       payload: await this.decodePayload(r.payload, r.request_id as string),
+      purpose: (r.purpose as string | null) ?? null,
+      reads: (r.reads as string[] | null) ?? null,
     };
   }
 
