@@ -34,6 +34,7 @@ import { SqlIdempotencyStore } from './store/idempotency.js';
 import { JobStore } from './store/jobs.js';
 import { migrate } from './store/migrations.js';
 import { openSql, type SqlClient } from './store/sql.js';
+import { assertSealingKeys, cipherFromConfig, configuredKeyIds, registerSealingKey } from './privacy/encryption.js';
 import { Privacy } from './privacy/service.js';
 
 /** What a gateway process does: everything, only the HTTP API, or only workers. */
@@ -152,6 +153,14 @@ export class Gateway {
     const metrics = new GatewayMetrics();
     try {
       await migrate(sql);
+      // A row sealed with a key this process does not have would fail every read of it: refuse to start, naming it.
+      if (options.cipher) await registerSealingKey(sql, options.cipher.primaryKeyId);
+      else
+        await assertSealingKeys(
+          sql,
+          configuredKeyIds(config.encryption),
+          cipherFromConfig(config.encryption)?.primaryKeyId,
+        );
       queue =
         options.queue ??
         createJobQueue({

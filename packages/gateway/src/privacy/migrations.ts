@@ -55,4 +55,29 @@ export const PRIVACY_MIGRATIONS: ReadonlyArray<{ version: number; name: string; 
       `ALTER TABLE relaykit_audit ADD COLUMN IF NOT EXISTS reads jsonb`,
     ],
   },
+  {
+    version: 33,
+    name: 'privacy: key ids rows are sealed with, rotation progress',
+    sql: [
+      `CREATE TABLE IF NOT EXISTS relaykit_sealing_keys (
+        key_id text PRIMARY KEY,
+        registered_at timestamptz NOT NULL DEFAULT now(),
+        retired_at timestamptz
+      )`,
+      // Rows sealed before this table existed: their key ids, found once.
+      `INSERT INTO relaykit_sealing_keys (key_id)
+       SELECT DISTINCT split_part(v, '.', 2) FROM (
+         SELECT input AS v FROM relaykit_jobs UNION ALL SELECT result FROM relaykit_jobs
+         UNION ALL SELECT payload #>> '{}' FROM relaykit_audit WHERE jsonb_typeof(payload) = 'string'
+         UNION ALL SELECT result #>> '{}' FROM relaykit_idempotency WHERE jsonb_typeof(result) = 'string') s
+       WHERE v LIKE 'enc:rk1.%' ON CONFLICT DO NOTHING`,
+      `CREATE TABLE IF NOT EXISTS relaykit_rotation_progress (
+        name text PRIMARY KEY,
+        target text NOT NULL,
+        cursor jsonb,
+        rotated bigint NOT NULL DEFAULT 0,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    ],
+  },
 ];
