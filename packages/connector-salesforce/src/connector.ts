@@ -270,7 +270,8 @@ export const salesforceConnector = defineConnector({
               method: z.enum(['GET', 'POST', 'PATCH', 'PUT', 'DELETE']),
               url: nonEmpty.describe('Relative to the version root (/sobjects/Contact/Ext__c/1) or /services/data/...'),
               referenceId: z.string().regex(/^[A-Za-z0-9_]+$/),
-              body: z.union([sobjectFields, z.unknown()]).optional(),
+              // Any request body: all of it is masked as personal text (its fields are not read one by one).
+              body: z.unknown().optional().meta({ pii: 'freeText' }),
             }),
           )
           .min(1)
@@ -345,18 +346,23 @@ export const salesforceConnector = defineConnector({
       description:
         'Loads records through Bulk API 2.0 (split past ~100 MB into several jobs), waits for completion with progress events, and returns one result per input row.',
       idempotent: false,
-      input: z
-        .object({
+      // A union rather than a refinement: the OpenAPI document (JSON Schema) then says that upsert needs the field.
+      input: z.discriminatedUnion('operation', [
+        z.object({
           object: nonEmpty,
-          operation: z.enum(['insert', 'update', 'upsert', 'delete', 'hardDelete']),
+          operation: z.literal('upsert'),
+          externalIdField: z.string().min(1, 'upsert needs externalIdField'),
+          records: z.array(fields).min(1),
+          urgent,
+        }),
+        z.object({
+          object: nonEmpty,
+          operation: z.enum(['insert', 'update', 'delete', 'hardDelete']),
           externalIdField: z.string().optional(),
           records: z.array(fields).min(1),
           urgent,
-        })
-        .refine((i) => i.operation !== 'upsert' || i.externalIdField, {
-          message: 'upsert needs externalIdField',
-          path: ['externalIdField'],
         }),
+      ]),
       output: z.object({
         jobIds: z.array(z.string()),
         successful: z.number().int(),

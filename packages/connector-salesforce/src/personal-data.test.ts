@@ -33,7 +33,11 @@ describe('Salesforce personal-data marks', () => {
       ],
     );
     const composite = personalDataOf(ops.composite.input, ops.composite.example);
-    expect(composite.map((p) => p.path.join('.'))).toEqual(['subrequests.0.body.LastName']);
+    expect(composite.map((p) => `${p.kind}:${p.path.join('.')}`)).toEqual([
+      'freeText:subrequests.0.body.LastName',
+      'freeText:subrequests.1.body.Donor__c',
+      'freeText:subrequests.1.body.Amount__c',
+    ]);
   });
 
   it('marks what reads return, and validation is unchanged', () => {

@@ -13,6 +13,7 @@ import { AdminClient } from './admin-client.js';
 import { registerEncryptionCommands } from './encryption.js';
 import { SAMPLE_CONFIG } from './sample-config.js';
 import { gatewayVersion } from './version.js';
+import { registerScheduleCommands } from '../schedules/cli.js';
 
 /** Where the CLI writes (tests capture it). */
 export interface CliIo {
@@ -380,6 +381,8 @@ Examples:
         `next: uncomment an instance, then "relaykit check -c ${options.output}" and "relaykit start -c ${options.output}"`,
       );
     });
+
+  registerScheduleCommands(program, { out: io.out, readConfig: (file) => readConfig(file, io), configOption });
 
   program
     .command('check')

@@ -160,10 +160,10 @@ export class JobStore {
     const subjects = items.flatMap(({ job }) =>
       (job.subjects ?? this.indexer?.(job) ?? []).map((s) => [job.id, s.kind, s.hmac] as const),
     );
-    const insert = `INSERT INTO relaykit_jobs (id, kind, environment, instance, operation, status, input, max_attempts, api_key_id, idempotency_key, dedupe_key)
-       SELECT id, kind, environment, instance, operation, 'queued', input, max_attempts, api_key_id, idempotency_key, dedupe_key
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[])
-         AS v(id, kind, environment, instance, operation, input, max_attempts, api_key_id, idempotency_key, dedupe_key)
+    const insert = `INSERT INTO relaykit_jobs (id, kind, environment, instance, operation, status, input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after)
+       SELECT id, kind, environment, instance, operation, 'queued', input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])
+         AS v(id, kind, environment, instance, operation, input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after)
        ON CONFLICT DO NOTHING RETURNING id`;
     // unnest keeps the statement text the same whatever the row count; ON CONFLICT DO NOTHING also skips
     // rows of this very statement that share a dedupe key (the first one wins). The subject index rows of the jobs
@@ -172,7 +172,7 @@ export class JobStore {
       subjects.length
         ? `WITH ins AS (${insert}),
            idx AS (INSERT INTO relaykit_subject_index (job_id, kind, hmac)
-             SELECT v.job_id, v.kind, v.hmac FROM unnest($11::text[], $12::text[], $13::text[]) AS v(job_id, kind, hmac)
+             SELECT v.job_id, v.kind, v.hmac FROM unnest($12::text[], $13::text[], $14::text[]) AS v(job_id, kind, hmac)
              WHERE v.job_id IN (SELECT id FROM ins) ON CONFLICT DO NOTHING)
            SELECT id FROM ins`
         : insert,
@@ -187,6 +187,7 @@ export class JobStore {
         col('apiKeyId'),
         col('idempotencyKey'),
         col('dedupeKey'),
+        col('runAfter'),
         ...(subjects.length ? [subjects.map((s) => s[0]), subjects.map((s) => s[1]), subjects.map((s) => s[2])] : []),
       ],
     );

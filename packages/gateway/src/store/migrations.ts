@@ -1,4 +1,5 @@
 import { PRIVACY_MIGRATIONS } from '../privacy/migrations.js';
+import { SCHEDULES_MIGRATION } from '../schedules/migration.js';
 import type { SqlClient } from './sql.js';
 
 /** Ordered schema migrations; never edit a released one, add a new one. */
@@ -84,6 +85,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
     name: 'fencing token of the current claim of a job',
     sql: [`ALTER TABLE relaykit_jobs ADD COLUMN IF NOT EXISTS lease_token text`],
   },
+  SCHEDULES_MIGRATION,
   ...PRIVACY_MIGRATIONS,
 ];
 

@@ -5,6 +5,7 @@ export type {
   ConnectorDefinition,
   ConnectorServices,
   HealthResult,
+  InputProblem,
   OperationContext,
   OperationDefinition,
   OperationInput,
