@@ -272,7 +272,7 @@ export class Gateway {
     );
     gateway.health?.start();
     // Erasure requests left open (a crash, or jobs that were still running) are resumed in the background.
-    if (role !== 'api') privacy.start(Math.min(config.privacy.retention.interval, 10_000));
+    if (role !== 'api') privacy.start(config.privacy.erasurePassInterval);
     if (gateway.runner) {
       gateway.runner.start();
       gateway.reconciler.start();

@@ -49,6 +49,8 @@ export const privacyConfigSchema = z
     defaultRegion: z.string().length(2).optional(),
     /** Jobs erased per transaction. */
     erasureBatch: z.number().int().min(1).max(10_000).default(200),
+    /** How often open erasure requests (interrupted, or waiting for the subject's running jobs) are resumed. */
+    erasurePassInterval: duration.default(10_000),
     retention: z
       .strictObject({
         /** Off: nothing is purged. */
