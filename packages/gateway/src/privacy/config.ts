@@ -72,6 +72,7 @@ export const privacyConfigSchema = z
   })
   .default({
     erasureBatch: 200,
+    erasurePassInterval: 10_000,
     retention: { enabled: true, interval: 3_600_000, batch: 500, classes: {}, instances: {} },
   });
 
