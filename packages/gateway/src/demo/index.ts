@@ -236,7 +236,9 @@ export async function startDemo(
   );
   out('');
   out(`demo API key (environment "development", every instance; shown once): ${secret}`);
-  out(`admin key (scopes admin:keys, admin:privacy: manages keys, answers subject access and erasure; shown once): ${adminKey}`);
+  out(
+    `admin key (scopes admin:keys, admin:privacy: manages keys, answers subject access and erasure; shown once): ${adminKey}`,
+  );
   out(`API docs: ${url}/docs    OpenAPI: ${url}/openapi.json    health: ${url}/readyz    metrics: ${url}/metrics`);
   out(
     'The docs list the instances to a caller with a key (curl -H "Authorization: Bearer $RELAYKIT_KEY" $RELAYKIT_URL/openapi.json).',
