@@ -1,16 +1,21 @@
 // Privacy on real PostgreSQL: erasure of one data subject among N job rows, and retention purge throughput while the
 // gateway keeps taking jobs.
-//   npm run bench -- privacy [--rows 200000] [--subjectJobs 20] [--clients 8] [--batch 500]
+//   npm run bench -- privacy [--rows 200000] [--subjectJobs 20] [--clients 8] [--batch 500] [--rotateRows 100000]
 // N finished job rows (half of them past retention) with their blind-index entries are loaded straight into the
 // database; a gateway (PostgreSQL, in-memory queue) then records the subject's jobs through its API. Figures:
 // the erasure's time and rows touched; the purge's rows/s (payloads of the old half erased, batches of --batch);
-// and the gateway's accepted jobs/s before and during the purge (the purge's throughput cost).
+// and the gateway's accepted jobs/s before and during the purge (the purge's throughput cost). Then key rotation:
+// --rotateRows jobs sealed with k1 are re-sealed with k2 (`relaykit encryption rotate`'s code), killed half-way and
+// resumed; rows/s, and the rows left on k1 (0).
 import { randomBytes } from 'node:crypto';
-import { silentLogger } from '@relaykit/sdk-core';
+import { createEnvelopeCipher, generateKey, silentLogger } from '@relaykit/sdk-core';
 import { startPostgres } from '@relaykit/testkit';
 import { parseConfig } from '../packages/gateway/src/config/index.js';
 import { Gateway } from '../packages/gateway/src/gateway.js';
+import { encryptionStatus, rotateEncryption } from '../packages/gateway/src/privacy/encryption.js';
 import { MemoryJobQueue } from '../packages/gateway/src/queue/index.js';
+import { encryptingCodec } from '../packages/gateway/src/store/codec.js';
+import { JobStore } from '../packages/gateway/src/store/jobs.js';
 import { migrate } from '../packages/gateway/src/store/migrations.js';
 import { postgresClient } from '../packages/gateway/src/store/sql.js';
 import { schoolConnector } from '../packages/gateway/src/test/school.js';
@@ -21,6 +26,7 @@ const SUBJECT_JOBS = numberArg('subjectJobs', 20);
 const CLIENTS = numberArg('clients', 8);
 const BATCH = numberArg('batch', 500);
 const LOAD_SECONDS = numberArg('seconds', 5);
+const ROTATE_ROWS = numberArg('rotateRows', 100_000);
 const log = (line: string) => console.error(`privacy: ${line}`);
 
 const postgres = await startPostgres();
@@ -138,6 +144,45 @@ try {
   const purged = purge.counts.jobs;
   log(`purge: ${purged} rows in ${round(purgeSeconds, 2)} s; ${round(duringJobsPerSecond)} jobs/s meanwhile`);
   await gateway.close();
+
+  // Key rotation: ROTATE_ROWS sealed with k1, re-sealed with k2, killed half-way, resumed.
+  const k1 = generateKey();
+  const k2 = generateKey();
+  const sealing = new JobStore(sql, encryptingCodec(createEnvelopeCipher({ keys: [{ id: 'k1', key: k1 }] })));
+  for (let i = 0; i < ROTATE_ROWS; i += 2000)
+    await sealing.create(
+      Array.from({ length: Math.min(2000, ROTATE_ROWS - i) }, (_, n) => ({
+        id: `job_r${String(i + n).padStart(10, '0')}`,
+        kind: 'operation' as const,
+        environment: 'development',
+        instance: 'school',
+        operation: 'message',
+        input: { to: '+9779841000001', name: 'Sealed Guardian', n: i + n },
+        maxAttempts: 1,
+      })),
+    );
+  const rotating = createEnvelopeCipher({
+    keys: [
+      { id: 'k1', key: k1 },
+      { id: 'k2', key: k2 },
+    ],
+    primary: 'k2',
+  });
+  const rotateStarted = performance.now();
+  const kill = new AbortController();
+  const first = await rotateEncryption(sql, rotating, {
+    batch: 1000,
+    signal: kill.signal,
+    onProgress: (p) => {
+      if (p.thisRun >= ROTATE_ROWS / 2) kill.abort();
+    },
+  }).catch(() => undefined);
+  const resumed = await rotateEncryption(sql, rotating, { batch: 1000 });
+  const rotateSeconds = (performance.now() - rotateStarted) / 1000;
+  const status = await encryptionStatus(sql);
+  log(
+    `rotation: ${ROTATE_ROWS} rows in ${round(rotateSeconds, 1)} s (killed half-way: ${first === undefined}); keys ${JSON.stringify(status.keys)}`,
+  );
   await sql.close();
 
   reportBench('privacy', {
@@ -156,6 +201,11 @@ try {
     jobsPerSecondDuringPurge: round(duringJobsPerSecond),
     throughputCostPercent: round((1 - duringJobsPerSecond / baselineJobsPerSecond) * 100, 1),
     clients: CLIENTS,
+    rotationRows: ROTATE_ROWS,
+    rotationResumedRows: resumed.rotated,
+    rotationSeconds: round(rotateSeconds, 2),
+    rotationRowsPerSecond: round(ROTATE_ROWS / rotateSeconds),
+    rotationLeftOnK1: status.keys.k1 ?? 0,
   });
 } finally {
   await postgres.stop();
