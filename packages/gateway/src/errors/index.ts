@@ -100,18 +100,6 @@ export const PROBLEM_CODES: Record<string, { status: number; title: string; expl
     title: 'Invalid request',
     explanation: 'The body or a parameter failed validation; `errors` lists each field by path.',
   },
-  SUBJECT_RESTRICTED: {
-    status: 409,
-    title: 'Processing restricted',
-    explanation:
-      'The job names a data subject whose processing is restricted (POST /v1/privacy/restrictions); nothing was accepted. It is accepted again once the restriction is lifted.',
-  },
-  PRIVACY_UNAVAILABLE: {
-    status: 503,
-    title: 'Privacy features not configured',
-    explanation:
-      'Subject access, erasure and restrictions need the blind index: configure `privacy.indexKey` (32 random bytes, base64).',
-  },
   MALFORMED_JSON: { status: 400, title: 'Malformed JSON', explanation: 'The request body is not valid JSON.' },
   JSON_TOO_DEEP: {
     status: 400,
@@ -197,6 +185,18 @@ export const PROBLEM_CODES: Record<string, { status: number; title: string; expl
     status: 422,
     title: 'Idempotency-Key reused',
     explanation: 'The Idempotency-Key was used before with a different method, path or body.',
+  },
+  SUBJECT_RESTRICTED: {
+    status: 409,
+    title: 'Processing restricted',
+    explanation:
+      'The job names a data subject whose processing is restricted (POST /v1/privacy/restrictions); nothing was accepted. It is accepted again once the restriction is lifted.',
+  },
+  PRIVACY_UNAVAILABLE: {
+    status: 503,
+    title: 'Privacy features not configured',
+    explanation:
+      'Subject access, erasure and restrictions need the blind index: configure `privacy.indexKey` (32 random bytes, base64).',
   },
   RATE_LIMIT_EXCEEDED: {
     status: 429,
