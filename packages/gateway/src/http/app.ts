@@ -8,6 +8,9 @@ import { createRouter } from './routes.js';
 import { createScheduleRouter } from '../schedules/routes.js';
 import type { GatewayState, HttpDeps } from './types.js';
 
+/** The `X-Purpose` header as stored: printable text, at most 200 characters; null when absent. */
+const purposeOf = (header: string) => header.replace(/[^\x20-\x7e\u00a0-\uffff]/g, '').slice(0, 200) || null;
+
 /** Builds the gateway's Koa application (not listening). */
 export function createApp(deps: HttpDeps): Koa<GatewayState> {
   const app = new Koa<GatewayState>();
@@ -51,6 +54,8 @@ export function createApp(deps: HttpDeps): Koa<GatewayState> {
             status: ctx.status,
             durationMs: seconds * 1000,
             payload: audit.payload,
+            purpose: purposeOf(ctx.get('x-purpose')),
+            ...(audit.reads && ctx.status < 300 ? { reads: audit.reads } : {}),
           })
           .catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'audit record failed'));
       }

@@ -7,6 +7,7 @@ import type { GatewayMetrics } from '../runtime/metrics.js';
 import type { JobRunner } from '../runtime/runner.js';
 import type { AuditLog } from '../store/audit.js';
 import type { JobStore } from '../store/jobs.js';
+import type { Privacy } from '../privacy/service.js';
 import type { ScheduleService } from '../schedules/service.js';
 
 /** What the HTTP layer needs from the gateway. */
@@ -22,6 +23,8 @@ export interface HttpDeps {
   rateLimiter: RateLimiter;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** Subject index, restrictions and erasure (the privacy area). */
+  privacy?: Privacy | undefined;
   /** Schedules (the `/v1/schedules` routes); absent in apps built without them. */
   schedules?: ScheduleService | undefined;
   /** Present when jobs run in this process (faster `?wait=`). */
@@ -43,7 +46,7 @@ export interface HttpDeps {
 export interface GatewayState {
   requestId: string;
   apiKey?: ApiKey;
-  audit?: { instance?: string; operation?: string; jobId?: string; payload?: unknown };
+  audit?: { instance?: string; operation?: string; jobId?: string; payload?: unknown; reads?: string[] };
   /** Set when the call was refused because the audit log is backlogged (it is then logged, not queued). */
   auditRefused?: boolean;
 }

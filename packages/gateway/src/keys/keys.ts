@@ -70,6 +70,20 @@ export function grantsKeyAdmin(scopes: readonly string[]): boolean {
   return scopes.some((s) => s === ADMIN_KEYS_SCOPE || s === 'admin:*' || s === 'admin');
 }
 
+/** Operator permissions granted by `admin:*` scopes (`admin:<permission>`, or all of them with `admin:*` / `admin`). */
+export type AdminPermission =
+  | 'admin:read'
+  | 'admin:operate'
+  | 'admin:reveal'
+  | 'admin:keys'
+  | 'admin:users'
+  | 'admin:privacy';
+
+/** True when `scopes` grant `permission` (the scope itself, `admin:*` or `admin`); `*` does not. */
+export function grantsPermission(scopes: readonly string[], permission: AdminPermission): boolean {
+  return scopes.some((s) => s === permission || s === 'admin:*' || s === 'admin');
+}
+
 /**
  * Creates, verifies, lists and revokes API keys. Verified keys are cached for `cacheMs` (default
  * 1 s, by the secret's hash, never the secret) so a busy key costs no query per request; a

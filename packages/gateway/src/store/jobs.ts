@@ -103,9 +103,14 @@ export class JobStore {
   private readonly claims = new GroupCommit((items: ClaimRequest[]) => this.claimMany(items), { maxItems: 500 });
   private readonly successes = new GroupCommit((items: SuccessRequest[]) => this.succeedMany(items), { maxItems: 500 });
 
+  /**
+   * @param indexer the blind-index entries of a new job's identifiers (the privacy area's), written with the job in
+   *   the same statement so no job is ever stored unfindable by its subject.
+   */
   constructor(
     private readonly sql: SqlClient,
     private readonly codec: PayloadCodec = plainCodec,
+    private readonly indexer?: (job: NewJob) => Array<{ kind: string; hmac: string }>,
   ) {}
 
   /** True when payloads and results are sealed at rest. */
@@ -154,14 +159,25 @@ export class JobStore {
     items: Array<{ job: NewJob; input: string }>,
   ): Promise<Array<{ id: string; duplicate: boolean }>> {
     const col = <K extends keyof NewJob>(key: K) => items.map(({ job }) => job[key] ?? null);
-    // unnest keeps the statement text the same whatever the row count; ON CONFLICT DO NOTHING also skips
-    // rows of this very statement that share a dedupe key (the first one wins).
-    const { rows } = await this.sql.query<{ id: string }>(
-      `INSERT INTO relaykit_jobs (id, kind, environment, instance, operation, status, input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after, trace_context)
+    const subjects = items.flatMap(({ job }) =>
+      (job.subjects ?? this.indexer?.(job) ?? []).map((s) => [job.id, s.kind, s.hmac] as const),
+    );
+    const insert = `INSERT INTO relaykit_jobs (id, kind, environment, instance, operation, status, input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after, trace_context)
        SELECT id, kind, environment, instance, operation, 'queued', input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after, trace_context
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::text[])
          AS v(id, kind, environment, instance, operation, input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after, trace_context)
-       ON CONFLICT DO NOTHING RETURNING id`,
+       ON CONFLICT DO NOTHING RETURNING id`;
+    // unnest keeps the statement text the same whatever the row count; ON CONFLICT DO NOTHING also skips
+    // rows of this very statement that share a dedupe key (the first one wins). The subject index rows of the jobs
+    // inserted go in the same statement: a job and its index entries are committed together.
+    const { rows } = await this.sql.query<{ id: string }>(
+      subjects.length
+        ? `WITH ins AS (${insert}),
+           idx AS (INSERT INTO relaykit_subject_index (job_id, kind, hmac)
+             SELECT v.job_id, v.kind, v.hmac FROM unnest($13::text[], $14::text[], $15::text[]) AS v(job_id, kind, hmac)
+             WHERE v.job_id IN (SELECT id FROM ins) ON CONFLICT DO NOTHING)
+           SELECT id FROM ins`
+        : insert,
       [
         col('id'),
         col('kind'),
@@ -175,6 +191,7 @@ export class JobStore {
         col('dedupeKey'),
         col('runAfter'),
         items.map(({ job }) => (job.traceContext ? JSON.stringify(job.traceContext) : null)),
+        ...(subjects.length ? [subjects.map((s) => s[0]), subjects.map((s) => s[1]), subjects.map((s) => s[2])] : []),
       ],
     );
     const inserted = new Set(rows.map((r) => r.id));

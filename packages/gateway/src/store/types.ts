@@ -61,6 +61,8 @@ export interface NewJob {
   apiKeyId?: string | null;
   idempotencyKey?: string | null;
   dedupeKey?: string | null;
+  /** Blind-index entries of the identifiers the input names (computed by the store's indexer when absent). */
+  subjects?: Array<{ kind: string; hmac: string }>;
   /** Not to run before this instant (a delayed job). */
   runAfter?: Date | null;
   /** W3C trace context to continue when the job runs (see sdk-core's `captureTraceContext`). */
