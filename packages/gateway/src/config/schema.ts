@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { privacyConfigSchema } from '../privacy/config.js';
 import { configScheduleSchema } from '../schedules/definition.js';
 import { parseDuration, parseSize } from '../util/duration.js';
 
@@ -135,6 +136,8 @@ export const gatewayConfigSchema = z
         maxBacklog: z.number().int().min(1).default(10_000),
       })
       .default({ maxBacklog: 10_000 }),
+    /** Subject index, retention, erasure (see the privacy section of the README). */
+    privacy: privacyConfigSchema,
     apiKeys: z
       .object({
         /** Default windows per API key. */
