@@ -45,7 +45,7 @@ export function createApp(deps: HttpDeps): Koa<GatewayState> {
           .record({
             requestId: ctx.state.requestId,
             apiKeyId: ctx.state.apiKey?.id ?? null,
-            environment: ctx.state.apiKey?.environment ?? null,
+            environment: ctx.state.apiKey?.environment ?? ctx.state.principal?.environment ?? null,
             method: ctx.method,
             path: ctx.path,
             instance: audit.instance ?? null,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { OpenApiBuilder, type OperationObject, type ParameterObject, type SchemaObject } from 'openapi3-ts/oas31';
 import { PROBLEM_CODES } from '../errors/index.js';
 import type { LoadedInstance } from '../runtime/instances.js';
+import { withOpsOpenApi } from '../ops/index.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -121,7 +122,7 @@ const attemptSchema: SchemaObject = {
   },
 };
 
-const STATUSES = ['queued', 'active', 'retrying', 'succeeded', 'failed', 'dead'];
+const STATUSES = ['queued', 'active', 'retrying', 'succeeded', 'failed', 'dead', 'cancelled'];
 
 function problemResponses(codes: number[], overrides: Record<number, string> = {}): Record<string, unknown> {
   const descriptions: Record<number, string> = {
@@ -675,5 +676,5 @@ export function buildOpenApi(
   builder.addTag({ name: 'jobs', description: 'Submit jobs and follow them' });
   builder.addTag({ name: 'operations', description: 'Health, readiness and metrics' });
   if (visible.size === 0) builder.addTag({ name: 'webhooks', description: 'Events from upstream senders' });
-  return builder.getSpec() as unknown as Record<string, unknown>;
+  return withOpsOpenApi(builder.getSpec() as unknown as Record<string, unknown>);
 }

@@ -8,6 +8,7 @@ import type { LoadedInstance } from '../runtime/instances.js';
 import type { NewJob } from '../store/types.js';
 import { registerPrivacyRoutes } from '../privacy/routes.js';
 import { registerAdminKeyRoutes } from './admin-keys.js';
+import { registerOpsRoutes } from '../ops/index.js';
 import { authenticate, authorize, hasCredentials } from './auth.js';
 import { BatchRequestSchema, MAX_BATCH } from './batch-schema.js';
 import { assertJsonDepth, isJsonMediaType, parseJson, readRawBody } from './body.js';
@@ -77,6 +78,7 @@ export function createRouter(deps: HttpDeps): Router {
   router.get('/', (ctx) => ctx.redirect('/docs'));
   // Before /v1/{instance}/{operation}, which would otherwise take POST /v1/admin/keys.
   registerAdminKeyRoutes(router, deps);
+  registerOpsRoutes(router, deps);
   registerPrivacyRoutes(router, deps);
 
   router.get('/healthz', (ctx) => {

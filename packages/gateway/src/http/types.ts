@@ -7,6 +7,8 @@ import type { GatewayMetrics } from '../runtime/metrics.js';
 import type { JobRunner } from '../runtime/runner.js';
 import type { AuditLog } from '../store/audit.js';
 import type { JobStore } from '../store/jobs.js';
+import type { SqlClient } from '../store/sql.js';
+import type { Principal } from '../ops/principal.js';
 import type { Privacy } from '../privacy/service.js';
 import type { ScheduleService } from '../schedules/service.js';
 
@@ -15,6 +17,8 @@ export interface HttpDeps {
   config: GatewayConfig;
   instances: Map<string, LoadedInstance>;
   store: JobStore;
+  /** The gateway's database (the operator API's queries). */
+  sql: SqlClient;
   queue: JobQueue;
   keys: ApiKeyStore;
   audit: AuditLog;
@@ -46,6 +50,8 @@ export interface HttpDeps {
 export interface GatewayState {
   requestId: string;
   apiKey?: ApiKey;
+  /** The operator API's caller: set by a console session, or from the API key by `requirePermission`. */
+  principal?: Principal;
   audit?: { instance?: string; operation?: string; jobId?: string; payload?: unknown; reads?: string[] };
   /** Set when the call was refused because the audit log is backlogged (it is then logged, not queued). */
   auditRefused?: boolean;

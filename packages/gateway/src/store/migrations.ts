@@ -1,3 +1,4 @@
+import { OPS_MIGRATIONS } from '../ops/migration.js';
 import { PRIVACY_MIGRATIONS } from '../privacy/migrations.js';
 import { SCHEDULES_MIGRATION } from '../schedules/migration.js';
 import { applyMigrations } from '@relaykit/sdk-core';
@@ -92,6 +93,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
     name: 'trace context of the request that submitted a job',
     sql: [`ALTER TABLE relaykit_jobs ADD COLUMN IF NOT EXISTS trace_context text`],
   },
+  ...OPS_MIGRATIONS,
   ...PRIVACY_MIGRATIONS,
 ];
 
