@@ -7,6 +7,7 @@ import { parseDuration } from '../util/duration.js';
 import type { LoadedInstance } from '../runtime/instances.js';
 import type { NewJob } from '../store/types.js';
 import { registerAdminKeyRoutes } from './admin-keys.js';
+import { registerOpsRoutes } from '../ops/index.js';
 import { authenticate, authorize } from './auth.js';
 import { BatchRequestSchema, MAX_BATCH } from './batch-schema.js';
 import { assertJsonDepth, isJsonMediaType, parseJson, readRawBody } from './body.js';
@@ -64,6 +65,7 @@ export function createRouter(deps: HttpDeps): Router {
   router.get('/', (ctx) => ctx.redirect('/docs'));
   // Before /v1/{instance}/{operation}, which would otherwise take POST /v1/admin/keys.
   registerAdminKeyRoutes(router, deps);
+  registerOpsRoutes(router, deps);
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: deps.isStopping() ? 'stopping' : 'ok' };

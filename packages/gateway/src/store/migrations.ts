@@ -1,3 +1,5 @@
+import { OPS_MIGRATIONS } from '../ops/migration.js';
+import { OBS_MIGRATIONS } from '../ops/obs-migration.js';
 import type { SqlClient } from './sql.js';
 
 /** Ordered schema migrations; never edit a released one, add a new one. */
@@ -83,31 +85,8 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
     name: 'fencing token of the current claim of a job',
     sql: [`ALTER TABLE relaykit_jobs ADD COLUMN IF NOT EXISTS lease_token text`],
   },
-  {
-    version: 15,
-    name: 'api keys: last use and rotation; audit: actor',
-    sql: [
-      `ALTER TABLE relaykit_api_keys ADD COLUMN IF NOT EXISTS last_used_at timestamptz`,
-      // The secret a rotation replaced, accepted until previous_expires_at (the grace period).
-      `ALTER TABLE relaykit_api_keys ADD COLUMN IF NOT EXISTS previous_hash text`,
-      `ALTER TABLE relaykit_api_keys ADD COLUMN IF NOT EXISTS previous_expires_at timestamptz`,
-      `ALTER TABLE relaykit_api_keys ADD COLUMN IF NOT EXISTS rotated_at timestamptz`,
-      // Who acted: a console user (\`user:<id>\`) or an API key (\`key:<id>\`).
-      `ALTER TABLE relaykit_audit ADD COLUMN IF NOT EXISTS actor text`,
-    ],
-  },
-  {
-    version: 16,
-    name: 'indexes of the operator API: finished jobs by time, audit by environment',
-    sql: [
-      // Time series and throughput read finished jobs by finish time; INCLUDE makes them index-only scans.
-      `CREATE INDEX IF NOT EXISTS relaykit_jobs_finished ON relaykit_jobs (finished_at) INCLUDE (environment, instance, status, created_at) WHERE finished_at IS NOT NULL`,
-      // Retries in flight by the time of their last failure (the open-jobs index leads with status, this with time).
-      `CREATE INDEX IF NOT EXISTS relaykit_jobs_retrying ON relaykit_jobs (updated_at) INCLUDE (environment, instance) WHERE status = 'retrying'`,
-      // Audit pages: newest first within an environment (keyset on id).
-      `CREATE INDEX IF NOT EXISTS relaykit_audit_environment ON relaykit_audit (environment, id)`,
-    ],
-  },
+  ...OPS_MIGRATIONS,
+  ...OBS_MIGRATIONS,
 ];
 
 /**

@@ -44,7 +44,8 @@ export async function jobTimeseries(sql: SqlClient, query: TimeseriesQuery): Pro
        SELECT floor(extract(epoch FROM finished_at) / $3) AS b, status,
          extract(epoch FROM finished_at - created_at) * 1000 AS ms
        FROM relaykit_jobs
-       WHERE finished_at >= $1 AND environment = $2 AND ($4::text IS NULL OR instance = $4)),
+       WHERE finished_at >= $1 AND environment = $2 AND ($4::text IS NULL OR instance = $4)
+         AND status IN ('succeeded', 'failed', 'dead')),
      retrying AS (
        SELECT floor(extract(epoch FROM updated_at) / $3) AS b
        FROM relaykit_jobs
@@ -81,7 +82,7 @@ export async function jobTimeseries(sql: SqlClient, query: TimeseriesQuery): Pro
   return out;
 }
 
-/** Finished jobs and errors (failed or dead) of one instance over the last 5 and 60 minutes. */
+/** Finished jobs (succeeded, failed, dead; not cancelled) and errors (failed or dead) of one instance over the last 5 and 60 minutes. */
 export interface InstanceThroughput {
   last5m: { finished: number; errors: number; perMinute: number; errorRate: number };
   last60m: { finished: number; errors: number; perMinute: number; errorRate: number };
@@ -103,7 +104,9 @@ export async function instanceThroughput(
        count(*) FILTER (WHERE finished_at >= now() - interval '5 minutes') AS f5,
        count(*) FILTER (WHERE finished_at >= now() - interval '5 minutes' AND status <> 'succeeded') AS e5,
        count(*) AS f60, count(*) FILTER (WHERE status <> 'succeeded') AS e60
-     FROM relaykit_jobs WHERE finished_at >= now() - interval '60 minutes' AND environment = $1 GROUP BY instance`,
+     FROM relaykit_jobs WHERE finished_at >= now() - interval '60 minutes' AND environment = $1
+       AND status IN ('succeeded', 'failed', 'dead')
+     GROUP BY instance`,
     [environment],
   );
   const window = (finished: number, errors: number, minutes: number) => ({
