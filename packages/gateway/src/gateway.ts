@@ -117,6 +117,7 @@ export class Gateway {
       config,
       instances,
       store,
+      sql,
       queue,
       keys,
       audit,

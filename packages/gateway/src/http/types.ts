@@ -7,6 +7,7 @@ import type { GatewayMetrics } from '../runtime/metrics.js';
 import type { JobRunner } from '../runtime/runner.js';
 import type { AuditLog } from '../store/audit.js';
 import type { JobStore } from '../store/jobs.js';
+import type { SqlClient } from '../store/sql.js';
 import type { Principal } from '../ops/principal.js';
 
 /** What the HTTP layer needs from the gateway. */
@@ -14,6 +15,12 @@ export interface HttpDeps {
   config: GatewayConfig;
   instances: Map<string, LoadedInstance>;
   store: JobStore;
+  /** The gateway's database (the operator API's reads: audit, statistics). */
+  sql: SqlClient;
+  /** Cached upstream health per instance, from the background checks (absent: not checked in this process). */
+  health?: {
+    get(instance: string): { ok: boolean | null; checkedAt: string | null; details?: Record<string, unknown> };
+  };
   queue: JobQueue;
   keys: ApiKeyStore;
   audit: AuditLog;

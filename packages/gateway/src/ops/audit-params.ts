@@ -88,7 +88,9 @@ export const auditEntrySchema = z.object({
   status: z.number().int(),
   outcome: z.enum(['success', 'denied', 'failed']),
   durationMs: z.number(),
-  payload: z.unknown().describe('The redacted request summary (secrets, phone numbers, e-mail addresses, message text masked)'),
+  payload: z
+    .unknown()
+    .describe('The redacted request summary (secrets, phone numbers, e-mail addresses, message text masked)'),
 });
 
 /** An audit entry as the operator API shows it. */

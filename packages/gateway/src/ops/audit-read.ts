@@ -40,7 +40,7 @@ export async function auditPage(
 ): Promise<{ entries: AuditEntryView[]; lastId: string | undefined }> {
   // Entries of this process still waiting for their batch are written first: an operator reads their own calls.
   await deps.audit.flush();
-  const rows = await selectAudit(deps.store.sql, filter, { beforeId: options.beforeId, limit: options.limit + 1 });
+  const rows = await selectAudit(deps.sql, filter, { beforeId: options.beforeId, limit: options.limit + 1 });
   const more = rows.length > options.limit;
   const entries = await Promise.all(rows.slice(0, options.limit).map((row) => auditView(deps, row)));
   return { entries, lastId: more ? entries.at(-1)?.id : undefined };

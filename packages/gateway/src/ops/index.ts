@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import type { HttpDeps } from '../http/types.js';
+import { OBS_ROUTES } from './obs-routes.js';
 import { withRoutesOpenApi } from './openapi.js';
 import { mountRoutes, type OpsRoute } from './route.js';
 
@@ -17,7 +18,7 @@ export {
  * Every operator route (`/v1/admin/...`), each defined once with {@link defineRoute}: add a route here and it is
  * served, validated, permission-checked, audited and documented.
  */
-export const OPS_ROUTES: OpsRoute[] = [];
+export const OPS_ROUTES: OpsRoute[] = [...OBS_ROUTES];
 
 /** Mounts {@link OPS_ROUTES}; call before `/v1/{instance}/{operation}`, which would otherwise take them. */
 export function registerOpsRoutes(router: Router, deps: HttpDeps): void {
