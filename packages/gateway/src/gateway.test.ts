@@ -6,7 +6,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signEcho } from './test/echo.js';
-import { startTestGateway, waitFinal, type TestGateway } from './test/harness.js';
+import { METRICS_TOKEN, startTestGateway, waitFinal, type TestGateway } from './test/harness.js';
 import { MemoryJobQueue } from './queue/memory.js';
 
 const run = promisify(execFile);
@@ -295,18 +295,18 @@ describe('gateway (embedded engines: PGlite + in-memory queue)', () => {
 
   it('serves health, readiness, metrics and docs', async () => {
     expect((await t.call('GET', '/healthz')).body).toEqual({ status: 'ok' });
-    const ready = await t.call('GET', '/readyz');
+    const ready = await t.call('GET', '/readyz', { key: t.keys.dev });
     expect(ready.status).toBe(200);
     expect(ready.body.checks).toMatchObject({
       database: { ok: true, engine: 'pglite' },
       queue: { ok: true, engine: 'memory' },
     });
-    const metrics = await t.call('GET', '/metrics');
+    const metrics = await t.call('GET', '/metrics', { key: METRICS_TOKEN });
     expect(metrics.body).toMatch(
       /relaykit_http_requests_total\{route="\/v1\/:instance\/:operation",method="POST",status="202"\}/,
     );
     expect(metrics.body).toMatch(/relaykit_jobs_total\{instance="echo-dev",operation="put",outcome="succeeded"\}/);
-    const docs = await t.call('GET', '/docs');
+    const docs = await t.call('GET', '/docs', { key: t.keys.dev });
     expect(docs.body).toContain('/v1/echo-dev/put');
     expect(docs.body).toContain('id="problem-VALIDATION"');
     expect(docs.body).not.toMatch(/<script|https?:\/\/cdn/);
@@ -372,7 +372,7 @@ describe('per-key rate limits', () => {
 describe('the served OpenAPI document', () => {
   let doc: Record<string, any>;
   beforeAll(async () => {
-    doc = (await t.call('GET', '/openapi.json')).body;
+    doc = (await t.call('GET', '/openapi.json', { key: t.keys.dev })).body;
   });
 
   it('is valid OpenAPI 3.1 for an independent validator', async () => {
@@ -538,7 +538,7 @@ describe('client mistakes are 4xx problems, never a 500', () => {
       body: { code: 'WEBHOOK_VERIFICATION_FAILED', status: 403, type: '/docs#problem-WEBHOOK_VERIFICATION_FAILED' },
     });
     expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    const docs = await t.call('GET', '/openapi.json');
+    const docs = await t.call('GET', '/openapi.json', { key: t.keys.dev });
     const get = docs.body.paths['/v1/webhooks/echo-dev'].get;
     expect(get.responses['403'].content['application/problem+json'].schema).toEqual({
       $ref: '#/components/schemas/Problem',

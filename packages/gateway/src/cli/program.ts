@@ -12,6 +12,7 @@ import { openSql } from '../store/sql.js';
 import { AdminClient } from './admin-client.js';
 import { SAMPLE_CONFIG } from './sample-config.js';
 import { gatewayVersion } from './version.js';
+import { registerScheduleCommands } from '../schedules/cli.js';
 
 /** Where the CLI writes (tests capture it). */
 export interface CliIo {
@@ -377,6 +378,8 @@ Examples:
         `next: uncomment an instance, then "relaykit check -c ${options.output}" and "relaykit start -c ${options.output}"`,
       );
     });
+
+  registerScheduleCommands(program, { out: io.out, readConfig: (file) => readConfig(file, io), configOption });
 
   program
     .command('check')

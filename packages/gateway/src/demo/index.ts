@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AnyConnector, ConnectorDemoSample, Logger, RunningConnectorDemo } from '@relaykit/sdk-core';
@@ -6,6 +7,7 @@ import { parseConfig } from '../config/index.js';
 import { Gateway } from '../gateway.js';
 import { findConnectorPackages, loadConnectorDemo } from './discover.js';
 import { PortInUseError } from './port.js';
+import { DEMO_SCHEDULES } from '../schedules/demo.js';
 
 /** One started connector demo, under the instance name it got. */
 interface DemoPart {
@@ -57,6 +59,8 @@ export interface Demo {
   instances: string[];
   /** The fake upstreams by instance name. */
   fakes: Record<string, unknown>;
+  /** The bearer token `/metrics` answers. */
+  metricsToken: string;
   close(): Promise<void>;
 }
 
@@ -131,6 +135,8 @@ export async function startDemo(
   const config = parseConfig(
     {
       server: { port, host },
+      // /metrics needs a token: RELAYKIT_METRICS_TOKEN, or one made for this run and printed below.
+      metrics: { token: env.RELAYKIT_METRICS_TOKEN || `mt_${randomBytes(24).toString('base64url')}` },
       ...(options.redisPrefix ? { redis: { prefix: options.redisPrefix } } : {}),
       environments: ['development'],
       apiKeys: {
@@ -147,6 +153,7 @@ export async function startDemo(
             environment: 'development',
             config: p.running.config,
             retry: { attempts: 5, delay: '500ms' },
+            ...(DEMO_SCHEDULES[p.instance] ? { schedules: DEMO_SCHEDULES[p.instance] } : {}),
           },
         ]),
       ),
@@ -210,6 +217,8 @@ export async function startDemo(
     lines.push('# Look a job up (this one ran when the demo started; every submit above answers with its own id)');
     lines.push(`curl -sS "$RELAYKIT_URL/v1/jobs/${lookupId}" -H "Authorization: Bearer $RELAYKIT_KEY"`);
   }
+  lines.push('# Schedules of the examples: next fire times, last outcome, run history (/v1/schedules/<id>/runs)');
+  lines.push('curl -sS "$RELAYKIT_URL/v1/schedules" -H "Authorization: Bearer $RELAYKIT_KEY"');
   lines.push('# Keys: list, create (the secret is in the answer, once) and revoke with DELETE /v1/admin/keys/<id>');
   lines.push('# (or: npx relaykit keys list|create|revoke, which read RELAYKIT_URL and RELAYKIT_ADMIN_KEY)');
   lines.push('curl -sS "$RELAYKIT_URL/v1/admin/keys" -H "Authorization: Bearer $RELAYKIT_ADMIN_KEY"');
@@ -227,6 +236,10 @@ export async function startDemo(
   out(`demo API key (environment "development", every instance; shown once): ${secret}`);
   out(`admin key (scope admin:keys: creates, lists and revokes keys; shown once): ${adminKey}`);
   out(`API docs: ${url}/docs    OpenAPI: ${url}/openapi.json    health: ${url}/readyz    metrics: ${url}/metrics`);
+  out(
+    'The docs list the instances to a caller with a key (curl -H "Authorization: Bearer $RELAYKIT_KEY" $RELAYKIT_URL/openapi.json).',
+  );
+  out(`metrics token (Authorization: Bearer …): ${config.metrics.token}`);
   out('');
   out(`export RELAYKIT_URL=${url} RELAYKIT_KEY=${secret} RELAYKIT_ADMIN_KEY=${adminKey}`);
   for (const line of lines) out(line);
@@ -241,6 +254,7 @@ export async function startDemo(
     curlLines: lines.filter((l) => l.startsWith('curl ')),
     instances: parts.map((p) => p.instance),
     fakes: Object.fromEntries(parts.map((p) => [p.instance, p.running.fake])),
+    metricsToken: config.metrics.token!,
     async close() {
       await gateway.close();
       await stopAll();

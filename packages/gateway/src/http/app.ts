@@ -4,6 +4,7 @@ import { problem } from '../errors/index.js';
 import { noSniff } from './no-sniff.js';
 import { problemMiddleware } from './problem.js';
 import { createRouter } from './routes.js';
+import { createScheduleRouter } from '../schedules/routes.js';
 import type { GatewayState, HttpDeps } from './types.js';
 
 /** Builds the gateway's Koa application (not listening). */
@@ -69,6 +70,8 @@ export function createApp(deps: HttpDeps): Koa<GatewayState> {
       });
     await next();
   });
+  // Before the main router: `/v1/schedules/...` would otherwise match `/v1/:instance/:operation`.
+  if (deps.schedules) app.use(createScheduleRouter(deps, deps.schedules).routes());
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -1,3 +1,4 @@
+import { SCHEDULES_MIGRATION } from '../schedules/migration.js';
 import { OPS_MIGRATIONS } from '../ops/migration.js';
 import { OBS_MIGRATIONS } from '../ops/obs-migration.js';
 import type { SqlClient } from './sql.js';
@@ -85,6 +86,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
     name: 'fencing token of the current claim of a job',
     sql: [`ALTER TABLE relaykit_jobs ADD COLUMN IF NOT EXISTS lease_token text`],
   },
+  SCHEDULES_MIGRATION,
   ...OPS_MIGRATIONS,
   ...OBS_MIGRATIONS,
 ];
