@@ -102,13 +102,22 @@ export function operationOf(route: OpsRoute): Record<string, unknown> {
   };
 }
 
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  operator: 'The operator API (`/v1/admin/...`): jobs, dead letters, errors, audit, keys, instances, statistics',
+};
+
 /** Adds `routes` to an OpenAPI document (its paths), each documented from the same schemas that validate it. */
 export function withRoutesOpenApi<T extends Record<string, unknown>>(document: T, routes: readonly OpsRoute[]): T {
-  const doc = document as Doc;
+  const doc = document as Doc & { tags?: Array<{ name: string; description?: string }> };
   doc.paths ??= {};
   for (const route of routes) {
     const item = (doc.paths[route.path] ??= {});
     item[route.method] = operationOf(route);
   }
+  // Every tag an operation names is declared once (Spectral's operation-tag-defined).
+  doc.tags ??= [];
+  for (const tag of new Set(routes.flatMap((r) => r.tags)))
+    if (!doc.tags.some((t) => t.name === tag))
+      doc.tags.push({ name: tag, ...(TAG_DESCRIPTIONS[tag] ? { description: TAG_DESCRIPTIONS[tag] } : {}) });
   return document;
 }
