@@ -97,25 +97,30 @@ export const liveStream = defineRoute({
         headers: { 'Retry-After': '1' },
       });
     const body = new PassThrough();
+    // Every timer of this stream is armed through these, so `timers()` counts what is really still scheduled.
+    const armed = new Set<NodeJS.Timeout>();
+    const disarm = (timer: NodeJS.Timeout | undefined) => {
+      if (!timer) return;
+      clearTimeout(timer);
+      armed.delete(timer);
+    };
     let tick: NodeJS.Timeout | undefined;
     let heartbeat: NodeJS.Timeout | undefined;
     let sequence = 0;
     const handle: LiveStream = {
       closed: false,
-      timers: () => (tick ? 1 : 0) + (heartbeat ? 1 : 0),
+      timers: () => armed.size,
     };
     const close = () => {
       if (handle.closed) return;
       (handle as { closed: boolean }).closed = true;
-      clearTimeout(tick);
-      clearInterval(heartbeat);
-      tick = heartbeat = undefined;
+      disarm(tick);
+      disarm(heartbeat);
       streams.delete(handle);
       deps.shutdown?.removeEventListener('abort', close);
       body.end();
     };
     const send = async () => {
-      tick = undefined;
       let event: string;
       try {
         const data = await liveStats(deps, principal.environment);
@@ -127,13 +132,19 @@ export const liveStream = defineRoute({
       if (handle.closed) return;
       body.write(event);
       // The next read is planned once this one finished: a slow database never piles reads up.
-      tick = setTimeout(() => void send(), streamInterval);
+      const next = setTimeout(() => {
+        armed.delete(next);
+        void send();
+      }, streamInterval);
+      armed.add(next);
+      tick = next;
     };
     streams.add(handle);
     ctx.res.once('close', close);
     body.once('close', close);
     deps.shutdown?.addEventListener('abort', close, { once: true });
     heartbeat = setInterval(() => body.write(': heartbeat\n\n'), streamHeartbeat);
+    armed.add(heartbeat);
     ctx.req.socket.setNoDelay(true);
     ctx.set('Cache-Control', 'no-store');
     ctx.set('X-Accel-Buffering', 'no');
