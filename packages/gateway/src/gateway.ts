@@ -33,6 +33,8 @@ import { AuditLog } from './store/audit.js';
 import { encryptingCodec, plainCodec, type PayloadCodec } from './store/codec.js';
 import { SqlIdempotencyStore } from './store/idempotency.js';
 import { JobStore } from './store/jobs.js';
+import { ErrorGroupStore } from './ops/error-groups.js';
+import { SyncDeadLetterStore } from './ops/sync-dead-letters.js';
 import { migrate } from './store/migrations.js';
 import { declaredSchedules } from './schedules/declared.js';
 import { ScheduleService } from './schedules/service.js';
@@ -127,6 +129,7 @@ export class Gateway {
             metrics: this.metrics,
             stallLimit: config.jobs.stallLimit,
             leaseMs,
+            failures: new ErrorGroupStore(sql),
           });
     this.reconciler = new Reconciler({
       store,
@@ -211,6 +214,7 @@ export class Gateway {
         prefix: config.redis.prefix,
         metrics,
         database: sql,
+        deadLetters: (instance) => new SyncDeadLetterStore(sql).sinkFor(instance),
       });
       schedules = new ScheduleService({
         config,

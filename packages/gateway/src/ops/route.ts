@@ -51,6 +51,7 @@ export interface OpsRouteSpec<P, Q, B, R> {
 }
 
 /** A defined route (see {@link defineRoute}); mounted by {@link mountRoutes}, documented by `withOpsOpenApi`. */
+// biome-ignore lint/suspicious/noExplicitAny: variance: a list holds routes whatever their params, query, body and response types
 export type OpsRoute = OpsRouteSpec<any, any, any, any>;
 
 /** Defines an operator route once: the same zod schemas validate the request and generate its OpenAPI entry. */
