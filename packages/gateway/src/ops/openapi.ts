@@ -74,7 +74,8 @@ export function operationOf(route: OpsRoute): Record<string, unknown> {
   return {
     operationId: route.operationId,
     summary: route.summary,
-    ...(route.description ? { description: route.description } : {}),
+    // Every operation has a description (Spectral's operation-description): the summary when there is no more to say.
+    description: route.description ?? route.summary,
     tags: route.tags,
     security: [{ apiKey: [] }],
     'x-relaykit-permission': route.permission,
@@ -103,7 +104,10 @@ export function operationOf(route: OpsRoute): Record<string, unknown> {
 }
 
 const TAG_DESCRIPTIONS: Record<string, string> = {
-  operator: 'The operator API (`/v1/admin/...`): jobs, dead letters, errors, audit, keys, instances, statistics',
+  operator: 'The operator API (`/v1/admin/...`): audit, keys, instances, statistics, live stream',
+  'operator: jobs': 'The operator API: list, inspect, cancel and retry jobs',
+  'operator: dead letters': 'The operator API: dead jobs and sync dead letters, replay and discard',
+  'operator: errors': 'The operator API: failures grouped by fingerprint, with a resolution workflow',
 };
 
 /** Adds `routes` to an OpenAPI document (its paths), each documented from the same schemas that validate it. */
