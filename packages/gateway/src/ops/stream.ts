@@ -50,6 +50,24 @@ export async function liveStats(deps: HttpDeps, environment: string): Promise<z.
   };
 }
 
+// Streams of one environment share a read: N open consoles cost one set of queries per interval, not N.
+const shared = new WeakMap<object, Map<string, { at: number; stats: ReturnType<typeof liveStats> }>>();
+
+/** {@link liveStats}, reused by every stream of the environment for up to `maxAgeMs`. */
+function sharedStats(deps: HttpDeps, environment: string, maxAgeMs: number): ReturnType<typeof liveStats> {
+  let byEnvironment = shared.get(deps.config);
+  if (!byEnvironment) shared.set(deps.config, (byEnvironment = new Map()));
+  const cached = byEnvironment.get(environment);
+  if (cached && Date.now() - cached.at < maxAgeMs) return cached.stats;
+  const stats = liveStats(deps, environment);
+  byEnvironment.set(environment, { at: Date.now(), stats });
+  // A failed read is not shared: the next stream tries again.
+  stats.catch(() => {
+    if (byEnvironment.get(environment)?.stats === stats) byEnvironment.delete(environment);
+  });
+  return stats;
+}
+
 /** An open live stream: closed once, every timer cleared. */
 export interface LiveStream {
   readonly closed: boolean;
@@ -123,7 +141,7 @@ export const liveStream = defineRoute({
     const send = async () => {
       let event: string;
       try {
-        const data = await liveStats(deps, principal.environment);
+        const data = await sharedStats(deps, principal.environment, streamInterval / 2);
         event = `event: stats\nid: ${++sequence}\ndata: ${JSON.stringify(data)}\n\n`;
       } catch (error) {
         deps.logger.warn({ err: String(error) }, 'live stream: statistics could not be read');
