@@ -36,6 +36,26 @@ describe('gateway (embedded engines: PGlite + in-memory queue)', () => {
     expect(job.attempts[0]).toMatchObject({ attempt: 1, outcome: 'succeeded' });
   });
 
+  it("refuses at submit an input the operation's check finds wrong for this instance, single and in a batch", async () => {
+    const single = await t.call('POST', '/v1/echo-dev/put', { key: t.keys.dev, body: { key: 'reserved:x' } });
+    expect(single.status).toBe(400);
+    expect(single.body).toMatchObject({ code: 'VALIDATION', errors: [{ path: 'key' }] });
+    expect(single.body.errors[0].message).toMatch(/reserved on this instance/);
+    const batch = await t.call('POST', '/v1/jobs/batch', {
+      key: t.keys.dev,
+      headers: { 'idempotency-key': 'check-batch-1' },
+      body: {
+        jobs: [
+          { instance: 'echo-dev', operation: 'put', input: { key: 'fine' } },
+          { instance: 'echo-dev', operation: 'put', input: { key: 'reserved:y' } },
+        ],
+      },
+    });
+    expect(batch.status).toBe(400);
+    expect(batch.body.errors).toEqual([expect.objectContaining({ path: 'jobs.1.input.key' })]);
+    expect((await t.call('POST', '/v1/echo-dev/put', { key: t.keys.dev, body: { key: 'fine:x' } })).status).toBe(202);
+  });
+
   it('answers 200 with the result when ?wait covers the run', async () => {
     const res = await t.call('POST', '/v1/echo-dev/put?wait=5s', { key: t.keys.dev, body: { key: 'w', value: 2 } });
     expect(res.status).toBe(200);

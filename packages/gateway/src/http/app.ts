@@ -1,3 +1,4 @@
+import { traceRequests } from './tracing.js';
 import { randomUUID } from 'node:crypto';
 import Koa from 'koa';
 import { problem } from '../errors/index.js';
@@ -6,6 +7,9 @@ import { problemMiddleware } from './problem.js';
 import { createRouter } from './routes.js';
 import { createScheduleRouter } from '../schedules/routes.js';
 import type { GatewayState, HttpDeps } from './types.js';
+
+/** The `X-Purpose` header as stored: printable text, at most 200 characters; null when absent. */
+const purposeOf = (header: string) => header.replace(/[^\x20-\x7e\u00a0-\uffff]/g, '').slice(0, 200) || null;
 
 /** Builds the gateway's Koa application (not listening). */
 export function createApp(deps: HttpDeps): Koa<GatewayState> {
@@ -16,6 +20,7 @@ export function createApp(deps: HttpDeps): Koa<GatewayState> {
 
   // Timing, metrics and the audit record wrap everything, including error responses.
   // Browsers must not sniff a type into our answers: the webhook handshake echoes attacker-chosen text.
+  app.use(traceRequests());
   app.use(noSniff());
   app.use(async (ctx, next) => {
     const started = performance.now();
@@ -50,6 +55,8 @@ export function createApp(deps: HttpDeps): Koa<GatewayState> {
             status: ctx.status,
             durationMs: seconds * 1000,
             payload: audit.payload,
+            purpose: purposeOf(ctx.get('x-purpose')),
+            ...(audit.reads && ctx.status < 300 ? { reads: audit.reads } : {}),
           })
           .catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'audit record failed'));
       }

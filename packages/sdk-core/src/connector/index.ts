@@ -6,6 +6,7 @@ export type {
   ConnectorServices,
   DeadLetterReplayOutcome,
   HealthResult,
+  InputProblem,
   OperationContext,
   OperationDefinition,
   OperationInput,
@@ -25,3 +26,14 @@ export {
   type ConnectorDemoSample,
   type RunningConnectorDemo,
 } from './demo.js';
+export {
+  personalDataOf,
+  maskPersonalData,
+  marksPersonalData,
+  piiKindOf,
+  PII_KINDS,
+  PII_MASKS,
+  IDENTIFYING_PII_KINDS,
+  type PiiKind,
+  type PersonalValue,
+} from './personal-data.js';

@@ -85,8 +85,21 @@ export interface OperationDefinition<
   idempotent: boolean;
   /** Example input for docs. */
   example?: z.input<TInput>;
+  /**
+   * Checks a parsed input against the instance's setup before a job is accepted, for what a static schema cannot
+   * know (e.g. a local phone number is only readable in the configured default region). Returns the problems by
+   * path inside the input; none when it is fine. Must be cheap and make no upstream call.
+   */
+  check?(state: TState, input: z.output<TInput>): readonly InputProblem[];
   /** Runs the operation. The input was parsed with `input`; the result is parsed with `output`. */
   run(ctx: OperationContext<TState>, input: z.output<TInput>): Promise<z.input<TOutput>>;
+}
+
+/** A problem {@link OperationDefinition.check} found in an input. */
+export interface InputProblem {
+  /** Where in the input, e.g. `['to']`. */
+  path: ReadonlyArray<string | number>;
+  message: string;
 }
 
 /** Any operation of a connector whose state is `TState`. */
@@ -122,6 +135,11 @@ export interface WebhookDefinition<TState = unknown, TEvent = unknown> {
   parse(ctx: SetupContext<unknown> & { state: TState }, request: WebhookRequest): TEvent[];
   /** A key that is equal for duplicate deliveries of the same event. */
   dedupeKey?(event: TEvent): string;
+  /**
+   * The shape of one parsed event, for its personal-data marks (`.meta({ pii })`, see `personalDataOf`): lets a
+   * runtime mask, index and erase what recorded events hold. Not used to validate events.
+   */
+  event?: z.ZodType;
   /** Processes one recorded event later, in a worker. */
   handle?(ctx: OperationContext<TState>, event: TEvent): Promise<void>;
 }
