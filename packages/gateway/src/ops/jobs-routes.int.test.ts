@@ -2,6 +2,7 @@ import { waitFor } from '@relaykit/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newJobId } from '../http/jobs.js';
 import { type TestGateway, waitFinal } from '../test/harness.js';
+import { BulkRetryView, JobDetailView, JobPage } from './job-schemas.js';
 import { BACKENDS, operatorKeys } from './test-support/backends.js';
 
 describe.each(BACKENDS)('operator API: jobs ($name)', (backend) => {
@@ -48,6 +49,7 @@ describe.each(BACKENDS)('operator API: jobs ($name)', (backend) => {
         key: keys.viewer,
       });
       expect(res.status).toBe(200);
+      JobPage.parse(res.body); // the answer is what the document says
       expect(res.body.jobs.length).toBeLessThanOrEqual(7);
       seen.push(...res.body.jobs.map((j: { id: string }) => j.id));
       cursor = res.body.nextCursor;
@@ -97,6 +99,7 @@ describe.each(BACKENDS)('operator API: jobs ($name)', (backend) => {
     await waitFinal(t, id);
     const masked = await t.call('GET', `/v1/admin/jobs/${id}`, { key: keys.viewer });
     expect(masked.status).toBe(200);
+    JobDetailView.parse(masked.body);
     expect(masked.body).toMatchObject({ id, status: 'succeeded', masked: true, attemptCount: 1 });
     expect(JSON.stringify(masked.body.input)).not.toContain('jane.doe');
     expect(JSON.stringify(masked.body.input)).not.toContain('7946');
@@ -146,6 +149,18 @@ describe.each(BACKENDS)('operator API: jobs ($name)', (backend) => {
     expect((await t.call('GET', `/v1/jobs/${id}`, { key: t.keys.dev })).body.status).toBe('cancelled');
   });
 
+  it('cancels a delayed job before it is due; the queue’s delayed message is then dropped', async () => {
+    const res = await t.call('POST', '/v1/echo-dev/put?delay=1h', { key: t.keys.dev, body: { key: 'later' } });
+    expect(res.status).toBe(202);
+    const id = res.body.id as string;
+    expect((await t.call('POST', `/v1/admin/jobs/${id}/cancel`, { key: keys.operator })).body).toEqual({
+      id,
+      status: 'cancelled',
+    });
+    await t.gateway.runner!.handle({ jobId: id, attempt: 0 });
+    expect(await t.gateway.store.get(id)).toMatchObject({ status: 'cancelled', attempts: 0, runAfter: null });
+  });
+
   it('retries a dead job with a fresh attempt budget, keeping its attempt history; 409 for a succeeded one', async () => {
     // The upstream's failures are shared: wait until the jobs other tests recorded have run.
     await waitFor(
@@ -187,6 +202,7 @@ describe.each(BACKENDS)('operator API: jobs ($name)', (backend) => {
     const dry = await t.call('POST', '/v1/admin/jobs/retry', { key: keys.operator, body: { filter, dryRun: true } });
     expect(dry.status).toBe(200);
     expect(dry.body).toEqual({ matched: 4, retried: 0, dryRun: true });
+    BulkRetryView.parse(dry.body);
     expect((await t.gateway.store.get(ids[0]!))?.status).toBe('failed');
     const run = await t.call('POST', '/v1/admin/jobs/retry', { key: keys.operator, body: { filter } });
     expect(run.body).toEqual({ matched: 4, retried: 4, dryRun: false });

@@ -19,6 +19,7 @@ describe('operator routes in the OpenAPI document', () => {
       for (const type of route.produces ?? ['application/json'])
         expect(op.responses[String(route.status ?? 200)].content[type].schema).toBeTypeOf('object');
       if (route.body) expect(op.requestBody.content['application/json'].schema.type).toBe('object');
+      if (route.method === 'post') expect(op.requestBody.content['application/json'].example).toBeDefined();
       for (const name of route.path.match(/\{(\w+)\}/g) ?? [])
         expect(op.parameters.find((p: { name: string }) => `{${p.name}}` === name)).toMatchObject({
           in: 'path',

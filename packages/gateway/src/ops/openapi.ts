@@ -74,8 +74,7 @@ export function operationOf(route: OpsRoute): Record<string, unknown> {
   return {
     operationId: route.operationId,
     summary: route.summary,
-    // Every operation has a description (Spectral's operation-description): the summary when there is no more to say.
-    description: route.description ?? route.summary,
+    description: `${route.description ? `${route.description} ` : ''}Needs the \`${route.permission}\` permission; acts in the caller's environment only.`,
     tags: route.tags,
     security: [{ apiKey: [] }],
     'x-relaykit-permission': route.permission,
@@ -84,10 +83,23 @@ export function operationOf(route: OpsRoute): Record<string, unknown> {
       ? {
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: jsonSchemaOf(route.body, 'input') } },
+            content: {
+              'application/json': {
+                schema: jsonSchemaOf(route.body, 'input'),
+                ...(route.example !== undefined ? { example: route.example } : {}),
+              },
+            },
           },
         }
-      : {}),
+      : route.method === 'get' || route.method === 'delete'
+        ? {}
+        : // An action without a body: one sent is ignored.
+          {
+            requestBody: {
+              required: false,
+              content: { 'application/json': { schema: { type: 'object' }, example: {} } },
+            },
+          }),
     responses: {
       [status]: {
         description: 'OK',
@@ -114,6 +126,10 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
 export function withRoutesOpenApi<T extends Record<string, unknown>>(document: T, routes: readonly OpsRoute[]): T {
   const doc = document as Doc & { tags?: Array<{ name: string; description?: string }> };
   doc.paths ??= {};
+  doc.tags ??= [];
+  for (const tag of new Set(routes.flatMap((r) => r.tags)))
+    if (!doc.tags.some((t) => t.name === tag))
+      doc.tags.push({ name: tag, description: `Operator API: ${tag.replace(/^operator: /, '')}` });
   for (const route of routes) {
     const item = (doc.paths[route.path] ??= {});
     item[route.method] = operationOf(route);

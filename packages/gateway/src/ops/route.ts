@@ -35,6 +35,8 @@ export interface OpsRouteSpec<P, Q, B, R> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /** A request body the route accepts, shown in the document (every POST has one). */
+  example?: unknown;
   response: z.ZodType<R>;
   /**
    * Media types of the success response when not JSON (e.g. `text/csv`, `text/event-stream`): the handler then
