@@ -2614,6 +2614,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "crm-sync",
+                 *       "scopes": [
+                 *         "sf-prod:upsert",
+                 *         "sf-prod:query"
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     /** @description Defaults to the caller's; no other is allowed */
                     environment?: string;
@@ -2829,6 +2838,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "graceSeconds": 3600
+                 *     }
+                 */
                 "application/json": {
                     /** @default 0 */
                     graceSeconds?: number;
