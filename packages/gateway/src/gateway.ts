@@ -159,6 +159,7 @@ export class Gateway {
       instances,
       store,
       sql,
+      health: this.health,
       queue,
       keys,
       audit,

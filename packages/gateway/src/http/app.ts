@@ -45,7 +45,8 @@ export function createApp(deps: HttpDeps): Koa<GatewayState> {
           .record({
             requestId: ctx.state.requestId,
             apiKeyId: ctx.state.apiKey?.id ?? null,
-            environment: ctx.state.apiKey?.environment ?? ctx.state.principal?.environment ?? null,
+            actor: ctx.state.principal ? `${ctx.state.principal.kind}:${ctx.state.principal.id}` : undefined,
+            environment: ctx.state.principal?.environment ?? ctx.state.apiKey?.environment ?? null,
             method: ctx.method,
             path: ctx.path,
             instance: audit.instance ?? null,

@@ -6,9 +6,8 @@ import { problem } from '../errors/index.js';
 import { parseDuration } from '../util/duration.js';
 import type { LoadedInstance } from '../runtime/instances.js';
 import type { NewJob } from '../store/types.js';
-import { registerPrivacyRoutes } from '../privacy/routes.js';
-import { registerAdminKeyRoutes } from './admin-keys.js';
 import { registerOpsRoutes } from '../ops/index.js';
+import { registerPrivacyRoutes } from '../privacy/routes.js';
 import { authenticate, authorize, hasCredentials } from './auth.js';
 import { BatchRequestSchema, MAX_BATCH } from './batch-schema.js';
 import { assertJsonDepth, isJsonMediaType, parseJson, readRawBody } from './body.js';
@@ -77,7 +76,6 @@ export function createRouter(deps: HttpDeps): Router {
   // A browser pointed at the gateway lands on the API reference rather than a bare 404.
   router.get('/', (ctx) => ctx.redirect('/docs'));
   // Before /v1/{instance}/{operation}, which would otherwise take POST /v1/admin/keys.
-  registerAdminKeyRoutes(router, deps);
   registerOpsRoutes(router, deps);
   registerPrivacyRoutes(router, deps);
 

@@ -1,7 +1,8 @@
-import { OPS_MIGRATIONS } from '../ops/migration.js';
 import { PRIVACY_MIGRATIONS } from '../privacy/migrations.js';
 import { SCHEDULES_MIGRATION } from '../schedules/migration.js';
 import { applyMigrations } from '@relaykit/sdk-core';
+import { OPS_MIGRATIONS } from '../ops/migration.js';
+import { OBS_MIGRATIONS } from '../ops/obs-migration.js';
 import type { SqlClient } from './sql.js';
 
 /** Ordered schema migrations; never edit a released one, add a new one. */
@@ -94,6 +95,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
     sql: [`ALTER TABLE relaykit_jobs ADD COLUMN IF NOT EXISTS trace_context text`],
   },
   ...OPS_MIGRATIONS,
+  ...OBS_MIGRATIONS,
   ...PRIVACY_MIGRATIONS,
 ];
 
