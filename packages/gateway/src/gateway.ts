@@ -34,6 +34,7 @@ import { SqlIdempotencyStore } from './store/idempotency.js';
 import { JobStore } from './store/jobs.js';
 import { migrate } from './store/migrations.js';
 import { openSql, type SqlClient } from './store/sql.js';
+import { LoginThrottle, SessionStore, UserStore } from './users/index.js';
 
 /** What a gateway process does: everything, only the HTTP API, or only workers. */
 export type GatewayRole = 'all' | 'api' | 'worker';
@@ -74,6 +75,10 @@ export class Gateway {
   private openapiCache: Record<string, unknown> | undefined;
   /** True when payloads and results are sealed at rest. */
   readonly encrypted: boolean;
+  /** Console users (the CLI's `relaykit users` and the demo add them). */
+  readonly users: UserStore;
+  /** Console sessions. */
+  readonly sessions: SessionStore;
 
   private constructor(
     readonly metrics: GatewayMetrics,
@@ -92,6 +97,11 @@ export class Gateway {
     private readonly owns: { sql: boolean; queue: boolean },
   ) {
     this.encrypted = store.encrypted;
+    this.users = new UserStore(sql);
+    this.sessions = new SessionStore(sql, {
+      idleMs: config.console.sessionIdle,
+      maxAgeMs: config.console.sessionMaxAge,
+    });
     this.runner =
       role === 'api'
         ? undefined
@@ -121,6 +131,12 @@ export class Gateway {
       keys,
       audit,
       idempotency,
+      users: this.users,
+      sessions: this.sessions,
+      loginThrottle: new LoginThrottle({
+        maxFailures: config.console.maxFailedLoginsPerAddress,
+        windowMs: config.console.lockout,
+      }),
       rateLimiter,
       metrics: this.metrics,
       logger,

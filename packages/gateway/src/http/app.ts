@@ -4,6 +4,7 @@ import { problem } from '../errors/index.js';
 import { noSniff } from './no-sniff.js';
 import { problemMiddleware } from './problem.js';
 import { createRouter } from './routes.js';
+import { sessionMiddleware } from './session.js';
 import type { GatewayState, HttpDeps } from './types.js';
 
 /** Builds the gateway's Koa application (not listening). */
@@ -68,6 +69,7 @@ export function createApp(deps: HttpDeps): Koa<GatewayState> {
       });
     await next();
   });
+  app.use(sessionMiddleware(deps));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

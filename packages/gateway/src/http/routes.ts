@@ -8,6 +8,7 @@ import type { LoadedInstance } from '../runtime/instances.js';
 import type { NewJob } from '../store/types.js';
 import { registerAdminKeyRoutes } from './admin-keys.js';
 import { authenticate, authorize } from './auth.js';
+import { registerConsoleAuthRoutes } from './console-auth.js';
 import { BatchRequestSchema, MAX_BATCH } from './batch-schema.js';
 import { assertJsonDepth, isJsonMediaType, parseJson, readRawBody } from './body.js';
 import { readIdempotencyKey, withIdempotency, type StoredResponse } from './idempotency.js';
@@ -64,6 +65,7 @@ export function createRouter(deps: HttpDeps): Router {
   router.get('/', (ctx) => ctx.redirect('/docs'));
   // Before /v1/{instance}/{operation}, which would otherwise take POST /v1/admin/keys.
   registerAdminKeyRoutes(router, deps);
+  registerConsoleAuthRoutes(router, deps);
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: deps.isStopping() ? 'stopping' : 'ok' };
