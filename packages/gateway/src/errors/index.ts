@@ -131,7 +131,8 @@ export const PROBLEM_CODES: Record<string, { status: number; title: string; expl
   FORBIDDEN_SCOPE: {
     status: 403,
     title: 'Out of scope',
-    explanation: "The API key's scopes do not include this instance or operation.",
+    explanation:
+      "The API key's scopes do not include this instance or operation, or the caller lacks the operator permission (`admin:read`, `admin:operate`, ...) the route needs.",
   },
   FORBIDDEN_ENVIRONMENT: {
     status: 403,
@@ -164,6 +165,16 @@ export const PROBLEM_CODES: Record<string, { status: number; title: string; expl
     status: 409,
     title: 'Request in flight',
     explanation: 'A request with the same Idempotency-Key is still being processed; retry later.',
+  },
+  NOT_CANCELLABLE: {
+    status: 409,
+    title: 'Job not cancellable',
+    explanation: 'Only a queued (or delayed) or retrying job can be cancelled; `status` says where the job stands.',
+  },
+  NOT_RETRYABLE: {
+    status: 409,
+    title: 'Job not retryable',
+    explanation: 'Only a failed or dead job can be retried; `status` says where the job stands.',
   },
   PAYLOAD_TOO_LARGE: {
     status: 413,

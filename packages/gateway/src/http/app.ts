@@ -40,7 +40,8 @@ export function createApp(deps: HttpDeps): Koa<GatewayState> {
           .record({
             requestId: ctx.state.requestId,
             apiKeyId: ctx.state.apiKey?.id ?? null,
-            environment: ctx.state.apiKey?.environment ?? null,
+            // A console session's actions carry its user's environment (and, in the payload, the user).
+            environment: ctx.state.apiKey?.environment ?? ctx.state.principal?.environment ?? null,
             method: ctx.method,
             path: ctx.path,
             instance: audit.instance ?? null,

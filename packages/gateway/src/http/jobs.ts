@@ -36,7 +36,7 @@ export function jobView(job: JobRecord, attempts?: JobAttempt[]): Record<string,
   };
 }
 
-const FINAL = new Set(['succeeded', 'failed', 'dead']);
+const FINAL = new Set(['succeeded', 'failed', 'dead', 'cancelled']);
 
 /**
  * Waits up to `ms` for a job to reach a final status; returns it when it did. Shutdown ends the

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { OpenApiBuilder, type OperationObject, type ParameterObject, type SchemaObject } from 'openapi3-ts/oas31';
 import { PROBLEM_CODES } from '../errors/index.js';
 import type { LoadedInstance } from '../runtime/instances.js';
+import { withOpsOpenApi } from '../ops/index.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -81,7 +82,7 @@ const attemptSchema: SchemaObject = {
   },
 };
 
-const STATUSES = ['queued', 'active', 'retrying', 'succeeded', 'failed', 'dead'];
+const STATUSES = ['queued', 'active', 'retrying', 'succeeded', 'failed', 'dead', 'cancelled'];
 
 function problemResponses(codes: number[], overrides: Record<number, string> = {}): Record<string, unknown> {
   const descriptions: Record<number, string> = {
@@ -436,5 +437,5 @@ export function buildOpenApi(
       },
     },
   });
-  return builder.getSpec() as unknown as Record<string, unknown>;
+  return withOpsOpenApi(builder.getSpec() as unknown as Record<string, unknown>);
 }

@@ -7,6 +7,7 @@ import { parseDuration } from '../util/duration.js';
 import type { LoadedInstance } from '../runtime/instances.js';
 import type { NewJob } from '../store/types.js';
 import { registerAdminKeyRoutes } from './admin-keys.js';
+import { registerOpsRoutes } from '../ops/index.js';
 import { authenticate, authorize } from './auth.js';
 import { registerConsoleAuthRoutes } from './console-auth.js';
 import { BatchRequestSchema, MAX_BATCH } from './batch-schema.js';
@@ -66,6 +67,7 @@ export function createRouter(deps: HttpDeps): Router {
   // Before /v1/{instance}/{operation}, which would otherwise take POST /v1/admin/keys.
   registerAdminKeyRoutes(router, deps);
   registerConsoleAuthRoutes(router, deps);
+  registerOpsRoutes(router, deps);
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: deps.isStopping() ? 'stopping' : 'ok' };

@@ -8,6 +8,7 @@ import type { JobRunner } from '../runtime/runner.js';
 import type { AuditLog } from '../store/audit.js';
 import type { JobStore } from '../store/jobs.js';
 import type { LoginThrottle, SessionStore, UserStore } from '../users/index.js';
+import type { Principal } from '../ops/principal.js';
 
 /** What the HTTP layer needs from the gateway. */
 export interface HttpDeps {
@@ -40,6 +41,8 @@ export interface HttpDeps {
 export interface GatewayState {
   requestId: string;
   apiKey?: ApiKey;
+  /** The operator API's caller: set by a console session, or from the API key by `requirePermission`. */
+  principal?: Principal;
   audit?: { instance?: string; operation?: string; jobId?: string; payload?: unknown };
   /** Set when the call was refused because the audit log is backlogged (it is then logged, not queued). */
   auditRefused?: boolean;

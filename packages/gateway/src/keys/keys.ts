@@ -21,11 +21,41 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
 const SCOPE_PATTERN = /^(?:\*|[a-z0-9][a-z0-9_-]{0,62}(?::(?:\*|[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?)$/;
 
 /**
+ * Operator permissions a key (or a console user) can hold: `admin:read` (operator API reads, payloads masked),
+ * `admin:operate` (retry, cancel, replay, discard, resolve errors), `admin:reveal` (clear values of masked payloads),
+ * `admin:keys`, `admin:users`, `admin:privacy`. `*` grants none of them; `admin` or `admin:*` grants them all.
+ */
+export const ADMIN_PERMISSIONS = [
+  'admin:read',
+  'admin:operate',
+  'admin:reveal',
+  'admin:keys',
+  'admin:users',
+  'admin:privacy',
+] as const;
+
+/** One of {@link ADMIN_PERMISSIONS}. */
+export type AdminPermission = (typeof ADMIN_PERMISSIONS)[number];
+
+const isAdminScope = (scope: string) => scope === 'admin' || scope.startsWith('admin:');
+const ADMIN_SCOPES = new Set<string>(['admin', 'admin:*', ...ADMIN_PERMISSIONS]);
+
+/**
  * The scopes of `scopes` that do not follow the grammar: `*` (everything in the key's environment),
- * `<instance>` or `<instance>:*` (every operation of one instance), `<instance>:<operation>`.
+ * `<instance>` or `<instance>:*` (every operation of one instance), `<instance>:<operation>`, or an operator
+ * permission (`admin:read`, ... see {@link ADMIN_PERMISSIONS}; `admin:*` or `admin` for all of them).
  */
 export function invalidScopes(scopes: readonly string[]): string[] {
-  return scopes.filter((scope) => typeof scope !== 'string' || !SCOPE_PATTERN.test(scope));
+  return scopes.filter(
+    (scope) =>
+      typeof scope !== 'string' || (isAdminScope(scope) ? !ADMIN_SCOPES.has(scope) : !SCOPE_PATTERN.test(scope)),
+  );
+}
+
+/** The operator permissions `scopes` grant (`admin`/`admin:*`: all; `*` none: it names instances only). */
+export function adminPermissionsOf(scopes: readonly string[]): AdminPermission[] {
+  if (scopes.some((s) => s === 'admin' || s === 'admin:*')) return [...ADMIN_PERMISSIONS];
+  return ADMIN_PERMISSIONS.filter((p) => scopes.includes(p));
 }
 
 /**
@@ -42,7 +72,7 @@ export function assertValidScopes(scopes: readonly string[]): void {
   if (bad.length) {
     throw new InvalidScopeError(
       bad,
-      `Invalid scope${bad.length > 1 ? 's' : ''} ${bad.map((b) => JSON.stringify(b)).join(', ')}: use "*", "<instance>", "<instance>:*" or "<instance>:<operation>" (instance names are lower-case letters, digits, "-" and "_"; no other wildcards).`,
+      `Invalid scope${bad.length > 1 ? 's' : ''} ${bad.map((b) => JSON.stringify(b)).join(', ')}: use "*", "<instance>", "<instance>:*", "<instance>:<operation>" or an operator permission (${ADMIN_PERMISSIONS.join(', ')}, admin:*) (instance names are lower-case letters, digits, "-" and "_"; no other wildcards).`,
     );
   }
 }
@@ -51,6 +81,8 @@ export function assertValidScopes(scopes: readonly string[]): void {
 export function scopeAllows(scopes: readonly string[], instance: string, operation?: string): boolean {
   return scopes.some((scope) => {
     if (scope === '*') return true;
+    // Operator permissions name no instance, even one called "admin".
+    if (isAdminScope(scope)) return false;
     // Fail closed on a malformed scope stored before creation validated them: `a:b:c` grants nothing, not `a:b`.
     if (!SCOPE_PATTERN.test(scope)) return false;
     const [i, o = '*'] = scope.split(':', 2);

@@ -265,12 +265,13 @@ export class JobRunner {
       const jobError = toJobError(failure, retryable);
       let status: 'retrying' | 'failed' | 'dead';
       if (!retryable) status = 'failed';
-      else if (job.attempts >= Math.min(job.maxAttempts, policy.attempts)) status = 'dead';
+      // A manual retry gives a fresh budget: attempts before it (still numbered in the history) do not count.
+      else if (job.attempts - job.attemptBase >= Math.min(job.maxAttempts, policy.attempts)) status = 'dead';
       else status = 'retrying';
       if (status === 'retrying') {
         const delayMs = backoffDelay(
           policy,
-          job.attempts,
+          job.attempts - job.attemptBase,
           decision.action === 'retry_after' ? decision.delayMs : undefined,
         );
         if (

@@ -16,6 +16,7 @@ interface JobRow {
   result: string | null;
   error: JobError | null;
   attempts: number;
+  attempt_base?: number | null;
   max_attempts: number;
   stalls: number;
   api_key_id: string | null;
@@ -124,6 +125,7 @@ export class JobStore {
       result: row.result === null ? null : await this.codec.decode(row.result, `${row.id}:result`),
       error: fromJsonb(row.error) as JobError | null,
       attempts: Number(row.attempts),
+      attemptBase: Number(row.attempt_base ?? 0),
       maxAttempts: Number(row.max_attempts),
       stalls: Number(row.stalls),
       apiKeyId: row.api_key_id,
@@ -316,7 +318,8 @@ export class JobStore {
       };
     if (!job) return { claimed: false, reason: 'missing' };
     const record = await this.toRecord(job);
-    if (['succeeded', 'failed', 'dead'].includes(job.status))
+    // A cancelled job is as final as a finished one: its queue message, when it comes, is dropped.
+    if (['succeeded', 'failed', 'dead', 'cancelled'].includes(job.status))
       return { claimed: false, reason: 'finished', job: record };
     return { claimed: false, reason: job.status === 'active' ? 'held' : 'not_due', job: record };
   }

@@ -1,5 +1,5 @@
-/** Where a job stands. `failed`: a fatal error; `dead`: retries or stall limit exhausted. */
-export type JobStatus = 'queued' | 'active' | 'retrying' | 'succeeded' | 'failed' | 'dead';
+/** Where a job stands. `failed`: a fatal error; `dead`: retries or stall limit exhausted; `cancelled`: by an operator, never run again. */
+export type JobStatus = 'queued' | 'active' | 'retrying' | 'succeeded' | 'failed' | 'dead' | 'cancelled';
 
 /** `operation`: an API call; `webhook`: an event received on a webhook route. */
 export type JobKind = 'operation' | 'webhook';
@@ -36,6 +36,8 @@ export interface JobRecord {
   result: unknown;
   error: JobError | null;
   attempts: number;
+  /** Attempts made before the last manual retry: the retry budget counts from here (0 for a job never retried). */
+  attemptBase: number;
   maxAttempts: number;
   stalls: number;
   apiKeyId: string | null;

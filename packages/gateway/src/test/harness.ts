@@ -90,7 +90,7 @@ export async function waitFinal(t: TestGateway, id: string, key = t.keys.dev, ti
   const until = Date.now() + timeoutMs;
   for (;;) {
     const res = await t.call('GET', `/v1/jobs/${id}`, { key });
-    if (['succeeded', 'failed', 'dead'].includes(res.body.status)) return res.body;
+    if (['succeeded', 'failed', 'dead', 'cancelled'].includes(res.body.status)) return res.body;
     if (Date.now() > until) throw new Error(`job ${id} not final: ${JSON.stringify(res.body)}`);
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -1,0 +1,31 @@
+import type Router from '@koa/router';
+import type { HttpDeps } from '../http/types.js';
+import { withRoutesOpenApi } from './openapi.js';
+import { mountRoutes, type OpsRoute } from './route.js';
+import { USER_ROUTES } from '../users/routes.js';
+
+export { defineRoute, mountRoutes, type OpsRoute, type OpsRequest, type OpsRouteSpec } from './route.js';
+export {
+  requirePermission,
+  currentPrincipal,
+  principalOfKey,
+  PERMISSIONS,
+  type Permission,
+  type Principal,
+} from './principal.js';
+
+/**
+ * Every operator route (`/v1/admin/...`), each defined once with {@link defineRoute}: add a route here and it is
+ * served, validated, permission-checked, audited and documented.
+ */
+export const OPS_ROUTES: OpsRoute[] = [...USER_ROUTES];
+
+/** Mounts {@link OPS_ROUTES}; call before `/v1/{instance}/{operation}`, which would otherwise take them. */
+export function registerOpsRoutes(router: Router, deps: HttpDeps): void {
+  mountRoutes(router, deps, OPS_ROUTES);
+}
+
+/** Adds {@link OPS_ROUTES} to the gateway's OpenAPI document. */
+export function withOpsOpenApi<T extends Record<string, unknown>>(document: T): T {
+  return withRoutesOpenApi(document, OPS_ROUTES);
+}

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import type { OpsRoute } from './route.js';
+
+type JsonSchema = Record<string, unknown>;
+type Doc = Record<string, unknown> & { paths?: Record<string, Record<string, unknown>> };
+
+/** One zod schema as JSON Schema 2020-12 (OpenAPI 3.1's dialect), `$schema` dropped. */
+export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _s, ...rest } = z.toJSONSchema(schema, {
+    io,
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+    override: (ctx) => {
+      const def = (ctx.zodSchema as { _zod?: { def?: { type?: string } } })._zod?.def;
+      if (def?.type === 'date') Object.assign(ctx.jsonSchema, { type: 'string', format: 'date-time' });
+    },
+  }) as JsonSchema;
+  return rest;
+}
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request (each failing field listed in `errors`)',
+  401: 'Missing or invalid credentials',
+  403: 'The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE)',
+  404: 'No such record in the caller’s environment',
+  409: 'The record is not in a state this action applies to',
+  413: 'Body too large',
+  415: 'Not JSON',
+  429: 'Rate limit exceeded (see Retry-After)',
+  503: 'The gateway is shutting down, the database is unreachable or the audit log cannot be written',
+};
+
+function problems(codes: number[]): Record<string, unknown> {
+  return Object.fromEntries(
+    [...new Set(codes)]
+      .sort((a, b) => a - b)
+      .map((status) => [
+        String(status),
+        {
+          description: DESCRIPTIONS[status] ?? 'Error',
+          ...(status === 429 || status === 503
+            ? { headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } } }
+            : {}),
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+        },
+      ]),
+  );
+}
+
+function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): unknown[] {
+  if (!schema) return [];
+  const json = jsonSchemaOf(schema, 'input') as {
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+  };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => {
+    const { description, ...rest } = property;
+    const array = rest.type === 'array' || (Array.isArray(rest.anyOf) && rest.anyOf.some((s) => s.type === 'array'));
+    return {
+      name,
+      in: where,
+      required: where === 'path' || (json.required ?? []).includes(name),
+      ...(description ? { description } : {}),
+      ...(array ? { style: 'form', explode: true } : {}),
+      schema: rest,
+    };
+  });
+}
+
+/** The OpenAPI operation of one route, from its zod schemas. */
+export function operationOf(route: OpsRoute): Record<string, unknown> {
+  const status = String(route.status ?? 200);
+  const params = [...parameters(route.params, 'path'), ...parameters(route.query, 'query')];
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
+    tags: route.tags,
+    security: [{ apiKey: [] }],
+    'x-relaykit-permission': route.permission,
+    ...(params.length ? { parameters: params } : {}),
+    ...(route.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: jsonSchemaOf(route.body, 'input') } },
+          },
+        }
+      : {}),
+    responses: {
+      [status]: {
+        description: 'OK',
+        content: { 'application/json': { schema: jsonSchemaOf(route.response, 'output') } },
+      },
+      ...problems([400, 401, 403, 429, 503, ...(route.body ? [413, 415] : []), ...(route.errors ?? [])]),
+    },
+  };
+}
+
+/** Adds `routes` to an OpenAPI document (its paths), each documented from the same schemas that validate it. */
+export function withRoutesOpenApi<T extends Record<string, unknown>>(document: T, routes: readonly OpsRoute[]): T {
+  const doc = document as Doc;
+  doc.paths ??= {};
+  for (const route of routes) {
+    const item = (doc.paths[route.path] ??= {});
+    item[route.method] = operationOf(route);
+  }
+  return document;
+}
