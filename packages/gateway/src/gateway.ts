@@ -32,6 +32,7 @@ import { AuditLog } from './store/audit.js';
 import { encryptingCodec, plainCodec, type PayloadCodec } from './store/codec.js';
 import { SqlIdempotencyStore } from './store/idempotency.js';
 import { JobStore } from './store/jobs.js';
+import { ErrorGroupStore } from './ops/error-groups.js';
 import { migrate } from './store/migrations.js';
 import { openSql, type SqlClient } from './store/sql.js';
 import { LoginThrottle, SessionStore, UserStore } from './users/index.js';
@@ -113,6 +114,7 @@ export class Gateway {
             metrics: this.metrics,
             stallLimit: config.jobs.stallLimit,
             leaseMs,
+            failures: new ErrorGroupStore(sql),
           });
     this.reconciler = new Reconciler({
       store,
@@ -127,6 +129,7 @@ export class Gateway {
       config,
       instances,
       store,
+      sql,
       queue,
       keys,
       audit,

@@ -8,6 +8,7 @@ import type { JobRunner } from '../runtime/runner.js';
 import type { AuditLog } from '../store/audit.js';
 import type { JobStore } from '../store/jobs.js';
 import type { LoginThrottle, SessionStore, UserStore } from '../users/index.js';
+import type { SqlClient } from '../store/sql.js';
 import type { Principal } from '../ops/principal.js';
 
 /** What the HTTP layer needs from the gateway. */
@@ -15,6 +16,8 @@ export interface HttpDeps {
   config: GatewayConfig;
   instances: Map<string, LoadedInstance>;
   store: JobStore;
+  /** The gateway's database (the operator API's queries). */
+  sql: SqlClient;
   queue: JobQueue;
   keys: ApiKeyStore;
   audit: AuditLog;

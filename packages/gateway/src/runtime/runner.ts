@@ -4,12 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { AbortedError, type Logger, type OperationContext } from '@relaykit/sdk-core';
 import type { JobQueue, QueueMessage } from '../queue/types.js';
 import type { JobStore, Lease } from '../store/jobs.js';
-import type { JobRecord } from '../store/types.js';
+import type { JobError, JobRecord } from '../store/types.js';
 import { queueNameOf, type LoadedInstance } from './instances.js';
 import { operationOf, webhookOf } from '../util/lookup.js';
 import { LeaseKeeper, checkOnRead } from './lease.js';
 import type { GatewayMetrics } from './metrics.js';
 import { backoffDelay, classifyFailure, toJobError } from './retry.js';
+import type { FailureReport } from '../ops/error-groups.js';
 
 /** Options of {@link JobRunner}. */
 export interface JobRunnerOptions {
@@ -23,6 +24,8 @@ export interface JobRunnerOptions {
   /** Lease of a running job; renewed every third of it. A job whose lease ran out may be taken over, so its holder gives up first (fencing). */
   leaseMs: number;
   workerId?: string;
+  /** Told of every failed attempt (the operator API's error groups); its failures are logged, never the job's. */
+  failures?: { record(failure: FailureReport): Promise<unknown> };
 }
 
 /** Emitted on {@link JobRunner.events} as `settled` when a job reaches a final or retrying status. */
@@ -107,6 +110,22 @@ export class JobRunner {
     return started;
   }
 
+  /** Counts a failed attempt in its error group; a failure to count it is logged only. */
+  private async reportFailure(job: JobRecord, error: JobError): Promise<void> {
+    await this.options.failures
+      ?.record({
+        environment: job.environment,
+        instance: job.instance,
+        operation: job.operation,
+        jobId: job.id,
+        code: error.code,
+        message: error.message,
+      })
+      .catch((err: unknown) =>
+        this.options.logger.warn({ err: String(err), jobId: job.id }, 'error group not updated'),
+      );
+  }
+
   /** Jobs running in this process now. */
   get activeCount(): number {
     return this.running.size;
@@ -140,23 +159,21 @@ export class JobRunner {
       this.options.metrics.jobOutcomes.inc({ instance: job.instance, operation: job.operation, outcome: 'stalled' });
       log.warn({ stalls: job.stalls }, 'job stalled: its previous worker stopped mid-job');
       if (job.stalls > this.options.stallLimit) {
-        await store.kill(job.id, {
+        const error = {
           code: 'STALL_LIMIT',
           message: `the job stalled ${job.stalls} times (its worker died or hung each time); stall limit is ${this.options.stallLimit}`,
-        });
+        };
+        await store.kill(job.id, error);
+        await this.reportFailure(job, error);
         this.options.metrics.jobOutcomes.inc({ instance: job.instance, operation: job.operation, outcome: 'dead' });
         this.events.emit('settled', { id: job.id, status: 'dead' } satisfies JobSettled);
         return;
       }
     }
     if (!instance?.runtime) {
-      await store.fail(
-        job.id,
-        job.attempts,
-        { code: 'INSTANCE_UNKNOWN', message: `instance ${job.instance} is not configured on this worker` },
-        { status: 'failed' },
-        claim.lease,
-      );
+      const error = { code: 'INSTANCE_UNKNOWN', message: `instance ${job.instance} is not configured on this worker` };
+      if (await store.fail(job.id, job.attempts, error, { status: 'failed' }, claim.lease))
+        await this.reportFailure(job, error);
       this.events.emit('settled', { id: job.id, status: 'failed' } satisfies JobSettled);
       return;
     }
@@ -284,6 +301,7 @@ export class JobRunner {
           ))
         )
           return;
+        await this.reportFailure(job, jobError);
         await this.options.queue
           .enqueue(queueNameOf(job.instance), [{ jobId: job.id, attempt: job.attempts }], { delayMs })
           .catch((err: unknown) =>
@@ -293,6 +311,7 @@ export class JobRunner {
         log.warn({ err: jobError, delayMs }, 'job attempt failed; retrying');
       } else {
         if (!(await store.fail(job.id, job.attempts, jobError, { status }, lease))) return;
+        await this.reportFailure(job, jobError);
         log.error({ err: jobError, status }, 'job failed');
       }
       metrics.jobOutcomes.inc({ instance: job.instance, operation: job.operation, outcome: status });
