@@ -130,6 +130,17 @@ export const gatewayConfigSchema = z
         maxBacklog: z.number().int().min(1).default(10_000),
       })
       .default({ maxBacklog: 10_000 }),
+    /** The operator API's live stream (`GET /v1/admin/stream`). */
+    ops: z
+      .object({
+        /** How often a stream sends an `event: stats`. */
+        streamInterval: duration.default(2000),
+        /** How often a stream sends a heartbeat comment (keeps proxies from closing an idle connection). */
+        streamHeartbeat: duration.default(15_000),
+        /** Streams one process serves at once; one more is refused with 503 `TOO_MANY_STREAMS`. */
+        maxStreams: z.number().int().min(1).max(10_000).default(20),
+      })
+      .default({ streamInterval: 2000, streamHeartbeat: 15_000, maxStreams: 20 }),
     apiKeys: z
       .object({
         /** Default windows per API key. */

@@ -206,6 +206,12 @@ export const PROBLEM_CODES: Record<string, { status: number; title: string; expl
     title: 'Internal error',
     explanation: 'The gateway failed; the request id in `instance` helps find the log line.',
   },
+  TOO_MANY_STREAMS: {
+    status: 503,
+    title: 'Too many live streams',
+    explanation:
+      'This gateway process already serves `ops.maxStreams` live streams (`GET /v1/admin/stream`); retry after `Retry-After` seconds or on another process.',
+  },
   AUDIT_UNAVAILABLE: {
     status: 503,
     title: 'Audit log unavailable',

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { isInvalidScopeError, problem } from '../errors/index.js';
-import { ADMIN_KEYS_SCOPE, grantsKeyAdmin, type ApiKey } from '../keys/keys.js';
+import { ADMIN_KEYS_SCOPE, grantsKeyAdmin, MAX_ROTATION_GRACE_SECONDS, type ApiKey } from '../keys/keys.js';
 import { authenticate } from './auth.js';
 import { parseJson, readRawBody } from './body.js';
 import type { HttpDeps } from './types.js';
@@ -11,6 +11,10 @@ const createBody = z.strictObject({
   name: z.string().min(1).max(200).default('unnamed'),
   environment: z.string().min(1).optional(),
   scopes: z.array(z.string()).default(['*']),
+});
+
+const rotateBody = z.strictObject({
+  graceSeconds: z.number().int().min(0).max(MAX_ROTATION_GRACE_SECONDS).default(0),
 });
 
 /** The admin key of the request: authenticated and holding `admin:keys` (`*` does not: it names instances only). */
@@ -71,6 +75,29 @@ export function registerAdminKeyRoutes(router: Router, deps: HttpDeps): void {
         extensions: { errors: error.scopes.map((s, i) => ({ path: `scopes.${i}`, message: `invalid scope "${s}"` })) },
       });
     }
+  });
+
+  router.post('/v1/admin/keys/:id/rotate', async (ctx) => {
+    const admin = await adminKey(ctx, deps);
+    const id = ctx.params.id!;
+    const raw = await readRawBody(ctx, deps.config.server.bodyLimit);
+    const parsed = rotateBody.safeParse(raw.length ? parseJson(ctx, raw, deps.config.server.maxJsonDepth) : {});
+    if (!parsed.success) {
+      const errors = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+      throw problem(
+        'VALIDATION',
+        `Invalid rotation: ${errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ')}`,
+        { extensions: { errors } },
+      );
+    }
+    ctx.state.audit = { operation: 'admin:keys.rotate', payload: { id, graceSeconds: parsed.data.graceSeconds } };
+    const key = await deps.keys.get(id);
+    // Another environment's key answers like a missing one.
+    if (!key || key.environment !== admin.environment || key.revokedAt)
+      throw problem('NOT_FOUND', `No active key ${id} in environment "${admin.environment}".`);
+    const rotated = await deps.keys.rotate(id, parsed.data.graceSeconds);
+    if (!rotated) throw problem('NOT_FOUND', `No active key ${id}.`);
+    ctx.body = rotated;
   });
 
   router.delete('/v1/admin/keys/:id', async (ctx) => {

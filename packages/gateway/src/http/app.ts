@@ -40,8 +40,8 @@ export function createApp(deps: HttpDeps): Koa<GatewayState> {
           .record({
             requestId: ctx.state.requestId,
             apiKeyId: ctx.state.apiKey?.id ?? null,
-            // A console session's actions carry its user's environment (and, in the payload, the user).
-            environment: ctx.state.apiKey?.environment ?? ctx.state.principal?.environment ?? null,
+            actor: ctx.state.principal ? `${ctx.state.principal.kind}:${ctx.state.principal.id}` : undefined,
+            environment: ctx.state.principal?.environment ?? ctx.state.apiKey?.environment ?? null,
             method: ctx.method,
             path: ctx.path,
             instance: audit.instance ?? null,

@@ -16,8 +16,12 @@ export interface HttpDeps {
   config: GatewayConfig;
   instances: Map<string, LoadedInstance>;
   store: JobStore;
-  /** The gateway's database (the operator API's queries). */
+  /** The gateway's database (the operator API's reads: audit, statistics). */
   sql: SqlClient;
+  /** Cached upstream health per instance, from the background checks (absent: not checked in this process). */
+  health?: {
+    get(instance: string): { ok: boolean | null; checkedAt: string | null; details?: Record<string, unknown> };
+  };
   queue: JobQueue;
   keys: ApiKeyStore;
   audit: AuditLog;

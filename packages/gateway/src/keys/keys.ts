@@ -11,7 +11,19 @@ export interface ApiKey {
   scopes: string[];
   createdAt: string;
   revokedAt: string | null;
+  /** Last accepted use, to the minute (written at most once a minute per key); listed keys only. */
+  lastUsedAt?: string | null;
+  /** Last rotation; listed keys only. */
+  rotatedAt?: string | null;
+  /** Until when the secret replaced by the last rotation is still accepted; listed keys only. */
+  previousValidUntil?: string | null;
 }
+
+/** Longest grace period of a rotation: a week. */
+export const MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 3600;
+
+/** How often the last use of one key is written (per process; the SQL also skips a write younger than this). */
+const LAST_USED_EVERY_MS = 60_000;
 
 const KEY_PATTERN = /^rk_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
@@ -110,8 +122,10 @@ export function grantsKeyAdmin(scopes: readonly string[]): boolean {
 export class ApiKeyStore {
   private readonly cache = new Map<string, { key: ApiKey; until: number }>();
   private readonly pending = new Map<string, Promise<ApiKey | undefined>>();
-  // Bumped by revoke: a lookup that read the row before a revocation must not cache it afterwards.
+  // Bumped by revoke and rotate: a lookup that read the row before must not cache it afterwards.
   private revocations = 0;
+  /** When this process last wrote each key's last use. */
+  private readonly touched = new Map<string, number>();
 
   constructor(
     private readonly sql: SqlClient,
@@ -159,14 +173,37 @@ export class ApiKeyStore {
     const presented = sha256(secret);
     const cacheKey = presented.toString('hex');
     const cached = this.cache.get(cacheKey);
-    if (cached && cached.until > Date.now()) return cached.key;
+    if (cached && cached.until > Date.now()) {
+      this.touch(cached.key.id);
+      return cached.key;
+    }
     // When a cached key expires under load, every request in flight would query at once: they share one lookup.
     let pending = this.pending.get(cacheKey);
     if (!pending) {
       pending = this.lookup(match[1]!, presented, cacheKey).finally(() => this.pending.delete(cacheKey));
       this.pending.set(cacheKey, pending);
     }
-    return pending;
+    const key = await pending;
+    if (key) this.touch(key.id);
+    return key;
+  }
+
+  /**
+   * Records that a key was used, cheaply: at most one UPDATE a minute per key and process, fire-and-forget, and
+   * the statement itself writes nothing when another process recorded a use within the minute.
+   */
+  private touch(id: string): void {
+    const now = Date.now();
+    if (now - (this.touched.get(id) ?? 0) < LAST_USED_EVERY_MS) return;
+    if (this.touched.size > 10_000) this.touched.clear();
+    this.touched.set(id, now);
+    this.sql
+      .query(
+        `UPDATE relaykit_api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+        [id],
+      )
+      // Bookkeeping only: a failed write is retried on a use a minute later.
+      .catch(() => this.touched.delete(id));
   }
 
   private async lookup(id: string, presented: Buffer, cacheKey: string): Promise<ApiKey | undefined> {
@@ -177,6 +214,8 @@ export class ApiKeyStore {
       environment: string;
       scopes: string[];
       hash: string;
+      previous_hash: string | null;
+      previous_expires_at: Date | null;
       created_at: Date;
       revoked_at: Date | null;
     }>('SELECT * FROM relaykit_api_keys WHERE id = $1', [id]);
@@ -184,7 +223,12 @@ export class ApiKeyStore {
     // Compare even when the id is unknown so timing does not tell which ids exist.
     const stored = row ? Buffer.from(row.hash, 'hex') : Buffer.alloc(32);
     const equal = stored.length === presented.length && timingSafeEqual(stored, presented);
-    if (!row || !equal || row.revoked_at) return undefined;
+    // The secret a rotation replaced is accepted until its grace period ends, and cached no longer than that.
+    const previousUntil = row?.previous_expires_at ? new Date(row.previous_expires_at).getTime() : 0;
+    const previous = row?.previous_hash ? Buffer.from(row.previous_hash, 'hex') : Buffer.alloc(32);
+    const equalPrevious =
+      previous.length === presented.length && timingSafeEqual(previous, presented) && previousUntil > Date.now();
+    if (!row || !(equal || equalPrevious) || row.revoked_at) return undefined;
     const key: ApiKey = {
       id: row.id,
       name: row.name,
@@ -196,12 +240,23 @@ export class ApiKeyStore {
     const cacheMs = this.options.cacheMs ?? 1000;
     if (cacheMs > 0 && generation === this.revocations) {
       if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(cacheKey, { key, until: Date.now() + cacheMs });
+      const until = Date.now() + cacheMs;
+      this.cache.set(cacheKey, { key, until: equal ? until : Math.min(until, previousUntil) });
     }
     return key;
   }
 
+  /** Every key (revoked ones too), oldest first, with last use and rotation. */
   async list(): Promise<ApiKey[]> {
+    return this.select('ORDER BY created_at', []);
+  }
+
+  /** The key with this id (revoked or not); undefined when there is none. */
+  async get(id: string): Promise<ApiKey | undefined> {
+    return (await this.select('WHERE id = $1', [id]))[0];
+  }
+
+  private async select(clause: string, params: unknown[]): Promise<ApiKey[]> {
     const { rows } = await this.sql.query<{
       id: string;
       name: string;
@@ -209,20 +264,56 @@ export class ApiKeyStore {
       scopes: string[];
       created_at: Date;
       revoked_at: Date | null;
-    }>('SELECT id, name, environment, scopes, created_at, revoked_at FROM relaykit_api_keys ORDER BY created_at');
+      last_used_at: Date | null;
+      rotated_at: Date | null;
+      previous_expires_at: Date | null;
+    }>(
+      `SELECT id, name, environment, scopes, created_at, revoked_at, last_used_at, rotated_at, previous_expires_at FROM relaykit_api_keys ${clause}`,
+      params,
+    );
+    const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
       environment: r.environment,
       scopes: r.scopes,
-      createdAt: new Date(r.created_at).toISOString(),
-      revokedAt: r.revoked_at ? new Date(r.revoked_at).toISOString() : null,
+      createdAt: iso(r.created_at)!,
+      revokedAt: iso(r.revoked_at),
+      lastUsedAt: iso(r.last_used_at),
+      rotatedAt: iso(r.rotated_at),
+      previousValidUntil:
+        r.previous_expires_at && new Date(r.previous_expires_at).getTime() > Date.now()
+          ? iso(r.previous_expires_at)
+          : null,
     }));
   }
 
-  /** The key with this id (revoked or not); undefined when there is none. */
-  async get(id: string): Promise<ApiKey | undefined> {
-    return (await this.list()).find((k) => k.id === id);
+  /**
+   * Gives an active key a new secret (returned once, never stored). The old secret keeps working for
+   * `graceSeconds` (0: not at all), then is refused like an unknown one (within the ~1 s key cache on other
+   * processes). A secret an earlier rotation left in its grace period ends now. Undefined when there is no such
+   * active key.
+   */
+  async rotate(id: string, graceSeconds: number): Promise<{ key: ApiKey; secret: string } | undefined> {
+    const grace = Math.max(0, Math.min(MAX_ROTATION_GRACE_SECONDS, Math.floor(graceSeconds)));
+    const secret = `rk_${id}_${randomBytes(32).toString('base64url')}`;
+    const { rows } = await this.sql.query(
+      `UPDATE relaykit_api_keys SET previous_hash = CASE WHEN $3::int > 0 THEN hash END,
+         previous_expires_at = CASE WHEN $3::int > 0 THEN now() + $3::int * interval '1 second' END,
+         hash = $2, rotated_at = now()
+       WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
+      [id, sha256(secret).toString('hex'), grace],
+    );
+    this.forget(id);
+    if (!rows.length) return undefined;
+    const key = await this.get(id);
+    return key && { key, secret };
+  }
+
+  /** Drops this process's cached verifications of a key (after a revocation or rotation). */
+  private forget(id: string): void {
+    this.revocations++;
+    for (const [hash, entry] of this.cache) if (entry.key.id === id) this.cache.delete(hash);
   }
 
   /** Revokes a key by id; false when there is no such active key. */
@@ -231,8 +322,7 @@ export class ApiKeyStore {
       'UPDATE relaykit_api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id',
       [id],
     );
-    this.revocations++;
-    for (const [hash, entry] of this.cache) if (entry.key.id === id) this.cache.delete(hash);
+    this.forget(id);
     return rows.length > 0;
   }
 }

@@ -90,7 +90,12 @@ export function operationOf(route: OpsRoute): Record<string, unknown> {
     responses: {
       [status]: {
         description: 'OK',
-        content: { 'application/json': { schema: jsonSchemaOf(route.response, 'output') } },
+        content: Object.fromEntries(
+          (route.produces ?? ['application/json']).map((type) => [
+            type,
+            { schema: jsonSchemaOf(route.response, 'output') },
+          ]),
+        ),
       },
       ...problems([400, 401, 403, 429, 503, ...(route.body ? [413, 415] : []), ...(route.errors ?? [])]),
     },

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { z } from 'zod';
@@ -35,12 +36,18 @@ export interface OpsRouteSpec<P, Q, B, R> {
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
   response: z.ZodType<R>;
+  /**
+   * Media types of the success response when not JSON (e.g. `text/csv`, `text/event-stream`): the handler then
+   * sets `ctx.type` and returns the body (a stream), and `response` documents each media type's schema.
+   */
+  produces?: string[];
   /** Success status (default 200). */
   status?: number;
   tags: string[];
   /** Problem statuses to document besides 400/401/403/429 (e.g. 404, 409). */
   errors?: number[];
-  handler(request: OpsRequest<P, Q, B>): Promise<R>;
+  /** The response body: `R` as JSON, or a stream of the `produces` media type. */
+  handler(request: OpsRequest<P, Q, B>): Promise<R | Readable>;
 }
 
 /** A defined route (see {@link defineRoute}); mounted by {@link mountRoutes}, documented by `withOpsOpenApi`. */

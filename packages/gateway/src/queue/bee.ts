@@ -319,7 +319,7 @@ export class BeeJobQueue implements JobQueue {
   async counts(name: string): Promise<QueueCounts> {
     const queue = await this.connected(this.slot(name), Math.min(this.connectWaitMs, this.commandTimeoutMs));
     const health = await this.bounded(queue.checkHealth(), 'a count');
-    return { waiting: health.waiting, active: health.active, delayed: health.delayed };
+    return { waiting: health.waiting, active: health.active, delayed: health.delayed, failed: health.failed };
   }
 
   async ping(): Promise<boolean> {

@@ -76,7 +76,7 @@ export class MemoryJobQueue implements JobQueue {
 
   async counts(queue: string): Promise<QueueCounts> {
     const lane = this.lane(queue);
-    return { waiting: lane.waiting.length, active: lane.active, delayed: lane.delayed.size };
+    return { waiting: lane.waiting.length, active: lane.active, delayed: lane.delayed.size, failed: 0 };
   }
 
   async ping(): Promise<boolean> {

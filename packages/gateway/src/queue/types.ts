@@ -15,6 +15,8 @@ export interface QueueCounts {
   waiting: number;
   active: number;
   delayed: number;
+  /** Messages the engine itself holds as failed (bee-queue; the memory queue has none: failures are job records). */
+  failed?: number;
 }
 
 /**

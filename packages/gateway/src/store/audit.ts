@@ -19,6 +19,8 @@ export const AUDIT_REDACTION: RedactOptions = Object.freeze({
 export interface AuditEntry {
   requestId: string;
   apiKeyId: string | null;
+  /** Who acted: `user:<id>` (a console user) or `key:<id>` (an API key); null when unauthenticated. */
+  actor?: string | null;
   environment: string | null;
   method: string;
   path: string;
@@ -28,6 +30,13 @@ export interface AuditEntry {
   status: number;
   durationMs: number;
   payload: unknown;
+}
+
+/** An audit entry as stored: its row id (as a decimal string: bigserial), time and actor. */
+export interface StoredAuditEntry extends AuditEntry {
+  id: string;
+  at: string;
+  actor: string | null;
 }
 
 /** Rows per INSERT: a backlog after an outage is written in statements of this size (PostgreSQL allows 65,535 parameters). */
@@ -163,6 +172,7 @@ export class AuditLog {
       entries.map(async (e) => [
         e.requestId,
         e.apiKeyId,
+        e.actor ?? (e.apiKeyId ? `key:${e.apiKeyId}` : null),
         e.environment,
         e.method,
         e.path,
@@ -176,7 +186,7 @@ export class AuditLog {
     );
     const placeholders = rows.map((values) => `(${values.map((v) => `$${params.push(v)}`).join(', ')})`);
     await this.sql.query(
-      `INSERT INTO relaykit_audit (request_id, api_key_id, environment, method, path, instance, operation, job_id, status, duration_ms, payload) VALUES ${placeholders.join(', ')}`,
+      `INSERT INTO relaykit_audit (request_id, api_key_id, actor, environment, method, path, instance, operation, job_id, status, duration_ms, payload) VALUES ${placeholders.join(', ')}`,
       params,
     );
   }
@@ -197,28 +207,34 @@ export class AuditLog {
   }
 
   /** The latest entries, newest first. */
-  async recent(limit = 100): Promise<Array<AuditEntry & { at: string }>> {
+  async recent(limit = 100): Promise<StoredAuditEntry[]> {
     await this.flush();
     const { rows } = await this.sql.query<Record<string, unknown>>(
       'SELECT * FROM relaykit_audit ORDER BY id DESC LIMIT $1',
       [limit],
     );
-    return Promise.all(
-      rows.map(async (r) => ({
-        at: new Date(r.at as string).toISOString(),
-        requestId: r.request_id as string,
-        apiKeyId: r.api_key_id as string | null,
-        environment: r.environment as string | null,
-        method: r.method as string,
-        path: r.path as string,
-        instance: r.instance as string | null,
-        operation: r.operation as string | null,
-        jobId: r.job_id as string | null,
-        status: Number(r.status),
-        durationMs: Number(r.duration_ms),
-        payload: await this.decodePayload(r.payload, r.request_id as string),
-      })),
-    );
+    return Promise.all(rows.map((r) => this.decodeRow(r)));
+  }
+
+  /** An audit row as read from `relaykit_audit` (`SELECT *`), its payload opened. */
+  async decodeRow(r: Record<string, unknown>): Promise<StoredAuditEntry> {
+    const apiKeyId = r.api_key_id as string | null;
+    return {
+      id: String(r.id),
+      at: new Date(r.at as string).toISOString(),
+      requestId: r.request_id as string,
+      apiKeyId,
+      actor: (r.actor as string | null | undefined) ?? (apiKeyId ? `key:${apiKeyId}` : null),
+      environment: r.environment as string | null,
+      method: r.method as string,
+      path: r.path as string,
+      instance: r.instance as string | null,
+      operation: r.operation as string | null,
+      jobId: r.job_id as string | null,
+      status: Number(r.status),
+      durationMs: Number(r.duration_ms),
+      payload: await this.decodePayload(r.payload, r.request_id as string).catch(() => ({ $rkunreadable: true })),
+    };
   }
 
   private async decodePayload(payload: unknown, requestId: string): Promise<unknown> {

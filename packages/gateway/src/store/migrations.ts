@@ -1,4 +1,5 @@
 import { OPS_MIGRATIONS } from '../ops/migration.js';
+import { OBS_MIGRATIONS } from '../ops/obs-migration.js';
 import { USER_MIGRATIONS } from '../users/migration.js';
 import type { SqlClient } from './sql.js';
 
@@ -86,6 +87,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
     sql: [`ALTER TABLE relaykit_jobs ADD COLUMN IF NOT EXISTS lease_token text`],
   },
   ...OPS_MIGRATIONS,
+  ...OBS_MIGRATIONS,
   ...USER_MIGRATIONS,
 ];
 
