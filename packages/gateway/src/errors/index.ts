@@ -232,7 +232,7 @@ export const PROBLEM_CODES: Record<string, { status: number; title: string; expl
     status: 403,
     title: 'Missing or wrong CSRF token',
     explanation:
-      'A state-changing request authenticated by the console session cookie must send the session\'s token (from login or `GET /v1/admin/me`) in `X-CSRF-Token`.',
+      "A state-changing request authenticated by the console session cookie must send the session's token (from login or `GET /v1/admin/me`) in `X-CSRF-Token`.",
   },
   USER_EXISTS: { status: 409, title: 'User exists', explanation: 'Another console user has this name (any case).' },
   LOGIN_LOCKED: {

@@ -147,7 +147,7 @@ describe('console login, sessions and CSRF', () => {
 });
 
 describe('console session lifetimes and the per-address throttle', () => {
-  it('ends a session after the idle time and after the absolute lifetime', async () => {
+  it('ends a session after the idle time', async () => {
     const t = await startTestGateway({ console: { sessionIdle: '400ms', sessionMaxAge: '1h' } } as never);
     try {
       await t.gateway.users.create({ name: 'ada', password: 'pw', role: 'viewer', environment: 'development' });
@@ -160,6 +160,9 @@ describe('console session lifetimes and the per-address throttle', () => {
     } finally {
       await t.close();
     }
+  }, 60_000);
+
+  it('ends a session after its absolute lifetime, even a busy one', async () => {
     const u = await startTestGateway({ console: { sessionIdle: '1h', sessionMaxAge: '1s' } } as never);
     try {
       await u.gateway.users.create({ name: 'ada', password: 'pw', role: 'viewer', environment: 'development' });
@@ -173,7 +176,7 @@ describe('console session lifetimes and the per-address throttle', () => {
     } finally {
       await u.close();
     }
-  });
+  }, 60_000);
 
   it('refuses an address after too many failures, whatever the names, and marks cookies Secure when told', async () => {
     const t = await startTestGateway({ console: { maxFailedLoginsPerAddress: 3, secureCookies: true } } as never);
@@ -188,5 +191,5 @@ describe('console session lifetimes and the per-address throttle', () => {
     } finally {
       await t.close();
     }
-  });
+  }, 60_000);
 });
