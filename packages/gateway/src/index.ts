@@ -13,6 +13,7 @@ export {
   createApp,
   buildOpenApi,
   renderDocs,
+  renderProblemDocs,
   problemBody,
   PROBLEM_JSON,
   type HttpDeps,

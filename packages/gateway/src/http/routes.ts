@@ -14,7 +14,7 @@ import { BatchRequestSchema, MAX_BATCH } from './batch-schema.js';
 import { assertJsonDepth, isJsonMediaType, parseJson, readRawBody } from './body.js';
 import { readIdempotencyKey, withIdempotency, type StoredResponse } from './idempotency.js';
 import { enqueueRecorded, isJobId, jobView, newJobId, waitForJob } from './jobs.js';
-import { renderDocs } from './docs.js';
+import { registerConsoleRoutes } from './console-static.js';
 import { operationOf, webhookOf } from '../util/lookup.js';
 import type { HttpDeps } from './types.js';
 
@@ -62,8 +62,8 @@ function webhookRequest(ctx: Context, raw: Buffer): WebhookRequest {
 export function createRouter(deps: HttpDeps): Router {
   const router = new Router();
 
-  // A browser pointed at the gateway lands on the API reference rather than a bare 404.
-  router.get('/', (ctx) => ctx.redirect('/docs'));
+  // A browser pointed at the gateway lands on the console; /docs is the API reference.
+  registerConsoleRoutes(router, { title: 'relaykit gateway' });
   // Before /v1/{instance}/{operation}, which would otherwise take POST /v1/admin/keys.
   registerAdminKeyRoutes(router, deps);
   registerConsoleAuthRoutes(router, deps);
@@ -92,11 +92,6 @@ export function createRouter(deps: HttpDeps): Router {
 
   router.get('/openapi.json', (ctx) => {
     ctx.body = deps.openapi();
-  });
-
-  router.get('/docs', (ctx) => {
-    ctx.type = 'text/html; charset=utf-8';
-    ctx.body = renderDocs(deps.openapi());
   });
 
   router.get('/v1/jobs/:id', async (ctx) => {
