@@ -1,4 +1,4 @@
-import { instantiateConnector, pgliteSqlClient, silentLogger } from '@relaykit/sdk-core';
+import { createMemoryDeadLetterSink, instantiateConnector, pgliteSqlClient, silentLogger } from '@relaykit/sdk-core';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -163,6 +163,46 @@ describe('mahakConnector without postgres.url', () => {
     } finally {
       await mahak.close();
       await database.close(); // borrowed by the instance, not closed by it
+    }
+  });
+
+  it("writes dead letters to the runtime's sink and replays them through the transform and the sink", async () => {
+    fake = await startFakeMahak({ seed: { Product: 2 } });
+    const bad = fake.insert('Product', { TaxPercent: 'twelve', Name: 'Broken' });
+    const database = await pgliteSqlClient();
+    const deadLetters = createMemoryDeadLetterSink();
+    const mahak = await instantiateConnector(mahakConnector, {
+      config: { baseUrl: fake.url, userName: 'demo', password: 'demo-password', databaseId: '1' },
+      database,
+      deadLetters,
+    });
+    try {
+      expect((await mahak.run('syncEntity', { entity: 'Product' })).deadLettered).toBe(1);
+      expect(deadLetters.entries.map((e) => String(e.id))).toEqual([String(bad)]);
+      const ctx = {
+        ...mahak.services,
+        instance: 'm',
+        state: mahak.state,
+        signal: AbortSignal.timeout(10_000),
+        attempt: 1,
+        progress: () => undefined,
+      };
+      // As stored: still invalid, it fails again with the reason.
+      const [again] = await mahakConnector.replayDeadLetters!(ctx, deadLetters.entries);
+      expect(again).toMatchObject({ ok: false, reason: expect.stringContaining('TaxPercent') });
+      // Corrected (e.g. the transform now reads it, here the stored record as a fix would leave it): it lands in the table.
+      const fixed = { ...deadLetters.entries[0]!, raw: { ...(deadLetters.entries[0]!.raw as object), TaxPercent: 12 } };
+      expect(await mahakConnector.replayDeadLetters!(ctx, [fixed])).toEqual([{ ok: true }]);
+      const { rows } = await database.query<{ name: string }>('SELECT name FROM mahak_product WHERE mahak_id = $1', [
+        bad,
+      ]);
+      expect(rows).toEqual([{ name: 'Broken' }]);
+      expect(await mahakConnector.replayDeadLetters!(ctx, [{ ...fixed, entity: 'Nope' }])).toEqual([
+        { ok: false, reason: '"Nope" is no Mahak entity', code: undefined },
+      ]);
+    } finally {
+      await mahak.close();
+      await database.close();
     }
   });
 

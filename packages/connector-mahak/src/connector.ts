@@ -4,6 +4,7 @@ import {
   defineConnector,
   operationsFor,
   postgresSqlClient,
+  type DeadLetterReplayOutcome,
   type DeadLetterSink,
   type SqlClient,
   type SyncSink,
@@ -12,14 +13,14 @@ import {
 import { z } from 'zod';
 import { classifyMahakError, createMahakClassifier } from './client/classify.js';
 import { MAHAK_DEFAULT_BASE_URL, MahakClient } from './client/client.js';
-import { ENTITY_NAMES, type EntityName } from './entities/catalogue.js';
+import { ENTITY_NAMES, isEntityName, type EntityName } from './entities/catalogue.js';
 import { toInt64 } from './entities/scalars.js';
 import { pushOrders, pushReceipts, StoreOrder, StoreReceipt } from './push/push.js';
 import { createMahakMemorySink, type MahakMemorySink } from './sink/memory.js';
 import { createMahakDeadLetterSink } from './sink/postgres.js';
 import { migrateMahakSchema } from './sink/migrations.js';
 import { createMahakSink, type RawRecord } from './sink/sql-sink.js';
-import type { LocalRow } from './transform/transformer.js';
+import { transformRecord, type LocalRow } from './transform/transformer.js';
 import { syncMahakEntity } from './sync/sync.js';
 
 const entityEnum = z.enum(ENTITY_NAMES as [EntityName, ...EntityName[]]);
@@ -113,27 +114,37 @@ const id = (v: bigint | null) => (v === null ? null : v.toString());
 
 const op = operationsFor<MahakState>();
 
-async function syncOne(
-  ctx: { state: MahakState; signal: AbortSignal; progress(e: Record<string, unknown>): void },
-  entity: EntityName,
-  pageSize?: number,
-) {
-  const { state } = ctx;
+/** The sink of one entity in the instance's store (its tables migrated first). */
+async function sinkOf(state: MahakState, entity: EntityName): Promise<SyncSink<LocalRow, RawRecord>> {
   const { store } = state;
-  let sink: SyncSink<LocalRow, RawRecord>;
-  let deadLetter: DeadLetterSink<RawRecord> | undefined;
   if (store.kind === 'sql') {
     await (state.migrated ??= migrateMahakSchema(store.db, store.schema).catch((error: unknown) => {
       state.migrated = undefined;
       throw error;
     }));
-    sink = createMahakSink({ db: store.db, entity, checkpoints: store.checkpoints, ...store.schema });
-    deadLetter = store.deadLetter;
-  } else {
-    let memory = store.sinks.get(entity);
-    if (!memory) store.sinks.set(entity, (memory = createMahakMemorySink({ checkpoints: store.checkpoints })));
-    sink = memory;
+    return createMahakSink({ db: store.db, entity, checkpoints: store.checkpoints, ...store.schema });
   }
+  let memory = store.sinks.get(entity);
+  if (!memory) store.sinks.set(entity, (memory = createMahakMemorySink({ checkpoints: store.checkpoints })));
+  return memory;
+}
+
+async function syncOne(
+  ctx: {
+    state: MahakState;
+    signal: AbortSignal;
+    progress(e: Record<string, unknown>): void;
+    deadLetters?: DeadLetterSink | undefined;
+  },
+  entity: EntityName,
+  pageSize?: number,
+) {
+  const { state } = ctx;
+  const { store } = state;
+  const sink = await sinkOf(state, entity);
+  // The runtime's dead-letter store first (the gateway's operators list and replay it), else the store's own table.
+  const deadLetter: DeadLetterSink<RawRecord> | undefined =
+    (ctx.deadLetters as DeadLetterSink<RawRecord> | undefined) ?? (store.kind === 'sql' ? store.deadLetter : undefined);
   return syncMahakEntity({
     client: state.client,
     entity,
@@ -226,6 +237,39 @@ export const mahakConnector = defineConnector({
     });
     const store = openStore(config, ctx.database, (message) => ctx.logger.warn({ instance: ctx.instance }, message));
     return { config, client, store, migrated: undefined };
+  },
+  /**
+   * Replays sync dead letters: each record goes through the transform again and, when it passes, into the entity's
+   * sink as an upsert (the sink's version guard keeps a stale replay from overwriting newer data).
+   */
+  async replayDeadLetters(ctx, letters) {
+    const outcomes: DeadLetterReplayOutcome[] = [];
+    for (const letter of letters) {
+      try {
+        if (!isEntityName(letter.entity)) throw new Error(`"${letter.entity}" is no Mahak entity`);
+        const row = transformRecord(letter.entity, letter.raw, { utcOffsetMinutes: ctx.state.config.utcOffsetMinutes });
+        const sink = await sinkOf(ctx.state, letter.entity);
+        await sink.write(
+          {
+            source: letter.source,
+            entity: letter.entity,
+            page: 0,
+            upserts: [{ id: row.mahak_id, version: row.row_version, data: row }],
+            deletes: [],
+            checkpoint: undefined,
+          },
+          { signal: ctx.signal },
+        );
+        outcomes.push({ ok: true });
+      } catch (error) {
+        outcomes.push({
+          ok: false,
+          reason: error instanceof Error ? error.message : String(error),
+          code: (error as { code?: string }).code,
+        });
+      }
+    }
+    return outcomes;
   },
   async teardown(state) {
     await state.client.close();

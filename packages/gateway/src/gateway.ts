@@ -33,6 +33,7 @@ import { encryptingCodec, plainCodec, type PayloadCodec } from './store/codec.js
 import { SqlIdempotencyStore } from './store/idempotency.js';
 import { JobStore } from './store/jobs.js';
 import { ErrorGroupStore } from './ops/error-groups.js';
+import { SyncDeadLetterStore } from './ops/sync-dead-letters.js';
 import { migrate } from './store/migrations.js';
 import { openSql, type SqlClient } from './store/sql.js';
 import { LoginThrottle, SessionStore, UserStore } from './users/index.js';
@@ -191,6 +192,7 @@ export class Gateway {
         prefix: config.redis.prefix,
         metrics,
         database: sql,
+        deadLetters: (instance) => new SyncDeadLetterStore(sql).sinkFor(instance),
       });
     } catch (error) {
       // Nothing half-started stays open when start-up fails.

@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import type { HttpDeps } from '../http/types.js';
+import { DEAD_LETTER_ROUTES } from './dead-letters-routes.js';
 import { ERROR_ROUTES } from './errors-routes.js';
 import { JOB_ROUTES } from './jobs-routes.js';
 import { OBS_ROUTES } from './obs-routes.js';
@@ -21,7 +22,13 @@ export {
  * Every operator route (`/v1/admin/...`), each defined once with {@link defineRoute}: add a route here and it is
  * served, validated, permission-checked, audited and documented.
  */
-export const OPS_ROUTES: OpsRoute[] = [...JOB_ROUTES, ...ERROR_ROUTES, ...OBS_ROUTES, ...USER_ROUTES];
+export const OPS_ROUTES: OpsRoute[] = [
+  ...JOB_ROUTES,
+  ...DEAD_LETTER_ROUTES,
+  ...ERROR_ROUTES,
+  ...OBS_ROUTES,
+  ...USER_ROUTES,
+];
 
 /** Mounts {@link OPS_ROUTES}; call before `/v1/{instance}/{operation}`, which would otherwise take them. */
 export function registerOpsRoutes(router: Router, deps: HttpDeps): void {

@@ -42,7 +42,7 @@ function attemptView(a: JobAttempt): z.output<typeof AttemptView> {
 }
 
 /** Puts retried jobs back on their queues; a queue failure is left to the reconciler (the rows are queued). */
-async function enqueueRetried(deps: HttpDeps, jobs: Array<{ id: string; instance: string; attempts: number }>) {
+export async function enqueueRetried(deps: HttpDeps, jobs: Array<{ id: string; instance: string; attempts: number }>) {
   const byInstance = new Map<string, typeof jobs>();
   for (const job of jobs) byInstance.set(job.instance, [...(byInstance.get(job.instance) ?? []), job]);
   for (const [instance, list] of byInstance) {

@@ -2,6 +2,7 @@ import {
   instantiateConnector,
   type AnyConnector,
   type ConnectorInstance,
+  type DeadLetterSink,
   type IdempotencyStore,
   type Logger,
   type SqlClient,
@@ -75,6 +76,8 @@ export async function setUpInstances(
     idempotency?: IdempotencyStore;
     metrics?: GatewayMetrics;
     database?: SqlClient;
+    /** The dead-letter sink of an instance's syncs (the operator API's store). */
+    deadLetters?: (instance: LoadedInstance) => DeadLetterSink;
   },
 ): Promise<void> {
   for (const instance of instances.values()) {
@@ -99,6 +102,7 @@ export async function setUpInstances(
         logger,
         redisUrl: services.redisUrl,
         ...(services.database ? { database: services.database } : {}),
+        ...(services.deadLetters ? { deadLetters: services.deadLetters(instance) } : {}),
         ...built.services,
         ...(services.idempotency ? { idempotency: services.idempotency } : {}),
       });

@@ -4,6 +4,7 @@ export type {
   Connector,
   ConnectorDefinition,
   ConnectorServices,
+  DeadLetterReplayOutcome,
   HealthResult,
   OperationContext,
   OperationDefinition,

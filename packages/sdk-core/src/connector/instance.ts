@@ -79,6 +79,7 @@ export async function instantiateConnector<C extends AnyConnector>(
     logger,
     redisUrl,
     database: options.database,
+    ...(options.deadLetters ? { deadLetters: options.deadLetters } : {}),
     rateLimiter:
       options.rateLimiter ??
       own(createRateLimiter({ rules: options.rateLimits ?? [], redisUrl, prefix: `relaykit:rl:${instance}` })),

@@ -8,6 +8,7 @@ import type { Lock } from '../lock/index.js';
 import type { ErrorClassifier, ResiliencePolicy } from '../resilience/types.js';
 import type { ResiliencePolicyOptions } from '../resilience/policy.js';
 import type { SqlClient } from '../sql/types.js';
+import type { DeadLetter, DeadLetterSink } from '../sync/types.js';
 
 /** Services a runtime (an embedder's process or the gateway) hands to a connector instance. */
 export interface ConnectorServices {
@@ -37,7 +38,15 @@ export interface ConnectorServices {
    * database of its own may keep synced data, so it survives next to the job records.
    */
   database?: SqlClient | undefined;
+  /**
+   * The runtime's dead-letter sink for this instance's syncs, when it keeps one (the gateway does, so operators list,
+   * replay and discard them): a connector running `runIncrementalSync` should prefer it to a sink of its own.
+   */
+  deadLetters?: DeadLetterSink | undefined;
 }
+
+/** What replaying one dead letter gave (see {@link ConnectorDefinition.replayDeadLetters}). */
+export type DeadLetterReplayOutcome = { ok: true } | { ok: false; reason: string; code?: string | undefined };
 
 /** Given to `setup` once per configured instance. */
 export interface SetupContext<TConfig> extends ConnectorServices {
@@ -157,6 +166,12 @@ export interface ConnectorDefinition<
   health?(ctx: OperationContext<TState>): Promise<HealthResult>;
   /** Maps this upstream's errors to retry decisions; runtimes use it for job retries. */
   classify?: ErrorClassifier;
+  /**
+   * Puts sync dead letters through the connector's transform and sink again (an operator's replay, e.g. after the
+   * data was fixed at the source or the transform was corrected). One outcome per letter, in order; a letter that
+   * fails again says why and stays a dead letter.
+   */
+  replayDeadLetters?(ctx: OperationContext<TState>, letters: DeadLetter[]): Promise<DeadLetterReplayOutcome[]>;
 }
 
 /** A defined connector: the object embedders call and the gateway loads as a plugin. */

@@ -1,6 +1,8 @@
 // Test support: the two backends every operator-route test runs on, and keys for each permission set.
 import { randomUUID } from 'node:crypto';
 import { sharedServers } from '@relaykit/testkit/vitest';
+import type { GatewayConfigInput } from '../../config/index.js';
+import type { GatewayOptions } from '../../gateway.js';
 import { startTestGateway, type TestGateway } from '../../test/harness.js';
 
 const servers = sharedServers();
@@ -8,21 +10,25 @@ const servers = sharedServers();
 /** A backend: embedded PGlite with the in-memory queue, or PostgreSQL with Redis (bee-queue). */
 export interface Backend {
   name: string;
-  start(): Promise<TestGateway>;
+  start(overrides?: Partial<GatewayConfigInput>, options?: Partial<GatewayOptions>): Promise<TestGateway>;
 }
 
 /** PGlite always; PostgreSQL + Redis when the test servers run (always under CI=true). */
 export const BACKENDS: Backend[] = [
-  { name: 'PGlite', start: () => startTestGateway() },
+  { name: 'PGlite', start: (overrides, options) => startTestGateway(overrides, options) },
   ...(servers.postgresUrl && servers.redisUrl
     ? [
         {
           name: 'PostgreSQL + Redis',
-          start: async () =>
-            startTestGateway({
-              redis: { url: servers.redisUrl!, prefix: `rk-${randomUUID().slice(0, 8)}` },
-              database: { url: await servers.freshDatabase(), dataDir: 'memory://' },
-            }),
+          start: async (overrides?: Partial<GatewayConfigInput>, options?: Partial<GatewayOptions>) =>
+            startTestGateway(
+              {
+                redis: { url: servers.redisUrl!, prefix: `rk-${randomUUID().slice(0, 8)}` },
+                database: { url: await servers.freshDatabase(), dataDir: 'memory://' },
+                ...overrides,
+              },
+              options,
+            ),
         },
       ]
     : []),
