@@ -6,7 +6,6 @@ import { problem } from '../errors/index.js';
 import { parseDuration } from '../util/duration.js';
 import type { LoadedInstance } from '../runtime/instances.js';
 import type { NewJob } from '../store/types.js';
-import { registerAdminKeyRoutes } from './admin-keys.js';
 import { registerOpsRoutes } from '../ops/index.js';
 import { authenticate, authorize } from './auth.js';
 import { registerConsoleAuthRoutes } from './console-auth.js';
@@ -65,7 +64,6 @@ export function createRouter(deps: HttpDeps): Router {
   // A browser pointed at the gateway lands on the console; /docs is the API reference.
   registerConsoleRoutes(router, { title: 'relaykit gateway' });
   // Before /v1/{instance}/{operation}, which would otherwise take POST /v1/admin/keys.
-  registerAdminKeyRoutes(router, deps);
   registerConsoleAuthRoutes(router, deps);
   registerOpsRoutes(router, deps);
 

@@ -161,6 +161,9 @@ export class ApiKeyStore {
         scopes: input.scopes,
         createdAt: new Date(rows[0]!.created_at).toISOString(),
         revokedAt: null,
+        lastUsedAt: null,
+        rotatedAt: null,
+        previousValidUntil: null,
       },
       secret,
     };

@@ -174,7 +174,7 @@ for (const backend of BACKENDS) {
       expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
       expect(text).not.toContain('+989121234567');
       const formula = rows.find((r) => r.operation?.includes('HYPERLINK'));
-      expect(formula?.operation.startsWith("'=")).toBe(true);
+      expect(formula?.operation?.startsWith("'=")).toBe(true);
 
       const nd = await fetch(`${t.url}/v1/admin/audit/export?format=ndjson&method=POST&instance=echo-dev`, {
         headers: { authorization: `Bearer ${reader}` },

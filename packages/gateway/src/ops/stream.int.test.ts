@@ -79,6 +79,7 @@ for (const backend of BACKENDS) {
             const data = JSON.parse(e.data);
             return e.event === 'stats' && data.jobs.some((b: { succeeded: number }) => b.succeeded > 0);
           }),
+        'a stats event counting the job',
         { timeoutMs: 10_000 },
       );
       const last = JSON.parse(stream.events.at(-1)!.data);

@@ -2,7 +2,15 @@ export { type SqlClient, openSql, postgresClient, pgliteClient, DataDirInUseErro
 export { MIGRATIONS, migrate } from './migrations.js';
 export { JobStore, type ClaimResult, type Lease } from './jobs.js';
 export { SqlIdempotencyStore } from './idempotency.js';
-export { AuditLog, AUDIT_REDACTION, type AuditEntry } from './audit.js';
+export { AuditLog, AUDIT_REDACTION, type AuditEntry, type StoredAuditEntry } from './audit.js';
 export { plainCodec, encryptingCodec, toJson, type PayloadCodec } from './codec.js';
 export type * from './types.js';
 export { GroupCommit, type GroupCommitOptions } from './group-commit.js';
+export {
+  jobTimeseries,
+  instanceThroughput,
+  type StatsBucket,
+  type TimeseriesQuery,
+  type InstanceThroughput,
+} from './stats.js';
+export { selectAudit, type AuditFilter, type AuditOutcome } from './audit-query.js';
