@@ -95,7 +95,10 @@ function App() {
         </nav>
         <div class="who">
           <span>
-            {me.user.name} <small>({me.user.role}, {me.user.environment})</small>
+            {me.user.name}{' '}
+            <small>
+              ({me.user.role}, {me.user.environment})
+            </small>
           </span>
           <button type="button" class="ghost" onClick={logout}>
             Log out

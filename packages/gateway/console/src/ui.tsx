@@ -18,7 +18,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
       (data) => setState({ data, loading: false }),
       (error: unknown) => setState({ error, loading: false }),
     );
-    // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names what the load depends on
   }, deps);
   useEffect(run, [run]);
   return { ...state, reload: run };
@@ -105,9 +104,9 @@ export function Drawer(props: { title: string; onClose: () => void; children: Co
 /** JSON shown as a block. */
 export function Json(props: { value: unknown; label: string }) {
   return (
-    <pre class="json" aria-label={props.label} tabIndex={0}>
-      {JSON.stringify(props.value, null, 2) ?? 'null'}
-    </pre>
+    <section aria-label={props.label}>
+      <pre class="json">{JSON.stringify(props.value, null, 2) ?? 'null'}</pre>
+    </section>
   );
 }
 

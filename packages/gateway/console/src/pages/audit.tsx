@@ -11,7 +11,10 @@ export function AuditPage() {
   const page = useLoad(async () => {
     setExtra([]);
     setCursor(undefined);
-    return api<{ entries: AuditEntry[]; nextCursor: string | null }>('GET', `/v1/admin/audit${query({ ...filter, limit: 50 })}`);
+    return api<{ entries: AuditEntry[]; nextCursor: string | null }>(
+      'GET',
+      `/v1/admin/audit${query({ ...filter, limit: 50 })}`,
+    );
   }, [filter]);
   const next = cursor === undefined ? page.data?.nextCursor : cursor;
   const more = async () => {

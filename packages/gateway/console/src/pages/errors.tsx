@@ -57,8 +57,8 @@ export function ErrorsPage(props: PageProps) {
         <p class="muted">Loading…</p>
       ) : list.length === 0 ? (
         <Empty title="No error groups here">
-          Nothing has failed in this view. Failed attempts are grouped here automatically; switch to “all” to see resolved
-          groups.
+          Nothing has failed in this view. Failed attempts are grouped here automatically; switch to “all” to see
+          resolved groups.
         </Empty>
       ) : (
         <Table caption="Error groups">

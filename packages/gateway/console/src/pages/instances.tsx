@@ -19,7 +19,9 @@ export function InstancesPage() {
   const instances = list.data?.instances ?? [];
   return (
     <>
-      <PageHeader title="Instances">Health comes from the background checks; throughput from the job records.</PageHeader>
+      <PageHeader title="Instances">
+        Health comes from the background checks; throughput from the job records.
+      </PageHeader>
       <Alert error={list.error} />
       <button type="button" class="ghost" onClick={list.reload}>
         Refresh

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, query } from '../api.js';
 import type { JobDetail } from '../types.js';
 import { Alert, Badge, Drawer, Json, Notice, Table, useLoad, when } from '../ui.js';
@@ -10,7 +10,8 @@ export function JobDrawer(props: PageProps & { id: string; onClose(): void; onCh
   const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<unknown>();
   const job = useLoad(
-    () => api<JobDetail>('GET', `/v1/admin/jobs/${encodeURIComponent(props.id)}${query({ reveal: reveal || undefined })}`),
+    () =>
+      api<JobDetail>('GET', `/v1/admin/jobs/${encodeURIComponent(props.id)}${query({ reveal: reveal || undefined })}`),
     [props.id, reveal],
   );
   const act = async (action: 'retry' | 'cancel') => {
@@ -25,6 +26,12 @@ export function JobDrawer(props: PageProps & { id: string; onClose(): void; onCh
     }
   };
   const d = job.data;
+  // While the job is under way, the drawer follows it (every second) until it settles.
+  useEffect(() => {
+    if (!d || !['queued', 'active', 'retrying'].includes(d.status)) return;
+    const timer = setTimeout(job.reload, 1000);
+    return () => clearTimeout(timer);
+  }, [d]);
   const operate = props.can('admin:operate');
   return (
     <Drawer title={`Job ${props.id}`} onClose={props.onClose}>

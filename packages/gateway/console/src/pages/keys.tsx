@@ -79,7 +79,9 @@ export function KeysPage() {
       {keys.loading && !list.length ? (
         <p class="muted">Loading…</p>
       ) : list.length === 0 ? (
-        <Empty title="No API keys yet">Create one above; applications send it as “Authorization: Bearer &lt;key&gt;”.</Empty>
+        <Empty title="No API keys yet">
+          Create one above; applications send it as “Authorization: Bearer &lt;key&gt;”.
+        </Empty>
       ) : (
         <Table caption="API keys">
           <thead>

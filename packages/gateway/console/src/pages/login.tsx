@@ -12,7 +12,9 @@ export function LoginPage(props: { onLogin(me: Me): void }) {
     setBusy(true);
     setError(undefined);
     try {
-      props.onLogin(await api<Me>('POST', '/v1/admin/login', { name: form.get('name'), password: form.get('password') }));
+      props.onLogin(
+        await api<Me>('POST', '/v1/admin/login', { name: form.get('name'), password: form.get('password') }),
+      );
     } catch (err) {
       setError(err);
     } finally {
@@ -24,12 +26,12 @@ export function LoginPage(props: { onLogin(me: Me): void }) {
       <form onSubmit={submit} aria-labelledby="login-title">
         <h1 id="login-title">relaykit console</h1>
         <p class="intro">
-          Log in with a console user. The first one is made with <code>relaykit users add &lt;name&gt; --role admin</code>
-          ; the demo prints its login.
+          Log in with a console user. The first one is made with{' '}
+          <code>relaykit users add &lt;name&gt; --role admin</code>; the demo prints its login.
         </p>
         <label>
           User name
-          <input name="name" autocomplete="username" required autoFocus />
+          <input name="name" autocomplete="username" required />
         </label>
         <label>
           Password

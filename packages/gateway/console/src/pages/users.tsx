@@ -25,10 +25,13 @@ export function UsersPage(props: PageProps) {
     e.preventDefault();
     const form = e.target as HTMLFormElement;
     const data = Object.fromEntries(new FormData(form).entries());
-    void run(async () => {
-      await api('POST', '/v1/admin/users', data);
-      form.reset();
-    }, `Added ${String(data.name)}.`);
+    void run(
+      async () => {
+        await api('POST', '/v1/admin/users', data);
+        form.reset();
+      },
+      `Added ${String(data.name)}.`,
+    );
   };
   const list = users.data?.users ?? [];
   return (
