@@ -26,7 +26,7 @@ export function ThroughputChart(props: { buckets: Bucket[] }) {
       {
         width: width(),
         height: 240,
-        series: [{}, ...SERIES.map((s) => ({ label: s.label, stroke: s.stroke, width: 2 }))],
+        series: [{}, ...SERIES.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, points: { show: false } }))],
         axes: [{}, { label: 'jobs / bucket' }],
         scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
       },

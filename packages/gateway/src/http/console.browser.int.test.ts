@@ -211,6 +211,33 @@ describe.skipIf(Boolean(missing) && !ci)('the console in Chromium', () => {
     });
   }, 60_000);
 
+  it('serves the API reference from the gateway, offline, with try-it against the running gateway', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    const outside: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(t.url) && !/^(data|blob):/.test(r.url())) outside.push(r.url());
+    });
+    await withScreenshot(page, 'docs', async () => {
+      await page.goto(`${t.url}/docs`);
+      await page.getByRole('heading', { name: 'relaykit gateway' }).first().waitFor();
+      await page
+        .getByRole('button', { name: /Test Request/i })
+        .first()
+        .click();
+      await page.getByPlaceholder('Token').first().fill(t.keys.dev);
+      const answered = page.waitForResponse((r) => r.url().startsWith(`${t.url}/v1/echo-dev/put`));
+      await page.getByRole('button', { name: /Send/ }).first().click();
+      const response = await answered;
+      expect(response.status()).toBeLessThan(300);
+      const job = (await response.json()) as { id: string };
+      expect((await waitFinal(t, job.id)).status).toBe('succeeded');
+      expect(outside).toEqual([]);
+    });
+  }, 60_000);
+
   it('updates the overview chart while jobs run', async () => {
     const page = await loggedIn('ada', 'admin password');
     await withScreenshot(page, 'overview', async () => {
