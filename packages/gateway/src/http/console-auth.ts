@@ -43,6 +43,14 @@ function requireSession(ctx: Context): Session {
   return session;
 }
 
+let lastPrune = 0;
+/** Expired sessions are refused anyway; they are deleted at a login at most once a minute. */
+function pruneNowAndThen(deps: HttpDeps): void {
+  if (Date.now() - lastPrune < 60_000) return;
+  lastPrune = Date.now();
+  deps.sessions.prune().catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'pruning sessions failed'));
+}
+
 async function login(ctx: Context, deps: HttpDeps): Promise<void> {
   // JSON only: a cross-site HTML form cannot send it without a CORS preflight (no login CSRF).
   if (!isJsonMediaType(ctx.get('content-type')))
@@ -71,6 +79,7 @@ async function login(ctx: Context, deps: HttpDeps): Promise<void> {
     throw problem('INVALID_CREDENTIALS', 'Wrong user name or password.');
   }
   await deps.users.recordLogin(user.id);
+  pruneNowAndThen(deps);
   const { token, session } = await deps.sessions.create(user, { ip: address, userAgent: ctx.get('user-agent') });
   ctx.state.session = session;
   ctx.state.principal = principalOfSession(session);
@@ -103,4 +112,103 @@ export function registerConsoleAuthRoutes(router: Router, deps: HttpDeps): void 
     ctx.set('Cache-Control', 'no-store');
     ctx.body = sessionView(requireSession(ctx));
   });
+}
+
+const problemRef = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+
+const SESSION_VIEW_SCHEMA = {
+  type: 'object',
+  required: ['user', 'csrfToken', 'expiresAt'],
+  properties: {
+    user: {
+      type: 'object',
+      required: ['id', 'name', 'role', 'environment', 'permissions'],
+      properties: {
+        id: { type: 'string' },
+        name: { type: 'string' },
+        role: { type: 'string', enum: ['viewer', 'operator', 'admin'] },
+        environment: { type: 'string' },
+        permissions: { type: 'array', items: { type: 'string' } },
+      },
+    },
+    csrfToken: { type: 'string', description: 'Send it as X-CSRF-Token with every state-changing request' },
+    expiresAt: { type: 'string', format: 'date-time', description: 'The absolute end of the session' },
+  },
+};
+
+/** Adds the console's login, logout and `/me` (and the session cookie's security scheme) to an OpenAPI document. */
+export function withConsoleAuthOpenApi<T extends Record<string, unknown>>(document: T): T {
+  const doc = document as {
+    components?: { securitySchemes?: Record<string, unknown> };
+    paths?: Record<string, unknown>;
+  };
+  doc.components ??= {};
+  doc.components.securitySchemes ??= {};
+  doc.components.securitySchemes.consoleSession = {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'rk_session',
+    description:
+      'A console session (POST /v1/admin/login). State-changing requests must also send the session’s X-CSRF-Token. Operator routes accept it like an API key with the role’s permissions.',
+  };
+  doc.paths ??= {};
+  const tags = ['console sessions'];
+  doc.paths['/v1/admin/login'] = {
+    post: {
+      operationId: 'console.login',
+      summary: 'Log a console user in',
+      description:
+        'Sets the httpOnly, SameSite=Strict session cookie (Secure over TLS) and answers with the CSRF token. Throttled per address; a user is locked after `console.maxFailedLogins` failures in a row.',
+      tags,
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['name', 'password'],
+              additionalProperties: false,
+              properties: { name: { type: 'string', maxLength: 64 }, password: { type: 'string', maxLength: 1024 } },
+            },
+          },
+        },
+      },
+      responses: {
+        200: { description: 'Logged in', content: { 'application/json': { schema: SESSION_VIEW_SCHEMA } } },
+        400: problemRef('Invalid body'),
+        401: problemRef('Wrong user name or password (INVALID_CREDENTIALS)'),
+        415: problemRef('Not JSON'),
+        429: problemRef('Locked (LOGIN_LOCKED; see Retry-After)'),
+      },
+    },
+  };
+  doc.paths['/v1/admin/logout'] = {
+    post: {
+      operationId: 'console.logout',
+      summary: 'End the console session',
+      tags,
+      security: [{ consoleSession: [] }],
+      responses: {
+        204: { description: 'Logged out; the cookie is cleared' },
+        401: problemRef('No session'),
+        403: problemRef('Missing or wrong X-CSRF-Token (CSRF_TOKEN_INVALID)'),
+      },
+    },
+  };
+  doc.paths['/v1/admin/me'] = {
+    get: {
+      operationId: 'console.me',
+      summary: 'Who is logged in, their permissions and the CSRF token',
+      tags,
+      security: [{ consoleSession: [] }],
+      responses: {
+        200: { description: 'The session', content: { 'application/json': { schema: SESSION_VIEW_SCHEMA } } },
+        401: problemRef('No session'),
+      },
+    },
+  };
+  return document;
 }

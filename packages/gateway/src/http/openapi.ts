@@ -3,6 +3,7 @@ import { OpenApiBuilder, type OperationObject, type ParameterObject, type Schema
 import { PROBLEM_CODES } from '../errors/index.js';
 import type { LoadedInstance } from '../runtime/instances.js';
 import { withOpsOpenApi } from '../ops/index.js';
+import { withConsoleAuthOpenApi } from './console-auth.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -437,5 +438,5 @@ export function buildOpenApi(
       },
     },
   });
-  return withOpsOpenApi(builder.getSpec() as unknown as Record<string, unknown>);
+  return withConsoleAuthOpenApi(withOpsOpenApi(builder.getSpec() as unknown as Record<string, unknown>));
 }

@@ -89,5 +89,8 @@ describe('console user management (/v1/admin/users)', () => {
     const doc = (await t.call('GET', '/openapi.json')).body;
     expect(Object.keys(doc.paths['/v1/admin/users'])).toEqual(['get', 'post']);
     expect(doc.paths['/v1/admin/users/{id}'].patch['x-relaykit-permission']).toBe('admin:users');
+    expect(doc.paths['/v1/admin/login'].post.responses).toHaveProperty('429');
+    expect(doc.paths['/v1/admin/me'].get.security).toEqual([{ consoleSession: [] }]);
+    expect(doc.components.securitySchemes.consoleSession).toMatchObject({ in: 'cookie', name: 'rk_session' });
   });
 });
