@@ -4,7 +4,15 @@ import { defineConfig } from 'vitest/config';
 const src = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url));
 
 // Tests run against the TypeScript sources of sibling packages, so no build is needed to test.
-const packages = ['sdk-core', 'testkit', 'connector-salesforce', 'connector-mahak', 'connector-whatsapp', 'gateway'];
+const packages = [
+  'sdk-core',
+  'testkit',
+  'connector-salesforce',
+  'connector-mahak',
+  'connector-whatsapp',
+  'gateway',
+  'client',
+];
 
 export default defineConfig({
   resolve: {

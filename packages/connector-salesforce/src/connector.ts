@@ -344,18 +344,23 @@ export const salesforceConnector = defineConnector({
       description:
         'Loads records through Bulk API 2.0 (split past ~100 MB into several jobs), waits for completion with progress events, and returns one result per input row.',
       idempotent: false,
-      input: z
-        .object({
+      // A union rather than a refinement: the OpenAPI document (JSON Schema) then says that upsert needs the field.
+      input: z.discriminatedUnion('operation', [
+        z.object({
           object: nonEmpty,
-          operation: z.enum(['insert', 'update', 'upsert', 'delete', 'hardDelete']),
+          operation: z.literal('upsert'),
+          externalIdField: z.string().min(1, 'upsert needs externalIdField'),
+          records: z.array(fields).min(1),
+          urgent,
+        }),
+        z.object({
+          object: nonEmpty,
+          operation: z.enum(['insert', 'update', 'delete', 'hardDelete']),
           externalIdField: z.string().optional(),
           records: z.array(fields).min(1),
           urgent,
-        })
-        .refine((i) => i.operation !== 'upsert' || i.externalIdField, {
-          message: 'upsert needs externalIdField',
-          path: ['externalIdField'],
         }),
+      ]),
       output: z.object({
         jobIds: z.array(z.string()),
         successful: z.number().int(),

@@ -1,7 +1,7 @@
 import { postgresSqlClient } from '@relaykit/sdk-core';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { describe, it } from 'vitest';
-import { statusesSurviveRestart } from './connector.restart.scenario.js';
+import { statusesSurviveRestart } from './test-support/connector-restart.contract.js';
 
 const servers = sharedServers();
 

@@ -185,3 +185,27 @@ it("reports health from the number's state at Meta: status, quality, throughput 
     await wa.close();
   }
 });
+
+it('checks recipients at submit against the default region: a local number needs one, a +number never does', async () => {
+  const { defaultRegion: _np, ...withoutRegion } = config();
+  const plain = await instantiateConnector(whatsappConnector, { config: withoutRegion });
+  const nepal = await instantiateConnector(whatsappConnector, { config: config() });
+  try {
+    const template = { name: 'fee_reminder', language: 'ne' };
+    for (const name of ['sendText', 'sendTemplate', 'sendInteractive', 'sendMedia'] as const) {
+      const check = whatsappConnector.operations[name].check!;
+      expect(check(plain.state, { ...template, to: '9841234567' } as never)).toEqual([
+        { path: ['to'], message: expect.stringMatching(/no default region: use the \+country code form/) },
+      ]);
+      expect(check(plain.state, { ...template, to: '+9779841234567' } as never)).toEqual([]);
+      expect(check(nepal.state, { ...template, to: '9841234567' } as never)).toEqual([]);
+      // The message names the number masked, never in clear (it reaches the client and the logs).
+      expect(JSON.stringify(check(plain.state, { ...template, to: '9841234567' } as never))).not.toContain(
+        '9841234567',
+      );
+    }
+  } finally {
+    await plain.close();
+    await nepal.close();
+  }
+});

@@ -1,4 +1,10 @@
-import { defineConnector, operationsFor, toValidationError, ValidationError } from '@relaykit/sdk-core';
+import {
+  defineConnector,
+  type InputProblem,
+  operationsFor,
+  toValidationError,
+  ValidationError,
+} from '@relaykit/sdk-core';
 import { z } from 'zod';
 import { broadcastTemplate } from './broadcast/index.js';
 import { toWhatsAppError, whatsAppClassifier } from './errors/index.js';
@@ -11,7 +17,7 @@ import {
   TemplateComponent,
   TemplateParameter,
 } from './messages/schema.js';
-import { RecipientPhoneNumber } from './phone/index.js';
+import { normalizePhoneNumber, RecipientPhoneNumber } from './phone/index.js';
 import { WhatsAppSender } from './sender/sender.js';
 import { whatsAppRateRules } from './sender/rules.js';
 import { MAX_WEBHOOK_BYTES, createWebhookHandler, type WebhookHandler } from './webhooks/handler.js';
@@ -95,6 +101,19 @@ const media = AnyMediaObject;
 const op = operationsFor<WhatsAppState>();
 
 /**
+ * The recipient must be readable with this instance's default region: `9841234567` is a number only where a
+ * region says which country it is in, so without one it is refused at submit, not by the job later.
+ */
+const checkRecipient = (state: WhatsAppState, input: { to: string }): InputProblem[] => {
+  try {
+    normalizePhoneNumber(input.to, state.config.defaultRegion ? { defaultRegion: state.config.defaultRegion } : {});
+    return [];
+  } catch (error) {
+    return [{ path: ['to'], message: (error as Error).message }];
+  }
+};
+
+/**
  * The WhatsApp Business Cloud API connector: rate-limited sends (text, template, interactive,
  * media, mark-as-read, broadcast) and the verified webhook (`messages`).
  */
@@ -150,6 +169,7 @@ export const whatsappConnector = defineConnector({
   operations: {
     sendText: op({
       description: 'Sends a text message (inside the 24-hour customer-service window).',
+      check: checkRecipient,
       idempotent: true,
       input: z.object({ to, body: z.string().min(1).max(4096), previewUrl: z.boolean().optional(), replyTo }),
       output: SendResultSchema,
@@ -165,6 +185,7 @@ export const whatsappConnector = defineConnector({
     }),
     sendTemplate: op({
       description: 'Sends an approved template (works outside the 24-hour window), with fallback languages.',
+      check: checkRecipient,
       idempotent: true,
       input: z.object({
         to,
@@ -199,6 +220,7 @@ export const whatsappConnector = defineConnector({
     }),
     sendInteractive: op({
       description: 'Sends reply buttons (1–3) or a list (≤ 10 rows); lengths are checked before sending.',
+      check: checkRecipient,
       idempotent: true,
       input: z.object({ to, interactive: InteractiveObject, replyTo }),
       output: SendResultSchema,
@@ -228,6 +250,7 @@ export const whatsappConnector = defineConnector({
     }),
     sendMedia: op({
       description: 'Sends an image, video, audio, sticker or document by uploaded media id or by link (never both).',
+      check: checkRecipient,
       idempotent: true,
       input: z
         .object({ to, kind: z.enum(['image', 'video', 'audio', 'sticker', 'document']), media, replyTo })

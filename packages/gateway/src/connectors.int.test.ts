@@ -77,7 +77,10 @@ describe.each(setups)('the real connectors through the gateway on $engines', ({ 
       >
     >;
   };
-  const openapi = async () => (await (await fetch(`${demo.url}/openapi.json`)).json()) as Doc;
+  const openapi = async () =>
+    (await (
+      await fetch(`${demo.url}/openapi.json`, { headers: { authorization: `Bearer ${demo.apiKey}` } })
+    ).json()) as Doc;
 
   it("serves an OpenAPI document (the real connectors' schemas) that passes an independent validator", async () => {
     await SwaggerParser.validate(structuredClone(await openapi()) as never);
@@ -117,11 +120,15 @@ describe.each(setups)('the real connectors through the gateway on $engines', ({ 
       .ledger;
     expect(ledger.countsByExternalId('Contact').get(body.externalId)).toBe(1);
     // Upstream calls made through sdk-core's HttpClient become gateway metrics.
-    const metrics = await (await fetch(`${demo.url}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${demo.url}/metrics`, { headers: { authorization: `Bearer ${demo.metricsToken}` } })
+    ).text();
     expect(metrics).toMatch(
       /relaykit_upstream_requests_total\{instance="sf-demo",upstream="[^"]+",status="20\d"\} \d+/,
     );
-    const ready = (await (await fetch(`${demo.url}/readyz`)).json()) as {
+    const ready = (await (
+      await fetch(`${demo.url}/readyz`, { headers: { authorization: `Bearer ${demo.apiKey}` } })
+    ).json()) as {
       checks: { instances: Record<string, { circuits: unknown }> };
     };
     expect(ready.checks.instances['sf-demo']).toHaveProperty('circuits');
@@ -145,13 +152,15 @@ describe.each(setups)('the real connectors through the gateway on $engines', ({ 
     });
     expect(push.body).toMatchObject({ status: 'succeeded', result: { results: [{ ok: true }] } });
     // Mahak's own policy (retries over HTTP and the Result:false envelope) is built by the runtime, so its breaker shows.
-    const ready = (await (await fetch(`${demo.url}/readyz`)).json()) as {
+    const ready = (await (
+      await fetch(`${demo.url}/readyz`, { headers: { authorization: `Bearer ${demo.apiKey}` } })
+    ).json()) as {
       checks: { instances: Record<string, { circuits: Record<string, string> }> };
     };
     expect(ready.checks.instances['mahak-demo']?.circuits).toEqual({ mahak: 'closed' });
-    expect(await (await fetch(`${demo.url}/metrics`)).text()).toMatch(
-      /relaykit_circuit_state\{instance="mahak-demo",upstream="mahak"\} 0/,
-    );
+    expect(
+      await (await fetch(`${demo.url}/metrics`, { headers: { authorization: `Bearer ${demo.metricsToken}` } })).text(),
+    ).toMatch(/relaykit_circuit_state\{instance="mahak-demo",upstream="mahak"\} 0/);
   });
 
   it('WhatsApp: send a text; signed status webhooks delivered twice are recorded and processed once', async () => {

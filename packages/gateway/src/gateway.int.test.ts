@@ -66,7 +66,7 @@ describe.skipIf(!enabled)('gateway on real Redis (bee-queue) and PostgreSQL', ()
 
   it('uses PostgreSQL and bee-queue, and runs submit → process → result', async () => {
     expect(t.gateway.describeEngines()).toMatch(/PostgreSQL.*bee-queue/);
-    const ready = await t.call('GET', '/readyz');
+    const ready = await t.call('GET', '/readyz', { key: t.keys.dev });
     expect(ready.body.checks).toMatchObject({
       database: { ok: true, engine: 'postgresql' },
       queue: { ok: true, engine: 'bee-queue' },

@@ -6,7 +6,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signEcho } from './test/echo.js';
-import { startTestGateway, waitFinal, type TestGateway } from './test/harness.js';
+import { METRICS_TOKEN, startTestGateway, waitFinal, type TestGateway } from './test/harness.js';
 import { MemoryJobQueue } from './queue/memory.js';
 
 const run = promisify(execFile);
@@ -34,6 +34,26 @@ describe('gateway (embedded engines: PGlite + in-memory queue)', () => {
     expect(job).toMatchObject({ status: 'succeeded', result: { stored: 'a' }, instance: 'echo-dev', operation: 'put' });
     expect(job.attempts).toHaveLength(1);
     expect(job.attempts[0]).toMatchObject({ attempt: 1, outcome: 'succeeded' });
+  });
+
+  it("refuses at submit an input the operation's check finds wrong for this instance, single and in a batch", async () => {
+    const single = await t.call('POST', '/v1/echo-dev/put', { key: t.keys.dev, body: { key: 'reserved:x' } });
+    expect(single.status).toBe(400);
+    expect(single.body).toMatchObject({ code: 'VALIDATION', errors: [{ path: 'key' }] });
+    expect(single.body.errors[0].message).toMatch(/reserved on this instance/);
+    const batch = await t.call('POST', '/v1/jobs/batch', {
+      key: t.keys.dev,
+      headers: { 'idempotency-key': 'check-batch-1' },
+      body: {
+        jobs: [
+          { instance: 'echo-dev', operation: 'put', input: { key: 'fine' } },
+          { instance: 'echo-dev', operation: 'put', input: { key: 'reserved:y' } },
+        ],
+      },
+    });
+    expect(batch.status).toBe(400);
+    expect(batch.body.errors).toEqual([expect.objectContaining({ path: 'jobs.1.input.key' })]);
+    expect((await t.call('POST', '/v1/echo-dev/put', { key: t.keys.dev, body: { key: 'fine:x' } })).status).toBe(202);
   });
 
   it('answers 200 with the result when ?wait covers the run', async () => {
@@ -295,13 +315,13 @@ describe('gateway (embedded engines: PGlite + in-memory queue)', () => {
 
   it('serves health, readiness, metrics and docs', async () => {
     expect((await t.call('GET', '/healthz')).body).toEqual({ status: 'ok' });
-    const ready = await t.call('GET', '/readyz');
+    const ready = await t.call('GET', '/readyz', { key: t.keys.dev });
     expect(ready.status).toBe(200);
     expect(ready.body.checks).toMatchObject({
       database: { ok: true, engine: 'pglite' },
       queue: { ok: true, engine: 'memory' },
     });
-    const metrics = await t.call('GET', '/metrics');
+    const metrics = await t.call('GET', '/metrics', { key: METRICS_TOKEN });
     expect(metrics.body).toMatch(
       /relaykit_http_requests_total\{route="\/v1\/:instance\/:operation",method="POST",status="202"\}/,
     );
@@ -309,7 +329,7 @@ describe('gateway (embedded engines: PGlite + in-memory queue)', () => {
     // The reference renders /openapi.json in the browser, from the package (no CDN); problem codes have a page.
     const docs = await t.call('GET', '/docs');
     expect(docs.body).not.toMatch(/https?:\/\//);
-    expect((await t.call('GET', '/openapi.json')).body.paths).toHaveProperty('/v1/echo-dev/put');
+    expect((await t.call('GET', '/openapi.json', { key: t.keys.dev })).body.paths).toHaveProperty('/v1/echo-dev/put');
     expect((await t.call('GET', '/docs/problems')).body).toContain('id="problem-VALIDATION"');
   });
 
@@ -373,7 +393,7 @@ describe('per-key rate limits', () => {
 describe('the served OpenAPI document', () => {
   let doc: Record<string, any>;
   beforeAll(async () => {
-    doc = (await t.call('GET', '/openapi.json')).body;
+    doc = (await t.call('GET', '/openapi.json', { key: t.keys.dev })).body;
   });
 
   it('is valid OpenAPI 3.1 for an independent validator', async () => {
@@ -539,7 +559,7 @@ describe('client mistakes are 4xx problems, never a 500', () => {
       body: { code: 'WEBHOOK_VERIFICATION_FAILED', status: 403, type: '/docs#problem-WEBHOOK_VERIFICATION_FAILED' },
     });
     expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    const docs = await t.call('GET', '/openapi.json');
+    const docs = await t.call('GET', '/openapi.json', { key: t.keys.dev });
     const get = docs.body.paths['/v1/webhooks/echo-dev'].get;
     expect(get.responses['403'].content['application/problem+json'].schema).toEqual({
       $ref: '#/components/schemas/Problem',

@@ -14,7 +14,7 @@ import { createApp } from './http/app.js';
 import { answerClientErrorsAsProblems } from './http/client-error.js';
 import { buildOpenApi } from './http/openapi.js';
 import type { HttpDeps } from './http/types.js';
-import { ApiKeyStore } from './keys/keys.js';
+import { type ApiKey, ApiKeyStore, scopeAllows } from './keys/keys.js';
 import { createJobQueue } from './queue/index.js';
 import type { JobQueue } from './queue/types.js';
 import {
@@ -25,6 +25,7 @@ import {
   type LoadedInstance,
 } from './runtime/instances.js';
 import { KeyRateLimiter } from './runtime/key-limiter.js';
+import { HealthMonitor } from './runtime/health.js';
 import { GatewayMetrics } from './runtime/metrics.js';
 import { Reconciler } from './runtime/reconciler.js';
 import { JobRunner } from './runtime/runner.js';
@@ -35,8 +36,24 @@ import { JobStore } from './store/jobs.js';
 import { ErrorGroupStore } from './ops/error-groups.js';
 import { SyncDeadLetterStore } from './ops/sync-dead-letters.js';
 import { migrate } from './store/migrations.js';
+import { declaredSchedules } from './schedules/declared.js';
+import { ScheduleService } from './schedules/service.js';
+import { withScheduleOpenApi } from './schedules/openapi.js';
 import { openSql, type SqlClient } from './store/sql.js';
 import { LoginThrottle, SessionStore, UserStore } from './users/index.js';
+
+/** A component of `/readyz`. */
+export type ComponentState = 'up' | 'down' | 'unknown';
+
+/** What {@link Gateway.readiness} reports. */
+export interface Readiness {
+  /** The database and the queue answer (upstreams do not count: jobs wait for them). */
+  ok: boolean;
+  /** Every component by generic name: `database`, `queue`, `upstream-1`, ... */
+  components: Record<string, ComponentState>;
+  /** Details, only when asked for (an authenticated caller). */
+  checks?: Record<string, unknown>;
+}
 
 /** What a gateway process does: everything, only the HTTP API, or only workers. */
 export type GatewayRole = 'all' | 'api' | 'worker';
@@ -60,6 +77,8 @@ export interface GatewayOptions {
   sql?: SqlClient;
   /** Use an existing queue (tests, embedding); the gateway does not close it. */
   queue?: JobQueue;
+  /** The scheduler's clock (tests); default: the database's clock. */
+  clock?: () => Date;
 }
 
 /** A running gateway: its stores, queue, workers and HTTP app. */
@@ -67,6 +86,8 @@ export class Gateway {
   readonly app: ReturnType<typeof createApp>;
   readonly runner: JobRunner | undefined;
   readonly reconciler: Reconciler;
+  /** Upstream health checked in the background (API roles only); `/readyz` answers from it. */
+  readonly health: HealthMonitor | undefined;
   private server: Server | undefined;
   private stopping = false;
   /** Aborted when shutdown begins (wakes `?wait=` requests). */
@@ -74,7 +95,8 @@ export class Gateway {
   /** Responses not finished yet: shutdown lets them answer before closing connections. */
   private readonly responses = new Set<ServerResponse>();
   private drained: (() => void) | undefined;
-  private openapiCache: Record<string, unknown> | undefined;
+  /** OpenAPI documents by audience (`public`, `generic`, or a key's environment and scopes). */
+  private readonly openapiCache = new Map<string, Record<string, unknown>>();
   /** True when payloads and results are sealed at rest. */
   readonly encrypted: boolean;
   /** Console users (the CLI's `relaykit users` and the demo add them). */
@@ -97,6 +119,8 @@ export class Gateway {
     readonly logger: Logger,
     leaseMs: number,
     private readonly owns: { sql: boolean; queue: boolean },
+    /** Schedules: the store, the API's view and (with workers) the scheduling loop. */
+    readonly schedules: ScheduleService,
   ) {
     this.encrypted = store.encrypted;
     this.users = new UserStore(sql);
@@ -126,6 +150,15 @@ export class Gateway {
       graceMs: Math.max(config.jobs.reconcileInterval, leaseMs),
       instances: new Set(instances.keys()),
     });
+    this.health =
+      role === 'worker'
+        ? undefined
+        : new HealthMonitor({
+            instances,
+            intervalMs: config.health.interval,
+            timeoutMs: config.health.timeout,
+            logger,
+          });
     const deps: HttpDeps = {
       config,
       instances,
@@ -145,8 +178,9 @@ export class Gateway {
       metrics: this.metrics,
       logger,
       runner: this.runner,
-      openapi: () => (this.openapiCache ??= buildOpenApi(instances, { title: 'relaykit gateway', version: '0.0.0' })),
-      readiness: () => this.readiness(),
+      schedules,
+      openapi: (key) => this.openapi(key),
+      readiness: (detailFor) => this.readiness(detailFor),
       isStopping: () => this.stopping,
       shutdown: this.shutdown.signal,
     };
@@ -161,11 +195,14 @@ export class Gateway {
       options.logger ?? (pino({ level: process.env.LOG_LEVEL ?? 'info' }) as unknown as Logger),
     );
     const instances = await loadInstances(config, { connectors: options.connectors, baseDir: options.baseDir });
+    // Schedules are checked before anything opens: a bad one fails start-up with every problem listed.
+    declaredSchedules(instances);
     const codec = resolveCodec(config, options.cipher);
     const sql = options.sql ?? (await openSql({ url: config.database.url, dataDir: config.database.dataDir }));
     let queue: JobQueue | undefined;
     let rateLimiter: RateLimiter | undefined;
     const metrics = new GatewayMetrics();
+    let schedules: ScheduleService | undefined;
     try {
       await migrate(sql);
       queue =
@@ -194,6 +231,18 @@ export class Gateway {
         database: sql,
         deadLetters: (instance) => new SyncDeadLetterStore(sql).sinkFor(instance),
       });
+      schedules = new ScheduleService({
+        config,
+        sql,
+        codec,
+        queue,
+        instances,
+        metrics,
+        logger,
+        loop: role !== 'api',
+        clock: options.clock,
+      });
+      await schedules.syncDeclared();
     } catch (error) {
       // Nothing half-started stays open when start-up fails.
       await tearDownInstances(instances);
@@ -224,7 +273,9 @@ export class Gateway {
       logger,
       options.leaseMs ?? config.jobs.stallInterval,
       { sql: !options.sql, queue: !options.queue },
+      schedules,
     );
+    gateway.health?.start();
     if (gateway.runner) {
       gateway.runner.start();
       gateway.reconciler.start();
@@ -232,6 +283,7 @@ export class Gateway {
       await gateway.reconciler
         .runOnce(0)
         .catch((err: unknown) => logger.warn({ err: String(err) }, 'start-up reconcile failed'));
+      gateway.schedules.start();
     }
     return gateway;
   }
@@ -247,6 +299,37 @@ export class Gateway {
         ? 'in-memory queue (single process; set REDIS_URL for bee-queue on Redis)'
         : 'bee-queue on Redis (REDIS_URL)';
     return `database: ${db}; queue: ${queue}; payload encryption: ${this.encrypted ? 'on (AES-256-GCM)' : 'off'}; role: ${this.role}`;
+  }
+
+  /**
+   * The OpenAPI document for a caller: every instance when `docs.public` is set; otherwise the operations `key`
+   * reaches (its environment and scopes), and without a key (or one reaching nothing) the generic document.
+   */
+  openapi(key?: ApiKey): Record<string, unknown> {
+    const options = { title: 'relaykit gateway', version: '0.0.0' };
+    const audience = this.config.docs.public
+      ? 'public'
+      : key
+        ? `key:${key.environment}:${[...key.scopes].sort().join(' ')}`
+        : 'generic';
+    let doc = this.openapiCache.get(audience);
+    if (!doc) {
+      doc = withScheduleOpenApi(
+        audience === 'public'
+          ? buildOpenApi(this.instances, options)
+          : buildOpenApi(this.instances, {
+              ...options,
+              operations: (instance, operation) =>
+                Boolean(key) &&
+                instance.environment === key!.environment &&
+                scopeAllows(key!.scopes, instance.name, operation),
+            }),
+      );
+      // Keys share a handful of scope sets; the bound only guards against a flood of distinct ones.
+      if (this.openapiCache.size > 100) this.openapiCache.clear();
+      this.openapiCache.set(audience, doc);
+    }
+    return doc;
   }
 
   /** Starts listening (port 0 picks a free one); resolves with the base URL. */
@@ -283,9 +366,12 @@ export class Gateway {
     this.drained = undefined;
   }
 
-  /** Redis, database, queues and the instances' upstream health. */
-  async readiness(): Promise<{ ok: boolean; checks: Record<string, unknown> }> {
-    const checks: Record<string, unknown> = {};
+  /**
+   * Database, queue and each instance's upstream health as last checked in the background (never an upstream
+   * call per probe). `components` names each part generically (`upstream-1`, ...) and says up, down or unknown;
+   * `checks` adds details (engines, upstream answers, circuits, queue counts) for the instances `detailFor` accepts.
+   */
+  async readiness(detailFor?: (instance: LoadedInstance) => boolean): Promise<Readiness> {
     // Every check is bounded: an outage makes this process unready at once, never slow to answer.
     const [database, queue] = await Promise.all([
       within(this.sql.query('SELECT 1'), 2000).then(
@@ -294,43 +380,38 @@ export class Gateway {
       ),
       within(this.queue.ping(), 2000).catch(() => false),
     ]);
-    checks.database = { ok: database, engine: this.sql.engine };
-    checks.queue = { ok: queue, engine: this.queue.engine };
+    const state = (ok: boolean | null) => (ok === null ? 'unknown' : ok ? 'up' : 'down');
+    const components: Record<string, ComponentState> = { database: state(database), queue: state(queue) };
     const instances: Record<string, unknown> = {};
+    let index = 0;
     for (const instance of this.instances.values()) {
-      const runtime = instance.runtime;
-      const health =
-        instance.connector.health && runtime
-          ? await Promise.race([
-              instance.connector
-                .health({
-                  ...runtime.services,
-                  instance: instance.name,
-                  state: runtime.state,
-                  signal: AbortSignal.timeout(2000),
-                  attempt: 1,
-                  progress: () => undefined,
-                })
-                .catch((err: unknown) => ({ ok: false, details: { error: String((err as Error)?.message ?? err) } })),
-              new Promise<{ ok: boolean; details: Record<string, unknown> }>((resolve) =>
-                setTimeout(() => resolve({ ok: false, details: { error: 'health check timed out' } }), 2500).unref(),
-              ),
-            ])
-          : { ok: Boolean(runtime) };
-      const counts = queue
-        ? await within(this.queue.counts(`jobs.${instance.name}`), 1000).catch(() => undefined)
-        : undefined;
+      const health = this.health?.get(instance.name) ?? { ok: null, checkedAt: null };
+      components[`upstream-${++index}`] = state(health.ok);
+      if (!detailFor?.(instance)) continue;
       instances[instance.name] = {
         environment: instance.environment,
         connector: instance.connector.name,
         upstream: health,
         circuits: instance.services?.circuits() ?? {},
-        queue: counts,
+        queue: queue
+          ? await within(this.queue.counts(`jobs.${instance.name}`), 1000).catch(() => undefined)
+          : undefined,
       };
     }
-    checks.instances = instances;
     // An upstream being down does not make this process unready: jobs wait and retry.
-    return { ok: database && queue, checks };
+    return {
+      ok: database && queue,
+      components,
+      ...(detailFor
+        ? {
+            checks: {
+              database: { ok: database, engine: this.sql.engine },
+              queue: { ok: queue, engine: this.queue.engine },
+              instances,
+            },
+          }
+        : {}),
+    };
   }
 
   /**
@@ -349,6 +430,8 @@ export class Gateway {
     // Answers still to come say "Connection: close": clients reconnect, and the closed listener sends them elsewhere.
     for (const res of this.responses) if (!res.headersSent) res.shouldKeepAlive = false;
     this.shutdown.abort();
+    await this.schedules.stop();
+    await this.health?.stop();
     await this.reconciler.stop();
     await this.runner?.stop(deadline);
     if (this.owns.queue) await this.queue.close(1000);

@@ -3,7 +3,14 @@
  * jobs with an OpenAPI 3.1 surface, receives webhooks, and runs workers.
  * @packageDocumentation
  */
-export { Gateway, createGateway, type GatewayOptions, type GatewayRole } from './gateway.js';
+export {
+  Gateway,
+  createGateway,
+  type GatewayOptions,
+  type GatewayRole,
+  type Readiness,
+  type ComponentState,
+} from './gateway.js';
 export * from './config/index.js';
 export * from './errors/index.js';
 export * from './store/index.js';
@@ -30,6 +37,7 @@ export {
 } from './runtime/instances.js';
 export { JobRunner, type JobRunnerOptions, type JobSettled } from './runtime/runner.js';
 export { Reconciler } from './runtime/reconciler.js';
+export { HealthMonitor, type UpstreamHealth } from './runtime/health.js';
 export {
   LeaseKeeper,
   LeaseLostError,

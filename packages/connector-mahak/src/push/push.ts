@@ -6,31 +6,51 @@ import { JsonNumber } from '../json/lossless.js';
 import { mahakClientId } from './client-id.js';
 import { saveVerified, type RowToSave } from './verified-save.js';
 
-// Out-of-range ids are a client's mistake: a validation issue, never a RangeError escaping safeParse.
-const id64 = z.union([z.bigint(), z.number().int(), z.string().regex(/^\d+$/)]).transform((v, ctx) => {
-  try {
-    return toInt64(v);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
-const money = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  try {
-    return toDecimal(v);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
-const when = z.union([z.date(), z.string(), z.number()]).transform((v, ctx) => {
-  try {
-    return v instanceof Date ? v : toDate(v);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
+/** Digit strings (leading zeros allowed) whose value is at most `bound`: the int64 range as a pattern JSON Schema can carry. */
+function digitsAtMost(bound: string): string {
+  const shorter = `\\d{1,${bound.length - 1}}`;
+  const sameLength = [...bound].map((d, i) => {
+    const rest = bound.length - i - 1;
+    if (i === bound.length - 1) return `${bound.slice(0, i)}[0-${d}]`;
+    if (d === '0') return '';
+    return `${bound.slice(0, i)}[0-${Number(d) - 1}]\\d{${rest}}`;
+  });
+  return `^0*(?:${[shorter, ...sameLength.filter(Boolean)].join('|')})$`;
+}
+/** A non-negative int64 as decimal text. */
+const INT64_TEXT = new RegExp(digitsAtMost((2n ** 63n - 1n).toString()));
+/** Plain decimal text (no exponent, at most 40 integer digits): what a price, count or percentage may be. */
+const DECIMAL_TEXT = /^[+-]?(?:\d{1,40}(?:\.\d+)?|\.\d+)$/;
+
+// Every member says in the schema what it accepts (the OpenAPI document is generated from it), so no value the
+// schema allows fails in the transform; out-of-range values stay a validation issue, never a RangeError.
+const id64 = z
+  .union([z.bigint(), z.number().int(), z.string().regex(INT64_TEXT, 'not an int64')])
+  .transform((v) => toInt64(v));
+const money = z
+  .union([
+    z.string().regex(DECIMAL_TEXT, 'not a decimal (plain digits, e.g. "1250.50")'),
+    z.number().gt(-1e40).lt(1e40),
+  ])
+  .transform((v) => toDecimal(v));
+const when = z
+  .union([
+    z.date(),
+    z.iso.datetime({ offset: true, local: true }),
+    z.iso.date(),
+    // Epoch milliseconds, as a number or digits, and the legacy .NET form.
+    z.string().regex(/^\d{1,15}$/),
+    z.string().regex(/^\/Date\(-?\d{1,15}(?:[+-]\d{4})?\)\/$/),
+    z.number().min(-8.64e15).max(8.64e15),
+  ])
+  .transform((v, ctx) => {
+    try {
+      return v instanceof Date ? v : toDate(v);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
 
 /** An order line of the store. Money and counts as decimal strings (numbers are accepted when exact). */
 export const StoreOrderLine = z.object({

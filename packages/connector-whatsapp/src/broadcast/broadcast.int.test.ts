@@ -12,7 +12,7 @@ async function run(
   stopWhen?: () => boolean,
 ): Promise<Record<string, unknown> & { statuses: Record<string, number> }> {
   const worker = spawnTsxWorker({
-    script: new URL('./workers/broadcast-worker.ts', import.meta.url),
+    script: new URL('../test-support/workers/broadcast.worker.ts', import.meta.url),
     env,
     timeoutMs: 50_000,
   });
@@ -100,7 +100,7 @@ describe.skipIf(!servers.redisUrl)('a broadcast killed hard (SIGKILL) halfway an
       IN_FLIGHT_LOCK_MS: '200',
     };
     const first = spawnTsxWorker({
-      script: new URL('./workers/broadcast-worker.ts', import.meta.url),
+      script: new URL('../test-support/workers/broadcast.worker.ts', import.meta.url),
       env,
       timeoutMs: 50_000,
     });
@@ -121,7 +121,7 @@ describe.skipIf(!servers.redisUrl)('a broadcast killed hard (SIGKILL) halfway an
     expect(afterKill.size).toBeLessThan(N);
 
     const second = await spawnTsxWorker({
-      script: new URL('./workers/broadcast-worker.ts', import.meta.url),
+      script: new URL('../test-support/workers/broadcast.worker.ts', import.meta.url),
       env,
       timeoutMs: 50_000,
     }).result<RunResult>();

@@ -3,6 +3,7 @@ import {
   isIdempotencyInFlightError,
   isRelaykitError,
   isValidationError,
+  sleep,
   type IdempotencyStore,
 } from '@relaykit/sdk-core';
 import { isWhatsAppApiError, isSenderPausedError, toWhatsAppError } from '../errors/index.js';
@@ -173,12 +174,10 @@ export async function broadcastTemplate(sender: WhatsAppSender, options: Broadca
   const counts = { done: 0, sent: 0, alreadySent: 0, failed: 0, invalid: 0, inFlight: 0 };
   const started = performance.now();
   let lastProgress = 0;
-  const progress = (force = false, waitingUntil?: Date) => {
-    const now = performance.now();
-    if (!options.onProgress || (!force && now - lastProgress < (options.progressIntervalMs ?? 250))) return;
-    lastProgress = now;
+  // The counts both a progress report and the result carry.
+  const tally = (now: number) => {
     const elapsedMs = now - started;
-    options.onProgress({
+    return {
       broadcastId: options.broadcastId,
       total,
       done: counts.done,
@@ -188,12 +187,17 @@ export async function broadcastTemplate(sender: WhatsAppSender, options: Broadca
       invalid: counts.invalid,
       elapsedMs,
       rate: elapsedMs > 0 ? (counts.sent / elapsedMs) * 1000 : 0,
-      ...(waitingUntil ? { waitingUntil } : {}),
-    });
+    };
+  };
+  const progress = (force = false, waitingUntil?: Date) => {
+    const now = performance.now();
+    if (!options.onProgress || (!force && now - lastProgress < (options.progressIntervalMs ?? 250))) return;
+    lastProgress = now;
+    options.onProgress({ ...tally(now), ...(waitingUntil ? { waitingUntil } : {}) });
   };
   const waitUntil = async (at: Date) => {
     progress(true, at);
-    await abortableSleep(at.getTime() - Date.now(), options.signal);
+    await sleep(at.getTime() - Date.now(), options.signal, 'Waiting for the sending window');
   };
 
   if (options.startAt && options.startAt.getTime() > Date.now())
@@ -330,18 +334,9 @@ export async function broadcastTemplate(sender: WhatsAppSender, options: Broadca
       status: 'not_attempted',
     };
   progress(true);
-  const elapsedMs = performance.now() - started;
   return {
-    broadcastId: options.broadcastId,
-    total,
-    done: counts.done,
-    sent: counts.sent,
-    alreadySent: counts.alreadySent,
-    failed: counts.failed,
-    invalid: counts.invalid,
+    ...tally(performance.now()),
     inFlight: counts.inFlight,
-    elapsedMs,
-    rate: elapsedMs > 0 ? (counts.sent / elapsedMs) * 1000 : 0,
     aborted: options.signal?.aborted ?? false,
     results,
   };
@@ -363,22 +358,4 @@ function describe(error: unknown): RecipientResult['error'] {
   if (isWhatsAppApiError(error)) return { code: error.code, metaCode: error.metaCode, message: error.message };
   if (isRelaykitError(error)) return { code: error.code, message: error.message };
   return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
-}
-
-function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(
-      () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      Math.max(0, ms),
-    );
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -15,15 +15,21 @@ const mediaRef = z.object({ id: z.string().min(1).optional(), link: z.url({ prot
 const exactlyOne = (m: { id?: string | undefined; link?: string | undefined }) =>
   (m.id === undefined) !== (m.link === undefined);
 const oneOf = { message: 'give exactly one of id (uploaded media) or link, never both' };
+// The refinement, said in JSON Schema: the OpenAPI document generated from these schemas carries it.
+const exactlyOneSchema = { oneOf: [{ required: ['id'] }, { required: ['link'] }] };
 
 /** A media object: `id` of uploaded media **or** a public `link`, never both. */
-export const MediaObject = mediaRef.extend({ caption: z.string().max(1024).optional() }).refine(exactlyOne, oneOf);
+export const MediaObject = mediaRef
+  .extend({ caption: z.string().max(1024).optional() })
+  .refine(exactlyOne, oneOf)
+  .meta(exactlyOneSchema);
 /** A document also carries a `filename`. */
 export const DocumentObject = mediaRef
   .extend({ caption: z.string().max(1024).optional(), filename: z.string().max(240).optional() })
-  .refine(exactlyOne, oneOf);
+  .refine(exactlyOne, oneOf)
+  .meta(exactlyOneSchema);
 /** Audio and stickers take no caption. */
-export const BareMediaObject = mediaRef.refine(exactlyOne, oneOf);
+export const BareMediaObject = mediaRef.refine(exactlyOne, oneOf).meta(exactlyOneSchema);
 /** The media object of each media message type. */
 export const MediaObjectByKind = {
   image: MediaObject,
@@ -41,7 +47,8 @@ export type MediaKind = keyof typeof MediaObjectByKind;
  */
 export const AnyMediaObject = mediaRef
   .extend({ caption: z.string().max(1024).optional(), filename: z.string().max(240).optional() })
-  .refine(exactlyOne, oneOf);
+  .refine(exactlyOne, oneOf)
+  .meta(exactlyOneSchema);
 
 /** Template parameters (body, header). `parameter_name` is set for templates with named parameters. */
 export const TemplateParameter = z.discriminatedUnion('type', [

@@ -82,7 +82,7 @@ describe.skipIf(!servers.redisUrl)('4 worker processes on a shared Redis limiter
     fake = await startFakeProcess(MPS);
     const prefix = randomKeyPrefix('wa-limits');
     workers = spawnTsxWorkers(4, (i) => ({
-      script: new URL('./workers/send-worker.ts', import.meta.url),
+      script: new URL('../test-support/workers/send.worker.ts', import.meta.url),
       timeoutMs: 55_000,
       env: {
         WORKER_INDEX: String(i),

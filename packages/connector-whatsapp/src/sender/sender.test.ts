@@ -1,4 +1,11 @@
-import { MemoryRateLimiter, isIdempotencyInFlightError, isValidationError, type RateLimiter } from '@relaykit/sdk-core';
+import {
+  MemoryRateLimiter,
+  isAbortedError,
+  isIdempotencyInFlightError,
+  isValidationError,
+  type RateLimiter,
+} from '@relaykit/sdk-core';
+import { waitFor } from '@relaykit/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   isSenderPausedError,
@@ -46,6 +53,23 @@ afterEach(async () => {
 });
 
 describe('WhatsAppSender', () => {
+  it('an abort during a back-off rejects with an AbortedError naming the wait, and sends nothing more', async () => {
+    make({ transientAttempts: 3 });
+    fake.failNext(131000);
+    const controller = new AbortController();
+    const sent = sender.send(message.template('9841234567', 'notice', 'en_US', { body: [param.text('a')] }), {
+      signal: controller.signal,
+    });
+    // The first attempt failed (131000): the sender now waits 400 ms before the second.
+    await waitFor(() => fake.errorCount(131000) === 1, 'the transient failure');
+    controller.abort(new Error('shutting down'));
+    const error = await sent.catch((e: unknown) => e);
+    expect(isAbortedError(error)).toBe(true);
+    expect((error as Error).message).toBe('Back-off wait was aborted');
+    expect((error as Error).cause).toEqual(new Error('shutting down'));
+    expect(fake.messages).toHaveLength(0);
+  });
+
   it('sends a template with named, currency and date_time parameters to a normalised number', async () => {
     make();
     const result = await sender.send(

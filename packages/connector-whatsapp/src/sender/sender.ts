@@ -1,20 +1,18 @@
 import { createHash } from 'node:crypto';
 import {
-  AbortedError,
   HttpClient,
   IdempotencyInFlightError,
   IdempotencyMismatchError,
   ValidationError,
   createIdempotencyStore,
-  isValidationError,
   createRateLimiter,
+  sleep,
   toValidationError,
   type HttpRequester,
   type IdempotencyStore,
-  type RateDecision,
   type RateLimiter,
 } from '@relaykit/sdk-core';
-import { PAIR_BACKOFF_MS, SenderPausedError, toWhatsAppError, type WhatsAppApiError } from '../errors/index.js';
+import { SenderPausedError, toWhatsAppError, type WhatsAppApiError } from '../errors/index.js';
 import {
   PHONE_NUMBER_FIELDS,
   PhoneNumberResponse,
@@ -23,122 +21,16 @@ import {
 } from '../health/status.js';
 import { OutgoingMessage, SendResponse, type OutgoingMessageInput } from '../messages/schema.js';
 import { normalizePhoneNumber, toWaId } from '../phone/index.js';
+import { AdaptivePacing } from './adaptive-pacing.js';
 import type { SenderEvent, SenderListener } from './events.js';
-import { AdaptiveAllowance } from './lag.js';
-import {
-  DEFAULT_JITTER_MS,
-  numberKey,
-  numberPacing,
-  numberSendCost,
-  pairKey,
-  whatsAppRateRules,
-  type NumberPacing,
-  type PairRate,
-  type WhatsAppRateOptions,
-} from './rules.js';
+import { NumberSlots } from './number-slots.js';
+import { rateOptions, tryNumberPacing, type WhatsAppSenderOptions } from './options.js';
+import { BACK_OFF, SendRetries } from './retry.js';
+import { DEFAULT_JITTER_MS, numberKey, pairKey, whatsAppRateRules } from './rules.js';
+import type { SendOptions, SendResult } from './send-types.js';
 
-/** Options of {@link WhatsAppSender}. */
-export interface WhatsAppSenderOptions {
-  /** The business phone number's id (not the number itself). */
-  phoneNumberId: string;
-  /** A system-user access token. Never logged. */
-  accessToken: string;
-  /** Graph API version. Default `v21.0`. */
-  apiVersion?: string;
-  /** Default `https://graph.facebook.com`; the fake's URL in tests. */
-  baseUrl?: string;
-  /** HTTP client (e.g. from `ctx.createHttpClient`); default: an sdk-core HttpClient the sender owns. */
-  http?: HttpRequester;
-  /**
-   * Limiter holding both the number's and the pairs' windows (see {@link whatsAppRateRules});
-   * default: one on `redisUrl` (shared by every worker) or in memory.
-   */
-  limiter?: RateLimiter;
-  /** Redis for the default limiter and idempotency store. */
-  redisUrl?: string;
-  /** Key prefix for the default limiter and store. Default `relaykit:whatsapp`. */
-  prefix?: string;
-  /** The number's throughput (default 80; up to 1,000). Used for the default limiter. */
-  messagesPerSecond?: number;
-  /**
-   * Jitter allowance, ms (default 25): no spread of delays up to this between admission and Meta
-   * can cause a 130429 (see {@link numberPacing}). Half is kept for this process: a send that
-   * leaves more than that later after its admission than the quickest recent ones takes a fresh
-   * slot. Pass the same value to {@link whatsAppRateRules} when you give your own `limiter`.
-   */
-  jitterMs?: number;
-  /**
-   * Widens the jitter allowance while lag is measured (request round-trip spread, event-loop delay), pacing slower
-   * so that a loaded machine still puts no more than the limit into any second at Meta (see `AdaptiveAllowance`).
-   * Default on, up to 80 ms; `false` keeps `jitterMs` fixed.
-   */
-  adaptiveJitter?: false | { maxJitterMs?: number; holdMs?: number };
-  /** How far behind (ms of sending) a late poller may fall and take its slots back (default 10). */
-  catchUpMs?: number;
-  /** Messages per second left free for inbound traffic, which Meta counts too (default 0). */
-  inboundReserve?: number;
-  /** Pair-rate limit per recipient (default 1 per 6 s, burst 40); `false` to leave it to Meta. */
-  pairRate?: PairRate | false;
-  /** Where idempotent sends are remembered (default: memory, or Redis with `redisUrl`). */
-  idempotency?: IdempotencyStore;
-  /** Region for local numbers (`NP`: `98XXXXXXXX` → `+97798XXXXXXXX`). */
-  defaultRegion?: string;
-  /** Back-off after 131056, per retry (default 1, 4, 16, 64 s). */
-  pairBackoffMs?: ReadonlyArray<number>;
-  /** Retries after 130429 (default 5); each penalizes the number's limiter for every worker. */
-  throughputRetries?: number;
-  /**
-   * Pause of the number's limiter (for every worker) after a 130429, doubled per retry of the same
-   * message (default 250 ms: the pace is already below the limit, so a short pause lets the window drain).
-   */
-  throughputPenaltyMs?: number;
-  /** Attempts for transient errors (131000, 1, 2, 131016, 133004). Default 3. */
-  transientAttempts?: number;
-  /** How long the sender pauses after 131048 (spam) or 368 (policy). Default 15 min. */
-  pauseMs?: number;
-  /** Waiters of this process polling the number's limiter at once (default 1: the others queue locally). */
-  limiterPollers?: number;
-  /** HTTP connections to Graph. Default 64. */
-  connections?: number;
-}
-
-/** What a successful send returns. */
-export interface SendResult {
-  /** `wamid...` — the id status webhooks refer to. */
-  messageId: string;
-  /** Recipient in E.164. */
-  to: string;
-  /** Meta's `wa_id` for the recipient. */
-  waId: string;
-  /** `accepted`, `held_for_quality_assessment` or `paused` when Meta says so. */
-  messageStatus?: string | undefined;
-  /** Template language finally used (after fallbacks). */
-  language?: string | undefined;
-  attempts: number;
-  /** True when this result was replayed from the idempotency store (nothing was sent). */
-  replayed: boolean;
-}
-
-/** Options of one send. */
-export interface SendOptions {
-  /** Same key, same message → sent at most once; the first result is returned again. */
-  idempotencyKey?: string;
-  /**
-   * Your own id of this message (e.g. the notification row's id). When `idempotencyKey` is not
-   * given, the key is derived from it (`msg:<sourceId>`), so a replayed job never sends twice.
-   */
-  sourceId?: string;
-  signal?: AbortSignal;
-  /** For templates: languages to try, in order, when Meta answers 132001 (missing translation). */
-  fallbackLanguages?: string[];
-  /** How long a claim on `idempotencyKey` blocks duplicates while the send is in flight. Default 5 min. */
-  lockTtlMs?: number;
-  /**
-   * When false, `signal` only cancels waiting (for the limiter, a back-off): a request already on
-   * the wire finishes, so its outcome is known and recorded. Default true.
-   */
-  abortInFlight?: boolean;
-}
+export type { WhatsAppSenderOptions } from './options.js';
+export type { SendOptions, SendResult } from './send-types.js';
 
 /**
  * Sends WhatsApp messages within Meta's limits: validates and normalises first, paces every send
@@ -163,19 +55,10 @@ export class WhatsAppSender {
   private readonly path: string;
   private readonly listeners = new Set<SenderListener>();
   private pausedUntil = 0;
-  private pollers = 0;
-  private nextSlotAt = 0;
-  /** Lower bound of (local clock − limiter clock): the largest `asked − at` seen recently (`at ≥ asked + skew`). */
-  private readonly clockSkew = new RecentExtreme(Math.max);
-  /** The smallest recent slot age at dispatch: the constant part of the delay, which costs nothing. */
-  private readonly ageFloor = new RecentExtreme(Math.min);
-  private readonly pollQueue: Array<() => void> = [];
   private pauseCode = 0;
   private accessToken: string;
-  private readonly pacing: NumberPacing | undefined;
-  private readonly allowance: AdaptiveAllowance | undefined;
-  private allowanceMs: number;
-  private adaptive = true;
+  private readonly pacing: AdaptivePacing;
+  private readonly slots: NumberSlots;
 
   constructor(private readonly options: WhatsAppSenderOptions) {
     if (!options.phoneNumberId)
@@ -206,14 +89,19 @@ export class WhatsAppSender {
           prefix: `${prefix}:rl`,
         }),
       );
-    this.pacing = tryNumberPacing(rateOptions(options));
-    this.allowanceMs = this.pacing?.jitterMs ?? 0;
-    if (this.pacing && options.adaptiveJitter !== false)
-      this.allowance = new AdaptiveAllowance({
-        baseMs: this.pacing.jitterMs,
-        ...(options.adaptiveJitter?.maxJitterMs !== undefined ? { maxMs: options.adaptiveJitter.maxJitterMs } : {}),
-        ...(options.adaptiveJitter?.holdMs !== undefined ? { holdMs: options.adaptiveJitter.holdMs } : {}),
-      });
+    const pacing = tryNumberPacing(rateOptions(options));
+    this.pacing = new AdaptivePacing(pacing, options, (change) =>
+      this.emit({ type: 'pacing', phoneNumberId: this.phoneNumberId, ...change }),
+    );
+    this.slots = new NumberSlots({
+      limiter: this.limiter,
+      key: numberKey(this.phoneNumberId),
+      pacing,
+      adaptive: this.pacing,
+      jitterMs: options.jitterMs ?? DEFAULT_JITTER_MS,
+      pollers: options.limiterPollers ?? 1,
+      onStale: (lateMs) => this.emit({ type: 'stale_slot', phoneNumberId: this.phoneNumberId, lateMs }),
+    });
     this.idempotency =
       options.idempotency ??
       this.own(
@@ -311,7 +199,7 @@ export class WhatsAppSender {
   async markRead(messageId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     if (!messageId) throw new ValidationError('messageId is required', [{ path: ['messageId'], message: 'required' }]);
     this.assertNotPaused();
-    await this.acquireFreshNumberSlot(options.signal ? { signal: options.signal } : {});
+    await this.slots.acquireFresh(options.signal ? { signal: options.signal } : {});
     try {
       await this.timedPost({ messaging_product: 'whatsapp', status: 'read', message_id: messageId }, options.signal);
     } catch (error) {
@@ -341,34 +229,30 @@ export class WhatsAppSender {
 
   /** The jitter allowance the number is paced by now, ms (the configured one, or wider while lag is measured). */
   get jitterAllowanceMs(): number {
-    return this.allowanceMs;
+    return this.pacing.allowanceMs;
   }
 
   /** Closes the HTTP client, limiter and store the sender created itself. */
   async close(): Promise<void> {
-    this.allowance?.close();
+    this.pacing.close();
     for (const o of this.owned.splice(0).reverse()) await o.close();
   }
 
   private async deliver(message: OutgoingMessage, options: SendOptions): Promise<SendResult> {
     const signal = options.signal;
     const acquireOptions = signal ? { signal } : {};
-    const nKey = numberKey(this.phoneNumberId);
     const pKey = pairKey(this.phoneNumberId, message.to);
-    const pairBackoff = this.options.pairBackoffMs ?? PAIR_BACKOFF_MS;
-    const languages =
-      message.type === 'template' ? [message.template.language.code, ...(options.fallbackLanguages ?? [])] : [];
+    const retries = new SendRetries(
+      this.options,
+      message.type === 'template' ? [message.template.language.code, ...(options.fallbackLanguages ?? [])] : [],
+    );
     let body = message;
     let attempts = 0;
-    let throughputRetries = 0;
-    let pairRetries = 0;
-    let transient = 0;
-    let languageIndex = 0;
     for (;;) {
       this.assertNotPaused();
       attempts++;
       if (this.options.pairRate !== false || this.options.limiter) await this.limiter.acquire(pKey, 1, acquireOptions);
-      await this.acquireFreshNumberSlot(acquireOptions);
+      await this.slots.acquireFresh(acquireOptions);
       try {
         const response = await this.timedPost(body, options.abortInFlight === false ? undefined : signal);
         const parsed = SendResponse.parse(response);
@@ -393,68 +277,58 @@ export class WhatsAppSender {
       } catch (raw) {
         const error = toWhatsAppError(raw);
         if (!error) throw raw;
-        switch (error.category) {
-          case 'throughput': {
-            if (throughputRetries >= (this.options.throughputRetries ?? 5)) throw this.failed(message, error);
-            const penaltyMs = (this.options.throughputPenaltyMs ?? 250) * 2 ** throughputRetries++;
-            await this.limiter.penalize(nKey, penaltyMs);
-            this.emit({ type: 'throttled', phoneNumberId: this.phoneNumberId, code: 130429, penaltyMs });
+        const step = retries.next(error);
+        switch (step.kind) {
+          case 'throttle':
+            await this.limiter.penalize(numberKey(this.phoneNumberId), step.penaltyMs);
+            this.emit({
+              type: 'throttled',
+              phoneNumberId: this.phoneNumberId,
+              code: 130429,
+              penaltyMs: step.penaltyMs,
+            });
             continue;
-          }
-          case 'pair': {
-            const delayMs = pairBackoff[pairRetries];
-            if (delayMs === undefined) throw this.failed(message, error);
-            pairRetries++;
+          case 'pair_backoff':
             // Only this recipient's key is penalized: every other recipient keeps the full rate.
-            await this.limiter.penalize(pKey, delayMs);
+            await this.limiter.penalize(pKey, step.delayMs);
             this.emit({
               type: 'pair_backoff',
               phoneNumberId: this.phoneNumberId,
               to: `+${message.to}`,
               code: 131056,
-              delayMs,
-              retry: pairRetries,
+              delayMs: step.delayMs,
+              retry: step.retry,
             });
-            if (this.options.pairRate === false && !this.options.limiter) await sleep(delayMs, signal);
+            if (this.options.pairRate === false && !this.options.limiter) await sleep(step.delayMs, signal, BACK_OFF);
             continue;
-          }
-          case 'transient': {
-            if (++transient >= (this.options.transientAttempts ?? 3)) throw this.failed(message, error);
-            await sleep(200 * 2 ** transient, signal);
+          case 'transient':
+            await sleep(step.delayMs, signal, BACK_OFF);
             continue;
-          }
-          case 'spam':
-          case 'blocked': {
+          case 'fallback':
+            if (body.type !== 'template') throw this.failed(message, error);
+            body = { ...body, template: { ...body.template, language: { ...body.template.language, code: step.to } } };
+            this.emit({
+              type: 'template_fallback',
+              phoneNumberId: this.phoneNumberId,
+              to: `+${message.to}`,
+              template: body.template.name,
+              from: step.from,
+              to_language: step.to,
+            });
+            continue;
+          case 'pause':
             this.pause(error.metaCode);
             this.emit({
               type: 'alert',
               phoneNumberId: this.phoneNumberId,
-              reason: error.category === 'spam' ? 'spam_rate_limit' : 'policy_block',
+              reason: step.reason,
               code: error.metaCode,
               pausedUntil: new Date(this.pausedUntil),
             });
             throw this.failed(message, error);
-          }
-          case 'auth':
+          case 'credentials':
             this.emit({ type: 'alert', phoneNumberId: this.phoneNumberId, reason: 'credentials', code: 190 });
             throw this.failed(message, error);
-          case 'invalid': {
-            if (error.metaCode === 132001 && body.type === 'template' && languageIndex + 1 < languages.length) {
-              const from = languages[languageIndex]!;
-              const next = languages[++languageIndex]!;
-              body = { ...body, template: { ...body.template, language: { ...body.template.language, code: next } } };
-              this.emit({
-                type: 'template_fallback',
-                phoneNumberId: this.phoneNumberId,
-                to: `+${message.to}`,
-                template: body.template.name,
-                from,
-                to_language: next,
-              });
-              continue;
-            }
-            throw this.failed(message, error);
-          }
           default:
             throw this.failed(message, error);
         }
@@ -462,128 +336,15 @@ export class WhatsAppSender {
     }
   }
 
-  /**
-   * Takes a slot of the number's limiter that is still fresh when the request leaves. The pacing
-   * (see {@link numberPacing}) holds for any spread of delays up to `jitterMs` between admission
-   * and Meta; half of it is kept for this process. A send that leaves more than that half later
-   * after its admission than the quickest recent ones (the process stalled: GC, CPU throttling,
-   * descheduling) would reach Meta late, on top of sends admitted after it — so it takes a fresh
-   * slot instead and leaves the stale one unused.
-   */
-  private async acquireFreshNumberSlot(options: { signal?: AbortSignal }): Promise<void> {
-    const ownShareMs = (this.options.jitterMs ?? DEFAULT_JITTER_MS) / 2;
-    for (;;) {
-      const slot = await this.acquireNumberSlot(options);
-      const age = this.slotAge(slot);
-      this.ageFloor.sample(age);
-      // Only the spread of delays matters (the bound holds for delays within [d, d + J]): a slow
-      // but steady path to Redis is no reason to throw slots away.
-      const lateMs = age - (this.ageFloor.value() ?? age);
-      // Written so that a NaN (a limiter with an odd clock) sends rather than spins.
-      if (!(lateMs > ownShareMs)) return;
-      this.emit({ type: 'stale_slot', phoneNumberId: this.phoneNumberId, lateMs });
-    }
-  }
-
-  /**
-   * How long ago, at most, the limiter admitted `slot` (ms). Always bounded by the time since the
-   * admitting call was made; when the limiter reports its clock (`at`: Redis server time), also by
-   * the time since `at` on that clock — much tighter when the call waited in Redis' queue before it
-   * ran, which is not staleness (the slot was taken late, not early).
-   */
-  private slotAge(slot: NumberSlot): number {
-    const sinceAsked = performance.now() - slot.asked;
-    const skew = this.clockSkew.value();
-    if (slot.at === undefined || skew === undefined) return sinceAsked;
-    return Math.min(sinceAsked, Date.now() - (slot.at + skew));
-  }
-
-  /**
-   * Takes one slot of the number's limiter and resolves with when the admitting call was made
-   * (`performance.now()`: the admission happened after it) and the limiter's admission time.
-   * At most `limiterPollers` waiters of this process poll the shared limiter at once, the rest
-   * queue locally: dozens of concurrent pollers per worker would turn every freed slot into a
-   * thundering herd of Redis round trips. Slots a late poller missed are not lost: the window's
-   * small burst lets it take them back to back.
-   */
-  private async acquireNumberSlot(options: { signal?: AbortSignal }): Promise<NumberSlot> {
-    if (this.pollers >= (this.options.limiterPollers ?? 1)) {
-      await new Promise<void>((resolve) => this.pollQueue.push(resolve));
-    } else {
-      this.pollers++;
-    }
-    try {
-      const key = numberKey(this.phoneNumberId);
-      // The last admission said when the next slot frees up: sleep until then rather than ask now
-      // and be told to wait.
-      const wait = this.nextSlotAt - performance.now();
-      if (wait >= 1) await sleep(Math.floor(wait), options.signal);
-      for (;;) {
-        if (options.signal?.aborted)
-          throw new AbortedError("Waiting for the number's rate limit was aborted", { cause: options.signal.reason });
-        const cost = this.sendCost();
-        const asked = performance.now();
-        const askedWall = Date.now();
-        const decision = await this.tryAcquireNumber(key, cost);
-        if (decision.at !== undefined) this.clockSkew.sample(askedWall - decision.at);
-        if (decision.allowed) {
-          // `nextInMs` is for one unit; a widened send takes `cost` units, the rest of them later still.
-          const extra = decision.nextInMs && this.pacing ? (cost - 1) * (1000 / this.pacing.ratePerSecond) : 0;
-          this.nextSlotAt = performance.now() + (decision.nextInMs ?? 0) + extra;
-          return { asked, at: decision.at };
-        }
-        // Whole ms, at least 1: the next attempt is at or just after the moment the slot frees.
-        await sleep(Math.max(1, Math.ceil(decision.retryAfterMs)), options.signal);
-      }
-    } finally {
-      const next = this.pollQueue.shift();
-      if (next) next();
-      else this.pollers--;
-    }
-  }
-
-  /**
-   * `tryAcquire` with `cost`; a limiter of your own whose number window has a burst of 1 cannot take a widened
-   * (fractional) cost: it then paces by its own window, and this sender stops widening.
-   */
-  private async tryAcquireNumber(key: string, cost: number): Promise<RateDecision> {
-    if (cost === 1) return this.limiter.tryAcquire(key);
-    try {
-      return await this.limiter.tryAcquire(key, cost);
-    } catch (error) {
-      if (!isValidationError(error)) throw error;
-      this.adaptive = false;
-      this.allowanceMs = this.pacing?.jitterMs ?? 0;
-      return this.limiter.tryAcquire(key);
-    }
-  }
-
-  /** Units of the number's limiter one send takes now: 1, or more while the allowance is widened. */
-  private sendCost(): number {
-    if (!this.allowance || !this.pacing || !this.adaptive) return 1;
-    const allowanceMs = this.allowance.allowanceMs();
-    if (allowanceMs !== this.allowanceMs) {
-      this.allowanceMs = allowanceMs;
-      this.emit({
-        type: 'pacing',
-        phoneNumberId: this.phoneNumberId,
-        jitterMs: allowanceMs,
-        lagMs: Math.round(this.allowance.lagMs * 10) / 10,
-        ratePerSecond: this.pacing.ratePerSecond / numberSendCost(this.pacing, allowanceMs),
-      });
-    }
-    return numberSendCost(this.pacing, allowanceMs);
-  }
-
   /** Posts and records the round trip (an answer, success or Graph error, is one; a network failure is not). */
   private async timedPost(json: unknown, signal: AbortSignal | undefined): Promise<unknown> {
     const started = performance.now();
     try {
       const body = await this.post(json, signal);
-      this.allowance?.roundTrip(performance.now() - started);
+      this.pacing.roundTrip(performance.now() - started);
       return body;
     } catch (error) {
-      if (toWhatsAppError(error)) this.allowance?.roundTrip(performance.now() - started);
+      if (toWhatsAppError(error)) this.pacing.roundTrip(performance.now() - started);
       throw error;
     }
   }
@@ -636,76 +397,5 @@ export class WhatsAppSender {
   }
 }
 
-/** The {@link WhatsAppRateOptions} among a sender's options. */
-export function rateOptions(options: WhatsAppSenderOptions): WhatsAppRateOptions {
-  const out: WhatsAppRateOptions = {};
-  if (options.messagesPerSecond !== undefined) out.messagesPerSecond = options.messagesPerSecond;
-  if (options.jitterMs !== undefined) out.jitterMs = options.jitterMs;
-  if (options.catchUpMs !== undefined) out.catchUpMs = options.catchUpMs;
-  if (options.inboundReserve !== undefined) out.inboundReserve = options.inboundReserve;
-  if (options.pairRate !== undefined) out.pairRate = options.pairRate;
-  return out;
-}
-
-/** The number's pacing for these options, or undefined when they do not derive one (then nothing adapts). */
-function tryNumberPacing(options: WhatsAppRateOptions): NumberPacing | undefined {
-  try {
-    return numberPacing(options);
-  } catch {
-    return undefined;
-  }
-}
-
-/** A slot of the number's limiter: when the admitting call was made (`performance.now()`) and the limiter's admission time. */
-interface NumberSlot {
-  asked: number;
-  at?: number | undefined;
-}
-
-/**
- * The largest (or smallest) value sampled in the last one to two seconds: recent enough to follow a
- * drifting clock (NTP slews ≤ 0.5 ms/s) or a changed network path, long enough to see fast samples.
- */
-class RecentExtreme {
-  private epoch = -1;
-  private current: number | undefined;
-  private previous: number | undefined;
-
-  constructor(private readonly pick: (a: number, b: number) => number) {}
-
-  sample(value: number): void {
-    const epoch = Math.floor(performance.now() / 1000);
-    if (epoch !== this.epoch) {
-      this.previous = epoch === this.epoch + 1 ? this.current : undefined;
-      this.current = undefined;
-      this.epoch = epoch;
-    }
-    this.current = this.current === undefined ? value : this.pick(this.current, value);
-  }
-
-  value(): number | undefined {
-    const epoch = Math.floor(performance.now() / 1000);
-    const values =
-      epoch === this.epoch ? [this.current, this.previous] : epoch === this.epoch + 1 ? [this.current] : [];
-    const known = values.filter((v): v is number => v !== undefined);
-    return known.length === 0 ? undefined : known.reduce((a, b) => this.pick(a, b));
-  }
-}
-
 // Messages this module validated and normalised itself: a broadcast prepares each message once.
 const prepared = new WeakSet<object>();
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AbortedError('Back-off wait was aborted', { cause: signal.reason }));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new AbortedError('Back-off wait was aborted', { cause: signal!.reason }));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}

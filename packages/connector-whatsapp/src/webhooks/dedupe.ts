@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
-  RedisScript,
-  redisKey,
-  resolveRedis,
-  toRedisError,
+  MemoryIdempotencyStore,
+  RedisIdempotencyStore,
   type IdempotencyStore,
   type RedisConnectionOptions,
 } from '@relaykit/sdk-core';
@@ -36,11 +34,10 @@ export interface DedupeClaimDone {
 }
 
 /**
- * Remembers event keys so duplicate webhook deliveries are processed once. An event is first
- * *claimed* with a short lease, and marked *done* (remembered for days) only once it is stored: a
- * receiver that crashes in between leaves a lease that expires, so Meta's retry is processed
- * instead of being taken for a duplicate. Implementations: in-memory, Redis (shared by every
- * receiver), and an adapter over sdk-core's IdempotencyStore.
+ * The webhook handler's view of an sdk-core IdempotencyStore (see {@link dedupeStoreFromIdempotency}): an event is
+ * first *claimed* with a short lease, and marked *done* (remembered for days) only once it is stored, so a receiver
+ * that crashes in between leaves a lease that expires and Meta's retry is processed instead of being taken for a
+ * duplicate. Pass the IdempotencyStore itself as the handler's `dedupe`; implement this only for a store of your own.
  */
 export interface DedupeStore {
   /** Claims `key` for `leaseMs` unless it is done or claimed by a live lease. */
@@ -49,9 +46,9 @@ export interface DedupeStore {
   complete(key: string, token: string, ttlMs: number): Promise<void>;
   /** Gives up a claim (storing the event failed), so the sender's retry is processed; a no-op when `token` no longer holds it. */
   release(key: string, token: string): Promise<void>;
-  /** Claims and completes at once: true the first time `key` is seen within `ttlMs`, false for a duplicate or a live claim. */
+  /** True the first time `key` is seen within `ttlMs`, false for a duplicate or a live claim. */
   firstSeen(key: string, ttlMs: number): Promise<boolean>;
-  /** Forgets `key` whatever its state (an operator's reset). */
+  /** Forgets `key` while it is claimed or marked by `firstSeen` (an operator's reset). */
   forget(key: string): Promise<void>;
   /** Releases the connection (stores built over a caller's client leave it open). */
   close(): Promise<void>;
@@ -61,133 +58,23 @@ export interface DedupeStore {
 export const DEFAULT_DEDUPE_TTL_MS = 7 * 24 * 3600_000;
 /** Default processing lease: how long a claimed event blocks its duplicates before a crash is assumed. */
 export const DEFAULT_DEDUPE_LEASE_MS = 60_000;
+/** The IdempotencyStore scope webhook events are kept under (apart from sends and jobs sharing the store). */
+export const WEBHOOK_DEDUPE_SCOPE = 'whatsapp-webhook';
 
-/** An in-process {@link DedupeStore}; entries expire lazily and by a periodic sweep. */
-export function createMemoryDedupeStore(): DedupeStore {
-  // `token` undefined = done.
-  const seen = new Map<string, { expires: number; token: string | undefined }>();
-  let calls = 0;
-  const live = (key: string, now: number) => {
-    if (++calls % 10_000 === 0) for (const [k, e] of seen) if (e.expires <= now) seen.delete(k);
-    const entry = seen.get(key);
-    return entry && entry.expires > now ? entry : undefined;
-  };
-  return {
-    async claim(key, leaseMs) {
-      const now = Date.now();
-      const entry = live(key, now);
-      if (entry)
-        return entry.token === undefined
-          ? { state: 'done' }
-          : { state: 'processing', retryAfterMs: entry.expires - now };
-      const token = randomUUID();
-      seen.set(key, { expires: now + leaseMs, token });
-      return { state: 'new', token };
-    },
-    async complete(key, _token, ttlMs) {
-      seen.set(key, { expires: Date.now() + ttlMs, token: undefined });
-    },
-    async release(key, token) {
-      if (seen.get(key)?.token === token) seen.delete(key);
-    },
-    async firstSeen(key, ttlMs) {
-      const now = Date.now();
-      if (live(key, now)) return false;
-      seen.set(key, { expires: now + ttlMs, token: undefined });
-      return true;
-    },
-    async forget(key) {
-      seen.delete(key);
-    },
-    async close() {
-      seen.clear();
-    },
-  };
-}
-
-// Values: `p:<token>` while claimed, `d` once done (`1` was written by earlier versions for done).
-// KEYS[1]; ARGV = token, lease ms.
-const CLAIM = new RedisScript(
-  `
-local v = redis.call('GET', KEYS[1])
-if not v then
-  redis.call('SET', KEYS[1], 'p:' .. ARGV[1], 'PX', ARGV[2])
-  return {'new'}
-end
-if string.sub(v, 1, 2) == 'p:' then return {'processing', redis.call('PTTL', KEYS[1])} end
-return {'done'}
-`,
-  1,
-);
-// KEYS[1]; ARGV = token.
-const RELEASE = new RedisScript(
-  `
-if redis.call('GET', KEYS[1]) == 'p:' .. ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`,
-  1,
-);
-
-/** A Redis {@link DedupeStore}: one script per claim, so every receiver process agrees. */
-export function createRedisDedupeStore(options: RedisConnectionOptions & { prefix?: string }): DedupeStore {
-  const handle = resolveRedis(options);
-  const prefix = options.prefix ?? 'relaykit:whatsapp:dedupe';
-  const ms = (n: number) => Math.max(1, Math.round(n));
-  const k = (key: string) => redisKey(prefix, key);
-  return {
-    async claim(key, leaseMs) {
-      const token = randomUUID();
-      const [state, ttl] = await CLAIM.run<[string, number?]>(handle.client, [k(key)], [token, ms(leaseMs)]);
-      if (state === 'new') return { state, token };
-      if (state === 'processing')
-        return { state, ...(typeof ttl === 'number' && ttl > 0 ? { retryAfterMs: ttl } : {}) };
-      return { state: 'done' };
-    },
-    async complete(key, _token, ttlMs) {
-      // Unconditional: the event is stored, whoever holds the lease now.
-      try {
-        await handle.client.set(k(key), 'd', 'PX', ms(ttlMs));
-      } catch (error) {
-        throw toRedisError(handle.client, error);
-      }
-    },
-    async release(key, token) {
-      await RELEASE.run(handle.client, [k(key)], [token]);
-    },
-    async firstSeen(key, ttlMs) {
-      try {
-        return (await handle.client.set(k(key), 'd', 'PX', ms(ttlMs), 'NX')) === 'OK';
-      } catch (error) {
-        throw toRedisError(handle.client, error);
-      }
-    },
-    async forget(key) {
-      try {
-        await handle.client.del(k(key));
-      } catch (error) {
-        throw toRedisError(handle.client, error);
-      }
-    },
-    close: () => handle.close(),
-  };
-}
-
-/** Memory when no Redis is given, Redis otherwise. */
-export function createDedupeStore(options: RedisConnectionOptions & { prefix?: string } = {}): DedupeStore {
-  return options.redis || options.redisUrl ? createRedisDedupeStore(options) : createMemoryDedupeStore();
-}
+// Every delivery of an event carries the same event, so one fingerprint serves all.
+const FINGERPRINT = 'event';
 
 /**
- * Uses an sdk-core IdempotencyStore (memory or Redis) as the dedupe store, under `scope`: a claim
- * is the store's in-flight lock (its lease), done is a completed entry. The store has no owner
- * tokens, so `release` drops any live claim on the key.
+ * The {@link DedupeStore} over an sdk-core IdempotencyStore (memory, Redis, or the gateway's SQL store; e.g. the
+ * runtime's `ctx.idempotency`), under `scope`: a claim is the store's in-flight claim (its lease) owned by a random
+ * token, done is a completed entry. The store stays the caller's: `close` leaves it open.
  */
-export function dedupeStoreFromIdempotency(store: IdempotencyStore, scope = 'whatsapp-webhook'): DedupeStore {
-  const FINGERPRINT = 'event';
+export function dedupeStoreFromIdempotency(store: IdempotencyStore, scope = WEBHOOK_DEDUPE_SCOPE): DedupeStore {
   return {
     async claim(key, leaseMs) {
-      const begin = await store.begin(scope, key, FINGERPRINT, { lockTtlMs: leaseMs });
-      if (begin.state === 'new') return { state: 'new', token: key };
+      const token = randomUUID();
+      const begin = await store.begin(scope, key, FINGERPRINT, { lockTtlMs: leaseMs, owner: token });
+      if (begin.state === 'new') return { state: 'new', token };
       if (begin.state === 'in_flight')
         return {
           state: 'processing',
@@ -196,15 +83,39 @@ export function dedupeStoreFromIdempotency(store: IdempotencyStore, scope = 'wha
       return { state: 'done' };
     },
     complete: (key, _token, ttlMs) => store.complete(scope, key, FINGERPRINT, true, ttlMs),
-    release: (key) => store.release(scope, key),
+    release: (key, token) => store.release(scope, key, { owner: token }),
     async firstSeen(key, ttlMs) {
       // A claim left as the marker expires after `ttlMs` and, unlike a completed entry, can be forgotten.
       return (await store.begin(scope, key, FINGERPRINT, { lockTtlMs: ttlMs })).state === 'new';
     },
-    // A completed entry cannot be dropped through the port; an in-flight one can.
     forget: (key) => store.release(scope, key),
     async close() {
       /* the store belongs to the caller */
     },
   };
+}
+
+/** `dedupe` as the handler takes it: an IdempotencyStore is viewed through {@link dedupeStoreFromIdempotency}. */
+export function toDedupeStore(store: IdempotencyStore | DedupeStore): DedupeStore {
+  return 'begin' in store ? dedupeStoreFromIdempotency(store) : store;
+}
+
+/** A dedupe view that owns its store: `close` closes it. */
+function owning(store: IdempotencyStore): DedupeStore {
+  return { ...dedupeStoreFromIdempotency(store), close: () => store.close() };
+}
+
+/** @deprecated Pass `createIdempotencyStore()` from `@relaykit/sdk-core` as the handler's `dedupe`. */
+export function createMemoryDedupeStore(): DedupeStore {
+  return owning(new MemoryIdempotencyStore());
+}
+
+/** @deprecated Pass `createIdempotencyStore({ redisUrl, prefix })` from `@relaykit/sdk-core` as the handler's `dedupe`. */
+export function createRedisDedupeStore(options: RedisConnectionOptions & { prefix?: string }): DedupeStore {
+  return owning(new RedisIdempotencyStore({ ...options, prefix: options.prefix ?? 'relaykit:whatsapp:dedupe' }));
+}
+
+/** @deprecated Pass `createIdempotencyStore(options)` from `@relaykit/sdk-core` as the handler's `dedupe`. */
+export function createDedupeStore(options: RedisConnectionOptions & { prefix?: string } = {}): DedupeStore {
+  return options.redis || options.redisUrl ? createRedisDedupeStore(options) : createMemoryDedupeStore();
 }

@@ -1,11 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createIdempotencyStore } from '@relaykit/sdk-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGraph, type FakeGraph } from '../testing/index.js';
 import { metaJsonStringify } from '../testing/meta-json.js';
 import { buildNotification, statusPayload } from '../testing/notifications.js';
-import { createMemoryDedupeStore } from './dedupe.js';
-import { acksOnlyWhatIsStored } from './handler.durability.js';
+import { acksOnlyWhatIsStored } from '../test-support/handler-durability.contract.js';
 import { createWebhookHandler, MAX_WEBHOOK_BYTES, type WebhookHandlerResult } from './handler.js';
 import { nodeWebhookListener } from './node.js';
 import { signWebhookBody } from './signature.js';
@@ -204,7 +204,8 @@ describe('createWebhookHandler', () => {
   });
 });
 
-describe('ACK only after storing (memory dedupe)', () => acksOnlyWhatIsStored(createMemoryDedupeStore));
+describe('ACK only after storing (memory IdempotencyStore)', () =>
+  acksOnlyWhatIsStored(() => createIdempotencyStore()));
 
 describe('fake Graph webhook emitter → node:http receiver', () => {
   let fake: FakeGraph;

@@ -1,6 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { WebhookRequest, WebhookResponse } from '@relaykit/sdk-core';
-import { DEFAULT_DEDUPE_LEASE_MS, DEFAULT_DEDUPE_TTL_MS, createMemoryDedupeStore, type DedupeStore } from './dedupe.js';
+import {
+  createIdempotencyStore,
+  type IdempotencyStore,
+  type WebhookRequest,
+  type WebhookResponse,
+} from '@relaykit/sdk-core';
+import { DEFAULT_DEDUPE_LEASE_MS, DEFAULT_DEDUPE_TTL_MS, toDedupeStore, type DedupeStore } from './dedupe.js';
 import { parseWebhookPayload, webhookEventKey, type WhatsAppEvent } from './events.js';
 import { verifyWebhookSignature } from './signature.js';
 import type { StatusTracker, TrackedStatus } from './tracker.js';
@@ -16,8 +21,12 @@ export interface WebhookHandlerOptions {
   verifyToken: string;
   /** Largest body accepted (default 3 MB, Meta's maximum). */
   maxBodyBytes?: number;
-  /** Drops duplicate deliveries (default: an in-memory store; use Redis with several receivers). */
-  dedupe?: DedupeStore | false;
+  /**
+   * Where event keys are remembered to drop duplicate deliveries: an sdk-core IdempotencyStore (`createIdempotencyStore`,
+   * with `redisUrl` when several receivers share the work; the runtime's `ctx.idempotency`), or a {@link DedupeStore} of
+   * your own. Default: an in-memory store; `false` turns de-duplication off.
+   */
+  dedupe?: IdempotencyStore | DedupeStore | false;
   /** How long a stored event's key is remembered (default 7 days, Meta's retry horizon). */
   dedupeTtlMs?: number;
   /**
@@ -97,7 +106,7 @@ const text = (status: number, body: string, rest: Partial<WebhookHandlerResult> 
 export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHandler {
   if (!options.appSecret) throw new TypeError('createWebhookHandler needs appSecret');
   const maxBytes = options.maxBodyBytes ?? MAX_WEBHOOK_BYTES;
-  const dedupe = options.dedupe === false ? undefined : (options.dedupe ?? createMemoryDedupeStore());
+  const dedupe = options.dedupe === false ? undefined : toDedupeStore(options.dedupe ?? createIdempotencyStore());
   const ttl = options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS;
   const lease = options.dedupeLeaseMs ?? DEFAULT_DEDUPE_LEASE_MS;
 

@@ -36,6 +36,7 @@ export {
   dedupeStoreFromIdempotency,
   DEFAULT_DEDUPE_TTL_MS,
   DEFAULT_DEDUPE_LEASE_MS,
+  WEBHOOK_DEDUPE_SCOPE,
   type DedupeStore,
   type DedupeClaim,
   type DedupeClaimNew,

@@ -20,7 +20,7 @@ describe.each(['node', 'express', 'koa'])('%s mount of nodeWebhookListener', (mo
 
   beforeAll(async () => {
     worker = spawnTsxWorker({
-      script: new URL('./mounts.worker.ts', import.meta.url),
+      script: new URL('../test-support/workers/mounts.worker.ts', import.meta.url),
       args: [mount],
       env: { APP_SECRET: appSecret },
     });

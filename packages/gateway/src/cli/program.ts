@@ -14,6 +14,7 @@ import { SAMPLE_CONFIG } from './sample-config.js';
 import { registerUserCommands } from './users.js';
 import { UserStore } from '../users/index.js';
 import { gatewayVersion } from './version.js';
+import { registerScheduleCommands } from '../schedules/cli.js';
 
 /** Where the CLI writes (tests capture it). */
 export interface CliIo {
@@ -393,6 +394,8 @@ Examples:
         `next: uncomment an instance, then "relaykit check -c ${options.output}" and "relaykit start -c ${options.output}"`,
       );
     });
+
+  registerScheduleCommands(program, { out: io.out, readConfig: (file) => readConfig(file, io), configOption });
 
   program
     .command('check')

@@ -48,7 +48,7 @@ export function substituteEnv(
 
 /**
  * Validates a configuration object (after `${ENV}` substitution). `DATABASE_URL`, `REDIS_URL` and
- * `RELAYKIT_ENCRYPTION_KEY` fill in when the file leaves them out.
+ * `RELAYKIT_ENCRYPTION_KEY` and `RELAYKIT_METRICS_TOKEN` fill in when the file leaves them out.
  * @throws ConfigError listing every problem by path
  */
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -69,6 +69,12 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
     redis: {
       ...(substituted.redis as object | undefined),
       ...(!(substituted.redis as { url?: string } | undefined)?.url && env.REDIS_URL ? { url: env.REDIS_URL } : {}),
+    },
+    metrics: {
+      ...(substituted.metrics as object | undefined),
+      ...(!(substituted.metrics as { token?: string } | undefined)?.token && env.RELAYKIT_METRICS_TOKEN
+        ? { token: env.RELAYKIT_METRICS_TOKEN }
+        : {}),
     },
     encryption: {
       ...(substituted.encryption as object | undefined),

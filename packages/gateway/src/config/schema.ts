@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { configScheduleSchema } from '../schedules/definition.js';
 import { parseDuration, parseSize } from '../util/duration.js';
 
 const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
@@ -57,6 +58,10 @@ export const instanceSchema = z.strictObject({
   rateLimits: z.array(rateWindow).default([]),
   /** Longest one attempt may run. */
   timeout: duration.default(60_000),
+  /** Timed jobs of this instance by name; an entry named like a connector-declared schedule overrides it. */
+  schedules: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/), configScheduleSchema).default({}),
+  /** Run the schedules the connector declares (default true); each can also be switched off by name. */
+  connectorSchedules: z.boolean().default(true),
 });
 
 /** The gateway's configuration file, after environment-variable substitution. */
@@ -171,6 +176,38 @@ export const gatewayConfigSchema = z
         lockout: 15 * 60_000,
         maxFailedLoginsPerAddress: 20,
       }),
+    /** The scheduling loop run by every process with workers. */
+    scheduler: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** How often due schedules are looked for; a dead process's fires are taken over within 2 × tick. */
+        tick: duration.default(1000),
+        /** Schedules locked per pass. */
+        batch: z.number().int().min(1).max(5000).default(500),
+        /** How long run history is kept (0: forever). */
+        runRetention: duration.default(7 * 86_400_000),
+      })
+      .default({ enabled: true, tick: 1000, batch: 500, runRetention: 7 * 86_400_000 }),
+    /**
+     * Who sees which instances in `/openapi.json` and `/docs`. `public: false` (default): a caller sees the operations
+     * its API key reaches, and without a key a generic document that names no instance. `public: true`: everyone sees
+     * every instance of every environment.
+     */
+    docs: z.object({ public: z.boolean().default(false) }).default({ public: false }),
+    /**
+     * `/metrics` answers only `Authorization: Bearer <token>` (`RELAYKIT_METRICS_TOKEN` when the file leaves it out);
+     * without a token it is off (404): metrics name every instance.
+     */
+    metrics: z.object({ token: z.string().min(16).optional() }).default({}),
+    /** Upstream health checks run in the background; `/readyz` answers from their last result. */
+    health: z
+      .object({
+        /** How often each instance's upstream health is checked (each check may cost an upstream API call). */
+        interval: duration.default(60_000),
+        /** Longest one check may take. */
+        timeout: duration.default(5000),
+      })
+      .default({ interval: 60_000, timeout: 5000 }),
     environments: z.array(name).min(1).default(['development', 'staging', 'production']),
     instances: z.record(name, instanceSchema).default({}),
   })

@@ -7,6 +7,7 @@ import { parseConfig } from '../config/index.js';
 import { Gateway } from '../gateway.js';
 import { findConnectorPackages, loadConnectorDemo } from './discover.js';
 import { PortInUseError } from './port.js';
+import { DEMO_SCHEDULES } from '../schedules/demo.js';
 
 /** One started connector demo, under the instance name it got. */
 interface DemoPart {
@@ -60,6 +61,8 @@ export interface Demo {
   instances: string[];
   /** The fake upstreams by instance name. */
   fakes: Record<string, unknown>;
+  /** The bearer token `/metrics` answers. */
+  metricsToken: string;
   close(): Promise<void>;
 }
 
@@ -134,6 +137,8 @@ export async function startDemo(
   const config = parseConfig(
     {
       server: { port, host },
+      // /metrics needs a token: RELAYKIT_METRICS_TOKEN, or one made for this run and printed below.
+      metrics: { token: env.RELAYKIT_METRICS_TOKEN || `mt_${randomBytes(24).toString('base64url')}` },
       ...(options.redisPrefix ? { redis: { prefix: options.redisPrefix } } : {}),
       environments: ['development'],
       apiKeys: {
@@ -150,6 +155,7 @@ export async function startDemo(
             environment: 'development',
             config: p.running.config,
             retry: { attempts: 5, delay: '500ms' },
+            ...(DEMO_SCHEDULES[p.instance] ? { schedules: DEMO_SCHEDULES[p.instance] } : {}),
           },
         ]),
       ),
@@ -218,6 +224,8 @@ export async function startDemo(
     lines.push('# Look a job up (this one ran when the demo started; every submit above answers with its own id)');
     lines.push(`curl -sS "$RELAYKIT_URL/v1/jobs/${lookupId}" -H "Authorization: Bearer $RELAYKIT_KEY"`);
   }
+  lines.push('# Schedules of the examples: next fire times, last outcome, run history (/v1/schedules/<id>/runs)');
+  lines.push('curl -sS "$RELAYKIT_URL/v1/schedules" -H "Authorization: Bearer $RELAYKIT_KEY"');
   lines.push('# Keys: list, create (the secret is in the answer, once) and revoke with DELETE /v1/admin/keys/<id>');
   lines.push('# (or: npx relaykit keys list|create|revoke, which read RELAYKIT_URL and RELAYKIT_ADMIN_KEY)');
   lines.push('curl -sS "$RELAYKIT_URL/v1/admin/keys" -H "Authorization: Bearer $RELAYKIT_ADMIN_KEY"');
@@ -236,6 +244,10 @@ export async function startDemo(
   out(`admin key (scope admin:keys: creates, lists and revokes keys; shown once): ${adminKey}`);
   out(`console: ${url}/console    demo login: ${consoleLogin.name} / ${consoleLogin.password} (admin; shown once)`);
   out(`API docs: ${url}/docs    OpenAPI: ${url}/openapi.json    health: ${url}/readyz    metrics: ${url}/metrics`);
+  out(
+    'The docs list the instances to a caller with a key (curl -H "Authorization: Bearer $RELAYKIT_KEY" $RELAYKIT_URL/openapi.json).',
+  );
+  out(`metrics token (Authorization: Bearer …): ${config.metrics.token}`);
   out('');
   out(`export RELAYKIT_URL=${url} RELAYKIT_KEY=${secret} RELAYKIT_ADMIN_KEY=${adminKey}`);
   for (const line of lines) out(line);
@@ -251,6 +263,7 @@ export async function startDemo(
     curlLines: lines.filter((l) => l.startsWith('curl ')),
     instances: parts.map((p) => p.instance),
     fakes: Object.fromEntries(parts.map((p) => [p.instance, p.running.fake])),
+    metricsToken: config.metrics.token!,
     async close() {
       await gateway.close();
       await stopAll();

@@ -176,6 +176,12 @@ export const PROBLEM_CODES: Record<string, { status: number; title: string; expl
     title: 'Job not retryable',
     explanation: 'Only a failed or dead job can be retried; `status` says where the job stands.',
   },
+  SCHEDULE_DECLARED: {
+    status: 409,
+    title: 'Schedule declared elsewhere',
+    explanation:
+      'The schedule comes from the configuration file or a connector: change or remove it there (pause, resume and run now work through the API).',
+  },
   PAYLOAD_TOO_LARGE: {
     status: 413,
     title: 'Payload too large',

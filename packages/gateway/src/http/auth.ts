@@ -4,6 +4,11 @@ import { scopeAllows, type ApiKey } from '../keys/keys.js';
 import type { LoadedInstance } from '../runtime/instances.js';
 import type { HttpDeps } from './types.js';
 
+/** True when the request carries an API key (valid or not): routes open to anyone then authenticate it. */
+export function hasCredentials(ctx: Context): boolean {
+  return Boolean(ctx.get('authorization') || ctx.get('x-api-key'));
+}
+
 /** Reads `Authorization: Bearer <key>` (or `X-API-Key`) and returns the key; 401 otherwise. */
 export async function authenticate(ctx: Context, deps: HttpDeps): Promise<ApiKey> {
   if (ctx.state.apiKey) return ctx.state.apiKey as ApiKey;

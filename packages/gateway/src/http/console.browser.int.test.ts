@@ -19,7 +19,8 @@ describe.skipIf(Boolean(missing) && !ci)('the console in Chromium', () => {
   beforeAll(async () => {
     if (missing) throw new Error(`the browser suite needs Chromium: ${missing}`);
     await ensureConsoleBuilt();
-    t = await startTestGateway({ ops: { streamInterval: '500ms' } } as never);
+    // docs.public: the reference's try-it is tested on a named instance (the default document names none).
+    t = await startTestGateway({ ops: { streamInterval: '500ms' }, docs: { public: true } } as never);
     await t.gateway.users.create({
       name: 'ada',
       password: 'admin password',
@@ -97,7 +98,7 @@ describe.skipIf(Boolean(missing) && !ci)('the console in Chromium', () => {
     });
     const phone = await loggedIn('ada', 'admin password', { width: 390, height: 800 });
     await withScreenshot(phone, 'phone', async () => {
-      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = await phone.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
       expect(overflow).toBeLessThanOrEqual(0);
     });
   }, 60_000);

@@ -31,7 +31,7 @@ export function jobView(job: JobRecord, attempts?: JobAttempt[]): Record<string,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
     finishedAt: job.finishedAt,
-    nextAttemptAt: job.status === 'retrying' ? job.runAfter : null,
+    nextAttemptAt: job.status === 'retrying' || job.status === 'queued' ? job.runAfter : null,
     links: { self: `/v1/jobs/${job.id}` },
   };
 }
@@ -73,7 +73,11 @@ export async function waitForJob(deps: HttpDeps, id: string, ms: number): Promis
 }
 
 /** Enqueues freshly recorded jobs; a queue failure is logged, not fatal: the job is recorded and the reconciler will enqueue it. */
-export async function enqueueRecorded(deps: HttpDeps, jobs: Array<{ id: string; instance: string }>): Promise<void> {
+export async function enqueueRecorded(
+  deps: HttpDeps,
+  jobs: Array<{ id: string; instance: string }>,
+  runAfter?: Date,
+): Promise<void> {
   const byInstance = new Map<string, string[]>();
   for (const job of jobs) byInstance.set(job.instance, [...(byInstance.get(job.instance) ?? []), job.id]);
   for (const [instance, ids] of byInstance) {
@@ -81,6 +85,8 @@ export async function enqueueRecorded(deps: HttpDeps, jobs: Array<{ id: string; 
       await deps.queue.enqueue(
         queueNameOf(instance),
         ids.map((jobId) => ({ jobId, attempt: 0 })),
+        // A delayed job waits in the queue's delayed set; if Redis loses it, the reconciler re-sends it once due.
+        runAfter ? { delayMs: Math.max(0, runAfter.getTime() - Date.now()) } : {},
       );
     } catch (error) {
       deps.logger.warn(

@@ -9,6 +9,36 @@ type JsonSchema = Record<string, unknown>;
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
 
+const NO_JSON = 'x-relaykit-no-json';
+
+/**
+ * Replaces the marks of values JSON cannot carry: as input, such a union member drops out (`id: bigint | number |
+ * digits` documents number | digits) and a lone one matches nothing; as output, bigints are written as decimal strings.
+ */
+function settleBigints(node: unknown, io: 'input' | 'output'): unknown {
+  if (Array.isArray(node)) return node.map((n) => settleBigints(n, io));
+  if (!node || typeof node !== 'object') return node;
+  const schema = node as JsonSchema;
+  if (schema[NO_JSON]) {
+    const { [NO_JSON]: _mark, ...rest } = schema;
+    return io === 'input' ? { ...rest, not: {} } : { ...rest, type: 'string', pattern: '^-?\\d+$' };
+  }
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if ((key === 'anyOf' || key === 'oneOf') && Array.isArray(value) && io === 'input') {
+      const members = value.filter((m) => !(m as JsonSchema | undefined)?.[NO_JSON]);
+      if (members.length === 1 && value.length > 1) {
+        Object.assign(out, settleBigints(members[0], io));
+        continue;
+      }
+      out[key] = settleBigints(members, io);
+      continue;
+    }
+    out[key] = settleBigints(value, io);
+  }
+  return out;
+}
+
 /** Converts every schema of a registry with refs into `#/components/schemas`, stripping `$id`/`$schema`. */
 function convert(
   entries: Array<{ id: string; schema: z.ZodType }>,
@@ -33,14 +63,18 @@ function convert(
     uri: (id) => `#/components/schemas/${id}`,
     override: (ctx) => {
       // z.date() has no JSON form: it travels as an ISO 8601 string.
-      const def = (ctx.zodSchema as { _zod?: { def?: { type?: string } } })._zod?.def;
-      if (def?.type === 'date') Object.assign(ctx.jsonSchema, { type: 'string', format: 'date-time' });
+      const def = (ctx.zodSchema as { _zod?: { def?: { type?: string; coerce?: boolean } } })._zod?.def;
+      // A bigint has no JSON form, nor has a Date object as input (z.coerce.date() reads a string): marked here,
+      // settled below (`unrepresentable: 'any'` would say `{}`, "anything").
+      if (def?.type === 'bigint' || (def?.type === 'date' && io === 'input' && !def.coerce))
+        Object.assign(ctx.jsonSchema, { [NO_JSON]: true });
+      else if (def?.type === 'date') Object.assign(ctx.jsonSchema, { type: 'string', format: 'date-time' });
     },
   }) as { schemas: Record<string, JsonSchema> };
   const out: Record<string, JsonSchema> = {};
   for (const [id, schema] of Object.entries(schemas)) {
     const { $id: _id, $schema: _schema, ...rest } = schema;
-    out[id] = rest;
+    out[id] = settleBigints(rest, io) as JsonSchema;
   }
   for (const [alias, target] of Object.entries(aliases)) out[alias] = { $ref: `#/components/schemas/${target}` };
   return out;
@@ -134,18 +168,211 @@ const rateLimitHeaders = {
   'RateLimit-Policy': { description: "The key's quota policies", schema: { type: 'string' } },
 };
 
-/** Builds the OpenAPI 3.1 document for the configured instances, from their connectors' zod schemas. */
+const waitParameter: ParameterObject = {
+  name: 'wait',
+  in: 'query',
+  required: false,
+  description: 'Wait up to this long (e.g. `5s`) and answer 200 with the finished job when it ends in time.',
+  schema: { type: 'string', examples: ['5s'] },
+};
+
+/** Responses of a submit: 200 (finished within `wait`, with the output at `outputRef`), 202, problems. */
+function submitResponses(outputRef?: string): Record<string, unknown> {
+  return {
+    '200': {
+      description: 'Finished within `wait`: the job with its result',
+      headers: rateLimitHeaders,
+      content: {
+        'application/json': {
+          schema: outputRef
+            ? {
+                allOf: [
+                  { $ref: '#/components/schemas/Job' },
+                  // A job that failed within `wait` has no result.
+                  { type: 'object', properties: { result: { anyOf: [{ $ref: outputRef }, { type: 'null' }] } } },
+                ],
+              }
+            : { $ref: '#/components/schemas/Job' },
+        },
+      },
+    },
+    '202': {
+      description: 'Accepted: the job is recorded and queued',
+      headers: { ...rateLimitHeaders, Location: { description: 'The job URL', schema: { type: 'string' } } },
+      content: {
+        'application/json': {
+          schema: { $ref: '#/components/schemas/JobAccepted' },
+          example: {
+            id: 'job_0m3k9x2a1b2c3d4e5f6a7b8',
+            status: 'queued',
+            links: { self: '/v1/jobs/job_0m3k9x2a1b2c3d4e5f6a7b8' },
+          },
+        },
+      },
+    },
+    ...problemResponses([400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503]),
+  };
+}
+
+const webhookReceived: SchemaObject = {
+  type: 'object',
+  required: ['received', 'duplicates', 'jobs'],
+  properties: {
+    received: { type: 'integer' },
+    duplicates: { type: 'integer' },
+    jobs: { type: 'array', items: { type: 'string' } },
+  },
+};
+
+/**
+ * The routes of the generic document (a caller whose key reaches no instance, or none): the shapes every instance
+ * shares, without naming one. Which instances and operations exist is for a caller whose key reaches them.
+ */
+function addGenericRoutes(builder: OpenApiBuilder): void {
+  const instanceParam: ParameterObject = {
+    name: 'instance',
+    in: 'path',
+    required: true,
+    description: 'A configured instance (the document served to your API key lists the ones it reaches)',
+    schema: { type: 'string' },
+  };
+  builder.addPath('/v1/{instance}/{operation}', {
+    post: {
+      operationId: 'operations.submit',
+      summary: 'Submit an operation of an instance as a job',
+      description:
+        "Validates the body with the operation's input schema, records the job and queues it. Send your API key to get the document listing the instances and operations it reaches, with their schemas.",
+      tags: ['jobs'],
+      security: [{ apiKey: [] }],
+      parameters: [
+        instanceParam,
+        {
+          name: 'operation',
+          in: 'path',
+          required: true,
+          description: 'An operation of the instance',
+          schema: { type: 'string' },
+        },
+        idempotencyHeader,
+        waitParameter,
+      ],
+      requestBody: {
+        required: true,
+        description: "The operation's input",
+        content: { 'application/json': { schema: { type: 'object' }, example: {} } },
+      },
+      responses: submitResponses(),
+    },
+  });
+  const webhookParam: ParameterObject = {
+    name: 'webhook',
+    in: 'path',
+    required: true,
+    description: "One of the instance's webhooks (without it: its first)",
+    schema: { type: 'string' },
+  };
+  for (const [path, params, suffix] of [
+    ['/v1/webhooks/{instance}', [instanceParam], ''],
+    ['/v1/webhooks/{instance}/{webhook}', [instanceParam, webhookParam], '.named'],
+  ] as const) {
+    builder.addPath(path, {
+      get: {
+        operationId: `webhooks.handshake${suffix}`,
+        summary: 'Answer a webhook handshake',
+        description:
+          "The sender's verification handshake (e.g. Meta's `hub.challenge`), answered by the instance's connector.",
+        tags: ['webhooks'],
+        security: [],
+        parameters: [...params],
+        responses: {
+          '200': {
+            description: 'Handshake answered (e.g. the challenge echoed back)',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+          ...problemResponses([403, 404, 500, 503], {
+            403: 'Handshake refused (WEBHOOK_VERIFICATION_FAILED, e.g. a wrong verify token)',
+            404: 'No such instance or webhook, or not a handshake request',
+          }),
+        },
+      },
+      post: {
+        operationId: `webhooks.receive${suffix}`,
+        summary: 'Receive webhook events',
+        description:
+          "The signature is verified over the raw bytes by the instance's connector; events are recorded and queued before the 200; duplicates are recorded once.",
+        tags: ['webhooks'],
+        security: [],
+        parameters: [...params],
+        requestBody: { required: true, content: { 'application/json': { schema: {} } } },
+        responses: {
+          '200': { description: 'Events recorded', content: { 'application/json': { schema: webhookReceived } } },
+          ...problemResponses([400, 401, 404, 405, 413, 500, 503], {
+            400: 'The verified body could not be parsed',
+            401: 'The signature did not verify (WEBHOOK_SIGNATURE)',
+            404: 'No such instance or webhook',
+          }),
+        },
+      },
+    });
+  }
+}
+
+/** Options of {@link buildOpenApi}. */
+export interface OpenApiOptions {
+  title?: string;
+  version?: string;
+  serverUrl?: string;
+  /** `info.contact` (default: a generic one). */
+  contact?: { name?: string; url?: string; email?: string };
+  /** Which operations to document (default: all); an instance with none is left out, webhooks included. */
+  operations?: (instance: LoadedInstance, operation: string) => boolean;
+}
+
+/**
+ * Builds the OpenAPI 3.1 document for the configured instances, from their connectors' zod schemas. With no instance
+ * to show, the document is generic: `/v1/{instance}/{operation}` and the webhook routes, naming no instance.
+ */
 export function buildOpenApi(
-  instances: Map<string, LoadedInstance>,
-  options: { title?: string; version?: string; serverUrl?: string } = {},
+  allInstances: Map<string, LoadedInstance>,
+  options: OpenApiOptions = {},
 ): Record<string, unknown> {
+  const shown = (instance: LoadedInstance, operation: string) => options.operations?.(instance, operation) ?? true;
+  const visible = new Map<string, { instance: LoadedInstance; operations: string[] }>();
+  for (const instance of allInstances.values()) {
+    const operations = Object.keys(instance.connector.operations).filter((name) => shown(instance, name));
+    if (operations.length) visible.set(instance.name, { instance, operations });
+  }
   const builder = OpenApiBuilder.create()
     .addOpenApiVersion('3.1.0')
     .addInfo({
       title: options.title ?? 'relaykit gateway',
       version: options.version ?? '0.0.0',
+      license: { name: 'MIT', identifier: 'MIT' },
+      contact: options.contact ?? { name: 'The operators of this gateway' },
       description:
         'Submit operations of configured connector instances as durable jobs, poll their status and receive webhooks. Every error is `application/problem+json` (RFC 9457) with a stable `code`.',
+    })
+    .addSecurityScheme('metricsToken', {
+      type: 'http',
+      scheme: 'bearer',
+      description: 'The metrics token of the gateway configuration (`metrics.token`); API keys do not open `/metrics`.',
+    })
+    .addSchema('Readiness', {
+      type: 'object',
+      required: ['status', 'components'],
+      properties: {
+        status: { type: 'string', enum: ['ready', 'not_ready'] },
+        components: {
+          type: 'object',
+          description: '`database`, `queue` and `upstream-1`, `upstream-2`, … (one per instance, unnamed)',
+          additionalProperties: { type: 'string', enum: ['up', 'down', 'unknown'] },
+        },
+        checks: {
+          type: 'object',
+          description:
+            'Details, for a caller with a valid API key: engines, and per reachable instance its last upstream health, circuits and queue counts',
+        },
+      },
     })
     .addSecurityScheme('apiKey', {
       type: 'http',
@@ -196,14 +423,20 @@ export function buildOpenApi(
         links: { type: 'object', properties: { self: { type: 'string' } } },
       },
     });
-  if (options.serverUrl) builder.addServer({ url: options.serverUrl });
+  if (options.serverUrl) builder.addServer({ url: options.serverUrl, description: 'This gateway' });
 
-  const connectors = new Map<string, LoadedInstance['connector']>();
-  for (const instance of instances.values()) connectors.set(instance.connector.name, instance.connector);
+  // Only the schemas of documented operations: a component nobody refers to would still name a connector.
+  const connectors = new Map<string, { connector: LoadedInstance['connector']; operations: Set<string> }>();
+  for (const { instance, operations } of visible.values()) {
+    const entry = connectors.get(instance.connector.name) ?? { connector: instance.connector, operations: new Set() };
+    for (const name of operations) entry.operations.add(name);
+    connectors.set(instance.connector.name, entry);
+  }
   const inputs: Array<{ id: string; schema: z.ZodType }> = [];
   const outputs: Array<{ id: string; schema: z.ZodType }> = [];
-  for (const connector of connectors.values()) {
+  for (const { connector, operations } of connectors.values()) {
     for (const [name, op] of Object.entries(connector.operations)) {
+      if (!operations.has(name)) continue;
       inputs.push({ id: `${safe(connector.name)}.${safe(name)}.Input`, schema: op.input });
       outputs.push({ id: `${safe(connector.name)}.${safe(name)}.Output`, schema: op.output });
     }
@@ -211,9 +444,14 @@ export function buildOpenApi(
   for (const [id, schema] of Object.entries({ ...convert(inputs, 'input'), ...convert(outputs, 'output') }))
     builder.addSchema(id, schema as SchemaObject);
 
-  for (const instance of instances.values()) {
+  for (const { instance, operations } of visible.values()) {
     const c = instance.connector;
-    for (const [name, op] of Object.entries(c.operations)) {
+    builder.addTag({
+      name: instance.name,
+      description: `${c.name} on instance ${instance.name} (environment ${instance.environment})`,
+    });
+    for (const name of operations) {
+      const op = c.operations[name]!;
       const base = `${safe(c.name)}.${safe(name)}`;
       const operation: OperationObject = {
         operationId: `${instance.name}.${name}`.replace(/[^A-Za-z0-9_.-]/g, '_'),
@@ -221,16 +459,7 @@ export function buildOpenApi(
         description: `${op.description}${op.idempotent ? ' Idempotent: safe to retry.' : ' Not idempotent: send an Idempotency-Key to retry safely.'}`,
         tags: [instance.name],
         security: [{ apiKey: [] }],
-        parameters: [
-          idempotencyHeader,
-          {
-            name: 'wait',
-            in: 'query',
-            required: false,
-            description: 'Wait up to this long (e.g. `5s`) and answer 200 with the finished job when it ends in time.',
-            schema: { type: 'string', examples: ['5s'] },
-          },
-        ],
+        parameters: [idempotencyHeader, waitParameter],
         requestBody: {
           required: true,
           content: {
@@ -240,37 +469,7 @@ export function buildOpenApi(
             },
           },
         },
-        responses: {
-          '200': {
-            description: 'Finished within `wait`: the job with its result',
-            headers: rateLimitHeaders,
-            content: {
-              'application/json': {
-                schema: {
-                  allOf: [
-                    { $ref: '#/components/schemas/Job' },
-                    { type: 'object', properties: { result: { $ref: `#/components/schemas/${base}.Output` } } },
-                  ],
-                },
-              },
-            },
-          },
-          '202': {
-            description: 'Accepted: the job is recorded and queued',
-            headers: { ...rateLimitHeaders, Location: { description: 'The job URL', schema: { type: 'string' } } },
-            content: {
-              'application/json': {
-                schema: { $ref: '#/components/schemas/JobAccepted' },
-                example: {
-                  id: 'job_0m3k9x2a1b2c3d4e5f6a7b8',
-                  status: 'queued',
-                  links: { self: '/v1/jobs/job_0m3k9x2a1b2c3d4e5f6a7b8' },
-                },
-              },
-            },
-          },
-          ...problemResponses([400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503]),
-        },
+        responses: submitResponses(`#/components/schemas/${base}.Output`),
       };
       builder.addPath(`/v1/${instance.name}/${name}`, { post: operation });
     }
@@ -285,6 +484,7 @@ export function buildOpenApi(
               get: {
                 operationId: `${instance.name}.webhook.${hook}.handshake`.replace(/[^A-Za-z0-9_.-]/g, '_'),
                 summary: `Handshake of ${c.name} webhook ${hook}`,
+                description: `The sender's verification handshake for webhook ${hook} of ${instance.name}, answered by the ${c.name} connector.`,
                 tags: [instance.name],
                 security: [],
                 responses: {
@@ -311,17 +511,7 @@ export function buildOpenApi(
             '200': {
               description: 'Events recorded',
               content: {
-                'application/json': {
-                  schema: {
-                    type: 'object',
-                    required: ['received', 'duplicates', 'jobs'],
-                    properties: {
-                      received: { type: 'integer' },
-                      duplicates: { type: 'integer' },
-                      jobs: { type: 'array', items: { type: 'string' } },
-                    },
-                  },
-                },
+                'application/json': { schema: webhookReceived },
               },
             },
             ...problemResponses([400, 401, 404, 405, 413, 500, 503], {
@@ -336,11 +526,16 @@ export function buildOpenApi(
   }
 
   // The batch example reuses the first operation that has one, so it is a request the gateway would accept.
-  const sample = [...instances.values()].flatMap((i) =>
-    Object.entries(i.connector.operations)
-      .filter(([, op]) => op.example !== undefined)
-      .map(([name, op]) => ({ instance: i.name, operation: name, input: op.example })),
+  const sample = [...visible.values()].flatMap(({ instance, operations }) =>
+    operations
+      .filter((name) => instance.connector.operations[name]!.example !== undefined)
+      .map((name) => ({
+        instance: instance.name,
+        operation: name,
+        input: instance.connector.operations[name]!.example,
+      })),
   )[0];
+  if (visible.size === 0) addGenericRoutes(builder);
   builder.addPath('/v1/jobs/batch', {
     post: {
       operationId: 'jobs.batch',
@@ -395,9 +590,11 @@ export function buildOpenApi(
     get: {
       operationId: 'jobs.get',
       summary: 'Status, attempts and result of a job',
+      description:
+        "A job of your key's environment and scopes; any other id (another environment's included) is a 404.",
       tags: ['jobs'],
       security: [{ apiKey: [] }],
-      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      parameters: [{ name: 'id', in: 'path', required: true, description: 'The job id', schema: { type: 'string' } }],
       responses: {
         '200': {
           description: 'The job',
@@ -407,23 +604,50 @@ export function buildOpenApi(
       },
     },
   });
-  const plain = (summary: string, schema: SchemaObject) => ({
+  // Node's HTTP parser answers malformed requests before the gateway sees them (no problem document, no body).
+  const parserRefusal = {
+    '4XX': {
+      description: "A request Node's HTTP parser refused (400 Bad Request, 431 headers too large), without a body",
+    },
+  };
+  builder.addPath('/healthz', {
     get: {
-      operationId: summary.toLowerCase().replace(/[^a-z]+/g, '_'),
-      summary,
+      operationId: 'healthz',
+      summary: 'Liveness',
+      description: 'Answers as long as the process serves HTTP; `stopping` while it shuts down. No key needed.',
       tags: ['operations'],
       security: [],
-      responses: { '200': { description: 'OK', content: { 'application/json': { schema } } } },
+      responses: {
+        '200': {
+          description: 'Alive',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['status'],
+                properties: { status: { type: 'string', enum: ['ok', 'stopping'] } },
+              },
+            },
+          },
+        },
+        ...parserRefusal,
+      },
     },
   });
-  builder.addPath('/healthz', plain('Liveness', { type: 'object', properties: { status: { type: 'string' } } }));
+  const readiness = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } };
   builder.addPath('/readyz', {
     get: {
-      ...plain('Readiness', { type: 'object', properties: { status: { type: 'string' }, checks: { type: 'object' } } })
-        .get,
+      operationId: 'readyz',
+      summary: 'Readiness',
+      description:
+        '503 when the database or the queue is down. Upstream health is checked in the background and answered from that cache. Without a key: `status` and generic `components`; with a valid key, `checks` adds details for the instances it reaches.',
+      tags: ['operations'],
+      // The key is optional: `{}` is the anonymous alternative.
+      security: [{}, { apiKey: [] }],
       responses: {
-        '200': { description: 'Ready', content: { 'application/json': { schema: { type: 'object' } } } },
-        '503': { description: 'Not ready', content: { 'application/json': { schema: { type: 'object' } } } },
+        '200': { description: 'Ready', ...readiness },
+        '503': { description: 'Not ready (database or queue down, or shutting down)', ...readiness },
+        ...problemResponses([401, 429]),
       },
     },
   });
@@ -431,12 +655,21 @@ export function buildOpenApi(
     get: {
       operationId: 'metrics',
       summary: 'Prometheus metrics',
+      description:
+        'Prometheus text exposition. Only for the metrics token (`metrics.token`, not an API key); off (404) when none is configured.',
       tags: ['operations'],
-      security: [],
+      security: [{ metricsToken: [] }],
       responses: {
         '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
+        ...problemResponses([401, 404], {
+          401: 'Missing or wrong metrics token',
+          404: 'Metrics are off (no metrics token configured)',
+        }),
       },
     },
   });
+  builder.addTag({ name: 'jobs', description: 'Submit jobs and follow them' });
+  builder.addTag({ name: 'operations', description: 'Health, readiness and metrics' });
+  if (visible.size === 0) builder.addTag({ name: 'webhooks', description: 'Events from upstream senders' });
   return withConsoleAuthOpenApi(withOpsOpenApi(builder.getSpec() as unknown as Record<string, unknown>));
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { WebhookRequest } from '@relaykit/sdk-core';
@@ -7,15 +7,24 @@ import { parseDuration } from '../util/duration.js';
 import type { LoadedInstance } from '../runtime/instances.js';
 import type { NewJob } from '../store/types.js';
 import { registerOpsRoutes } from '../ops/index.js';
-import { authenticate, authorize } from './auth.js';
+import { authenticate, authorize, hasCredentials } from './auth.js';
 import { registerConsoleAuthRoutes } from './console-auth.js';
 import { BatchRequestSchema, MAX_BATCH } from './batch-schema.js';
 import { assertJsonDepth, isJsonMediaType, parseJson, readRawBody } from './body.js';
+import { scopeAllows } from '../keys/keys.js';
 import { readIdempotencyKey, withIdempotency, type StoredResponse } from './idempotency.js';
+import { operationInputProblems } from './input-check.js';
 import { enqueueRecorded, isJobId, jobView, newJobId, waitForJob } from './jobs.js';
 import { registerConsoleRoutes } from './console-static.js';
 import { operationOf, webhookOf } from '../util/lookup.js';
+import { readRunAt } from '../schedules/delay.js';
 import type { HttpDeps } from './types.js';
+
+/** Compares secrets in constant time (by their hashes, so lengths do not leak either). */
+function sameSecret(a: string, b: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(a), digest(b));
+}
 
 function findInstance(deps: HttpDeps, name: string): LoadedInstance {
   const instance = deps.instances.get(name);
@@ -72,12 +81,30 @@ export function createRouter(deps: HttpDeps): Router {
   });
 
   router.get('/readyz', async (ctx) => {
-    const ready = await deps.readiness();
+    // Probes come without a key and see only which parts are up; details (upstream answers can name the business,
+    // e.g. a WhatsApp number and its verified name) are for a caller whose key reaches the instance.
+    const key = hasCredentials(ctx) ? await authenticate(ctx, deps) : undefined;
+    const ready = await deps.readiness(
+      key ? (i) => i.environment === key.environment && scopeAllows(key.scopes, i.name) : undefined,
+    );
     ctx.status = ready.ok && !deps.isStopping() ? 200 : 503;
-    ctx.body = { status: ctx.status === 200 ? 'ready' : 'not_ready', checks: ready.checks };
+    ctx.body = {
+      status: ctx.status === 200 ? 'ready' : 'not_ready',
+      components: ready.components,
+      ...(ready.checks ? { checks: ready.checks } : {}),
+    };
   });
 
   router.get('/metrics', async (ctx) => {
+    // Metrics name every instance of every environment: only for the holder of the metrics token.
+    const token = deps.config.metrics.token;
+    if (!token)
+      throw problem('NOT_FOUND', 'Metrics are off: set metrics.token (or RELAYKIT_METRICS_TOKEN) to serve them.');
+    const sent = /^Bearer\s+(.+)$/i.exec(ctx.get('authorization'))?.[1]?.trim();
+    if (!sent || !sameSecret(sent, token))
+      throw problem('UNAUTHENTICATED', 'Send the metrics token as "Authorization: Bearer <token>".', {
+        headers: { 'WWW-Authenticate': `Bearer realm="relaykit-metrics"${sent ? ', error="invalid_token"' : ''}` },
+      });
     for (const instance of deps.instances.values()) {
       const counts = await deps.queue.counts(`jobs.${instance.name}`).catch(() => undefined);
       if (!counts) continue;
@@ -88,8 +115,11 @@ export function createRouter(deps: HttpDeps): Router {
     ctx.body = await deps.metrics.registry.metrics();
   });
 
-  router.get('/openapi.json', (ctx) => {
-    ctx.body = deps.openapi();
+  // Without a key: the generic document (unless docs.public); a key sees the operations it reaches.
+  router.get('/openapi.json', async (ctx) => {
+    const doc = deps.openapi(hasCredentials(ctx) ? await authenticate(ctx, deps) : undefined);
+    // The server is the one that was asked: clients generated from the document call it back where they found it.
+    ctx.body = { ...doc, servers: [{ url: `${ctx.protocol}://${ctx.host}`, description: 'This gateway' }] };
   });
 
   router.get('/v1/jobs/:id', async (ctx) => {
@@ -141,12 +171,15 @@ export function createRouter(deps: HttpDeps): Router {
         }
         authorize(key, instance, operationName);
         const parsed = operation.input.safeParse(input);
-        if (!parsed.success) {
-          for (const issue of parsed.error.issues)
-            errors.push({
-              path: ['jobs', index, 'input', ...issue.path.map(String)].join('.'),
-              message: issue.message,
-            });
+        const issues = parsed.success
+          ? operationInputProblems(instance, operation, parsed.data)
+          : parsed.error.issues.map((i: { path: PropertyKey[]; message: string }) => ({
+              path: i.path.map(String),
+              message: i.message,
+            }));
+        if (issues.length) {
+          for (const issue of issues)
+            errors.push({ path: ['jobs', index, 'input', ...issue.path].join('.'), message: issue.message });
           continue;
         }
         jobs.push({
@@ -269,6 +302,7 @@ export function createRouter(deps: HttpDeps): Router {
     if (!operation) throw problem('NOT_FOUND', `Instance "${instance.name}" has no operation "${operationName}".`);
     authorize(key, instance, operationName);
     const wait = parseWait(ctx, deps);
+    const runAfter = readRunAt(ctx.query);
     const raw = await readRawBody(ctx, deps.config.server.bodyLimit);
     ctx.state.audit = { instance: instance.name, operation: operationName };
     const idempotencyKey = readIdempotencyKey(ctx) ?? null;
@@ -288,6 +322,8 @@ export function createRouter(deps: HttpDeps): Router {
       const parsed = operation.input.safeParse(body);
       if (!parsed.success)
         throw validationProblem(`Invalid input for ${instance.name}/${operationName}`, parsed.error.issues);
+      const problems = operationInputProblems(instance, operation, parsed.data);
+      if (problems.length) throw validationProblem(`Invalid input for ${instance.name}/${operationName}`, problems);
       const id = newJobId();
       await deps.store.create([
         {
@@ -300,11 +336,18 @@ export function createRouter(deps: HttpDeps): Router {
           maxAttempts: instance.config.retry.attempts,
           apiKeyId: key.id,
           idempotencyKey,
+          runAfter: runAfter ?? null,
         },
       ]);
       ctx.state.audit = { ...ctx.state.audit, jobId: id };
-      await enqueueRecorded(deps, [{ id, instance: instance.name }]);
+      await enqueueRecorded(deps, [{ id, instance: instance.name }], runAfter);
       const headers = { Location: `/v1/jobs/${id}` };
+      if (runAfter)
+        return {
+          status: 202,
+          headers,
+          body: { id, status: 'queued', runAt: runAfter.toISOString(), links: { self: `/v1/jobs/${id}` } },
+        };
       if (wait > 0) {
         const done = await waitForJob(deps, id, wait);
         if (done) return { status: 200, headers, body: jobView(done, await deps.store.attempts(id)) };

@@ -10,6 +10,7 @@ import type { JobStore } from '../store/jobs.js';
 import type { LoginThrottle, SessionStore, UserStore } from '../users/index.js';
 import type { SqlClient } from '../store/sql.js';
 import type { Principal } from '../ops/principal.js';
+import type { ScheduleService } from '../schedules/service.js';
 
 /** What the HTTP layer needs from the gateway. */
 export interface HttpDeps {
@@ -34,11 +35,18 @@ export interface HttpDeps {
   rateLimiter: RateLimiter;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** Schedules (the `/v1/schedules` routes); absent in apps built without them. */
+  schedules?: ScheduleService | undefined;
   /** Present when jobs run in this process (faster `?wait=`). */
   runner?: JobRunner | undefined;
-  /** The OpenAPI document. */
-  openapi(): Record<string, unknown>;
-  readiness(): Promise<{ ok: boolean; checks: Record<string, unknown> }>;
+  /** The OpenAPI document for a caller (see `Gateway.openapi`). */
+  openapi(key?: ApiKey): Record<string, unknown>;
+  /** Readiness; details only for the instances `detailFor` accepts (none without it). */
+  readiness(detailFor?: (instance: LoadedInstance) => boolean): Promise<{
+    ok: boolean;
+    components: Record<string, 'up' | 'down' | 'unknown'>;
+    checks?: Record<string, unknown>;
+  }>;
   isStopping(): boolean;
   /** Aborted when shutdown begins: `?wait=` requests stop waiting and answer 202 with the job id before connections close. */
   shutdown?: AbortSignal | undefined;

@@ -157,10 +157,10 @@ export class JobStore {
     // unnest keeps the statement text the same whatever the row count; ON CONFLICT DO NOTHING also skips
     // rows of this very statement that share a dedupe key (the first one wins).
     const { rows } = await this.sql.query<{ id: string }>(
-      `INSERT INTO relaykit_jobs (id, kind, environment, instance, operation, status, input, max_attempts, api_key_id, idempotency_key, dedupe_key)
-       SELECT id, kind, environment, instance, operation, 'queued', input, max_attempts, api_key_id, idempotency_key, dedupe_key
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[])
-         AS v(id, kind, environment, instance, operation, input, max_attempts, api_key_id, idempotency_key, dedupe_key)
+      `INSERT INTO relaykit_jobs (id, kind, environment, instance, operation, status, input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after)
+       SELECT id, kind, environment, instance, operation, 'queued', input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])
+         AS v(id, kind, environment, instance, operation, input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after)
        ON CONFLICT DO NOTHING RETURNING id`,
       [
         col('id'),
@@ -173,6 +173,7 @@ export class JobStore {
         col('apiKeyId'),
         col('idempotencyKey'),
         col('dedupeKey'),
+        col('runAfter'),
       ],
     );
     const inserted = new Set(rows.map((r) => r.id));

@@ -1,6 +1,7 @@
 import { OPS_MIGRATIONS } from '../ops/migration.js';
 import { OBS_MIGRATIONS } from '../ops/obs-migration.js';
 import { USER_MIGRATIONS } from '../users/migration.js';
+import { SCHEDULES_MIGRATION } from '../schedules/migration.js';
 import type { SqlClient } from './sql.js';
 
 /** Ordered schema migrations; never edit a released one, add a new one. */
@@ -86,6 +87,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
     name: 'fencing token of the current claim of a job',
     sql: [`ALTER TABLE relaykit_jobs ADD COLUMN IF NOT EXISTS lease_token text`],
   },
+  SCHEDULES_MIGRATION,
   ...OPS_MIGRATIONS,
   ...OBS_MIGRATIONS,
   ...USER_MIGRATIONS,

@@ -61,6 +61,8 @@ export interface NewJob {
   apiKeyId?: string | null;
   idempotencyKey?: string | null;
   dedupeKey?: string | null;
+  /** Not to run before this instant (a delayed job). */
+  runAfter?: Date | null;
 }
 
 /** A job to put (back) on a queue. */

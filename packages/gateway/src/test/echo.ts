@@ -76,15 +76,25 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
   return upstream;
 }
 
-const op = operationsFor<{ baseUrl: string; secret: string; handled: unknown[] }>();
+const op = operationsFor<{ baseUrl: string; secret: string; reservedPrefix: string; handled: unknown[] }>();
 
 /** The test connector: `put` writes to the upstream, `fail` always fails fatally, `slow` sleeps; one signed webhook. */
 export const echoConnector = defineConnector({
   name: 'echo',
   version: '1.0.0',
   description: 'A test connector writing key/value pairs to a loopback upstream.',
-  config: z.object({ baseUrl: z.string().url(), webhookSecret: z.string().default('whsec') }),
-  setup: (ctx) => ({ baseUrl: ctx.config.baseUrl, secret: ctx.config.webhookSecret, handled: [] as unknown[] }),
+  config: z.object({
+    baseUrl: z.string().url(),
+    webhookSecret: z.string().default('whsec'),
+    /** Keys under this prefix are refused at submit by `put`'s check (a rule only the instance's setup knows). */
+    reservedPrefix: z.string().default('reserved:'),
+  }),
+  setup: (ctx) => ({
+    baseUrl: ctx.config.baseUrl,
+    secret: ctx.config.webhookSecret,
+    reservedPrefix: ctx.config.reservedPrefix,
+    handled: [] as unknown[],
+  }),
   operations: {
     put: op({
       description: 'Stores a value under a key upstream.',
@@ -92,6 +102,10 @@ export const echoConnector = defineConnector({
       input: z.object({ key: z.string().min(1), value: z.unknown().optional(), email: z.email().optional() }),
       output: z.object({ stored: z.string(), count: z.number().int() }),
       example: { key: 'greeting', value: 'hello' },
+      check: (state, input) =>
+        input.key.startsWith(state.reservedPrefix)
+          ? [{ path: ['key'], message: `keys under "${state.reservedPrefix}" are reserved on this instance` }]
+          : [],
       async run(ctx, input) {
         const res = await fetch(`${ctx.state.baseUrl}/put`, {
           method: 'POST',

@@ -4,6 +4,9 @@ import { Gateway, type GatewayOptions } from '../gateway.js';
 import { echoConnector, startEchoUpstream, type EchoUpstream } from './echo.js';
 import { silentLogger } from '@relaykit/sdk-core';
 
+/** The `/metrics` bearer token of test gateways. */
+export const METRICS_TOKEN = 'test-metrics-token-0123456789';
+
 export interface TestGateway {
   gateway: Gateway;
   url: string;
@@ -28,6 +31,7 @@ export async function startTestGateway(
       server: { port: 0, shutdownTimeout: '2s' },
       jobs: { stallInterval: '1s', reconcileInterval: '1s', stallLimit: 2 },
       apiKeys: { rateLimits: [{ limit: 1000, window: '1s' }] },
+      metrics: { token: METRICS_TOKEN },
       environments: ['development', 'production'],
       instances: {
         'echo-dev': {

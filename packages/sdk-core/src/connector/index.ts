@@ -6,6 +6,7 @@ export type {
   ConnectorServices,
   DeadLetterReplayOutcome,
   HealthResult,
+  InputProblem,
   OperationContext,
   OperationDefinition,
   OperationInput,

@@ -85,8 +85,21 @@ export interface OperationDefinition<
   idempotent: boolean;
   /** Example input for docs. */
   example?: z.input<TInput>;
+  /**
+   * Checks a parsed input against the instance's setup before a job is accepted, for what a static schema cannot
+   * know (e.g. a local phone number is only readable in the configured default region). Returns the problems by
+   * path inside the input; none when it is fine. Must be cheap and make no upstream call.
+   */
+  check?(state: TState, input: z.output<TInput>): readonly InputProblem[];
   /** Runs the operation. The input was parsed with `input`; the result is parsed with `output`. */
   run(ctx: OperationContext<TState>, input: z.output<TInput>): Promise<z.input<TOutput>>;
+}
+
+/** A problem {@link OperationDefinition.check} found in an input. */
+export interface InputProblem {
+  /** Where in the input, e.g. `['to']`. */
+  path: ReadonlyArray<string | number>;
+  message: string;
 }
 
 /** Any operation of a connector whose state is `TState`. */

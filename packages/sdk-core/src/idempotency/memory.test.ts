@@ -44,6 +44,20 @@ describe('MemoryIdempotencyStore', () => {
     expect(await s.begin('t', 'k', 'fp-2')).toEqual({ state: 'completed', result: 'done' });
   });
 
+  it("release with an owner drops only that owner's claim (not one taken after its own expired)", async () => {
+    const { store: s, clock } = store({ lockTtlMs: 100 });
+    await s.begin('t', 'k', 'fp', { owner: 'first' });
+    clock.now += 100;
+    expect((await s.begin('t', 'k', 'fp', { owner: 'second' })).state).toBe('new');
+    await s.release('t', 'k', { owner: 'first' });
+    expect((await s.begin('t', 'k', 'fp')).state).toBe('in_flight');
+    await s.release('t', 'k', { owner: 'second' });
+    expect((await s.begin('t', 'k', 'fp', { owner: 'third' })).state).toBe('new');
+    // Without an owner, any in-flight claim is dropped (as before owners existed).
+    await s.release('t', 'k');
+    expect((await s.begin('t', 'k', 'fp')).state).toBe('new');
+  });
+
   it('expires in-flight claims after lockTtlMs and results after their ttl', async () => {
     const { store: s, clock } = store({ lockTtlMs: 1000 });
     await s.begin('t', 'k', 'fp');

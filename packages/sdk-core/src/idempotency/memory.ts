@@ -1,6 +1,11 @@
 import { IdempotencyMismatchError } from './errors.js';
 import { decodeResult, encodeResult } from './json.js';
-import type { IdempotencyBegin, IdempotencyStore } from './types.js';
+import type {
+  IdempotencyBegin,
+  IdempotencyBeginOptions,
+  IdempotencyReleaseOptions,
+  IdempotencyStore,
+} from './types.js';
 import { DEFAULT_LOCK_TTL_MS, DEFAULT_RESULT_TTL_MS, validateIdempotencyArgs, validateTtl } from './validate.js';
 
 interface Entry {
@@ -9,6 +14,8 @@ interface Entry {
   /** Encoded with bigints tagged, exactly as the Redis adapter stores it. */
   result?: string;
   expiresAt: number;
+  /** Who made an in-flight claim, when named. */
+  owner?: string;
 }
 
 /** Options of {@link MemoryIdempotencyStore}. */
@@ -42,7 +49,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     scope: string,
     key: string,
     fingerprint: string,
-    options: { lockTtlMs?: number } = {},
+    options: IdempotencyBeginOptions = {},
   ): Promise<IdempotencyBegin<TResult>> {
     validateIdempotencyArgs(scope, key, fingerprint);
     const lockTtlMs = options.lockTtlMs ?? this.lockTtlMs;
@@ -50,7 +57,12 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     const id = entryId(scope, key);
     const entry = this.live(id);
     if (!entry) {
-      this.entries.set(id, { state: 'in_flight', fingerprint, expiresAt: this.now() + lockTtlMs });
+      this.entries.set(id, {
+        state: 'in_flight',
+        fingerprint,
+        expiresAt: this.now() + lockTtlMs,
+        ...(options.owner === undefined ? {} : { owner: options.owner }),
+      });
       return { state: 'new' };
     }
     if (entry.fingerprint !== fingerprint) return { state: 'mismatch' };
@@ -72,10 +84,12 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     });
   }
 
-  async release(scope: string, key: string): Promise<void> {
+  async release(scope: string, key: string, options: IdempotencyReleaseOptions = {}): Promise<void> {
     validateIdempotencyArgs(scope, key);
     const id = entryId(scope, key);
-    if (this.live(id)?.state === 'in_flight') this.entries.delete(id);
+    const entry = this.live(id);
+    if (entry?.state === 'in_flight' && (options.owner === undefined || entry.owner === options.owner))
+      this.entries.delete(id);
   }
 
   /** Number of entries held, expired ones included until swept (for tests and metrics). */

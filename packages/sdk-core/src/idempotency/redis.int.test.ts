@@ -68,6 +68,16 @@ describe.skipIf(!servers.redisUrl)('RedisIdempotencyStore (real Redis)', () => {
     expect((await store.begin('t', 'crash', 'fp')).state).toBe('new');
   });
 
+  it("release with an owner drops only that owner's claim", async () => {
+    expect((await store.begin('t', 'own', 'fp', { owner: 'second' })).state).toBe('new');
+    await store.release('t', 'own', { owner: 'first' });
+    expect((await store.begin('t', 'own', 'fp')).state).toBe('in_flight');
+    await store.release('t', 'own', { owner: 'second' });
+    expect((await store.begin('t', 'own', 'fp', { owner: 'third' })).state).toBe('new');
+    await store.release('t', 'own');
+    expect((await store.begin('t', 'own', 'fp')).state).toBe('new');
+  });
+
   it('keeps scopes apart, round-trips bigints and validates keys', async () => {
     expect((await store.begin('tenant:a', 'b', 'fp')).state).toBe('new');
     expect((await store.begin('tenant', 'a:b', 'fp')).state).toBe('new');

@@ -3,15 +3,22 @@ import { redisKey } from '../redis/keys.js';
 import { RedisScript } from '../redis/script.js';
 import { IdempotencyMismatchError } from './errors.js';
 import { decodeResult, encodeResult } from './json.js';
-import type { IdempotencyBegin, IdempotencyStore } from './types.js';
+import type {
+  IdempotencyBegin,
+  IdempotencyBeginOptions,
+  IdempotencyReleaseOptions,
+  IdempotencyStore,
+} from './types.js';
 import { DEFAULT_LOCK_TTL_MS, DEFAULT_RESULT_TTL_MS, validateIdempotencyArgs, validateTtl } from './validate.js';
 
-// One hash per (scope, key): s = state ('f' in flight, 'c' completed), f = fingerprint, r = result.
+// One hash per (scope, key): s = state ('f' in flight, 'c' completed), f = fingerprint, r = result,
+// o = owner of an in-flight claim (when named).
 // Each operation is one script, so concurrent begins from any number of workers see exactly one 'new'.
 const BEGIN = new RedisScript(
   `local v = redis.call('HMGET', KEYS[1], 's', 'f', 'r')
 if not v[1] then
   redis.call('HSET', KEYS[1], 's', 'f', 'f', ARGV[1])
+  if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'o', ARGV[3]) end
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return { 'new' }
 end
@@ -30,9 +37,11 @@ return 1`,
   1,
 );
 
-// Never drops a completed result: only an in-flight claim may be released.
+// Never drops a completed result: only an in-flight claim may be released, and with ARGV[1] only its owner's.
 const RELEASE = new RedisScript(
-  `if redis.call('HGET', KEYS[1], 's') == 'f' then return redis.call('DEL', KEYS[1]) end return 0`,
+  `local v = redis.call('HMGET', KEYS[1], 's', 'o')
+if v[1] == 'f' and (ARGV[1] == '' or v[2] == ARGV[1]) then return redis.call('DEL', KEYS[1]) end
+return 0`,
   1,
 );
 
@@ -67,7 +76,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     scope: string,
     key: string,
     fingerprint: string,
-    options: { lockTtlMs?: number } = {},
+    options: IdempotencyBeginOptions = {},
   ): Promise<IdempotencyBegin<TResult>> {
     validateIdempotencyArgs(scope, key, fingerprint);
     const lockTtlMs = options.lockTtlMs ?? this.lockTtlMs;
@@ -75,7 +84,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     const reply = await BEGIN.run<[string, string?]>(
       this.redis.client,
       [this.key(scope, key)],
-      [fingerprint, Math.ceil(lockTtlMs)],
+      [fingerprint, Math.ceil(lockTtlMs), options.owner ?? ''],
     );
     switch (reply[0]) {
       case 'new':
@@ -102,9 +111,9 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     if (ok !== 1) throw new IdempotencyMismatchError(key);
   }
 
-  async release(scope: string, key: string): Promise<void> {
+  async release(scope: string, key: string, options: IdempotencyReleaseOptions = {}): Promise<void> {
     validateIdempotencyArgs(scope, key);
-    await RELEASE.run(this.redis.client, [this.key(scope, key)], []);
+    await RELEASE.run(this.redis.client, [this.key(scope, key)], [options.owner ?? '']);
   }
 
   async close(): Promise<void> {

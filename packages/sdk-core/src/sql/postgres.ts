@@ -45,6 +45,14 @@ export function postgresSqlClient(options: PostgresSqlClientOptions): PostgresSq
     ...executor(pool),
     async transaction(fn) {
       const client = await pool.connect();
+      // The server may end this connection between statements (idle_in_transaction_session_timeout, a restart):
+      // pg then emits 'error' on the checked-out client, which would crash the process. The transaction's next
+      // statement fails instead, and the broken connection is dropped from the pool.
+      let broken: Error | undefined;
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const out = await fn(executor(client));
@@ -52,9 +60,11 @@ export function postgresSqlClient(options: PostgresSqlClientOptions): PostgresSq
         return out;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
+        broken ??= error instanceof Error && /Connection terminated|ECONNRESET/.test(error.message) ? error : undefined;
         throw error;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(broken);
       }
     },
     close: async () => {

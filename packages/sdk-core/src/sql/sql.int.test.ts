@@ -1,3 +1,4 @@
+import { waitFor } from '@relaykit/testkit';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from './migrate.js';
@@ -97,6 +98,42 @@ describe.skipIf(!servers.postgresUrl)('applyMigrations from many processes at on
       expect(results.flat().sort()).toEqual(['001-items', '002-items-note']);
     } finally {
       await Promise.all(clients.map((db) => db.close()));
+    }
+  });
+});
+
+describe.skipIf(!servers.postgresUrl)('a PostgreSQL transaction whose connection the server ends', () => {
+  it('rejects (the process does not crash) and the pool goes on with a fresh connection', async () => {
+    const url = await servers.freshDatabase();
+    const db = postgresSqlClient({ url, max: 1 });
+    const watcher = postgresSqlClient({ url, max: 1 });
+    try {
+      const failed = await db
+        .transaction(async (tx) => {
+          const { rows } = await tx.query<{ pid: number }>(
+            `SELECT pg_backend_pid() AS pid, set_config('idle_in_transaction_session_timeout', '100', true)`,
+          );
+          // Idle inside the transaction until the server has terminated the session.
+          await waitFor(
+            async () =>
+              (
+                await watcher.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1', [
+                  rows[0]!.pid,
+                ])
+              ).rows[0]!.n === '0',
+            'the server to end the idle transaction',
+          );
+          await tx.query('SELECT 1');
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(failed).toBeInstanceOf(Error);
+      expect((await db.query<{ n: number }>('SELECT 1 AS n')).rows).toEqual([{ n: 1 }]);
+    } finally {
+      await db.close();
+      await watcher.close();
     }
   });
 });

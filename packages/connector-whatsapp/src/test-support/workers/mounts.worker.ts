@@ -4,21 +4,21 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
-import Router from '@koa/router';
-import express from 'express';
-import Koa from 'koa';
-import { createWebhookHandler } from './handler.js';
-import { nodeWebhookListener } from './node.js';
+import { createWebhookHandler } from '../../webhooks/handler.js';
+import { nodeWebhookListener } from '../../webhooks/node.js';
 
 const webhook = createWebhookHandler({ appSecret: process.env.APP_SECRET!, verifyToken: 'verify-me' });
 const mount = process.argv[2];
 let listener: Parameters<typeof createServer>[1];
 if (mount === 'node') listener = nodeWebhookListener(webhook);
 else if (mount === 'express') {
+  // Each framework is loaded only for its own mount.
+  const { default: express } = await import('express');
   const app = express();
   app.all('/webhooks/whatsapp', nodeWebhookListener(webhook));
   listener = app;
 } else if (mount === 'koa') {
+  const [{ default: Koa }, { default: Router }] = await Promise.all([import('koa'), import('@koa/router')]);
   const app = new Koa();
   const router = new Router();
   router.all('/webhooks/whatsapp', (ctx) => {

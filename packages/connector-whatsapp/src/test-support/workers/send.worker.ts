@@ -1,7 +1,7 @@
 // A worker process for the multi-process limit test: waits for "go" on stdin, then sends its
 // share of messages through the shared Redis limiter and prints a JSON summary.
 import { createInterface } from 'node:readline';
-import { WhatsAppSender } from '../sender.js';
+import { WhatsAppSender } from '../../sender/sender.js';
 import { message, param } from '../../messages/index.js';
 
 const env = (name: string): string => {

@@ -4,7 +4,7 @@
 // sets the sender's in-flight claim; the result line lists the numbers of each status.
 import { createIdempotencyStore } from '@relaykit/sdk-core';
 import { WhatsAppSender } from '../../sender/sender.js';
-import { broadcastTemplate } from '../index.js';
+import { broadcastTemplate } from '../../broadcast/index.js';
 
 const env = (name: string): string => {
   const v = process.env[name];

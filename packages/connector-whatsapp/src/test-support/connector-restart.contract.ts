@@ -4,8 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { instantiateConnector, type ConnectorInstance, type SqlClient } from '@relaykit/sdk-core';
 import { expect } from 'vitest';
-import { whatsappConnector } from './connector.js';
-import { startFakeGraph } from './testing/index.js';
+import { whatsappConnector } from '../connector.js';
+import { startFakeGraph } from '../testing/index.js';
 
 const MESSAGES = 57;
 const UNDELIVERABLE = ['9779841000003', '9779841000017'];
