@@ -59,5 +59,5 @@ describe('relaykit users', () => {
 
     expect((await run(['users', 'remove', 'bob', '-c', file])).out).toBe('removed bob');
     expect((await run(['users', 'list', '-c', file])).out).not.toContain('bob');
-  });
+  }, 120_000);
 });
