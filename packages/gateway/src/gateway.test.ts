@@ -459,7 +459,7 @@ export async function use(baseUrl: string, key: string) {
   if (error) throw new Error(error.code);
   const id: string = data.id;
   const job = await client.GET('/v1/jobs/{id}', { params: { path: { id } } });
-  const status: 'queued' | 'active' | 'retrying' | 'succeeded' | 'failed' | 'dead' | undefined = job.data?.status;
+  const status: 'queued' | 'active' | 'retrying' | 'succeeded' | 'failed' | 'dead' | 'cancelled' | undefined = job.data?.status;
   return status;
 }
 `,
