@@ -115,6 +115,7 @@ export const DEAD_LETTER_ROUTES: OpsRoute[] = [
     permission: 'admin:operate',
     tags,
     body: z.strictObject({ ids: Ids }),
+    example: { ids: ['job_0mij2k3l4a1b2c3d4e5f6a7b8', 'sdl_42'] },
     response: z.object({ replayed: z.number().int(), failed: z.number().int(), results: z.array(ResultView) }),
     async handler({ deps, principal, body, audit }) {
       const ids = [...new Set(body.ids)];
@@ -160,6 +161,7 @@ export const DEAD_LETTER_ROUTES: OpsRoute[] = [
     permission: 'admin:operate',
     tags,
     body: z.strictObject({ ids: Ids, note: z.string().min(1).max(2000) }),
+    example: { ids: ['sdl_42'], note: 'test row, deleted at the source' },
     response: z.object({ discarded: z.number().int(), results: z.array(ResultView) }),
     async handler({ deps, principal, body, audit }) {
       const ids = [...new Set(body.ids)];

@@ -95,6 +95,7 @@ export const ERROR_ROUTES: OpsRoute[] = [
     tags,
     params: FingerprintParams,
     body: z.strictObject({ status: z.enum(STATUSES), note: z.string().max(2000).optional() }),
+    example: { status: 'resolved', note: 'fixed by the field mapping in release 1.4' },
     response: ErrorGroupView,
     errors: [404],
     async handler({ deps, principal, params, body, audit }) {

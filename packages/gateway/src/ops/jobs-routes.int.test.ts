@@ -146,6 +146,18 @@ describe.each(BACKENDS)('operator API: jobs ($name)', (backend) => {
     expect((await t.call('GET', `/v1/jobs/${id}`, { key: t.keys.dev })).body.status).toBe('cancelled');
   });
 
+  it('cancels a delayed job before it is due; the queue’s delayed message is then dropped', async () => {
+    const res = await t.call('POST', '/v1/echo-dev/put?delay=1h', { key: t.keys.dev, body: { key: 'later' } });
+    expect(res.status).toBe(202);
+    const id = res.body.id as string;
+    expect((await t.call('POST', `/v1/admin/jobs/${id}/cancel`, { key: keys.operator })).body).toEqual({
+      id,
+      status: 'cancelled',
+    });
+    await t.gateway.runner!.handle({ jobId: id, attempt: 0 });
+    expect(await t.gateway.store.get(id)).toMatchObject({ status: 'cancelled', attempts: 0, runAfter: null });
+  });
+
   it('retries a dead job with a fresh attempt budget, keeping its attempt history; 409 for a succeeded one', async () => {
     // The upstream's failures are shared: wait until the jobs other tests recorded have run.
     await waitFor(

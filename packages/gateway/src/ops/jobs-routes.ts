@@ -183,6 +183,7 @@ export const JOB_ROUTES: OpsRoute[] = [
     permission: 'admin:operate',
     tags,
     body: z.strictObject({ filter: JobFilterBody, dryRun: z.boolean().default(false) }),
+    example: { filter: { status: ['dead'], instance: 'sf-prod', errorCode: 'UPSTREAM_UNAVAILABLE' }, dryRun: true },
     response: BulkRetryView,
     async handler({ deps, principal, body, audit }) {
       const q = queries(deps);

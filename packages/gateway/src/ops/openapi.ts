@@ -74,7 +74,7 @@ export function operationOf(route: OpsRoute): Record<string, unknown> {
   return {
     operationId: route.operationId,
     summary: route.summary,
-    ...(route.description ? { description: route.description } : {}),
+    description: `${route.description ? `${route.description} ` : ''}Needs the \`${route.permission}\` permission; acts in the caller's environment only.`,
     tags: route.tags,
     security: [{ apiKey: [] }],
     'x-relaykit-permission': route.permission,
@@ -83,10 +83,23 @@ export function operationOf(route: OpsRoute): Record<string, unknown> {
       ? {
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: jsonSchemaOf(route.body, 'input') } },
+            content: {
+              'application/json': {
+                schema: jsonSchemaOf(route.body, 'input'),
+                ...(route.example !== undefined ? { example: route.example } : {}),
+              },
+            },
           },
         }
-      : {}),
+      : route.method === 'get' || route.method === 'delete'
+        ? {}
+        : // An action without a body: one sent is ignored.
+          {
+            requestBody: {
+              required: false,
+              content: { 'application/json': { schema: { type: 'object' }, example: {} } },
+            },
+          }),
     responses: {
       [status]: {
         description: 'OK',
@@ -104,8 +117,12 @@ export function operationOf(route: OpsRoute): Record<string, unknown> {
 
 /** Adds `routes` to an OpenAPI document (its paths), each documented from the same schemas that validate it. */
 export function withRoutesOpenApi<T extends Record<string, unknown>>(document: T, routes: readonly OpsRoute[]): T {
-  const doc = document as Doc;
+  const doc = document as Doc & { tags?: Array<{ name: string; description?: string }> };
   doc.paths ??= {};
+  doc.tags ??= [];
+  for (const tag of new Set(routes.flatMap((r) => r.tags)))
+    if (!doc.tags.some((t) => t.name === tag))
+      doc.tags.push({ name: tag, description: `Operator API: ${tag.replace(/^operator: /, '')}` });
   for (const route of routes) {
     const item = (doc.paths[route.path] ??= {});
     item[route.method] = operationOf(route);

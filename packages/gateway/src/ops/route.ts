@@ -35,6 +35,8 @@ export interface OpsRouteSpec<P, Q, B, R> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /** A request body the route accepts, shown in the document (every POST has one). */
+  example?: unknown;
   response: z.ZodType<R>;
   /**
    * Media types of the success response when not JSON (e.g. `text/csv`, `text/event-stream`): the handler then
@@ -51,6 +53,7 @@ export interface OpsRouteSpec<P, Q, B, R> {
 }
 
 /** A defined route (see {@link defineRoute}); mounted by {@link mountRoutes}, documented by `withOpsOpenApi`. */
+// biome-ignore lint/suspicious/noExplicitAny: variance: a list holds routes whatever their params, query, body and response types
 export type OpsRoute = OpsRouteSpec<any, any, any, any>;
 
 /** Defines an operator route once: the same zod schemas validate the request and generate its OpenAPI entry. */
