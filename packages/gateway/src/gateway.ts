@@ -164,6 +164,7 @@ export class Gateway {
       instances,
       store,
       sql,
+      health: this.health,
       queue,
       keys,
       audit,

@@ -67,6 +67,8 @@ export const exportAudit = defineRoute({
   path: '/v1/admin/audit/export',
   operationId: 'audit.export',
   summary: 'Export the audit log (CSV or NDJSON, streamed)',
+  description:
+    'Every entry matching the filters (those of `GET /v1/admin/audit`), newest first, streamed as it is read from the database in batches, as an attachment: CSV with a header row (formulas escaped, the payload column holding the redacted payload as JSON) or one JSON entry per line.',
   tags: ['operator'],
   permission: 'admin:read',
   query: auditExportQuery,

@@ -22,6 +22,11 @@ describe('/v1/admin/keys', () => {
     expect(wide.status).toBe(403);
     expect(wide.body).toMatchObject({ code: 'FORBIDDEN_SCOPE' });
     expect(wide.body.detail).toMatch(/admin:keys/);
+    // Reading the operator API is not managing keys.
+    const reader = (await t.gateway.keys.create({ name: 'r', environment: 'development', scopes: ['admin:read'] }))
+      .secret;
+    expect((await t.call('GET', '/v1/admin/keys', { key: reader })).status).toBe(403);
+    expect((await t.call('POST', '/v1/admin/keys/x/rotate', { key: reader, body: {} })).status).toBe(403);
     // The admin key is no key for operations either.
     expect((await t.call('POST', '/v1/echo-dev/put', { key: admin, body: { key: 'x' } })).status).toBe(403);
   });

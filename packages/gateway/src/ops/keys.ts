@@ -43,6 +43,8 @@ export const listKeys = defineRoute({
   path: '/v1/admin/keys',
   operationId: 'keys.list',
   summary: 'List API keys',
+  description:
+    "The keys of the caller's environment, revoked ones included, with their last use (to the minute) and rotation; never a secret.",
   tags: ['operator'],
   permission: 'admin:keys',
   response: z.object({ keys: z.array(apiKeySchema) }),
@@ -57,6 +59,8 @@ export const createKey = defineRoute({
   path: '/v1/admin/keys',
   operationId: 'keys.create',
   summary: 'Create an API key (the secret is shown once)',
+  description:
+    "A key of the caller's environment with the given scopes (each checked against the grammar, every bad one listed). Only the secret's SHA-256 hash is stored: this answer is the only time it is shown.",
   tags: ['operator'],
   permission: 'admin:keys',
   status: 201,
@@ -127,6 +131,8 @@ export const revokeKey = defineRoute({
   path: '/v1/admin/keys/{id}',
   operationId: 'keys.revoke',
   summary: 'Revoke an API key',
+  description:
+    'Refused at once by this process and within about 1 s by the others sharing the database (their key cache).',
   tags: ['operator'],
   permission: 'admin:keys',
   params: keyId,

@@ -16,7 +16,8 @@ describe('operator routes in the OpenAPI document', () => {
         expect(op.responses[status].content['application/problem+json'].schema).toEqual({
           $ref: '#/components/schemas/Problem',
         });
-      expect(op.responses[String(route.status ?? 200)].content['application/json'].schema).toBeTypeOf('object');
+      for (const type of route.produces ?? ['application/json'])
+        expect(op.responses[String(route.status ?? 200)].content[type].schema).toBeTypeOf('object');
       if (route.body) expect(op.requestBody.content['application/json'].schema.type).toBe('object');
       if (route.method === 'post') expect(op.requestBody.content['application/json'].example).toBeDefined();
       for (const name of route.path.match(/\{(\w+)\}/g) ?? [])

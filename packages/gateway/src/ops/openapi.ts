@@ -115,6 +115,13 @@ export function operationOf(route: OpsRoute): Record<string, unknown> {
   };
 }
 
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  operator: 'The operator API (`/v1/admin/...`): audit, keys, instances, statistics, live stream',
+  'operator: jobs': 'The operator API: list, inspect, cancel and retry jobs',
+  'operator: dead letters': 'The operator API: dead jobs and sync dead letters, replay and discard',
+  'operator: errors': 'The operator API: failures grouped by fingerprint, with a resolution workflow',
+};
+
 /** Adds `routes` to an OpenAPI document (its paths), each documented from the same schemas that validate it. */
 export function withRoutesOpenApi<T extends Record<string, unknown>>(document: T, routes: readonly OpsRoute[]): T {
   const doc = document as Doc & { tags?: Array<{ name: string; description?: string }> };
@@ -127,5 +134,10 @@ export function withRoutesOpenApi<T extends Record<string, unknown>>(document: T
     const item = (doc.paths[route.path] ??= {});
     item[route.method] = operationOf(route);
   }
+  // Every tag an operation names is declared once (Spectral's operation-tag-defined).
+  doc.tags ??= [];
+  for (const tag of new Set(routes.flatMap((r) => r.tags)))
+    if (!doc.tags.some((t) => t.name === tag))
+      doc.tags.push({ name: tag, ...(TAG_DESCRIPTIONS[tag] ? { description: TAG_DESCRIPTIONS[tag] } : {}) });
   return document;
 }

@@ -50,6 +50,24 @@ export async function liveStats(deps: HttpDeps, environment: string): Promise<z.
   };
 }
 
+// Streams of one environment share a read: N open consoles cost one set of queries per interval, not N.
+const shared = new WeakMap<object, Map<string, { at: number; stats: ReturnType<typeof liveStats> }>>();
+
+/** {@link liveStats}, reused by every stream of the environment for up to `maxAgeMs`. */
+function sharedStats(deps: HttpDeps, environment: string, maxAgeMs: number): ReturnType<typeof liveStats> {
+  let byEnvironment = shared.get(deps.config);
+  if (!byEnvironment) shared.set(deps.config, (byEnvironment = new Map()));
+  const cached = byEnvironment.get(environment);
+  if (cached && Date.now() - cached.at < maxAgeMs) return cached.stats;
+  const stats = liveStats(deps, environment);
+  byEnvironment.set(environment, { at: Date.now(), stats });
+  // A failed read is not shared: the next stream tries again.
+  stats.catch(() => {
+    if (byEnvironment.get(environment)?.stats === stats) byEnvironment.delete(environment);
+  });
+  return stats;
+}
+
 /** An open live stream: closed once, every timer cleared. */
 export interface LiveStream {
   readonly closed: boolean;
@@ -97,28 +115,33 @@ export const liveStream = defineRoute({
         headers: { 'Retry-After': '1' },
       });
     const body = new PassThrough();
+    // Every timer of this stream is armed through these, so `timers()` counts what is really still scheduled.
+    const armed = new Set<NodeJS.Timeout>();
+    const disarm = (timer: NodeJS.Timeout | undefined) => {
+      if (!timer) return;
+      clearTimeout(timer);
+      armed.delete(timer);
+    };
     let tick: NodeJS.Timeout | undefined;
     let heartbeat: NodeJS.Timeout | undefined;
     let sequence = 0;
     const handle: LiveStream = {
       closed: false,
-      timers: () => (tick ? 1 : 0) + (heartbeat ? 1 : 0),
+      timers: () => armed.size,
     };
     const close = () => {
       if (handle.closed) return;
       (handle as { closed: boolean }).closed = true;
-      clearTimeout(tick);
-      clearInterval(heartbeat);
-      tick = heartbeat = undefined;
+      disarm(tick);
+      disarm(heartbeat);
       streams.delete(handle);
       deps.shutdown?.removeEventListener('abort', close);
       body.end();
     };
     const send = async () => {
-      tick = undefined;
       let event: string;
       try {
-        const data = await liveStats(deps, principal.environment);
+        const data = await sharedStats(deps, principal.environment, streamInterval / 2);
         event = `event: stats\nid: ${++sequence}\ndata: ${JSON.stringify(data)}\n\n`;
       } catch (error) {
         deps.logger.warn({ err: String(error) }, 'live stream: statistics could not be read');
@@ -127,13 +150,19 @@ export const liveStream = defineRoute({
       if (handle.closed) return;
       body.write(event);
       // The next read is planned once this one finished: a slow database never piles reads up.
-      tick = setTimeout(() => void send(), streamInterval);
+      const next = setTimeout(() => {
+        armed.delete(next);
+        void send();
+      }, streamInterval);
+      armed.add(next);
+      tick = next;
     };
     streams.add(handle);
     ctx.res.once('close', close);
     body.once('close', close);
     deps.shutdown?.addEventListener('abort', close, { once: true });
     heartbeat = setInterval(() => body.write(': heartbeat\n\n'), streamHeartbeat);
+    armed.add(heartbeat);
     ctx.req.socket.setNoDelay(true);
     ctx.set('Cache-Control', 'no-store');
     ctx.set('X-Accel-Buffering', 'no');
