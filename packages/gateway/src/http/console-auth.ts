@@ -156,6 +156,9 @@ export function withConsoleAuthOpenApi<T extends Record<string, unknown>>(docume
   };
   doc.paths ??= {};
   const tags = ['console sessions'];
+  const declared = ((doc as { tags?: Array<{ name: string; description?: string }> }).tags ??= []);
+  if (!declared.some((t) => t.name === tags[0]))
+    declared.push({ name: tags[0]!, description: 'Console users log in and out; the session works the operator API' });
   doc.paths['/v1/admin/login'] = {
     post: {
       operationId: 'console.login',
@@ -163,10 +166,13 @@ export function withConsoleAuthOpenApi<T extends Record<string, unknown>>(docume
       description:
         'Sets the httpOnly, SameSite=Strict session cookie (Secure over TLS) and answers with the CSRF token. Throttled per address; a user is locked after `console.maxFailedLogins` failures in a row.',
       tags,
+      // No credentials: the login is how a console user gets them.
+      security: [],
       requestBody: {
         required: true,
         content: {
           'application/json': {
+            example: { name: 'alice', password: 'correct horse battery staple' },
             schema: {
               type: 'object',
               required: ['name', 'password'],
@@ -189,6 +195,7 @@ export function withConsoleAuthOpenApi<T extends Record<string, unknown>>(docume
     post: {
       operationId: 'console.logout',
       summary: 'End the console session',
+      description: 'Deletes the session server-side and clears the cookie. Needs the X-CSRF-Token like every change.',
       tags,
       security: [{ consoleSession: [] }],
       responses: {
@@ -202,6 +209,7 @@ export function withConsoleAuthOpenApi<T extends Record<string, unknown>>(docume
     get: {
       operationId: 'console.me',
       summary: 'Who is logged in, their permissions and the CSRF token',
+      description: 'The console calls it on load: it tells the user’s role and permissions and the CSRF token to echo.',
       tags,
       security: [{ consoleSession: [] }],
       responses: {

@@ -44,7 +44,7 @@ export const USER_ROUTES: OpsRoute[] = [
     path: '/v1/admin/users',
     operationId: 'listUsers',
     summary: 'List console users',
-    tags: ['Users'],
+    tags: ['operator: users'],
     permission: 'admin:users',
     response: z.object({ users: z.array(UserSchema) }),
     async handler({ deps, principal }) {
@@ -57,10 +57,11 @@ export const USER_ROUTES: OpsRoute[] = [
     operationId: 'createUser',
     summary: 'Add a console user',
     description: 'The user operates in the caller’s environment. Names are unique regardless of case.',
-    tags: ['Users'],
+    tags: ['operator: users'],
     permission: 'admin:users',
     status: 201,
     errors: [409],
+    example: { name: 'alice', password: 'a long passphrase', role: 'operator' },
     body: z.strictObject({
       name: z.string().regex(USER_NAME_PATTERN, 'letters, digits, ".", "_", "@", "-"; at most 64'),
       password: PasswordSchema,
@@ -80,10 +81,11 @@ export const USER_ROUTES: OpsRoute[] = [
     operationId: 'updateUser',
     summary: 'Change a console user’s role or password',
     description: 'Either change ends the user’s sessions. Admins cannot change their own role.',
-    tags: ['Users'],
+    tags: ['operator: users'],
     permission: 'admin:users',
     errors: [404],
     params: IdParams,
+    example: { role: 'viewer' },
     body: z
       .strictObject({ role: RoleSchema.optional(), password: PasswordSchema.optional() })
       .refine((b) => b.role !== undefined || b.password !== undefined, 'send role, password or both'),
@@ -112,7 +114,7 @@ export const USER_ROUTES: OpsRoute[] = [
     operationId: 'deleteUser',
     summary: 'Remove a console user',
     description: 'The user’s sessions end with it. Admins cannot remove themselves.',
-    tags: ['Users'],
+    tags: ['operator: users'],
     permission: 'admin:users',
     errors: [404],
     params: IdParams,
