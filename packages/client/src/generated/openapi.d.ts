@@ -2722,6 +2722,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "crm-sync",
+                 *       "scopes": [
+                 *         "sf-prod:upsert"
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     /** @description Defaults to the caller's; no other is allowed */
                     environment?: string;
@@ -2937,6 +2945,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "graceSeconds": 3600
+                 *     }
+                 */
                 "application/json": {
                     /** @default 0 */
                     graceSeconds?: number;
