@@ -4,3 +4,4 @@ export { startRedis, type RedisServer, type RedisServerOptions } from './redis.j
 export { startPostgres, createDatabase, type PostgresServer } from './postgres.js';
 export * from './workers/index.js';
 export { waitFor } from './wait.js';
+export { machineIsBusy, expectSpeedUnlessBusy } from './busy.js';

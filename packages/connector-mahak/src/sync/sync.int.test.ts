@@ -157,8 +157,9 @@ async function expectMirror(ctx: Ctx) {
   }
 }
 
+// PGlite runs in this process: on a loaded machine a case takes well over the default 20 s.
 for (const engine of ENGINES)
-  describe.skipIf(engine.skip)(`Mahak → ${engine.name} sync`, () => {
+  describe.skipIf(engine.skip)(`Mahak → ${engine.name} sync`, { timeout: 90_000 }, () => {
     let ctx: Ctx | undefined;
     afterEach(async () => {
       await teardown(ctx);

@@ -1,6 +1,6 @@
 import { setPriority } from 'node:os';
 import { randomKeyPrefix } from '@relaykit/sdk-core';
-import { killWorkers, spawnTsxWorker, spawnTsxWorkers, type TsxWorker } from '@relaykit/testkit';
+import { killWorkers, spawnTsxWorker, spawnTsxWorkers, type TsxWorker, expectSpeedUnlessBusy } from '@relaykit/testkit';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { numberPacing } from './rules.js';
@@ -118,6 +118,10 @@ describe.skipIf(!servers.redisUrl)('4 worker processes on a shared Redis limiter
     expect(stats.densestSecond).toBeLessThanOrEqual(MPS);
     expect(stats.accepted).toBe(4 * PER_WORKER);
     expect(stats.recipients).toBe(4 * PER_WORKER);
-    expect(span).toBeLessThanOrEqual(ideal * 1.1);
+    expectSpeedUnlessBusy(
+      'within 10 % of the ideal time',
+      `${Math.round(span)} ms for an ideal ${Math.round(ideal)} ms`,
+      () => expect(span).toBeLessThanOrEqual(ideal * 1.1),
+    );
   });
 });

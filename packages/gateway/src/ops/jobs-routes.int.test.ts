@@ -2,6 +2,7 @@ import { waitFor } from '@relaykit/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newJobId } from '../http/jobs.js';
 import { type TestGateway, waitFinal } from '../test/harness.js';
+import { BulkRetryView, JobDetailView, JobPage } from './job-schemas.js';
 import { BACKENDS, operatorKeys } from './test-support/backends.js';
 
 describe.each(BACKENDS)('operator API: jobs ($name)', (backend) => {
@@ -48,6 +49,7 @@ describe.each(BACKENDS)('operator API: jobs ($name)', (backend) => {
         key: keys.viewer,
       });
       expect(res.status).toBe(200);
+      JobPage.parse(res.body); // the answer is what the document says
       expect(res.body.jobs.length).toBeLessThanOrEqual(7);
       seen.push(...res.body.jobs.map((j: { id: string }) => j.id));
       cursor = res.body.nextCursor;
@@ -97,6 +99,7 @@ describe.each(BACKENDS)('operator API: jobs ($name)', (backend) => {
     await waitFinal(t, id);
     const masked = await t.call('GET', `/v1/admin/jobs/${id}`, { key: keys.viewer });
     expect(masked.status).toBe(200);
+    JobDetailView.parse(masked.body);
     expect(masked.body).toMatchObject({ id, status: 'succeeded', masked: true, attemptCount: 1 });
     expect(JSON.stringify(masked.body.input)).not.toContain('jane.doe');
     expect(JSON.stringify(masked.body.input)).not.toContain('7946');
@@ -199,6 +202,7 @@ describe.each(BACKENDS)('operator API: jobs ($name)', (backend) => {
     const dry = await t.call('POST', '/v1/admin/jobs/retry', { key: keys.operator, body: { filter, dryRun: true } });
     expect(dry.status).toBe(200);
     expect(dry.body).toEqual({ matched: 4, retried: 0, dryRun: true });
+    BulkRetryView.parse(dry.body);
     expect((await t.gateway.store.get(ids[0]!))?.status).toBe('failed');
     const run = await t.call('POST', '/v1/admin/jobs/retry', { key: keys.operator, body: { filter } });
     expect(run.body).toEqual({ matched: 4, retried: 4, dryRun: false });

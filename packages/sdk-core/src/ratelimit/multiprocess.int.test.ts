@@ -1,4 +1,4 @@
-import { killWorkers, spawnTsxWorkers } from '@relaykit/testkit';
+import { killWorkers, spawnTsxWorkers, expectSpeedUnlessBusy } from '@relaykit/testkit';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { describe, expect, it } from 'vitest';
 import { randomKeyPrefix } from '../redis/keys.js';
@@ -59,7 +59,11 @@ describe.skipIf(!servers.redisUrl)('RedisRateLimiter across 4 processes', () => 
       //    per 1/R s, so (count - burst) / (last - first) must be within 5 % of R.
       const before = all.filter((t) => t < penaltyStart);
       const rate = ((before.length - burst) / (before.at(-1)! - before[0]!)) * 1000;
-      expect(Math.abs(rate - R) / R).toBeLessThan(0.05);
+      // Over the rate is a broken limiter, asserted always; under it is speed, which a busy host cannot keep.
+      expect(rate).toBeLessThan(R * 1.05);
+      expectSpeedUnlessBusy('rate not below R - 5 %', `${rate.toFixed(1)}/s for R = ${R}/s`, () =>
+        expect(rate).toBeGreaterThan(R * 0.95),
+      );
 
       // 2. No window over its limit: any span [t, t + 1 s) of the whole run (penalty included) holds at
       //    most limit + burst - 1 admissions — the exact GCRA bound (R + 19 = 219 here, vs thousands
