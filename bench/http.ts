@@ -45,10 +45,33 @@ const relaykit = new HttpClient({
     bulkhead: { maxInFlight: concurrency * 2, maxQueued: 1_000 },
   }),
 });
+// The same client with tracing switched off: against it, the default client's cost of the OpenTelemetry path when
+// `@opentelemetry/api` is installed (it is, here) but no SDK is registered — the state of most deployments.
+const untraced = new HttpClient({
+  baseUrl: origin,
+  connections: concurrency,
+  tracer: false,
+  policy: createResiliencePolicy({
+    name: 'bench-untraced',
+    retry: { maxAttempts: 3, initialDelayMs: 50 },
+    breaker: { consecutiveFailures: 5, halfOpenAfterMs: 5_000 },
+    timeoutMs: 10_000,
+    bulkhead: { maxInFlight: concurrency * 2, maxQueued: 1_000 },
+  }),
+});
 const pool = new Pool(origin, { connections: concurrency, headersTimeout: 30_000, bodyTimeout: 30_000 });
 
 async function viaRelaykit(i: number): Promise<void> {
   const res = await relaykit.request<{ ok: boolean }>({
+    method: 'GET',
+    path: `/accounts/${i}`,
+    route: '/accounts/:id',
+  });
+  if (!res.body.ok) throw new Error('bad body');
+}
+
+async function viaUntraced(i: number): Promise<void> {
+  const res = await untraced.request<{ ok: boolean }>({
     method: 'GET',
     path: `/accounts/${i}`,
     route: '/accounts/:id',
@@ -84,10 +107,14 @@ const median = (xs: number[]) => {
 // Warm up both paths (JIT, connections, the optional OpenTelemetry import).
 await run(viaRelaykit, Math.min(2_000, perRound));
 await run(viaUndici, Math.min(2_000, perRound));
+await run(viaUntraced, Math.min(2_000, perRound));
 
 const relaykitRps: number[] = [];
 const undiciRps: number[] = [];
+const untracedRps: number[] = [];
 for (let r = 0; r < rounds; r++) {
+  // The untraced client runs between the other two, its place alternating with theirs.
+  if (r % 2 === 0) untracedRps.push(await run(viaUntraced, perRound));
   // Alternate who goes first so drift in machine load hits both sides alike.
   if (r % 2 === 0) {
     relaykitRps.push(await run(viaRelaykit, perRound));
@@ -96,9 +123,11 @@ for (let r = 0; r < rounds; r++) {
     undiciRps.push(await run(viaUndici, perRound));
     relaykitRps.push(await run(viaRelaykit, perRound));
   }
+  if (r % 2 === 1) untracedRps.push(await run(viaUntraced, perRound));
 }
 
 await relaykit.close();
+await untraced.close();
 await pool.close();
 worker.postMessage('stop');
 await new Promise((resolve) => worker.once('exit', resolve));
@@ -147,5 +176,7 @@ reportBench('http', {
   undici_rps: round(undici_rps, 0),
   ratio: round(median(ratios), 3),
   ratio_of_medians: round(relaykit_rps / undici_rps, 3),
+  // Default client (OpenTelemetry API installed, no SDK registered) over `tracer: false`, per round: 1 = no cost.
+  no_tracer_ratio: round(median(relaykitRps.map((v, i) => v / untracedRps[i]!)), 3),
   import: importCost,
 });

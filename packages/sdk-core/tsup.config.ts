@@ -6,6 +6,7 @@ export const features = [
   'errors',
   'logging',
   'http',
+  'tracing',
   'resilience',
   'ratelimit',
   'idempotency',

@@ -16,6 +16,7 @@ import { MAHAK_DEFAULT_BASE_URL, MahakClient } from './client/client.js';
 import { ENTITY_NAMES, isEntityName, type EntityName } from './entities/catalogue.js';
 import { toInt64 } from './entities/scalars.js';
 import { pushOrders, pushReceipts, StoreOrder, StoreReceipt } from './push/push.js';
+import { mahakRecordFields } from './personal-data.js';
 import { createMahakMemorySink, type MahakMemorySink } from './sink/memory.js';
 import { createMahakDeadLetterSink } from './sink/postgres.js';
 import { migrateMahakSchema } from './sink/migrations.js';
@@ -403,7 +404,7 @@ export const mahakConnector = defineConnector({
         pageSize: z.number().int().positive().optional(),
       }),
       example: { entity: 'Product', fromVersion: '0', pageSize: 100 },
-      output: z.object({ records: z.array(z.record(z.string(), z.unknown())), lastRowVersion: z.string().nullable() }),
+      output: z.object({ records: z.array(mahakRecordFields), lastRowVersion: z.string().nullable() }),
       run: async (ctx, input) => {
         const records = await ctx.state.client.getEntityPage(input.entity, BigInt(input.fromVersion), {
           pageSize: input.pageSize,

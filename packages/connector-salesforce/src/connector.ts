@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { createTokenStore, type TokenStore } from './auth/token-store.js';
 import { SalesforceClient } from './client/client.js';
 import { salesforceClassifier } from './client/classify.js';
+import { recordId, sobjectFields } from './personal-data.js';
 
 const nonEmpty = z.string().min(1);
 
@@ -90,7 +91,7 @@ export interface SalesforceConnectorState {
 }
 
 const op = operationsFor<SalesforceConnectorState>();
-const fields = z.record(z.string(), z.unknown()).describe('Field values by API name');
+const fields = sobjectFields.describe('Field values by API name');
 const saveResult = z.object({
   id: z.string().optional(),
   success: z.boolean(),
@@ -171,7 +172,7 @@ export const salesforceConnector = defineConnector({
       input: z.object({
         sobject: nonEmpty,
         externalIdField: nonEmpty,
-        externalId: nonEmpty,
+        externalId: recordId,
         fields,
         updateOnly: z.boolean().optional(),
         urgent,
@@ -200,7 +201,7 @@ export const salesforceConnector = defineConnector({
     update: op({
       description: 'Updates one record by id.',
       idempotent: true,
-      input: z.object({ sobject: nonEmpty, id: nonEmpty, fields, urgent }),
+      input: z.object({ sobject: nonEmpty, id: recordId, fields, urgent }),
       output: z.object({ id: z.string() }),
       example: { sobject: 'Contact', id: '003000000000001AAA', fields: { Phone: '+62 21 555 0100' } },
       run: async (ctx, i) => {
@@ -211,7 +212,7 @@ export const salesforceConnector = defineConnector({
     delete: op({
       description: 'Deletes one record by id (to the recycle bin).',
       idempotent: true,
-      input: z.object({ sobject: nonEmpty, id: nonEmpty, urgent }),
+      input: z.object({ sobject: nonEmpty, id: recordId, urgent }),
       output: z.object({ id: z.string(), deleted: z.literal(true) }),
       example: { sobject: 'Contact', id: '003000000000001AAA' },
       run: async (ctx, i) => {
@@ -222,8 +223,8 @@ export const salesforceConnector = defineConnector({
     get: op({
       description: 'Reads one record by id, optionally only some fields.',
       idempotent: true,
-      input: z.object({ sobject: nonEmpty, id: nonEmpty, fields: z.array(nonEmpty).optional(), urgent }),
-      output: z.object({ record: z.record(z.string(), z.unknown()) }),
+      input: z.object({ sobject: nonEmpty, id: recordId, fields: z.array(nonEmpty).optional(), urgent }),
+      output: z.object({ record: sobjectFields }),
       example: { sobject: 'Contact', id: '003000000000001AAA', fields: ['LastName', 'Email'] },
       run: async (ctx, i) => ({ record: await ctx.state.client.get(i.sobject, i.id, i.fields, call(ctx, i.urgent)) }),
     }),
@@ -269,7 +270,8 @@ export const salesforceConnector = defineConnector({
               method: z.enum(['GET', 'POST', 'PATCH', 'PUT', 'DELETE']),
               url: nonEmpty.describe('Relative to the version root (/sobjects/Contact/Ext__c/1) or /services/data/...'),
               referenceId: z.string().regex(/^[A-Za-z0-9_]+$/),
-              body: z.unknown().optional(),
+              // Any request body: all of it is masked as personal text (its fields are not read one by one).
+              body: z.unknown().optional().meta({ pii: 'freeText' }),
             }),
           )
           .min(1)
@@ -318,7 +320,7 @@ export const salesforceConnector = defineConnector({
         urgent,
       }),
       output: z.object({
-        records: z.array(z.record(z.string(), z.unknown())),
+        records: z.array(sobjectFields),
         totalSize: z.number().int(),
         truncated: z.boolean(),
       }),

@@ -22,6 +22,7 @@ import { WhatsAppSender } from './sender/sender.js';
 import { whatsAppRateRules } from './sender/rules.js';
 import { MAX_WEBHOOK_BYTES, createWebhookHandler, type WebhookHandler } from './webhooks/handler.js';
 import { parseWebhookPayload, webhookEventKey, type WhatsAppEvent } from './webhooks/events.js';
+import { WhatsAppEventMarks } from './webhooks/personal-data.js';
 import type { StatusTracker } from './webhooks/tracker.js';
 import { createStatusTracker } from './webhooks/tracker-create.js';
 
@@ -80,8 +81,8 @@ export interface WhatsAppState {
 
 const SendResultSchema = z.object({
   messageId: z.string(),
-  to: z.string(),
-  waId: z.string(),
+  to: z.string().meta({ pii: 'phone' }),
+  waId: z.string().meta({ pii: 'phone' }),
   messageStatus: z.string().optional(),
   language: z.string().optional(),
   attempts: z.number().int(),
@@ -89,14 +90,21 @@ const SendResultSchema = z.object({
 });
 // Refused up front when no region can read it (a job that could only fail with VALIDATION); the
 // configured region still normalises it when sent.
-const to = RecipientPhoneNumber.describe('Recipient phone number (E.164, or local in the configured default region)');
+const to = RecipientPhoneNumber.describe(
+  'Recipient phone number (E.164, or local in the configured default region)',
+).meta({
+  pii: 'phone',
+});
 // A broadcast reports an unreadable number per recipient (`invalid`) instead of refusing the whole list.
 const broadcastTo = z
   .string()
   .min(1)
-  .describe('Recipient phone number (E.164, or local in the configured default region)');
+  .describe('Recipient phone number (E.164, or local in the configured default region)')
+  .meta({ pii: 'phone' });
 const replyTo = z.string().optional().describe('wamid of the message being answered');
-const media = AnyMediaObject;
+const media = AnyMediaObject.meta({ pii: 'freeText' });
+// What a message says is personal data (a child's name, a guardian's answer): masked, erased, never indexed.
+const text = z.string().min(1).max(4096).meta({ pii: 'freeText' });
 
 const op = operationsFor<WhatsAppState>();
 
@@ -171,7 +179,7 @@ export const whatsappConnector = defineConnector({
       description: 'Sends a text message (inside the 24-hour customer-service window).',
       check: checkRecipient,
       idempotent: true,
-      input: z.object({ to, body: z.string().min(1).max(4096), previewUrl: z.boolean().optional(), replyTo }),
+      input: z.object({ to, body: text, previewUrl: z.boolean().optional(), replyTo }),
       output: SendResultSchema,
       example: { to: '+9779841234567', body: 'School is closed tomorrow.' },
       run: (ctx, i) =>
@@ -192,7 +200,7 @@ export const whatsappConnector = defineConnector({
         name: z.string().min(1),
         language: z.string().min(2),
         fallbackLanguages: z.array(z.string()).optional(),
-        components: z.array(TemplateComponent).optional(),
+        components: z.array(TemplateComponent).optional().meta({ pii: 'freeText' }),
         replyTo,
       }),
       output: SendResultSchema,
@@ -222,7 +230,7 @@ export const whatsappConnector = defineConnector({
       description: 'Sends reply buttons (1–3) or a list (≤ 10 rows); lengths are checked before sending.',
       check: checkRecipient,
       idempotent: true,
-      input: z.object({ to, interactive: InteractiveObject, replyTo }),
+      input: z.object({ to, interactive: InteractiveObject.meta({ pii: 'freeText' }), replyTo }),
       output: SendResultSchema,
       example: {
         to: '+9779841234567',
@@ -324,9 +332,9 @@ export const whatsappConnector = defineConnector({
           .array(
             z.object({
               to: broadcastTo,
-              id: z.string().optional(),
+              id: z.string().optional().meta({ pii: 'id' }),
               language: z.string().optional(),
-              body: z.array(TemplateParameter).optional(),
+              body: z.array(TemplateParameter).optional().meta({ pii: 'freeText' }),
             }),
           )
           .min(1)
@@ -345,8 +353,8 @@ export const whatsappConnector = defineConnector({
         elapsedMs: z.number(),
         results: z.array(
           z.object({
-            id: z.string(),
-            to: z.string(),
+            id: z.string().meta({ pii: 'id' }),
+            to: z.string().meta({ pii: 'phone' }),
             status: z.string(),
             messageId: z.string().optional(),
             language: z.string().optional(),
@@ -418,6 +426,7 @@ export const whatsappConnector = defineConnector({
         }
       },
       dedupeKey: webhookEventKey,
+      event: WhatsAppEventMarks,
       async handle(ctx, event: WhatsAppEvent) {
         if (event.kind === 'status') await ctx.state.tracker.apply(event.status);
       },

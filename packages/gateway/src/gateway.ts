@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import {
   createEnvelopeCipher,
+  loadTracing,
   redactingLogger,
   type EnvelopeCipher,
   type Logger,
@@ -41,6 +42,8 @@ import { ScheduleService } from './schedules/service.js';
 import { withScheduleOpenApi } from './schedules/openapi.js';
 import { openSql, type SqlClient } from './store/sql.js';
 import { LoginThrottle, SessionStore, UserStore } from './users/index.js';
+import { assertSealingKeys, cipherFromConfig, configuredKeyIds, registerSealingKey } from './privacy/encryption.js';
+import { Privacy } from './privacy/service.js';
 
 /** A component of `/readyz`. */
 export type ComponentState = 'up' | 'down' | 'unknown';
@@ -121,6 +124,8 @@ export class Gateway {
     private readonly owns: { sql: boolean; queue: boolean },
     /** Schedules: the store, the API's view and (with workers) the scheduling loop. */
     readonly schedules: ScheduleService,
+    /** Subject index, restrictions, erasure (the privacy area). */
+    readonly privacy?: Privacy,
   ) {
     this.encrypted = store.encrypted;
     this.users = new UserStore(sql);
@@ -180,6 +185,7 @@ export class Gateway {
       logger,
       runner: this.runner,
       schedules,
+      privacy,
       openapi: (key) => this.openapi(key),
       readiness: (detailFor) => this.readiness(detailFor),
       isStopping: () => this.stopping,
@@ -192,6 +198,8 @@ export class Gateway {
   static async create(options: GatewayOptions): Promise<Gateway> {
     const { config } = options;
     const role = options.role ?? 'all';
+    // OpenTelemetry (an optional peer) is looked for once, before the first request or job, so both are traced.
+    await loadTracing();
     const logger = redactingLogger(
       options.logger ?? (pino({ level: process.env.LOG_LEVEL ?? 'info' }) as unknown as Logger),
     );
@@ -206,6 +214,14 @@ export class Gateway {
     let schedules: ScheduleService | undefined;
     try {
       await migrate(sql);
+      // A row sealed with a key this process does not have would fail every read of it: refuse to start, naming it.
+      if (options.cipher) await registerSealingKey(sql, options.cipher.primaryKeyId);
+      else
+        await assertSealingKeys(
+          sql,
+          configuredKeyIds(config.encryption),
+          cipherFromConfig(config.encryption)?.primaryKeyId,
+        );
       queue =
         options.queue ??
         createJobQueue({
@@ -254,20 +270,22 @@ export class Gateway {
     }
     // Stored responses and audit payloads can quote job inputs and results: sealed like the jobs themselves.
     const idempotency = new SqlIdempotencyStore(sql, config.idempotency.ttl, codec);
+    const audit = new AuditLog(sql, {
+      codec,
+      maxBacklog: config.audit.maxBacklog,
+      onError: (err, state) =>
+        logger.warn({ err: String(err), ...state }, 'audit write failed; the entries are kept and retried'),
+    });
+    const privacy = new Privacy({ sql, instances, config: config.privacy, codec, audit, logger, metrics });
     const gateway = new Gateway(
       metrics,
       config,
       role,
       sql,
       queue,
-      new JobStore(sql, codec),
+      new JobStore(sql, codec, privacy.indexer),
       new ApiKeyStore(sql),
-      new AuditLog(sql, {
-        codec,
-        maxBacklog: config.audit.maxBacklog,
-        onError: (err, state) =>
-          logger.warn({ err: String(err), ...state }, 'audit write failed; the entries are kept and retried'),
-      }),
+      audit,
       idempotency,
       rateLimiter,
       instances,
@@ -275,8 +293,11 @@ export class Gateway {
       options.leaseMs ?? config.jobs.stallInterval,
       { sql: !options.sql, queue: !options.queue },
       schedules,
+      privacy,
     );
     gateway.health?.start();
+    // Erasure requests left open (a crash, or jobs that were still running) are resumed in the background.
+    if (role !== 'api') privacy.start(config.privacy.erasurePassInterval);
     if (gateway.runner) {
       gateway.runner.start();
       gateway.reconciler.start();
@@ -434,6 +455,7 @@ export class Gateway {
     await this.schedules.stop();
     await this.health?.stop();
     await this.reconciler.stop();
+    await this.privacy?.stop();
     await this.runner?.stop(deadline);
     if (this.owns.queue) await this.queue.close(1000);
     // Requests still being answered (a woken ?wait= writing its 202, a late 503) finish before their connections close.

@@ -49,3 +49,15 @@ export { GatewayMetrics } from './runtime/metrics.js';
 export type { InstanceServices } from './runtime/services.js';
 export { classifyFailure, backoffDelay, type RetryPolicy } from './runtime/retry.js';
 export { parseDuration, parseSize } from './util/duration.js';
+export { startDemo, type Demo } from './demo/index.js';
+export { appendOnlyAuditGrants } from './privacy/grants.js';
+export {
+  encryptionStatus,
+  rotateEncryption,
+  type EncryptionStatus,
+  type RotationProgress,
+} from './privacy/encryption.js';
+export { normaliseIdentifier, BlindIndex } from './privacy/blind-index.js';
+export { DEFAULT_RETENTION, DATA_CLASSES, type DataClass, type PrivacyConfig } from './privacy/config.js';
+export type { ErasureReceipt, ErasureCounts } from './privacy/erasure.js';
+export type { AccessSummary } from './privacy/access.js';

@@ -7,6 +7,7 @@ export * from './errors/index.js';
 export * from './abort/index.js';
 export * from './logging/index.js';
 export * from './http/index.js';
+export * from './tracing/index.js';
 export * from './resilience/index.js';
 export * from './ratelimit/index.js';
 export * from './idempotency/index.js';

@@ -73,7 +73,7 @@ export const StoreOrder = z.object({
   /** The store's own id: the order's ClientId derives from it, so pushing it twice creates one Mahak order. */
   storeOrderId: z.string().min(1),
   /** Mahak's PersonId of the customer. */
-  personId: id64,
+  personId: id64.meta({ pii: 'id' }),
   visitorId: id64.optional(),
   /** Mahak's order type (default 201, a sales invoice in our model; check your database's types). */
   orderType: z.number().int().default(201),
@@ -82,7 +82,7 @@ export const StoreOrder = z.object({
   discount: money.optional(),
   sendCost: money.optional(),
   settlementType: z.number().int().optional(),
-  description: z.string().optional(),
+  description: z.string().optional().meta({ pii: 'freeText' }),
   details: z.array(StoreOrderLine).min(1),
 });
 /** Input form of {@link StoreOrder}. */
@@ -92,11 +92,11 @@ export type StoreOrderInput = z.input<typeof StoreOrder>;
 export const StoreReceipt = z.object({
   /** The store's own id: the receipt's ClientId derives from it. */
   storeReceiptId: z.string().min(1),
-  personId: id64,
+  personId: id64.meta({ pii: 'id' }),
   cashAmount: money,
   date: when,
   trackingCode: z.string().optional(),
-  description: z.string().optional(),
+  description: z.string().optional().meta({ pii: 'freeText' }),
 });
 /** Input form of {@link StoreReceipt}. */
 export type StoreReceiptInput = z.input<typeof StoreReceipt>;

@@ -10,6 +10,7 @@ import { ApiKeyStore, assertValidScopes, grantsKeyAdmin } from '../keys/keys.js'
 import { migrate } from '../store/migrations.js';
 import { openSql } from '../store/sql.js';
 import { AdminClient } from './admin-client.js';
+import { registerEncryptionCommands } from './encryption.js';
 import { SAMPLE_CONFIG } from './sample-config.js';
 import { registerUserCommands } from './users.js';
 import { UserStore } from '../users/index.js';
@@ -47,7 +48,7 @@ const CONFIG_FILES = ['relaykit.yaml', 'relaykit.yml', 'relaykit.json'];
  * the database (`migrate`, `keys`) go on, and only with `DATABASE_URL`: a gateway on a throwaway in-memory database
  * with no instance is never what was meant. A relative PGlite directory is read from the file's directory.
  */
-async function readConfig(
+export async function readConfig(
   option: string | undefined,
   io: CliIo,
   needs: 'config' | 'database' = 'config',
@@ -108,7 +109,7 @@ function envPort(env: NodeJS.ProcessEnv): number | undefined {
   }
 }
 
-const configOption = () =>
+export const configOption = () =>
   new Option('-c, --config <file>', 'configuration file (YAML or JSON); default $RELAYKIT_CONFIG or ./relaykit.yaml');
 
 /** Builds the `relaykit` command line. */
@@ -246,6 +247,8 @@ Examples:
         await sql.close();
       }
     });
+
+  registerEncryptionCommands(program, io);
 
   const keys = program
     .command('keys')

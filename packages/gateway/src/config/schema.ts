@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { privacyConfigSchema } from '../privacy/config.js';
 import { configScheduleSchema } from '../schedules/definition.js';
 import { parseDuration, parseSize } from '../util/duration.js';
 
@@ -146,6 +147,8 @@ export const gatewayConfigSchema = z
         maxStreams: z.number().int().min(1).max(10_000).default(20),
       })
       .default({ streamInterval: 2000, streamHeartbeat: 15_000, maxStreams: 20 }),
+    /** Subject index, retention, erasure (see the privacy section of the README). */
+    privacy: privacyConfigSchema,
     apiKeys: z
       .object({
         /** Default windows per API key. */

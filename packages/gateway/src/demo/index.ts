@@ -141,6 +141,8 @@ export async function startDemo(
       metrics: { token: env.RELAYKIT_METRICS_TOKEN || `mt_${randomBytes(24).toString('base64url')}` },
       ...(options.redisPrefix ? { redis: { prefix: options.redisPrefix } } : {}),
       environments: ['development'],
+      // Subject access and erasure work on the demo (a fresh index key each run: the demo's data is throwaway too).
+      privacy: { indexKey: randomBytes(32).toString('base64'), defaultRegion: 'NP' },
       apiKeys: {
         rateLimits: [
           { limit: 50, window: '1s' },
@@ -186,7 +188,7 @@ export async function startDemo(
     ({ secret: adminKey } = await gateway.keys.create({
       name: 'demo-admin',
       environment: 'development',
-      scopes: ['admin:keys'],
+      scopes: ['admin:keys', 'admin:privacy'],
     }));
     const existing = await gateway.users.credentials(consoleLogin.name);
     if (existing) await gateway.users.update(existing.id, { role: 'admin', password: consoleLogin.password });
@@ -241,7 +243,9 @@ export async function startDemo(
   );
   out('');
   out(`demo API key (environment "development", every instance; shown once): ${secret}`);
-  out(`admin key (scope admin:keys: creates, lists and revokes keys; shown once): ${adminKey}`);
+  out(
+    `admin key (scopes admin:keys, admin:privacy: manages keys, answers subject access and erasure; shown once): ${adminKey}`,
+  );
   out(`console: ${url}/console    demo login: ${consoleLogin.name} / ${consoleLogin.password} (admin; shown once)`);
   out(`API docs: ${url}/docs    OpenAPI: ${url}/openapi.json    health: ${url}/readyz    metrics: ${url}/metrics`);
   out(

@@ -197,6 +197,18 @@ export const PROBLEM_CODES: Record<string, { status: number; title: string; expl
     title: 'Idempotency-Key reused',
     explanation: 'The Idempotency-Key was used before with a different method, path or body.',
   },
+  SUBJECT_RESTRICTED: {
+    status: 409,
+    title: 'Processing restricted',
+    explanation:
+      'The job names a data subject whose processing is restricted (POST /v1/privacy/restrictions); nothing was accepted. It is accepted again once the restriction is lifted.',
+  },
+  PRIVACY_UNAVAILABLE: {
+    status: 503,
+    title: 'Privacy features not configured',
+    explanation:
+      'Subject access, erasure and restrictions need the blind index: configure `privacy.indexKey` (32 random bytes, base64).',
+  },
   RATE_LIMIT_EXCEEDED: {
     status: 429,
     title: 'Too many requests',

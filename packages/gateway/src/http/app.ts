@@ -1,3 +1,4 @@
+import { traceRequests } from './tracing.js';
 import { randomUUID } from 'node:crypto';
 import Koa from 'koa';
 import { problem } from '../errors/index.js';
@@ -8,6 +9,9 @@ import { sessionMiddleware } from './session.js';
 import { createScheduleRouter } from '../schedules/routes.js';
 import type { GatewayState, HttpDeps } from './types.js';
 
+/** The `X-Purpose` header as stored: printable text, at most 200 characters; null when absent. */
+const purposeOf = (header: string) => header.replace(/[^\x20-\x7e\u00a0-\uffff]/g, '').slice(0, 200) || null;
+
 /** Builds the gateway's Koa application (not listening). */
 export function createApp(deps: HttpDeps): Koa<GatewayState> {
   const app = new Koa<GatewayState>();
@@ -17,6 +21,7 @@ export function createApp(deps: HttpDeps): Koa<GatewayState> {
 
   // Timing, metrics and the audit record wrap everything, including error responses.
   // Browsers must not sniff a type into our answers: the webhook handshake echoes attacker-chosen text.
+  app.use(traceRequests());
   app.use(noSniff());
   app.use(async (ctx, next) => {
     const started = performance.now();
@@ -51,6 +56,8 @@ export function createApp(deps: HttpDeps): Koa<GatewayState> {
             status: ctx.status,
             durationMs: seconds * 1000,
             payload: audit.payload,
+            purpose: purposeOf(ctx.get('x-purpose')),
+            ...(audit.reads && ctx.status < 300 ? { reads: audit.reads } : {}),
           })
           .catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'audit record failed'));
       }

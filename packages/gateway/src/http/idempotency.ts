@@ -56,6 +56,8 @@ export async function withIdempotency(
       'This Idempotency-Key was already used with a different method, path or body.',
     );
   if (begun.state === 'completed') {
+    // A replay hands out a stored response (it may quote a job's result): audited as a read of it.
+    ctx.state.audit = { ...ctx.state.audit, reads: ['idempotency.response'] };
     send(begun.result);
     ctx.set('Idempotent-Replayed', 'true');
     return;

@@ -1,3 +1,4 @@
+import { inSpan, SpanKind } from '@relaykit/sdk-core';
 import { randomUUID } from 'node:crypto';
 import type { JobAttempt, JobRecord } from '../store/types.js';
 import { queueNameOf } from '../runtime/instances.js';
@@ -82,11 +83,23 @@ export async function enqueueRecorded(
   for (const job of jobs) byInstance.set(job.instance, [...(byInstance.get(job.instance) ?? []), job.id]);
   for (const [instance, ids] of byInstance) {
     try {
-      await deps.queue.enqueue(
-        queueNameOf(instance),
-        ids.map((jobId) => ({ jobId, attempt: 0 })),
-        // A delayed job waits in the queue's delayed set; if Redis loses it, the reconciler re-sends it once due.
-        runAfter ? { delayMs: Math.max(0, runAfter.getTime() - Date.now()) } : {},
+      await inSpan(
+        `enqueue ${queueNameOf(instance)}`,
+        {
+          kind: SpanKind.PRODUCER,
+          tracer: '@relaykit/gateway',
+          attributes: {
+            'messaging.destination.name': queueNameOf(instance),
+            'messaging.batch.message_count': ids.length,
+          },
+        },
+        () =>
+          deps.queue.enqueue(
+            queueNameOf(instance),
+            ids.map((jobId) => ({ jobId, attempt: 0 })),
+            // A delayed job waits in the queue's delayed set; if Redis loses it, the reconciler re-sends it once due.
+            runAfter ? { delayMs: Math.max(0, runAfter.getTime() - Date.now()) } : {},
+          ),
       );
     } catch (error) {
       deps.logger.warn(

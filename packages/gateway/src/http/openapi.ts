@@ -69,6 +69,12 @@ function convert(
       if (def?.type === 'bigint' || (def?.type === 'date' && io === 'input' && !def.coerce))
         Object.assign(ctx.jsonSchema, { [NO_JSON]: true });
       else if (def?.type === 'date') Object.assign(ctx.jsonSchema, { type: 'string', format: 'date-time' });
+      // Personal-data marks (`.meta({ pii })`) are shown as an extension keyword, not an unknown JSON Schema one.
+      const json = ctx.jsonSchema as Record<string, unknown>;
+      if ('pii' in json) {
+        json['x-pii'] = json.pii;
+        delete json.pii;
+      }
     },
   }) as { schemas: Record<string, JsonSchema> };
   const out: Record<string, JsonSchema> = {};

@@ -1,12 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { WebhookRequest } from '@relaykit/sdk-core';
+import { captureTraceContext, maskPersonalData, type WebhookRequest } from '@relaykit/sdk-core';
 import { problem } from '../errors/index.js';
 import { parseDuration } from '../util/duration.js';
 import type { LoadedInstance } from '../runtime/instances.js';
 import type { NewJob } from '../store/types.js';
 import { registerOpsRoutes } from '../ops/index.js';
+import { registerPrivacyRoutes } from '../privacy/routes.js';
 import { authenticate, authorize, hasCredentials } from './auth.js';
 import { registerConsoleAuthRoutes } from './console-auth.js';
 import { BatchRequestSchema, MAX_BATCH } from './batch-schema.js';
@@ -66,6 +67,9 @@ function webhookRequest(ctx: Context, raw: Buffer): WebhookRequest {
   return { method: ctx.method, headers, query, rawBody: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) };
 }
 
+/** What a job view hands out of the stored data. */
+const JOB_READS = ['job.result', 'job.error', 'job.attempts'];
+
 /** Builds the gateway's router. */
 export function createRouter(deps: HttpDeps): Router {
   const router = new Router();
@@ -75,6 +79,7 @@ export function createRouter(deps: HttpDeps): Router {
   // Before /v1/{instance}/{operation}, which would otherwise take POST /v1/admin/keys.
   registerConsoleAuthRoutes(router, deps);
   registerOpsRoutes(router, deps);
+  registerPrivacyRoutes(router, deps);
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: deps.isStopping() ? 'stopping' : 'ok' };
@@ -136,7 +141,8 @@ export function createRouter(deps: HttpDeps): Router {
     } catch {
       throw problem('NOT_FOUND', `No job ${ctx.params.id}.`);
     }
-    ctx.state.audit = { instance: job.instance, operation: job.operation, jobId: job.id };
+    // A read of stored personal data is audited as one: what was handed out, to whom, for which stated purpose.
+    ctx.state.audit = { instance: job.instance, operation: job.operation, jobId: job.id, reads: JOB_READS };
     ctx.body = jobView(job, await deps.store.attempts(job.id));
   });
 
@@ -191,12 +197,17 @@ export function createRouter(deps: HttpDeps): Router {
           input,
           maxAttempts: instance.config.retry.attempts,
           apiKeyId: key.id,
+          traceContext: captureTraceContext() ?? null,
         });
       }
       if (errors.length)
         throw problem('VALIDATION', `${errors.length} problem(s) in the batch; nothing was accepted.`, {
           extensions: { errors },
         });
+      if (deps.privacy) {
+        const privacy = deps.privacy;
+        await privacy.assertNotRestricted(jobs.flatMap((job) => (job.subjects = privacy.subjectsOf(job))));
+      }
       ctx.state.audit = { payload: { count: jobs.length } };
       await deps.store.create(jobs);
       await enqueueRecorded(deps, jobs);
@@ -268,6 +279,7 @@ export function createRouter(deps: HttpDeps): Router {
     }
     // Without the connector's own event id, the body's hash (and the event's place in it) identifies a redelivery.
     const bodyHash = definition.dedupeKey ? '' : createHash('sha256').update(raw).digest('hex');
+    const traceContext = captureTraceContext() ?? null;
     const jobs: NewJob[] = events.map((event, index) => ({
       id: newJobId(),
       kind: 'webhook',
@@ -277,6 +289,7 @@ export function createRouter(deps: HttpDeps): Router {
       input: event,
       maxAttempts: instance.config.retry.attempts,
       dedupeKey: `${name}:${definition.dedupeKey ? definition.dedupeKey(event) : `${bodyHash}:${index}`}`,
+      traceContext,
     }));
     // Recorded (group commit: this request's rows share one INSERT with concurrent ones, and it resolves only once
     // they are committed), then enqueued, then the 200: a webhook we acknowledged is never lost.
@@ -317,14 +330,22 @@ export function createRouter(deps: HttpDeps): Router {
       // Parsed and validated inside: a key reused with another body is a 422 mismatch even when that body is
       // invalid; a first request that fails validation releases its key, so the client can fix it and retry.
       const body = parseJson(ctx, raw, deps.config.server.maxJsonDepth);
-      // Redacted (phones and e-mails masked too) and sealed by the audit log when it writes, off this request's path.
-      ctx.state.audit = { ...ctx.state.audit, payload: body };
+      // Personal data the operation's schema marks is replaced whole; the audit log then redacts what is left by field
+      // names and patterns (phones and e-mails masked too) and seals it when it writes, off this request's path.
+      ctx.state.audit = { ...ctx.state.audit, payload: maskPersonalData(operation.input, body) };
       const parsed = operation.input.safeParse(body);
       if (!parsed.success)
         throw validationProblem(`Invalid input for ${instance.name}/${operationName}`, parsed.error.issues);
       const problems = operationInputProblems(instance, operation, parsed.data);
       if (problems.length) throw validationProblem(`Invalid input for ${instance.name}/${operationName}`, problems);
       const id = newJobId();
+      const subjects = deps.privacy?.subjectsOf({
+        instance: instance.name,
+        kind: 'operation',
+        operation: operationName,
+        input: body,
+      });
+      if (subjects?.length) await deps.privacy!.assertNotRestricted(subjects);
       await deps.store.create([
         {
           id,
@@ -337,6 +358,8 @@ export function createRouter(deps: HttpDeps): Router {
           apiKeyId: key.id,
           idempotencyKey,
           runAfter: runAfter ?? null,
+          traceContext: captureTraceContext() ?? null,
+          ...(subjects ? { subjects } : {}),
         },
       ]);
       ctx.state.audit = { ...ctx.state.audit, jobId: id };
@@ -350,7 +373,10 @@ export function createRouter(deps: HttpDeps): Router {
         };
       if (wait > 0) {
         const done = await waitForJob(deps, id, wait);
-        if (done) return { status: 200, headers, body: jobView(done, await deps.store.attempts(id)) };
+        if (done) {
+          ctx.state.audit = { ...ctx.state.audit, reads: JOB_READS };
+          return { status: 200, headers, body: jobView(done, await deps.store.attempts(id)) };
+        }
       }
       return { status: 202, headers, body: { id, status: 'queued', links: { self: `/v1/jobs/${id}` } } };
     });

@@ -10,6 +10,7 @@ import type { JobStore } from '../store/jobs.js';
 import type { LoginThrottle, SessionStore, UserStore } from '../users/index.js';
 import type { SqlClient } from '../store/sql.js';
 import type { Principal } from '../ops/principal.js';
+import type { Privacy } from '../privacy/service.js';
 import type { ScheduleService } from '../schedules/service.js';
 
 /** What the HTTP layer needs from the gateway. */
@@ -35,6 +36,8 @@ export interface HttpDeps {
   rateLimiter: RateLimiter;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** Subject index, restrictions and erasure (the privacy area). */
+  privacy?: Privacy | undefined;
   /** Schedules (the `/v1/schedules` routes); absent in apps built without them. */
   schedules?: ScheduleService | undefined;
   /** Present when jobs run in this process (faster `?wait=`). */
@@ -58,7 +61,7 @@ export interface GatewayState {
   apiKey?: ApiKey;
   /** The operator API's caller: set by a console session, or from the API key by `requirePermission`. */
   principal?: Principal;
-  audit?: { instance?: string; operation?: string; jobId?: string; payload?: unknown };
+  audit?: { instance?: string; operation?: string; jobId?: string; payload?: unknown; reads?: string[] };
   /** Set when the call was refused because the audit log is backlogged (it is then logged, not queued). */
   auditRefused?: boolean;
 }

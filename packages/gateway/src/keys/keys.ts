@@ -114,6 +114,11 @@ export function grantsKeyAdmin(scopes: readonly string[]): boolean {
   return scopes.some((s) => s === ADMIN_KEYS_SCOPE || s === 'admin:*' || s === 'admin');
 }
 
+/** True when `scopes` grant `permission` (the scope itself, `admin:*` or `admin`); `*` does not. */
+export function grantsPermission(scopes: readonly string[], permission: AdminPermission): boolean {
+  return scopes.some((s) => s === permission || s === 'admin:*' || s === 'admin');
+}
+
 /**
  * Creates, verifies, lists and revokes API keys. Verified keys are cached for `cacheMs` (default
  * 1 s, by the secret's hash, never the secret) so a busy key costs no query per request; a

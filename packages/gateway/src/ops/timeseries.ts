@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { problem } from '../errors/index.js';
-import { jobTimeseries } from '../store/stats.js';
+import { TimeseriesCache } from '../store/stats.js';
 import { defineRoute } from './route.js';
+
+// One cache of closed buckets per gateway (by its configuration object: tests run several in one process).
+const caches = new WeakMap<object, TimeseriesCache>();
 
 /** Bucket size and count of each range: 60 × 1 min, 96 × 15 min, 84 × 2 h. */
 export const RANGES = {
@@ -22,6 +25,12 @@ export const bucketSchema = z.object({
     .nullable()
     .describe('From acceptance to final outcome, over the jobs that finished in the bucket; null when none did'),
 });
+
+function cacheOf(config: object): TimeseriesCache {
+  let cache = caches.get(config);
+  if (!cache) caches.set(config, (cache = new TimeseriesCache()));
+  return cache;
+}
 
 /** `GET /v1/admin/stats/timeseries`: jobs per bucket by outcome and latency percentiles, for charts. */
 export const statsTimeseries = defineRoute({
@@ -53,7 +62,7 @@ export const statsTimeseries = defineRoute({
       range: query.range,
       bucketSeconds,
       instance: query.instance ?? null,
-      buckets: await jobTimeseries(deps.sql, {
+      buckets: await cacheOf(deps.config).get(deps.sql, {
         environment: principal.environment,
         instance: query.instance,
         bucketSeconds,

@@ -79,6 +79,25 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly purged = new Counter({
+    name: 'relaykit_retention_purged_rows_total',
+    help: 'Rows purged by retention, by data class and action (delete, erasePayload)',
+    labelNames: ['class', 'action'] as const,
+    registers: [this.registry],
+  });
+  readonly purgeRuns = new Counter({
+    name: 'relaykit_retention_runs_total',
+    help: 'Retention purge runs by outcome (completed, skipped: another process held the purge, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly purgeDuration = new Histogram({
+    name: 'relaykit_retention_run_duration_seconds',
+    help: 'Duration of retention purge runs',
+    buckets: [0.01, 0.1, 0.5, 1, 5, 30, 120, 600],
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'relaykit_' });
   }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { AbortedError, type Logger, type OperationContext } from '@relaykit/sdk-core';
+import { AbortedError, inSpan, type Logger, type OperationContext, SpanKind } from '@relaykit/sdk-core';
 import type { JobQueue, QueueMessage } from '../queue/types.js';
 import type { JobStore, Lease } from '../store/jobs.js';
 import type { JobError, JobRecord } from '../store/types.js';
@@ -177,7 +177,23 @@ export class JobRunner {
       this.events.emit('settled', { id: job.id, status: 'failed' } satisfies JobSettled);
       return;
     }
-    await this.execute(job, claim.lease, claimedAt, instance, log);
+    // One span per attempt, continuing the trace of the request that submitted the job (stored with it, so the
+    // trace crosses the queue and any process boundary).
+    await inSpan(
+      job.kind === 'webhook' ? `process ${job.operation}` : `job ${job.instance}/${job.operation}`,
+      {
+        kind: SpanKind.CONSUMER,
+        tracer: '@relaykit/gateway',
+        ...(job.traceContext ? { parent: job.traceContext } : {}),
+        attributes: {
+          'relaykit.job.id': job.id,
+          'relaykit.instance': job.instance,
+          'relaykit.operation': job.operation,
+          'relaykit.job.attempt': job.attempts,
+        },
+      },
+      () => this.execute(job, claim.lease, claimedAt, instance, log),
+    );
   }
 
   private async execute(

@@ -30,6 +30,10 @@ export interface AuditEntry {
   status: number;
   durationMs: number;
   payload: unknown;
+  /** Why the caller read or wrote (the `X-Purpose` header), when it said. */
+  purpose?: string | null;
+  /** Stored personal data this call returned (e.g. `job.input`, `job.result`): set on every read of it. */
+  reads?: string[] | null;
 }
 
 /** An audit entry as stored: its row id (as a decimal string: bigserial), time and actor. */
@@ -182,11 +186,13 @@ export class AuditLog {
         e.status,
         e.durationMs,
         payloadOverride === undefined ? await this.encodePayload(e) : toJsonb(payloadOverride),
+        e.purpose ?? null,
+        e.reads?.length ? JSON.stringify(e.reads) : null,
       ]),
     );
     const placeholders = rows.map((values) => `(${values.map((v) => `$${params.push(v)}`).join(', ')})`);
     await this.sql.query(
-      `INSERT INTO relaykit_audit (request_id, api_key_id, actor, environment, method, path, instance, operation, job_id, status, duration_ms, payload) VALUES ${placeholders.join(', ')}`,
+      `INSERT INTO relaykit_audit (request_id, api_key_id, actor, environment, method, path, instance, operation, job_id, status, duration_ms, payload, purpose, reads) VALUES ${placeholders.join(', ')}`,
       params,
     );
   }
@@ -234,6 +240,38 @@ export class AuditLog {
       status: Number(r.status),
       durationMs: Number(r.duration_ms),
       payload: await this.decodePayload(r.payload, r.request_id as string).catch(() => ({ $rkunreadable: true })),
+      purpose: (r.purpose as string | null) ?? null,
+      reads: (r.reads as string[] | null) ?? null,
+    };
+  }
+
+  /** The entries naming these jobs, oldest first, payloads decoded (for subject access exports). */
+  async forJobs(jobIds: readonly string[]): Promise<Array<AuditEntry & { id: string; at: string }>> {
+    if (!jobIds.length) return [];
+    await this.flush();
+    const { rows } = await this.sql.query<Record<string, unknown>>(
+      'SELECT * FROM relaykit_audit WHERE job_id = ANY($1::text[]) ORDER BY id',
+      [jobIds],
+    );
+    return Promise.all(rows.map(async (r) => ({ id: String(r.id), ...(await this.toEntry(r)) })));
+  }
+
+  private async toEntry(r: Record<string, unknown>): Promise<AuditEntry & { at: string }> {
+    return {
+      at: new Date(r.at as string).toISOString(),
+      requestId: r.request_id as string,
+      apiKeyId: r.api_key_id as string | null,
+      environment: r.environment as string | null,
+      method: r.method as string,
+      path: r.path as string,
+      instance: r.instance as string | null,
+      operation: r.operation as string | null,
+      jobId: r.job_id as string | null,
+      status: Number(r.status),
+      durationMs: Number(r.duration_ms),
+      payload: await this.decodePayload(r.payload, r.request_id as string),
+      purpose: (r.purpose as string | null) ?? null,
+      reads: (r.reads as string[] | null) ?? null,
     };
   }
 

@@ -9,6 +9,7 @@ export { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 export {
   jobTimeseries,
   instanceThroughput,
+  TimeseriesCache,
   type StatsBucket,
   type TimeseriesQuery,
   type InstanceThroughput,

@@ -22,6 +22,7 @@ interface JobRow {
   api_key_id: string | null;
   idempotency_key: string | null;
   run_after: Date | null;
+  trace_context?: string | null;
   created_at: Date;
   updated_at: Date;
   started_at: Date | null;
@@ -103,9 +104,14 @@ export class JobStore {
   private readonly claims = new GroupCommit((items: ClaimRequest[]) => this.claimMany(items), { maxItems: 500 });
   private readonly successes = new GroupCommit((items: SuccessRequest[]) => this.succeedMany(items), { maxItems: 500 });
 
+  /**
+   * @param indexer the blind-index entries of a new job's identifiers (the privacy area's), written with the job in
+   *   the same statement so no job is ever stored unfindable by its subject.
+   */
   constructor(
     private readonly sql: SqlClient,
     private readonly codec: PayloadCodec = plainCodec,
+    private readonly indexer?: (job: NewJob) => Array<{ kind: string; hmac: string }>,
   ) {}
 
   /** True when payloads and results are sealed at rest. */
@@ -131,6 +137,7 @@ export class JobStore {
       apiKeyId: row.api_key_id,
       idempotencyKey: row.idempotency_key,
       runAfter: iso(row.run_after),
+      traceContext: readTraceContext(row.trace_context),
       createdAt: iso(row.created_at)!,
       updatedAt: iso(row.updated_at)!,
       startedAt: iso(row.started_at),
@@ -154,14 +161,25 @@ export class JobStore {
     items: Array<{ job: NewJob; input: string }>,
   ): Promise<Array<{ id: string; duplicate: boolean }>> {
     const col = <K extends keyof NewJob>(key: K) => items.map(({ job }) => job[key] ?? null);
+    const subjects = items.flatMap(({ job }) =>
+      (job.subjects ?? this.indexer?.(job) ?? []).map((s) => [job.id, s.kind, s.hmac] as const),
+    );
+    const insert = `INSERT INTO relaykit_jobs (id, kind, environment, instance, operation, status, input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after, trace_context)
+       SELECT id, kind, environment, instance, operation, 'queued', input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after, trace_context
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::text[])
+         AS v(id, kind, environment, instance, operation, input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after, trace_context)
+       ON CONFLICT DO NOTHING RETURNING id`;
     // unnest keeps the statement text the same whatever the row count; ON CONFLICT DO NOTHING also skips
-    // rows of this very statement that share a dedupe key (the first one wins).
+    // rows of this very statement that share a dedupe key (the first one wins). The subject index rows of the jobs
+    // inserted go in the same statement: a job and its index entries are committed together.
     const { rows } = await this.sql.query<{ id: string }>(
-      `INSERT INTO relaykit_jobs (id, kind, environment, instance, operation, status, input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after)
-       SELECT id, kind, environment, instance, operation, 'queued', input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])
-         AS v(id, kind, environment, instance, operation, input, max_attempts, api_key_id, idempotency_key, dedupe_key, run_after)
-       ON CONFLICT DO NOTHING RETURNING id`,
+      subjects.length
+        ? `WITH ins AS (${insert}),
+           idx AS (INSERT INTO relaykit_subject_index (job_id, kind, hmac)
+             SELECT v.job_id, v.kind, v.hmac FROM unnest($13::text[], $14::text[], $15::text[]) AS v(job_id, kind, hmac)
+             WHERE v.job_id IN (SELECT id FROM ins) ON CONFLICT DO NOTHING)
+           SELECT id FROM ins`
+        : insert,
       [
         col('id'),
         col('kind'),
@@ -174,6 +192,8 @@ export class JobStore {
         col('idempotencyKey'),
         col('dedupeKey'),
         col('runAfter'),
+        items.map(({ job }) => (job.traceContext ? JSON.stringify(job.traceContext) : null)),
+        ...(subjects.length ? [subjects.map((s) => s[0]), subjects.map((s) => s[1]), subjects.map((s) => s[2])] : []),
       ],
     );
     const inserted = new Set(rows.map((r) => r.id));
@@ -463,5 +483,18 @@ export class JobStore {
       'SELECT instance, status, count(*) AS count FROM relaykit_jobs GROUP BY instance, status',
     );
     return rows.map((r) => ({ instance: r.instance, status: r.status, count: Number(r.count) }));
+  }
+}
+
+/** A stored trace context, or null (none stored, or not the shape one has: it never fails a job). */
+function readTraceContext(text: string | null | undefined): Record<string, string> | null {
+  if (!text) return null;
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
+    const entries = Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string');
+    return entries.length ? Object.fromEntries(entries) : null;
+  } catch {
+    return null;
   }
 }

@@ -1,3 +1,4 @@
+import { PRIVACY_MIGRATIONS } from '../privacy/migrations.js';
 import { OPS_MIGRATIONS } from '../ops/migration.js';
 import { OBS_MIGRATIONS } from '../ops/obs-migration.js';
 import { USER_MIGRATIONS } from '../users/migration.js';
@@ -88,9 +89,15 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
     sql: [`ALTER TABLE relaykit_jobs ADD COLUMN IF NOT EXISTS lease_token text`],
   },
   SCHEDULES_MIGRATION,
+  {
+    version: 5,
+    name: 'trace context of the request that submitted a job',
+    sql: [`ALTER TABLE relaykit_jobs ADD COLUMN IF NOT EXISTS trace_context text`],
+  },
   ...OPS_MIGRATIONS,
   ...OBS_MIGRATIONS,
   ...USER_MIGRATIONS,
+  ...PRIVACY_MIGRATIONS,
 ];
 
 /**
@@ -106,7 +113,7 @@ export async function migrate(sql: SqlClient): Promise<number[]> {
     const { rows } = await tx.query<{ version: number }>('SELECT version FROM relaykit_migrations');
     const done = new Set(rows.map((r) => Number(r.version)));
     const applied: number[] = [];
-    for (const migration of MIGRATIONS) {
+    for (const migration of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
       if (done.has(migration.version)) continue;
       for (const statement of migration.sql) await tx.query(statement);
       await tx.query('INSERT INTO relaykit_migrations (version, name) VALUES ($1, $2)', [

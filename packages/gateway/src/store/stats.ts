@@ -23,63 +23,127 @@ export interface TimeseriesQuery {
   now?: Date;
 }
 
-/**
- * Jobs per bucket by outcome (succeeded, failed, dead: by finish time; retrying: by the time of the last failed
- * attempt) and latency percentiles (`percentile_cont`, on PostgreSQL and PGlite alike), oldest bucket first, empty
- * buckets included. One statement over the partial indexes of migration 16 (index-only scans of the range).
- */
-export async function jobTimeseries(sql: SqlClient, query: TimeseriesQuery): Promise<StatsBucket[]> {
-  const bucketMs = query.bucketSeconds * 1000;
-  const last = Math.floor((query.now ?? new Date()).getTime() / bucketMs) * bucketMs;
-  const first = last - (query.buckets - 1) * bucketMs;
+type Finished = Omit<StatsBucket, 'start' | 'retrying'>;
+
+/** Bucket start (ms) → finished jobs by outcome and latency, for jobs finished at or after `fromMs`. */
+async function finishedBuckets(sql: SqlClient, query: TimeseriesQuery, fromMs: number): Promise<Map<number, Finished>> {
   const { rows } = await sql.query<{
     b: string | number;
     succeeded: string | number;
     failed: string | number;
     dead: string | number;
-    retrying: string | number;
     latency: number[] | null;
   }>(
-    `WITH finished AS (
-       SELECT floor(extract(epoch FROM finished_at) / $3) AS b, status,
-         extract(epoch FROM finished_at - created_at) * 1000 AS ms
-       FROM relaykit_jobs
-       WHERE finished_at >= $1 AND environment = $2 AND ($4::text IS NULL OR instance = $4)
-         AND status IN ('succeeded', 'failed', 'dead')),
-     retrying AS (
-       SELECT floor(extract(epoch FROM updated_at) / $3) AS b
-       FROM relaykit_jobs
-       WHERE status = 'retrying' AND updated_at >= $1 AND environment = $2 AND ($4::text IS NULL OR instance = $4))
-     SELECT b, count(*) FILTER (WHERE status = 'succeeded') AS succeeded, count(*) FILTER (WHERE status = 'failed') AS failed,
-       count(*) FILTER (WHERE status = 'dead') AS dead, 0 AS retrying,
-       percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ms) AS latency
-     FROM finished GROUP BY b
-     UNION ALL
-     SELECT b, 0, 0, 0, count(*), NULL FROM retrying GROUP BY b`,
-    [new Date(first), query.environment, query.bucketSeconds, query.instance ?? null],
+    `SELECT floor(extract(epoch FROM finished_at) / $3) AS b,
+       count(*) FILTER (WHERE status = 'succeeded') AS succeeded, count(*) FILTER (WHERE status = 'failed') AS failed,
+       count(*) FILTER (WHERE status = 'dead') AS dead,
+       percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - created_at) * 1000) AS latency
+     FROM relaykit_jobs
+     WHERE finished_at >= $1 AND environment = $2 AND ($4::text IS NULL OR instance = $4)
+       AND status IN ('succeeded', 'failed', 'dead')
+     GROUP BY 1`,
+    [new Date(fromMs), query.environment, query.bucketSeconds, query.instance ?? null],
   );
-  const out: StatsBucket[] = [];
-  for (let i = 0; i < query.buckets; i++)
-    out.push({
-      start: new Date(first + i * bucketMs).toISOString(),
-      succeeded: 0,
-      failed: 0,
-      dead: 0,
-      retrying: 0,
-      latencyMs: null,
-    });
+  const out = new Map<number, Finished>();
   for (const row of rows) {
-    const bucket = out[Math.round((Number(row.b) * bucketMs - first) / bucketMs)];
-    // A row finished after `now` (clock skew between processes) has no bucket.
-    if (!bucket) continue;
-    bucket.succeeded += Number(row.succeeded);
-    bucket.failed += Number(row.failed);
-    bucket.dead += Number(row.dead);
-    bucket.retrying += Number(row.retrying);
     const latency = parseArray(row.latency);
-    if (latency) bucket.latencyMs = { p50: round(latency[0]!), p95: round(latency[1]!), p99: round(latency[2]!) };
+    out.set(Number(row.b) * query.bucketSeconds * 1000, {
+      succeeded: Number(row.succeeded),
+      failed: Number(row.failed),
+      dead: Number(row.dead),
+      latencyMs: latency ? { p50: round(latency[0]!), p95: round(latency[1]!), p99: round(latency[2]!) } : null,
+    });
   }
   return out;
+}
+
+/** Bucket start (ms) → jobs now waiting for a retry whose last attempt failed in the bucket (a handful of rows). */
+async function retryingBuckets(sql: SqlClient, query: TimeseriesQuery, fromMs: number): Promise<Map<number, number>> {
+  const { rows } = await sql.query<{ b: string | number; n: string | number }>(
+    `SELECT floor(extract(epoch FROM updated_at) / $3) AS b, count(*) AS n
+     FROM relaykit_jobs
+     WHERE status = 'retrying' AND updated_at >= $1 AND environment = $2 AND ($4::text IS NULL OR instance = $4)
+     GROUP BY 1`,
+    [new Date(fromMs), query.environment, query.bucketSeconds, query.instance ?? null],
+  );
+  return new Map(rows.map((r) => [Number(r.b) * query.bucketSeconds * 1000, Number(r.n)]));
+}
+
+/** The first and last bucket start (ms) of a query. */
+function span(query: TimeseriesQuery): { first: number; last: number; bucketMs: number } {
+  const bucketMs = query.bucketSeconds * 1000;
+  const last = Math.floor((query.now ?? new Date()).getTime() / bucketMs) * bucketMs;
+  return { first: last - (query.buckets - 1) * bucketMs, last, bucketMs };
+}
+
+function assemble(
+  query: TimeseriesQuery,
+  finished: (start: number) => Finished | undefined,
+  retrying: Map<number, number>,
+): StatsBucket[] {
+  const { first, bucketMs } = span(query);
+  return Array.from({ length: query.buckets }, (_, i) => {
+    const start = first + i * bucketMs;
+    const f = finished(start);
+    return {
+      start: new Date(start).toISOString(),
+      succeeded: f?.succeeded ?? 0,
+      failed: f?.failed ?? 0,
+      dead: f?.dead ?? 0,
+      retrying: retrying.get(start) ?? 0,
+      latencyMs: f?.latencyMs ?? null,
+    };
+  });
+}
+
+/**
+ * Jobs per bucket by outcome (succeeded, failed, dead: by finish time; retrying: by the time of the last failed
+ * attempt) and latency percentiles (`percentile_cont`, on PostgreSQL and PGlite alike), oldest bucket first, empty
+ * buckets included. Reads the partial indexes of migration 16 (index-only scans of the range).
+ */
+export async function jobTimeseries(sql: SqlClient, query: TimeseriesQuery): Promise<StatsBucket[]> {
+  const { first } = span(query);
+  const [finished, retrying] = await Promise.all([
+    finishedBuckets(sql, query, first),
+    retryingBuckets(sql, query, first),
+  ]);
+  return assemble(query, (start) => finished.get(start), retrying);
+}
+
+/** Buckets still read from the database on every call: the open one and the one before (late commits land there). */
+const OPEN_BUCKETS = 2;
+
+/**
+ * {@link jobTimeseries} that keeps closed buckets of finished jobs in memory: a bucket older than the last two never
+ * changes (jobs finish at the database's now), so a refresh reads only the last two buckets plus whatever it has not
+ * seen — the 7 d chart costs about what the 1 h one does. Retrying jobs (few rows) are always read afresh.
+ */
+export class TimeseriesCache {
+  private readonly series = new Map<string, Map<number, Finished>>();
+
+  constructor(private readonly maxSeries = 1000) {}
+
+  async get(sql: SqlClient, query: TimeseriesQuery): Promise<StatsBucket[]> {
+    const { first, last, bucketMs } = span(query);
+    const key = `${query.environment}\u0000${query.instance ?? ''}\u0000${query.bucketSeconds}`;
+    let known = this.series.get(key);
+    if (!known) {
+      if (this.series.size >= this.maxSeries) this.series.clear();
+      this.series.set(key, (known = new Map()));
+    }
+    // The oldest bucket not known yet, at most the first open one.
+    let from = first;
+    while (from <= last - OPEN_BUCKETS * bucketMs && known.has(from)) from += bucketMs;
+    const [finished, retrying] = await Promise.all([
+      finishedBuckets(sql, query, from),
+      retryingBuckets(sql, query, first),
+    ]);
+    const empty: Finished = { succeeded: 0, failed: 0, dead: 0, latencyMs: null };
+    for (let start = from; start <= last - OPEN_BUCKETS * bucketMs; start += bucketMs)
+      known.set(start, finished.get(start) ?? empty);
+    for (const start of known.keys()) if (start < first) known.delete(start);
+    return assemble(query, (start) => (start >= from ? finished.get(start) : known.get(start)), retrying);
+  }
 }
 
 /** Finished jobs (succeeded, failed, dead; not cancelled) and errors (failed or dead) of one instance over the last 5 and 60 minutes. */

@@ -43,6 +43,8 @@ export interface JobRecord {
   apiKeyId: string | null;
   idempotencyKey: string | null;
   runAfter: string | null;
+  /** W3C trace context of the request that submitted it (`traceparent`), when it was traced. */
+  traceContext?: Record<string, string> | null;
   createdAt: string;
   updatedAt: string;
   startedAt: string | null;
@@ -61,8 +63,12 @@ export interface NewJob {
   apiKeyId?: string | null;
   idempotencyKey?: string | null;
   dedupeKey?: string | null;
+  /** Blind-index entries of the identifiers the input names (computed by the store's indexer when absent). */
+  subjects?: Array<{ kind: string; hmac: string }>;
   /** Not to run before this instant (a delayed job). */
   runAfter?: Date | null;
+  /** W3C trace context to continue when the job runs (see sdk-core's `captureTraceContext`). */
+  traceContext?: Record<string, string> | null;
 }
 
 /** A job to put (back) on a queue. */

@@ -4,7 +4,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { RelaykitError, defineConnector, operationsFor } from '@relaykit/sdk-core';
+import { type HttpClient, RelaykitError, defineConnector, operationsFor } from '@relaykit/sdk-core';
 
 /** A loopback upstream that records writes; `failNext` makes the next N writes answer 503. */
 export interface EchoUpstream {
@@ -12,6 +12,8 @@ export interface EchoUpstream {
   writes: Array<{ key: string; value: unknown }>;
   /** The Idempotency-Key header of every attempt, failed ones included. */
   attemptKeys: Array<string | undefined>;
+  /** The W3C `traceparent` header of every request (undefined when it came untraced). */
+  traceparents: Array<string | undefined>;
   failNext: number;
   /** Milliseconds every write takes. */
   delayMs: number;
@@ -23,6 +25,7 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
   const state = {
     writes: [] as Array<{ key: string; value: unknown }>,
     attemptKeys: [] as Array<string | undefined>,
+    traceparents: [] as Array<string | undefined>,
     failNext: 0,
     delayMs: 0,
   };
@@ -33,6 +36,7 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
       void (async () => {
         if (state.delayMs) await new Promise((r) => setTimeout(r, state.delayMs));
         state.attemptKeys.push(req.headers['idempotency-key'] as string | undefined);
+        state.traceparents.push(req.headers.traceparent as string | undefined);
         if (state.failNext > 0) {
           state.failNext--;
           res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"busy"}');
@@ -55,6 +59,9 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
     get attemptKeys() {
       return state.attemptKeys;
     },
+    get traceparents() {
+      return state.traceparents;
+    },
     get failNext() {
       return state.failNext;
     },
@@ -76,7 +83,13 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
   return upstream;
 }
 
-const op = operationsFor<{ baseUrl: string; secret: string; reservedPrefix: string; handled: unknown[] }>();
+const op = operationsFor<{
+  baseUrl: string;
+  secret: string;
+  reservedPrefix: string;
+  http: HttpClient;
+  handled: unknown[];
+}>();
 
 /** The test connector: `put` writes to the upstream, `fail` always fails fatally, `slow` sleeps; one signed webhook. */
 export const echoConnector = defineConnector({
@@ -93,6 +106,8 @@ export const echoConnector = defineConnector({
     baseUrl: ctx.config.baseUrl,
     secret: ctx.config.webhookSecret,
     reservedPrefix: ctx.config.reservedPrefix,
+    // The runtime's transport (undici, resilience, spans): what real connectors call their upstream with.
+    http: ctx.createHttpClient({ baseUrl: ctx.config.baseUrl, upstream: 'echo' }),
     handled: [] as unknown[],
   }),
   operations: {
@@ -116,6 +131,21 @@ export const echoConnector = defineConnector({
         if (res.status === 503) throw new RelaykitError('UPSTREAM_UNAVAILABLE', 'upstream busy (503)');
         if (!res.ok) throw new RelaykitError('UPSTREAM_REJECTED', `upstream said ${res.status}`);
         return (await res.json()) as { stored: string; count: number };
+      },
+    }),
+    send: op({
+      description: "Writes a value upstream through the runtime's HttpClient (as real connectors do).",
+      idempotent: true,
+      input: z.object({ key: z.string().min(1), value: z.unknown().optional() }),
+      output: z.object({ stored: z.string(), count: z.number().int() }),
+      async run(ctx, input) {
+        const res = await ctx.state.http.request<{ stored: string; count: number }>({
+          method: 'POST',
+          path: '/put',
+          json: input,
+          signal: ctx.signal,
+        });
+        return res.body;
       },
     }),
     fail: op({

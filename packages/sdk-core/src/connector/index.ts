@@ -26,3 +26,14 @@ export {
   type ConnectorDemoSample,
   type RunningConnectorDemo,
 } from './demo.js';
+export {
+  personalDataOf,
+  maskPersonalData,
+  marksPersonalData,
+  piiKindOf,
+  PII_KINDS,
+  PII_MASKS,
+  IDENTIFYING_PII_KINDS,
+  type PiiKind,
+  type PersonalValue,
+} from './personal-data.js';

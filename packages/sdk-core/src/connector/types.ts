@@ -135,6 +135,11 @@ export interface WebhookDefinition<TState = unknown, TEvent = unknown> {
   parse(ctx: SetupContext<unknown> & { state: TState }, request: WebhookRequest): TEvent[];
   /** A key that is equal for duplicate deliveries of the same event. */
   dedupeKey?(event: TEvent): string;
+  /**
+   * The shape of one parsed event, for its personal-data marks (`.meta({ pii })`, see `personalDataOf`): lets a
+   * runtime mask, index and erase what recorded events hold. Not used to validate events.
+   */
+  event?: z.ZodType;
   /** Processes one recorded event later, in a worker. */
   handle?(ctx: OperationContext<TState>, event: TEvent): Promise<void>;
 }

@@ -15,6 +15,7 @@ import {
   type SpanLike,
   type TracerLike,
 } from './otel.js';
+import { injectTraceHeaders, loadTracing } from '../tracing/index.js';
 import { collect, type AbortSource, type CollectedResponse } from './collect.js';
 import { parseRetryAfter } from './retry-after.js';
 import type {
@@ -146,7 +147,10 @@ export class HttpClient implements HttpRequester {
       options.hooks && (options.hooks.onRequestStart || options.hooks.onRequestEnd) ? options.hooks : undefined;
     this.auth = options.auth;
     this.tracerOption = options.tracer;
-    if (options.tracer === undefined) void loadDefaultTracer();
+    if (options.tracer === undefined) {
+      void loadDefaultTracer();
+      void loadTracing();
+    }
     const policy = options.policy;
     if (policy === undefined || isPolicy(policy)) {
       this.policy = policy;
@@ -336,6 +340,8 @@ export class HttpClient implements HttpRequester {
     try {
       let headers = p.headers;
       if (this.auth) headers = { ...headers, ...lowerCaseKeys(await this.auth.headers()) };
+      // The upstream continues this call's trace (W3C traceparent) when a span is recording; else nothing is added.
+      if (span?.isRecording()) headers = injectTraceHeaders(headers, span);
       const response = await collect(
         this.dispatcherFor(p.origin),
         {

@@ -1,0 +1,138 @@
+import type { Logger, SqlClient } from '@relaykit/sdk-core';
+import { problem } from '../errors/index.js';
+import type { LoadedInstance } from '../runtime/instances.js';
+import type { GatewayMetrics } from '../runtime/metrics.js';
+import type { AuditLog } from '../store/audit.js';
+import type { PayloadCodec } from '../store/codec.js';
+import type { NewJob } from '../store/types.js';
+import { BlindIndex } from './blind-index.js';
+import type { PrivacyConfig } from './config.js';
+import { ErasureEngine, type ErasureReceipt } from './erasure.js';
+import { Restrictions } from './restrictions.js';
+import { RetentionPurger } from './retention.js';
+import {
+  personalDataOfInput,
+  refsOfSubject,
+  subjectRefs,
+  type JobShape,
+  type SubjectIdentifiers,
+  type SubjectRef,
+} from './subjects.js';
+
+/** What {@link Privacy} works with. */
+export interface PrivacyDeps {
+  sql: SqlClient;
+  instances: ReadonlyMap<string, LoadedInstance>;
+  config: PrivacyConfig;
+  codec: PayloadCodec;
+  audit: AuditLog;
+  logger: Logger;
+  metrics: GatewayMetrics;
+}
+
+/**
+ * The gateway's privacy area: the blind index of the identifiers jobs name, restrictions of processing, and
+ * erasure requests (resumed by {@link start}'s background pass after a crash or once the subject's running jobs
+ * finished). Without `privacy.indexKey` nothing is indexed and {@link requireIndex} refuses with 503.
+ */
+export class Privacy {
+  readonly index: BlindIndex | undefined;
+  readonly restrictions: Restrictions;
+  readonly erasure: ErasureEngine;
+  readonly retention: RetentionPurger;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(readonly deps: PrivacyDeps) {
+    this.index = deps.config.indexKey ? new BlindIndex(deps.config.indexKey, deps.config.defaultRegion) : undefined;
+    this.restrictions = new Restrictions(deps.sql);
+    this.erasure = new ErasureEngine(deps.sql, deps.config.erasureBatch);
+    this.retention = new RetentionPurger({ ...deps, config: deps.config, instances: [...deps.instances.keys()] });
+  }
+
+  /** The index, or a 503 problem when it is not configured. */
+  requireIndex(): BlindIndex {
+    if (!this.index) throw problem('PRIVACY_UNAVAILABLE', 'Configure privacy.indexKey to find data by subject.');
+    return this.index;
+  }
+
+  /** Blind-index entries of the identifiers a new job's input names (none without an index key). */
+  subjectsOf(job: JobShape & { input: unknown }): SubjectRef[] {
+    if (!this.index) return [];
+    return subjectRefs(this.index, personalDataOfInput(this.deps.instances, job, job.input));
+  }
+
+  /** The store's indexer: entries of a new job. */
+  readonly indexer = (job: NewJob): SubjectRef[] => this.subjectsOf(job);
+
+  /** Blind-index entries of a subject's identifiers. */
+  refsOf(subject: SubjectIdentifiers): SubjectRef[] {
+    return refsOfSubject(this.requireIndex(), subject);
+  }
+
+  /** Throws 409 `SUBJECT_RESTRICTED` when one of `refs` is restricted. */
+  async assertNotRestricted(refs: readonly SubjectRef[]): Promise<void> {
+    const hit = await this.restrictions.restricted(refs);
+    if (hit)
+      throw problem(
+        'SUBJECT_RESTRICTED',
+        `The job names a data subject (by ${hit.kind === 'id' ? 'external id' : hit.kind}) whose processing is restricted; lift the restriction first.`,
+        { extensions: { identifierKind: hit.kind } },
+      );
+  }
+
+  /** Runs an erasure request to its end (or until it waits for running jobs) and audits its receipt when done. */
+  async runErasure(id: string): Promise<ErasureReceipt | undefined> {
+    const result = await this.erasure.run(id);
+    if (!result) return undefined;
+    const { finishedNow, ...receipt } = result;
+    if (finishedNow) await this.auditReceipt(receipt);
+    return receipt;
+  }
+
+  private async auditReceipt(receipt: ErasureReceipt): Promise<void> {
+    await this.deps.audit.record({
+      requestId: `erasure:${receipt.id}`,
+      apiKeyId: null,
+      environment: null,
+      method: 'ERASE',
+      path: `/v1/privacy/erasure/${receipt.id}`,
+      instance: null,
+      operation: 'privacy:erasure.receipt',
+      jobId: null,
+      status: 200,
+      durationMs: 0,
+      payload: receipt,
+    });
+  }
+
+  /** One background pass: resumes every open erasure request. */
+  async pass(): Promise<void> {
+    for (const id of await this.erasure.open()) {
+      await this.erasure.resume(id);
+      await this.runErasure(id);
+    }
+  }
+
+  /** Starts the background erasure pass every `intervalMs`, and the retention purge on its own interval. */
+  start(intervalMs: number): void {
+    if (this.timer) return;
+    this.retention.start();
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.pass()
+        .catch((err: unknown) => this.deps.logger.warn({ err: String(err) }, 'privacy pass failed; retried next time'))
+        .finally(() => {
+          this.running = undefined;
+        });
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the background pass (waits for one in progress). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await Promise.all([this.running, this.retention.stop()]);
+  }
+}
