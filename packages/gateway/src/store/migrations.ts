@@ -3,6 +3,7 @@ import { OPS_MIGRATIONS } from '../ops/migration.js';
 import { OBS_MIGRATIONS } from '../ops/obs-migration.js';
 import { USER_MIGRATIONS } from '../users/migration.js';
 import { SCHEDULES_MIGRATION } from '../schedules/migration.js';
+import { applyMigrations } from '@relaykit/sdk-core';
 import type { SqlClient } from './sql.js';
 
 /** Ordered schema migrations; never edit a released one, add a new one. */
@@ -100,28 +101,48 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   ...PRIVACY_MIGRATIONS,
 ];
 
+/** The gateway's scope in sdk-core's migration bookkeeping (`relaykit_schema_migrations`). */
+export const GATEWAY_MIGRATION_SCOPE = 'gateway';
+
 /**
- * Brings the schema up to date. Safe to run from several processes at once: an advisory lock
- * serialises them on PostgreSQL. Returns the versions applied now.
+ * Brings the schema up to date with sdk-core's runner (one advisory lock per scope, one transaction, bookkeeping in
+ * `relaykit_schema_migrations`), in version order. Safe to run from several processes at once. Returns the versions
+ * applied now.
  */
 export async function migrate(sql: SqlClient): Promise<number[]> {
-  return sql.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock(724204)');
-    await tx.query(
-      'CREATE TABLE IF NOT EXISTS relaykit_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+  await adoptLegacyBookkeeping(sql);
+  const applied = await applyMigrations(sql, {
+    scope: GATEWAY_MIGRATION_SCOPE,
+    migrations: [...MIGRATIONS]
+      .sort((a, b) => a.version - b.version)
+      .map((m) => ({ id: String(m.version), sql: m.sql })),
+  });
+  return applied.map(Number);
+}
+
+/**
+ * Databases migrated before the gateway used sdk-core's runner recorded versions in `relaykit_migrations`: they are
+ * moved into `relaykit_schema_migrations` once (under the runner's own lock), so nothing is applied twice.
+ */
+async function adoptLegacyBookkeeping(sql: SqlClient): Promise<void> {
+  const { rows } = await sql.query<{ legacy: string | null }>(
+    "SELECT to_regclass('relaykit_migrations')::text AS legacy",
+  );
+  if (!rows[0]?.legacy) return;
+  await sql.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`relaykit:migrate:${GATEWAY_MIGRATION_SCOPE}`]);
+    const still = await tx.query<{ legacy: string | null }>(
+      "SELECT to_regclass('relaykit_migrations')::text AS legacy",
     );
-    const { rows } = await tx.query<{ version: number }>('SELECT version FROM relaykit_migrations');
-    const done = new Set(rows.map((r) => Number(r.version)));
-    const applied: number[] = [];
-    for (const migration of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
-      if (done.has(migration.version)) continue;
-      for (const statement of migration.sql) await tx.query(statement);
-      await tx.query('INSERT INTO relaykit_migrations (version, name) VALUES ($1, $2)', [
-        migration.version,
-        migration.name,
-      ]);
-      applied.push(migration.version);
-    }
-    return applied;
+    if (!still.rows[0]?.legacy) return;
+    await tx.query(
+      'CREATE TABLE IF NOT EXISTS relaykit_schema_migrations (scope text NOT NULL, id text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (scope, id))',
+    );
+    await tx.query(
+      `INSERT INTO relaykit_schema_migrations (scope, id, applied_at)
+       SELECT $1, version::text, applied_at FROM relaykit_migrations ON CONFLICT DO NOTHING`,
+      [GATEWAY_MIGRATION_SCOPE],
+    );
+    await tx.query('DROP TABLE relaykit_migrations');
   });
 }
