@@ -95,7 +95,7 @@ export interface paths {
         };
         /**
          * Query the audit log
-         * @description The audit log of the caller's environment, newest first: who called what, when, with which outcome. Pages follow `nextCursor` (keyset on the row id): rows written while paging never shift a page, so no entry is seen twice or skipped. Payloads are redacted.
+         * @description The audit log of the caller's environment, newest first: who called what, when, with which outcome. Pages follow `nextCursor` (keyset on the row id): rows written while paging never shift a page, so no entry is seen twice or skipped. Payloads are redacted. Needs the `admin:read` permission; acts in the caller's environment only.
          */
         get: operations["audit.list"];
         put?: never;
@@ -115,7 +115,7 @@ export interface paths {
         };
         /**
          * Export the audit log (CSV or NDJSON, streamed)
-         * @description Every entry matching the filters (those of `GET /v1/admin/audit`), newest first, streamed as it is read from the database in batches, as an attachment: CSV with a header row (formulas escaped, the payload column holding the redacted payload as JSON) or one JSON entry per line.
+         * @description Every entry matching the filters (those of `GET /v1/admin/audit`), newest first, streamed as it is read from the database in batches, as an attachment: CSV with a header row (formulas escaped, the payload column holding the redacted payload as JSON) or one JSON entry per line. Needs the `admin:read` permission; acts in the caller's environment only.
          */
         get: operations["audit.export"];
         put?: never;
@@ -135,7 +135,7 @@ export interface paths {
         };
         /**
          * Dead jobs and sync dead letters of the caller’s environment in one view, newest first (masked)
-         * @description Dead jobs and sync dead letters of the caller’s environment in one view, newest first (masked)
+         * @description Needs the `admin:read` permission; acts in the caller's environment only.
          */
         get: operations["admin.deadLetters.list"];
         put?: never;
@@ -157,7 +157,7 @@ export interface paths {
         put?: never;
         /**
          * Discard dead letters with a note: they leave the view (a discarded job stays dead)
-         * @description Discard dead letters with a note: they leave the view (a discarded job stays dead)
+         * @description Needs the `admin:operate` permission; acts in the caller's environment only.
          */
         post: operations["admin.deadLetters.discard"];
         delete?: never;
@@ -177,7 +177,7 @@ export interface paths {
         put?: never;
         /**
          * Replay dead letters: a dead job is retried; a sync record goes back through the connector’s transform and sink
-         * @description Replay dead letters: a dead job is retried; a sync record goes back through the connector’s transform and sink
+         * @description Needs the `admin:operate` permission; acts in the caller's environment only.
          */
         post: operations["admin.deadLetters.replay"];
         delete?: never;
@@ -195,7 +195,7 @@ export interface paths {
         };
         /**
          * Failures grouped by fingerprint (instance, operation, code, normalised message), most recent first
-         * @description Failures grouped by fingerprint (instance, operation, code, normalised message), most recent first
+         * @description Needs the `admin:read` permission; acts in the caller's environment only.
          */
         get: operations["admin.errors.list"];
         put?: never;
@@ -215,7 +215,7 @@ export interface paths {
         };
         /**
          * One error group
-         * @description One error group
+         * @description Needs the `admin:read` permission; acts in the caller's environment only.
          */
         get: operations["admin.errors.get"];
         put?: never;
@@ -237,7 +237,7 @@ export interface paths {
         put?: never;
         /**
          * Acknowledge, resolve or reopen an error group, with a note (a resolved group reopens when it recurs)
-         * @description Acknowledge, resolve or reopen an error group, with a note (a resolved group reopens when it recurs)
+         * @description Needs the `admin:operate` permission; acts in the caller's environment only.
          */
         post: operations["admin.errors.setStatus"];
         delete?: never;
@@ -255,7 +255,7 @@ export interface paths {
         };
         /**
          * Instances: health, circuits, queue depths, rate limits, throughput
-         * @description Every instance of the caller's environment. Health is the last background check (cached); circuits and rate-limit waits are this process's; queue depths come from the queue engine; throughput and error rate over the last 5 and 60 minutes come from the job records.
+         * @description Every instance of the caller's environment. Health is the last background check (cached); circuits and rate-limit waits are this process's; queue depths come from the queue engine; throughput and error rate over the last 5 and 60 minutes come from the job records. Needs the `admin:read` permission; acts in the caller's environment only.
          */
         get: operations["instances.list"];
         put?: never;
@@ -275,7 +275,7 @@ export interface paths {
         };
         /**
          * List and search jobs of the caller’s environment, newest first (cursor pagination)
-         * @description List and search jobs of the caller’s environment, newest first (cursor pagination)
+         * @description Needs the `admin:read` permission; acts in the caller's environment only.
          */
         get: operations["admin.jobs.list"];
         put?: never;
@@ -295,7 +295,7 @@ export interface paths {
         };
         /**
          * A job with every attempt, its input and result (masked; `?reveal=true` needs admin:reveal)
-         * @description A job with every attempt, its input and result (masked; `?reveal=true` needs admin:reveal)
+         * @description Needs the `admin:read` permission; acts in the caller's environment only.
          */
         get: operations["admin.jobs.get"];
         put?: never;
@@ -317,7 +317,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel a queued (or delayed) or retrying job: it is never run afterwards
-         * @description Cancel a queued (or delayed) or retrying job: it is never run afterwards
+         * @description Needs the `admin:operate` permission; acts in the caller's environment only.
          */
         post: operations["admin.jobs.cancel"];
         delete?: never;
@@ -337,7 +337,7 @@ export interface paths {
         put?: never;
         /**
          * Retry a failed or dead job now, with a fresh attempt budget (earlier attempts stay in its history)
-         * @description Retry a failed or dead job now, with a fresh attempt budget (earlier attempts stay in its history)
+         * @description Needs the `admin:operate` permission; acts in the caller's environment only.
          */
         post: operations["admin.jobs.retry"];
         delete?: never;
@@ -357,7 +357,7 @@ export interface paths {
         put?: never;
         /**
          * Retry every failed or dead job matching a filter (`dryRun: true` only counts them)
-         * @description Jobs are changed in batches of 500; `status` in the filter may narrow to `failed` or `dead` (other statuses match nothing). Send `dryRun: true` first to see how many jobs a filter matches.
+         * @description Jobs are changed in batches of 500; `status` in the filter may narrow to `failed` or `dead` (other statuses match nothing). Send `dryRun: true` first to see how many jobs a filter matches. Needs the `admin:operate` permission; acts in the caller's environment only.
          */
         post: operations["admin.jobs.retryMatching"];
         delete?: never;
@@ -375,13 +375,13 @@ export interface paths {
         };
         /**
          * List API keys
-         * @description The keys of the caller's environment, revoked ones included, with their last use (to the minute) and rotation; never a secret.
+         * @description The keys of the caller's environment, revoked ones included, with their last use (to the minute) and rotation; never a secret. Needs the `admin:keys` permission; acts in the caller's environment only.
          */
         get: operations["keys.list"];
         put?: never;
         /**
          * Create an API key (the secret is shown once)
-         * @description A key of the caller's environment with the given scopes (each checked against the grammar, every bad one listed). Only the secret's SHA-256 hash is stored: this answer is the only time it is shown.
+         * @description A key of the caller's environment with the given scopes (each checked against the grammar, every bad one listed). Only the secret's SHA-256 hash is stored: this answer is the only time it is shown. Needs the `admin:keys` permission; acts in the caller's environment only.
          */
         post: operations["keys.create"];
         delete?: never;
@@ -402,7 +402,7 @@ export interface paths {
         post?: never;
         /**
          * Revoke an API key
-         * @description Refused at once by this process and within about 1 s by the others sharing the database (their key cache).
+         * @description Refused at once by this process and within about 1 s by the others sharing the database (their key cache). Needs the `admin:keys` permission; acts in the caller's environment only.
          */
         delete: operations["keys.revoke"];
         options?: never;
@@ -421,9 +421,69 @@ export interface paths {
         put?: never;
         /**
          * Rotate an API key: new secret, old one valid for a grace period
-         * @description The key keeps its id, scopes and environment. The old secret is accepted for `graceSeconds` (0 to 604800; 0: refused at once), then answers 401. Rotating again ends the previous grace period.
+         * @description The key keeps its id, scopes and environment. The old secret is accepted for `graceSeconds` (0 to 604800; 0: refused at once), then answers 401. Rotating again ends the previous grace period. Needs the `admin:keys` permission; acts in the caller's environment only.
          */
         post: operations["keys.rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log a console user in
+         * @description Sets the httpOnly, SameSite=Strict session cookie (Secure over TLS) and answers with the CSRF token. Throttled per address; a user is locked after `console.maxFailedLogins` failures in a row.
+         */
+        post: operations["console.login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End the console session
+         * @description Deletes the session server-side and clears the cookie. Needs the X-CSRF-Token like every change.
+         */
+        post: operations["console.logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who is logged in, their permissions and the CSRF token
+         * @description The console calls it on load: it tells the user’s role and permissions and the CSRF token to echo.
+         */
+        get: operations["console.me"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -439,7 +499,7 @@ export interface paths {
         };
         /**
          * Jobs per minute by outcome and latency percentiles
-         * @description Buckets of 1 min (range 1h), 15 min (24h) or 2 h (7d), oldest first, empty ones included, of the caller’s environment (one instance with `instance`). Read from the job records with one statement over an index of finished jobs, cheap enough to refresh every few seconds.
+         * @description Buckets of 1 min (range 1h), 15 min (24h) or 2 h (7d), oldest first, empty ones included, of the caller’s environment (one instance with `instance`). Read from the job records with one statement over an index of finished jobs, cheap enough to refresh every few seconds. Needs the `admin:read` permission; acts in the caller's environment only.
          */
         get: operations["stats.timeseries"];
         put?: never;
@@ -459,7 +519,7 @@ export interface paths {
         };
         /**
          * Live statistics (Server-Sent Events)
-         * @description Every ~2 s an `event: stats` whose data is one JSON object (`at`, `jobs`: the last minutes’ counts by outcome, `instances`: queue depths, circuits, health), with heartbeat comments between. Limited per process (503 `TOO_MANY_STREAMS` beyond).
+         * @description Every ~2 s an `event: stats` whose data is one JSON object (`at`, `jobs`: the last minutes’ counts by outcome, `instances`: queue depths, circuits, health), with heartbeat comments between. Limited per process (503 `TOO_MANY_STREAMS` beyond). Needs the `admin:read` permission; acts in the caller's environment only.
          */
         get: operations["stream"];
         put?: never;
@@ -468,6 +528,54 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List console users
+         * @description Needs the `admin:users` permission; acts in the caller's environment only.
+         */
+        get: operations["listUsers"];
+        put?: never;
+        /**
+         * Add a console user
+         * @description The user operates in the caller’s environment. Names are unique regardless of case. Needs the `admin:users` permission; acts in the caller's environment only.
+         */
+        post: operations["createUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a console user
+         * @description The user’s sessions end with it. Admins cannot remove themselves. Needs the `admin:users` permission; acts in the caller's environment only.
+         */
+        delete: operations["deleteUser"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a console user’s role or password
+         * @description Either change ends the user’s sessions. Admins cannot change their own role. Needs the `admin:users` permission; acts in the caller's environment only.
+         */
+        patch: operations["updateUser"];
         trace?: never;
     };
     "/v1/jobs/{id}": {
@@ -617,7 +725,7 @@ export interface components {
         /** @description An RFC 9457 problem document. `code` is stable; `type` links to its explanation in /docs. */
         Problem: {
             /** @enum {string} */
-            code: "VALIDATION" | "MALFORMED_JSON" | "JSON_TOO_DEEP" | "MALFORMED_REQUEST" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "FORBIDDEN_SCOPE" | "FORBIDDEN_ENVIRONMENT" | "WEBHOOK_SIGNATURE" | "WEBHOOK_VERIFICATION_FAILED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "IDEMPOTENCY_IN_FLIGHT" | "NOT_CANCELLABLE" | "NOT_RETRYABLE" | "SCHEDULE_DECLARED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_MISMATCH" | "SUBJECT_RESTRICTED" | "PRIVACY_UNAVAILABLE" | "RATE_LIMIT_EXCEEDED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "TOO_MANY_STREAMS" | "AUDIT_UNAVAILABLE" | "UNAVAILABLE";
+            code: "VALIDATION" | "MALFORMED_JSON" | "JSON_TOO_DEEP" | "MALFORMED_REQUEST" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "FORBIDDEN_SCOPE" | "FORBIDDEN_ENVIRONMENT" | "WEBHOOK_SIGNATURE" | "WEBHOOK_VERIFICATION_FAILED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "IDEMPOTENCY_IN_FLIGHT" | "NOT_CANCELLABLE" | "NOT_RETRYABLE" | "SCHEDULE_DECLARED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_MISMATCH" | "SUBJECT_RESTRICTED" | "PRIVACY_UNAVAILABLE" | "RATE_LIMIT_EXCEEDED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "TOO_MANY_STREAMS" | "AUDIT_UNAVAILABLE" | "UNAVAILABLE" | "INVALID_CREDENTIALS" | "CSRF_TOKEN_INVALID" | "USER_EXISTS" | "LOGIN_LOCKED";
             detail?: string;
             /** @description Validation failures, one per field. */
             errors?: {
@@ -1251,6 +1359,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "ids": [
+                 *         "sdl_42"
+                 *       ],
+                 *       "note": "test row, deleted at the source"
+                 *     }
+                 */
                 "application/json": {
                     /** @description Up to 100 ids from the dead-letter list */
                     ids: string[];
@@ -1354,6 +1470,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "ids": [
+                 *         "job_0mij2k3l4a1b2c3d4e5f6a7b8",
+                 *         "sdl_42"
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     /** @description Up to 100 ids from the dead-letter list */
                     ids: string[];
@@ -1665,6 +1789,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "status": "resolved",
+                 *       "note": "fixed by the field mapping in release 1.4"
+                 *     }
+                 */
                 "application/json": {
                     note?: string;
                     /** @enum {string} */
@@ -2175,7 +2305,12 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": Record<string, unknown>;
+            };
+        };
         responses: {
             /** @description OK */
             200: {
@@ -2269,7 +2404,12 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": Record<string, unknown>;
+            };
+        };
         responses: {
             /** @description OK */
             200: {
@@ -2362,6 +2502,18 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "filter": {
+                 *         "status": [
+                 *           "dead"
+                 *         ],
+                 *         "instance": "sf-prod",
+                 *         "errorCode": "UPSTREAM_UNAVAILABLE"
+                 *       },
+                 *       "dryRun": true
+                 *     }
+                 */
                 "application/json": {
                     /** @default false */
                     dryRun?: boolean;
@@ -2570,6 +2722,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "crm-sync",
+                 *       "scopes": [
+                 *         "sf-prod:upsert"
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     /** @description Defaults to the caller's; no other is allowed */
                     environment?: string;
@@ -2785,6 +2945,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "graceSeconds": 3600
+                 *     }
+                 */
                 "application/json": {
                     /** @default 0 */
                     graceSeconds?: number;
@@ -2887,6 +3052,172 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "console.login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "alice",
+                 *       "password": "correct horse battery staple"
+                 *     }
+                 */
+                "application/json": {
+                    name: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Logged in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Send it as X-CSRF-Token with every state-changing request */
+                        csrfToken: string;
+                        /**
+                         * Format: date-time
+                         * @description The absolute end of the session
+                         */
+                        expiresAt: string;
+                        user: {
+                            environment: string;
+                            id: string;
+                            name: string;
+                            permissions: string[];
+                            /** @enum {string} */
+                            role: "viewer" | "operator" | "admin";
+                        };
+                    };
+                };
+            };
+            /** @description Invalid body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong user name or password (INVALID_CREDENTIALS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Locked (LOGIN_LOCKED; see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "console.logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Logged out; the cookie is cleared */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong X-CSRF-Token (CSRF_TOKEN_INVALID) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "console.me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Send it as X-CSRF-Token with every state-changing request */
+                        csrfToken: string;
+                        /**
+                         * Format: date-time
+                         * @description The absolute end of the session
+                         */
+                        expiresAt: string;
+                        user: {
+                            environment: string;
+                            id: string;
+                            name: string;
+                            permissions: string[];
+                            /** @enum {string} */
+                            role: "viewer" | "operator" | "admin";
+                        };
+                    };
+                };
+            };
+            /** @description No session */
+            401: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3065,6 +3396,450 @@ export interface operations {
             };
             /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        users: {
+                            createdAt: string;
+                            environment: string;
+                            id: string;
+                            lastLoginAt: string | null;
+                            /** @description Set while failed logins lock the account */
+                            lockedUntil: string | null;
+                            name: string;
+                            permissions: string[];
+                            /**
+                             * @description viewer, operator or admin
+                             * @enum {string}
+                             */
+                            role: "viewer" | "operator" | "admin";
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "alice",
+                 *       "password": "a long passphrase",
+                 *       "role": "operator"
+                 *     }
+                 */
+                "application/json": {
+                    name: string;
+                    /** @description At least 8 characters; stored as a scrypt hash */
+                    password: string;
+                    /**
+                     * @description viewer, operator or admin
+                     * @enum {string}
+                     */
+                    role: "viewer" | "operator" | "admin";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: {
+                            createdAt: string;
+                            environment: string;
+                            id: string;
+                            lastLoginAt: string | null;
+                            /** @description Set while failed logins lock the account */
+                            lockedUntil: string | null;
+                            name: string;
+                            permissions: string[];
+                            /**
+                             * @description viewer, operator or admin
+                             * @enum {string}
+                             */
+                            role: "viewer" | "operator" | "admin";
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record is not in a state this action applies to */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: {
+                            createdAt: string;
+                            environment: string;
+                            id: string;
+                            lastLoginAt: string | null;
+                            /** @description Set while failed logins lock the account */
+                            lockedUntil: string | null;
+                            name: string;
+                            permissions: string[];
+                            /**
+                             * @description viewer, operator or admin
+                             * @enum {string}
+                             */
+                            role: "viewer" | "operator" | "admin";
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in the caller’s environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "role": "viewer"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description At least 8 characters; stored as a scrypt hash */
+                    password?: string;
+                    /**
+                     * @description viewer, operator or admin
+                     * @enum {string}
+                     */
+                    role?: "viewer" | "operator" | "admin";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: {
+                            createdAt: string;
+                            environment: string;
+                            id: string;
+                            lastLoginAt: string | null;
+                            /** @description Set while failed logins lock the account */
+                            lockedUntil: string | null;
+                            name: string;
+                            permissions: string[];
+                            /**
+                             * @description viewer, operator or admin
+                             * @enum {string}
+                             */
+                            role: "viewer" | "operator" | "admin";
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in the caller’s environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
