@@ -1,3 +1,4 @@
+import { waitFor } from '@relaykit/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../test/harness.js';
 
@@ -52,6 +53,19 @@ describe('console user management (/v1/admin/users)', () => {
     expect((await vera('GET', '/v1/admin/me')).status).toBe(401);
 
     expect((await root('DELETE', `/v1/admin/users/${id}`)).status).toBe(200);
+    // Every console action is audited with the user who did it.
+    const rootId = (await t.gateway.users.credentials('root'))!.id;
+    await waitFor(async () => {
+      const entries = await t.gateway.audit.recent(100);
+      return ['admin:createUser', 'admin:updateUser', 'admin:deleteUser'].every((operation) =>
+        entries.some(
+          (e) =>
+            e.operation === operation &&
+            (e as { actor?: string | null }).actor === `user:${rootId}` &&
+            e.environment === 'development',
+        ),
+      );
+    }, 'the audited user actions');
     expect(
       (await t.call('POST', '/v1/admin/login', { body: { name: 'vera', password: 'vera password' } })).status,
     ).toBe(401);
