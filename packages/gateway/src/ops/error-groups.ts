@@ -71,6 +71,7 @@ export class ErrorGroupStore {
        ON CONFLICT (environment, fingerprint) DO UPDATE SET
          count = relaykit_error_groups.count + 1,
          last_seen = now(),
+         message = excluded.message,
          sample_message = excluded.sample_message,
          sample_job_ids = CASE WHEN $8 = ANY(relaykit_error_groups.sample_job_ids) THEN relaykit_error_groups.sample_job_ids
            ELSE (relaykit_error_groups.sample_job_ids || ARRAY[$8]::text[])[greatest(1, cardinality(relaykit_error_groups.sample_job_ids) + 2 - ${SAMPLE}):] END,

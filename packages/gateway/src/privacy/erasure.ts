@@ -181,6 +181,13 @@ export class ErasureEngine {
          WHERE job_id = ANY($1::text[]) AND error IS NOT NULL RETURNING job_id`,
         [finished],
       );
+      // Error groups quote their latest failure's message: a group that samples an erased job forgets the text and the id.
+      await tx.query(
+        `UPDATE relaykit_error_groups SET sample_message = '[erased]', message = '[erased]',
+           sample_job_ids = array(SELECT u.id FROM unnest(sample_job_ids) WITH ORDINALITY AS u(id, n) WHERE u.id <> ALL($1::text[]) ORDER BY u.n)
+         WHERE sample_job_ids && $1::text[]`,
+        [finished],
+      );
       const idempotency = await tx.query(
         `DELETE FROM relaykit_idempotency d USING relaykit_jobs j
          WHERE j.id = ANY($1::text[]) AND j.idempotency_key IS NOT NULL AND j.api_key_id IS NOT NULL
