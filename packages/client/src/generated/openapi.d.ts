@@ -86,6 +86,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Query the audit log
+         * @description The audit log of the caller's environment, newest first: who called what, when, with which outcome. Pages follow `nextCursor` (keyset on the row id): rows written while paging never shift a page, so no entry is seen twice or skipped. Payloads are redacted. Needs the `admin:read` permission; acts in the caller's environment only.
+         */
+        get: operations["audit.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the audit log (CSV or NDJSON, streamed)
+         * @description Every entry matching the filters (those of `GET /v1/admin/audit`), newest first, streamed as it is read from the database in batches, as an attachment: CSV with a header row (formulas escaped, the payload column holding the redacted payload as JSON) or one JSON entry per line. Needs the `admin:read` permission; acts in the caller's environment only.
+         */
+        get: operations["audit.export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/dead-letters": {
         parameters: {
             query?: never;
@@ -206,6 +246,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/instances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Instances: health, circuits, queue depths, rate limits, throughput
+         * @description Every instance of the caller's environment. Health is the last background check (cached); circuits and rate-limit waits are this process's; queue depths come from the queue engine; throughput and error rate over the last 5 and 60 minutes come from the job records. Needs the `admin:read` permission; acts in the caller's environment only.
+         */
+        get: operations["instances.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/jobs": {
         parameters: {
             query?: never;
@@ -300,6 +360,110 @@ export interface paths {
          * @description Jobs are changed in batches of 500; `status` in the filter may narrow to `failed` or `dead` (other statuses match nothing). Send `dryRun: true` first to see how many jobs a filter matches. Needs the `admin:operate` permission; acts in the caller's environment only.
          */
         post: operations["admin.jobs.retryMatching"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List API keys
+         * @description The keys of the caller's environment, revoked ones included, with their last use (to the minute) and rotation; never a secret. Needs the `admin:keys` permission; acts in the caller's environment only.
+         */
+        get: operations["keys.list"];
+        put?: never;
+        /**
+         * Create an API key (the secret is shown once)
+         * @description A key of the caller's environment with the given scopes (each checked against the grammar, every bad one listed). Only the secret's SHA-256 hash is stored: this answer is the only time it is shown. Needs the `admin:keys` permission; acts in the caller's environment only.
+         */
+        post: operations["keys.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key
+         * @description Refused at once by this process and within about 1 s by the others sharing the database (their key cache). Needs the `admin:keys` permission; acts in the caller's environment only.
+         */
+        delete: operations["keys.revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/keys/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate an API key: new secret, old one valid for a grace period
+         * @description The key keeps its id, scopes and environment. The old secret is accepted for `graceSeconds` (0 to 604800; 0: refused at once), then answers 401. Rotating again ends the previous grace period. Needs the `admin:keys` permission; acts in the caller's environment only.
+         */
+        post: operations["keys.rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/stats/timeseries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Jobs per minute by outcome and latency percentiles
+         * @description Buckets of 1 min (range 1h), 15 min (24h) or 2 h (7d), oldest first, empty ones included, of the caller’s environment (one instance with `instance`). Read from the job records with one statement over an index of finished jobs, cheap enough to refresh every few seconds. Needs the `admin:read` permission; acts in the caller's environment only.
+         */
+        get: operations["stats.timeseries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live statistics (Server-Sent Events)
+         * @description Every ~2 s an `event: stats` whose data is one JSON object (`at`, `jobs`: the last minutes’ counts by outcome, `instances`: queue depths, circuits, health), with heartbeat comments between. Limited per process (503 `TOO_MANY_STREAMS` beyond). Needs the `admin:read` permission; acts in the caller's environment only.
+         */
+        get: operations["stream"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -453,7 +617,7 @@ export interface components {
         /** @description An RFC 9457 problem document. `code` is stable; `type` links to its explanation in /docs. */
         Problem: {
             /** @enum {string} */
-            code: "VALIDATION" | "MALFORMED_JSON" | "JSON_TOO_DEEP" | "MALFORMED_REQUEST" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "FORBIDDEN_SCOPE" | "FORBIDDEN_ENVIRONMENT" | "WEBHOOK_SIGNATURE" | "WEBHOOK_VERIFICATION_FAILED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "IDEMPOTENCY_IN_FLIGHT" | "NOT_CANCELLABLE" | "NOT_RETRYABLE" | "SCHEDULE_DECLARED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_MISMATCH" | "SUBJECT_RESTRICTED" | "PRIVACY_UNAVAILABLE" | "RATE_LIMIT_EXCEEDED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "AUDIT_UNAVAILABLE" | "UNAVAILABLE";
+            code: "VALIDATION" | "MALFORMED_JSON" | "JSON_TOO_DEEP" | "MALFORMED_REQUEST" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "FORBIDDEN_SCOPE" | "FORBIDDEN_ENVIRONMENT" | "WEBHOOK_SIGNATURE" | "WEBHOOK_VERIFICATION_FAILED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "IDEMPOTENCY_IN_FLIGHT" | "NOT_CANCELLABLE" | "NOT_RETRYABLE" | "SCHEDULE_DECLARED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_MISMATCH" | "SUBJECT_RESTRICTED" | "PRIVACY_UNAVAILABLE" | "RATE_LIMIT_EXCEEDED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "TOO_MANY_STREAMS" | "AUDIT_UNAVAILABLE" | "UNAVAILABLE";
             detail?: string;
             /** @description Validation failures, one per field. */
             errors?: {
@@ -774,6 +938,205 @@ export interface operations {
                 };
             };
             /** @description The gateway is shutting down (retry on another instance) or the instance is not set up yet */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "audit.list": {
+        parameters: {
+            query?: {
+                /** @description Who acted: `key:<api key id>` or `user:<console user id>` */
+                actor?: string;
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Calls at or after this time (ISO 8601 with offset) */
+                from?: string;
+                instance?: string;
+                /** @description The API key the call came with */
+                keyId?: string;
+                /** @description Entries per page (1 to 500, default 50) */
+                limit?: number;
+                /** @description HTTP method of the call */
+                method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+                /** @description Operation (`admin:keys.create`, `put`); a trailing `*` matches a prefix (`admin:keys.*`) */
+                operation?: string;
+                /** @description `success` (status below 400), `denied` (401, 403), `failed` (any other error) */
+                outcome?: "success" | "denied" | "failed";
+                /** @description Calls before this time (ISO 8601 with offset) */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entries: {
+                            actor: string | null;
+                            apiKeyId: string | null;
+                            at: string;
+                            durationMs: number;
+                            environment: string | null;
+                            /** @description Row id (decimal; newer rows have higher ids) */
+                            id: string;
+                            instance: string | null;
+                            jobId: string | null;
+                            method: string;
+                            operation: string | null;
+                            /** @enum {string} */
+                            outcome: "success" | "denied" | "failed";
+                            path: string;
+                            /** @description The redacted request summary (secrets, phone numbers, e-mail addresses, message text masked) */
+                            payload: unknown;
+                            requestId: string;
+                            status: number;
+                        }[];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "audit.export": {
+        parameters: {
+            query?: {
+                /** @description Who acted: `key:<api key id>` or `user:<console user id>` */
+                actor?: string;
+                format?: "csv" | "ndjson";
+                /** @description Calls at or after this time (ISO 8601 with offset) */
+                from?: string;
+                instance?: string;
+                /** @description The API key the call came with */
+                keyId?: string;
+                /** @description HTTP method of the call */
+                method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+                /** @description Operation (`admin:keys.create`, `put`); a trailing `*` matches a prefix (`admin:keys.*`) */
+                operation?: string;
+                /** @description `success` (status below 400), `denied` (401, 403), `failed` (any other error) */
+                outcome?: "success" | "denied" | "failed";
+                /** @description Calls before this time (ISO 8601 with offset) */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -1441,6 +1804,132 @@ export interface operations {
             };
         };
     };
+    "instances.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        instances: {
+                            /** @description Circuit breaker state per upstream (in this process) */
+                            circuits: {
+                                [key: string]: "closed" | "half-open" | "open" | "isolated";
+                            };
+                            connector: string;
+                            environment: string;
+                            /** @description The last background health check of the upstream (cached: reading it never calls the upstream) */
+                            health: {
+                                checkedAt: string | null;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description null until the first background check finished */
+                                ok: boolean | null;
+                            };
+                            name: string;
+                            /** @description Messages on the instance’s queue; null when the queue did not answer within 1 s */
+                            queue: {
+                                active: number;
+                                delayed: number;
+                                failed: number;
+                                waiting: number;
+                            } | null;
+                            rateLimit: {
+                                /** @description Time they spent waiting for them */
+                                waitedSeconds: number;
+                                /** @description Jobs that went through the instance’s limiters in this process */
+                                waits: number;
+                                windows: {
+                                    burst?: number;
+                                    limit: number;
+                                    windowMs: number;
+                                }[];
+                            };
+                            throughput: {
+                                last5m: {
+                                    /** @description errors / finished (0 when none finished) */
+                                    errorRate: number;
+                                    /** @description Of those, failed or dead */
+                                    errors: number;
+                                    /** @description Jobs that finished (succeeded, failed or dead) */
+                                    finished: number;
+                                    perMinute: number;
+                                };
+                                last60m: {
+                                    /** @description errors / finished (0 when none finished) */
+                                    errorRate: number;
+                                    /** @description Of those, failed or dead */
+                                    errors: number;
+                                    /** @description Jobs that finished (succeeded, failed or dead) */
+                                    finished: number;
+                                    perMinute: number;
+                                };
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "admin.jobs.list": {
         parameters: {
             query?: {
@@ -2002,6 +2491,638 @@ export interface operations {
             };
             /** @description Not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "keys.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keys: {
+                            createdAt: string;
+                            environment: string;
+                            id: string;
+                            /** @description Last accepted use, to the minute (recorded at most once a minute per key) */
+                            lastUsedAt?: string | null;
+                            name: string;
+                            /** @description Until when the secret the last rotation replaced is still accepted (null: it is not) */
+                            previousValidUntil?: string | null;
+                            revokedAt: string | null;
+                            rotatedAt?: string | null;
+                            scopes: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "keys.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "crm-sync",
+                 *       "scopes": [
+                 *         "sf-prod:upsert",
+                 *         "sf-prod:query"
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Defaults to the caller's; no other is allowed */
+                    environment?: string;
+                    /** @default unnamed */
+                    name?: string;
+                    /**
+                     * @description `*`, `<instance>`, `<instance>:*`, `<instance>:<operation>` or operator permissions (`admin:read`, ...)
+                     * @default [
+                     *       "*"
+                     *     ]
+                     */
+                    scopes?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        key: {
+                            createdAt: string;
+                            environment: string;
+                            id: string;
+                            /** @description Last accepted use, to the minute (recorded at most once a minute per key) */
+                            lastUsedAt?: string | null;
+                            name: string;
+                            /** @description Until when the secret the last rotation replaced is still accepted (null: it is not) */
+                            previousValidUntil?: string | null;
+                            revokedAt: string | null;
+                            rotatedAt?: string | null;
+                            scopes: string[];
+                        };
+                        /** @description Shown once; only its hash is stored */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "keys.revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        key: {
+                            createdAt: string;
+                            environment: string;
+                            id: string;
+                            /** @description Last accepted use, to the minute (recorded at most once a minute per key) */
+                            lastUsedAt?: string | null;
+                            name: string;
+                            /** @description Until when the secret the last rotation replaced is still accepted (null: it is not) */
+                            previousValidUntil?: string | null;
+                            revokedAt: string | null;
+                            rotatedAt?: string | null;
+                            scopes: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in the caller’s environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "keys.rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "graceSeconds": 3600
+                 *     }
+                 */
+                "application/json": {
+                    /** @default 0 */
+                    graceSeconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        key: {
+                            createdAt: string;
+                            environment: string;
+                            id: string;
+                            /** @description Last accepted use, to the minute (recorded at most once a minute per key) */
+                            lastUsedAt?: string | null;
+                            name: string;
+                            /** @description Until when the secret the last rotation replaced is still accepted (null: it is not) */
+                            previousValidUntil?: string | null;
+                            revokedAt: string | null;
+                            rotatedAt?: string | null;
+                            scopes: string[];
+                        };
+                        /** @description Shown once; only its hash is stored */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in the caller’s environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "stats.timeseries": {
+        parameters: {
+            query?: {
+                instance?: string;
+                range?: "1h" | "24h" | "7d";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        buckets: {
+                            dead: number;
+                            failed: number;
+                            /** @description From acceptance to final outcome, over the jobs that finished in the bucket; null when none did */
+                            latencyMs: {
+                                p50: number;
+                                p95: number;
+                                p99: number;
+                            } | null;
+                            /** @description Jobs waiting for a retry whose last attempt failed in this bucket */
+                            retrying: number;
+                            /** @description Start of the bucket (ISO 8601) */
+                            start: string;
+                            succeeded: number;
+                        }[];
+                        bucketSeconds: number;
+                        instance: string | null;
+                        /** @enum {string} */
+                        range: "1h" | "24h" | "7d";
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in the caller’s environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    stream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": {
+                        at: string;
+                        instances: {
+                            circuits: {
+                                [key: string]: "closed" | "half-open" | "open" | "isolated";
+                            };
+                            healthy: boolean | null;
+                            name: string;
+                            queue: {
+                                active: number;
+                                delayed: number;
+                                failed: number;
+                                waiting: number;
+                            } | null;
+                        }[];
+                        /** @description The last 5 one-minute buckets, oldest first */
+                        jobs: {
+                            dead: number;
+                            failed: number;
+                            /** @description From acceptance to final outcome, over the jobs that finished in the bucket; null when none did */
+                            latencyMs: {
+                                p50: number;
+                                p95: number;
+                                p99: number;
+                            } | null;
+                            /** @description Jobs waiting for a retry whose last attempt failed in this bucket */
+                            retrying: number;
+                            /** @description Start of the bucket (ISO 8601) */
+                            start: string;
+                            succeeded: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -75,6 +75,7 @@ export const createKey = defineRoute({
         '`*`, `<instance>`, `<instance>:*`, `<instance>:<operation>` or operator permissions (`admin:read`, ...)',
       ),
   }),
+  example: { name: 'crm-sync', scopes: ['sf-prod:upsert', 'sf-prod:query'] },
   response: z.object({ key: apiKeySchema, secret: z.string().describe('Shown once; only its hash is stored') }),
   async handler({ ctx, deps, principal, body, audit }) {
     const environment = body.environment ?? principal.environment;
@@ -115,6 +116,7 @@ export const rotateKey = defineRoute({
   body: z.strictObject({
     graceSeconds: z.number().int().min(0).max(MAX_ROTATION_GRACE_SECONDS).default(0),
   }),
+  example: { graceSeconds: 3600 },
   response: z.object({ key: apiKeySchema, secret: z.string().describe('Shown once; only its hash is stored') }),
   errors: [404],
   async handler(request) {
