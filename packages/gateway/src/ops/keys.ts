@@ -64,7 +64,6 @@ export const createKey = defineRoute({
   tags: ['operator'],
   permission: 'admin:keys',
   status: 201,
-  example: { name: 'crm-sync', scopes: ['sf-prod:upsert'] },
   body: z.strictObject({
     name: z.string().min(1).max(200).default('unnamed'),
     environment: z.string().min(1).optional().describe("Defaults to the caller's; no other is allowed"),
@@ -111,7 +110,6 @@ export const rotateKey = defineRoute({
     'The key keeps its id, scopes and environment. The old secret is accepted for `graceSeconds` (0 to 604800; 0: refused at once), then answers 401. Rotating again ends the previous grace period.',
   tags: ['operator'],
   permission: 'admin:keys',
-  example: { graceSeconds: 3600 },
   params: keyId,
   body: z.strictObject({
     graceSeconds: z.number().int().min(0).max(MAX_ROTATION_GRACE_SECONDS).default(0),
