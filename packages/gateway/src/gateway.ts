@@ -41,6 +41,7 @@ import { declaredSchedules } from './schedules/declared.js';
 import { ScheduleService } from './schedules/service.js';
 import { withScheduleOpenApi } from './schedules/openapi.js';
 import { openSql, type SqlClient } from './store/sql.js';
+import { LoginThrottle, SessionStore, UserStore } from './users/index.js';
 import { assertSealingKeys, cipherFromConfig, configuredKeyIds, registerSealingKey } from './privacy/encryption.js';
 import { Privacy } from './privacy/service.js';
 
@@ -101,6 +102,10 @@ export class Gateway {
   private readonly openapiCache = new Map<string, Record<string, unknown>>();
   /** True when payloads and results are sealed at rest. */
   readonly encrypted: boolean;
+  /** Console users (the CLI's `relaykit users` and the demo add them). */
+  readonly users: UserStore;
+  /** Console sessions. */
+  readonly sessions: SessionStore;
 
   private constructor(
     readonly metrics: GatewayMetrics,
@@ -123,6 +128,11 @@ export class Gateway {
     readonly privacy?: Privacy,
   ) {
     this.encrypted = store.encrypted;
+    this.users = new UserStore(sql);
+    this.sessions = new SessionStore(sql, {
+      idleMs: config.console.sessionIdle,
+      maxAgeMs: config.console.sessionMaxAge,
+    });
     this.runner =
       role === 'api'
         ? undefined
@@ -164,6 +174,12 @@ export class Gateway {
       keys,
       audit,
       idempotency,
+      users: this.users,
+      sessions: this.sessions,
+      loginThrottle: new LoginThrottle({
+        maxFailures: config.console.maxFailedLoginsPerAddress,
+        windowMs: config.console.lockout,
+      }),
       rateLimiter,
       metrics: this.metrics,
       logger,

@@ -20,6 +20,7 @@ export {
   createApp,
   buildOpenApi,
   renderDocs,
+  renderProblemDocs,
   problemBody,
   PROBLEM_JSON,
   type HttpDeps,

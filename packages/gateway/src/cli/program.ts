@@ -12,6 +12,8 @@ import { openSql } from '../store/sql.js';
 import { AdminClient } from './admin-client.js';
 import { registerEncryptionCommands } from './encryption.js';
 import { SAMPLE_CONFIG } from './sample-config.js';
+import { registerUserCommands } from './users.js';
+import { UserStore } from '../users/index.js';
 import { gatewayVersion } from './version.js';
 import { registerScheduleCommands } from '../schedules/cli.js';
 
@@ -129,7 +131,8 @@ Examples:
   $ relaykit migrate -c relaykit.yaml        create or upgrade the database schema
   $ relaykit start -c relaykit.yaml          API + workers in one process
   $ relaykit start -c relaykit.yaml --no-workers   API only; run workers with "relaykit worker"
-  $ relaykit keys create --env production --scope sf-prod:upsert --name crm-sync`,
+  $ relaykit keys create --env production --scope sf-prod:upsert --name crm-sync
+  $ relaykit users add alice --role admin -c relaykit.yaml   the first console user`,
     );
 
   program
@@ -361,6 +364,19 @@ Examples:
       if (!(await store.revoke(id))) throw new Error(`no active key ${id}`);
       io.out(`revoked ${id}`);
     });
+  });
+
+  registerUserCommands(program, io, async (configFile, fn) => {
+    const { config } = await readConfig(configFile, io, 'database');
+    if (!config.database.url && config.database.dataDir === 'memory://')
+      throw new Error('users need a persistent database: set DATABASE_URL or database.dataDir in the configuration');
+    const sql = await openSql({ url: config.database.url, dataDir: config.database.dataDir });
+    try {
+      await migrate(sql);
+      await fn(new UserStore(sql), config);
+    } finally {
+      await sql.close();
+    }
   });
 
   program

@@ -24,6 +24,14 @@ environments: [development, production]
 apiKeys:
   rateLimits: [{ limit: 100, window: 1s }]   # per key
 
+# The web console at /console (add its first user with: relaykit users add <name> --role admin -c relaykit.yaml).
+# console:
+#   secureCookies: auto     # Secure cookie over TLS; true behind a TLS-terminating proxy
+#   sessionIdle: 30m        # a session without a request for this long ends
+#   sessionMaxAge: 12h      # and this long after login in any case
+#   maxFailedLogins: 5      # failures in a row that lock a user for 'lockout'
+#   lockout: 15m
+
 # One block per connector instance; the URL path is /v1/<instance>/<operation>.
 instances: {}
 #  sf-dev:

@@ -155,6 +155,30 @@ export const gatewayConfigSchema = z
         rateLimits: z.array(rateWindow).default([{ limit: 100, window: 1000 }]),
       })
       .default({ rateLimits: [{ limit: 100, window: 1000 }] }),
+    /** The web console's users and sessions. */
+    console: z
+      .object({
+        /** `Secure` on the session cookie: `auto` sets it when the request came over TLS; `true` always (behind a TLS proxy). */
+        secureCookies: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+        /** A session without a request for this long ends. */
+        sessionIdle: duration.default(30 * 60_000),
+        /** A session ends this long after login in any case. */
+        sessionMaxAge: duration.default(12 * 3_600_000),
+        /** Failed logins in a row that lock a user's account... */
+        maxFailedLogins: z.number().int().min(1).default(5),
+        /** ...for this long. */
+        lockout: duration.default(15 * 60_000),
+        /** Failed logins from one address within `lockout` before that address is refused. */
+        maxFailedLoginsPerAddress: z.number().int().min(1).default(20),
+      })
+      .default({
+        secureCookies: 'auto',
+        sessionIdle: 30 * 60_000,
+        sessionMaxAge: 12 * 3_600_000,
+        maxFailedLogins: 5,
+        lockout: 15 * 60_000,
+        maxFailedLoginsPerAddress: 20,
+      }),
     /** The scheduling loop run by every process with workers. */
     scheduler: z
       .object({

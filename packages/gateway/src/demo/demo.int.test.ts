@@ -52,6 +52,22 @@ describe('relaykit start --demo', () => {
     expect(lines.join('\n')).toMatch(/-p <port> or PORT=<port>/);
   });
 
+  it('prints the console URL and a demo admin login that works', async () => {
+    const line = lines.find((l) => l.startsWith('console: '))!;
+    const [, consoleUrl, name, password] = /^console: (\S+)\s+demo login: (\S+) \/ (\S+) \(admin; shown once\)$/.exec(
+      line,
+    )!;
+    expect(consoleUrl).toBe(`${demo.url}/console`);
+    expect({ name, password }).toEqual(demo.consoleLogin);
+    const res = await fetch(`${demo.url}/v1/admin/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name, password }),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { user: { role: string } }).user.role).toBe('admin');
+  });
+
   it.skipIf(!which('curl'))(
     'every curl line it prints succeeds as printed',
     async () => {

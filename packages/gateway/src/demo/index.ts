@@ -53,6 +53,8 @@ export interface Demo {
   apiKey: string;
   /** A key with the `admin:keys` scope: creates, lists and revokes the environment's keys via `/v1/admin/keys`. */
   adminKey: string;
+  /** The console's demo login: an admin of "development" with a password made at start (printed once). */
+  consoleLogin: { name: string; password: string };
   /** The curl lines printed (after `export RELAYKIT_URL=… RELAYKIT_KEY=… RELAYKIT_ADMIN_KEY=…`). */
   curlLines: string[];
   /** Names of the demo instances that started. */
@@ -178,6 +180,8 @@ export async function startDemo(
   let secret: string;
   let adminKey: string;
   let lookupId: string | undefined;
+  // Random at every start: a demo pointed at a real DATABASE_URL must not leave a well-known password behind.
+  const consoleLogin = { name: 'admin', password: randomBytes(9).toString('base64url') };
   try {
     url = await gateway.listen(config.server.port, config.server.host);
     ({ secret } = await gateway.keys.create({ name: 'demo', environment: 'development', scopes: ['*'] }));
@@ -186,6 +190,9 @@ export async function startDemo(
       environment: 'development',
       scopes: ['admin:keys', 'admin:privacy'],
     }));
+    const existing = await gateway.users.credentials(consoleLogin.name);
+    if (existing) await gateway.users.update(existing.id, { role: 'admin', password: consoleLogin.password });
+    else await gateway.users.create({ ...consoleLogin, role: 'admin', environment: 'development' });
     // A job run at start, so the lookup line below names a real id.
     const atStart = parts
       .flatMap((part) => part.running.samples.map((sample) => ({ part, sample })))
@@ -239,6 +246,7 @@ export async function startDemo(
   out(
     `admin key (scopes admin:keys, admin:privacy: manages keys, answers subject access and erasure; shown once): ${adminKey}`,
   );
+  out(`console: ${url}/console    demo login: ${consoleLogin.name} / ${consoleLogin.password} (admin; shown once)`);
   out(`API docs: ${url}/docs    OpenAPI: ${url}/openapi.json    health: ${url}/readyz    metrics: ${url}/metrics`);
   out(
     'The docs list the instances to a caller with a key (curl -H "Authorization: Bearer $RELAYKIT_KEY" $RELAYKIT_URL/openapi.json).',
@@ -255,6 +263,7 @@ export async function startDemo(
     url,
     apiKey: secret,
     adminKey,
+    consoleLogin,
     curlLines: lines.filter((l) => l.startsWith('curl ')),
     instances: parts.map((p) => p.instance),
     fakes: Object.fromEntries(parts.map((p) => [p.instance, p.running.fake])),

@@ -241,6 +241,24 @@ export const PROBLEM_CODES: Record<string, { status: number; title: string; expl
     title: 'Shutting down or not ready',
     explanation: 'The gateway is stopping or a dependency is down; retry on another instance.',
   },
+  INVALID_CREDENTIALS: {
+    status: 401,
+    title: 'Wrong user name or password',
+    explanation: 'The console login failed; after `console.maxFailedLogins` failures in a row the account is locked.',
+  },
+  CSRF_TOKEN_INVALID: {
+    status: 403,
+    title: 'Missing or wrong CSRF token',
+    explanation:
+      "A state-changing request authenticated by the console session cookie must send the session's token (from login or `GET /v1/admin/me`) in `X-CSRF-Token`.",
+  },
+  USER_EXISTS: { status: 409, title: 'User exists', explanation: 'Another console user has this name (any case).' },
+  LOGIN_LOCKED: {
+    status: 429,
+    title: 'Login locked',
+    explanation:
+      'Too many failed logins for this user or from this address; wait `Retry-After` seconds (see `console.lockout`).',
+  },
 };
 
 /** Builds a {@link GatewayHttpError} for one of {@link PROBLEM_CODES}; `status` overrides the code's usual one. */

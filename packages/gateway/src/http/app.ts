@@ -5,6 +5,7 @@ import { problem } from '../errors/index.js';
 import { noSniff } from './no-sniff.js';
 import { problemMiddleware } from './problem.js';
 import { createRouter } from './routes.js';
+import { sessionMiddleware } from './session.js';
 import { createScheduleRouter } from '../schedules/routes.js';
 import type { GatewayState, HttpDeps } from './types.js';
 
@@ -77,6 +78,7 @@ export function createApp(deps: HttpDeps): Koa<GatewayState> {
       });
     await next();
   });
+  app.use(sessionMiddleware(deps));
   // Before the main router: `/v1/schedules/...` would otherwise match `/v1/:instance/:operation`.
   if (deps.schedules) app.use(createScheduleRouter(deps, deps.schedules).routes());
   app.use(router.routes());

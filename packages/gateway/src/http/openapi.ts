@@ -3,6 +3,7 @@ import { OpenApiBuilder, type OperationObject, type ParameterObject, type Schema
 import { PROBLEM_CODES } from '../errors/index.js';
 import type { LoadedInstance } from '../runtime/instances.js';
 import { withOpsOpenApi } from '../ops/index.js';
+import { withConsoleAuthOpenApi } from './console-auth.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -676,5 +677,5 @@ export function buildOpenApi(
   builder.addTag({ name: 'jobs', description: 'Submit jobs and follow them' });
   builder.addTag({ name: 'operations', description: 'Health, readiness and metrics' });
   if (visible.size === 0) builder.addTag({ name: 'webhooks', description: 'Events from upstream senders' });
-  return withOpsOpenApi(builder.getSpec() as unknown as Record<string, unknown>);
+  return withConsoleAuthOpenApi(withOpsOpenApi(builder.getSpec() as unknown as Record<string, unknown>));
 }

@@ -10,12 +10,12 @@ describe('GET /', () => {
     await t.close();
   });
 
-  it('redirects to the API reference', async () => {
+  it('redirects to the console', async () => {
     const res = await fetch(`${t.url}/`, { redirect: 'manual' });
     expect(res.status).toBe(302);
-    expect(res.headers.get('location')).toBe('/docs');
-    const followed = await fetch(`${t.url}/`);
-    expect(followed.status).toBe(200);
-    expect(followed.headers.get('content-type')).toMatch(/text\/html/);
+    expect(res.headers.get('location')).toBe('/console/');
+    const docs = await fetch(`${t.url}/docs`);
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('content-type')).toMatch(/text\/html/);
   });
 });

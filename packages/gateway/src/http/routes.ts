@@ -9,13 +9,14 @@ import type { NewJob } from '../store/types.js';
 import { registerOpsRoutes } from '../ops/index.js';
 import { registerPrivacyRoutes } from '../privacy/routes.js';
 import { authenticate, authorize, hasCredentials } from './auth.js';
+import { registerConsoleAuthRoutes } from './console-auth.js';
 import { BatchRequestSchema, MAX_BATCH } from './batch-schema.js';
 import { assertJsonDepth, isJsonMediaType, parseJson, readRawBody } from './body.js';
 import { scopeAllows } from '../keys/keys.js';
 import { readIdempotencyKey, withIdempotency, type StoredResponse } from './idempotency.js';
 import { operationInputProblems } from './input-check.js';
 import { enqueueRecorded, isJobId, jobView, newJobId, waitForJob } from './jobs.js';
-import { renderDocs } from './docs.js';
+import { registerConsoleRoutes } from './console-static.js';
 import { operationOf, webhookOf } from '../util/lookup.js';
 import { readRunAt } from '../schedules/delay.js';
 import type { HttpDeps } from './types.js';
@@ -73,9 +74,10 @@ const JOB_READS = ['job.result', 'job.error', 'job.attempts'];
 export function createRouter(deps: HttpDeps): Router {
   const router = new Router();
 
-  // A browser pointed at the gateway lands on the API reference rather than a bare 404.
-  router.get('/', (ctx) => ctx.redirect('/docs'));
+  // A browser pointed at the gateway lands on the console; /docs is the API reference.
+  registerConsoleRoutes(router, { title: 'relaykit gateway' });
   // Before /v1/{instance}/{operation}, which would otherwise take POST /v1/admin/keys.
+  registerConsoleAuthRoutes(router, deps);
   registerOpsRoutes(router, deps);
   registerPrivacyRoutes(router, deps);
 
@@ -123,12 +125,6 @@ export function createRouter(deps: HttpDeps): Router {
     const doc = deps.openapi(hasCredentials(ctx) ? await authenticate(ctx, deps) : undefined);
     // The server is the one that was asked: clients generated from the document call it back where they found it.
     ctx.body = { ...doc, servers: [{ url: `${ctx.protocol}://${ctx.host}`, description: 'This gateway' }] };
-  });
-
-  router.get('/docs', async (ctx) => {
-    const doc = deps.openapi(hasCredentials(ctx) ? await authenticate(ctx, deps) : undefined);
-    ctx.type = 'text/html; charset=utf-8';
-    ctx.body = renderDocs({ ...doc, servers: [{ url: `${ctx.protocol}://${ctx.host}`, description: 'This gateway' }] });
   });
 
   router.get('/v1/jobs/:id', async (ctx) => {

@@ -7,6 +7,7 @@ import type { GatewayMetrics } from '../runtime/metrics.js';
 import type { JobRunner } from '../runtime/runner.js';
 import type { AuditLog } from '../store/audit.js';
 import type { JobStore } from '../store/jobs.js';
+import type { LoginThrottle, SessionStore, UserStore } from '../users/index.js';
 import type { SqlClient } from '../store/sql.js';
 import type { Principal } from '../ops/principal.js';
 import type { Privacy } from '../privacy/service.js';
@@ -27,6 +28,10 @@ export interface HttpDeps {
   keys: ApiKeyStore;
   audit: AuditLog;
   idempotency: IdempotencyStore;
+  /** Console users, their sessions and the per-address login throttle. */
+  users: UserStore;
+  sessions: SessionStore;
+  loginThrottle: LoginThrottle;
   /** Per-API-key limiter. */
   rateLimiter: RateLimiter;
   metrics: GatewayMetrics;

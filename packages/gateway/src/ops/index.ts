@@ -6,6 +6,7 @@ import { JOB_ROUTES } from './jobs-routes.js';
 import { OBS_ROUTES } from './obs-routes.js';
 import { withRoutesOpenApi } from './openapi.js';
 import { mountRoutes, type OpsRoute } from './route.js';
+import { USER_ROUTES } from '../users/routes.js';
 
 export { defineRoute, mountRoutes, type OpsRoute, type OpsRequest, type OpsRouteSpec } from './route.js';
 export {
@@ -21,7 +22,13 @@ export {
  * Every operator route (`/v1/admin/...`), each defined once with {@link defineRoute}: add a route here and it is
  * served, validated, permission-checked, audited and documented.
  */
-export const OPS_ROUTES: OpsRoute[] = [...JOB_ROUTES, ...DEAD_LETTER_ROUTES, ...ERROR_ROUTES, ...OBS_ROUTES];
+export const OPS_ROUTES: OpsRoute[] = [
+  ...JOB_ROUTES,
+  ...DEAD_LETTER_ROUTES,
+  ...ERROR_ROUTES,
+  ...OBS_ROUTES,
+  ...USER_ROUTES,
+];
 
 /** Mounts {@link OPS_ROUTES}; call before `/v1/{instance}/{operation}`, which would otherwise take them. */
 export function registerOpsRoutes(router: Router, deps: HttpDeps): void {

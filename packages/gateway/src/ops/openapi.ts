@@ -120,6 +120,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   'operator: jobs': 'The operator API: list, inspect, cancel and retry jobs',
   'operator: dead letters': 'The operator API: dead jobs and sync dead letters, replay and discard',
   'operator: errors': 'The operator API: failures grouped by fingerprint, with a resolution workflow',
+  'operator: users': 'The operator API: console users and their roles',
 };
 
 /** Adds `routes` to an OpenAPI document (its paths), each documented from the same schemas that validate it. */

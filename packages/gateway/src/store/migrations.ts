@@ -1,8 +1,9 @@
 import { PRIVACY_MIGRATIONS } from '../privacy/migrations.js';
-import { SCHEDULES_MIGRATION } from '../schedules/migration.js';
-import { applyMigrations } from '@relaykit/sdk-core';
 import { OPS_MIGRATIONS } from '../ops/migration.js';
 import { OBS_MIGRATIONS } from '../ops/obs-migration.js';
+import { USER_MIGRATIONS } from '../users/migration.js';
+import { SCHEDULES_MIGRATION } from '../schedules/migration.js';
+import { applyMigrations } from '@relaykit/sdk-core';
 import type { SqlClient } from './sql.js';
 
 /** Ordered schema migrations; never edit a released one, add a new one. */
@@ -96,6 +97,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   },
   ...OPS_MIGRATIONS,
   ...OBS_MIGRATIONS,
+  ...USER_MIGRATIONS,
   ...PRIVACY_MIGRATIONS,
 ];
 
