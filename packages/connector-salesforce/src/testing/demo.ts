@@ -34,6 +34,12 @@ export const demo: ConnectorDemo = {
           // Upserting the same Contact again changes nothing the other calls show.
           runAtStart: true,
         },
+        {
+          title: 'Salesforce: read a Contact the org does not hold (fails with NOT_FOUND)',
+          operation: 'get',
+          input: { sobject: 'Contact', id: '003000000000000AAA' },
+          failsOnPurpose: true,
+        },
       ],
       fake,
       stop: () => fake.close(),

@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { silentLogger } from '@relaykit/sdk-core';
-import { which } from '@relaykit/testkit';
+import { waitFor, which } from '@relaykit/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/program.js';
 import type { Gateway } from '../gateway.js';
@@ -67,6 +67,33 @@ describe('relaykit start --demo', () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as { user: { role: string } }).user.role).toBe('admin');
   });
+
+  it('starts with a failed job the console lists, which the demo login can open and retry', async () => {
+    expect(demo.failingJobIds.length).toBeGreaterThan(0);
+    const id = demo.failingJobIds[0]!;
+    expect(lines.some((l) => l.includes(`fails on purpose`) && l.includes(id))).toBe(true);
+    const login = await fetch(`${demo.url}/v1/admin/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(demo.consoleLogin),
+    });
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const listed = await waitFor(async () => {
+      const res = await fetch(`${demo.url}/v1/admin/jobs?status=failed,dead`, { headers: { cookie } });
+      const { jobs } = (await res.json()) as { jobs: Array<{ id: string; error: { code: string } | null }> };
+      return jobs.find((j) => j.id === id);
+    }, 'the failed demo job in the operator API');
+    expect(listed.error?.code).toBeTruthy();
+    const retry = await fetch(`${demo.url}/v1/admin/jobs/${id}/retry`, {
+      method: 'POST',
+      headers: { cookie, 'x-csrf-token': csrfToken },
+    });
+    expect(retry.status).toBe(200);
+  }, 60_000);
 
   it.skipIf(!which('curl'))(
     'every curl line it prints succeeds as printed',

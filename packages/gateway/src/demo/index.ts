@@ -55,6 +55,8 @@ export interface Demo {
   adminKey: string;
   /** The console's demo login: an admin of "development" with a password made at start (printed once). */
   consoleLogin: { name: string; password: string };
+  /** Jobs submitted at start that the fakes refuse on purpose (see `ConnectorDemoSample.failsOnPurpose`). */
+  failingJobIds: string[];
   /** The curl lines printed (after `export RELAYKIT_URL=… RELAYKIT_KEY=… RELAYKIT_ADMIN_KEY=…`). */
   curlLines: string[];
   /** Names of the demo instances that started. */
@@ -180,6 +182,7 @@ export async function startDemo(
   let secret: string;
   let adminKey: string;
   let lookupId: string | undefined;
+  const failing: Array<{ id: string; title: string }> = [];
   // Random at every start: a demo pointed at a real DATABASE_URL must not leave a well-known password behind.
   const consoleLogin = { name: 'admin', password: randomBytes(9).toString('base64url') };
   try {
@@ -206,6 +209,17 @@ export async function startDemo(
       });
       lookupId = ((await res.json()) as { id?: string }).id;
     }
+    // Calls the fakes refuse on purpose: the console's first visit has a failed job to inspect and retry.
+    for (const part of parts)
+      for (const sample of part.running.samples.filter((s) => s.failsOnPurpose)) {
+        const res = await fetch(`${url}${samplePath(part.instance, sample)}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+          body: JSON.stringify(sample.input),
+        });
+        const id = ((await res.json()) as { id?: string }).id;
+        if (id) failing.push({ id, title: sample.title });
+      }
   } catch (error) {
     await gateway.close();
     await stopAll();
@@ -215,7 +229,8 @@ export async function startDemo(
 
   const lines: string[] = [];
   for (const part of parts) {
-    for (const sample of part.running.samples) {
+    // Every curl line printed works as printed; the calls that fail on purpose are only in the console.
+    for (const sample of part.running.samples.filter((s) => !s.failsOnPurpose)) {
       lines.push(`# ${sample.title}`);
       lines.push(
         `curl -sS -X POST "$RELAYKIT_URL${samplePath(part.instance, sample)}?wait=5s" -H "Authorization: Bearer $RELAYKIT_KEY" -H "Content-Type: application/json" -H "Idempotency-Key: demo-${part.instance}-${sample.operation}" -d ${shellQuote(JSON.stringify(sample.input))}`,
@@ -247,6 +262,8 @@ export async function startDemo(
     `admin key (scopes admin:keys, admin:privacy: manages keys, answers subject access and erasure; shown once): ${adminKey}`,
   );
   out(`console: ${url}/console    demo login: ${consoleLogin.name} / ${consoleLogin.password} (admin; shown once)`);
+  for (const f of failing)
+    out(`  a job that fails on purpose, to find in the console (Jobs, status failed) and retry: ${f.id} — ${f.title}`);
   out(`API docs: ${url}/docs    OpenAPI: ${url}/openapi.json    health: ${url}/readyz    metrics: ${url}/metrics`);
   out(
     'The docs list the instances to a caller with a key (curl -H "Authorization: Bearer $RELAYKIT_KEY" $RELAYKIT_URL/openapi.json).',
@@ -264,6 +281,7 @@ export async function startDemo(
     apiKey: secret,
     adminKey,
     consoleLogin,
+    failingJobIds: failing.map((f) => f.id),
     curlLines: lines.filter((l) => l.startsWith('curl ')),
     instances: parts.map((p) => p.instance),
     fakes: Object.fromEntries(parts.map((p) => [p.instance, p.running.fake])),

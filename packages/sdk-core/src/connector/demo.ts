@@ -13,6 +13,12 @@ export interface ConnectorDemoSample {
    * what the other samples show unchanged (an upsert, not a first sync). The runtime takes the first one marked.
    */
   runAtStart?: boolean;
+  /**
+   * A client's mistake the fake upstream refuses (e.g. reading a record it does not hold): the runtime runs it once
+   * at start, so its operators' console has a failed job to find, inspect and retry, and does not print it among
+   * the calls that work.
+   */
+  failsOnPurpose?: boolean;
 }
 
 /** What a runtime tells a demo it starts. */
