@@ -15,7 +15,7 @@ import { Gateway } from '../packages/gateway/src/gateway.js';
 import { encryptionStatus, rotateEncryption } from '../packages/gateway/src/privacy/encryption.js';
 import { MemoryJobQueue } from '../packages/gateway/src/queue/index.js';
 import { encryptingCodec } from '../packages/gateway/src/store/codec.js';
-import { JobStore } from '../packages/gateway/src/store/jobs.js';
+import { JobStore } from '../packages/gateway/src/store/job-store.js';
 import { migrate } from '../packages/gateway/src/store/migrations.js';
 import { postgresClient } from '../packages/gateway/src/store/sql.js';
 import { schoolConnector } from '../packages/gateway/src/test/school.js';

@@ -39,7 +39,7 @@ const pkgs = [
     desc: 'A Koa gateway that loads relaykit connectors as plugins, with an OpenAPI 3.1 surface, durable jobs and webhooks.',
     entries: ['.'],
     bin: { relaykit: './dist/cli.js' },
-    extraEntries: { cli: 'src/cli.ts' },
+    extraEntries: { cli: 'src/main.ts' },
     deps: { '@relaykit/sdk-core': '0.0.0', zod: '^4.1.0' },
   },
 ];

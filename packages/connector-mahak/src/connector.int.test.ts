@@ -3,7 +3,7 @@ import { sharedServers } from '@relaykit/testkit/vitest';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mahakConnector } from './connector.js';
-import { MahakApiError } from './errors.js';
+import { MahakApiError } from './errors/index.js';
 import { startFakeMahak, type FakeMahak } from './testing/index.js';
 
 const servers = sharedServers();

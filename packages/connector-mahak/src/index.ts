@@ -11,4 +11,4 @@ export * from './push/index.js';
 export * from './sink/index.js';
 export * from './sync/index.js';
 export * from './transform/index.js';
-export { MahakApiError, isMahakApiError, MahakProtocolError, isMahakProtocolError } from './errors.js';
+export { MahakApiError, isMahakApiError, MahakProtocolError, isMahakProtocolError } from './errors/index.js';

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const built = new URL('../dist/cli.js', import.meta.url);
-const source = new URL('../src/cli.ts', import.meta.url);
+const source = new URL('../src/main.ts', import.meta.url);
 const repoTsconfig = new URL('../../../tsconfig.json', import.meta.url);
 
 if (existsSync(fileURLToPath(built))) {

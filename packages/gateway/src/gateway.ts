@@ -33,7 +33,7 @@ import { JobRunner } from './runtime/runner.js';
 import { AuditLog } from './store/audit.js';
 import { encryptingCodec, plainCodec, type PayloadCodec } from './store/codec.js';
 import { SqlIdempotencyStore } from './store/idempotency.js';
-import { JobStore } from './store/jobs.js';
+import { JobStore } from './store/job-store.js';
 import { ErrorGroupStore } from './ops/error-groups.js';
 import { SyncDeadLetterStore } from './ops/sync-dead-letters.js';
 import { migrate } from './store/migrations.js';

@@ -1,5 +1,5 @@
 import { isHttpError, isUpstreamNetworkError } from '@relaykit/sdk-core';
-import { isMahakApiError, isMahakProtocolError } from '../errors.js';
+import { isMahakApiError, isMahakProtocolError } from '../errors/index.js';
 
 /** Network failures that happen before a request reaches the server: nothing can have been saved. */
 const BEFORE_SENDING = new Set([

@@ -1,5 +1,5 @@
 import { defaultClassifier, type ClassifyContext, type RetryDecision } from '@relaykit/sdk-core';
-import { isMahakApiError, isMahakProtocolError } from '../errors.js';
+import { isMahakApiError, isMahakProtocolError } from '../errors/index.js';
 
 /**
  * How the Mahak client classifies failures (also the connector's `classify`):

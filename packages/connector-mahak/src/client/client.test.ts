@@ -1,6 +1,6 @@
 import { createRateLimiter, isHttpError, isCircuitOpenError } from '@relaykit/sdk-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isMahakApiError, isMahakProtocolError } from '../errors.js';
+import { isMahakApiError, isMahakProtocolError } from '../errors/index.js';
 import { JsonNumber, parseLosslessJson, sourceTextOf } from '../json/index.js';
 import { MemoryCheckpointStore } from '@relaykit/sdk-core';
 import { pushOrders, pushReceipts, mahakClientId } from '../push/index.js';

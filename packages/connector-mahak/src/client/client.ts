@@ -10,7 +10,7 @@ import {
 } from '@relaykit/sdk-core';
 import { ENTITIES, ENTITY_NAMES, keysOf, type EntityName } from '../entities/catalogue.js';
 import { toInt64 } from '../entities/scalars.js';
-import { MahakApiError, MahakProtocolError, isMahakApiError, isMahakProtocolError } from '../errors.js';
+import { MahakApiError, MahakProtocolError, isMahakApiError, isMahakProtocolError } from '../errors/index.js';
 import { parseLosslessJson, parseLosslessJsonWithSpans, stringifyLosslessJson } from '../json/lossless.js';
 import { rememberSourceText } from '../json/source-text.js';
 import { isAmbiguousWriteFailure } from './ambiguous.js';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnTsxWorker, workspaceRoot, type TsxWorker } from '@relaykit/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 
-const cliScript = fileURLToPath(new URL('../cli.ts', import.meta.url));
+const cliScript = fileURLToPath(new URL('../main.ts', import.meta.url));
 const root = workspaceRoot(fileURLToPath(new URL('.', import.meta.url)));
 
 /** Runs one `relaykit` command in its own process. */

@@ -58,7 +58,7 @@ describe.skipIf(!servers.postgresUrl)('relaykit start stopped by SIGTERM', () =>
       );
 
       child = spawnTsxWorker({
-        script: new URL('../cli.ts', import.meta.url),
+        script: new URL('../main.ts', import.meta.url),
         args: ['start', '-c', file, '-p', '0'],
         env: { DATABASE_URL: databaseUrl, REDIS_URL: undefined, LOG_LEVEL: 'silent' },
         timeoutMs: 60_000,

@@ -6,7 +6,7 @@ import type { LoadedInstance } from '../runtime/instances.js';
 import type { GatewayMetrics } from '../runtime/metrics.js';
 import type { JobRunner } from '../runtime/runner.js';
 import type { AuditLog } from '../store/audit.js';
-import type { JobStore } from '../store/jobs.js';
+import type { JobStore } from '../store/job-store.js';
 import type { LoginThrottle, SessionStore, UserStore } from '../users/index.js';
 import type { SqlClient } from '../store/sql.js';
 import type { Principal } from '../ops/principal.js';

@@ -2,7 +2,7 @@ import type { SqlClient } from '@relaykit/sdk-core';
 import { toJson, type PayloadCodec } from '../store/codec.js';
 import { fromJsonb } from '../store/jsonb.js';
 import type { AuditLog } from '../store/audit.js';
-import type { JobStore } from '../store/jobs.js';
+import type { JobStore } from '../store/job-store.js';
 import { belongsToSubject, type SubjectRef } from './subjects.js';
 
 /** What an access export holds, per data class (the export's last member). */

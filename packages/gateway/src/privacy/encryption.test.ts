@@ -7,7 +7,7 @@ import { runCli } from '../cli/program.js';
 import { AuditLog } from '../store/audit.js';
 import { encryptingCodec } from '../store/codec.js';
 import { SqlIdempotencyStore } from '../store/idempotency.js';
-import { JobStore } from '../store/jobs.js';
+import { JobStore } from '../store/job-store.js';
 import { migrate } from '../store/migrations.js';
 import { pgliteClient, type SqlClient } from '../store/sql.js';
 import { assertSealingKeys, encryptionStatus, registerSealingKey, rotateEncryption } from './encryption.js';

@@ -1,5 +1,5 @@
 import { RelaykitError, isRelaykitError, type RelaykitErrorOptions } from '@relaykit/sdk-core';
-import type { JobStore, Lease } from '../store/jobs.js';
+import type { JobStore, Lease } from '../store/job-store.js';
 
 /** This worker no longer holds the job: its lease ran out or another claim replaced it. */
 export class LeaseLostError extends RelaykitError {

@@ -1,6 +1,6 @@
 import type { Logger } from '@relaykit/sdk-core';
 import type { JobQueue } from '../queue/types.js';
-import type { JobStore } from '../store/jobs.js';
+import type { JobStore } from '../store/job-store.js';
 import { queueNameOf } from './instances.js';
 import type { GatewayMetrics } from './metrics.js';
 

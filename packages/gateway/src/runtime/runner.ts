@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { AbortedError, inSpan, type Logger, type OperationContext, SpanKind } from '@relaykit/sdk-core';
 import type { JobQueue, QueueMessage } from '../queue/types.js';
-import type { JobStore, Lease } from '../store/jobs.js';
+import type { JobStore, Lease } from '../store/job-store.js';
 import type { JobError, JobRecord } from '../store/types.js';
 import { queueNameOf, type LoadedInstance } from './instances.js';
 import { operationOf, webhookOf } from '../util/lookup.js';

@@ -1,6 +1,6 @@
 // Policies and exactly-once of the schedule store on the embedded database, with an injected clock (no sleeps).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { JobStore } from '../store/jobs.js';
+import { JobStore } from '../store/job-store.js';
 import { migrate } from '../store/migrations.js';
 import { pgliteClient, type SqlClient } from '../store/sql.js';
 import { policyOf, type SchedulePolicy } from './definition.js';

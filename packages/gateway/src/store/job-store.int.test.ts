@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobStore } from './jobs.js';
+import { JobStore } from './job-store.js';
 import { migrate } from './migrations.js';
 import { openSql, type SqlClient } from './sql.js';
 import type { NewJob } from './types.js';

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// The `relaykit` executable (built to dist/cli.js); the commands live in cli/.
 import { runCli } from './cli/program.js';
 
 void runCli(process.argv).then((code) => {
