@@ -25,6 +25,7 @@ export {
   PROBLEM_JSON,
   type HttpDeps,
   type GatewayState,
+  type OpenApiOptions,
 } from './http/index.js';
 export { loadConnector } from './runtime/plugins.js';
 export {
@@ -57,7 +58,20 @@ export {
   type EncryptionStatus,
   type RotationProgress,
 } from './privacy/encryption.js';
-export { normaliseIdentifier, BlindIndex } from './privacy/blind-index.js';
-export { DEFAULT_RETENTION, DATA_CLASSES, type DataClass, type PrivacyConfig } from './privacy/config.js';
+export { normaliseIdentifier, BlindIndex, type IdentifierKind } from './privacy/blind-index.js';
+export {
+  DEFAULT_RETENTION,
+  DATA_CLASSES,
+  privacyConfigSchema,
+  type DataClass,
+  type PrivacyConfig,
+} from './privacy/config.js';
 export type { ErasureReceipt, ErasureCounts } from './privacy/erasure.js';
 export type { AccessSummary } from './privacy/access.js';
+export type { Privacy } from './privacy/service.js';
+export type { ScheduleService } from './schedules/service.js';
+export type { SessionStore } from './users/sessions.js';
+export type { UserStore } from './users/users.js';
+export type { LoginThrottle } from './users/throttle.js';
+export type { Principal } from './ops/principal.js';
+export type { FailureReport } from './ops/error-groups.js';

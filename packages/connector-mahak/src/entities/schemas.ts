@@ -89,7 +89,7 @@ const cache = new Map<string, z.ZodType<MahakRecord>>();
 /**
  * The zod schema of entity `name`: validates a record as received (after {@link parseLosslessJson}) and outputs a
  * {@link MahakRecord}. `<E>Id` and `RowVersion` are required; every other field is optional and nullable (an
- * optional non-text field written as `""` or whitespace reads as null, see {@link isUnset}).
+ * optional non-text field written as `""` or whitespace reads as null, see `isUnset`).
  */
 export function recordSchema<N extends EntityName>(name: N, options: ParseOptions = {}): z.ZodType<MahakRecord<N>> {
   const offset = options.utcOffsetMinutes ?? 0;

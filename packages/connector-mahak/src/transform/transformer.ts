@@ -83,7 +83,7 @@ export function toLocalRow<N extends EntityName>(name: N, record: MahakRecord<N>
 
 type Converter = (value: unknown) => unknown;
 
-/** An optional field's converter: `""` and whitespace mean unset (see {@link isUnset}). */
+/** An optional field's converter: `""` and whitespace mean unset (see `isUnset`). */
 const optional =
   (convert: Converter): Converter =>
   (v) =>

@@ -87,7 +87,7 @@ export async function startDemo(
     logger?: Logger;
     redisPrefix?: string;
     webhookDuplicates?: number;
-    /** The port tried when `port` is not given (default {@link DEMO_DEFAULT_PORT}); tests use their own. */
+    /** The port tried when `port` is not given (default `DEMO_DEFAULT_PORT`); tests use their own. */
     defaultPort?: number;
     /** Connector packages to demo (default: every installed one). */
     connectors?: string[] | undefined;

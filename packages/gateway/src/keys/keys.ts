@@ -46,7 +46,7 @@ export const ADMIN_PERMISSIONS = [
   'admin:privacy',
 ] as const;
 
-/** One of {@link ADMIN_PERMISSIONS}. */
+/** One of `ADMIN_PERMISSIONS`. */
 export type AdminPermission = (typeof ADMIN_PERMISSIONS)[number];
 
 const isAdminScope = (scope: string) => scope === 'admin' || scope.startsWith('admin:');
@@ -55,7 +55,7 @@ const ADMIN_SCOPES = new Set<string>(['admin', 'admin:*', ...ADMIN_PERMISSIONS])
 /**
  * The scopes of `scopes` that do not follow the grammar: `*` (everything in the key's environment),
  * `<instance>` or `<instance>:*` (every operation of one instance), `<instance>:<operation>`, or an operator
- * permission (`admin:read`, ... see {@link ADMIN_PERMISSIONS}; `admin:*` or `admin` for all of them).
+ * permission (`admin:read`, ... see `ADMIN_PERMISSIONS`; `admin:*` or `admin` for all of them).
  */
 export function invalidScopes(scopes: readonly string[]): string[] {
   return scopes.filter(

@@ -68,7 +68,7 @@ const sqlState = (error: unknown) => String((error as { code?: unknown } | null)
  * `flushMs`, or at 200 entries) so auditing adds no round trip to a request; `flush`/`close`
  * write what is pending (shutdown loses nothing). Payloads are redacted at write time (off the
  * request's path) and, when `codec` seals, stored as an envelope bound to the request id; a payload
- * jsonb cannot hold (NUL, lone surrogates) is stored escaped ({@link toJsonb}).
+ * jsonb cannot hold (NUL, lone surrogates) is stored escaped (`toJsonb`).
  *
  * No entry is skipped: a failed write puts its entries back at the head of the queue and is retried
  * with back-off (100 ms doubling to 30 s) while `onError` reports it. A batch refused for one row's

@@ -27,7 +27,7 @@ export function toJsonb(value: unknown): string {
   return UNSTORABLE.test(text) || looksWrapped(value) ? JSON.stringify({ [JSONB_WRAPPER]: text }) : text;
 }
 
-/** The value stored by {@link toJsonb}, as the database driver returns it (parsed jsonb). */
+/** The value stored by `toJsonb`, as the database driver returns it (parsed jsonb). */
 export function fromJsonb(stored: unknown): unknown {
   if (looksWrapped(stored)) {
     const text = (stored as Record<string, unknown>)[JSONB_WRAPPER];

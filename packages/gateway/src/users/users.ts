@@ -66,7 +66,7 @@ export const USER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 export class UserStore {
   constructor(private readonly sql: SqlClient) {}
 
-  /** Creates a user; throws {@link UserExistsError} when the name is taken. */
+  /** Creates a user; throws `UserExistsError` when the name is taken. */
   async create(input: { name: string; password: string; role: Role; environment: string }): Promise<User> {
     const id = `usr_${randomBytes(9).toString('base64url')}`;
     const hash = await hashPassword(input.password);

@@ -36,4 +36,5 @@ export {
   IDENTIFYING_PII_KINDS,
   type PiiKind,
   type PersonalValue,
+  type AnyZodSchema,
 } from './personal-data.js';

@@ -24,20 +24,21 @@ export interface PersonalValue {
 
 // biome-ignore lint/suspicious/noExplicitAny: zod's internal definitions differ per schema type
 type Def = Record<string, any> & { type: string };
-type Schema = z.core.$ZodType;
+/** Any zod 4 schema (classic or mini), as the personal-data walkers take it. */
+export type AnyZodSchema = z.core.$ZodType;
 
-const defOf = (schema: Schema): Def => schema._zod.def as unknown as Def;
+const defOf = (schema: AnyZodSchema): Def => schema._zod.def as unknown as Def;
 
 /** The kind a schema (or one of its clones' ancestors) is marked with, if any. */
-export function piiKindOf(schema: Schema): PiiKind | undefined {
+export function piiKindOf(schema: AnyZodSchema): PiiKind | undefined {
   const pii = (z.globalRegistry.get(schema) as { pii?: unknown } | undefined)?.pii;
   return typeof pii === 'string' && (PII_KINDS as readonly string[]).includes(pii) ? (pii as PiiKind) : undefined;
 }
 
 /** Schemas that hold a mark somewhere inside (cached: connector schemas are built once). */
-const marked = new WeakMap<Schema, boolean>();
+const marked = new WeakMap<AnyZodSchema, boolean>();
 
-function hasMarks(schema: Schema, seen = new Set<Schema>()): boolean {
+function hasMarks(schema: AnyZodSchema, seen = new Set<AnyZodSchema>()): boolean {
   const cached = marked.get(schema);
   if (cached !== undefined) return cached;
   if (seen.has(schema)) return false;
@@ -48,11 +49,11 @@ function hasMarks(schema: Schema, seen = new Set<Schema>()): boolean {
 }
 
 /** The schemas a schema is made of (as its input is read: a pipe's input side). */
-function children(schema: Schema): Schema[] {
+function children(schema: AnyZodSchema): AnyZodSchema[] {
   const def = defOf(schema);
   switch (def.type) {
     case 'object':
-      return [...Object.values(def.shape as Record<string, Schema>), ...(def.catchall ? [def.catchall] : [])];
+      return [...Object.values(def.shape as Record<string, AnyZodSchema>), ...(def.catchall ? [def.catchall] : [])];
     case 'array':
       return [def.element];
     case 'record':
@@ -95,7 +96,12 @@ function* leaves(kind: PiiKind, value: unknown, path: Array<string | number>, de
   }
 }
 
-function* walk(schema: Schema, value: unknown, path: Array<string | number>, depth: number): Generator<PersonalValue> {
+function* walk(
+  schema: AnyZodSchema,
+  value: unknown,
+  path: Array<string | number>,
+  depth: number,
+): Generator<PersonalValue> {
   if (value === undefined || value === null || depth > 64 || !hasMarks(schema)) return;
   const kind = piiKindOf(schema);
   if (kind) {
@@ -106,9 +112,9 @@ function* walk(schema: Schema, value: unknown, path: Array<string | number>, dep
   switch (def.type) {
     case 'object': {
       if (!isRecord(value)) return;
-      const shape = def.shape as Record<string, Schema>;
+      const shape = def.shape as Record<string, AnyZodSchema>;
       for (const [key, v] of Object.entries(value)) {
-        const field = Object.hasOwn(shape, key) ? shape[key] : (def.catchall as Schema | undefined);
+        const field = Object.hasOwn(shape, key) ? shape[key] : (def.catchall as AnyZodSchema | undefined);
         if (field) yield* walk(field, v, [...path, key], depth + 1);
       }
       return;
@@ -124,13 +130,13 @@ function* walk(schema: Schema, value: unknown, path: Array<string | number>, dep
     case 'tuple':
       if (Array.isArray(value))
         for (const [i, v] of value.entries()) {
-          const item = (def.items[i] as Schema | undefined) ?? (def.rest as Schema | undefined);
+          const item = (def.items[i] as AnyZodSchema | undefined) ?? (def.rest as AnyZodSchema | undefined);
           if (item) yield* walk(item, v, [...path, i], depth + 1);
         }
       return;
     case 'union': {
       // The options the value fits; when it fits none (invalid input), every option: better over-mark than leak.
-      const options = (def.options as Schema[]).filter((o) => hasMarks(o));
+      const options = (def.options as AnyZodSchema[]).filter((o) => hasMarks(o));
       const fitting = options.filter((o) => z.safeParse(o, value).success);
       const found = new Map<string, PersonalValue>();
       for (const option of fitting.length ? fitting : options)
@@ -156,12 +162,12 @@ function* walk(schema: Schema, value: unknown, path: Array<string | number>, dep
  * // [{ kind: 'phone', path: ['to'], value: '+9779841234567' }, { kind: 'freeText', path: ['body'], value: 'hi' }]
  * ```
  */
-export function personalDataOf(schema: Schema, value: unknown): PersonalValue[] {
+export function personalDataOf(schema: AnyZodSchema, value: unknown): PersonalValue[] {
   return [...walk(schema, value, [], 0)];
 }
 
 /** True when `schema` marks any personal data. */
-export function marksPersonalData(schema: Schema): boolean {
+export function marksPersonalData(schema: AnyZodSchema): boolean {
   return hasMarks(schema);
 }
 
@@ -179,7 +185,7 @@ export const PII_MASKS: Readonly<Record<PiiKind, string>> = Object.freeze({
  * ({@link PII_MASKS}): nothing of it is kept, not even a suffix, so the copy may be stored where erasure never
  * reaches (an append-only audit trail). `keep` lists kinds to leave as they are (e.g. `['id']`).
  */
-export function maskPersonalData<T>(schema: Schema, value: T, options: { keep?: readonly PiiKind[] } = {}): T {
+export function maskPersonalData<T>(schema: AnyZodSchema, value: T, options: { keep?: readonly PiiKind[] } = {}): T {
   const found = personalDataOf(schema, value).filter((p) => !options.keep?.includes(p.kind));
   if (!found.length) return value;
   const copy = structuredClone(value) as unknown;

@@ -15,7 +15,8 @@ interface Span {
   isRecording(): boolean;
   end(): void;
 }
-interface OtelApi {
+/** The part of `@opentelemetry/api` this module uses (loaded at run time; the package is an optional peer). */
+export interface OtelApi {
   trace: {
     getTracer(name: string): {
       startSpan(
