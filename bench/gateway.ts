@@ -1,6 +1,6 @@
 // Gateway throughput and webhook ACK latency on real Redis and PostgreSQL with a no-op upstream.
 //   npm run bench -- gateway [--jobs 4000] [--batch 100] [--concurrency 64] [--workers 100] [--rounds 3] [--rate 1000] [--seconds 5]
-//                            [--only single,batch,bare,webhook]
+//                            [--only single,batch,live,bare,webhook]  (live: single submits with the console's SSE overview open)
 // (a) jobs/s end to end (HTTP submit → record → enqueue → worker → upstream call → record), single and batch submits;
 // (b) the same pipeline on bare bee-queue (enqueue → worker → upstream call), our ceiling, and the ratio;
 // (c) webhook ACK latency p50/p99 at a fixed rate, next to GET /healthz at the same rate (the HTTP floor).
@@ -47,7 +47,7 @@ const DEBUG = benchArgs().debug === 'true';
 const timings: Record<string, Array<[number, number]>> = {};
 const SECRET = 'bench-secret';
 // --only single,batch,bare,webhook runs a subset (profiling one phase); the ratios need all of them.
-const ONLY = new Set((benchArgs().only ?? 'single,batch,bare,webhook').split(','));
+const ONLY = new Set((benchArgs().only ?? 'single,batch,live,bare,webhook').split(','));
 const LOADGEN = fileURLToPath(new URL('./gateway/loadgen.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -238,8 +238,39 @@ function succeeded(gateway: Gateway, total: number): Promise<void> {
   });
 }
 
-async function endToEnd(mode: 'submit' | 'batch') {
+/**
+ * The console's live overview on the gateway under load: one Server-Sent Events client on `/v1/admin/stream`
+ * (its stats queries and pushes run in the same process as the HTTP and the workers). Returns a stop function
+ * resolving to the number of `stats` events received.
+ */
+async function openLiveOverview(gateway: Gateway, url: string): Promise<() => Promise<number>> {
+  const { secret } = await gateway.keys.create({ name: 'console', environment: 'bench', scopes: ['admin:read'] });
+  const controller = new AbortController();
+  const res = await fetch(`${url}/v1/admin/stream`, {
+    headers: { authorization: `Bearer ${secret}`, accept: 'text/event-stream' },
+    signal: controller.signal,
+  });
+  if (res.status !== 200 || !res.body) throw new Error(`live overview: HTTP ${res.status}`);
+  let events = 0;
+  const decoder = new TextDecoder();
+  const reading = (async () => {
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>)
+        events += (decoder.decode(chunk, { stream: true }).match(/^event: stats$/gm) ?? []).length;
+    } catch {
+      /* aborted at the end */
+    }
+  })();
+  return async () => {
+    controller.abort();
+    await reading;
+    return events;
+  };
+}
+
+async function endToEnd(mode: 'submit' | 'batch', live = false) {
   return withGateway('all', async (gateway, url, key, sql) => {
+    const stopLive = live ? await openLiveOverview(gateway, url) : undefined;
     const total = mode === 'submit' ? JOBS : Math.ceil(JOBS / BATCH) * BATCH;
     const gen = await loadgen({
       mode,
@@ -257,7 +288,9 @@ async function endToEnd(mode: 'submit' | 'batch') {
     await done;
     const ms = performance.now() - started;
     const used = process.cpuUsage(cpu);
+    const liveEvents = await stopLive?.();
     return {
+      ...(liveEvents === undefined ? {} : { liveEvents }),
       endToEndPerSec: total / (ms / 1000),
       submitPerSec: sent.submitPerSec as number,
       submitLatency: { p50Ms: sent.p50Ms as number, p99Ms: sent.p99Ms as number },
@@ -313,6 +346,7 @@ async function bareRun() {
 // shared and its load drifts, so side-by-side rounds compare like with like better than one long run of each.
 interface Figures {
   endToEndPerSec: number;
+  liveEvents?: number;
   submitPerSec?: number;
   submitLatency?: Record<string, number>;
   sqlPerJob?: number;
@@ -323,17 +357,24 @@ const skipped: Figures = { endToEndPerSec: NaN, redisCommandsPerJob: NaN, cpuUsP
 const phases: Record<string, () => Promise<Figures>> = {
   single: () => endToEnd('submit'),
   batch: () => endToEnd('batch'),
+  // Single submits again, with the console's live overview (one SSE client) open against the gateway.
+  live: () => endToEnd('submit', true),
   bare: bareRun,
 };
-const rounds: Record<string, Figures[]> = { single: [], batch: [], bare: [] };
-const order = ['bare', 'single', 'batch'].filter((p) => ONLY.has(p));
+const rounds: Record<string, Figures[]> = { single: [], batch: [], live: [], bare: [] };
+const order = ['bare', 'single', 'batch', 'live'].filter((p) => ONLY.has(p));
 for (let r = 0; r < ROUNDS; r++) {
   for (const phase of [...order.slice(r % Math.max(1, order.length)), ...order.slice(0, r % Math.max(1, order.length))])
     rounds[phase]!.push(await phases[phase]!());
 }
 const median = (runs: Figures[]): Figures =>
   runs.length ? [...runs].sort((a, b) => a.endToEndPerSec - b.endToEndPerSec)[Math.floor(runs.length / 2)]! : skipped;
-const [single, batch, bare] = [median(rounds.single!), median(rounds.batch!), median(rounds.bare!)];
+const [single, batch, live, bare] = [
+  median(rounds.single!),
+  median(rounds.batch!),
+  median(rounds.live!),
+  median(rounds.bare!),
+];
 const ratios = (a: Figures[], b: Figures[]) =>
   a.map((x, i) => round(x.endToEndPerSec / (b[i]?.endToEndPerSec ?? NaN), 3));
 
@@ -388,6 +429,12 @@ reportBench('gateway', {
   bareBeeQueuePerSec: round(bare.endToEndPerSec),
   ratioSingleToBare: round(single.endToEndPerSec / bare.endToEndPerSec, 3),
   ratioBatchToBare: round(batch.endToEndPerSec / bare.endToEndPerSec, 3),
+  // With the console's live overview open (one SSE client): its ratio to bare, and to single submits without it.
+  liveOverview: {
+    ratioSingleToBare: round(live.endToEndPerSec / bare.endToEndPerSec, 3),
+    ratioToWithout: round(live.endToEndPerSec / single.endToEndPerSec, 3),
+    statsEventsPerRun: live.liveEvents,
+  },
   rounds: ROUNDS,
   // Each round's own ratio (the same round's bare run as the ceiling), to show the spread.
   ratioSingleByRound: ratios(rounds.single!, rounds.bare!),
