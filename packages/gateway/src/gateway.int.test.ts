@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { startRedis, type RedisServer } from '@relaykit/testkit';
+import { startRedis, type RedisServer, waitFor } from '@relaykit/testkit';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@relaykit/sdk-core';
@@ -42,15 +42,8 @@ async function gatewayFor(role: GatewayRole, config: ReturnType<typeof configFor
   return g;
 }
 
-async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(fn: () => Promise<T | undefined | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> =>
+  waitFor(fn, what, { timeoutMs, intervalMs: 50 });
 
 describe.skipIf(!enabled)('gateway on real Redis (bee-queue) and PostgreSQL', () => {
   let t: TestGateway;

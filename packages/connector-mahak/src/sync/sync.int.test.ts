@@ -26,6 +26,7 @@ import {
 } from '../sink/index.js';
 import type { LocalRow } from '../transform/index.js';
 import { syncMahakEntities, syncMahakEntity } from './sync.js';
+import { waitFor } from '@relaykit/testkit';
 
 const servers = sharedServers();
 const START = 2n ** 53n + 1000n;
@@ -495,14 +496,16 @@ describe.skipIf(!servers.postgresUrl)('COPY fast path for new ids', () => {
         sink: sinkOf(ctx, 'Person'),
       });
       // Commit only once the sink's COPY is waiting on those keys, so the fallback is what gets tested.
-      for (let waited = 0; ; waited += 20) {
-        const { rows } = await ctx.db.query(
-          `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'COPY "public"."mahak_person"%'`,
-        );
-        if (rows.length > 0) break;
-        if (waited > 10_000) throw new Error('the direct COPY never waited on the other transaction');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await waitFor(
+        async () =>
+          (
+            await ctx.db.query(
+              `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'COPY "public"."mahak_person"%'`,
+            )
+          ).rows.length > 0,
+        'the direct COPY to wait on the other transaction',
+        { timeoutMs: 10_000, intervalMs: 20 },
+      );
       await other.query('COMMIT');
       expect((await sync).upserts).toBe(6);
       const { rows } = await ctx.db.query<{ id: string; rv: string; first_name: string }>(

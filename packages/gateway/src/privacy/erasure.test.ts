@@ -1,18 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFinal } from '../test/harness.js';
 import { message, startPrivacyGateway } from './privacy.scenario.js';
+import { waitFor } from '@relaykit/testkit';
 
 type T = Awaited<ReturnType<typeof startPrivacyGateway>>;
 
-const until = async <V>(fn: () => Promise<V | undefined | false>, ms = 20_000): Promise<V> => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+const until = <V>(fn: () => Promise<V | undefined | false>, ms = 20_000): Promise<V> =>
+  waitFor(fn, 'the condition', { timeoutMs: ms, intervalMs: 50 });
 
 describe('erasure: jobs in flight, and resuming after a crash', () => {
   let t: T;

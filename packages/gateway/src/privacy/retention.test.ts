@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { message, startPrivacyGateway } from './privacy.scenario.js';
 import { PURGED_PAYLOAD } from './retention.js';
+import { waitFor } from '@relaykit/testkit';
 
 type T = Awaited<ReturnType<typeof startPrivacyGateway>>;
 
@@ -43,10 +44,7 @@ describe('retention purge on PGlite', () => {
       body: { to: '+9779822222222', holdMs: 30_000 },
     });
     // The kept instance's job and the running one exist; wait until the kept one is finished.
-    for (;;) {
-      if ((await row(keptRes.body.id))?.status === 'succeeded') break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await waitFor(async () => (await row(keptRes.body.id))?.status === 'succeeded', 'the kept job to finish');
     const { counts, skipped } = await t.gateway.privacy!.retention.runOnce(new Date(Date.now() + 1000));
     expect(skipped).toBe(false);
     expect(counts).toMatchObject({ jobs: 5, deadJobs: 1 });
