@@ -32,7 +32,7 @@ describe('plugin loading', () => {
     const connector = await loadConnector('./test/echo.ts', { baseDir });
     expect(connector.name).toBe('echo');
     expect(connector.isRelaykitConnector).toBe(true);
-    expect(Object.keys(connector.operations)).toEqual(['put', 'fail', 'slow']);
+    expect(Object.keys(connector.operations)).toEqual(['put', 'send', 'fail', 'slow']);
   });
 
   it('loads a connector package by name and a named export', async () => {
