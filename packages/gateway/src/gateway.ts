@@ -39,7 +39,6 @@ import { SyncDeadLetterStore } from './ops/sync-dead-letters.js';
 import { migrate } from './store/migrations.js';
 import { declaredSchedules } from './schedules/declared.js';
 import { ScheduleService } from './schedules/service.js';
-import { withScheduleOpenApi } from './schedules/openapi.js';
 import { openSql, type SqlClient } from './store/sql.js';
 import { LoginThrottle, SessionStore, UserStore } from './users/index.js';
 import { assertSealingKeys, cipherFromConfig, configuredKeyIds, registerSealingKey } from './privacy/encryption.js';
@@ -336,7 +335,7 @@ export class Gateway {
         : 'generic';
     let doc = this.openapiCache.get(audience);
     if (!doc) {
-      doc = withScheduleOpenApi(
+      doc =
         audience === 'public'
           ? buildOpenApi(this.instances, options)
           : buildOpenApi(this.instances, {
@@ -345,8 +344,7 @@ export class Gateway {
                 Boolean(key) &&
                 instance.environment === key!.environment &&
                 scopeAllows(key!.scopes, instance.name, operation),
-            }),
-      );
+            });
       // Keys share a handful of scope sets; the bound only guards against a flood of distinct ones.
       if (this.openapiCache.size > 100) this.openapiCache.clear();
       this.openapiCache.set(audience, doc);
