@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS } from './test-support/backends.js';
-import type { TestGateway } from '../test/harness.js';
+import { BACKENDS } from '../test-support/ops/backends.js';
+import type { TestGateway } from '../test-support/harness.js';
 
 for (const backend of BACKENDS) {
   describe(`GET /v1/admin/audit on ${backend.name}`, () => {

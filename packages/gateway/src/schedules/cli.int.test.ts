@@ -24,7 +24,7 @@ describe('relaykit schedules', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rk-sched-cli-'));
     file = join(dir, 'relaykit.yaml');
-    const plugin = fileURLToPath(new URL('./test-support/ticker.ts', import.meta.url));
+    const plugin = fileURLToPath(new URL('../test-support/schedules/ticker.ts', import.meta.url));
     await writeFile(
       file,
       [

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/index.js';
 import { isConfigError } from '../errors/index.js';
 import { Gateway } from '../gateway.js';
-import { echoConnector, startEchoUpstream, type EchoUpstream } from '../test/echo.js';
-import { startTestGateway, waitFinal, type TestGateway } from '../test/harness.js';
+import { echoConnector, startEchoUpstream, type EchoUpstream } from '../test-support/echo.js';
+import { startTestGateway, waitFinal, type TestGateway } from '../test-support/harness.js';
 
 describe('operator API /v1/schedules', () => {
   let t: TestGateway;
