@@ -311,23 +311,6 @@ export function buildOpenApi(
       scheme: 'bearer',
       description: 'The metrics token of the gateway configuration (`metrics.token`); API keys do not open `/metrics`.',
     })
-    .addSchema('Readiness', {
-      type: 'object',
-      required: ['status', 'components'],
-      properties: {
-        status: { type: 'string', enum: ['ready', 'not_ready'] },
-        components: {
-          type: 'object',
-          description: '`database`, `queue` and `upstream-1`, `upstream-2`, … (one per instance, unnamed)',
-          additionalProperties: { type: 'string', enum: ['up', 'down', 'unknown'] },
-        },
-        checks: {
-          type: 'object',
-          description:
-            'Details, for a caller with a valid API key: engines, and per reachable instance its last upstream health, circuits and queue counts',
-        },
-      },
-    })
     .addSecurityScheme('apiKey', {
       type: 'http',
       scheme: 'bearer',
@@ -431,70 +414,6 @@ export function buildOpenApi(
   }
 
   if (visible.size === 0) addGenericRoutes(builder);
-  // Node's HTTP parser answers malformed requests before the gateway sees them (no problem document, no body).
-  const parserRefusal = {
-    '4XX': {
-      description: "A request Node's HTTP parser refused (400 Bad Request, 431 headers too large), without a body",
-    },
-  };
-  builder.addPath('/healthz', {
-    get: {
-      operationId: 'healthz',
-      summary: 'Liveness',
-      description: 'Answers as long as the process serves HTTP; `stopping` while it shuts down. No key needed.',
-      tags: ['operations'],
-      security: [],
-      responses: {
-        '200': {
-          description: 'Alive',
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['status'],
-                properties: { status: { type: 'string', enum: ['ok', 'stopping'] } },
-              },
-            },
-          },
-        },
-        ...parserRefusal,
-      },
-    },
-  });
-  const readiness = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } };
-  builder.addPath('/readyz', {
-    get: {
-      operationId: 'readyz',
-      summary: 'Readiness',
-      description:
-        '503 when the database or the queue is down. Upstream health is checked in the background and answered from that cache. Without a key: `status` and generic `components`; with a valid key, `checks` adds details for the instances it reaches.',
-      tags: ['operations'],
-      // The key is optional: `{}` is the anonymous alternative.
-      security: [{}, { apiKey: [] }],
-      responses: {
-        '200': { description: 'Ready', ...readiness },
-        '503': { description: 'Not ready (database or queue down, or shutting down)', ...readiness },
-        ...problemResponses([401, 429]),
-      },
-    },
-  });
-  builder.addPath('/metrics', {
-    get: {
-      operationId: 'metrics',
-      summary: 'Prometheus metrics',
-      description:
-        'Prometheus text exposition. Only for the metrics token (`metrics.token`, not an API key); off (404) when none is configured.',
-      tags: ['operations'],
-      security: [{ metricsToken: [] }],
-      responses: {
-        '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
-        ...problemResponses([401, 404], {
-          401: 'Missing or wrong metrics token',
-          404: 'Metrics are off (no metrics token configured)',
-        }),
-      },
-    },
-  });
   builder.addTag({ name: 'jobs', description: 'Submit jobs and follow them' });
   builder.addTag({ name: 'operations', description: 'Health, readiness and metrics' });
   const doc = builder.getSpec() as unknown as Record<string, unknown> & {

@@ -155,7 +155,7 @@ export function operationOf(route: Route, components?: Record<string, unknown>):
     summary: route.summary,
     description,
     tags: route.tags,
-    security: open ? [] : [{ apiKey: [] }],
+    security: route.security ?? (open ? [] : [{ apiKey: [] }]),
     ...(route.permission ? { 'x-relaykit-permission': route.permission } : {}),
     ...(params.length ? { parameters: params } : {}),
     ...(route.body
@@ -189,7 +189,10 @@ export function operationOf(route: Route, components?: Record<string, unknown>):
             }),
     responses: {
       ...successes,
-      ...problems(codes, { ...(route.permission ? {} : KEY_DESCRIPTIONS), ...route.errorDescriptions }),
+      ...problems(
+        codes.filter((code) => !(String(code) in successes)),
+        { ...(route.permission ? {} : KEY_DESCRIPTIONS), ...route.errorDescriptions },
+      ),
     },
   };
 }
@@ -201,6 +204,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   'operator: errors': 'The operator API: failures grouped by fingerprint, with a resolution workflow',
   'operator: users': 'The operator API: console users and their roles',
   jobs: 'Submit jobs and follow them',
+  operations: 'Health, readiness and metrics',
   webhooks: 'Events from upstream senders',
   schedules: 'Cron and interval schedules that fire exactly once per fire time',
   privacy: 'Subject rights (needs the `admin:privacy` permission): access export, erasure with a receipt, restrictions',

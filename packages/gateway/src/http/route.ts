@@ -96,8 +96,10 @@ export interface RouteSpec<P, Q, B, R> {
   produces?: readonly string[];
   /** Success status (default 200). */
   status?: number;
-  /** Other success answers (e.g. 202 while an erasure is still running). */
-  responses?: Record<number, RouteResponse>;
+  /** Other answers with a body of their own (e.g. 202 while an erasure still runs, `/readyz`'s 503, `4XX`). */
+  responses?: Record<string | number, RouteResponse>;
+  /** The documented security requirements when not the route's default (e.g. an optional key, another token). */
+  security?: Array<Record<string, string[]>>;
   tags: readonly string[];
   /** Problem statuses to document besides 400/401/403/429/503 (e.g. 404, 409). */
   errors?: readonly number[];
