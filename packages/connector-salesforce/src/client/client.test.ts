@@ -452,6 +452,31 @@ describe('resilience', () => {
     expect(o.state.restCalls).toBe(6);
   });
 
+  it('a call aborted while it waits for a connection slot rejects at once with the reason and never reaches the org', async () => {
+    const o = await org({ faults: { processingMs: 3_000 } });
+    const sf = client(o, { connections: 1 });
+    await sf.sessions.current();
+    let firstDone = false;
+    const first = sf.upsert('Contact', 'Ext__c', 'Q-1', { LastName: 'x' }).finally(() => {
+      firstDone = true;
+    });
+    const controller = new AbortController();
+    const queued = sf.upsert('Contact', 'Ext__c', 'Q-2', { LastName: 'y' }, { signal: controller.signal });
+    const reason = new Error('the caller gave up');
+    controller.abort(reason);
+    const error = await queued.catch((e: unknown) => e);
+    // Settled while the only connection is still busy with the first call, not when it frees.
+    expect(firstDone).toBe(false);
+    expect(isAbortedError(error) && (error as Error).cause).toBe(reason);
+    expect((await first).created).toBe(true);
+    o.setFaults({});
+    expect((await sf.upsert('Contact', 'Ext__c', 'Q-3', { LastName: 'z' })).created).toBe(true);
+    expect(o.state.requests.filter((r) => r.path.includes('/Ext__c/')).map((r) => r.path.split('/').pop())).toEqual([
+      'Q-1',
+      'Q-3',
+    ]);
+  });
+
   it('ConcurrentRequests is retried', async () => {
     const o = await org({ faults: { concurrentRequests: { times: 2 } } });
     const sf = client(o);
