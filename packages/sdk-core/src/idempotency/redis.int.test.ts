@@ -7,6 +7,7 @@ import { randomKeyPrefix } from '../redis/keys.js';
 import { createIdempotencyStore } from './create.js';
 import { isIdempotencyMismatchError } from './errors.js';
 import { RedisIdempotencyStore } from './redis.js';
+import { idempotencyStoreContract } from '../test-support/idempotency/store.contract.js';
 
 const servers = sharedServers();
 
@@ -97,4 +98,12 @@ describe.skipIf(!servers.redisUrl)('RedisIdempotencyStore (real Redis)', () => {
     expect(await client.ping()).toBe('PONG');
     await client.quit();
   });
+});
+
+describe.skipIf(!servers.redisUrl)('RedisIdempotencyStore: the adapters’ shared suite', () => {
+  idempotencyStoreContract(
+    'redis',
+    async () =>
+      new RedisIdempotencyStore({ redisUrl: servers.redisUrl!, prefix: randomKeyPrefix('relaykit:test:idem') }),
+  );
 });
