@@ -211,11 +211,10 @@ describe.skipIf(!servers.postgresUrl)('fencing when a stalled worker loses its l
       // Nobody had taken the job over yet, so A's token still fenced it: the attempt is recorded as cut off and retried.
       expect(await a.g.store.get(id)).toMatchObject({ status: 'retrying', error: { code: 'LEASE_LOST' } });
       gate.of(key, 2).open.resolve();
-      let job = await a.g.store.get(id);
-      for (const until = Date.now() + 10_000; job?.status !== 'succeeded' && Date.now() < until; ) {
-        await new Promise((r) => setTimeout(r, 20));
-        job = await a.g.store.get(id);
-      }
+      const job = await waitFor(async () => {
+        const j = await a.g.store.get(id);
+        return j?.status === 'succeeded' ? j : undefined;
+      }, 'the retry to succeed');
       expect(job).toMatchObject({ status: 'succeeded', attempts: 2 });
       expect(upstream.writes.filter((w) => w.key === key)).toEqual([{ key, value: 2 }]);
     } finally {
