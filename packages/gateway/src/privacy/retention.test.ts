@@ -51,7 +51,7 @@ describe('retention purge on PGlite', () => {
     for (const id of done) {
       const r = await row(id);
       expect(r).toMatchObject({ input: PURGED_PAYLOAD, result: PURGED_PAYLOAD, status: 'succeeded' });
-      expect(r?.purged_at).toBeTruthy();
+      expect(r?.purged_at).toEqual(expect.any(Date));
     }
     expect(await row(failed)).toBeUndefined();
     expect((await row(keptRes.body.id))?.input).toContain('9811111111');

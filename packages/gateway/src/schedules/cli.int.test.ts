@@ -61,7 +61,7 @@ describe('relaykit schedules', () => {
     const run = await cli(['schedules', 'run', 'tick.beat', '-c', file]);
     expect(run.code).toBe(0);
     const jobId = /job (\S+) queued/.exec(run.out)?.[1];
-    expect(jobId).toBeTruthy();
+    expect(jobId).toMatch(/^job_[0-9a-z]+$/);
     const runs = await cli(['schedules', 'runs', 'tick.beat', '-c', file]);
     expect(runs.out).toContain(`manual          ${jobId} queued`);
     expect((await cli(['schedules', 'list', '-c', file])).out).toMatch(/last manual \S+ \(job queued\)/);
