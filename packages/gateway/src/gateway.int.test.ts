@@ -7,7 +7,7 @@ import { silentLogger } from '@relaykit/sdk-core';
 import { parseConfig } from './config/index.js';
 import { Gateway, type GatewayRole } from './gateway.js';
 import { echoConnector, signEcho, startEchoUpstream, type EchoUpstream } from './test-support/echo.js';
-import { startTestGateway, waitFinal, type TestGateway } from './test-support/harness.js';
+import { startServerGateway, waitFinal, type TestGateway } from './test-support/harness.js';
 import { operationJob } from './test-support/runtime/lease.js';
 
 const servers = sharedServers();
@@ -49,10 +49,7 @@ const until = <T>(fn: () => Promise<T | undefined | false>, timeoutMs = 15_000, 
 describe.skipIf(!enabled)('gateway on real Redis (bee-queue) and PostgreSQL', () => {
   let t: TestGateway;
   beforeAll(async () => {
-    t = await startTestGateway({
-      redis: { url: servers.redisUrl!, prefix: `rk-${randomUUID().slice(0, 8)}` },
-      database: { url: await servers.freshDatabase(), dataDir: 'memory://' },
-    });
+    t = await startServerGateway();
   });
   afterAll(async () => {
     await t?.close();
@@ -286,9 +283,7 @@ describe.skipIf(!enabled)('jobs are never lost', () => {
 describe.skipIf(!enabled)('encryption at rest', () => {
   let t: TestGateway;
   beforeAll(async () => {
-    t = await startTestGateway({
-      redis: { url: servers.redisUrl!, prefix: `rk-${randomUUID().slice(0, 8)}` },
-      database: { url: await servers.freshDatabase(), dataDir: 'memory://' },
+    t = await startServerGateway({
       encryption: { key: Buffer.alloc(32, 7).toString('base64') },
     });
   });
@@ -409,9 +404,7 @@ describe.skipIf(!enabled)('graceful shutdown', () => {
 describe.skipIf(!enabled)('per-key rate limits on Redis, scopes and environments', () => {
   let t: TestGateway;
   beforeAll(async () => {
-    t = await startTestGateway({
-      redis: { url: servers.redisUrl!, prefix: `rk-${randomUUID().slice(0, 8)}` },
-      database: { url: await servers.freshDatabase(), dataDir: 'memory://' },
+    t = await startServerGateway({
       apiKeys: { rateLimits: [{ limit: 2, window: '1m' }] },
     });
   });

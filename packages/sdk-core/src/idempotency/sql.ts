@@ -1,6 +1,6 @@
 import { RelaykitError, ValidationError } from '../errors/index.js';
 import { fromJsonb, toJsonb } from '../sql/jsonb.js';
-import { applyMigrations, type Migration } from '../sql/migrate.js';
+import { migrateOnce, type Migration } from '../sql/migrate.js';
 import type { SqlClient } from '../sql/types.js';
 import { IdempotencyMismatchError } from './errors.js';
 import { fromTaggedJson, toTaggedJson } from './json.js';
@@ -83,7 +83,6 @@ export class SqlIdempotencyStore implements IdempotencyStore {
   private readonly lockTtlMs: number;
   private readonly ttlMs: number;
   private readonly codec: IdempotencyResultCodec | undefined;
-  private migrated: Promise<void> | undefined;
 
   constructor(options: SqlIdempotencyStoreOptions) {
     this.db = options.db;
@@ -94,22 +93,14 @@ export class SqlIdempotencyStore implements IdempotencyStore {
     validateTtl('lockTtlMs', this.lockTtlMs);
     validateTtl('ttlMs', this.ttlMs);
     this.codec = options.codec;
+    this.migrate = migrateOnce(this.db, {
+      scope: `idempotency:${this.table}`,
+      migrations: idempotencyMigrations(this.table),
+    });
   }
 
   /** Creates or upgrades the table (once per store; safe from many processes at once). Called on first use. */
-  migrate(): Promise<void> {
-    this.migrated ??= applyMigrations(this.db, {
-      scope: `idempotency:${this.table}`,
-      migrations: idempotencyMigrations(this.table),
-    }).then(
-      () => undefined,
-      (error: unknown) => {
-        this.migrated = undefined;
-        throw error;
-      },
-    );
-    return this.migrated;
-  }
+  readonly migrate: () => Promise<void>;
 
   async begin<TResult = unknown>(
     scope: string,

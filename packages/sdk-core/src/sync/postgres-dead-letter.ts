@@ -6,7 +6,7 @@ import {
   type SqlStoreConnection,
 } from '../checkpoint/sql-client.js';
 import { RelaykitError } from '../errors/index.js';
-import { applyMigrations, type Migration } from '../sql/migrate.js';
+import { applyMigrations, migrateOnce, type Migration } from '../sql/migrate.js';
 import type { SqlClient } from '../sql/types.js';
 import { deadLetterRecordset } from './dead-letter-rows.js';
 import type { DeadLetter, DeadLetterSink } from './types.js';
@@ -106,7 +106,6 @@ export class PostgresDeadLetterSink<Raw = unknown> implements DeadLetterSink<Raw
   private readonly name: string;
   private readonly table: string;
   private readonly namespace: string;
-  private migrated: Promise<void> | undefined;
 
   constructor(options: PostgresDeadLetterSinkOptions) {
     this.name = options.table ?? 'relaykit_dead_letters';
@@ -116,22 +115,14 @@ export class PostgresDeadLetterSink<Raw = unknown> implements DeadLetterSink<Raw
     if (!opened) throw new RelaykitError('CONFIG', 'PostgresDeadLetterSink needs a db, a pool or a postgresUrl');
     this.db = opened.db;
     this.ownsDb = opened.owned;
+    this.migrate = migrateOnce(this.db, {
+      scope: `dead-letters:${this.name}`,
+      migrations: deadLetterMigrations(this.name),
+    });
   }
 
   /** Applies the table's migrations once (idempotent, safe from many processes; a failure is retried on the next call). */
-  migrate(): Promise<void> {
-    this.migrated ??= applyMigrations(this.db, {
-      scope: `dead-letters:${this.name}`,
-      migrations: deadLetterMigrations(this.name),
-    }).then(
-      () => undefined,
-      (error: unknown) => {
-        this.migrated = undefined;
-        throw error;
-      },
-    );
-    return this.migrated;
-  }
+  readonly migrate: () => Promise<void>;
 
   async write(entries: Array<DeadLetter<Raw>>): Promise<void> {
     if (entries.length === 0) return;
