@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { plainCodec, type PayloadCodec } from '../store/codec.js';
 import type { SqlClient, SqlExecutor } from '@relaykit/sdk-core';
-import { newJobId } from '../http/jobs.js';
+import { newJobId } from '../store/job-id.js';
 import {
   dueFireTimes,
   jitterOf,
