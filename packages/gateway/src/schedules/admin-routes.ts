@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { problem } from '../errors/index.js';
 import type { HttpDeps } from '../http/types.js';
 import type { Principal } from '../ops/principal.js';
+import { maskPayload } from '../ops/masking.js';
 import { defineRoute, type OpsRoute } from '../ops/route.js';
 import { nextFireTimes } from './definition.js';
 import { runView, scheduleView } from './routes.js';
@@ -15,8 +16,9 @@ import type { ScheduleRecord } from './store.js';
 const tags = ['operator: schedules'];
 const IdParams = z.object({ id: z.string().min(1).max(200) });
 
-/** A schedule in the operator API: the `/v1/schedules` view, with links into the operator API. */
+/** A schedule in the operator API: the `/v1/schedules` view, its input masked, with links into the operator API. */
 const AdminScheduleView = scheduleView.extend({
+  input: z.unknown().describe('The input, masked like job inputs'),
   lastJob: z
     .object({ id: z.string(), status: z.string().nullable(), links: z.object({ self: z.string() }) })
     .nullable()
@@ -51,7 +53,8 @@ function viewOf(s: ScheduleRecord, count: number): AdminSchedule {
     instance: s.instance,
     environment: s.environment,
     operation: s.operation,
-    input: s.input,
+    // Masked like job inputs (e-mail addresses, phone numbers, secrets): the operator API's rule for payloads.
+    input: maskPayload(s.input, false),
     cron: s.timing.cron,
     everyMs: s.timing.every,
     timeZone: s.timing.timeZone,
