@@ -3378,6 +3378,7 @@ export interface operations {
                             environment: string;
                             everyMs: number | null;
                             id: string;
+                            /** @description The input, masked like job inputs */
                             input: unknown;
                             instance: string;
                             lastFireAt: string | null;
@@ -3500,6 +3501,7 @@ export interface operations {
                         environment: string;
                         everyMs: number | null;
                         id: string;
+                        /** @description The input, masked like job inputs */
                         input: unknown;
                         instance: string;
                         lastFireAt: string | null;
@@ -3629,6 +3631,7 @@ export interface operations {
                             environment: string;
                             everyMs: number | null;
                             id: string;
+                            /** @description The input, masked like job inputs */
                             input: unknown;
                             instance: string;
                             lastFireAt: string | null;
@@ -3772,6 +3775,7 @@ export interface operations {
                         environment: string;
                         everyMs: number | null;
                         id: string;
+                        /** @description The input, masked like job inputs */
                         input: unknown;
                         instance: string;
                         lastFireAt: string | null;
@@ -3905,6 +3909,7 @@ export interface operations {
                         environment: string;
                         everyMs: number | null;
                         id: string;
+                        /** @description The input, masked like job inputs */
                         input: unknown;
                         instance: string;
                         lastFireAt: string | null;
