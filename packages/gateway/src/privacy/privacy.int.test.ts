@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../store/migrations.js';
 import { postgresClient } from '../store/sql.js';
 import { appendOnlyAuditGrants } from './grants.js';
-import { message, people, reply, startPrivacyGateway, traces } from './privacy.scenario.js';
+import { message, people, reply, startPrivacyGateway, traces } from '../test-support/privacy/scenario.js';
 import { RetentionPurger } from './retention.js';
 
 const servers = sharedServers();

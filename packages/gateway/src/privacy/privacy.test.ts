@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFinal } from '../test/harness.js';
-import { message, people, reply, sqlDump, startPrivacyGateway, traces } from './privacy.scenario.js';
+import { waitFinal } from '../test-support/harness.js';
+import { message, people, reply, sqlDump, startPrivacyGateway, traces } from '../test-support/privacy/scenario.js';
 
 type T = Awaited<ReturnType<typeof startPrivacyGateway>>;
 

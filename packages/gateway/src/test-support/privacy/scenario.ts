@@ -1,9 +1,9 @@
 // Test support: the privacy scenarios, run on PGlite (privacy.test.ts) and on PostgreSQL (privacy.int.test.ts).
 import { randomBytes } from 'node:crypto';
-import type { GatewayConfigInput } from '../config/index.js';
-import { schoolConnector } from '../test/school.js';
-import { echoConnector, signEcho } from '../test/echo.js';
-import { startTestGateway, waitFinal, type TestGateway } from '../test/harness.js';
+import type { GatewayConfigInput } from '../../config/index.js';
+import { schoolConnector } from '../school.js';
+import { echoConnector, signEcho } from '../echo.js';
+import { startTestGateway, waitFinal, type TestGateway } from '../harness.js';
 
 /** A household: two guardians share one phone; a third family has its own. */
 export const people = {
