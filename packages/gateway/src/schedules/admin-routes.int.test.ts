@@ -1,6 +1,6 @@
 // The console's schedule routes (`/v1/admin/schedules…`): viewers read, operators act, each in its own environment.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, waitFinal, type TestGateway } from '../test/harness.js';
+import { startTestGateway, waitFinal, type TestGateway } from '../test-support/harness.js';
 import { policyOf } from './definition.js';
 
 describe('operator routes for schedules', () => {
