@@ -203,6 +203,8 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   'operator: dead letters': 'The operator API: dead jobs and sync dead letters, replay and discard',
   'operator: errors': 'The operator API: failures grouped by fingerprint, with a resolution workflow',
   'operator: users': 'The operator API: console users and their roles',
+  'operator: schedules':
+    'The operator API: schedules with their next fire times and run history; pause, resume, run now',
   jobs: 'Submit jobs and follow them',
   operations: 'Health, readiness and metrics',
   webhooks: 'Events from upstream senders',

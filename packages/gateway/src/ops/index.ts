@@ -6,6 +6,7 @@ import { JOB_ROUTES } from './jobs-routes.js';
 import { OBS_ROUTES } from './obs-routes.js';
 import { mountRoutes, type Route } from '../http/route.js';
 import { USER_ROUTES } from '../users/routes.js';
+import { SCHEDULE_ADMIN_ROUTES } from '../schedules/admin-routes.js';
 
 export { defineRoute, mountRoutes, type Route, type RouteRequest, type RouteSpec } from '../http/route.js';
 export {
@@ -27,6 +28,7 @@ export const OPS_ROUTES: Route[] = [
   ...ERROR_ROUTES,
   ...OBS_ROUTES,
   ...USER_ROUTES,
+  ...SCHEDULE_ADMIN_ROUTES,
 ];
 
 /** Mounts {@link OPS_ROUTES}; call before `/v1/{instance}/{operation}`, which would otherwise take them. */
