@@ -4627,20 +4627,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        runs: {
-                            detail: {
-                                [key: string]: unknown;
-                            } | null;
-                            dueAt: string;
-                            fireAt: string;
-                            jobId: string | null;
-                            jobStartedAt: string | null;
-                            jobStatus: string | null;
-                            lagMs: number | null;
-                            /** @enum {string} */
-                            outcome: "fired" | "manual" | "skipped_overlap" | "missed" | "expired";
-                            recordedAt: string;
-                        }[];
+                        runs: components["schemas"]["ScheduleRun"][];
                     };
                 };
             };
