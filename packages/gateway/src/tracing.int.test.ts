@@ -83,14 +83,21 @@ describe('traces end to end (OpenTelemetry SDK registered)', () => {
     const server = spanNamed('POST /v1/:instance/:operation')!;
     const enqueue = spanNamed('enqueue jobs.echo-dev')!;
     const attempt = spanNamed('job echo-dev/send')!;
+    const claim = spanNamed('claim echo-dev/send')!;
     const client = exporter.getFinishedSpans().find((s) => s.name.startsWith('POST /put'))!;
-    for (const span of [server, enqueue, attempt, client]) {
+    for (const span of [server, enqueue, claim, attempt, client]) {
       expect(span, 'every span was recorded').toBeDefined();
       expect(span.spanContext().traceId).toBe(callerTraceId);
     }
     // Parent links: request → enqueue and request → attempt (across Redis), attempt → upstream call.
     expect(enqueue.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
     expect(attempt.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
+    // The claim (recorded once it read the stored context) joins the request's trace and ends before the attempt.
+    expect(claim.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
+    expect(claim.attributes).toMatchObject({ 'relaykit.job.id': id, 'relaykit.job.attempt': 1 });
+    const ms = (t: [number, number]) => t[0] * 1000 + t[1] / 1e6;
+    expect(ms(claim.endTime)).toBeLessThanOrEqual(ms(attempt.startTime) + 1);
+    expect(ms(claim.startTime)).toBeLessThanOrEqual(ms(claim.endTime));
     expect(client.parentSpanContext?.spanId).toBe(attempt.spanContext().spanId);
     expect(attempt.attributes).toMatchObject({ 'relaykit.job.id': id, 'relaykit.instance': 'echo-dev' });
     // The upstream saw the client span's context in `traceparent`.

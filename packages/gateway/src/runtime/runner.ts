@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { AbortedError, inSpan, type Logger, type OperationContext, SpanKind } from '@relaykit/sdk-core';
+import { AbortedError, inSpan, type Logger, type OperationContext, recordSpan, SpanKind } from '@relaykit/sdk-core';
 import type { JobQueue, QueueMessage } from '../queue/types.js';
 import type { JobStore, Lease } from '../store/job-store.js';
 import type { JobError, JobRecord } from '../store/types.js';
@@ -136,6 +136,7 @@ export class JobRunner {
     const { store, logger } = this.options;
     if (this.draining) return;
     const claimedAt = performance.now();
+    const claimStarted = Date.now();
     const claim = await store.claim(message.jobId, this.workerId, this.options.leaseMs);
     if (!claim.claimed) {
       if (claim.reason === 'not_due' && claim.job?.runAfter) {
@@ -148,6 +149,19 @@ export class JobRunner {
       return;
     }
     const job = claim.job;
+    // The claim joins the trace the job was submitted in; its context is stored with the job, so the claim that read
+    // it is recorded once it is known.
+    recordSpan(job.kind === 'webhook' ? `claim ${job.operation}` : `claim ${job.instance}/${job.operation}`, {
+      tracer: '@relaykit/gateway',
+      startTime: claimStarted,
+      endTime: Date.now(),
+      ...(job.traceContext ? { parent: job.traceContext } : {}),
+      attributes: {
+        'relaykit.job.id': job.id,
+        'relaykit.job.attempt': job.attempts,
+        'relaykit.job.stalled': claim.stalled,
+      },
+    });
     const instance = this.options.instances.get(job.instance);
     const log = logger.child({
       jobId: job.id,

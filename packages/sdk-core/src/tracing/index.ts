@@ -13,7 +13,7 @@ interface Span {
   setStatus(status: { code: number; message?: string }): unknown;
   updateName?(name: string): unknown;
   isRecording(): boolean;
-  end(): void;
+  end(endTime?: number): void;
 }
 /** The part of `@opentelemetry/api` this module uses (loaded at run time; the package is an optional peer). */
 export interface OtelApi {
@@ -21,7 +21,7 @@ export interface OtelApi {
     getTracer(name: string): {
       startSpan(
         name: string,
-        options?: { kind?: number; attributes?: Record<string, string | number | boolean> },
+        options?: { kind?: number; attributes?: Record<string, string | number | boolean>; startTime?: number },
         context?: unknown,
       ): Span;
     };
@@ -79,6 +79,32 @@ export function injectTraceHeaders(headers: Record<string, string>, span?: unkno
   return carrier.traceparent ? { ...headers, ...carrier } : headers;
 }
 
+/** The context a new span starts in: the carrier's trace when one is given, else the active context. */
+function parentContext(otel: OtelApi, options: InSpanOptions): unknown {
+  const active = otel.context.active();
+  if (!options.parent) return active;
+  const carrier: TraceCarrier = {};
+  for (const [k, v] of Object.entries(options.parent)) if (typeof v === 'string') carrier[k.toLowerCase()] = v;
+  return otel.propagation.extract(active, carrier);
+}
+
+/**
+ * Records a span for work that already happened (its times known only afterwards, e.g. claiming a job whose stored
+ * trace context is read by the claim itself). Times are epoch milliseconds. Without OpenTelemetry it does nothing.
+ */
+export function recordSpan(name: string, options: InSpanOptions & { startTime: number; endTime: number }): void {
+  if (!api) return;
+  const { startTime, endTime, kind, attributes, tracer } = options;
+  api.trace
+    .getTracer(tracer ?? '@relaykit/sdk-core')
+    .startSpan(
+      name,
+      { kind: kind ?? SpanKind.INTERNAL, startTime, ...(attributes ? { attributes } : {}) },
+      parentContext(api, options),
+    )
+    .end(endTime);
+}
+
 /** What {@link inSpan} takes. */
 export interface InSpanOptions {
   kind?: number;
@@ -110,12 +136,7 @@ export async function inSpan<T>(
 ): Promise<T> {
   if (!api) return fn(NO_SPAN);
   const otel = api;
-  let parent = otel.context.active();
-  if (options.parent) {
-    const carrier: TraceCarrier = {};
-    for (const [k, v] of Object.entries(options.parent)) if (typeof v === 'string') carrier[k.toLowerCase()] = v;
-    parent = otel.propagation.extract(parent, carrier);
-  }
+  const parent = parentContext(otel, options);
   const span = otel.trace
     .getTracer(options.tracer ?? '@relaykit/sdk-core')
     .startSpan(
