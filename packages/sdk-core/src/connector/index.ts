@@ -27,6 +27,16 @@ export {
   type RunningConnectorDemo,
 } from './demo.js';
 export {
+  belongsToSubject,
+  samePhone,
+  type ConnectorDataClass,
+  type ConnectorPrivacy,
+  type PersonalRecord,
+  type PrivacyCounts,
+  type PrivacySubject,
+  type RowIdentifiers,
+} from './privacy.js';
+export {
   personalDataOf,
   maskPersonalData,
   marksPersonalData,

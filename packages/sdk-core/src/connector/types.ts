@@ -9,6 +9,7 @@ import type { ErrorClassifier, ResiliencePolicy } from '../resilience/types.js';
 import type { ResiliencePolicyOptions } from '../resilience/policy.js';
 import type { SqlClient } from '../sql/types.js';
 import type { DeadLetter, DeadLetterSink } from '../sync/types.js';
+import type { ConnectorPrivacy } from './privacy.js';
 
 /** Services a runtime (an embedder's process or the gateway) hands to a connector instance. */
 export interface ConnectorServices {
@@ -190,6 +191,12 @@ export interface ConnectorDefinition<
    * fails again says why and stays a dead letter.
    */
   replayDeadLetters?(ctx: OperationContext<TState>, letters: DeadLetter[]): Promise<DeadLetterReplayOutcome[]>;
+  /**
+   * Subject access, erasure and retention of the personal data the connector keeps itself in the runtime's stores
+   * (delivery statuses, synced rows): a runtime calls it for every instance, so it never needs to know the connector.
+   * Leave it out when the connector keeps nothing about people.
+   */
+  privacy?: ConnectorPrivacy<NoInfer<TState>>;
 }
 
 /** A defined connector: the object embedders call and the gateway loads as a plugin. */
