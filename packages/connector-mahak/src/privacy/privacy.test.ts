@@ -1,4 +1,10 @@
-import { instantiateConnector, pgliteSqlClient, type OperationContext, type SqlClient } from '@relaykit/sdk-core';
+import {
+  instantiateConnector,
+  pgliteSqlClient,
+  type OperationContext,
+  type PrivacySubject,
+  type SqlClient,
+} from '@relaykit/sdk-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mahakConnector } from '../connector.js';
 import { startFakeMahak, type FakeMahak } from '../testing/index.js';
@@ -7,15 +13,15 @@ import { mahakPrivacy, type MahakPrivacyState } from './index.js';
 type Instance = Awaited<ReturnType<typeof instantiateConnector<typeof mahakConnector>>>;
 
 const household = '+9779841234567';
-const alice = { phones: [household], emails: ['alice.gurung@example.org'], externalIds: [] };
-const carol = { phones: ['+9779851112233'], emails: [], externalIds: ['P-CAROL'] };
+const alice: PrivacySubject = { phones: [household], emails: ['alice.gurung@example.org'], externalIds: [] };
+const carol: PrivacySubject = { phones: ['+9779851112233'], emails: [], externalIds: ['P-CAROL'] };
 
 describe('mahakPrivacy on the runtime database (PGlite)', () => {
   let fake: FakeMahak;
   let db: SqlClient;
   let mahak: Instance;
   let ctx: OperationContext<MahakPrivacyState>;
-  const ids: Record<string, number> = {};
+  const ids = {} as Record<'alice' | 'bob' | 'carol' | 'order' | 'line' | 'bobOrder' | 'receipt', number>;
 
   beforeAll(async () => {
     fake = await startFakeMahak();
@@ -57,7 +63,7 @@ describe('mahakPrivacy on the runtime database (PGlite)', () => {
     await fake?.close();
   });
 
-  const exportOf = async (subject: typeof alice) => {
+  const exportOf = async (subject: PrivacySubject) => {
     const out = [];
     for await (const r of mahakPrivacy.access(ctx, subject)) out.push(r);
     return out;

@@ -8,7 +8,7 @@ import { parseJson, readRawBody } from '../http/body.js';
 import type { HttpDeps } from '../http/types.js';
 import { grantsPermission, type ApiKey } from '../keys/keys.js';
 import { accessExport } from './access.js';
-import type { SubjectRef } from './subjects.js';
+import type { SubjectIdentifiers, SubjectRef } from './subjects.js';
 
 const identifiers = z.array(z.string().min(1).max(320)).max(100).optional();
 const subjectBody = z
@@ -33,7 +33,10 @@ async function privacyKey(ctx: Context, deps: HttpDeps): Promise<ApiKey> {
   return key;
 }
 
-async function readSubject(ctx: Context, deps: HttpDeps): Promise<{ refs: SubjectRef[]; reason?: string | undefined }> {
+async function readSubject(
+  ctx: Context,
+  deps: HttpDeps,
+): Promise<{ refs: SubjectRef[]; subject: SubjectIdentifiers; reason?: string | undefined }> {
   const privacy = deps.privacy;
   if (!privacy) throw problem('PRIVACY_UNAVAILABLE', 'The privacy area is not set up in this gateway.');
   privacy.requireIndex();
@@ -55,7 +58,7 @@ async function readSubject(ctx: Context, deps: HttpDeps): Promise<{ refs: Subjec
     externalIds: parsed.data.externalIds?.length ?? 0,
   };
   ctx.state.audit = { ...ctx.state.audit, payload: { identifiers: kinds } };
-  return { refs: privacy.refsOf(parsed.data), reason: parsed.data.reason };
+  return { refs: privacy.refsOf(parsed.data), subject: parsed.data, reason: parsed.data.reason };
 }
 
 /**
@@ -66,11 +69,20 @@ async function readSubject(ctx: Context, deps: HttpDeps): Promise<{ refs: Subjec
 export function registerPrivacyRoutes(router: Router, deps: HttpDeps): void {
   router.post('/v1/privacy/access', async (ctx) => {
     const key = await privacyKey(ctx, deps);
-    const { refs } = await readSubject(ctx, deps);
+    const { refs, subject } = await readSubject(ctx, deps);
     ctx.state.audit = {
       ...ctx.state.audit,
       operation: 'privacy:access',
-      reads: ['job.input', 'job.result', 'job.error', 'job.attempts', 'audit.payload', 'idempotency.response'],
+      reads: [
+        'job.input',
+        'job.result',
+        'job.error',
+        'job.attempts',
+        'audit.payload',
+        'idempotency.response',
+        'syncDeadLetter.raw',
+        'connector.data',
+      ],
     };
     const requestId = ctx.state.requestId as string;
     const body = accessExport({
@@ -80,6 +92,7 @@ export function registerPrivacyRoutes(router: Router, deps: HttpDeps): void {
       codec: deps.privacy!.deps.codec,
       refs,
       environment: key.environment,
+      held: deps.privacy!.held.access(deps.privacy!.held.subjectOf(subject), refs, key.environment),
       // What was handed out is known once the stream ends: a second entry of the same request says it.
       onSummary: (summary) =>
         void deps.audit
@@ -105,10 +118,11 @@ export function registerPrivacyRoutes(router: Router, deps: HttpDeps): void {
 
   router.post('/v1/privacy/erasure', async (ctx) => {
     const key = await privacyKey(ctx, deps);
-    const { refs } = await readSubject(ctx, deps);
+    const { refs, subject } = await readSubject(ctx, deps);
     const privacy = deps.privacy!;
     const id = await privacy.erasure.create(refs, key.environment, key.id);
     ctx.state.audit = { ...ctx.state.audit, operation: 'privacy:erasure' };
+    await privacy.eraseHeld(id, subject, key.environment);
     const receipt = await privacy.runErasure(id);
     ctx.state.audit = { ...ctx.state.audit, payload: receipt };
     ctx.status = receipt?.state === 'done' ? 200 : 202;
