@@ -145,6 +145,7 @@ export class Gateway {
             stallLimit: config.jobs.stallLimit,
             leaseMs,
             failures: new ErrorGroupStore(sql),
+            mask: privacy?.masker,
           });
     this.reconciler = new Reconciler({
       store,
@@ -283,7 +284,7 @@ export class Gateway {
       role,
       sql,
       queue,
-      new JobStore(sql, codec, privacy.indexer),
+      new JobStore(sql, codec, privacy.indexer, privacy.masker),
       new ApiKeyStore(sql),
       audit,
       idempotency,

@@ -60,6 +60,14 @@ export const privacyConfigSchema = z
     indexKey: z.string().optional(),
     /** Region of phone numbers written without a country code (ISO 3166 alpha-2, e.g. `NP`). */
     defaultRegion: z.string().length(2).optional(),
+    /**
+     * Masking outside production: finished jobs (operation inputs, results, errors, attempts' error texts) and recorded
+     * webhook events are stored with every value the connectors' schemas mark as personal replaced by its mask
+     * (`[phone]`, `[email]`, `[name]`, `[text]`, `[id]`), in the transaction that ends them; what is read back (job
+     * lookups, `?wait=` answers, Idempotency-Key replays) is masked too. A job keeps its input in clear only while it
+     * may still run. Default: on when `RELAYKIT_ENV` is `development`, `staging` or `test`, off otherwise.
+     */
+    storeMasked: z.boolean().optional(),
     /** Jobs erased per transaction. */
     erasureBatch: z.number().int().min(1).max(10_000).default(200),
     /** How often open erasure requests (interrupted, or waiting for the subject's running jobs) are resumed. */

@@ -9,6 +9,8 @@ import { BlindIndex } from './blind-index.js';
 import type { PrivacyConfig } from './config.js';
 import { ErasureEngine, type ErasureReceipt } from './erasure.js';
 import { HeldData } from './held-data.js';
+import { storedPayloadMasker } from './masking.js';
+import type { StoredPayloadMasker } from '../store/job-store.js';
 import { Restrictions } from './restrictions.js';
 import { RetentionPurger } from './retention.js';
 import {
@@ -69,6 +71,13 @@ export class Privacy {
   subjectsOf(job: JobShape & { input: unknown }): SubjectRef[] {
     if (!this.index) return [];
     return subjectRefs(this.index, personalDataOfInput(this.deps.instances, job, job.input));
+  }
+
+  /** The job store's masker of finished jobs in the `storeMasked` mode; undefined when payloads are stored as they are. */
+  get masker(): StoredPayloadMasker | undefined {
+    return this.deps.config.storeMasked
+      ? storedPayloadMasker(this.deps.instances, this.deps.config.defaultRegion)
+      : undefined;
   }
 
   /** The store's indexer: entries of a new job. */
