@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -14,6 +15,19 @@ const packages = [
   'client',
 ];
 
+// Files that assert how fast something happens (pacing to a limit, recovery within seconds of Redis returning):
+// they run after the rest, one at a time, so the other test files do not compete with them for the CPU.
+const timed = [
+  'packages/connector-whatsapp/src/sender/limits.int.test.ts',
+  'packages/connector-whatsapp/src/sender/adaptive.test.ts',
+  'packages/sdk-core/src/ratelimit/multiprocess.int.test.ts',
+  'packages/sdk-core/src/ratelimit/memory.precision.test.ts',
+  'packages/gateway/src/gateway.outage.int.test.ts',
+  'packages/gateway/src/queue/bee.outage.int.test.ts',
+  'bench/chaos/chaos.int.test.ts',
+];
+const excluded = ['**/node_modules/**', '**/dist/**'];
+
 export default defineConfig({
   resolve: {
     alias: packages.flatMap((name) => [
@@ -22,12 +36,32 @@ export default defineConfig({
     ]),
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'examples/*/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**'],
     globalSetup: ['./vitest.global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        // Most files wait on subprocesses, sockets and databases rather than the CPU: two at a time even on two cores.
+        test: {
+          name: 'concurrent',
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'examples/*/**/*.test.ts',
+            'bench/**/*.test.ts',
+            'scripts/**/*.test.ts',
+          ],
+          exclude: [...excluded, ...timed],
+          maxWorkers: Math.max(2, availableParallelism() - 1),
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'timed', include: timed, exclude: excluded, maxWorkers: 1, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

@@ -18,7 +18,7 @@ import { encryptingCodec } from '../packages/gateway/src/store/codec.js';
 import { JobStore } from '../packages/gateway/src/store/job-store.js';
 import { migrate } from '../packages/gateway/src/store/migrations.js';
 import { postgresClient } from '../packages/gateway/src/store/sql.js';
-import { schoolConnector } from '../packages/gateway/src/test/school.js';
+import { schoolConnector } from '../packages/gateway/src/test-support/school.js';
 import { numberArg, reportBench, round } from './lib.js';
 
 const ROWS = numberArg('rows', 200_000);

@@ -5,7 +5,7 @@
 // times with no job (0) and the fire lag — due time to job recorded — p50/p99 (goal p99 < 1 s). --chaos also
 // SIGKILLs one process at 30 % of the window and freezes another with SIGSTOP for 5 s at 50 %.
 import { startPostgres, startRedis } from '@relaykit/testkit';
-import { runSchedulingScenario } from '../packages/gateway/src/schedules/test-support/scenario.js';
+import { runSchedulingScenario } from '../packages/gateway/src/test-support/schedules/scenario.js';
 import { benchArgs, numberArg, reportBench } from './lib.js';
 
 const SCHEDULES = numberArg('schedules', 1000);

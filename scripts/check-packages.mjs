@@ -1,7 +1,8 @@
 // Proves every published package's built entries load by `import` and by `require`, and that
-// their types resolve for both (publint + are-the-types-wrong). Runs after `npm run build`.
+// their types resolve for both (publint + are-the-types-wrong), and that no test-only code (`src/test-support/`,
+// `*.test.ts`, `*.contract.ts`, `*.worker.ts`) was bundled into a `dist`. Runs after `npm run build`.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -34,6 +35,19 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     }
   }
   const pkgDir = join(root, 'packages', dir);
+  // tsup bundles, so test code would show up as a source of a bundle, not as a file of its own.
+  const testOnly = /(^|\/)test-support\/|\.(test|contract|worker)\.ts$/;
+  const dist = join(pkgDir, 'dist');
+  const bundled = existsSync(dist)
+    ? readdirSync(dist, { recursive: true })
+        .filter((f) => f.endsWith('.map'))
+        .flatMap((f) => JSON.parse(readFileSync(join(dist, f), 'utf8')).sources.map((s) => `${f}: ${s}`))
+        .filter((s) => testOnly.test(s))
+    : [];
+  if (bundled.length) {
+    failures++;
+    console.error(`FAIL ${pkg.name}: test-only code in dist:\n  ${bundled.join('\n  ')}`);
+  } else console.log(`ok   ${pkg.name}: no test-only code in dist`);
   for (const [tool, args] of [
     ['publint', ['--strict', pkgDir]],
     ['attw', ['--pack', pkgDir, '--profile', 'node16', '--format', 'table-flipped']],

@@ -8,7 +8,7 @@ import {
   type RelaykitApiError,
   type RelaykitClient,
 } from './index.js';
-import { startClientTestGateway, type ClientTestGateway } from './test/gateway.js';
+import { startClientTestGateway, type ClientTestGateway } from './test-support/gateway.js';
 
 /** The operations of the test gateway's instances, as a user would type theirs. */
 type Ops = {

@@ -6,8 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@relaykit/sdk-core';
 import { parseConfig } from './config/index.js';
 import { Gateway, type GatewayRole } from './gateway.js';
-import { echoConnector, signEcho, startEchoUpstream, type EchoUpstream } from './test/echo.js';
-import { startTestGateway, waitFinal, type TestGateway } from './test/harness.js';
+import { echoConnector, signEcho, startEchoUpstream, type EchoUpstream } from './test-support/echo.js';
+import { startTestGateway, waitFinal, type TestGateway } from './test-support/harness.js';
 
 const servers = sharedServers();
 const enabled = Boolean(servers.redisUrl && servers.postgresUrl);
@@ -143,17 +143,21 @@ describe.skipIf(!enabled)('jobs are never lost', () => {
     const prefix = `rk-${randomUUID().slice(0, 8)}`;
     const config = configFor(servers.redisUrl!, await servers.freshDatabase(), upstream.url, prefix);
     const api = await gatewayFor('api', config);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'packages/gateway/src/test/worker-child.ts'], {
-      cwd: process.cwd(),
-      env: {
-        ...process.env,
-        REDIS_URL: servers.redisUrl,
-        DATABASE_URL: config.database.url,
-        UPSTREAM_URL: upstream.url,
-        QUEUE_PREFIX: prefix,
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'packages/gateway/src/test-support/workers/gateway.worker.ts'],
+      {
+        cwd: process.cwd(),
+        env: {
+          ...process.env,
+          REDIS_URL: servers.redisUrl,
+          DATABASE_URL: config.database.url,
+          UPSTREAM_URL: upstream.url,
+          QUEUE_PREFIX: prefix,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     children.push(child);
     let output = '';
     child.stdout!.on('data', (d: Buffer) => {

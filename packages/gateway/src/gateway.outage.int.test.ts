@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { startPostgres, startRedis, waitFor, type RedisServer } from '@relaykit/testkit';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, waitFinal, type TestGateway } from './test/harness.js';
+import { startTestGateway, waitFinal, type TestGateway } from './test-support/harness.js';
 
 const servers = sharedServers();
 

@@ -5,8 +5,8 @@ import { promisify } from 'node:util';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signEcho } from './test/echo.js';
-import { METRICS_TOKEN, startTestGateway, waitFinal, type TestGateway } from './test/harness.js';
+import { signEcho } from './test-support/echo.js';
+import { METRICS_TOKEN, startTestGateway, waitFinal, type TestGateway } from './test-support/harness.js';
 import { MemoryJobQueue } from './queue/memory.js';
 
 const run = promisify(execFile);

@@ -12,7 +12,7 @@ import { sharedServers } from '@relaykit/testkit/vitest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from './config/index.js';
 import { Gateway, type GatewayRole } from './gateway.js';
-import { echoConnector, startEchoUpstream, type EchoUpstream } from './test/echo.js';
+import { echoConnector, startEchoUpstream, type EchoUpstream } from './test-support/echo.js';
 
 const servers = sharedServers();
 const exporter = new InMemorySpanExporter();

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { startFakeOrg } from '../testing/index.js';
 
 const servers = sharedServers();
-const workerScript = new URL('./session.worker.ts', import.meta.url);
+const workerScript = new URL('../test-support/workers/session.worker.ts', import.meta.url);
 
 describe.skipIf(!servers.redisUrl)('one session refresh across worker processes (Redis store + lock)', () => {
   it('3 workers, session expiring mid-run: 1 initial token + exactly 1 refresh, every record written once', async () => {

@@ -2,7 +2,7 @@ import { createIdempotencyStore, randomKeyPrefix } from '@relaykit/sdk-core';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { describe } from 'vitest';
 import { createRedisDedupeStore } from './dedupe.js';
-import { acksOnlyWhatIsStored } from '../test-support/handler-durability.contract.js';
+import { acksOnlyWhatIsStored } from '../test-support/webhooks/handler-durability.contract.js';
 
 const servers = sharedServers();
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGraph, type FakeGraph } from '../testing/index.js';
 import { metaJsonStringify } from '../testing/meta-json.js';
 import { buildNotification, statusPayload } from '../testing/notifications.js';
-import { acksOnlyWhatIsStored } from '../test-support/handler-durability.contract.js';
+import { acksOnlyWhatIsStored } from '../test-support/webhooks/handler-durability.contract.js';
 import { createWebhookHandler, MAX_WEBHOOK_BYTES, type WebhookHandlerResult } from './handler.js';
 import { nodeWebhookListener } from './node.js';
 import { signWebhookBody } from './signature.js';

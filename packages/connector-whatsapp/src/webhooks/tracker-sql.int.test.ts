@@ -1,8 +1,8 @@
 import { postgresSqlClient, type SqlClient } from '@relaykit/sdk-core';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { afterAll, describe, it } from 'vitest';
-import { behaves } from '../test-support/status-tracker.contract.js';
-import { survivesRestart } from '../test-support/sql-status-tracker.contract.js';
+import { behaves } from '../test-support/webhooks/status-tracker.contract.js';
+import { survivesRestart } from '../test-support/webhooks/sql-status-tracker.contract.js';
 import { createSqlStatusTracker } from './tracker-sql.js';
 
 const servers = sharedServers();

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pgliteSqlClient, type SqlClient } from '@relaykit/sdk-core';
 import { afterAll, expect, it } from 'vitest';
-import { behaves } from '../test-support/status-tracker.contract.js';
-import { survivesRestart } from '../test-support/sql-status-tracker.contract.js';
+import { behaves } from '../test-support/webhooks/status-tracker.contract.js';
+import { survivesRestart } from '../test-support/webhooks/sql-status-tracker.contract.js';
 import { createSqlStatusTracker } from './tracker-sql.js';
 
 // One embedded database for the shared suite; a namespace per tracker keeps them apart.

@@ -1,6 +1,6 @@
 import { describe } from 'vitest';
 import { sharedServers } from '@relaykit/testkit/vitest';
-import { behaves } from '../test-support/status-tracker.contract.js';
+import { behaves } from '../test-support/webhooks/status-tracker.contract.js';
 import { createRedisStatusTracker } from './tracker-redis.js';
 
 const servers = sharedServers();

@@ -10,7 +10,7 @@ import { postgresClient } from '../store/sql.js';
 import { MIGRATIONS } from '../store/migrations.js';
 import { runCli, type CliIo } from './program.js';
 import type { Gateway } from '../gateway.js';
-import { startEchoUpstream } from '../test/echo.js';
+import { startEchoUpstream } from '../test-support/echo.js';
 
 const servers = sharedServers();
 
@@ -183,7 +183,7 @@ describe('relaykit CLI', () => {
     const upstream = await startEchoUpstream();
     const dir = await mkdtemp(join(tmpdir(), 'rk-cli-'));
     const file = join(dir, 'relaykit.yaml');
-    const plugin = new URL('../test/echo.ts', import.meta.url).pathname;
+    const plugin = new URL('../test-support/echo.ts', import.meta.url).pathname;
     await writeFile(
       file,
       `server: { host: 127.0.0.1 }\nenvironments: [dev]\ninstances:\n  echo-1:\n    connector: ${plugin}\n    environment: dev\n    config: { baseUrl: "\${UPSTREAM}" }\n`,

@@ -51,7 +51,7 @@ describe.skipIf(!servers.postgresUrl)('relaykit start stopped by SIGTERM', () =>
       const { secret } = await new ApiKeyStore(sql).create({ name: 'shutdown', environment: 'dev', scopes: ['*'] });
       const dir = await mkdtemp(join(tmpdir(), 'rk-shutdown-'));
       const file = join(dir, 'relaykit.yaml');
-      const plugin = new URL('../test/echo.ts', import.meta.url).pathname;
+      const plugin = new URL('../test-support/echo.ts', import.meta.url).pathname;
       await writeFile(
         file,
         `server: { host: 127.0.0.1, shutdownTimeout: ${shutdownTimeoutMs}ms }\nenvironments: [dev]\ninstances:\n  echo-1:\n    connector: ${plugin}\n    environment: dev\n    config: { baseUrl: "http://127.0.0.1:9" }\n`,

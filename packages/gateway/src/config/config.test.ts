@@ -106,7 +106,7 @@ describe('configuration', () => {
 
   it("lists the connectors' own config problems in the same pass as the gateway's", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rk-config-'));
-    const echo = fileURLToPath(new URL('../test/echo.ts', import.meta.url));
+    const echo = fileURLToPath(new URL('../test-support/echo.ts', import.meta.url));
     await writeFile(
       join(dir, 'bad.yaml'),
       [

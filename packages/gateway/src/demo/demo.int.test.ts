@@ -87,7 +87,7 @@ describe('relaykit start --demo', () => {
       const { jobs } = (await res.json()) as { jobs: Array<{ id: string; error: { code: string } | null }> };
       return jobs.find((j) => j.id === id);
     }, 'the failed demo job in the operator API');
-    expect(listed.error?.code).toBeTruthy();
+    expect(listed.error?.code).toBe('NOT_FOUND');
     const retry = await fetch(`${demo.url}/v1/admin/jobs/${id}/retry`, {
       method: 'POST',
       headers: { cookie, 'x-csrf-token': csrfToken },

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../test/harness.js';
-import { auditHasNoHoles } from './audit-holes.behaviour.js';
+import { startTestGateway, type TestGateway } from '../test-support/harness.js';
+import { auditHasNoHoles } from '../test-support/http/audit-holes.contract.js';
 
 const servers = sharedServers();
 

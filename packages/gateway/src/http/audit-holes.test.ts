@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../test/harness.js';
-import { auditHasNoHoles } from './audit-holes.behaviour.js';
+import { startTestGateway, type TestGateway } from '../test-support/harness.js';
+import { auditHasNoHoles } from '../test-support/http/audit-holes.contract.js';
 
 let t: TestGateway;
 beforeAll(async () => {

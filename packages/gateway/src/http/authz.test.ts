@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signEcho } from '../test/echo.js';
-import { startTestGateway, waitFinal, type TestGateway } from '../test/harness.js';
+import { signEcho } from '../test-support/echo.js';
+import { startTestGateway, waitFinal, type TestGateway } from '../test-support/harness.js';
 
 // Scopes × routes × environments: every route that takes a key lets a key do exactly what its scopes and
 // environment allow; a job the key may not see is a 404 (ids are not confirmed to outsiders).

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../test/harness.js';
+import { startTestGateway, type TestGateway } from '../test-support/harness.js';
 import { answerClientErrorsAsProblems } from './client-error.js';
 
 /** Sends raw bytes and reads everything until the server closes the connection. */

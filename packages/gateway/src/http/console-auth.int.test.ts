@@ -1,6 +1,6 @@
 import { waitFor } from '@relaykit/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../test/harness.js';
+import { startTestGateway, type TestGateway } from '../test-support/harness.js';
 
 /** A tiny cookie-jar client of the console API. */
 function browser(t: TestGateway) {

@@ -3,8 +3,8 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { waitFor } from '@relaykit/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureConsoleBuilt, launchChromium, missingChromium, withScreenshot } from '../test/browser.js';
-import { startTestGateway, waitFinal, type TestGateway } from '../test/harness.js';
+import { ensureConsoleBuilt, launchChromium, missingChromium, withScreenshot } from '../test-support/browser.js';
+import { startTestGateway, waitFinal, type TestGateway } from '../test-support/harness.js';
 
 const missing = missingChromium();
 const ci = process.env.CI === 'true';

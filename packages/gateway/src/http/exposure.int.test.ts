@@ -113,7 +113,7 @@ describe('/openapi.json and /docs', () => {
   });
 
   it('docs.public: true shows every instance to anyone', async () => {
-    const { startTestGateway } = await import('../test/harness.js');
+    const { startTestGateway } = await import('../test-support/harness.js');
     const { MemoryJobQueue } = await import('../queue/memory.js');
     const open = await startTestGateway(
       { docs: { public: true } },
@@ -142,7 +142,7 @@ describe('/metrics', () => {
   });
 
   it('is off (404) when no token is configured', async () => {
-    const { startTestGateway } = await import('../test/harness.js');
+    const { startTestGateway } = await import('../test-support/harness.js');
     const { MemoryJobQueue } = await import('../queue/memory.js');
     const off = await startTestGateway({ metrics: {} }, { sql: demo.gateway.sql, queue: new MemoryJobQueue() });
     try {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signEcho } from '../test/echo.js';
-import { startTestGateway, type TestGateway } from '../test/harness.js';
+import { signEcho } from '../test-support/echo.js';
+import { startTestGateway, type TestGateway } from '../test-support/harness.js';
 
 // Requests an outsider can send that must end as 4xx problems (never a 500), on the embedded engines.
 let t: TestGateway;

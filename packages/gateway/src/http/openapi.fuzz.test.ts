@@ -4,7 +4,7 @@ import addFormatsModule from 'ajv-formats';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type Demo } from '../demo/index.js';
-import { arbitraryFor } from '../test/schema-arbitrary.js';
+import { arbitraryFor } from '../test-support/schema-arbitrary.js';
 
 // Contract fuzz: for every route of the live OpenAPI document (the demo gateway on PGlite with the fake upstreams),
 // requests generated from the document's own schemas — valid ones and invalid ones — must get an answer the

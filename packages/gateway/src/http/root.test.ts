@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../test/harness.js';
+import { startTestGateway, type TestGateway } from '../test-support/harness.js';
 
 describe('GET /', () => {
   let t: TestGateway;

@@ -1,6 +1,6 @@
 import { waitFor } from '@relaykit/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../test/harness.js';
+import { startTestGateway, type TestGateway } from '../test-support/harness.js';
 
 /** Logs in and returns a caller that sends the cookie and the CSRF token. */
 async function session(t: TestGateway, name: string, password: string) {

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS } from './test-support/backends.js';
-import type { TestGateway } from '../test/harness.js';
+import { BACKENDS } from '../test-support/ops/backends.js';
+import type { TestGateway } from '../test-support/harness.js';
 
 for (const backend of BACKENDS) {
   describe(`GET /v1/admin/audit on ${backend.name}`, () => {
@@ -54,7 +54,7 @@ for (const backend of BACKENDS) {
       const denied = entries.find((e) => e.path === '/v1/echo-dev/fail');
       expect(denied).toMatchObject({ status: 403, outcome: 'denied', actor: expect.stringMatching(/^key:/) });
       const create = entries.find((e) => e.operation === 'admin:keys.create');
-      expect(create?.payload).toBeTruthy();
+      expect(create?.payload).toMatchObject({ scopes: ['echo-dev:put'] });
       expect(JSON.stringify(create?.payload)).not.toContain('alice.smith@example.com');
       // Newest first.
       const ids = entries.map((e) => BigInt(e.id));

@@ -1,9 +1,9 @@
 import { waitFor } from '@relaykit/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoConnector } from '../test/echo.js';
-import { type TestGateway, waitFinal } from '../test/harness.js';
-import { BACKENDS, operatorKeys } from './test-support/backends.js';
-import { ledgerConnector, type LedgerState } from './test-support/ledger-connector.js';
+import { echoConnector } from '../test-support/echo.js';
+import { type TestGateway, waitFinal } from '../test-support/harness.js';
+import { BACKENDS, operatorKeys } from '../test-support/ops/backends.js';
+import { ledgerConnector, type LedgerState } from '../test-support/ops/ledger-connector.js';
 
 describe.each(BACKENDS)('operator API: dead letters ($name)', (backend) => {
   let t: TestGateway;

@@ -1,7 +1,7 @@
 import { waitFor } from '@relaykit/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestGateway, waitFinal } from '../test/harness.js';
-import { BACKENDS, operatorKeys } from './test-support/backends.js';
+import { type TestGateway, waitFinal } from '../test-support/harness.js';
+import { BACKENDS, operatorKeys } from '../test-support/ops/backends.js';
 
 describe.each(BACKENDS)('operator API: error groups ($name)', (backend) => {
   let t: TestGateway;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestGateway } from '../test/harness.js';
-import { BACKENDS, operatorKeys } from './test-support/backends.js';
+import type { TestGateway } from '../test-support/harness.js';
+import { BACKENDS, operatorKeys } from '../test-support/ops/backends.js';
 
 const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 

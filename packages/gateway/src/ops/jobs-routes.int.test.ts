@@ -1,9 +1,9 @@
 import { waitFor } from '@relaykit/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newJobId } from '../http/jobs.js';
-import { type TestGateway, waitFinal } from '../test/harness.js';
+import { type TestGateway, waitFinal } from '../test-support/harness.js';
 import { BulkRetryView, JobDetailView, JobPage } from './job-schemas.js';
-import { BACKENDS, operatorKeys } from './test-support/backends.js';
+import { BACKENDS, operatorKeys } from '../test-support/ops/backends.js';
 
 describe.each(BACKENDS)('operator API: jobs ($name)', (backend) => {
   let t: TestGateway;

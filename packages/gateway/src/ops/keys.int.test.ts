@@ -1,7 +1,7 @@
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@relaykit/testkit';
-import { startTestGateway, type TestGateway } from '../test/harness.js';
+import { startTestGateway, type TestGateway } from '../test-support/harness.js';
 
 const servers = sharedServers();
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestGateway } from '../test/harness.js';
+import type { TestGateway } from '../test-support/harness.js';
 import { OPS_ROUTES } from './index.js';
-import { BACKENDS } from './test-support/backends.js';
+import { BACKENDS } from '../test-support/ops/backends.js';
 
 /** A request body each route accepts (routes of other areas fall back to `{}`: allowed callers then get a 400). */
 const BODIES: Record<string, unknown> = {

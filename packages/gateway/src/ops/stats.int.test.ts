@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS } from './test-support/backends.js';
-import { waitFinal, type TestGateway } from '../test/harness.js';
+import { BACKENDS } from '../test-support/ops/backends.js';
+import { waitFinal, type TestGateway } from '../test-support/harness.js';
 
 for (const backend of BACKENDS) {
   describe(`instances and time series on ${backend.name}`, () => {

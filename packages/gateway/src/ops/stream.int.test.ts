@@ -1,8 +1,8 @@
 import { request, type IncomingMessage } from 'node:http';
 import { waitFor } from '@relaykit/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS } from './test-support/backends.js';
-import { waitFinal, type TestGateway } from '../test/harness.js';
+import { BACKENDS } from '../test-support/ops/backends.js';
+import { waitFinal, type TestGateway } from '../test-support/harness.js';
 import { liveStreams } from './stream.js';
 
 /** An SSE client on node:http: collects events as they arrive, and can hang up. */

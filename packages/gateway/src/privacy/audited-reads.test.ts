@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { message, startPrivacyGateway } from './privacy.scenario.js';
+import { message, startPrivacyGateway } from '../test-support/privacy/scenario.js';
 
 type T = Awaited<ReturnType<typeof startPrivacyGateway>>;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFinal } from '../test/harness.js';
-import { message, startPrivacyGateway } from './privacy.scenario.js';
+import { waitFinal } from '../test-support/harness.js';
+import { message, startPrivacyGateway } from '../test-support/privacy/scenario.js';
 import { waitFor } from '@relaykit/testkit';
 
 type T = Awaited<ReturnType<typeof startPrivacyGateway>>;

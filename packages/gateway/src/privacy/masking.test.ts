@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { startFakeGraph, type FakeGraph } from '@relaykit/connector-whatsapp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/index.js';
-import { waitFinal } from '../test/harness.js';
-import { message, people, reply, sqlDump, startPrivacyGateway, traces } from './privacy.scenario.js';
+import { waitFinal } from '../test-support/harness.js';
+import { message, people, reply, sqlDump, startPrivacyGateway, traces } from '../test-support/privacy/scenario.js';
 
 type T = Awaited<ReturnType<typeof startPrivacyGateway>>;
 

@@ -1,6 +1,6 @@
 import { generateKey } from '@relaykit/sdk-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { message, people, sqlDump, startPrivacyGateway, traces } from './privacy.scenario.js';
+import { message, people, sqlDump, startPrivacyGateway, traces } from '../test-support/privacy/scenario.js';
 
 type T = Awaited<ReturnType<typeof startPrivacyGateway>>;
 

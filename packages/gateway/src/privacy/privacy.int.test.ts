@@ -17,7 +17,7 @@ import {
   startPrivacyGateway,
   traces,
   whatsAppStatus,
-} from './privacy.scenario.js';
+} from '../test-support/privacy/scenario.js';
 import { RetentionPurger } from './retention.js';
 
 const servers = sharedServers();

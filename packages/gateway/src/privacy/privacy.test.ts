@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFinal } from '../test/harness.js';
+import { waitFinal } from '../test-support/harness.js';
 import {
   mahakPerson,
   message,
@@ -9,7 +9,7 @@ import {
   startPrivacyGateway,
   traces,
   whatsAppStatus,
-} from './privacy.scenario.js';
+} from '../test-support/privacy/scenario.js';
 
 type T = Awaited<ReturnType<typeof startPrivacyGateway>>;
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mahakPerson, message, startPrivacyGateway, whatsAppStatus } from './privacy.scenario.js';
+import { mahakPerson, message, startPrivacyGateway, whatsAppStatus } from '../test-support/privacy/scenario.js';
 import { PURGED_PAYLOAD } from './retention.js';
 import { waitFor } from '@relaykit/testkit';
 
@@ -51,7 +51,7 @@ describe('retention purge on PGlite', () => {
     for (const id of done) {
       const r = await row(id);
       expect(r).toMatchObject({ input: PURGED_PAYLOAD, result: PURGED_PAYLOAD, status: 'succeeded' });
-      expect(r?.purged_at).toBeTruthy();
+      expect(r?.purged_at).toEqual(expect.any(Date));
     }
     expect(await row(failed)).toBeUndefined();
     expect((await row(keptRes.body.id))?.input).toContain('9811111111');

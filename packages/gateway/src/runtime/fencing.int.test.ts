@@ -21,8 +21,8 @@ import { z } from 'zod';
 import { parseConfig } from '../config/index.js';
 import { Gateway } from '../gateway.js';
 import { MemoryJobQueue } from '../queue/memory.js';
-import { startEchoUpstream, type EchoUpstream } from '../test/echo.js';
-import { sleeperConfig, sleeperConnector } from './fencing-support/connector.js';
+import { startEchoUpstream, type EchoUpstream } from '../test-support/echo.js';
+import { sleeperConfig, sleeperConnector } from '../test-support/runtime/sleeper-connector.js';
 
 const servers = sharedServers();
 const LEASE_MS = 300;
@@ -320,7 +320,7 @@ describe.skipIf(!servers.postgresUrl || !servers.redisUrl)('fencing across proce
     gateways.push(api);
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'packages/gateway/src/runtime/fencing-support/worker-child.ts'],
+      ['--import', 'tsx', 'packages/gateway/src/test-support/workers/fencing.worker.ts'],
       {
         cwd: process.cwd(),
         env: {

@@ -24,7 +24,7 @@ describe('relaykit schedules', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rk-sched-cli-'));
     file = join(dir, 'relaykit.yaml');
-    const plugin = fileURLToPath(new URL('./test-support/ticker.ts', import.meta.url));
+    const plugin = fileURLToPath(new URL('../test-support/schedules/ticker.ts', import.meta.url));
     await writeFile(
       file,
       [
@@ -61,7 +61,7 @@ describe('relaykit schedules', () => {
     const run = await cli(['schedules', 'run', 'tick.beat', '-c', file]);
     expect(run.code).toBe(0);
     const jobId = /job (\S+) queued/.exec(run.out)?.[1];
-    expect(jobId).toBeTruthy();
+    expect(jobId).toMatch(/^job_[0-9a-z]+$/);
     const runs = await cli(['schedules', 'runs', 'tick.beat', '-c', file]);
     expect(runs.out).toContain(`manual          ${jobId} queued`);
     expect((await cli(['schedules', 'list', '-c', file])).out).toMatch(/last manual \S+ \(job queued\)/);

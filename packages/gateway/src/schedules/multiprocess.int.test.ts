@@ -5,7 +5,7 @@
 // RELAYKIT_SCHEDULES_FULL=1 runs 200 schedules for 60 s here.
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { describe, expect, it } from 'vitest';
-import { runSchedulingScenario } from './test-support/scenario.js';
+import { runSchedulingScenario } from '../test-support/schedules/scenario.js';
 
 const servers = sharedServers();
 const full = process.env.RELAYKIT_SCHEDULES_FULL === '1';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCheckpointStore } from './factory.js';
 import { MemoryCheckpointStore } from './memory.js';
-import { checkpointStoreBehaviour } from './store.behaviour.js';
+import { checkpointStoreBehaviour } from '../test-support/checkpoint/store.contract.js';
 import { decodeCursor, encodeCursor } from './types.js';
 
 checkpointStoreBehaviour('memory', async () => new MemoryCheckpointStore());

@@ -5,7 +5,7 @@ import { pgliteSqlClient } from '../sql/pglite.js';
 import type { SqlClient } from '../sql/types.js';
 import { createCheckpointStore } from './factory.js';
 import { PostgresCheckpointStore, checkpointMigrationSql } from './postgres.js';
-import { checkpointStoreBehaviour } from './store.behaviour.js';
+import { checkpointStoreBehaviour } from '../test-support/checkpoint/store.contract.js';
 
 let shared: Promise<SqlClient> | undefined;
 const db = () => (shared ??= pgliteSqlClient());

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { postgresSqlClient } from '../sql/postgres.js';
 import { createCheckpointStore } from './factory.js';
 import { PostgresCheckpointStore } from './postgres.js';
-import { checkpointStoreBehaviour } from './store.behaviour.js';
+import { checkpointStoreBehaviour } from '../test-support/checkpoint/store.contract.js';
 
 const servers = sharedServers();
 

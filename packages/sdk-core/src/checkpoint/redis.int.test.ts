@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { randomKeyPrefix } from '../redis/index.js';
 import { createCheckpointStore } from './factory.js';
 import { RedisCheckpointStore } from './redis.js';
-import { checkpointStoreBehaviour } from './store.behaviour.js';
+import { checkpointStoreBehaviour } from '../test-support/checkpoint/store.contract.js';
 
 const servers = sharedServers();
 

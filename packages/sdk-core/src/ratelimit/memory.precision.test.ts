@@ -4,9 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { isRateLimitExceededError } from './errors.js';
 import { BaseRateLimiter } from './base.js';
-import { ExactGcra, maxInAnyWindow } from './gcra.reference.js';
+import { ExactGcra, maxInAnyWindow } from '../test-support/ratelimit/gcra-reference.js';
 import { MemoryRateLimiter } from './memory.js';
-import { virtualLimiter } from './test-fixtures.js';
+import { virtualLimiter } from '../test-support/ratelimit/limiters.js';
 import type { RateDecision, RateWindow } from './types.js';
 
 const EPOCH = 1_700_000_000_000;

@@ -3,7 +3,7 @@ import { isAbortedError, isValidationError } from '../errors/index.js';
 import { createRateLimiter } from './create.js';
 import { isRateLimitExceededError } from './errors.js';
 import { MemoryRateLimiter } from './memory.js';
-import { virtualLimiter } from './test-fixtures.js';
+import { virtualLimiter } from '../test-support/ratelimit/limiters.js';
 import type { RateLimitRules } from './types.js';
 
 const virtual = (rules: RateLimitRules) => virtualLimiter(rules);

@@ -2,10 +2,10 @@ import { killWorkers, spawnTsxWorkers, expectSpeedUnlessBusy } from '@relaykit/t
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { describe, expect, it } from 'vitest';
 import { randomKeyPrefix } from '../redis/keys.js';
-import { maxInAnyWindow } from './gcra.reference.js';
+import { maxInAnyWindow } from '../test-support/ratelimit/gcra-reference.js';
 
 const servers = sharedServers();
-const workerScript = new URL('./multiprocess.worker.ts', import.meta.url);
+const workerScript = new URL('../test-support/workers/ratelimit.worker.ts', import.meta.url);
 
 interface WorkerResult {
   id: number;

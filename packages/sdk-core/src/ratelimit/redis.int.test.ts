@@ -5,7 +5,7 @@ import { createRedisClient } from '../redis/client.js';
 import { isRedisConnectionError } from '../redis/errors.js';
 import { createRateLimiter } from './create.js';
 import { RedisRateLimiter } from './redis.js';
-import { useRedisLimiters } from './test-fixtures.js';
+import { useRedisLimiters } from '../test-support/ratelimit/limiters.js';
 
 const servers = sharedServers();
 

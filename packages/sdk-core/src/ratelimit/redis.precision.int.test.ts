@@ -3,8 +3,8 @@
 // server's clock (µs resolution) — the old script refused `burst: 1` forever.
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { describe, expect, it } from 'vitest';
-import { ExactGcra, maxInAnyWindow } from './gcra.reference.js';
-import { useRedisLimiters } from './test-fixtures.js';
+import { ExactGcra, maxInAnyWindow } from '../test-support/ratelimit/gcra-reference.js';
+import { useRedisLimiters } from '../test-support/ratelimit/limiters.js';
 import type { RateWindow } from './types.js';
 
 const servers = sharedServers();

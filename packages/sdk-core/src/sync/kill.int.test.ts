@@ -4,10 +4,10 @@ import { spawnTsxWorker } from '@relaykit/testkit';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { killTestSource, killTestSync } from './kill.worker.js';
+import { killTestSource, killTestSync } from '../test-support/workers/sync-kill.worker.js';
 
 const servers = sharedServers();
-const worker = new URL('./kill.worker.ts', import.meta.url);
+const worker = new URL('../test-support/workers/sync-kill.worker.ts', import.meta.url);
 
 /** Starts the worker and SIGKILLs it once it has committed `afterBatches` batches; resolves with what it printed. */
 async function runAndKill(

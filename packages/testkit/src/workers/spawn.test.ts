@@ -9,7 +9,7 @@ import {
   workspaceRoot,
 } from './spawn.js';
 
-const script = new URL('./echo.worker.ts', import.meta.url);
+const script = new URL('../test-support/workers/echo.worker.ts', import.meta.url);
 const root = workspaceRoot(fileURLToPath(new URL('.', import.meta.url)));
 
 describe('tsx worker processes', () => {

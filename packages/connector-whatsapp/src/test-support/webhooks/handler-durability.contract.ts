@@ -1,12 +1,12 @@
 import type { IdempotencyStore } from '@relaykit/sdk-core';
 import { waitFor } from '@relaykit/testkit';
 import { expect, it } from 'vitest';
-import { metaJsonStringify } from '../testing/meta-json.js';
-import { buildNotification, inboundText, statusPayload } from '../testing/notifications.js';
-import type { DedupeStore } from '../webhooks/dedupe.js';
-import type { WhatsAppEvent } from '../webhooks/events.js';
-import { createWebhookHandler } from '../webhooks/handler.js';
-import { signWebhookBody } from '../webhooks/signature.js';
+import { metaJsonStringify } from '../../testing/meta-json.js';
+import { buildNotification, inboundText, statusPayload } from '../../testing/notifications.js';
+import type { DedupeStore } from '../../webhooks/dedupe.js';
+import type { WhatsAppEvent } from '../../webhooks/events.js';
+import { createWebhookHandler } from '../../webhooks/handler.js';
+import { signWebhookBody } from '../../webhooks/signature.js';
 
 /** A promise (`opened`) the test resolves when it chooses (`open()`). */
 function latch(): { opened: Promise<void>; open(): void } {

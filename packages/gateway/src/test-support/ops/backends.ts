@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import type { GatewayConfigInput } from '../../config/index.js';
 import type { GatewayOptions } from '../../gateway.js';
-import { startTestGateway, type TestGateway } from '../../test/harness.js';
+import { startTestGateway, type TestGateway } from '../harness.js';
 
 const servers = sharedServers();
 

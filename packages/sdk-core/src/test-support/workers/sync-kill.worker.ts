@@ -1,10 +1,10 @@
 // Child process of kill.int.test.ts: syncs a deterministic source into PostgreSQL (data and checkpoint in one
 // transaction per batch) and prints a line per committed batch, until the parent kills it with SIGKILL.
 import pg from 'pg';
-import { PostgresCheckpointStore } from '../checkpoint/postgres.js';
-import { runIncrementalSync } from './engine.js';
-import { VersionedTable } from './table.js';
-import type { SyncSourceFilter } from './types.js';
+import { PostgresCheckpointStore } from '../../checkpoint/postgres.js';
+import { runIncrementalSync } from '../../sync/engine.js';
+import { VersionedTable } from '../../sync/table.js';
+import type { SyncSourceFilter } from '../../sync/types.js';
 
 /** The source both the worker and the test build: ties of 7, every 11th row soft-deleted, versions above 2^62. */
 export function killTestSource(): VersionedTable<{ n: number }> {

@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { spawnTsxWorkers, type TsxWorker } from '@relaykit/testkit';
 import { migrate } from '../../store/migrations.js';
 import { postgresClient } from '../../store/sql.js';
-import { policyOf } from '../definition.js';
-import { ScheduleStore } from '../store.js';
+import { policyOf } from '../../schedules/definition.js';
+import { ScheduleStore } from '../../schedules/store.js';
 
 /** What {@link runSchedulingScenario} does. */
 export interface ScenarioOptions {
@@ -69,7 +69,7 @@ export async function runSchedulingScenario(options: ScenarioOptions): Promise<S
     await migrate(sql);
     const prefix = `sched-${randomUUID().slice(0, 8)}`;
     workers = spawnTsxWorkers(options.processes, (i) => ({
-      script: new URL('./scheduler-child.ts', import.meta.url),
+      script: new URL('../workers/scheduler.worker.ts', import.meta.url),
       name: `scheduler-${i}`,
       env: {
         DATABASE_URL: options.databaseUrl,

@@ -2,8 +2,8 @@
 // the package: nothing imports it. It shares one Redis limit with its siblings, acquires in a loop
 // and prints its admission times (Redis server clock, from the admitting decision) as one JSON line.
 import { createInterface } from 'node:readline';
-import { isAbortedError } from '../errors/index.js';
-import { RedisRateLimiter } from './redis.js';
+import { isAbortedError } from '../../errors/index.js';
+import { RedisRateLimiter } from '../../ratelimit/redis.js';
 
 interface WorkerConfig {
   id: number;

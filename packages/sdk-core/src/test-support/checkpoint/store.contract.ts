@@ -1,7 +1,7 @@
 // Shared behaviour suite of every CheckpointStore adapter (imported by the adapter test files).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkpointFromJson, checkpointToJson } from './json.js';
-import type { CheckpointStore, Cursor } from './types.js';
+import { checkpointFromJson, checkpointToJson } from '../../checkpoint/json.js';
+import type { CheckpointStore, Cursor } from '../../checkpoint/types.js';
 
 export function checkpointStoreBehaviour(name: string, open: () => Promise<CheckpointStore>): void {
   describe(`${name} checkpoint store`, () => {

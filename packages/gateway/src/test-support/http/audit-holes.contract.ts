@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { waitFinal, type TestGateway } from '../test/harness.js';
+import { waitFinal, type TestGateway } from '../harness.js';
 
 /**
  * An audit an attacker can switch off is no audit: a NUL or a lone surrogate in a body (which

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nextStatus, type StatusTracker, type TrackedStatus } from '../webhooks/tracker.js';
+import { nextStatus, type StatusTracker, type TrackedStatus } from '../../webhooks/tracker.js';
 
 /** Shared behaviour of every StatusTracker implementation. */
 export function behaves(name: string, make: () => StatusTracker | Promise<StatusTracker>) {

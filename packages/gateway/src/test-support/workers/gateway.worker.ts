@@ -1,9 +1,9 @@
 // A `relaykit worker` equivalent over the echo connector, run as a child process by the
 // multi-worker tests (`node --import tsx`). Prints "ready <workerId>" once consuming.
 import { silentLogger } from '@relaykit/sdk-core';
-import { parseConfig } from '../config/index.js';
-import { Gateway } from '../gateway.js';
-import { echoConnector } from './echo.js';
+import { parseConfig } from '../../config/index.js';
+import { Gateway } from '../../gateway.js';
+import { echoConnector } from '../echo.js';
 
 const config = parseConfig(
   {

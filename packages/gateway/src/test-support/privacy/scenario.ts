@@ -4,10 +4,10 @@ import { mahakConnector } from '@relaykit/connector-mahak';
 import { startFakeMahak, type FakeMahak } from '@relaykit/connector-mahak/testing';
 import { signWebhookBody, whatsappConnector } from '@relaykit/connector-whatsapp';
 import { buildNotification, statusPayload } from '@relaykit/connector-whatsapp/testing';
-import type { GatewayConfigInput } from '../config/index.js';
-import { schoolConnector } from '../test/school.js';
-import { echoConnector, signEcho } from '../test/echo.js';
-import { startTestGateway, waitFinal, type TestGateway } from '../test/harness.js';
+import type { GatewayConfigInput } from '../../config/index.js';
+import { schoolConnector } from '../school.js';
+import { echoConnector, signEcho } from '../echo.js';
+import { startTestGateway, waitFinal, type TestGateway } from '../harness.js';
 
 /** A household: two guardians share one phone; a third family has its own. */
 export const people = {

@@ -1,6 +1,6 @@
 import type { SqlClient } from '@relaykit/sdk-core';
 import { expect } from 'vitest';
-import { createSqlStatusTracker } from '../webhooks/tracker-sql.js';
+import { createSqlStatusTracker } from '../../webhooks/tracker-sql.js';
 
 /** Statuses written through one connection are there, unchanged and still monotonic, after the database is reopened. */
 export async function survivesRestart(open: () => Promise<SqlClient>): Promise<void> {

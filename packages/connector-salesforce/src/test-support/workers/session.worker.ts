@@ -1,8 +1,8 @@
 // A worker process for session.int.test.ts: shares one Salesforce session through Redis.
 import { createInterface } from 'node:readline';
 import { createLock } from '@relaykit/sdk-core';
-import { SalesforceClient } from '../client/client.js';
-import { RedisTokenStore } from './token-store.js';
+import { SalesforceClient } from '../../client/client.js';
+import { RedisTokenStore } from '../../auth/token-store.js';
 
 const config = JSON.parse(process.env.RELAYKIT_WORKER ?? '{}') as {
   id: number;

@@ -2,7 +2,7 @@
 import { silentLogger } from '@relaykit/sdk-core';
 import { parseConfig } from '../../config/index.js';
 import { Gateway } from '../../gateway.js';
-import { sleeperConfig, sleeperConnector } from './connector.js';
+import { sleeperConfig, sleeperConnector } from '../runtime/sleeper-connector.js';
 
 const config = parseConfig(
   sleeperConfig({

@@ -1,11 +1,11 @@
 // Helpers shared by the rate limiter's tests (not exported from the package).
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
-import { createRedisClient } from '../redis/client.js';
-import { randomKeyPrefix } from '../redis/keys.js';
-import { MemoryRateLimiter } from './memory.js';
-import { RedisRateLimiter } from './redis.js';
-import type { RateLimitRules } from './types.js';
+import { createRedisClient } from '../../redis/client.js';
+import { randomKeyPrefix } from '../../redis/keys.js';
+import { MemoryRateLimiter } from '../../ratelimit/memory.js';
+import { RedisRateLimiter } from '../../ratelimit/redis.js';
+import type { RateLimitRules } from '../../ratelimit/types.js';
 
 /** A limiter on a virtual clock starting at `start` ms: `sleep` advances the clock, so waiting is instant and exact. */
 export function virtualLimiter(rules: RateLimitRules, start = 1_000_000) {

@@ -3,7 +3,7 @@
 import { silentLogger, type Logger } from '@relaykit/sdk-core';
 import { parseConfig } from '../../config/index.js';
 import { Gateway } from '../../gateway.js';
-import { tickerConnector } from './ticker.js';
+import { tickerConnector } from '../schedules/ticker.js';
 
 const config = parseConfig(
   {
