@@ -95,6 +95,17 @@ describe('storing masked payloads outside production (PGlite)', () => {
       text: '[text]',
       profileName: '[name]',
     });
+    // A job cancelled before it ran never ends in a worker: it is masked when cancelled.
+    const later = await t.call('POST', '/v1/school/message?delay=1h', {
+      key: t.keys.dev,
+      body: { to: carol.phone, name: carol.name },
+    });
+    expect(later.status).toBe(202);
+    expect((await stored(later.body.id)).input).toContain(carol.phone);
+    const operator = await t.gateway.keys.create({ name: 'op', environment: 'development', scopes: ['admin:operate'] });
+    const cancel = await t.call('POST', `/v1/admin/jobs/${later.body.id}/cancel`, { key: operator.secret });
+    expect(cancel.status).toBe(200);
+    expect(JSON.parse((await stored(later.body.id)).input)).toEqual({ to: '[phone]', name: '[name]' });
     const dump = await sqlDump(t);
     expect(traces(carol).filter((trace) => dump.includes(trace))).toEqual([]);
     expect(dump).toContain('[phone]');

@@ -151,6 +151,15 @@ export class JobStore {
     });
   }
 
+  /**
+   * Masks what jobs that ended outside the worker (an operator's cancel) store, under the privacy area's
+   * `storeMasked` mode; does nothing without it.
+   */
+  async maskStored(ids: string[]): Promise<void> {
+    const masker = this.masker;
+    if (masker && ids.length) await this.sql.transaction((tx) => this.mask(tx, ids, masker));
+  }
+
   private async mask(tx: SqlExecutor, ids: string[], masker: StoredPayloadMasker): Promise<void> {
     const { rows } = await tx.query<JobRow>(
       'SELECT id, kind, instance, operation, input, result, error FROM relaykit_jobs WHERE id = ANY($1::text[])',
