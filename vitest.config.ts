@@ -37,7 +37,8 @@ export default defineConfig({
   },
   test: {
     globalSetup: ['./vitest.global-setup.ts'],
-    testTimeout: 20_000,
+    // Generous: two files share each core, and a slow machine must not turn a passing test into a timeout.
+    testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default'],

@@ -10,6 +10,8 @@ export type SenderEvent =
    * `ratePerSecond` so that no spread of delays up to `jitterMs` overfills a second at Meta.
    */
   | { type: 'pacing'; phoneNumberId: string; jitterMs: number; lagMs: number; ratePerSecond: number }
+  /** A transient Meta error (e.g. 131000, 2): the send waits `delayMs`, then tries again. */
+  | { type: 'retrying'; phoneNumberId: string; to: string; code: number; delayMs: number }
   | { type: 'pair_backoff'; phoneNumberId: string; to: string; code: 131056; delayMs: number; retry: number }
   | {
       type: 'template_fallback';

@@ -5,7 +5,6 @@ import {
   isValidationError,
   type RateLimiter,
 } from '@relaykit/sdk-core';
-import { waitFor } from '@relaykit/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   isSenderPausedError,
@@ -57,11 +56,13 @@ describe('WhatsAppSender', () => {
     make({ transientAttempts: 3 });
     fake.failNext(131000);
     const controller = new AbortController();
+    // The first attempt failed (131000): the sender says so as it starts waiting before the second.
+    const waiting = new Promise((resolve) => sender.on((e) => e.type === 'retrying' && resolve(e)));
     const sent = sender.send(message.template('9841234567', 'notice', 'en_US', { body: [param.text('a')] }), {
       signal: controller.signal,
     });
-    // The first attempt failed (131000): the sender now waits 400 ms before the second.
-    await waitFor(() => fake.errorCount(131000) === 1, 'the transient failure');
+    expect(await waiting).toMatchObject({ type: 'retrying', code: 131000, to: '+9779841234567' });
+    expect(fake.errorCount(131000)).toBe(1);
     controller.abort(new Error('shutting down'));
     const error = await sent.catch((e: unknown) => e);
     expect(isAbortedError(error)).toBe(true);

@@ -302,6 +302,13 @@ export class WhatsAppSender {
             if (this.options.pairRate === false && !this.options.limiter) await sleep(step.delayMs, signal, BACK_OFF);
             continue;
           case 'transient':
+            this.emit({
+              type: 'retrying',
+              phoneNumberId: this.phoneNumberId,
+              to: `+${message.to}`,
+              code: error.metaCode,
+              delayMs: step.delayMs,
+            });
             await sleep(step.delayMs, signal, BACK_OFF);
             continue;
           case 'fallback':

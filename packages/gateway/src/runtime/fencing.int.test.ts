@@ -26,6 +26,9 @@ import { sleeperConfig, sleeperConnector } from '../test-support/runtime/sleeper
 
 const servers = sharedServers();
 const LEASE_MS = 300;
+// How long a stalled worker's event loop stays blocked: past its lease even if a renewal it sent just before the
+// stall reached PostgreSQL late (a busy database extends the lease from when it runs the UPDATE, not when it was sent).
+const STALL_MS = 3 * LEASE_MS;
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -148,7 +151,7 @@ describe.skipIf(!servers.postgresUrl)('fencing when a stalled worker loses its l
       expect(await a.g.store.get(id)).toMatchObject({ status: 'active', attempts: 1 });
 
       // A stalls (GC pause, CPU starvation, a blocked event loop) for longer than its lease: nothing in this process runs.
-      const until = performance.now() + LEASE_MS + 150;
+      const until = performance.now() + STALL_MS;
       while (performance.now() < until) {
         /* stalled */
       }
@@ -199,7 +202,7 @@ describe.skipIf(!servers.postgresUrl)('fencing when a stalled worker loses its l
       ]);
       const runA = a.g.runner!.handle({ jobId: id, attempt: 0 });
       await gate.of(key, 1).reached.promise;
-      const until = performance.now() + LEASE_MS + 150;
+      const until = performance.now() + STALL_MS;
       while (performance.now() < until) {
         /* stalled */
       }
