@@ -139,7 +139,12 @@ export class HeldData {
       for await (const record of privacy.access(ctx, subject) as AsyncIterable<PersonalRecord>)
         yield {
           class: `${instance.connector.name}.${record.class}`,
-          source: { ...record.source, connector: instance.connector.name },
+          // `table` as job items have it, when the connector keeps the record in a table.
+          source: {
+            ...(record.source.store === 'table' ? { table: record.source.name } : {}),
+            ...record.source,
+            connector: instance.connector.name,
+          },
           instance: instance.name,
           data: record.data,
         };
