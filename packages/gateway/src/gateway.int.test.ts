@@ -7,7 +7,8 @@ import { silentLogger } from '@relaykit/sdk-core';
 import { parseConfig } from './config/index.js';
 import { Gateway, type GatewayRole } from './gateway.js';
 import { echoConnector, signEcho, startEchoUpstream, type EchoUpstream } from './test-support/echo.js';
-import { startTestGateway, waitFinal, type TestGateway } from './test-support/harness.js';
+import { startServerGateway, waitFinal, type TestGateway } from './test-support/harness.js';
+import { operationJob } from './test-support/runtime/lease.js';
 
 const servers = sharedServers();
 const enabled = Boolean(servers.redisUrl && servers.postgresUrl);
@@ -48,10 +49,7 @@ const until = <T>(fn: () => Promise<T | undefined | false>, timeoutMs = 15_000, 
 describe.skipIf(!enabled)('gateway on real Redis (bee-queue) and PostgreSQL', () => {
   let t: TestGateway;
   beforeAll(async () => {
-    t = await startTestGateway({
-      redis: { url: servers.redisUrl!, prefix: `rk-${randomUUID().slice(0, 8)}` },
-      database: { url: await servers.freshDatabase(), dataDir: 'memory://' },
-    });
+    t = await startServerGateway();
   });
   afterAll(async () => {
     await t?.close();
@@ -173,17 +171,7 @@ describe.skipIf(!enabled)('jobs are never lost', () => {
     );
 
     const id = `job_sigkill_${randomUUID().slice(0, 8)}`;
-    await api.store.create([
-      {
-        id,
-        kind: 'operation',
-        environment: 'development',
-        instance: 'echo-dev',
-        operation: 'slow',
-        input: { ms: 1500 },
-        maxAttempts: 3,
-      },
-    ]);
+    await api.store.create([operationJob(id, 'echo-dev', 'slow', { ms: 1500 })]);
     await api.queue.enqueue('jobs.echo-dev', [{ jobId: id, attempt: 0 }]);
     await until(
       async () => {
@@ -221,17 +209,7 @@ describe.skipIf(!enabled)('jobs are never lost', () => {
     );
     const worker = await gatewayFor('worker', config);
     const id = `job_stall_${randomUUID().slice(0, 8)}`;
-    await worker.store.create([
-      {
-        id,
-        kind: 'operation',
-        environment: 'development',
-        instance: 'echo-dev',
-        operation: 'put',
-        input: { key: 'never' },
-        maxAttempts: 3,
-      },
-    ]);
+    await worker.store.create([operationJob(id, 'echo-dev', 'put', { key: 'never' })]);
     // Three workers died holding it (the limit is 2): simulate by claiming with short leases.
     for (let i = 0; i < 3; i++) {
       const claim = await worker.store.claim(id, `ghost-${i}`, 1);
@@ -253,17 +231,7 @@ describe.skipIf(!enabled)('jobs are never lost', () => {
     );
     const api = await gatewayFor('api', config);
     const id = `job_lease_${randomUUID().slice(0, 8)}`;
-    await api.store.create([
-      {
-        id,
-        kind: 'operation',
-        environment: 'development',
-        instance: 'echo-dev',
-        operation: 'put',
-        input: { key: 'l' },
-        maxAttempts: 3,
-      },
-    ]);
+    await api.store.create([operationJob(id, 'echo-dev', 'put', { key: 'l' })]);
     expect((await api.store.claim(id, 'slow-worker', 1)).claimed).toBe(true);
     await new Promise((r) => setTimeout(r, 20));
     const takeover = await api.store.claim(id, 'fast-worker', 60_000);
@@ -315,9 +283,7 @@ describe.skipIf(!enabled)('jobs are never lost', () => {
 describe.skipIf(!enabled)('encryption at rest', () => {
   let t: TestGateway;
   beforeAll(async () => {
-    t = await startTestGateway({
-      redis: { url: servers.redisUrl!, prefix: `rk-${randomUUID().slice(0, 8)}` },
-      database: { url: await servers.freshDatabase(), dataDir: 'memory://' },
+    t = await startServerGateway({
       encryption: { key: Buffer.alloc(32, 7).toString('base64') },
     });
   });
@@ -405,17 +371,7 @@ describe.skipIf(!enabled)('graceful shutdown', () => {
       logger: silentLogger,
     });
     const id = `job_shutdown_${randomUUID().slice(0, 8)}`;
-    await first.store.create([
-      {
-        id,
-        kind: 'operation',
-        environment: 'development',
-        instance: 'echo-dev',
-        operation: 'slow',
-        input: { ms: 1500 },
-        maxAttempts: 3,
-      },
-    ]);
+    await first.store.create([operationJob(id, 'echo-dev', 'slow', { ms: 1500 })]);
     await first.queue.enqueue('jobs.echo-dev', [{ jobId: id, attempt: 0 }]);
     await until(async () => (await first.store.get(id))?.status === 'active', 10_000, 'the job to start');
     const t0 = Date.now();
@@ -448,9 +404,7 @@ describe.skipIf(!enabled)('graceful shutdown', () => {
 describe.skipIf(!enabled)('per-key rate limits on Redis, scopes and environments', () => {
   let t: TestGateway;
   beforeAll(async () => {
-    t = await startTestGateway({
-      redis: { url: servers.redisUrl!, prefix: `rk-${randomUUID().slice(0, 8)}` },
-      database: { url: await servers.freshDatabase(), dataDir: 'memory://' },
+    t = await startServerGateway({
       apiKeys: { rateLimits: [{ limit: 2, window: '1m' }] },
     });
   });

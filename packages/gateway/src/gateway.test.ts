@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import openapiTS, { astToString } from 'openapi-typescript';
+import { waitFor } from '@relaykit/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signEcho } from './test-support/echo.js';
 import { METRICS_TOKEN, startTestGateway, waitFinal, type TestGateway } from './test-support/harness.js';
@@ -247,13 +248,12 @@ describe('gateway (embedded engines: PGlite + in-memory queue)', () => {
     const headers = { 'idempotency-key': 'slow-1' };
     const first = t.call('POST', '/v1/echo-dev/slow?wait=5s', { key: t.keys.dev, body: { ms: 1000 }, headers });
     // Wait until the first request holds the key, however slow the machine.
-    for (let i = 0; i < 200; i++) {
+    await waitFor(async () => {
       const { rows } = await t.gateway.sql.query<{ state: string }>(
         "SELECT state FROM relaykit_idempotency WHERE key = 'slow-1'",
       );
-      if (rows[0]?.state === 'in_flight') break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+      return rows[0]?.state === 'in_flight';
+    }, 'the first request to hold the key');
     const second = await t.call('POST', '/v1/echo-dev/slow?wait=5s', { key: t.keys.dev, body: { ms: 1000 }, headers });
     expect(second).toMatchObject({ status: 409, body: { code: 'IDEMPOTENCY_IN_FLIGHT' } });
     expect((await first).status).toBe(200);
@@ -307,9 +307,7 @@ describe('gateway (embedded engines: PGlite + in-memory queue)', () => {
     expect(second.body.jobs).toEqual(first.body.jobs);
     const job = await t.gateway.store.get(first.body.jobs[0]);
     expect(job?.kind).toBe('webhook');
-    const until = Date.now() + 5000;
-    while ((await t.gateway.store.get(first.body.jobs[0]))?.status !== 'succeeded' && Date.now() < until)
-      await new Promise((r) => setTimeout(r, 20));
+    expect((await waitFinal(t, first.body.jobs[0])).status).toBe('succeeded');
     expect(t.upstream.writes.filter((w) => w.key === 'event:evt-1')).toHaveLength(1);
   });
 

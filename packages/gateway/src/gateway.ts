@@ -5,6 +5,7 @@ import {
   createEnvelopeCipher,
   loadTracing,
   redactingLogger,
+  SqlIdempotencyStore,
   type EnvelopeCipher,
   type Logger,
   type RateLimiter,
@@ -32,7 +33,6 @@ import { Reconciler } from './runtime/reconciler.js';
 import { JobRunner } from './runtime/runner.js';
 import { AuditLog } from './store/audit.js';
 import { encryptingCodec, plainCodec, type PayloadCodec } from './store/codec.js';
-import { SqlIdempotencyStore } from './store/idempotency.js';
 import { JobStore } from './store/job-store.js';
 import { ErrorGroupStore } from './ops/error-groups.js';
 import { SyncDeadLetterStore } from './ops/sync-dead-letters.js';
@@ -270,7 +270,11 @@ export class Gateway {
       throw error;
     }
     // Stored responses and audit payloads can quote job inputs and results: sealed like the jobs themselves.
-    const idempotency = new SqlIdempotencyStore(sql, config.idempotency.ttl, codec);
+    const idempotency = new SqlIdempotencyStore({
+      db: sql,
+      ttlMs: config.idempotency.ttl,
+      ...(codec.encrypted ? { codec } : {}),
+    });
     const audit = new AuditLog(sql, {
       codec,
       maxBacklog: config.audit.maxBacklog,

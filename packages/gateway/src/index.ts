@@ -27,7 +27,7 @@ export {
   type GatewayState,
   type OpenApiOptions,
 } from './http/index.js';
-export { loadConnector } from './runtime/plugins.js';
+export { loadConnector } from './plugins/load.js';
 export {
   loadInstances,
   setUpInstances,

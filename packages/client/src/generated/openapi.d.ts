@@ -490,6 +490,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Schedules of the caller’s environment with their next fire times, last outcome, last job and lag
+         * @description Needs the `admin:read` permission; acts in the caller's environment only.
+         */
+        get: operations["admin.schedules.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One schedule with its next N fire times
+         * @description Needs the `admin:read` permission; acts in the caller's environment only.
+         */
+        get: operations["admin.schedules.get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a schedule made through the API
+         * @description Declared schedules (configuration, connector) answer 409 `SCHEDULE_DECLARED`: pause them instead. Needs the `admin:operate` permission; acts in the caller's environment only.
+         */
+        delete: operations["admin.schedules.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/schedules/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause a schedule (survives restarts)
+         * @description Declared schedules (configuration, connector) can be paused too. Needs the `admin:operate` permission; acts in the caller's environment only.
+         */
+        post: operations["admin.schedules.pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/schedules/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a paused schedule
+         * @description It fires next at its first fire time from now: times that fell in the pause are not missed runs. Needs the `admin:operate` permission; acts in the caller's environment only.
+         */
+        post: operations["admin.schedules.resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/schedules/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a schedule now: one job at once, recorded as a manual run
+         * @description Needs the `admin:operate` permission; acts in the caller's environment only.
+         */
+        post: operations["admin.schedules.run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/schedules/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run history of a schedule, newest first, with each run’s job, its status and the lag to its start
+         * @description Needs the `admin:read` permission; acts in the caller's environment only.
+         */
+        get: operations["admin.schedules.runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/stats/timeseries": {
         parameters: {
             query?: never;
@@ -3219,6 +3343,860 @@ export interface operations {
             /** @description No session */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "admin.schedules.list": {
+        parameters: {
+            query?: {
+                instance?: string;
+                /** @description Fire times listed per schedule */
+                next?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        schedules: {
+                            createdAt: string;
+                            cron: string | null;
+                            description: string | null;
+                            environment: string;
+                            everyMs: number | null;
+                            id: string;
+                            /** @description The input, masked like job inputs */
+                            input: unknown;
+                            instance: string;
+                            lastFireAt: string | null;
+                            /** @description The last fire’s job; its link is the operator job detail */
+                            lastJob: {
+                                id: string;
+                                links: {
+                                    self: string;
+                                };
+                                status: string | null;
+                            } | null;
+                            /** @description Start of the last job minus its fire time */
+                            lastLagMs: number | null;
+                            lastOutcome: ("fired" | "manual" | "skipped_overlap" | "missed" | "expired") | null;
+                            links: {
+                                runs: string;
+                                self: string;
+                            };
+                            name: string;
+                            /** @description The next fire times (none while paused) */
+                            next: string[];
+                            nextFireAt: string | null;
+                            operation: string;
+                            paused: boolean;
+                            /** @description A fire held by overlap=queue until the running job ends */
+                            pendingFireAt: string | null;
+                            policy: {
+                                catchUpLimit: number;
+                                /** @description 0: none */
+                                deadlineMs: number;
+                                graceMs: number;
+                                jitterMs: number;
+                                /** @enum {string} */
+                                missed: "skip" | "once" | "catch-up";
+                                /** @enum {string} */
+                                overlap: "skip" | "queue" | "allow";
+                            };
+                            /** @enum {string} */
+                            source: "config" | "connector" | "api";
+                            timeZone: string;
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "admin.schedules.get": {
+        parameters: {
+            query?: {
+                next?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        cron: string | null;
+                        description: string | null;
+                        environment: string;
+                        everyMs: number | null;
+                        id: string;
+                        /** @description The input, masked like job inputs */
+                        input: unknown;
+                        instance: string;
+                        lastFireAt: string | null;
+                        /** @description The last fire’s job; its link is the operator job detail */
+                        lastJob: {
+                            id: string;
+                            links: {
+                                self: string;
+                            };
+                            status: string | null;
+                        } | null;
+                        /** @description Start of the last job minus its fire time */
+                        lastLagMs: number | null;
+                        lastOutcome: ("fired" | "manual" | "skipped_overlap" | "missed" | "expired") | null;
+                        links: {
+                            runs: string;
+                            self: string;
+                        };
+                        name: string;
+                        /** @description The next fire times (none while paused) */
+                        next: string[];
+                        nextFireAt: string | null;
+                        operation: string;
+                        paused: boolean;
+                        /** @description A fire held by overlap=queue until the running job ends */
+                        pendingFireAt: string | null;
+                        policy: {
+                            catchUpLimit: number;
+                            /** @description 0: none */
+                            deadlineMs: number;
+                            graceMs: number;
+                            jitterMs: number;
+                            /** @enum {string} */
+                            missed: "skip" | "once" | "catch-up";
+                            /** @enum {string} */
+                            overlap: "skip" | "queue" | "allow";
+                        };
+                        /** @enum {string} */
+                        source: "config" | "connector" | "api";
+                        timeZone: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in the caller’s environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "admin.schedules.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        schedule: {
+                            createdAt: string;
+                            cron: string | null;
+                            description: string | null;
+                            environment: string;
+                            everyMs: number | null;
+                            id: string;
+                            /** @description The input, masked like job inputs */
+                            input: unknown;
+                            instance: string;
+                            lastFireAt: string | null;
+                            /** @description The last fire’s job; its link is the operator job detail */
+                            lastJob: {
+                                id: string;
+                                links: {
+                                    self: string;
+                                };
+                                status: string | null;
+                            } | null;
+                            /** @description Start of the last job minus its fire time */
+                            lastLagMs: number | null;
+                            lastOutcome: ("fired" | "manual" | "skipped_overlap" | "missed" | "expired") | null;
+                            links: {
+                                runs: string;
+                                self: string;
+                            };
+                            name: string;
+                            /** @description The next fire times (none while paused) */
+                            next: string[];
+                            nextFireAt: string | null;
+                            operation: string;
+                            paused: boolean;
+                            /** @description A fire held by overlap=queue until the running job ends */
+                            pendingFireAt: string | null;
+                            policy: {
+                                catchUpLimit: number;
+                                /** @description 0: none */
+                                deadlineMs: number;
+                                graceMs: number;
+                                jitterMs: number;
+                                /** @enum {string} */
+                                missed: "skip" | "once" | "catch-up";
+                                /** @enum {string} */
+                                overlap: "skip" | "queue" | "allow";
+                            };
+                            /** @enum {string} */
+                            source: "config" | "connector" | "api";
+                            timeZone: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in the caller’s environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record is not in a state this action applies to */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "admin.schedules.pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        cron: string | null;
+                        description: string | null;
+                        environment: string;
+                        everyMs: number | null;
+                        id: string;
+                        /** @description The input, masked like job inputs */
+                        input: unknown;
+                        instance: string;
+                        lastFireAt: string | null;
+                        /** @description The last fire’s job; its link is the operator job detail */
+                        lastJob: {
+                            id: string;
+                            links: {
+                                self: string;
+                            };
+                            status: string | null;
+                        } | null;
+                        /** @description Start of the last job minus its fire time */
+                        lastLagMs: number | null;
+                        lastOutcome: ("fired" | "manual" | "skipped_overlap" | "missed" | "expired") | null;
+                        links: {
+                            runs: string;
+                            self: string;
+                        };
+                        name: string;
+                        /** @description The next fire times (none while paused) */
+                        next: string[];
+                        nextFireAt: string | null;
+                        operation: string;
+                        paused: boolean;
+                        /** @description A fire held by overlap=queue until the running job ends */
+                        pendingFireAt: string | null;
+                        policy: {
+                            catchUpLimit: number;
+                            /** @description 0: none */
+                            deadlineMs: number;
+                            graceMs: number;
+                            jitterMs: number;
+                            /** @enum {string} */
+                            missed: "skip" | "once" | "catch-up";
+                            /** @enum {string} */
+                            overlap: "skip" | "queue" | "allow";
+                        };
+                        /** @enum {string} */
+                        source: "config" | "connector" | "api";
+                        timeZone: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in the caller’s environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "admin.schedules.resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        cron: string | null;
+                        description: string | null;
+                        environment: string;
+                        everyMs: number | null;
+                        id: string;
+                        /** @description The input, masked like job inputs */
+                        input: unknown;
+                        instance: string;
+                        lastFireAt: string | null;
+                        /** @description The last fire’s job; its link is the operator job detail */
+                        lastJob: {
+                            id: string;
+                            links: {
+                                self: string;
+                            };
+                            status: string | null;
+                        } | null;
+                        /** @description Start of the last job minus its fire time */
+                        lastLagMs: number | null;
+                        lastOutcome: ("fired" | "manual" | "skipped_overlap" | "missed" | "expired") | null;
+                        links: {
+                            runs: string;
+                            self: string;
+                        };
+                        name: string;
+                        /** @description The next fire times (none while paused) */
+                        next: string[];
+                        nextFireAt: string | null;
+                        operation: string;
+                        paused: boolean;
+                        /** @description A fire held by overlap=queue until the running job ends */
+                        pendingFireAt: string | null;
+                        policy: {
+                            catchUpLimit: number;
+                            /** @description 0: none */
+                            deadlineMs: number;
+                            graceMs: number;
+                            jitterMs: number;
+                            /** @enum {string} */
+                            missed: "skip" | "once" | "catch-up";
+                            /** @enum {string} */
+                            overlap: "skip" | "queue" | "allow";
+                        };
+                        /** @enum {string} */
+                        source: "config" | "connector" | "api";
+                        timeZone: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in the caller’s environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "admin.schedules.run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        fireAt: string;
+                        /** @description The job’s id */
+                        id: string;
+                        links: {
+                            self: string;
+                        };
+                        /** @constant */
+                        status: "queued";
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in the caller’s environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "admin.schedules.runs": {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        runs: {
+                            detail: {
+                                [key: string]: unknown;
+                            } | null;
+                            dueAt: string;
+                            fireAt: string;
+                            jobId: string | null;
+                            jobStartedAt: string | null;
+                            jobStatus: string | null;
+                            lagMs: number | null;
+                            /** @enum {string} */
+                            outcome: "fired" | "manual" | "skipped_overlap" | "missed" | "expired";
+                            recordedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in the caller’s environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,25 +1,10 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import type { SalesforceClient } from '../client/client.js';
+import type { SalesforceTransport } from '../client/transport.js';
 import type { CallOptions } from '../client/types.js';
 import { SalesforceBulkJobError } from '../errors/index.js';
+import type { BulkIngestResult, BulkJobInfo, BulkOperation, BulkRowResult } from './types.js';
 import { sleep } from '@relaykit/sdk-core';
-
-/** Bulk 2.0 ingest operations. */
-export type BulkOperation = 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
-
-/** Job information as Salesforce reports it (`GET /jobs/ingest/{id}`). */
-export interface BulkJobInfo {
-  id: string;
-  object: string;
-  operation: string;
-  state: 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
-  contentUrl?: string;
-  numberRecordsProcessed?: number;
-  numberRecordsFailed?: number;
-  errorMessage?: string;
-  [key: string]: unknown;
-}
 
 /** Progress of an ingest, reported after every poll. */
 export interface BulkProgress {
@@ -61,27 +46,6 @@ export interface BulkIngestOptions extends CallOptions {
   onProgress?: ((progress: BulkProgress) => void) | undefined;
 }
 
-/** The outcome of one input row. */
-export interface BulkRowResult {
-  /** Index of the row in `records`. */
-  index: number;
-  status: 'success' | 'failed' | 'unprocessed';
-  id?: string | undefined;
-  created?: boolean | undefined;
-  /** `sf__Error`, e.g. `REQUIRED_FIELD_MISSING:Required fields are missing: [LastName]:LastName --`. */
-  error?: string | undefined;
-}
-
-/** Result of {@link bulkIngest}. */
-export interface BulkIngestResult {
-  jobs: BulkJobInfo[];
-  /** One per input row, in input order (matched from Salesforce's unordered result files). */
-  results: BulkRowResult[];
-  successful: number;
-  failed: number;
-  unprocessed: number;
-}
-
 const NULL_VALUE = '#N/A';
 const DEFAULT_MAX_BYTES = 100_000_000;
 
@@ -91,7 +55,7 @@ const DEFAULT_MAX_BYTES = 100_000_000;
  * then the successful / failed / unprocessed result files parsed with csv-parse and matched back
  * to the input rows by content (Salesforce does not keep the order).
  */
-export async function bulkIngest(client: SalesforceClient, options: BulkIngestOptions): Promise<BulkIngestResult> {
+export async function bulkIngest(client: SalesforceTransport, options: BulkIngestOptions): Promise<BulkIngestResult> {
   if (options.operation === 'upsert' && !options.externalIdField)
     throw new TypeError('Bulk upsert needs externalIdField');
   const columns = options.columns ?? inferColumns(options.records, options.operation);
@@ -179,7 +143,7 @@ function summarise(jobs: BulkJobInfo[], results: BulkRowResult[]): BulkIngestRes
 
 /** Polls a job until it leaves Open/UploadComplete/InProgress, with exponential back-off. */
 export async function pollJob(
-  client: SalesforceClient,
+  client: SalesforceTransport,
   path: string,
   poll: PollOptions = {},
   signal?: AbortSignal,
@@ -203,7 +167,7 @@ export async function pollJob(
 }
 
 async function matchResults(
-  client: SalesforceClient,
+  client: SalesforceTransport,
   jobId: string,
   columns: string[],
   rows: string[][],

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import type { SalesforceClient } from '../client/client.js';
+import type { SalesforceTransport } from '../client/transport.js';
 import type { CallOptions } from '../client/types.js';
 import { SalesforceBulkJobError } from '../errors/index.js';
 import { pollJob, type PollOptions } from './ingest.js';
@@ -18,7 +18,7 @@ export interface BulkQueryOptions extends CallOptions {
  * strings, empty for null), following `Sforce-Locator` until it is the string `null`.
  */
 export async function* bulkQuery(
-  client: SalesforceClient,
+  client: SalesforceTransport,
   soql: string,
   options: BulkQueryOptions = {},
 ): AsyncGenerator<Record<string, string>> {

@@ -21,11 +21,13 @@ import {
 } from '../errors/index.js';
 import { ApiUsageTracker, type ApiUsage } from '../limits/index.js';
 import { failureKind, rejectedBeforeProcessing, salesforceClassifier } from './classify.js';
-import { bulkIngest, type BulkIngestOptions, type BulkIngestResult } from '../bulk/ingest.js';
+import { bulkIngest, type BulkIngestOptions } from '../bulk/ingest.js';
+import type { BulkIngestResult } from '../bulk/types.js';
 import { bulkQuery, type BulkQueryOptions } from '../bulk/query.js';
 import { runCollection, type CollectionOptions } from './collections.js';
 import { composite, type CompositeOptions, type CompositeSubrequest, type CompositeSubresponse } from './composite.js';
 import { queryPages, queryRecords, type QueryOptions, type QueryPage } from './query.js';
+import type { SalesforceTransport } from './transport.js';
 import type {
   CallOptions,
   SObjectRecord,
@@ -53,7 +55,7 @@ const DEFAULT_VERSION = '62.0';
  * const { id, created } = await sf.upsert('Contact', 'Donor_Id__c', 'D-42', { LastName: 'Okafor' });
  * ```
  */
-export class SalesforceClient {
+export class SalesforceClient implements SalesforceTransport {
   /** REST API version in use, e.g. `62.0`. */
   readonly apiVersion: string;
   /** Live API usage from `Sforce-Limit-Info` on every answer. */

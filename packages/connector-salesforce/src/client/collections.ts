@@ -1,4 +1,4 @@
-import type { SalesforceClient } from './client.js';
+import type { SalesforceTransport } from './transport.js';
 import type { CallOptions, SaveResult } from './types.js';
 import { sleep } from '@relaykit/sdk-core';
 
@@ -27,7 +27,7 @@ const ROLLED_BACK = 'ALL_OR_NONE_OPERATION_ROLLED_BACK';
  * re-sent (with back-off and jitter). For `delete`, `items` are ids.
  */
 export async function runCollection(
-  client: SalesforceClient,
+  client: SalesforceTransport,
   operation: CollectionOperation,
   sobject: string,
   items: ReadonlyArray<Record<string, unknown> | string>,
@@ -54,7 +54,7 @@ export async function runCollection(
 }
 
 async function sendWithLockRetries(
-  client: SalesforceClient,
+  client: SalesforceTransport,
   operation: CollectionOperation,
   sobject: string,
   items: ReadonlyArray<Record<string, unknown> | string>,
@@ -89,7 +89,7 @@ async function sendWithLockRetries(
 }
 
 async function sendChunk(
-  client: SalesforceClient,
+  client: SalesforceTransport,
   operation: CollectionOperation,
   sobject: string,
   batch: Array<Record<string, unknown> | string>,

@@ -1,4 +1,4 @@
-import type { SalesforceClient } from './client.js';
+import type { SalesforceTransport } from './transport.js';
 import type { CallOptions } from './types.js';
 
 /** One subrequest of `/composite`. `url` may be relative to the version root (`/sobjects/Contact`). */
@@ -29,7 +29,7 @@ export interface CompositeOptions extends CallOptions {
 
 /** Sends up to 25 subrequests in one API call (`POST /composite`). */
 export async function composite(
-  client: SalesforceClient,
+  client: SalesforceTransport,
   subrequests: ReadonlyArray<CompositeSubrequest>,
   options: CompositeOptions = {},
 ): Promise<CompositeSubresponse[]> {

@@ -4,3 +4,4 @@ export { runCollection, type CollectionOptions, type CollectionOperation } from 
 export { composite, type CompositeOptions, type CompositeSubrequest, type CompositeSubresponse } from './composite.js';
 export { queryPages, queryRecords, type QueryOptions, type QueryPage } from './query.js';
 export type * from './types.js';
+export type { SalesforceTransport } from './transport.js';

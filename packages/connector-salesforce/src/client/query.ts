@@ -1,4 +1,4 @@
-import type { SalesforceClient } from './client.js';
+import type { SalesforceTransport } from './transport.js';
 import type { CallOptions, SObjectRecord } from './types.js';
 
 /** Options of a SOQL query. */
@@ -20,7 +20,7 @@ export interface QueryPage<T> {
 
 /** Pages of a SOQL query, following `nextRecordsUrl` until `done`. */
 export async function* queryPages<T extends SObjectRecord = SObjectRecord>(
-  client: SalesforceClient,
+  client: SalesforceTransport,
   soql: string,
   options: QueryOptions = {},
 ): AsyncGenerator<QueryPage<T>> {
@@ -56,7 +56,7 @@ export async function* queryPages<T extends SObjectRecord = SObjectRecord>(
 
 /** Every record of a SOQL query, one at a time, fetching pages as it goes. */
 export async function* queryRecords<T extends SObjectRecord = SObjectRecord>(
-  client: SalesforceClient,
+  client: SalesforceTransport,
   soql: string,
   options: QueryOptions = {},
 ): AsyncGenerator<T> {

@@ -1,5 +1,5 @@
 import { RelaykitError, isRelaykitError, type RelaykitErrorOptions } from '@relaykit/sdk-core';
-import type { BulkIngestResult } from '../bulk/ingest.js';
+import type { BulkIngestResult } from '../bulk/types.js';
 
 /** One error item of a Salesforce REST answer (`errorCode`) or collection row (`statusCode`). */
 export interface SalesforceErrorItem {

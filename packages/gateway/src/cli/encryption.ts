@@ -2,7 +2,8 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { cipherFromConfig, encryptionStatus, rotateEncryption, type EncryptionStatus } from '../privacy/encryption.js';
 import { migrate } from '../store/migrations.js';
 import { openSql } from '../store/sql.js';
-import { type CliIo, configOption, readConfig } from './program.js';
+import { configOption, readConfig } from './config-file.js';
+import type { CliIo } from './io.js';
 
 function printStatus(io: CliIo, status: EncryptionStatus, primary: string | undefined): void {
   for (const [column, counts] of Object.entries(status.columns)) {

@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseConfig, loadConfigFile, type GatewayConfig } from '../config/index.js';
+import type { GatewayConfig } from '../config/index.js';
 import { isConfigError } from '../errors/index.js';
 import { PortInUseError } from '../demo/port.js';
 import { Gateway, type GatewayRole } from '../gateway.js';
@@ -11,63 +10,21 @@ import { migrate } from '../store/migrations.js';
 import { openSql } from '../store/sql.js';
 import { AdminClient } from './admin-client.js';
 import { registerEncryptionCommands } from './encryption.js';
+import { configOption, readConfig } from './config-file.js';
+import type { CliIo } from './io.js';
 import { SAMPLE_CONFIG } from './sample-config.js';
 import { registerUserCommands } from './users.js';
 import { UserStore } from '../users/index.js';
 import { gatewayVersion } from './version.js';
 import { registerScheduleCommands } from '../schedules/cli.js';
 
-/** Where the CLI writes (tests capture it). */
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-  env: NodeJS.ProcessEnv;
-  /** Called with the running gateway (tests stop it; the real CLI waits for a signal). */
-  onStarted?(gateway: Gateway, url: string | undefined): void | Promise<void>;
-  /** Stop on SIGTERM/SIGINT (default true; tests embedding the CLI turn it off). */
-  signals?: boolean;
-}
+export type { CliIo } from './io.js';
 
 const defaultIo: CliIo = {
   out: (l) => process.stdout.write(`${l}\n`),
   err: (l) => process.stderr.write(`${l}\n`),
   env: process.env,
 };
-
-function configPath(option: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
-  const file = option ?? env.RELAYKIT_CONFIG;
-  if (file) return resolve(file);
-  for (const candidate of CONFIG_FILES) if (existsSync(candidate)) return resolve(candidate);
-  return undefined;
-}
-
-const CONFIG_FILES = ['relaykit.yaml', 'relaykit.yml', 'relaykit.json'];
-
-/**
- * The configuration from `-c`, `$RELAYKIT_CONFIG` or `./relaykit.yaml`. Without a file, only commands that just need
- * the database (`migrate`, `keys`) go on, and only with `DATABASE_URL`: a gateway on a throwaway in-memory database
- * with no instance is never what was meant. A relative PGlite directory is read from the file's directory.
- */
-export async function readConfig(
-  option: string | undefined,
-  io: CliIo,
-  needs: 'config' | 'database' = 'config',
-): Promise<{ config: GatewayConfig; baseDir: string }> {
-  const file = configPath(option, io.env);
-  if (!file) {
-    if (needs === 'database' && io.env.DATABASE_URL) return { config: parseConfig({}, io.env), baseDir: process.cwd() };
-    throw new Error(
-      `no configuration file: none of ${CONFIG_FILES.join(', ')} in ${process.cwd()}, and neither -c <file> nor RELAYKIT_CONFIG given.\n` +
-        '  relaykit init             writes a commented relaykit.yaml to start from\n' +
-        '  relaykit start --demo     runs without one (fake upstreams, a demo key)',
-    );
-  }
-  const config = await loadConfigFile(file, io.env);
-  const baseDir = dirname(file);
-  const { dataDir } = config.database;
-  if (!dataDir.includes('://') && !isAbsolute(dataDir)) config.database.dataDir = resolve(baseDir, dataDir);
-  return { config, baseDir };
-}
 
 /** Stops the gateway on SIGTERM/SIGINT (a second signal exits at once). */
 function handleSignals(gateway: { close(): Promise<void> }, io: CliIo): void {
@@ -108,9 +65,6 @@ function envPort(env: NodeJS.ProcessEnv): number | undefined {
     throw new Error(`PORT=${env.PORT} is not a port (a whole number from 0 to 65535)`);
   }
 }
-
-export const configOption = () =>
-  new Option('-c, --config <file>', 'configuration file (YAML or JSON); default $RELAYKIT_CONFIG or ./relaykit.yaml');
 
 /** Builds the `relaykit` command line. */
 export function buildProgram(io: CliIo = defaultIo): Command {

@@ -3,7 +3,7 @@ import { dirname, extname } from 'node:path';
 import type { AnyConnector } from '@relaykit/sdk-core';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, isConfigError } from '../errors/index.js';
-import { loadConnector } from '../runtime/plugins.js';
+import { loadConnector } from '../plugins/load.js';
 import { gatewayConfigSchema, type GatewayConfig } from './schema.js';
 
 /** One configuration problem: where (a dotted path, `[i]` for array items) and what. */

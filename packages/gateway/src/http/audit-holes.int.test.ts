@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../test-support/harness.js';
+import { startServerGateway, type TestGateway } from '../test-support/harness.js';
 import { auditHasNoHoles } from '../test-support/http/audit-holes.contract.js';
 
 const servers = sharedServers();
@@ -9,10 +8,7 @@ const servers = sharedServers();
 describe.skipIf(!servers.postgresUrl)('audit trail without holes (PostgreSQL)', () => {
   let t: TestGateway;
   beforeAll(async () => {
-    t = await startTestGateway({
-      redis: { url: servers.redisUrl!, prefix: `rk-${randomUUID().slice(0, 8)}` },
-      database: { url: await servers.freshDatabase(), dataDir: 'memory://' },
-    });
+    t = await startServerGateway();
   });
   afterAll(async () => {
     await t?.close();

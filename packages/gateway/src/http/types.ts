@@ -9,7 +9,7 @@ import type { AuditLog } from '../store/audit.js';
 import type { JobStore } from '../store/job-store.js';
 import type { LoginThrottle, SessionStore, UserStore } from '../users/index.js';
 import type { SqlClient } from '../store/sql.js';
-import type { Principal } from '../ops/principal.js';
+import type { Principal } from '../ops/principal-type.js';
 import type { Privacy } from '../privacy/service.js';
 import type { ScheduleService } from '../schedules/service.js';
 

@@ -8,6 +8,8 @@ describe('ApiKeyStore.verify', () => {
   let selects = 0;
   // When set, key lookups return only after it resolves: lets a test land a revocation mid-lookup.
   let hold: Promise<void> | undefined;
+  // Called once a key lookup has read its row (before it waits on `hold`).
+  let onRead: (() => void) | undefined;
   let counting: SqlClient;
   beforeAll(async () => {
     db = await pgliteSqlClient();
@@ -21,6 +23,7 @@ describe('ApiKeyStore.verify', () => {
         if (!/^SELECT \* FROM relaykit_api_keys/.test(text)) return db.query(text, params);
         selects++;
         const result = await db.query(text, params);
+        onRead?.();
         await hold;
         return result as never;
       },
@@ -58,8 +61,12 @@ describe('ApiKeyStore.verify', () => {
     hold = new Promise<void>((resolve) => {
       release = resolve;
     });
+    const read = new Promise<void>((resolve) => {
+      onRead = resolve;
+    });
     const inFlight = keys.verify(secret);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await read;
+    onRead = undefined;
     await keys.revoke(key.id);
     release();
     hold = undefined;

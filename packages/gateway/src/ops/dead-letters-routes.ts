@@ -1,6 +1,6 @@
 import type { DeadLetter, DeadLetterReplayOutcome, OperationContext } from '@relaykit/sdk-core';
 import { z } from 'zod';
-import { isJobId } from '../http/jobs.js';
+import { isJobId } from '../store/job-id.js';
 import type { HttpDeps } from '../http/types.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { discardDeadJobs, listDeadLetters, SYNC_ID_PREFIX } from './dead-letter-queries.js';

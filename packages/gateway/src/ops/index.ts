@@ -7,6 +7,7 @@ import { OBS_ROUTES } from './obs-routes.js';
 import { withRoutesOpenApi } from './openapi.js';
 import { mountRoutes, type OpsRoute } from './route.js';
 import { USER_ROUTES } from '../users/routes.js';
+import { SCHEDULE_ADMIN_ROUTES } from '../schedules/admin-routes.js';
 
 export { defineRoute, mountRoutes, type OpsRoute, type OpsRequest, type OpsRouteSpec } from './route.js';
 export {
@@ -28,6 +29,7 @@ export const OPS_ROUTES: OpsRoute[] = [
   ...ERROR_ROUTES,
   ...OBS_ROUTES,
   ...USER_ROUTES,
+  ...SCHEDULE_ADMIN_ROUTES,
 ];
 
 /** Mounts {@link OPS_ROUTES}; call before `/v1/{instance}/{operation}`, which would otherwise take them. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { problem } from '../errors/index.js';
-import { isJobId } from '../http/jobs.js';
+import { isJobId } from '../store/job-id.js';
 import type { HttpDeps } from '../http/types.js';
 import { queueNameOf } from '../runtime/instances.js';
 import type { JobAttempt, JobError } from '../store/types.js';

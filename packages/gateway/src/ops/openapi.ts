@@ -121,6 +121,8 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   'operator: dead letters': 'The operator API: dead jobs and sync dead letters, replay and discard',
   'operator: errors': 'The operator API: failures grouped by fingerprint, with a resolution workflow',
   'operator: users': 'The operator API: console users and their roles',
+  'operator: schedules':
+    'The operator API: schedules with their next fire times and run history; pause, resume, run now',
 };
 
 /** Adds `routes` to an OpenAPI document (its paths), each documented from the same schemas that validate it. */

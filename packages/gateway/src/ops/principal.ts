@@ -3,6 +3,7 @@ import { problem } from '../errors/index.js';
 import { authenticate } from '../http/auth.js';
 import type { HttpDeps } from '../http/types.js';
 import { ADMIN_PERMISSIONS, adminPermissionsOf, type AdminPermission } from '../keys/keys.js';
+import type { Principal } from './principal-type.js';
 
 /** One of the operator permissions (`admin:read`, `admin:operate`, `admin:reveal`, `admin:keys`, `admin:users`, `admin:privacy`). */
 export type Permission = AdminPermission;
@@ -10,17 +11,7 @@ export type Permission = AdminPermission;
 /** Every operator permission, in the order the console shows them. */
 export const PERMISSIONS: readonly Permission[] = ADMIN_PERMISSIONS;
 
-/**
- * Who is calling the operator API: an API key (its operator scopes become permissions) or a console user (whose
- * session middleware sets `ctx.state.principal`). Every operator action runs in `environment` only.
- */
-export interface Principal {
-  kind: 'key' | 'user';
-  id: string;
-  name: string;
-  environment: string;
-  permissions: string[];
-}
+export type { Principal } from './principal-type.js';
 
 /** The principal of an API key: its operator scopes as permissions (`*` grants none, `admin:*` all). */
 export function principalOfKey(key: { id: string; name: string; environment: string; scopes: string[] }): Principal {

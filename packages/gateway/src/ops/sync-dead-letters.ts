@@ -1,4 +1,4 @@
-import type { DeadLetter, DeadLetterSink } from '@relaykit/sdk-core';
+import { deadLetterRecordset, type DeadLetter, type DeadLetterSink } from '@relaykit/sdk-core';
 import type { SqlClient } from '../store/sql.js';
 
 /** Where a sync dead letter stands: waiting for an operator, replayed through the connector, or discarded. */
@@ -20,12 +20,6 @@ export interface StoredSyncDeadLetter {
   state: SyncDeadLetterState;
 }
 
-const toJson = (value: unknown): string =>
-  JSON.stringify(value ?? null, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)).replace(
-    /\\u0000/g,
-    '\\uFFFD',
-  );
-
 /**
  * The dead letters of syncs the gateway runs, in its own database next to the jobs: each instance's syncs write
  * through {@link sinkFor} (handed to the connector as `deadLetters`). One row per (instance, source, entity, record,
@@ -41,25 +35,13 @@ export class SyncDeadLetterStore {
 
   private async write(instance: { name: string; environment: string }, entries: DeadLetter[]): Promise<void> {
     if (!entries.length) return;
-    const byKey = new Map<string, DeadLetter>();
-    for (const e of entries) byKey.set(JSON.stringify([e.source, e.entity, String(e.id), String(e.version)]), e);
-    const rows = [...byKey.values()].map((e) => ({
-      source: e.source,
-      entity: e.entity,
-      record_id: String(e.id),
-      version: String(e.version),
-      reason: e.reason,
-      code: e.code ?? null,
-      raw: e.raw ?? null,
-      at: e.at.toISOString(),
-    }));
     await this.sql.query(
       `INSERT INTO relaykit_sync_dead_letters (environment, instance, source, entity, record_id, version, reason, code, raw, at)
        SELECT $1, $2, r.source, r.entity, r.record_id, r.version, r.reason, r.code, r.raw, r.at
        FROM jsonb_to_recordset($3::jsonb) AS r(source text, entity text, record_id text, version text, reason text, code text, raw jsonb, at timestamptz)
        ON CONFLICT (instance, source, entity, record_id, version) DO UPDATE SET reason = excluded.reason, code = excluded.code,
          raw = excluded.raw, at = excluded.at, state = 'open', handled_by = NULL, handled_note = NULL, handled_at = NULL`,
-      [instance.environment, instance.name, toJson(rows)],
+      [instance.environment, instance.name, deadLetterRecordset(entries)],
     );
   }
 

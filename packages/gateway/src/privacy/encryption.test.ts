@@ -1,12 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEnvelopeCipher, generateKey, isRelaykitError } from '@relaykit/sdk-core';
+import { SqlIdempotencyStore, createEnvelopeCipher, generateKey, isRelaykitError } from '@relaykit/sdk-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/program.js';
 import { AuditLog } from '../store/audit.js';
 import { encryptingCodec } from '../store/codec.js';
-import { SqlIdempotencyStore } from '../store/idempotency.js';
 import { JobStore } from '../store/job-store.js';
 import { migrate } from '../store/migrations.js';
 import { pgliteClient, type SqlClient } from '../store/sql.js';
@@ -67,7 +66,7 @@ describe('encryption key rotation (PGlite)', () => {
         payload: { i },
       });
     await audit.flush();
-    const idem = new SqlIdempotencyStore(sql, 60_000, encryptingCodec(onlyK1));
+    const idem = new SqlIdempotencyStore({ db: sql, ttlMs: 60_000, codec: encryptingCodec(onlyK1) });
     for (let i = 0; i < 10; i++) {
       await idem.begin('apikey:a', `k${i}`, 'fp');
       await idem.complete('apikey:a', `k${i}`, 'fp', { status: 202, body: { i } });
@@ -112,7 +111,11 @@ describe('encryption key rotation (PGlite)', () => {
     expect((await store.get('job_00000003'))?.result).toEqual({ sent: true, n: 3 });
     const audit = await new AuditLog(sql, { codec: encryptingCodec(onlyK2) }).recent(50);
     expect(audit.map((a) => a.payload)).toContainEqual({ i: 7 });
-    const idem = await new SqlIdempotencyStore(sql, 60_000, encryptingCodec(onlyK2)).begin('apikey:a', 'k3', 'fp');
+    const idem = await new SqlIdempotencyStore({ db: sql, ttlMs: 60_000, codec: encryptingCodec(onlyK2) }).begin(
+      'apikey:a',
+      'k3',
+      'fp',
+    );
     expect(idem).toEqual({ state: 'completed', result: { status: 202, body: { i: 3 } } });
   }, 120_000);
 

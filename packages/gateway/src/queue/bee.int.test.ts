@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { waitFor } from '@relaykit/testkit';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BeeJobQueue } from './bee.js';
@@ -85,8 +86,7 @@ describe.skipIf(!servers.redisUrl)('BeeJobQueue on Redis', () => {
       queue.enqueue('d', [{ jobId: 'later', attempt: 1 }], { delayMs: 400 }),
       queue.enqueue('d', [{ jobId: 'now', attempt: 0 }]),
     ]);
-    for (const until = Date.now() + 5000; seen.length < 2 && Date.now() < until; )
-      await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => seen.length >= 2, 'both messages');
     expect(seen.map((s) => s.id)).toEqual(['now', 'later']);
     expect(seen[1]!.at).toBeGreaterThanOrEqual(350);
   });

@@ -1,3 +1,4 @@
+import { waitFor } from '@relaykit/testkit';
 import { describe, expect, it } from 'vitest';
 import { MemoryJobQueue } from './memory.js';
 
@@ -22,7 +23,7 @@ describe('in-memory queue', () => {
     ]);
     await queue.enqueue('q', [{ jobId: 'd', attempt: 1 }], { delayMs: 60 });
     expect(await queue.counts('q')).toMatchObject({ delayed: 1 });
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor(() => seen.length >= 4, 'every job to be processed');
     expect(seen.sort()).toEqual(['a.0', 'b.0', 'c.0', 'd.1']);
     expect(peak).toBe(2);
     await queue.close(100);

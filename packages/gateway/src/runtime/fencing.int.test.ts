@@ -18,6 +18,7 @@ import { sharedServers } from '@relaykit/testkit/vitest';
 import { defineConnector, silentLogger } from '@relaykit/sdk-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { freeze, leaseTestConfig, operationJob, startLeaseWorker } from '../test-support/runtime/lease.js';
 import { parseConfig } from '../config/index.js';
 import { Gateway } from '../gateway.js';
 import { MemoryJobQueue } from '../queue/memory.js';
@@ -95,32 +96,19 @@ describe.skipIf(!servers.postgresUrl)('fencing when a stalled worker loses its l
   });
 
   async function workers() {
-    const config = parseConfig(
-      {
-        database: { url: await servers.freshDatabase() },
-        // No reconciler pass during the test: the test itself plays the re-delivery.
-        jobs: { stallInterval: '1s', reconcileInterval: '1h', stallLimit: 3 },
-        environments: ['development'],
-        instances: {
-          g: {
-            connector: 'gated',
-            environment: 'development',
-            config: { baseUrl: upstream.url },
-            retry: { attempts: 3, delay: '10ms' },
-          },
+    const config = leaseTestConfig({
+      databaseUrl: await servers.freshDatabase(),
+      instances: {
+        g: {
+          connector: 'gated',
+          environment: 'development',
+          config: { baseUrl: upstream.url },
+          retry: { attempts: 3, delay: '10ms' },
         },
       },
-      {},
-    );
+    });
     const open = (name: string) =>
-      Gateway.create({
-        config,
-        role: 'worker',
-        connectors: { gated },
-        logger: silentLogger,
-        leaseMs: LEASE_MS,
-        queue: new MemoryJobQueue(),
-      }).then((g) => {
+      startLeaseWorker({ config, connectors: { gated }, leaseMs: LEASE_MS, queue: new MemoryJobQueue() }).then((g) => {
         // The test decides who takes over and when: no takeover sweeps either.
         g.runner!.stopSweeping();
         return { name, g };
@@ -128,33 +116,25 @@ describe.skipIf(!servers.postgresUrl)('fencing when a stalled worker loses its l
     return Promise.all([open('a'), open('b')]);
   }
 
+  /**
+   * Worker `g` claims attempt 1 of a new job and is inside the operation, about to call the upstream; then it stalls
+   * (GC pause, CPU starvation, a blocked event loop) for longer than its lease: nothing in this process runs.
+   */
+  async function stallInsideOperation(g: Gateway, name: string) {
+    const id = `job_${name}_${randomUUID().slice(0, 8)}`;
+    const key = `${name}-${id}`;
+    await g.store.create([operationJob(id, 'g', 'charge', { key })]);
+    const runA = g.runner!.handle({ jobId: id, attempt: 0 });
+    await gate.of(key, 1).reached.promise;
+    expect(await g.store.get(id)).toMatchObject({ status: 'active', attempts: 1 });
+    freeze(STALL_MS);
+    return { id, key, runA };
+  }
+
   it('the stalled holder is stopped before its upstream call: the side effect happens once, the takeover wins', async () => {
     const [a, b] = await workers();
     try {
-      const id = `job_fence_${randomUUID().slice(0, 8)}`;
-      const key = `fence-${id}`;
-      await a.g.store.create([
-        {
-          id,
-          kind: 'operation',
-          environment: 'development',
-          instance: 'g',
-          operation: 'charge',
-          input: { key },
-          maxAttempts: 3,
-        },
-      ]);
-
-      // Worker A claims attempt 1 and is inside the operation, about to call the upstream.
-      const runA = a.g.runner!.handle({ jobId: id, attempt: 0 });
-      await gate.of(key, 1).reached.promise;
-      expect(await a.g.store.get(id)).toMatchObject({ status: 'active', attempts: 1 });
-
-      // A stalls (GC pause, CPU starvation, a blocked event loop) for longer than its lease: nothing in this process runs.
-      const until = performance.now() + STALL_MS;
-      while (performance.now() < until) {
-        /* stalled */
-      }
+      const { id, key, runA } = await stallInsideOperation(a.g, 'fence');
 
       // The job is re-delivered to worker B (bee-queue's stall check or the reconciler in production), which takes it over.
       gate.of(key, 2).open.resolve();
@@ -187,25 +167,7 @@ describe.skipIf(!servers.postgresUrl)('fencing when a stalled worker loses its l
   it('waking from the stall, the operation resumes before any timer has run: the signal check itself refuses', async () => {
     const [a, b] = await workers();
     try {
-      const id = `job_wake_${randomUUID().slice(0, 8)}`;
-      const key = `wake-${id}`;
-      await a.g.store.create([
-        {
-          id,
-          kind: 'operation',
-          environment: 'development',
-          instance: 'g',
-          operation: 'charge',
-          input: { key },
-          maxAttempts: 3,
-        },
-      ]);
-      const runA = a.g.runner!.handle({ jobId: id, attempt: 0 });
-      await gate.of(key, 1).reached.promise;
-      const until = performance.now() + STALL_MS;
-      while (performance.now() < until) {
-        /* stalled */
-      }
+      const { id, key, runA } = await stallInsideOperation(a.g, 'wake');
       // The first thing to run on waking is the operation's continuation (as when an I/O callback is ready before
       // the timers phase): no lease timer has fired, so only the check on reading `signal.aborted` stands in the way.
       gate.of(key, 1).open.resolve();
@@ -214,11 +176,10 @@ describe.skipIf(!servers.postgresUrl)('fencing when a stalled worker loses its l
       // Nobody had taken the job over yet, so A's token still fenced it: the attempt is recorded as cut off and retried.
       expect(await a.g.store.get(id)).toMatchObject({ status: 'retrying', error: { code: 'LEASE_LOST' } });
       gate.of(key, 2).open.resolve();
-      let job = await a.g.store.get(id);
-      for (const until = Date.now() + 10_000; job?.status !== 'succeeded' && Date.now() < until; ) {
-        await new Promise((r) => setTimeout(r, 20));
-        job = await a.g.store.get(id);
-      }
+      const job = await waitFor(async () => {
+        const j = await a.g.store.get(id);
+        return j?.status === 'succeeded' ? j : undefined;
+      }, 'the retry to succeed');
       expect(job).toMatchObject({ status: 'succeeded', attempts: 2 });
       expect(upstream.writes.filter((w) => w.key === key)).toEqual([{ key, value: 2 }]);
     } finally {
@@ -231,17 +192,7 @@ describe.skipIf(!servers.postgresUrl)('fencing when a stalled worker loses its l
     try {
       const store = a.g.store;
       const id = `job_token_${randomUUID().slice(0, 8)}`;
-      await store.create([
-        {
-          id,
-          kind: 'operation',
-          environment: 'development',
-          instance: 'g',
-          operation: 'charge',
-          input: { key: id },
-          maxAttempts: 3,
-        },
-      ]);
+      await store.create([operationJob(id, 'g', 'charge', { key: id })]);
       // Same worker id both times (two slots of one process): only the token tells the claims apart.
       const first = await store.claim(id, 'same-worker', 1);
       if (!first.claimed) throw new Error('first claim refused');
@@ -266,17 +217,7 @@ describe.skipIf(!servers.postgresUrl)('fencing when a stalled worker loses its l
     try {
       const store = a.g.store;
       const id = `job_expired_${randomUUID().slice(0, 8)}`;
-      await store.create([
-        {
-          id,
-          kind: 'operation',
-          environment: 'development',
-          instance: 'g',
-          operation: 'charge',
-          input: { key: id },
-          maxAttempts: 3,
-        },
-      ]);
+      await store.create([operationJob(id, 'g', 'charge', { key: id })]);
       const claim = await store.claim(id, 'w', 1);
       if (!claim.claimed) throw new Error('claim refused');
       await new Promise((r) => setTimeout(r, 20));
@@ -353,17 +294,7 @@ describe.skipIf(!servers.postgresUrl || !servers.redisUrl)('fencing across proce
     // The operation sleeps 400 ms, then writes upstream; the lease is 1 s.
     const id = `job_sigstop_${randomUUID().slice(0, 8)}`;
     const key = `sigstop-${id}`;
-    await api.store.create([
-      {
-        id,
-        kind: 'operation',
-        environment: 'development',
-        instance: 's',
-        operation: 'sleepThenPut',
-        input: { key, ms: 400 },
-        maxAttempts: 3,
-      },
-    ]);
+    await api.store.create([operationJob(id, 's', 'sleepThenPut', { key, ms: 400 })]);
     await api.queue.enqueue('jobs.s', [{ jobId: id, attempt: 0 }]);
     await until(async () => (await api.store.get(id))?.status === 'active', 'the child to take the job', 10_000);
     // Frozen right inside the operation: its 400 ms timer, and its lease, run out while it cannot run.

@@ -11,7 +11,7 @@ import type { GatewayMetrics } from './metrics.js';
 import { instanceServices, type InstanceServices } from './services.js';
 import type { GatewayConfig, InstanceConfig } from '../config/schema.js';
 import { ConfigError } from '../errors/index.js';
-import { loadConnector } from './plugins.js';
+import { loadConnector } from '../plugins/load.js';
 
 /** A configured connector instance the gateway serves. */
 export interface LoadedInstance {

@@ -1,13 +1,12 @@
 // A worker that wakes from a freeze nobody took over records its attempt as LEASE_LOST (as the README says), whatever
 // the operation made of the abort — here what sdk-core's transport makes of it: an `ABORTED` error.
 import { randomUUID } from 'node:crypto';
-import { AbortedError, defineConnector, silentLogger } from '@relaykit/sdk-core';
+import { AbortedError, defineConnector } from '@relaykit/sdk-core';
 import { waitFor } from '@relaykit/testkit';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parseConfig } from '../config/index.js';
-import { Gateway } from '../gateway.js';
+import { freeze, leaseTestConfig, operationJob, startLeaseWorker } from '../test-support/runtime/lease.js';
 
 const servers = sharedServers();
 const LEASE_MS = 300;
@@ -36,48 +35,24 @@ describe.skipIf(!(servers.redisUrl && servers.postgresUrl))('an attempt cut off 
   });
 
   it('is recorded as LEASE_LOST, not ABORTED, and retried', async () => {
-    const config = parseConfig(
-      {
-        redis: { url: servers.redisUrl!, prefix: `rk-${randomUUID().slice(0, 8)}` },
-        database: { url: await servers.freshDatabase() },
-        jobs: { stallInterval: '1s', reconcileInterval: '1h', stallLimit: 3 },
-        environments: ['development'],
-        instances: {
-          h: { connector: 'hangs', environment: 'development', config: {}, retry: { attempts: 3, delay: '20ms' } },
-        },
+    const config = leaseTestConfig({
+      databaseUrl: await servers.freshDatabase(),
+      redisUrl: servers.redisUrl!,
+      instances: {
+        h: { connector: 'hangs', environment: 'development', config: {}, retry: { attempts: 3, delay: '20ms' } },
       },
-      {},
-    );
-    const worker = await Gateway.create({
-      config,
-      role: 'worker',
-      connectors: { hangs },
-      logger: silentLogger,
-      leaseMs: LEASE_MS,
     });
+    const worker = await startLeaseWorker({ config, connectors: { hangs }, leaseMs: LEASE_MS });
     try {
       const id = `job_lease_${randomUUID().slice(0, 8)}`;
       const running = new Promise<void>((resolve) => {
         reached = resolve;
       });
-      await worker.store.create([
-        {
-          id,
-          kind: 'operation',
-          environment: 'development',
-          instance: 'h',
-          operation: 'call',
-          input: {},
-          maxAttempts: 3,
-        },
-      ]);
+      await worker.store.create([operationJob(id, 'h', 'call', {})]);
       await worker.queue.enqueue('jobs.h', [{ jobId: id, attempt: 0 }]);
       await running;
       // The whole process freezes past the lease (as under SIGSTOP): no renewal goes out, and nobody takes over.
-      const until = performance.now() + LEASE_MS + 200;
-      while (performance.now() < until) {
-        /* frozen */
-      }
+      freeze(LEASE_MS + 200);
       const done = await waitFor(async () => {
         const job = await worker.store.get(id);
         return job?.status === 'succeeded' ? job : undefined;

@@ -1,8 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LeaseKeeper, checkOnRead, isLeaseLostError, type LeaseLostError } from './lease.js';
 
 const lease = { worker: 'w1', token: 't1' };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// The keeper's clock (performance.now) and its timers, faked: time passes when a test says so, however busy the
+// machine is.
+const fakeClock = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 function keeper(heartbeat: () => Promise<boolean>, leaseMs = 90, claimedAt = performance.now()) {
   const lost: LeaseLostError[] = [];
@@ -25,8 +30,9 @@ function keeper(heartbeat: () => Promise<boolean>, leaseMs = 90, claimedAt = per
 
 describe('LeaseKeeper', () => {
   it('keeps renewing while the attempt runs, and the lease stays held past its first term', async () => {
+    fakeClock();
     const { k, lost, renewals } = keeper(async () => true, 300);
-    await sleep(450);
+    await vi.advanceTimersByTimeAsync(450);
     expect(k.holds()).toBe(true);
     expect(lost).toEqual([]);
     expect(renewals.length).toBeGreaterThanOrEqual(2);
@@ -35,8 +41,9 @@ describe('LeaseKeeper', () => {
   });
 
   it('gives up as soon as a renewal is refused (another claim replaced this one)', async () => {
+    fakeClock();
     const { k, lost } = keeper(async () => false);
-    await sleep(60);
+    await vi.advanceTimersByTimeAsync(60);
     expect(k.holds()).toBe(false);
     expect(lost).toHaveLength(1);
     expect(isLeaseLostError(lost[0])).toBe(true);
@@ -45,14 +52,17 @@ describe('LeaseKeeper', () => {
   });
 
   it('gives up at the deadline when renewals get no answer (database unreachable)', async () => {
+    fakeClock();
     const started = performance.now();
     const { k, lost } = keeper(() => new Promise<boolean>(() => undefined), 300, started);
-    await sleep(30);
+    await vi.advanceTimersByTimeAsync(30);
     expect(k.holds()).toBe(true);
-    while (!lost.length && performance.now() - started < 2000) await sleep(5);
+    // At the lease's term less the small safety margin (30 ms of 300), not before.
+    await vi.advanceTimersByTimeAsync(300 - 30 - 30 - 1);
+    expect(lost).toEqual([]);
+    expect(k.holds()).toBe(true);
+    await vi.advanceTimersByTimeAsync(2);
     expect(lost).toHaveLength(1);
-    // Not before the lease's term less the small safety margin.
-    expect(performance.now() - started).toBeGreaterThanOrEqual(300 - 30);
     expect(k.holds()).toBe(false);
     k.stop();
   });

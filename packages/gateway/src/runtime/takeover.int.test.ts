@@ -1,13 +1,12 @@
 // Takeover time is bounded by the lease, not by the queue's backlog: a job whose worker died is taken over within
 // 2 × the lease while a long backlog waits in bee-queue (which would put the job back at its tail).
 import { randomUUID } from 'node:crypto';
-import { defineConnector, silentLogger } from '@relaykit/sdk-core';
+import { defineConnector } from '@relaykit/sdk-core';
 import { waitFor } from '@relaykit/testkit';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parseConfig } from '../config/index.js';
-import { Gateway } from '../gateway.js';
+import { leaseTestConfig, operationJob, startLeaseWorker } from '../test-support/runtime/lease.js';
 
 const servers = sharedServers();
 const LEASE_MS = 1000;
@@ -33,35 +32,16 @@ const slow = defineConnector({
 
 describe.skipIf(!(servers.redisUrl && servers.postgresUrl))('takeover under a backlog', () => {
   it('a dead worker’s job is taken over within 2 × the lease while a backlog is still queued', async () => {
-    const config = parseConfig(
-      {
-        redis: { url: servers.redisUrl!, prefix: `rk-${randomUUID().slice(0, 8)}` },
-        database: { url: await servers.freshDatabase() },
-        jobs: { stallInterval: '1s', reconcileInterval: '1h', stallLimit: 3 },
-        environments: ['development'],
-        instances: {
-          s: { connector: 'slow', environment: 'development', config: {}, concurrency: 2, timeout: '30s' },
-        },
+    const config = leaseTestConfig({
+      databaseUrl: await servers.freshDatabase(),
+      redisUrl: servers.redisUrl!,
+      instances: {
+        s: { connector: 'slow', environment: 'development', config: {}, concurrency: 2, timeout: '30s' },
       },
-      {},
-    );
-    const worker = await Gateway.create({
-      config,
-      role: 'worker',
-      connectors: { slow },
-      logger: silentLogger,
-      leaseMs: LEASE_MS,
     });
+    const worker = await startLeaseWorker({ config, connectors: { slow }, leaseMs: LEASE_MS });
     try {
-      const job = (id: string, ms: number) => ({
-        id,
-        kind: 'operation' as const,
-        environment: 'development',
-        instance: 's',
-        operation: 'work',
-        input: { ms },
-        maxAttempts: 3,
-      });
+      const job = (id: string, ms: number) => operationJob(id, 's', 'work', { ms });
       const orphan = `job_orphan_${randomUUID().slice(0, 8)}`;
       const backlog = Array.from({ length: 150 }, (_, i) => job(`job_backlog_${i}_${randomUUID().slice(0, 6)}`, 60));
       await worker.store.create([job(orphan, 10), ...backlog]);

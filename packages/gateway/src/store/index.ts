@@ -1,7 +1,6 @@
 export { type SqlClient, openSql, postgresClient, pgliteClient, DataDirInUseError } from './sql.js';
 export { MIGRATIONS, migrate } from './migrations.js';
 export { JobStore, type ClaimResult, type Lease } from './job-store.js';
-export { SqlIdempotencyStore } from './idempotency.js';
 export { AuditLog, AUDIT_REDACTION, type AuditEntry, type AuditLogOptions, type StoredAuditEntry } from './audit.js';
 export { plainCodec, encryptingCodec, toJson, type PayloadCodec } from './codec.js';
 export type * from './types.js';

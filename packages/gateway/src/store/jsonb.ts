@@ -1,37 +1,8 @@
+import { fromJsonb as coreFromJsonb, toJsonb as coreToJsonb } from '@relaykit/sdk-core';
 import { toJson } from './codec.js';
 
-/**
- * Key of the wrapper holding a value PostgreSQL's jsonb cannot: `{"$rkjson": "<the value's JSON text>"}`.
- * jsonb refuses the NUL character (`\u0000`) and lone UTF-16 surrogates (`\ud800`) anywhere, keys
- * included, yet both are valid in a JSON text and in a JavaScript string — so a body holding one
- * must be stored some other way, or its audit row is lost. The wrapper keeps the value's JSON text
- * (where they are plain `\uXXXX` escapes) as a jsonb string: reversible, and every other row stays
- * ordinary queryable jsonb. A value that itself looks like the wrapper is wrapped too, so reading
- * back never mistakes a client's payload for an escaped one.
- */
-export const JSONB_WRAPPER = '$rkjson';
-
-// JSON.stringify writes NUL as \u0000 and a lone surrogate as \udXXX (a pair is written as the character itself);
-// an escaped backslash before "u" can match too, which only wraps a value that did not need it.
-const UNSTORABLE = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
-
-function looksWrapped(value: unknown): boolean {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const keys = Object.keys(value);
-  return keys.length === 1 && keys[0] === JSONB_WRAPPER;
-}
-
-/** The jsonb text of `value`: its JSON, or the wrapper when jsonb could not hold it (see {@link JSONB_WRAPPER}). */
-export function toJsonb(value: unknown): string {
-  const text = toJson(value);
-  return UNSTORABLE.test(text) || looksWrapped(value) ? JSON.stringify({ [JSONB_WRAPPER]: text }) : text;
-}
+/** The jsonb text of `value` in the gateway's JSON (bigints as decimal strings), wrapped when jsonb could not hold it. */
+export const toJsonb = (value: unknown): string => coreToJsonb(value, toJson);
 
 /** The value stored by `toJsonb`, as the database driver returns it (parsed jsonb). */
-export function fromJsonb(stored: unknown): unknown {
-  if (looksWrapped(stored)) {
-    const text = (stored as Record<string, unknown>)[JSONB_WRAPPER];
-    if (typeof text === 'string') return JSON.parse(text) as unknown;
-  }
-  return stored;
-}
+export const fromJsonb = (stored: unknown): unknown => coreFromJsonb(stored);

@@ -3,6 +3,8 @@ import { parseConfig, type GatewayConfigInput } from '../config/index.js';
 import { Gateway, type GatewayOptions } from '../gateway.js';
 import { echoConnector, startEchoUpstream, type EchoUpstream } from './echo.js';
 import { silentLogger } from '@relaykit/sdk-core';
+import { sharedServers } from '@relaykit/testkit/vitest';
+import { randomUUID } from 'node:crypto';
 
 /** The `/metrics` bearer token of test gateways. */
 export const METRICS_TOKEN = 'test-metrics-token-0123456789';
@@ -87,6 +89,25 @@ export async function startTestGateway(
       await upstream.close();
     },
   };
+}
+
+/**
+ * A test gateway on the run's PostgreSQL (a fresh database) and Redis (bee-queue, a fresh key prefix), with
+ * `overrides` on top. Only where both servers run (`sharedServers()`): callers skip otherwise.
+ */
+export async function startServerGateway(
+  overrides: Partial<GatewayConfigInput> = {},
+  options: Partial<GatewayOptions> = {},
+): Promise<TestGateway> {
+  const servers = sharedServers();
+  return startTestGateway(
+    {
+      redis: { url: servers.redisUrl!, prefix: `rk-${randomUUID().slice(0, 8)}` },
+      database: { url: await servers.freshDatabase(), dataDir: 'memory://' },
+      ...overrides,
+    },
+    options,
+  );
 }
 
 /** Polls a job until it is final. */

@@ -11,3 +11,9 @@ export {
 } from './errors.js';
 export { toTaggedJson, fromTaggedJson } from './json.js';
 export { MAX_IDEMPOTENCY_KEY_LENGTH, DEFAULT_LOCK_TTL_MS, DEFAULT_RESULT_TTL_MS } from './validate.js';
+export {
+  SqlIdempotencyStore,
+  idempotencyMigrations,
+  type SqlIdempotencyStoreOptions,
+  type IdempotencyResultCodec,
+} from './sql.js';

@@ -5,6 +5,7 @@ import { isIdempotencyInFlightError, isIdempotencyMismatchError } from './errors
 import { fromTaggedJson, toTaggedJson } from './json.js';
 import { MemoryIdempotencyStore } from './memory.js';
 import { runIdempotent } from './run.js';
+import { idempotencyStoreContract } from '../test-support/idempotency/store.contract.js';
 
 function store(options: { lockTtlMs?: number; ttlMs?: number } = {}) {
   const clock = { now: 1_000_000 };
@@ -151,4 +152,8 @@ describe('runIdempotent', () => {
     ).rejects.toThrow('declined');
     expect(await s.begin('t', 'k2', 'fp')).toEqual({ state: 'completed', result: { error: 'declined' } });
   });
+});
+
+describe('MemoryIdempotencyStore: the adapters’ shared suite', () => {
+  idempotencyStoreContract('memory', async () => new MemoryIdempotencyStore());
 });

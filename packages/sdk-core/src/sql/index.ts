@@ -7,3 +7,4 @@ export {
 } from './postgres.js';
 export { pgliteSqlClient } from './pglite.js';
 export { applyMigrations, type ApplyMigrationsOptions, type Migration } from './migrate.js';
+export { toJsonb, fromJsonb, JSONB_WRAPPER } from './jsonb.js';

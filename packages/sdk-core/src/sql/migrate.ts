@@ -67,3 +67,19 @@ export async function applyMigrations(db: SqlClient, options: ApplyMigrationsOpt
     );
   }
 }
+
+/**
+ * For a store that migrates its table on first use: a function that applies the migrations on its first call and
+ * then answers at once; a failed attempt is forgotten, so the next call tries again.
+ */
+export function migrateOnce(db: SqlClient, options: ApplyMigrationsOptions): () => Promise<void> {
+  let applied: Promise<void> | undefined;
+  return () =>
+    (applied ??= applyMigrations(db, options).then(
+      () => undefined,
+      (error: unknown) => {
+        applied = undefined;
+        throw error;
+      },
+    ));
+}

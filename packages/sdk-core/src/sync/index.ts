@@ -16,3 +16,4 @@ export {
   type PostgresDeadLetterSinkOptions,
   type StoredDeadLetter,
 } from './postgres-dead-letter.js';
+export { deadLetterRecordset, type DeadLetterRow } from './dead-letter-rows.js';

@@ -110,6 +110,19 @@ describe.each(engines)('PostgresDeadLetterSink on %s', (_engine, open) => {
     expect((await db.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]); // a borrowed db stays open
   });
 
+  it('stores a record holding characters jsonb refuses (NUL, lone surrogates) instead of failing the batch', async (ctx) => {
+    if (!db) return ctx.skip('no PostgreSQL server on this machine (the run printed why; CI=true fails instead)');
+    const sink = new PostgresDeadLetterSink({ db, namespace: 'unstorable' });
+    const raw = { name: 'a\u0000b', lone: 'x\ud800y', pair: '\ud83d\ude00', reason: 'ok' };
+    await sink.write([{ ...letter('p1', 1n, 'name: NUL\u0000 inside'), raw }, letter('p2', 1n, 'fine')]);
+    const letters = await sink.list();
+    expect(letters.map((l) => [l.id, l.reason])).toEqual([
+      ['p1', 'name: NUL\ufffd inside'],
+      ['p2', 'fine'],
+    ]);
+    expect(letters[0]!.raw).toEqual({ name: 'a\ufffdb', lone: 'x\ufffdy', pair: '\ud83d\ude00', reason: 'ok' });
+  });
+
   it('a sync re-run after a crash (dead letters written, batch not) stores each dead letter once', async (ctx) => {
     if (!db) return ctx.skip('no PostgreSQL server on this machine (the run printed why; CI=true fails instead)');
     const deadLetter = new PostgresDeadLetterSink({ db, namespace: 'crash' });

@@ -6,8 +6,9 @@ import {
   type SqlStoreConnection,
 } from '../checkpoint/sql-client.js';
 import { RelaykitError } from '../errors/index.js';
-import { applyMigrations, type Migration } from '../sql/migrate.js';
+import { applyMigrations, migrateOnce, type Migration } from '../sql/migrate.js';
 import type { SqlClient } from '../sql/types.js';
+import { deadLetterRecordset } from './dead-letter-rows.js';
 import type { DeadLetter, DeadLetterSink } from './types.js';
 
 /** Options of {@link PostgresDeadLetterSink}: where (`db`, `pool` or `postgresUrl`), which table, which namespace. */
@@ -40,8 +41,6 @@ const quoteTable = (table: string): string => {
     throw new RelaykitError('CONFIG', `invalid dead-letter table name ${JSON.stringify(table)}`);
   return quoted;
 };
-const toJson = (value: unknown): string =>
-  JSON.stringify(value ?? null, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 
 /**
  * The migrations of a dead-letter table, for {@link applyMigrations} (scope `dead-letters:<table>`, so each
@@ -107,7 +106,6 @@ export class PostgresDeadLetterSink<Raw = unknown> implements DeadLetterSink<Raw
   private readonly name: string;
   private readonly table: string;
   private readonly namespace: string;
-  private migrated: Promise<void> | undefined;
 
   constructor(options: PostgresDeadLetterSinkOptions) {
     this.name = options.table ?? 'relaykit_dead_letters';
@@ -117,22 +115,14 @@ export class PostgresDeadLetterSink<Raw = unknown> implements DeadLetterSink<Raw
     if (!opened) throw new RelaykitError('CONFIG', 'PostgresDeadLetterSink needs a db, a pool or a postgresUrl');
     this.db = opened.db;
     this.ownsDb = opened.owned;
+    this.migrate = migrateOnce(this.db, {
+      scope: `dead-letters:${this.name}`,
+      migrations: deadLetterMigrations(this.name),
+    });
   }
 
   /** Applies the table's migrations once (idempotent, safe from many processes; a failure is retried on the next call). */
-  migrate(): Promise<void> {
-    this.migrated ??= applyMigrations(this.db, {
-      scope: `dead-letters:${this.name}`,
-      migrations: deadLetterMigrations(this.name),
-    }).then(
-      () => undefined,
-      (error: unknown) => {
-        this.migrated = undefined;
-        throw error;
-      },
-    );
-    return this.migrated;
-  }
+  readonly migrate: () => Promise<void>;
 
   async write(entries: Array<DeadLetter<Raw>>): Promise<void> {
     if (entries.length === 0) return;
@@ -215,24 +205,8 @@ export class PostgresDeadLetterSink<Raw = unknown> implements DeadLetterSink<Raw
     if (this.ownsDb) await this.db.close();
   }
 
-  /**
-   * One upsert for the whole batch. Rows travel as one JSON parameter (plain text params work the same
-   * on pg and PGlite); a key repeated within the batch keeps its last entry, since one statement may
-   * not update a row twice.
-   */
+  /** One upsert for the whole batch (rows as one {@link deadLetterRecordset} parameter). */
   private insert(entries: Array<DeadLetter<Raw>>): { text: string; params: unknown[] } {
-    const byKey = new Map<string, DeadLetter<Raw>>();
-    for (const e of entries) byKey.set(JSON.stringify([e.source, e.entity, String(e.id), String(e.version)]), e);
-    const rows = [...byKey.values()].map((e) => ({
-      source: e.source,
-      entity: e.entity,
-      record_id: String(e.id),
-      version: String(e.version),
-      reason: e.reason,
-      code: e.code ?? null,
-      raw: e.raw ?? null,
-      at: e.at.toISOString(),
-    }));
     return {
       text: `INSERT INTO ${this.table} (namespace, source, entity, record_id, version, reason, code, raw, at)
 SELECT $1, r.source, r.entity, r.record_id, r.version, r.reason, r.code, r.raw, r.at
@@ -241,7 +215,7 @@ FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (source text, entity text, reco
 ORDER BY r.ord
 ON CONFLICT (namespace, source, entity, record_id, version) DO UPDATE
 SET reason = EXCLUDED.reason, code = EXCLUDED.code, raw = EXCLUDED.raw, at = EXCLUDED.at`,
-      params: [this.namespace, toJson(rows)],
+      params: [this.namespace, deadLetterRecordset(entries)],
     };
   }
 }

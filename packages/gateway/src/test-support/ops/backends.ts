@@ -1,9 +1,8 @@
 // Test support: the two backends every operator-route test runs on, and keys for each permission set.
-import { randomUUID } from 'node:crypto';
 import { sharedServers } from '@relaykit/testkit/vitest';
 import type { GatewayConfigInput } from '../../config/index.js';
 import type { GatewayOptions } from '../../gateway.js';
-import { startTestGateway, type TestGateway } from '../harness.js';
+import { startServerGateway, startTestGateway, type TestGateway } from '../harness.js';
 
 const servers = sharedServers();
 
@@ -20,15 +19,7 @@ export const BACKENDS: Backend[] = [
     ? [
         {
           name: 'PostgreSQL + Redis',
-          start: async (overrides?: Partial<GatewayConfigInput>, options?: Partial<GatewayOptions>) =>
-            startTestGateway(
-              {
-                redis: { url: servers.redisUrl!, prefix: `rk-${randomUUID().slice(0, 8)}` },
-                database: { url: await servers.freshDatabase(), dataDir: 'memory://' },
-                ...overrides,
-              },
-              options,
-            ),
+          start: startServerGateway,
         },
       ]
     : []),

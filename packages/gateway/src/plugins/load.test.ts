@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPluginError } from '../errors/index.js';
-import { loadConnector } from './plugins.js';
+import { loadConnector } from './load.js';
 
 const baseDir = fileURLToPath(new URL('..', import.meta.url));
 
