@@ -5,16 +5,23 @@ import {
   type PersonalRecord,
   type PrivacyCounts,
   type PrivacySubject,
+  type SqlClient,
   type SqlExecutor,
 } from '@relaykit/sdk-core';
-import type { MahakState } from '../connector.js';
 import { ENTITIES, type EntityName } from '../entities/catalogue.js';
 import { mahakRecordFields } from '../personal-data.js';
+import type { MahakMemorySink } from '../sink/memory.js';
 import { entityTable, ident, migrateMahakSchema } from '../sink/migrations.js';
 import type { LocalRow } from '../transform/transformer.js';
 
-/** What the privacy hooks need of an instance's state. */
-export type MahakPrivacyState = Pick<MahakState, 'store' | 'migrated'>;
+/** What the privacy hooks need of an instance's state (its store; `MahakState` is one). */
+export interface MahakPrivacyState {
+  store:
+    | { kind: 'sql'; db: SqlClient; schema: { schema: string; tablePrefix: string } }
+    | { kind: 'memory'; sinks: Map<EntityName, MahakMemorySink> };
+  /** The store's migration, run once (shared with the syncs). */
+  migrated: Promise<unknown> | undefined;
+}
 
 /** Personal fields of a Person row (column → Mahak field): blanked by an erasure. */
 const PERSON_FIELDS: Record<string, string> = {

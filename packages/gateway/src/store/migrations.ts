@@ -3,7 +3,7 @@ import { OPS_MIGRATIONS } from '../ops/migration.js';
 import { OBS_MIGRATIONS } from '../ops/obs-migration.js';
 import { USER_MIGRATIONS } from '../users/migration.js';
 import { SCHEDULE_CLAIMS_MIGRATION, SCHEDULES_MIGRATION } from '../schedules/migration.js';
-import { applyMigrations } from '@relaykit/sdk-core';
+import { applyMigrations, idempotencyMigrations } from '@relaykit/sdk-core';
 import type { SqlClient } from './sql.js';
 
 /** Ordered schema migrations; never edit a released one, add a new one. */
@@ -118,6 +118,9 @@ export async function migrate(sql: SqlClient): Promise<number[]> {
       .sort((a, b) => a.version - b.version)
       .map((m) => ({ id: String(m.version), sql: m.sql })),
   });
+  // sdk-core's idempotency store (the gateway's stored responses) migrates its table on first use; applied here too,
+  // so an application role that does not own the tables (see `appendOnlyAuditGrants`) finds nothing left to alter.
+  await applyMigrations(sql, { scope: 'idempotency:relaykit_idempotency', migrations: idempotencyMigrations() });
   return applied.map(Number);
 }
 
