@@ -3,7 +3,7 @@ import { problem } from '../errors/index.js';
 import type { HttpDeps } from '../http/types.js';
 import type { Principal } from '../ops/principal.js';
 import { maskPayload } from '../ops/masking.js';
-import { defineRoute, type OpsRoute } from '../ops/route.js';
+import { defineRoute, type Route } from '../http/route.js';
 import { nextFireTimes } from './definition.js';
 import { runView, scheduleView } from './routes.js';
 import type { ScheduleService } from './service.js';
@@ -84,7 +84,7 @@ function viewOf(s: ScheduleRecord, count: number): AdminSchedule {
 }
 
 /** The operator routes for schedules: list, detail, run history, pause, resume, run now, delete. */
-export const SCHEDULE_ADMIN_ROUTES: OpsRoute[] = [
+export const SCHEDULE_ADMIN_ROUTES: Route[] = [
   defineRoute({
     method: 'get',
     path: '/v1/admin/schedules',

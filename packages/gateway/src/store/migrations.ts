@@ -118,8 +118,8 @@ export async function migrate(sql: SqlClient): Promise<number[]> {
       .sort((a, b) => a.version - b.version)
       .map((m) => ({ id: String(m.version), sql: m.sql })),
   });
-  // sdk-core's idempotency store (the gateway's stored responses) migrates its table on first use; applied here too,
-  // so an application role that does not own the tables (see `appendOnlyAuditGrants`) finds nothing left to alter.
+  // The Idempotency-Key store's own table (sdk-core's migrations, its own scope) is brought up to date here too, so
+  // `relaykit migrate` run by the schema's owner leaves nothing for a role that owns no table to alter on first use.
   await applyMigrations(sql, { scope: 'idempotency:relaykit_idempotency', migrations: idempotencyMigrations() });
   return applied.map(Number);
 }
