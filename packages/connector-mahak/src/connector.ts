@@ -17,6 +17,7 @@ import { ENTITY_NAMES, isEntityName, type EntityName } from './entities/catalogu
 import { toInt64 } from './entities/scalars.js';
 import { pushOrders, pushReceipts, StoreOrder, StoreReceipt } from './push/push.js';
 import { mahakRecordFields } from './personal-data.js';
+import { mahakPrivacy } from './privacy/index.js';
 import { createMahakMemorySink, type MahakMemorySink } from './sink/memory.js';
 import { createMahakDeadLetterSink } from './sink/postgres.js';
 import { migrateMahakSchema } from './sink/migrations.js';
@@ -272,6 +273,7 @@ export const mahakConnector = defineConnector({
     }
     return outcomes;
   },
+  privacy: mahakPrivacy,
   async teardown(state) {
     await state.client.close();
     if (state.store.kind === 'sql' && state.store.owned) await state.store.db.close();

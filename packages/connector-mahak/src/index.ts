@@ -11,4 +11,5 @@ export * from './push/index.js';
 export * from './sink/index.js';
 export * from './sync/index.js';
 export * from './transform/index.js';
+export { mahakPrivacy, type MahakPrivacyState } from './privacy/index.js';
 export { MahakApiError, isMahakApiError, MahakProtocolError, isMahakProtocolError } from './errors/index.js';

@@ -23,6 +23,7 @@ import { whatsAppRateRules } from './sender/rules.js';
 import { MAX_WEBHOOK_BYTES, createWebhookHandler, type WebhookHandler } from './webhooks/handler.js';
 import { parseWebhookPayload, webhookEventKey, type WhatsAppEvent } from './webhooks/events.js';
 import { WhatsAppEventMarks } from './webhooks/personal-data.js';
+import { whatsAppPrivacy } from './privacy/index.js';
 import type { StatusTracker } from './webhooks/tracker.js';
 import { createStatusTracker } from './webhooks/tracker-create.js';
 
@@ -433,6 +434,7 @@ export const whatsappConnector = defineConnector({
     },
   },
   classify: whatsAppClassifier,
+  privacy: whatsAppPrivacy,
   /**
    * The number as Meta sees it (`GET /{phone-number-id}`): not ok when the token is refused, the
    * number is not CONNECTED (flagged, restricted, ...), its quality is RED, its throughput level is

@@ -13,3 +13,4 @@ export * from './sender/index.js';
 export * from './broadcast/index.js';
 export * from './health/index.js';
 export * from './webhooks/index.js';
+export { whatsAppPrivacy, type TrackerState } from './privacy/index.js';

@@ -184,6 +184,7 @@ export class Gateway {
             stallLimit: config.jobs.stallLimit,
             leaseMs,
             failures: new ErrorGroupStore(sql),
+            mask: privacy?.masker,
           });
     this.reconciler = new Reconciler({
       store,
@@ -326,7 +327,7 @@ export class Gateway {
       role,
       sql,
       queue,
-      store: new JobStore(sql, codec, privacy.indexer),
+      store: new JobStore(sql, codec, privacy.indexer, privacy.masker),
       keys: new ApiKeyStore(sql),
       audit,
       idempotency,

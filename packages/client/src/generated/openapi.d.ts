@@ -753,7 +753,7 @@ export interface paths {
         put?: never;
         /**
          * Export everything stored about a data subject
-         * @description A JSON document streamed as it is read: `items` lists every stored piece (job inputs and results, attempts, stored Idempotency-Key responses, audit entries), decrypted, each with the table, row and columns it came from; `summary` counts them per class. The read is audited, without the identifiers. Needs the `admin:privacy` permission; acts in the caller's environment only.
+         * @description A JSON document streamed as it is read: `items` lists every stored piece (job inputs and results, attempts, stored Idempotency-Key responses, audit entries, sync dead letters, and what connectors keep themselves such as delivery statuses and synced rows), decrypted, each with the table, row and columns it came from; `summary` counts them per class. The read is audited, without the identifiers. Needs the `admin:privacy` permission; acts in the caller's environment only.
          */
         post: operations["privacy.access"];
         delete?: never;
@@ -1094,13 +1094,15 @@ export interface components {
             /** Format: date-time */
             generatedAt: string;
             items: ({
-                /** @enum {string} */
-                class: "job" | "webhookEvent" | "attempt" | "idempotencyResponse" | "auditEntry";
-                /** @description The table, row and columns this piece came from */
+                /** @description `job`, `webhookEvent`, `attempt`, `idempotencyResponse`, `auditEntry`, `syncDeadLetter`, or `<connector>.<class>` for what a connector keeps (e.g. `whatsapp.statuses`, `mahak.persons`) */
+                class: string;
+                /** @description The table, row and columns this piece came from; for what a connector keeps, also its `store` (table, redis, memory), `name` and `connector` */
                 source: {
-                    columns: string[];
-                    id: string;
-                    table: string;
+                    columns?: string[];
+                    id?: string;
+                    table?: string;
+                } & {
+                    [key: string]: unknown;
                 };
             } & {
                 [key: string]: unknown;
@@ -1108,8 +1110,14 @@ export interface components {
             summary: {
                 attempts: number;
                 auditEntries: number;
+                /** @description Records connectors keep themselves, by `<connector>.<class>` (e.g. `whatsapp.statuses`) */
+                connectorRecords: {
+                    [key: string]: number;
+                };
                 idempotencyResponses: number;
                 jobs: number;
+                /** @description Sync dead letters whose raw record names the subject */
+                syncDeadLetters: number;
                 webhookEvents: number;
             };
         };
@@ -1117,9 +1125,17 @@ export interface components {
             counts: {
                 attempts: number;
                 auditEntries: number;
+                /** @description Per instance, what its connector erased of the data it keeps itself, by class (e.g. `{ wa: { statuses: 2 } }`) */
+                connectors: {
+                    [key: string]: {
+                        [key: string]: number;
+                    };
+                };
                 idempotencyResponses: number;
                 jobs: number;
                 subjectIndex: number;
+                /** @description Sync dead letters naming the subject, deleted */
+                syncDeadLetters: number;
                 webhookEvents: number;
             };
             /** Format: date-time */

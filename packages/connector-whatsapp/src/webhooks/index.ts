@@ -43,7 +43,7 @@ export {
   type DedupeClaimProcessing,
   type DedupeClaimDone,
 } from './dedupe.js';
-export { nextStatus, type StatusTracker, type TrackedStatus, type TrackResult } from './tracker.js';
+export { nextStatus, recipientDigits, type StatusTracker, type TrackedStatus, type TrackResult } from './tracker.js';
 export { createMemoryStatusTracker } from './tracker-memory.js';
 export { createRedisStatusTracker } from './tracker-redis.js';
 export { createSqlStatusTracker, statusTrackerMigrations, type SqlStatusTrackerOptions } from './tracker-sql.js';

@@ -1,5 +1,5 @@
 import { applyMigrations, type Migration, type SqlClient } from '@relaykit/sdk-core';
-import type { StatusTracker, TrackedStatus } from './tracker.js';
+import { recipientDigits, type StatusTracker, type TrackedStatus } from './tracker.js';
 
 /** Options of {@link createSqlStatusTracker}. */
 export interface SqlStatusTrackerOptions {
@@ -36,6 +36,14 @@ export function statusTrackerMigrations(table = 'relaykit_whatsapp_statuses'): M
   PRIMARY KEY (namespace, message_id)
 )`,
         `CREATE INDEX IF NOT EXISTS ${quote(`${table}_updated_at`)} ON ${t} (updated_at)`,
+      ],
+    },
+    {
+      // The recipient, so a data subject's statuses can be found, exported and erased (see `whatsAppPrivacy`).
+      id: '002-recipient',
+      sql: [
+        `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS recipient text`,
+        `CREATE INDEX IF NOT EXISTS ${quote(`${table}_recipient`)} ON ${t} (namespace, recipient) WHERE recipient IS NOT NULL`,
       ],
     },
   ];
@@ -81,16 +89,18 @@ export function createSqlStatusTracker(options: SqlStatusTrackerOptions): Status
     status: string;
     ts: string | number;
     error_codes: number[] | null;
+    recipient: string | null;
   }
   const toTracked = (messageId: string, row: Row): TrackedStatus => ({
     messageId,
     status: row.status as TrackedStatus['status'],
     timestamp: Number(row.ts),
     ...(row.status === 'failed' ? { errorCodes: row.error_codes ?? [] } : {}),
+    ...(row.recipient ? { recipientId: row.recipient } : {}),
   });
   const read = async (messageId: string): Promise<TrackedStatus | undefined> => {
     const { rows } = await db.query<Row>(
-      `SELECT status, ts, error_codes FROM ${t} WHERE namespace = $1 AND message_id = $2`,
+      `SELECT status, ts, error_codes, recipient FROM ${t} WHERE namespace = $1 AND message_id = $2`,
       [namespace, messageId],
     );
     return rows[0] ? toTracked(messageId, rows[0]) : undefined;
@@ -109,28 +119,31 @@ export function createSqlStatusTracker(options: SqlStatusTrackerOptions): Status
   };
 
   return {
+    location: { store: 'table', name: table },
     async apply(update) {
       await migrate();
       const known = KNOWN.has(update.status);
       if (known) {
         // The WHERE is nextStatus() over the stored row (t) and the update (EXCLUDED); a new message always takes.
         const { rows } = await db.query<Row>(
-          `INSERT INTO ${t} AS t (namespace, message_id, status, ts, error_codes, updated_at)
-VALUES ($1, $2, $3, $4, $5, now())
+          `INSERT INTO ${t} AS t (namespace, message_id, status, ts, error_codes, recipient, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, now())
 ON CONFLICT (namespace, message_id) DO UPDATE
-SET status = EXCLUDED.status, ts = EXCLUDED.ts, error_codes = EXCLUDED.error_codes, updated_at = now()
+SET status = EXCLUDED.status, ts = EXCLUDED.ts, error_codes = EXCLUDED.error_codes,
+  recipient = COALESCE(EXCLUDED.recipient, t.recipient), updated_at = now()
 WHERE CASE
   WHEN t.status = 'failed' THEN ${rank('EXCLUDED.status')} >= 2 AND EXCLUDED.ts >= t.ts
   WHEN EXCLUDED.status = 'failed' THEN t.status = 'sent'
   ELSE ${rank('EXCLUDED.status')} > ${rank('t.status')}
 END
-RETURNING status, ts, error_codes`,
+RETURNING status, ts, error_codes, recipient`,
           [
             namespace,
             update.messageId,
             update.status,
             update.timestamp,
             update.status === 'failed' ? (update.errors ?? []).map((e) => e.code) : null,
+            update.recipientId ? recipientDigits(update.recipientId) || null : null,
           ],
         );
         sweep();
@@ -142,6 +155,41 @@ RETURNING status, ts, error_codes`,
     async get(messageId) {
       await migrate();
       return read(messageId);
+    },
+    async byRecipient(recipientId) {
+      await migrate();
+      const digits = recipientDigits(recipientId);
+      if (!digits) return [];
+      const { rows } = await db.query<Row & { message_id: string }>(
+        `SELECT message_id, status, ts, error_codes, recipient FROM ${t} WHERE namespace = $1 AND recipient = $2 ORDER BY message_id`,
+        [namespace, digits],
+      );
+      return rows.map((row) => toTracked(row.message_id, row));
+    },
+    async forgetRecipient(recipientId) {
+      await migrate();
+      const digits = recipientDigits(recipientId);
+      if (!digits) return 0;
+      const { rows } = await db.query(`DELETE FROM ${t} WHERE namespace = $1 AND recipient = $2 RETURNING message_id`, [
+        namespace,
+        digits,
+      ]);
+      return rows.length;
+    },
+    async purge(before) {
+      await migrate();
+      // Small batches: each DELETE holds its row locks briefly, whatever the table's size.
+      let total = 0;
+      for (;;) {
+        const { rows } = await db.query(
+          `DELETE FROM ${t} WHERE (namespace, message_id) IN (
+             SELECT namespace, message_id FROM ${t} WHERE namespace = $1 AND updated_at < $2 LIMIT 500 FOR UPDATE SKIP LOCKED)
+           RETURNING message_id`,
+          [namespace, before],
+        );
+        total += rows.length;
+        if (rows.length < 500) return total;
+      }
     },
     async close() {
       // The database is borrowed (the runtime's, or the caller's): it stays open.

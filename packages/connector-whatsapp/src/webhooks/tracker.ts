@@ -10,6 +10,8 @@ export interface TrackedStatus {
   timestamp: number;
   /** Error codes of the latest `failed` update, if any. */
   errorCodes?: number[];
+  /** The recipient's WhatsApp id (digits with country code, no `+`), when an update said it. */
+  recipientId?: string;
 }
 
 /** Result of {@link StatusTracker.apply}. */
@@ -28,13 +30,30 @@ export interface TrackResult {
 export interface StatusTracker {
   /** Applies one status update (any order, duplicates welcome); moves the message forward only. */
   apply(
-    update: Pick<StatusUpdate, 'messageId' | 'status' | 'timestamp'> & { errors?: ReadonlyArray<{ code: number }> },
+    update: Pick<StatusUpdate, 'messageId' | 'status' | 'timestamp'> & {
+      errors?: ReadonlyArray<{ code: number }>;
+      recipientId?: string | undefined;
+    },
   ): Promise<TrackResult>;
   /** The message's current status, or undefined when no update arrived (or it was forgotten). */
   get(messageId: string): Promise<TrackedStatus | undefined>;
+  /**
+   * Statuses of messages sent to one recipient (WhatsApp id: digits with country code; a `+` and separators are
+   * ignored), for subject access. Only statuses stored with their recipient are found.
+   */
+  byRecipient(recipientId: string): Promise<TrackedStatus[]>;
+  /** Forgets every status of messages sent to one recipient (erasure); returns how many. */
+  forgetRecipient(recipientId: string): Promise<number>;
+  /** Forgets statuses last updated before `before` (retention); returns how many. */
+  purge(before: Date): Promise<number>;
+  /** Where statuses are kept (for subject access exports): a table, a Redis key prefix, or memory. */
+  readonly location: { store: 'table' | 'redis' | 'memory'; name: string };
   /** Releases the store's connection. */
   close(): Promise<void>;
 }
+
+/** The digits of a WhatsApp id or phone number (how statuses are keyed by recipient). */
+export const recipientDigits = (value: string): string => value.replace(/\D/g, '');
 
 const RANK: Record<string, number> = { sent: 1, delivered: 2, read: 3 };
 

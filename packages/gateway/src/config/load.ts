@@ -89,7 +89,17 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
       problems.push({ path: formatPath(issue.path), message: plainMessage(issue, valueAt(withEnv, issue.path)) });
   }
   if (problems.length || !result.success) throw new ConfigError('Invalid gateway configuration:', problems);
+  result.data.privacy.storeMasked ??= storeMaskedByDefault(env);
   return result.data;
+}
+
+/**
+ * Whether payloads are stored masked when `privacy.storeMasked` is not set: only when `RELAYKIT_ENV` says
+ * `development`, `staging` or `test`. Unset or anything else (`production` included) stores them as they are, so
+ * production is never surprised. `NODE_ENV` is not read: test runners and bundlers set it on their own.
+ */
+export function storeMaskedByDefault(env: NodeJS.ProcessEnv): boolean {
+  return ['development', 'staging', 'test'].includes((env.RELAYKIT_ENV ?? '').trim().toLowerCase());
 }
 
 function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {

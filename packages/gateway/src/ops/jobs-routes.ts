@@ -136,7 +136,11 @@ export const JOB_ROUTES: Route[] = [
       const id = jobId(params.id);
       audit({}, id);
       const outcome = await queries(deps).cancel(principal.environment, id, `${principal.kind} ${principal.id}`);
-      if (outcome.cancelled) return { id, status: 'cancelled' as const };
+      if (outcome.cancelled) {
+        // A cancelled job never runs again: under `privacy.storeMasked` it is masked like a finished one.
+        await deps.store.maskStored([id]);
+        return { id, status: 'cancelled' as const };
+      }
       if (!outcome.status) throw problem('NOT_FOUND', `No job ${id}.`);
       throw problem(
         'NOT_CANCELLABLE',

@@ -3,6 +3,7 @@ import { toJson, type PayloadCodec } from '../store/codec.js';
 import { fromJsonb } from '../store/jsonb.js';
 import type { AuditLog } from '../store/audit.js';
 import type { JobStore } from '../store/job-store.js';
+import type { HeldDataItem } from './held-data.js';
 import { belongsToSubject, type SubjectRef } from './subjects.js';
 
 /** What an access export holds, per data class (the export's last member). */
@@ -12,6 +13,10 @@ export interface AccessSummary {
   attempts: number;
   auditEntries: number;
   idempotencyResponses: number;
+  /** Sync dead letters whose raw record names the subject. */
+  syncDeadLetters: number;
+  /** Records connectors keep themselves, by `<connector>.<class>` (e.g. `whatsapp.statuses`, `mahak.persons`). */
+  connectorRecords: Record<string, number>;
 }
 
 const PAGE = 200;
@@ -54,9 +59,19 @@ export async function* accessExport(deps: {
   codec: PayloadCodec;
   refs: readonly SubjectRef[];
   environment: string;
+  /** What is kept outside the job records (sync dead letters, connectors' own data), exported after the jobs. */
+  held?: AsyncIterable<HeldDataItem> | undefined;
   onSummary?: (summary: AccessSummary) => void;
 }): AsyncGenerator<string> {
-  const summary: AccessSummary = { jobs: 0, webhookEvents: 0, attempts: 0, auditEntries: 0, idempotencyResponses: 0 };
+  const summary: AccessSummary = {
+    jobs: 0,
+    webhookEvents: 0,
+    attempts: 0,
+    auditEntries: 0,
+    idempotencyResponses: 0,
+    syncDeadLetters: 0,
+    connectorRecords: {},
+  };
   yield `{"generatedAt":${JSON.stringify(new Date().toISOString())},"items":[`;
   let first = true;
   const item = (value: unknown) => {
@@ -122,6 +137,11 @@ export async function* accessExport(deps: {
         ...entry,
       });
     }
+  }
+  for await (const held of deps.held ?? []) {
+    if (held.class === 'syncDeadLetter') summary.syncDeadLetters++;
+    else summary.connectorRecords[held.class] = (summary.connectorRecords[held.class] ?? 0) + 1;
+    yield item(held);
   }
   deps.onSummary?.(summary);
   yield `\n],"summary":${JSON.stringify(summary)}}\n`;

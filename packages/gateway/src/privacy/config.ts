@@ -15,8 +15,19 @@ const classRule = z.strictObject({ keep: duration.nullable(), action: z.enum(['d
 /** A class rule as an instance may override it (either field). */
 const classOverride = classRule.partial();
 
+/** How long one data class a connector keeps is kept (`null`: until erased), overriding the connector's default. */
+const connectorRule = z.strictObject({ keep: duration.nullable() });
+
 /** Data classes the purge worker handles. */
-export const DATA_CLASSES = ['jobs', 'webhooks', 'deadJobs', 'attempts', 'idempotency', 'audit'] as const;
+export const DATA_CLASSES = [
+  'jobs',
+  'webhooks',
+  'deadJobs',
+  'attempts',
+  'idempotency',
+  'syncDeadLetters',
+  'audit',
+] as const;
 /** One data class of {@link DATA_CLASSES}. */
 export type DataClass = (typeof DATA_CLASSES)[number];
 
@@ -24,7 +35,8 @@ const DAY = 86_400_000;
 /**
  * Conservative defaults: nothing is deleted that says what happened; payloads of finished jobs go after 90 days
  * (webhook events after 30, dead and failed jobs after 180, kept longer for investigation), attempts' error texts
- * with their job's, expired Idempotency-Key responses after a day past their expiry, and the audit trail is kept
+ * with their job's, expired Idempotency-Key responses after a day past their expiry, sync dead letters (raw upstream
+ * records) after 180 days, and the audit trail is kept
  * (it holds no personal data, and the application's role may not delete it).
  */
 export const DEFAULT_RETENTION: Record<DataClass, { keep: number | null; action: 'delete' | 'erasePayload' }> = {
@@ -33,6 +45,7 @@ export const DEFAULT_RETENTION: Record<DataClass, { keep: number | null; action:
   deadJobs: { keep: 180 * DAY, action: 'erasePayload' },
   attempts: { keep: 90 * DAY, action: 'erasePayload' },
   idempotency: { keep: DAY, action: 'delete' },
+  syncDeadLetters: { keep: 180 * DAY, action: 'delete' },
   audit: { keep: null, action: 'delete' },
 };
 
@@ -47,6 +60,14 @@ export const privacyConfigSchema = z
     indexKey: z.string().optional(),
     /** Region of phone numbers written without a country code (ISO 3166 alpha-2, e.g. `NP`). */
     defaultRegion: z.string().length(2).optional(),
+    /**
+     * Masking outside production: finished jobs (operation inputs, results, errors, attempts' error texts) and recorded
+     * webhook events are stored with every value the connectors' schemas mark as personal replaced by its mask
+     * (`[phone]`, `[email]`, `[name]`, `[text]`, `[id]`), in the transaction that ends them; what is read back (job
+     * lookups, `?wait=` answers, Idempotency-Key replays) is masked too. A job keeps its input in clear only while it
+     * may still run. Default: on when `RELAYKIT_ENV` is `development`, `staging` or `test`, off otherwise.
+     */
+    storeMasked: z.boolean().optional(),
     /** Jobs erased per transaction. */
     erasureBatch: z.number().int().min(1).max(10_000).default(200),
     /** How often open erasure requests (interrupted, or waiting for the subject's running jobs) are resumed. */
@@ -60,20 +81,31 @@ export const privacyConfigSchema = z
         /** Rows per delete or update statement (small: short locks). */
         batch: z.number().int().min(1).max(100_000).default(500),
         classes: z.strictObject(Object.fromEntries(DATA_CLASSES.map((c) => [c, classOverride.optional()]))).default({}),
-        /** Per-instance overrides of `classes`. */
+        /**
+         * Data classes connectors keep themselves (their `privacy.classes`), by `<connector>.<class>`, e.g.
+         * `whatsapp.statuses: { keep: 7d }`: overrides the connector's default.
+         */
+        connectors: z.record(z.string(), connectorRule).default({}),
+        /** Per-instance overrides of `classes` (and of `connectors`, by class name: `connectors: { statuses: ... }`). */
         instances: z
           .record(
             z.string(),
-            z.strictObject(Object.fromEntries(DATA_CLASSES.map((c) => [c, classOverride.optional()]))),
+            z.strictObject({
+              ...(Object.fromEntries(DATA_CLASSES.map((c) => [c, classOverride.optional()])) as Record<
+                DataClass,
+                ReturnType<typeof classOverride.optional>
+              >),
+              connectors: z.record(z.string(), connectorRule).optional(),
+            }),
           )
           .default({}),
       })
-      .default({ enabled: true, interval: 3_600_000, batch: 500, classes: {}, instances: {} }),
+      .default({ enabled: true, interval: 3_600_000, batch: 500, classes: {}, connectors: {}, instances: {} }),
   })
   .default({
     erasureBatch: 200,
     erasurePassInterval: 10_000,
-    retention: { enabled: true, interval: 3_600_000, batch: 500, classes: {}, instances: {} },
+    retention: { enabled: true, interval: 3_600_000, batch: 500, classes: {}, connectors: {}, instances: {} },
   });
 
 /** The validated `privacy` section. */
@@ -88,6 +120,20 @@ export function retentionRule(
   const base = { ...DEFAULT_RETENTION[dataClass], ...stripUndefined(config.retention.classes[dataClass]) };
   const override = instance ? config.retention.instances[instance]?.[dataClass] : undefined;
   return { ...base, ...stripUndefined(override) } as { keep: number | null; action: 'delete' | 'erasePayload' };
+}
+
+/**
+ * How long `instance` keeps a data class its connector holds (ms; `null`: until erased): the instance's override, the
+ * configured `<connector>.<class>` rule, then the connector's own default.
+ */
+export function connectorRetention(
+  config: PrivacyConfig,
+  target: { instance: string; connector: string; dataClass: string; defaultKeepMs: number | null },
+): number | null {
+  const own = config.retention.instances[target.instance]?.connectors?.[target.dataClass];
+  if (own) return own.keep;
+  const configured = config.retention.connectors[`${target.connector}.${target.dataClass}`];
+  return configured ? configured.keep : target.defaultKeepMs;
 }
 
 const stripUndefined = (o: object | undefined) =>

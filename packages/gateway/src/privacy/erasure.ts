@@ -16,6 +16,10 @@ export interface ErasureCounts {
   subjectIndex: number;
   /** Audit entries changed: always 0, audit payloads hold no marked personal data and the trail is append-only. */
   auditEntries: number;
+  /** Sync dead letters (raw upstream records naming the subject) deleted. */
+  syncDeadLetters: number;
+  /** What each instance's connector erased of the data it keeps itself (e.g. WhatsApp `statuses`), by class. */
+  connectors: Record<string, Record<string, number>>;
 }
 
 /** The state of an erasure request, as stored and as its receipt says. */
@@ -37,6 +41,8 @@ const EMPTY: ErasureCounts = {
   idempotencyResponses: 0,
   subjectIndex: 0,
   auditEntries: 0,
+  syncDeadLetters: 0,
+  connectors: {},
 };
 
 const FINISHED = ['succeeded', 'failed', 'dead'];

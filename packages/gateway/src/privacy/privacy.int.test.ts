@@ -9,7 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../store/migrations.js';
 import { postgresClient } from '../store/sql.js';
 import { appendOnlyAuditGrants } from './grants.js';
-import { message, people, reply, startPrivacyGateway, traces } from '../test-support/privacy/scenario.js';
+import {
+  mahakPerson,
+  message,
+  people,
+  reply,
+  startPrivacyGateway,
+  traces,
+  whatsAppStatus,
+} from '../test-support/privacy/scenario.js';
 import { RetentionPurger } from './retention.js';
 
 const servers = sharedServers();
@@ -85,19 +93,37 @@ describe.skipIf(!servers.postgresUrl)('privacy on PostgreSQL, as a role with app
     });
     await reply(t, 'evt-c1', `977${carol.phone}`, 'Thanks', carol.name);
     await message(t, { to: people.household, email: alice.email, name: alice.name });
+    // What connectors keep: a delivery status, synced Mahak rows, and a sync dead letter of a broken record.
+    await whatsAppStatus(t, 'wamid.CAROL1', `977${carol.phone}`);
+    await mahakPerson(t, { phone: carol.phone, email: carol.email, name: carol.name }, { broken: true });
+    await mahakPerson(t, { phone: people.household, email: alice.email, name: alice.name });
     await t.gateway.audit.flush();
     const before = await pgDump(ownerUrl);
     expect(traces(carol).filter((trace) => before.includes(trace)).length).toBeGreaterThan(0);
+    const copyOf = (dump: string, table: string) =>
+      dump.split('\n').filter((l) => l.startsWith(`INSERT INTO public.${table} `));
+    for (const table of ['relaykit_whatsapp_statuses', 'mahak_person', 'mahak_order', 'relaykit_sync_dead_letters'])
+      expect(
+        copyOf(before, table).some((l) => traces(carol).some((trace) => l.includes(trace))),
+        table,
+      ).toBe(true);
     const res = await t.call('POST', '/v1/privacy/erasure', {
       key: t.dpo,
       body: { phones: [carol.phone], emails: [carol.email], externalIds: [carol.id] },
     });
     expect(res.status).toBe(200);
-    expect(res.body.counts).toMatchObject({ jobs: 4, webhookEvents: 1, idempotencyResponses: 3 });
+    expect(res.body.counts).toMatchObject({
+      jobs: 4,
+      webhookEvents: 2,
+      idempotencyResponses: 3,
+      syncDeadLetters: 1,
+      connectors: { wa: { statuses: 1 }, mahak: { persons: 1, orders: 1 } },
+    });
     await t.gateway.audit.flush();
     const after = await pgDump(ownerUrl);
     expect(traces(carol).filter((trace) => after.includes(trace))).toEqual([]);
     expect(after).toContain(alice.name);
+    expect(copyOf(after, 'mahak_person').some((l) => l.includes('Gurung'))).toBe(true);
     expect(after).toContain('privacy:erasure.receipt');
   }, 60_000);
 

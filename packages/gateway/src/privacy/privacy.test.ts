@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFinal } from '../test-support/harness.js';
-import { message, people, reply, sqlDump, startPrivacyGateway, traces } from '../test-support/privacy/scenario.js';
+import {
+  mahakPerson,
+  message,
+  people,
+  reply,
+  sqlDump,
+  startPrivacyGateway,
+  traces,
+  whatsAppStatus,
+} from '../test-support/privacy/scenario.js';
 
 type T = Awaited<ReturnType<typeof startPrivacyGateway>>;
 
@@ -19,6 +28,12 @@ const jobIdsOf = (items: Array<Record<string, any>>) =>
 describe('privacy on PGlite', () => {
   let t: T;
   const jobs: Record<string, string> = {};
+  const mahakIds: Record<string, number> = {};
+  const held = (items: Array<Record<string, any>>, cls: string) =>
+    items
+      .filter((i) => i.class === cls)
+      .map((i) => String(i.source.id))
+      .sort();
   beforeAll(async () => {
     t = await startPrivacyGateway();
     const { household, alice, bob, carol } = people;
@@ -38,7 +53,18 @@ describe('privacy on PGlite', () => {
       { 'idempotency-key': 'k-carol-1' },
     );
     jobs.aliceReply = await reply(t, 'evt-1', '9779841234567', 'Thank you', alice.name);
-  });
+    // What connectors keep themselves: delivery statuses (WhatsApp) and synced rows (Mahak), and a sync dead letter.
+    jobs.houseStatus = (await whatsAppStatus(t, 'wamid.HOUSE1', '9779841234567'))[0]!;
+    jobs.carolStatus = (await whatsAppStatus(t, 'wamid.CAROL1', `977${carol.phone}`))[0]!;
+    mahakIds.alice = await mahakPerson(t, { phone: household, email: alice.email, name: alice.name });
+    mahakIds.bob = await mahakPerson(t, { phone: household, email: bob.email, name: bob.name });
+    mahakIds.house = await mahakPerson(t, { phone: household, name: 'Gurung Household' });
+    mahakIds.carol = await mahakPerson(
+      t,
+      { phone: carol.phone, email: carol.email, name: carol.name },
+      { broken: true },
+    );
+  }, 120_000);
   afterAll(() => t?.close());
 
   it('masks marked personal data whole in audit payloads', async () => {
@@ -58,20 +84,40 @@ describe('privacy on PGlite', () => {
 
   it('exports exactly the subject’s data when a household shares a phone', async () => {
     const a = await access(t, { phones: ['9841234567'], emails: ['alice.gurung@EXAMPLE.org'] });
-    expect(jobIdsOf(a.items)).toEqual([jobs.alice, jobs.house, jobs.aliceReply].sort());
+    expect(jobIdsOf(a.items)).toEqual([jobs.alice, jobs.house, jobs.aliceReply, jobs.houseStatus].sort());
     const aliceJob = a.items.find((i) => i.source.id === jobs.alice)!;
     expect(aliceJob.input).toMatchObject({ name: people.alice.name, text: 'Your daughter Sita did well' });
     expect(aliceJob.result).toMatchObject({ sent: true });
     expect(JSON.stringify(a)).not.toContain(people.bob.name);
-    expect(a.summary).toMatchObject({ jobs: 2, webhookEvents: 1 });
+    expect(a.summary).toMatchObject({ jobs: 2, webhookEvents: 2 });
     expect(a.items.some((i) => i.class === 'auditEntry' && i.jobId === jobs.alice)).toBe(true);
+    // Rows the connectors keep: Alice's Mahak person and the household's (named by the shared phone only), with
+    // Alice's order; the status of the message to the household phone; never Bob's person or Carol's status.
+    expect(held(a.items, 'mahak.persons')).toEqual([String(mahakIds.alice), String(mahakIds.house)].sort());
+    expect(held(a.items, 'mahak.orders')).toHaveLength(2);
+    expect(held(a.items, 'whatsapp.statuses')).toEqual(['wamid.HOUSE1']);
+    expect(a.items.find((i) => i.class === 'whatsapp.statuses')).toMatchObject({
+      instance: 'wa',
+      source: { store: 'table', name: 'relaykit_whatsapp_statuses', connector: 'whatsapp' },
+      data: { status: 'delivered', recipientId: '9779841234567' },
+    });
+    expect(a.summary).toMatchObject({
+      syncDeadLetters: 0,
+      connectorRecords: { 'mahak.persons': 2, 'mahak.orders': 2, 'whatsapp.statuses': 1 },
+    });
     const b = await access(t, { phones: [people.household], emails: [people.bob.email] });
-    expect(jobIdsOf(b.items)).toEqual([jobs.bob, jobs.house, jobs.aliceReply].sort());
+    expect(jobIdsOf(b.items)).toEqual([jobs.bob, jobs.house, jobs.aliceReply, jobs.houseStatus].sort());
     expect(JSON.stringify(b)).not.toContain(people.alice.email);
+    expect(held(b.items, 'mahak.persons')).toEqual([String(mahakIds.bob), String(mahakIds.house)].sort());
     const c = await access(t, { externalIds: [people.carol.id] });
     expect(jobIdsOf(c.items)).toEqual([jobs.carol]);
     const carol = await access(t, { phones: [`+977${people.carol.phone}`] });
-    expect(jobIdsOf(carol.items)).toEqual([jobs.carol, jobs.carolFailed, jobs.carolWaited].sort());
+    expect(jobIdsOf(carol.items)).toEqual([jobs.carol, jobs.carolFailed, jobs.carolWaited, jobs.carolStatus].sort());
+    expect(held(carol.items, 'whatsapp.statuses')).toEqual(['wamid.CAROL1']);
+    expect(held(carol.items, 'mahak.persons')).toEqual([String(mahakIds.carol)]);
+    expect(carol.items.filter((i) => i.class === 'syncDeadLetter')).toMatchObject([
+      { instance: 'mahak', data: { entity: 'Person', raw: { Mobile: people.carol.phone } } },
+    ]);
     expect(carol.items.some((i) => i.class === 'idempotencyResponse')).toBe(true);
     expect(carol.items.some((i) => i.class === 'attempt' && JSON.stringify(i.error).includes(people.carol.name))).toBe(
       true,
@@ -116,15 +162,36 @@ describe('privacy on PGlite', () => {
     const { carol } = people;
     const before = await sqlDump(t);
     expect(traces(carol).some((trace) => before.includes(trace))).toBe(true);
+    // The subject is in what connectors keep too: statuses, synced rows, a sync dead letter.
+    const holds = (dump: string, table: string) =>
+      dump.split('\n').some((l) => l.startsWith(`${table}\t`) && traces(carol).some((trace) => l.includes(trace)));
+    for (const table of ['relaykit_whatsapp_statuses', 'mahak_person', 'mahak_order', 'relaykit_sync_dead_letters'])
+      expect(holds(before, table), table).toBe(true);
     const res = await t.call('POST', '/v1/privacy/erasure', {
       key: t.dpo,
       body: { phones: [carol.phone], emails: [carol.email], externalIds: [carol.id] },
     });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ state: 'done', counts: { jobs: 3, attempts: 2, idempotencyResponses: 1 } });
+    expect(res.body).toMatchObject({
+      state: 'done',
+      counts: {
+        jobs: 3,
+        webhookEvents: 1,
+        attempts: 2,
+        idempotencyResponses: 1,
+        syncDeadLetters: 1,
+        connectors: { wa: { statuses: 1 }, mahak: { persons: 1, orders: 1, deadLetters: 0 } },
+      },
+    });
     const dump = await sqlDump(t);
     const left = traces(carol).filter((trace) => dump.includes(trace));
     expect(left).toEqual([]);
+    // Carol's Mahak person is pseudonymised, not deleted: orders and other systems still find it by its id.
+    const person = await t.gateway.sql.query<{ first_name: string | null }>(
+      'SELECT first_name FROM mahak_person WHERE mahak_id = $1',
+      [mahakIds.carol],
+    );
+    expect(person.rows).toEqual([{ first_name: null }]);
     expect(JSON.stringify(res.body)).not.toMatch(/carol|985111/i);
     // Rows stay: status and ids consistent; payloads are gone.
     const job = await t.call('GET', `/v1/jobs/${jobs.carol}`, { key: t.keys.dev });

@@ -2,6 +2,7 @@ import type { Logger, SqlClient, SqlExecutor } from '@relaykit/sdk-core';
 import type { GatewayMetrics } from '../runtime/metrics.js';
 import type { AuditLog } from '../store/audit.js';
 import { DATA_CLASSES, type DataClass, type PrivacyConfig, retentionRule } from './config.js';
+import type { HeldData } from './held-data.js';
 
 /** Rows purged in one run, per data class. */
 export type PurgeCounts = Record<DataClass, number>;
@@ -39,6 +40,11 @@ export class RetentionPurger {
       audit: AuditLog;
       metrics: GatewayMetrics;
       logger: Logger;
+      /**
+       * Retention of what connectors keep themselves, run after the gateway's own classes: counts by
+       * `<instance>.<class>` (see {@link HeldData.purge}).
+       */
+      connectors?: (now: Date) => Promise<Record<string, number>>;
     },
   ) {}
 
@@ -64,9 +70,12 @@ export class RetentionPurger {
   }
 
   /** One run over every class; `skipped` when another process was purging. */
-  async runOnce(now = new Date()): Promise<{ counts: PurgeCounts; skipped: boolean }> {
+  async runOnce(
+    now = new Date(),
+  ): Promise<{ counts: PurgeCounts; connectors: Record<string, number>; skipped: boolean }> {
     const started = performance.now();
     const counts = Object.fromEntries(DATA_CLASSES.map((c) => [c, 0])) as PurgeCounts;
+    let connectors: Record<string, number> = {};
     let skipped = false;
     try {
       for (const dataClass of DATA_CLASSES) {
@@ -94,6 +103,13 @@ export class RetentionPurger {
         }
         if (skipped) break;
       }
+      // Connectors' own stores: their deletes are idempotent, and only the process that purged the gateway's
+      // classes (the others were `skipped`) runs them.
+      if (!skipped && this.deps.connectors) {
+        connectors = await this.deps.connectors(now);
+        for (const [dataClass, n] of Object.entries(connectors))
+          this.deps.metrics.purged.inc({ class: dataClass, action: 'delete' }, n);
+      }
       this.deps.metrics.purgeRuns.inc({ outcome: skipped ? 'skipped' : 'completed' });
     } catch (error) {
       this.deps.metrics.purgeRuns.inc({ outcome: 'failed' });
@@ -102,7 +118,7 @@ export class RetentionPurger {
     } finally {
       this.deps.metrics.purgeDuration.observe((performance.now() - started) / 1000);
     }
-    if (Object.values(counts).some((n) => n > 0))
+    if ([...Object.values(counts), ...Object.values(connectors)].some((n) => n > 0))
       await this.deps.audit.record({
         requestId: `retention:${now.toISOString()}`,
         apiKeyId: null,
@@ -114,14 +130,14 @@ export class RetentionPurger {
         jobId: null,
         status: 200,
         durationMs: performance.now() - started,
-        payload: { counts, skipped },
+        payload: { counts, connectors, skipped },
       });
-    return { counts, skipped };
+    return { counts, connectors, skipped };
   }
 
   /** Instances with their own rule, then everyone else (`others`); classes without instances have one scope. */
   private scopes(dataClass: DataClass): Array<{ instance?: string; others?: string[] }> {
-    if (!JOB_CLASSES[dataClass] && dataClass !== 'attempts') return [{}];
+    if (!JOB_CLASSES[dataClass] && dataClass !== 'attempts' && dataClass !== 'syncDeadLetters') return [{}];
     const own = Object.keys(this.deps.config.retention.instances).filter(
       (i) => this.deps.config.retention.instances[i]?.[dataClass],
     );
@@ -171,6 +187,16 @@ export class RetentionPurger {
           ? `DELETE FROM relaykit_job_attempts WHERE (job_id, attempt) IN (${pick}) RETURNING job_id`
           : `UPDATE relaykit_job_attempts SET error = jsonb_build_object('code', coalesce(error->>'code', 'PURGED'), 'message', '[purged]')
              WHERE (job_id, attempt) IN (${pick}) RETURNING job_id`;
+      return (await tx.query(sql, [cutoff, limit, instanceParam])).rows.length;
+    }
+    if (dataClass === 'syncDeadLetters') {
+      // Raw upstream records (and reasons quoting them): the whole row goes, or only the record.
+      const pick = `SELECT j.seq FROM relaykit_sync_dead_letters j WHERE j.at < $1 AND ${where}${action === 'delete' ? '' : ' AND j.raw IS NOT NULL'}
+        ORDER BY j.at LIMIT $2 FOR UPDATE SKIP LOCKED`;
+      const sql =
+        action === 'delete'
+          ? `DELETE FROM relaykit_sync_dead_letters WHERE seq IN (${pick}) RETURNING seq`
+          : `UPDATE relaykit_sync_dead_letters SET raw = NULL, reason = '[purged]' WHERE seq IN (${pick}) RETURNING seq`;
       return (await tx.query(sql, [cutoff, limit, instanceParam])).rows.length;
     }
     if (dataClass === 'idempotency') {

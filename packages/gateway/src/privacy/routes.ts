@@ -33,6 +33,10 @@ const AccessSummarySchema = z.object({
   attempts: count,
   auditEntries: count,
   idempotencyResponses: count,
+  syncDeadLetters: count.describe('Sync dead letters whose raw record names the subject'),
+  connectorRecords: z
+    .record(z.string(), count)
+    .describe('Records connectors keep themselves, by `<connector>.<class>` (e.g. `whatsapp.statuses`)'),
 });
 
 /** The access export (streamed JSON): every stored piece, decrypted, with where it came from. */
@@ -42,9 +46,19 @@ export const AccessExportSchema = z
     items: z.array(
       z.looseObject({
         source: z
-          .object({ table: z.string(), id: z.string(), columns: z.array(z.string()) })
-          .describe('The table, row and columns this piece came from'),
-        class: z.enum(['job', 'webhookEvent', 'attempt', 'idempotencyResponse', 'auditEntry']),
+          .looseObject({
+            table: z.string().optional(),
+            id: z.string().optional(),
+            columns: z.array(z.string()).optional(),
+          })
+          .describe(
+            'The table, row and columns this piece came from; for what a connector keeps, also its `store` (table, redis, memory), `name` and `connector`',
+          ),
+        class: z
+          .string()
+          .describe(
+            '`job`, `webhookEvent`, `attempt`, `idempotencyResponse`, `auditEntry`, `syncDeadLetter`, or `<connector>.<class>` for what a connector keeps (e.g. `whatsapp.statuses`, `mahak.persons`)',
+          ),
       }),
     ),
     summary: AccessSummarySchema,
@@ -65,6 +79,12 @@ export const ErasureReceiptSchema = z
       idempotencyResponses: count,
       subjectIndex: count,
       auditEntries: count,
+      syncDeadLetters: count.describe('Sync dead letters naming the subject, deleted'),
+      connectors: z
+        .record(z.string(), z.record(z.string(), count))
+        .describe(
+          'Per instance, what its connector erased of the data it keeps itself, by class (e.g. `{ wa: { statuses: 2 } }`)',
+        ),
     }),
     waiting: count.describe('Jobs of the subject still running at the last pass'),
     createdAt: z.string().meta({ format: 'date-time' }),
@@ -124,7 +144,7 @@ export const PRIVACY_ROUTES: Route[] = [
     operationId: 'privacy.access',
     summary: 'Export everything stored about a data subject',
     description:
-      'A JSON document streamed as it is read: `items` lists every stored piece (job inputs and results, attempts, stored Idempotency-Key responses, audit entries), decrypted, each with the table, row and columns it came from; `summary` counts them per class. The read is audited, without the identifiers.',
+      'A JSON document streamed as it is read: `items` lists every stored piece (job inputs and results, attempts, stored Idempotency-Key responses, audit entries, sync dead letters, and what connectors keep themselves such as delivery statuses and synced rows), decrypted, each with the table, row and columns it came from; `summary` counts them per class. The read is audited, without the identifiers.',
     audit: 'privacy:access',
     response: AccessExportSchema,
     responseDescription: 'The export (streamed)',
@@ -133,7 +153,16 @@ export const PRIVACY_ROUTES: Route[] = [
       const apiKey = key();
       ctx.state.audit = {
         ...ctx.state.audit,
-        reads: ['job.input', 'job.result', 'job.error', 'job.attempts', 'audit.payload', 'idempotency.response'],
+        reads: [
+          'job.input',
+          'job.result',
+          'job.error',
+          'job.attempts',
+          'audit.payload',
+          'idempotency.response',
+          'syncDeadLetter.raw',
+          'connector.data',
+        ],
       };
       const requestId = ctx.state.requestId as string;
       const chunks = accessExport({
@@ -143,6 +172,7 @@ export const PRIVACY_ROUTES: Route[] = [
         codec: deps.privacy!.deps.codec,
         refs,
         environment: apiKey.environment,
+        held: deps.privacy!.held.access(deps.privacy!.held.subjectOf(body), refs, apiKey.environment),
         // What was handed out is known once the stream ends: a second entry of the same request says it.
         onSummary: (summary) =>
           void deps.audit
@@ -189,6 +219,8 @@ export const PRIVACY_ROUTES: Route[] = [
       const apiKey = key();
       const privacy = deps.privacy!;
       const id = await privacy.erasure.create(refs, apiKey.environment, apiKey.id);
+      // What connectors keep and the sync dead letters: erased now, while the identifiers are at hand.
+      await privacy.eraseHeld(id, body, apiKey.environment);
       const receipt = await privacy.runErasure(id);
       audit({ ...receipt });
       return reply(receipt!, receipt?.state === 'done' ? 200 : 202, { Location: `/v1/privacy/erasure/${id}` });

@@ -8,6 +8,9 @@ import type { NewJob } from '../store/types.js';
 import { BlindIndex } from './blind-index.js';
 import type { PrivacyConfig } from './config.js';
 import { ErasureEngine, type ErasureReceipt } from './erasure.js';
+import { HeldData } from './held-data.js';
+import { storedPayloadMasker } from './masking.js';
+import type { StoredPayloadMasker } from '../store/job-store.js';
 import { Restrictions } from './restrictions.js';
 import { RetentionPurger } from './retention.js';
 import {
@@ -40,6 +43,8 @@ export class Privacy {
   readonly restrictions: Restrictions;
   readonly erasure: ErasureEngine;
   readonly retention: RetentionPurger;
+  /** Sync dead letters and what connectors keep themselves (statuses, synced rows). */
+  readonly held: HeldData;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -47,7 +52,13 @@ export class Privacy {
     this.index = deps.config.indexKey ? new BlindIndex(deps.config.indexKey, deps.config.defaultRegion) : undefined;
     this.restrictions = new Restrictions(deps.sql);
     this.erasure = new ErasureEngine(deps.sql, deps.config.erasureBatch);
-    this.retention = new RetentionPurger({ ...deps, config: deps.config, instances: [...deps.instances.keys()] });
+    this.held = new HeldData({ ...deps, index: this.index });
+    this.retention = new RetentionPurger({
+      ...deps,
+      config: deps.config,
+      instances: [...deps.instances.keys()],
+      connectors: (now) => this.held.purge(now),
+    });
   }
 
   /** The index, or a 503 problem when it is not configured. */
@@ -60,6 +71,13 @@ export class Privacy {
   subjectsOf(job: JobShape & { input: unknown }): SubjectRef[] {
     if (!this.index) return [];
     return subjectRefs(this.index, personalDataOfInput(this.deps.instances, job, job.input));
+  }
+
+  /** The job store's masker of finished jobs in the `storeMasked` mode; undefined when payloads are stored as they are. */
+  get masker(): StoredPayloadMasker | undefined {
+    return this.deps.config.storeMasked
+      ? storedPayloadMasker(this.deps.instances, this.deps.config.defaultRegion)
+      : undefined;
   }
 
   /** The store's indexer: entries of a new job. */
@@ -79,6 +97,20 @@ export class Privacy {
         `The job names a data subject (by ${hit.kind === 'id' ? 'external id' : hit.kind}) whose processing is restricted; lift the restriction first.`,
         { extensions: { identifierKind: hit.kind } },
       );
+  }
+
+  /**
+   * Erases what is kept about the subject outside the job records (sync dead letters, connectors' own data) while
+   * the identifiers are at hand, and adds the counts to request `id`'s receipt. Runs within the request: the stored
+   * request holds blind-index entries only, so a background pass could not do it; erasing again is harmless, so a
+   * request that failed here is simply repeated.
+   */
+  async eraseHeld(id: string, subject: SubjectIdentifiers, environment: string): Promise<void> {
+    const counts = await this.held.erase(this.held.subjectOf(subject), this.refsOf(subject), environment);
+    await this.deps.sql.query(
+      `UPDATE relaykit_erasure_requests SET counts = counts || $2::jsonb, updated_at = now() WHERE id = $1`,
+      [id, JSON.stringify(counts)],
+    );
   }
 
   /** Runs an erasure request to its end (or until it waits for running jobs) and audits its receipt when done. */

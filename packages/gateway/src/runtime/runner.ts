@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { AbortedError, inSpan, type Logger, type OperationContext, recordSpan, SpanKind } from '@relaykit/sdk-core';
 import type { JobQueue, QueueMessage } from '../queue/types.js';
-import type { JobStore, Lease } from '../store/job-store.js';
+import type { JobStore, Lease, StoredPayloadMasker } from '../store/job-store.js';
 import type { JobError, JobRecord } from '../store/types.js';
 import { queueNameOf, type LoadedInstance } from './instances.js';
 import { operationOf, webhookOf } from '../util/lookup.js';
@@ -26,6 +26,8 @@ export interface JobRunnerOptions {
   workerId?: string;
   /** Told of every failed attempt (the operator API's error groups); its failures are logged, never the job's. */
   failures?: { record(failure: FailureReport): Promise<unknown> };
+  /** The privacy area's masker in the `storeMasked` mode: error groups then keep masked messages too. */
+  mask?: StoredPayloadMasker | undefined;
 }
 
 /** Emitted on {@link JobRunner.events} as `settled` when a job reaches a final or retrying status. */
@@ -119,7 +121,9 @@ export class JobRunner {
         operation: job.operation,
         jobId: job.id,
         code: error.code,
-        message: error.message,
+        message: this.options.mask
+          ? (this.options.mask({ ...job, result: null, error }).error?.message ?? error.message)
+          : error.message,
       })
       .catch((err: unknown) =>
         this.options.logger.warn({ err: String(err), jobId: job.id }, 'error group not updated'),

@@ -2,8 +2,30 @@ import { randomUUID } from 'node:crypto';
 import { GroupCommit } from './group-commit.js';
 import { plainCodec, type PayloadCodec } from './codec.js';
 import { fromJsonb, toJsonb } from './jsonb.js';
+import type { SqlExecutor } from '@relaykit/sdk-core';
 import type { SqlClient } from './sql.js';
 import type { JobAttempt, JobError, JobRecord, JobStatus, NewJob, QueueRef } from './types.js';
+
+/** A finished job as {@link StoredPayloadMasker} sees it: decoded payloads and what finds their schemas. */
+export interface MaskableJob {
+  kind: 'operation' | 'webhook';
+  instance: string;
+  operation: string;
+  input: unknown;
+  result: unknown;
+  error: JobError | null;
+}
+
+/**
+ * Masks what a finished job stores (the privacy area's `storeMasked` mode): its input, result and error, and a text
+ * masker for its attempts' error messages.
+ */
+export type StoredPayloadMasker = (job: MaskableJob) => {
+  input: unknown;
+  result: unknown;
+  error: JobError | null;
+  text: (message: string) => string;
+};
 
 interface JobRow {
   id: string;
@@ -112,7 +134,67 @@ export class JobStore {
     private readonly sql: SqlClient,
     private readonly codec: PayloadCodec = plainCodec,
     private readonly indexer?: (job: NewJob) => Array<{ kind: string; hmac: string }>,
+    private readonly masker?: StoredPayloadMasker,
   ) {}
+
+  /**
+   * Runs a statement that ends jobs (returning their ids). With a masker, in one transaction with the masking of what
+   * they store, so no reader ever sees a finished job in clear.
+   */
+  private async finishing(run: (tx: SqlExecutor) => Promise<string[]>): Promise<string[]> {
+    const masker = this.masker;
+    if (!masker) return run(this.sql);
+    return this.sql.transaction(async (tx) => {
+      const ids = await run(tx);
+      if (ids.length) await this.mask(tx, ids, masker);
+      return ids;
+    });
+  }
+
+  /**
+   * Masks what jobs that ended outside the worker (an operator's cancel) store, under the privacy area's
+   * `storeMasked` mode; does nothing without it.
+   */
+  async maskStored(ids: string[]): Promise<void> {
+    const masker = this.masker;
+    if (masker && ids.length) await this.sql.transaction((tx) => this.mask(tx, ids, masker));
+  }
+
+  private async mask(tx: SqlExecutor, ids: string[], masker: StoredPayloadMasker): Promise<void> {
+    const { rows } = await tx.query<JobRow>(
+      'SELECT id, kind, instance, operation, input, result, error FROM relaykit_jobs WHERE id = ANY($1::text[])',
+      [ids],
+    );
+    for (const row of rows) {
+      const masked = masker({
+        kind: row.kind as MaskableJob['kind'],
+        instance: row.instance,
+        operation: row.operation,
+        input: await this.codec.decode(row.input, `${row.id}:input`),
+        result: row.result === null ? null : await this.codec.decode(row.result, `${row.id}:result`),
+        error: fromJsonb(row.error) as JobError | null,
+      });
+      await tx.query('UPDATE relaykit_jobs SET input = $2, result = $3, error = $4 WHERE id = $1', [
+        row.id,
+        await this.codec.encode(masked.input, `${row.id}:input`),
+        row.result === null ? null : await this.codec.encode(masked.result, `${row.id}:result`),
+        masked.error === null ? null : toJsonb(masked.error),
+      ]);
+      const { rows: attempts } = await tx.query<{ attempt: number; error: unknown }>(
+        'SELECT attempt, error FROM relaykit_job_attempts WHERE job_id = $1 AND error IS NOT NULL',
+        [row.id],
+      );
+      for (const attempt of attempts) {
+        const error = fromJsonb(attempt.error) as JobError;
+        if (typeof error?.message !== 'string') continue;
+        await tx.query('UPDATE relaykit_job_attempts SET error = $3 WHERE job_id = $1 AND attempt = $2', [
+          row.id,
+          attempt.attempt,
+          toJsonb({ ...error, message: masked.text(error.message) }),
+        ]);
+      }
+    }
+  }
 
   /** True when payloads and results are sealed at rest. */
   get encrypted(): boolean {
@@ -377,8 +459,9 @@ export class JobStore {
       items,
       (i) => i.id,
       async (unique) => {
-        const { rows } = await this.sql.query<{ id: string }>(
-          `WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[]) AS v(id, result, attempt, worker, token)),
+        const ids = await this.finishing(async (tx) => {
+          const { rows } = await tx.query<{ id: string }>(
+            `WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[]) AS v(id, result, attempt, worker, token)),
          job AS (
            UPDATE relaykit_jobs j SET status = 'succeeded', result = v.result, error = NULL, lease_until = NULL, finished_at = now(), updated_at = now()
            FROM input v
@@ -388,15 +471,17 @@ export class JobStore {
            UPDATE relaykit_job_attempts a SET outcome = 'succeeded', finished_at = now() FROM job
            WHERE a.job_id = job.id AND a.attempt = job.attempts RETURNING a.job_id)
          SELECT id FROM job`,
-          [
-            unique.map((i) => i.id),
-            unique.map((i) => i.result),
-            unique.map((i) => i.attempt),
-            unique.map((i) => i.worker),
-            unique.map((i) => i.token),
-          ],
-        );
-        const written = new Set(rows.map((r) => r.id));
+            [
+              unique.map((i) => i.id),
+              unique.map((i) => i.result),
+              unique.map((i) => i.attempt),
+              unique.map((i) => i.worker),
+              unique.map((i) => i.token),
+            ],
+          );
+          return rows.map((r) => r.id);
+        });
+        const written = new Set(ids);
         return unique.map((i) => written.has(i.id));
       },
     );
@@ -412,27 +497,35 @@ export class JobStore {
   ): Promise<boolean> {
     const { worker, token } =
       typeof holder === 'string' ? { worker: holder, token: null } : (holder ?? { worker: null, token: null });
-    const { rows } = await this.sql.query(
-      `WITH job AS (UPDATE relaykit_jobs SET status = $2, error = $3, lease_until = NULL, run_after = $4, updated_at = now(),
+    const final = next.status !== 'retrying';
+    const run = async (tx: SqlExecutor) => {
+      const { rows } = await tx.query<{ id: string }>(
+        `WITH job AS (UPDATE relaykit_jobs SET status = $2, error = $3, lease_until = NULL, run_after = $4, updated_at = now(),
            finished_at = CASE WHEN $2 = 'retrying' THEN NULL ELSE now() END
          WHERE id = $1 AND status = 'active' AND attempts = $5 AND ($6::text IS NULL OR worker = $6) AND ($7::text IS NULL OR lease_token = $7) RETURNING id),
        attempt AS (UPDATE relaykit_job_attempts SET outcome = 'failed', error = $3, finished_at = now() WHERE job_id = $1 AND attempt = $5 AND EXISTS (SELECT 1 FROM job) RETURNING attempt)
        SELECT id FROM job`,
-      [id, next.status, toJsonb(error), next.status === 'retrying' ? next.runAfter : null, attempt, worker, token],
-    );
-    return rows.length > 0;
+        [id, next.status, toJsonb(error), next.status === 'retrying' ? next.runAfter : null, attempt, worker, token],
+      );
+      return rows.map((r) => r.id);
+    };
+    // A job that will run again keeps its input in clear; a final failure is masked with its end.
+    return (final ? await this.finishing(run) : await run(this.sql)).length > 0;
   }
 
   /** Ends a job as dead without running it (e.g. past the stall limit). */
   async kill(id: string, error: JobError): Promise<void> {
-    await this.sql.query(
-      `UPDATE relaykit_jobs SET status = 'dead', error = $2, lease_until = NULL, finished_at = now(), updated_at = now() WHERE id = $1`,
-      [id, toJsonb(error)],
-    );
-    await this.sql.query(
-      `UPDATE relaykit_job_attempts SET outcome = 'failed', error = $2, finished_at = now() WHERE job_id = $1 AND outcome = 'running'`,
-      [id, toJsonb(error)],
-    );
+    await this.finishing(async (tx) => {
+      await tx.query(
+        `UPDATE relaykit_jobs SET status = 'dead', error = $2, lease_until = NULL, finished_at = now(), updated_at = now() WHERE id = $1`,
+        [id, toJsonb(error)],
+      );
+      await tx.query(
+        `UPDATE relaykit_job_attempts SET outcome = 'failed', error = $2, finished_at = now() WHERE job_id = $1 AND outcome = 'running'`,
+        [id, toJsonb(error)],
+      );
+      return [id];
+    });
   }
 
   /** Hands a running job back at shutdown: due again at once, the attempt not counted as a stall. Fenced like {@link succeed}. */

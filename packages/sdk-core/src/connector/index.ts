@@ -3,6 +3,8 @@ export type {
   AnyOperation,
   Connector,
   ConnectorDefinition,
+  ConnectorDataClass,
+  ConnectorPrivacy,
   ConnectorServices,
   DeadLetterReplayOutcome,
   HealthResult,
@@ -11,6 +13,9 @@ export type {
   OperationDefinition,
   OperationInput,
   OperationOutput,
+  PersonalRecord,
+  PrivacyCounts,
+  PrivacySubject,
   ScheduleDefinition,
   SetupContext,
   WebhookDefinition,
@@ -26,6 +31,7 @@ export {
   type ConnectorDemoSample,
   type RunningConnectorDemo,
 } from './demo.js';
+export { belongsToSubject, samePhone, type RowIdentifiers } from './privacy.js';
 export {
   personalDataOf,
   maskPersonalData,
