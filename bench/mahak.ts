@@ -8,13 +8,14 @@
 // every 100 ms (flat memory = bounded buffering).
 // Then the single-answer cases (`--single-rows`, default 100000,1000000): a fake that ignores pageSize and answers
 // each entity in one response (Mahak documents no paging), synced by streaming; each case runs in a child process of
-// its own (its peak RSS is its own) under the same V8 heap ceiling (`--single-heap-mb`, default 160), reports its
-// ratio to COPY and its peak RSS, and the final line holds the ratio of the largest case's peak RSS to the smallest's
-// (bounded memory: about 1).
+// its own (its peak RSS is its own), with no V8 heap ceiling unless asked (`--single-heap-mb <mb>`), reports its
+// ratio to COPY, its peak RSS and its peak heap just after V8's own full collections (what the sync retains), and
+// the final line holds the ratios of the largest case's figures to the smallest's (bounded memory: about 1).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { PostgresCheckpointStore } from '@relaykit/sdk-core';
@@ -187,6 +188,7 @@ async function main() {
       process.stderr.write(`single answer ${size}: ${JSON.stringify(single[String(size)])}\n`);
     }
     const rss = sizes.map((n) => Number(single[String(n)]!.peak_rss_mb));
+    const heapAfterGc = sizes.map((n) => Number(single[String(n)]!.peak_heap_after_full_gc_mb));
     reportBench('mahak', {
       ...figures,
       single_answer: Object.fromEntries(
@@ -198,12 +200,16 @@ async function main() {
             copy_rows_per_s: f.copy_rows_per_s,
             ratio: f.ratio,
             peak_rss_mb: f.peak_rss_mb,
+            peak_heap_after_full_gc_mb: f.peak_heap_after_full_gc_mb,
             sync_seconds: f.sync_seconds,
             pages: f.pages,
           },
         ]),
       ),
       ...(rss.length >= 2 ? { single_answer_rss_ratio: round(rss.at(-1)! / rss[0]!, 3) } : {}),
+      ...(heapAfterGc.length >= 2 && heapAfterGc[0]! > 0
+        ? { single_answer_heap_after_gc_ratio: round(heapAfterGc.at(-1)! / heapAfterGc[0]!, 3) }
+        : {}),
     });
   } finally {
     await own?.stop();
@@ -212,13 +218,12 @@ async function main() {
 
 /** Runs one single-answer case in a child process; resolves with its figures. */
 async function singleAnswerCase(rows: number, url: string): Promise<Record<string, unknown>> {
-  const heapMb = numberArg('single-heap-mb', 160);
+  const heapMb = numberArg('single-heap-mb', 0);
   const child = spawn(
     process.execPath,
     [
-      // The same V8 heap ceiling for every case (`--single-heap-mb`, default 160; 0: none). Without one, V8 lets the
-      // heap grow lazily with run time (a long run peaks higher whatever it holds); with one, memory that grew with the
-      // answer would end in an out-of-memory failure, while bounded memory fits whatever the answer's size.
+      // No V8 heap ceiling by default: bounded memory must show without one. `--single-heap-mb <mb>` sets the same
+      // ceiling for every case (memory that grew with the answer would then end in an out-of-memory failure).
       ...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : []),
       '--import',
       'tsx',
@@ -276,6 +281,15 @@ async function runCase(c: CaseOptions): Promise<Record<string, unknown>> {
     const deadLetter = createPostgresDeadLetterSink({ pool });
 
     let peakRss = process.memoryUsage().rss;
+    // The heap in use just after each full (mark-compact) collection V8 ran by itself: about what the sync retains,
+    // without the garbage a peak RSS also holds (how much of it V8 lets pile up depends on run length and load).
+    let peakAfterGc = 0;
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries())
+        if ((entry as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR)
+          peakAfterGc = Math.max(peakAfterGc, process.memoryUsage().heapUsed);
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
     const samples: number[] = [];
     const sampler = setInterval(() => {
       const rss = process.memoryUsage().rss;
@@ -308,6 +322,7 @@ async function runCase(c: CaseOptions): Promise<Record<string, unknown>> {
     await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
     const syncSeconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
+    gcObserver.disconnect();
     const syncCpu = process.cpuUsage(cpu0.sync);
     const cpu1 = { fake: await fakeCpu(fake.child), pg: postgresCpu(postmaster) };
 
@@ -393,6 +408,7 @@ async function runCase(c: CaseOptions): Promise<Record<string, unknown>> {
         ? { cpu_pg_sync_s: round(cpu1.pg - cpu0.pg), cpu_pg_copy_s: round(copyPgCpu) }
         : {}),
       peak_rss_mb: mb(peakRss),
+      peak_heap_after_full_gc_mb: mb(peakAfterGc),
       rss_first_quarter_max_mb: mb(Math.max(...firstQuarter)),
       rss_samples: samples.length,
       pages,

@@ -6,11 +6,15 @@
 //
 // A second run drives 1,000 parallel single upserts while the org expires every session after each
 // 300 calls (`expiry` in the JSON line): it must end with no failure, one token request per expiry,
-// and at most one extra 401 per open connection per expiry.
+// and at most one extra 401 per open connection per expiry. `sentAfterDeadKnown` counts the 401s on requests that
+// left after the client had already been told their token was dead: 0 means every extra 401 was on the wire (or
+// leaving) before the first 401 of its expiry came back, which no client can avoid; with every connection busy
+// and the org checking the session after its latency, that is one per connection per expiry, i.e. the bound.
 //
 // `--latency` adds a delay to every answer of the fake org, standing in for the network round
 // trip to a real org (0 measures the fake's CPU only).
 import jsforce from 'jsforce';
+import { HttpClient, isHttpError, type HttpRequester } from '@relaykit/sdk-core';
 import { SalesforceClient } from '@relaykit/connector-salesforce';
 import { startFakeOrg, type FakeOrg } from '@relaykit/connector-salesforce/testing';
 import { numberArg, reportBench, round } from './lib.js';
@@ -80,10 +84,33 @@ async function runExpiry(): Promise<Record<string, number>> {
   const calls = 1000;
   const connections = 32;
   const org = await startFakeOrg({ faults: { latencyMs, expireSessionsEvery: { calls: 300 } } });
+  // When the client first saw a 401 for each token, and the 401s on requests sent after that.
+  const deadSince = new Map<string, number>();
+  let sentAfterDeadKnown = 0;
   const sf = new SalesforceClient({
     instanceUrl: org.url,
     apiVersion: '60.0',
     connections,
+    createHttpClient: (options): HttpRequester => {
+      const http = new HttpClient(options);
+      return {
+        upstream: http.upstream,
+        close: () => http.close(),
+        request: async (request) => {
+          const token = String(request.headers?.authorization ?? '');
+          const sentAt = performance.now();
+          try {
+            return await http.request(request);
+          } catch (error) {
+            if (isHttpError(error, 401)) {
+              if (sentAt > (deadSince.get(token) ?? Number.POSITIVE_INFINITY)) sentAfterDeadKnown++;
+              if (!deadSince.has(token)) deadSince.set(token, performance.now());
+            }
+            throw error;
+          }
+        },
+      } as HttpRequester;
+    },
     auth: { flow: 'client_credentials', clientId: 'fake-client-id', clientSecret: 'fake-client-secret' },
   });
   try {
@@ -101,6 +128,7 @@ async function runExpiry(): Promise<Record<string, number>> {
       connections,
       extra401,
       maxExtra401: expiries * connections,
+      sentAfterDeadKnown,
       tokenRequests: org.state.tokenRequests.length,
       httpRequests: org.state.requests.length,
       ms: round(ms, 0),

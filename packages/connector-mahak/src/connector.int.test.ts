@@ -164,7 +164,7 @@ describe('mahakConnector without postgres.url', () => {
       await mahak.close();
       await database.close(); // borrowed by the instance, not closed by it
     }
-  });
+  }, 90_000); // embedded PGlite on a busy machine: migrations and syncs take well over the default 20 s
 
   it("writes dead letters to the runtime's sink and replays them through the transform and the sink", async () => {
     fake = await startFakeMahak({ seed: { Product: 2 } });
@@ -204,7 +204,7 @@ describe('mahakConnector without postgres.url', () => {
       await mahak.close();
       await database.close();
     }
-  });
+  }, 90_000); // embedded PGlite on a busy machine: migrations and syncs take well over the default 20 s
 
   it('falls back to memory, with a warning, when there is no database at all', async () => {
     fake = await startFakeMahak({ seed: { Bank: 5 } });

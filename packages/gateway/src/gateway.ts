@@ -39,7 +39,6 @@ import { SyncDeadLetterStore } from './ops/sync-dead-letters.js';
 import { migrate } from './store/migrations.js';
 import { declaredSchedules } from './schedules/declared.js';
 import { ScheduleService } from './schedules/service.js';
-import { withScheduleOpenApi } from './schedules/openapi.js';
 import { openSql, type SqlClient } from './store/sql.js';
 import { LoginThrottle, SessionStore, UserStore } from './users/index.js';
 import { assertSealingKeys, cipherFromConfig, configuredKeyIds, registerSealingKey } from './privacy/encryption.js';
@@ -84,6 +83,28 @@ export interface GatewayOptions {
   clock?: () => Date;
 }
 
+/** What {@link Gateway.create} assembles for the gateway's constructor (one object, each part named). */
+interface GatewayParts {
+  metrics: GatewayMetrics;
+  config: GatewayConfig;
+  role: GatewayRole;
+  sql: SqlClient;
+  queue: JobQueue;
+  store: JobStore;
+  keys: ApiKeyStore;
+  audit: AuditLog;
+  idempotency: SqlIdempotencyStore;
+  rateLimiter: RateLimiter;
+  instances: Map<string, LoadedInstance>;
+  logger: Logger;
+  /** How long a claimed job's lease lasts before another worker may take it. */
+  leaseMs: number;
+  /** Which connections the gateway opened itself (and so closes on stop). */
+  owns: { sql: boolean; queue: boolean };
+  schedules: ScheduleService;
+  privacy?: Privacy;
+}
+
 /** A running gateway: its stores, queue, workers and HTTP app. */
 export class Gateway {
   readonly app: ReturnType<typeof createApp>;
@@ -107,26 +128,44 @@ export class Gateway {
   /** Console sessions. */
   readonly sessions: SessionStore;
 
-  private constructor(
-    readonly metrics: GatewayMetrics,
-    readonly config: GatewayConfig,
-    readonly role: GatewayRole,
-    readonly sql: SqlClient,
-    readonly queue: JobQueue,
-    readonly store: JobStore,
-    readonly keys: ApiKeyStore,
-    readonly audit: AuditLog,
-    readonly idempotency: SqlIdempotencyStore,
-    readonly rateLimiter: RateLimiter,
-    readonly instances: Map<string, LoadedInstance>,
-    readonly logger: Logger,
-    leaseMs: number,
-    private readonly owns: { sql: boolean; queue: boolean },
-    /** Schedules: the store, the API's view and (with workers) the scheduling loop. */
-    readonly schedules: ScheduleService,
-    /** Subject index, restrictions, erasure (the privacy area). */
-    readonly privacy?: Privacy,
-  ) {
+  readonly metrics: GatewayMetrics;
+  readonly config: GatewayConfig;
+  readonly role: GatewayRole;
+  readonly sql: SqlClient;
+  readonly queue: JobQueue;
+  readonly store: JobStore;
+  readonly keys: ApiKeyStore;
+  readonly audit: AuditLog;
+  readonly idempotency: SqlIdempotencyStore;
+  readonly rateLimiter: RateLimiter;
+  readonly instances: Map<string, LoadedInstance>;
+  readonly logger: Logger;
+  /** Schedules: the store, the API's view and (with workers) the scheduling loop. */
+  readonly schedules: ScheduleService;
+  /** Subject index, restrictions, erasure (the privacy area). */
+  readonly privacy?: Privacy;
+  private readonly owns: { sql: boolean; queue: boolean };
+
+  /** Built by {@link Gateway.create}, which opens, migrates and sets up what these parts need. */
+  private constructor(parts: GatewayParts) {
+    this.metrics = parts.metrics;
+    this.config = parts.config;
+    this.role = parts.role;
+    this.sql = parts.sql;
+    this.queue = parts.queue;
+    this.store = parts.store;
+    this.keys = parts.keys;
+    this.audit = parts.audit;
+    this.idempotency = parts.idempotency;
+    this.rateLimiter = parts.rateLimiter;
+    this.instances = parts.instances;
+    this.logger = parts.logger;
+    this.owns = parts.owns;
+    this.schedules = parts.schedules;
+    if (parts.privacy) this.privacy = parts.privacy;
+    const { config, role, sql, queue, store, keys, audit, idempotency, rateLimiter, instances, logger, leaseMs } =
+      parts;
+    const { schedules, privacy } = parts;
     this.encrypted = store.encrypted;
     this.users = new UserStore(sql);
     this.sessions = new SessionStore(sql, {
@@ -281,24 +320,24 @@ export class Gateway {
         logger.warn({ err: String(err), ...state }, 'audit write failed; the entries are kept and retried'),
     });
     const privacy = new Privacy({ sql, instances, config: config.privacy, codec, audit, logger, metrics });
-    const gateway = new Gateway(
+    const gateway = new Gateway({
       metrics,
       config,
       role,
       sql,
       queue,
-      new JobStore(sql, codec, privacy.indexer),
-      new ApiKeyStore(sql),
+      store: new JobStore(sql, codec, privacy.indexer),
+      keys: new ApiKeyStore(sql),
       audit,
       idempotency,
       rateLimiter,
       instances,
       logger,
-      options.leaseMs ?? config.jobs.stallInterval,
-      { sql: !options.sql, queue: !options.queue },
+      leaseMs: options.leaseMs ?? config.jobs.stallInterval,
+      owns: { sql: !options.sql, queue: !options.queue },
       schedules,
       privacy,
-    );
+    });
     gateway.health?.start();
     // Erasure requests left open (a crash, or jobs that were still running) are resumed in the background.
     if (role !== 'api') privacy.start(config.privacy.erasurePassInterval);
@@ -340,7 +379,7 @@ export class Gateway {
         : 'generic';
     let doc = this.openapiCache.get(audience);
     if (!doc) {
-      doc = withScheduleOpenApi(
+      doc =
         audience === 'public'
           ? buildOpenApi(this.instances, options)
           : buildOpenApi(this.instances, {
@@ -349,8 +388,7 @@ export class Gateway {
                 Boolean(key) &&
                 instance.environment === key!.environment &&
                 scopeAllows(key!.scopes, instance.name, operation),
-            }),
-      );
+            });
       // Keys share a handful of scope sets; the bound only guards against a flood of distinct ones.
       if (this.openapiCache.size > 100) this.openapiCache.clear();
       this.openapiCache.set(audience, doc);

@@ -490,6 +490,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Schedules of the caller’s environment with their next fire times, last outcome, last job and lag
+         * @description Needs the `admin:read` permission; acts in the caller's environment only.
+         */
+        get: operations["admin.schedules.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One schedule with its next N fire times
+         * @description Needs the `admin:read` permission; acts in the caller's environment only.
+         */
+        get: operations["admin.schedules.get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a schedule made through the API
+         * @description Declared schedules (configuration, connector) answer 409 `SCHEDULE_DECLARED`: pause them instead. Needs the `admin:operate` permission; acts in the caller's environment only.
+         */
+        delete: operations["admin.schedules.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/schedules/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause a schedule (survives restarts)
+         * @description Declared schedules (configuration, connector) can be paused too. Needs the `admin:operate` permission; acts in the caller's environment only.
+         */
+        post: operations["admin.schedules.pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/schedules/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a paused schedule
+         * @description It fires next at its first fire time from now: times that fell in the pause are not missed runs. Needs the `admin:operate` permission; acts in the caller's environment only.
+         */
+        post: operations["admin.schedules.resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/schedules/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a schedule now: one job at once, recorded as a manual run
+         * @description Needs the `admin:operate` permission; acts in the caller's environment only.
+         */
+        post: operations["admin.schedules.run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/schedules/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run history of a schedule, newest first, with each run’s job, its status and the lag to its start
+         * @description Needs the `admin:read` permission; acts in the caller's environment only.
+         */
+        get: operations["admin.schedules.runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/stats/timeseries": {
         parameters: {
             query?: never;
@@ -618,6 +742,242 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/privacy/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export everything stored about a data subject
+         * @description A JSON document streamed as it is read: `items` lists every stored piece (job inputs and results, attempts, stored Idempotency-Key responses, audit entries), decrypted, each with the table, row and columns it came from; `summary` counts them per class. The read is audited, without the identifiers. Needs the `admin:privacy` permission; acts in the caller's environment only.
+         */
+        post: operations["privacy.access"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/privacy/erasure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase every stored trace of a data subject
+         * @description Erases or irreversibly pseudonymises the subject across every data class, in batches, resumable after a crash; jobs still in flight finish and are erased by a later pass. The answer is the receipt (counts per class, no personal data), also kept in the audit. Needs the `admin:privacy` permission; acts in the caller's environment only.
+         */
+        post: operations["privacy.erasure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/privacy/erasure/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The receipt of an erasure request
+         * @description Needs the `admin:privacy` permission; acts in the caller's environment only.
+         */
+        get: operations["privacy.erasure.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/privacy/restrictions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restrict processing for a data subject
+         * @description New jobs naming the subject are refused (problem `SUBJECT_RESTRICTED`) until the restriction is lifted. Needs the `admin:privacy` permission; acts in the caller's environment only.
+         */
+        post: operations["privacy.restrict"];
+        /**
+         * Lift the restriction of a data subject
+         * @description Needs the `admin:privacy` permission; acts in the caller's environment only.
+         */
+        delete: operations["privacy.lift"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Schedules this key can see, with their next fire times and last outcome
+         * @description Schedules this key can see, with their next fire times and last outcome. Reading needs a key reaching the instance; changing needs scope `*` in its environment.
+         */
+        get: operations["schedules.list"];
+        put?: never;
+        /**
+         * Create a schedule (cron with a time zone, or a fixed interval)
+         * @description Create a schedule (cron with a time zone, or a fixed interval). Needs an operator key. Input strings may hold `{{fireAt}}` and `{{fireDate}}` (the local date of the fire). Reading needs a key reaching the instance; changing needs scope `*` in its environment.
+         */
+        post: operations["schedules.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One schedule with its next fire times
+         * @description One schedule with its next fire times. A schedule this key cannot read is a 404. Reading needs a key reaching the instance; changing needs scope `*` in its environment.
+         */
+        get: operations["schedules.get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a schedule made through the API
+         * @description Delete a schedule made through the API. A schedule this key cannot read is a 404. Reading needs a key reaching the instance; changing needs scope `*` in its environment.
+         */
+        delete: operations["schedules.delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a schedule made through the API
+         * @description Change a schedule made through the API. A schedule this key cannot read is a 404. Reading needs a key reaching the instance; changing needs scope `*` in its environment.
+         */
+        patch: operations["schedules.update"];
+        trace?: never;
+    };
+    "/v1/schedules/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause: no fires until resumed
+         * @description Pause: no fires until resumed. A schedule this key cannot read is a 404. Reading needs a key reaching the instance; changing needs scope `*` in its environment.
+         */
+        post: operations["schedules.pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/schedules/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume: the next fire is the first fire time from now (paused fires are not caught up)
+         * @description Resume: the next fire is the first fire time from now (paused fires are not caught up). A schedule this key cannot read is a 404. Reading needs a key reaching the instance; changing needs scope `*` in its environment.
+         */
+        post: operations["schedules.resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/schedules/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run now: one job at once, recorded as a manual run
+         * @description Run now: one job at once, recorded as a manual run. A schedule this key cannot read is a 404. Reading needs a key reaching the instance; changing needs scope `*` in its environment.
+         */
+        post: operations["schedules.run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/schedules/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run history (newest first) linked to the jobs, with lag from due time to job start
+         * @description Run history (newest first) linked to the jobs, with lag from due time to job start. A schedule this key cannot read is a 404. Reading needs a key reaching the instance; changing needs scope `*` in its environment.
+         */
+        get: operations["schedules.runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/schedules/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The next fire times of a cron or interval, before saving it
+         * @description The next fire times of a cron or interval, before saving it. Reading needs a key reaching the instance; changing needs scope `*` in its environment.
+         */
+        post: operations["schedules.preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks/{instance}": {
         parameters: {
             query?: never;
@@ -671,56 +1031,118 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         Job: {
-            attemptCount?: number;
+            attemptCount: number;
             attempts: components["schemas"]["JobAttempt"][];
             /** Format: date-time */
-            createdAt?: string;
-            environment?: string;
-            error?: components["schemas"]["JobError"] | null;
-            /** Format: date-time */
-            finishedAt?: string | null;
+            createdAt: string;
+            environment: string;
+            error: components["schemas"]["JobError"] | null;
+            finishedAt: string | null;
             id: string;
             instance: string;
             /** @enum {string} */
             kind: "operation" | "webhook";
             links: {
-                self?: string;
+                self: string;
             };
-            maxAttempts?: number;
-            /** Format: date-time */
-            nextAttemptAt?: string | null;
+            maxAttempts: number;
+            nextAttemptAt: string | null;
             operation: string;
             /** @description The operation's output once succeeded */
-            result?: unknown;
+            result: unknown;
             /** @enum {string} */
             status: "queued" | "active" | "retrying" | "succeeded" | "failed" | "dead" | "cancelled";
             /** Format: date-time */
-            updatedAt?: string;
+            updatedAt: string;
         };
         JobAccepted: {
             id: string;
             links: {
                 self: string;
             };
-            /** @enum {string} */
+            /**
+             * Format: date-time
+             * @description When a delayed job (`?delay=`, `?runAt=`) runs
+             */
+            runAt?: string;
+            /** @constant */
             status: "queued";
         };
         JobAttempt: {
             attempt: number;
-            error?: components["schemas"]["JobError"] | null;
-            /** Format: date-time */
-            finishedAt?: string | null;
+            error: components["schemas"]["JobError"] | null;
+            finishedAt: string | null;
             /** @enum {string} */
             outcome: "running" | "succeeded" | "failed" | "stalled" | "interrupted";
             /** Format: date-time */
             startedAt: string;
-            worker?: string | null;
+            worker: string | null;
+        } & {
+            [key: string]: unknown;
         };
         JobError: {
             code: string;
-            details?: Record<string, unknown>;
+            details?: {
+                [key: string]: unknown;
+            };
             message: string;
             retryable?: boolean;
+        } & {
+            [key: string]: unknown;
+        };
+        PrivacyAccessExport: {
+            /** Format: date-time */
+            generatedAt: string;
+            items: ({
+                /** @enum {string} */
+                class: "job" | "webhookEvent" | "attempt" | "idempotencyResponse" | "auditEntry";
+                /** @description The table, row and columns this piece came from */
+                source: {
+                    columns: string[];
+                    id: string;
+                    table: string;
+                };
+            } & {
+                [key: string]: unknown;
+            })[];
+            summary: {
+                attempts: number;
+                auditEntries: number;
+                idempotencyResponses: number;
+                jobs: number;
+                webhookEvents: number;
+            };
+        };
+        PrivacyErasureReceipt: {
+            counts: {
+                attempts: number;
+                auditEntries: number;
+                idempotencyResponses: number;
+                jobs: number;
+                subjectIndex: number;
+                webhookEvents: number;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            finishedAt: string | null;
+            id: string;
+            /**
+             * @description `waiting`: the subject's jobs still in flight are erased by a later pass once they finish
+             * @enum {string}
+             */
+            state: "running" | "waiting" | "done";
+            /** @description Jobs of the subject still running at the last pass */
+            waiting: number;
+        };
+        PrivacySubject: {
+            /** @description E-mail addresses (compared lower-cased) */
+            emails?: string[];
+            /** @description Ids in the upstream systems (e.g. a Salesforce contact id, a Mahak person's id) */
+            externalIds?: string[];
+            /** @description Phone numbers (any notation; compared in E.164) */
+            phones?: string[];
+            /** @description Why (kept with a restriction) */
+            reason?: string;
         };
         /** @description An RFC 9457 problem document. `code` is stable; `type` links to its explanation in /docs. */
         Problem: {
@@ -745,13 +1167,128 @@ export interface components {
         };
         Readiness: {
             /** @description Details, for a caller with a valid API key: engines, and per reachable instance its last upstream health, circuits and queue counts */
-            checks?: Record<string, unknown>;
+            checks?: {
+                [key: string]: unknown;
+            };
             /** @description `database`, `queue` and `upstream-1`, `upstream-2`, … (one per instance, unnamed) */
             components: {
                 [key: string]: "up" | "down" | "unknown";
             };
             /** @enum {string} */
             status: "ready" | "not_ready";
+        };
+        Schedule: {
+            createdAt: string;
+            cron: string | null;
+            description: string | null;
+            environment: string;
+            everyMs: number | null;
+            id: string;
+            input: unknown;
+            instance: string;
+            lastFireAt: string | null;
+            lastJob: {
+                id: string;
+                links: {
+                    self: string;
+                };
+                status: string | null;
+            } | null;
+            /** @description Start of the last job minus its fire time */
+            lastLagMs: number | null;
+            lastOutcome: ("fired" | "manual" | "skipped_overlap" | "missed" | "expired") | null;
+            links: {
+                runs: string;
+                self: string;
+            };
+            name: string;
+            /** @description The next fire times (none while paused) */
+            next: string[];
+            nextFireAt: string | null;
+            operation: string;
+            paused: boolean;
+            /** @description A fire held by overlap=queue until the running job ends */
+            pendingFireAt: string | null;
+            policy: {
+                catchUpLimit: number;
+                /** @description 0: none */
+                deadlineMs: number;
+                graceMs: number;
+                jitterMs: number;
+                /** @enum {string} */
+                missed: "skip" | "once" | "catch-up";
+                /** @enum {string} */
+                overlap: "skip" | "queue" | "allow";
+            };
+            /** @enum {string} */
+            source: "config" | "connector" | "api";
+            timeZone: string;
+            updatedAt: string;
+        };
+        ScheduleCreate: {
+            catchUpLimit?: number;
+            cron?: string;
+            deadline?: number | string;
+            description?: string;
+            every?: number | string;
+            grace?: number | string;
+            input?: unknown;
+            instance: string;
+            jitter?: number | string;
+            /** @enum {string} */
+            missed?: "skip" | "once" | "catch-up";
+            name?: string;
+            operation: string;
+            /** @enum {string} */
+            overlap?: "skip" | "queue" | "allow";
+            paused?: boolean;
+            timeZone?: string;
+        };
+        SchedulePreview: {
+            /** Format: date-time */
+            after?: string;
+            /** @default 10 */
+            count: number;
+            cron?: string;
+            every?: number | string;
+            timeZone?: string;
+        };
+        ScheduleRun: {
+            detail: {
+                [key: string]: unknown;
+            } | null;
+            dueAt: string;
+            fireAt: string;
+            jobId: string | null;
+            jobStartedAt: string | null;
+            jobStatus: string | null;
+            lagMs: number | null;
+            /** @enum {string} */
+            outcome: "fired" | "manual" | "skipped_overlap" | "missed" | "expired";
+            recordedAt: string;
+        };
+        ScheduleUpdate: {
+            catchUpLimit?: number;
+            cron?: string;
+            deadline?: number | string;
+            description?: string;
+            every?: number | string;
+            grace?: number | string;
+            input?: unknown;
+            jitter?: number | string;
+            /** @enum {string} */
+            missed?: "skip" | "once" | "catch-up";
+            name?: string;
+            operation?: string;
+            /** @enum {string} */
+            overlap?: "skip" | "queue" | "allow";
+            paused?: boolean;
+            timeZone?: string;
+        };
+        WebhookReceived: {
+            duplicates: number;
+            jobs: string[];
+            received: number;
         };
     };
     responses: never;
@@ -788,6 +1325,37 @@ export interface operations {
                         /** @enum {string} */
                         status: "ok" | "stopping";
                     };
+                };
+            };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -828,6 +1396,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     readyz: {
@@ -848,9 +1447,20 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description Missing or invalid API key */
+            /** @description An API key was sent and is unknown or revoked */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -862,6 +1472,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -882,6 +1501,10 @@ export interface operations {
     "operations.submit": {
         parameters: {
             query?: {
+                /** @description Run the job this long from now (e.g. `15m`); the job is recorded at once and survives restarts. */
+                delay?: string;
+                /** @description Run the job at this instant (ISO 8601 with an offset); not with `delay`. At most a year ahead. */
+                runAt?: string;
                 /** @description Wait up to this long (e.g. `5s`) and answer 200 with the finished job when it ends in time. */
                 wait?: string;
             };
@@ -3227,6 +3850,847 @@ export interface operations {
             };
         };
     };
+    "admin.schedules.list": {
+        parameters: {
+            query?: {
+                instance?: string;
+                /** @description Fire times listed per schedule */
+                next?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        schedules: {
+                            createdAt: string;
+                            cron: string | null;
+                            description: string | null;
+                            environment: string;
+                            everyMs: number | null;
+                            id: string;
+                            /** @description The input, masked like job inputs */
+                            input: unknown;
+                            instance: string;
+                            lastFireAt: string | null;
+                            /** @description The last fire’s job; its link is the operator job detail */
+                            lastJob: {
+                                id: string;
+                                links: {
+                                    self: string;
+                                };
+                                status: string | null;
+                            } | null;
+                            /** @description Start of the last job minus its fire time */
+                            lastLagMs: number | null;
+                            lastOutcome: ("fired" | "manual" | "skipped_overlap" | "missed" | "expired") | null;
+                            links: {
+                                runs: string;
+                                self: string;
+                            };
+                            name: string;
+                            /** @description The next fire times (none while paused) */
+                            next: string[];
+                            nextFireAt: string | null;
+                            operation: string;
+                            paused: boolean;
+                            /** @description A fire held by overlap=queue until the running job ends */
+                            pendingFireAt: string | null;
+                            policy: {
+                                catchUpLimit: number;
+                                /** @description 0: none */
+                                deadlineMs: number;
+                                graceMs: number;
+                                jitterMs: number;
+                                /** @enum {string} */
+                                missed: "skip" | "once" | "catch-up";
+                                /** @enum {string} */
+                                overlap: "skip" | "queue" | "allow";
+                            };
+                            /** @enum {string} */
+                            source: "config" | "connector" | "api";
+                            timeZone: string;
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "admin.schedules.get": {
+        parameters: {
+            query?: {
+                next?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        cron: string | null;
+                        description: string | null;
+                        environment: string;
+                        everyMs: number | null;
+                        id: string;
+                        /** @description The input, masked like job inputs */
+                        input: unknown;
+                        instance: string;
+                        lastFireAt: string | null;
+                        /** @description The last fire’s job; its link is the operator job detail */
+                        lastJob: {
+                            id: string;
+                            links: {
+                                self: string;
+                            };
+                            status: string | null;
+                        } | null;
+                        /** @description Start of the last job minus its fire time */
+                        lastLagMs: number | null;
+                        lastOutcome: ("fired" | "manual" | "skipped_overlap" | "missed" | "expired") | null;
+                        links: {
+                            runs: string;
+                            self: string;
+                        };
+                        name: string;
+                        /** @description The next fire times (none while paused) */
+                        next: string[];
+                        nextFireAt: string | null;
+                        operation: string;
+                        paused: boolean;
+                        /** @description A fire held by overlap=queue until the running job ends */
+                        pendingFireAt: string | null;
+                        policy: {
+                            catchUpLimit: number;
+                            /** @description 0: none */
+                            deadlineMs: number;
+                            graceMs: number;
+                            jitterMs: number;
+                            /** @enum {string} */
+                            missed: "skip" | "once" | "catch-up";
+                            /** @enum {string} */
+                            overlap: "skip" | "queue" | "allow";
+                        };
+                        /** @enum {string} */
+                        source: "config" | "connector" | "api";
+                        timeZone: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in the caller’s environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "admin.schedules.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        schedule: {
+                            createdAt: string;
+                            cron: string | null;
+                            description: string | null;
+                            environment: string;
+                            everyMs: number | null;
+                            id: string;
+                            /** @description The input, masked like job inputs */
+                            input: unknown;
+                            instance: string;
+                            lastFireAt: string | null;
+                            /** @description The last fire’s job; its link is the operator job detail */
+                            lastJob: {
+                                id: string;
+                                links: {
+                                    self: string;
+                                };
+                                status: string | null;
+                            } | null;
+                            /** @description Start of the last job minus its fire time */
+                            lastLagMs: number | null;
+                            lastOutcome: ("fired" | "manual" | "skipped_overlap" | "missed" | "expired") | null;
+                            links: {
+                                runs: string;
+                                self: string;
+                            };
+                            name: string;
+                            /** @description The next fire times (none while paused) */
+                            next: string[];
+                            nextFireAt: string | null;
+                            operation: string;
+                            paused: boolean;
+                            /** @description A fire held by overlap=queue until the running job ends */
+                            pendingFireAt: string | null;
+                            policy: {
+                                catchUpLimit: number;
+                                /** @description 0: none */
+                                deadlineMs: number;
+                                graceMs: number;
+                                jitterMs: number;
+                                /** @enum {string} */
+                                missed: "skip" | "once" | "catch-up";
+                                /** @enum {string} */
+                                overlap: "skip" | "queue" | "allow";
+                            };
+                            /** @enum {string} */
+                            source: "config" | "connector" | "api";
+                            timeZone: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in the caller’s environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record is not in a state this action applies to */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "admin.schedules.pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        cron: string | null;
+                        description: string | null;
+                        environment: string;
+                        everyMs: number | null;
+                        id: string;
+                        /** @description The input, masked like job inputs */
+                        input: unknown;
+                        instance: string;
+                        lastFireAt: string | null;
+                        /** @description The last fire’s job; its link is the operator job detail */
+                        lastJob: {
+                            id: string;
+                            links: {
+                                self: string;
+                            };
+                            status: string | null;
+                        } | null;
+                        /** @description Start of the last job minus its fire time */
+                        lastLagMs: number | null;
+                        lastOutcome: ("fired" | "manual" | "skipped_overlap" | "missed" | "expired") | null;
+                        links: {
+                            runs: string;
+                            self: string;
+                        };
+                        name: string;
+                        /** @description The next fire times (none while paused) */
+                        next: string[];
+                        nextFireAt: string | null;
+                        operation: string;
+                        paused: boolean;
+                        /** @description A fire held by overlap=queue until the running job ends */
+                        pendingFireAt: string | null;
+                        policy: {
+                            catchUpLimit: number;
+                            /** @description 0: none */
+                            deadlineMs: number;
+                            graceMs: number;
+                            jitterMs: number;
+                            /** @enum {string} */
+                            missed: "skip" | "once" | "catch-up";
+                            /** @enum {string} */
+                            overlap: "skip" | "queue" | "allow";
+                        };
+                        /** @enum {string} */
+                        source: "config" | "connector" | "api";
+                        timeZone: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in the caller’s environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "admin.schedules.resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        cron: string | null;
+                        description: string | null;
+                        environment: string;
+                        everyMs: number | null;
+                        id: string;
+                        /** @description The input, masked like job inputs */
+                        input: unknown;
+                        instance: string;
+                        lastFireAt: string | null;
+                        /** @description The last fire’s job; its link is the operator job detail */
+                        lastJob: {
+                            id: string;
+                            links: {
+                                self: string;
+                            };
+                            status: string | null;
+                        } | null;
+                        /** @description Start of the last job minus its fire time */
+                        lastLagMs: number | null;
+                        lastOutcome: ("fired" | "manual" | "skipped_overlap" | "missed" | "expired") | null;
+                        links: {
+                            runs: string;
+                            self: string;
+                        };
+                        name: string;
+                        /** @description The next fire times (none while paused) */
+                        next: string[];
+                        nextFireAt: string | null;
+                        operation: string;
+                        paused: boolean;
+                        /** @description A fire held by overlap=queue until the running job ends */
+                        pendingFireAt: string | null;
+                        policy: {
+                            catchUpLimit: number;
+                            /** @description 0: none */
+                            deadlineMs: number;
+                            graceMs: number;
+                            jitterMs: number;
+                            /** @enum {string} */
+                            missed: "skip" | "once" | "catch-up";
+                            /** @enum {string} */
+                            overlap: "skip" | "queue" | "allow";
+                        };
+                        /** @enum {string} */
+                        source: "config" | "connector" | "api";
+                        timeZone: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in the caller’s environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "admin.schedules.run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        fireAt: string;
+                        /** @description The job’s id */
+                        id: string;
+                        links: {
+                            self: string;
+                        };
+                        /** @constant */
+                        status: "queued";
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in the caller’s environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "admin.schedules.runs": {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        runs: components["schemas"]["ScheduleRun"][];
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in the caller’s environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "stats.timeseries": {
         parameters: {
             query?: {
@@ -3902,7 +5366,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such instance, operation or job */
+            /** @description Out of scope or another environment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job (or not one this key may read) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3936,6 +5409,17 @@ export interface operations {
             /** @description Gateway failure */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4071,7 +5555,1649 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway is shutting down (retry on another instance) or the instance is not set up yet */
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "privacy.access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "phones": [
+                 *         "+9779841234567"
+                 *       ],
+                 *       "emails": [
+                 *         "guardian@example.org"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["PrivacySubject"];
+            };
+        };
+        responses: {
+            /** @description The export (streamed) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyAccessExport"];
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The privacy area is not set up (PRIVACY_UNAVAILABLE), or the gateway is shutting down */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "privacy.erasure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "phones": [
+                 *         "+9779841234567"
+                 *       ],
+                 *       "emails": [
+                 *         "guardian@example.org"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["PrivacySubject"];
+            };
+        };
+        responses: {
+            /** @description Erased: the receipt */
+            200: {
+                headers: {
+                    /** @description The receipt */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyErasureReceipt"];
+                };
+            };
+            /** @description Still running or waiting for the subject's jobs in flight: the receipt so far */
+            202: {
+                headers: {
+                    /** @description The receipt */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyErasureReceipt"];
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The privacy area is not set up (PRIVACY_UNAVAILABLE), or the gateway is shutting down */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "privacy.erasure.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The erasure request id (`era_...`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyErasureReceipt"];
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such erasure request */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "privacy.restrict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "phones": [
+                 *         "+9779841234567"
+                 *       ],
+                 *       "emails": [
+                 *         "guardian@example.org"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["PrivacySubject"];
+            };
+        };
+        responses: {
+            /** @description Restricted */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Of those, not restricted before */
+                        new: number;
+                        /** @description Identifiers the request named */
+                        restricted: number;
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The privacy area is not set up (PRIVACY_UNAVAILABLE), or the gateway is shutting down */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "privacy.lift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "phones": [
+                 *         "+9779841234567"
+                 *       ],
+                 *       "emails": [
+                 *         "guardian@example.org"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["PrivacySubject"];
+            };
+        };
+        responses: {
+            /** @description Lifted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Identifiers whose restriction was lifted */
+                        lifted: number;
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The privacy area is not set up (PRIVACY_UNAVAILABLE), or the gateway is shutting down */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "schedules.list": {
+        parameters: {
+            query?: {
+                /** @description Only the schedules of this instance */
+                instance?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        schedules: components["schemas"]["Schedule"][];
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changing schedules needs an operator key (scope `*` in the instance environment) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "schedules.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "instance": "wa-school",
+                 *       "operation": "broadcast",
+                 *       "name": "morning-notice",
+                 *       "input": {
+                 *         "broadcastId": "morning-notice-{{fireDate}}",
+                 *         "template": {
+                 *           "name": "morning_notice",
+                 *           "language": "ne"
+                 *         },
+                 *         "recipients": [
+                 *           {
+                 *             "to": "9841234567"
+                 *           }
+                 *         ]
+                 *       },
+                 *       "cron": "30 7 * * 0-5",
+                 *       "timeZone": "Asia/Kathmandu",
+                 *       "overlap": "skip",
+                 *       "missed": "skip",
+                 *       "deadline": "30m"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ScheduleCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The schedule */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changing schedules needs an operator key (scope `*` in the instance environment) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "schedules.get": {
+        parameters: {
+            query?: {
+                /** @description How many next fire times (default 5) */
+                next?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The schedule id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changing schedules needs an operator key (scope `*` in the instance environment) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such schedule (or not visible to this key) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "schedules.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The schedule id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changing schedules needs an operator key (scope `*` in the instance environment) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such schedule (or not visible to this key) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The schedule is declared in the configuration or by a connector (SCHEDULE_DECLARED) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "schedules.update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The schedule id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "cron": "0 8 * * 0-5",
+                 *       "deadline": "15m"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ScheduleUpdate"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changing schedules needs an operator key (scope `*` in the instance environment) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such schedule (or not visible to this key) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The schedule is declared in the configuration or by a connector (SCHEDULE_DECLARED) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "schedules.pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The schedule id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description Paused */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changing schedules needs an operator key (scope `*` in the instance environment) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such schedule (or not visible to this key) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "schedules.resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The schedule id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description Resumed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changing schedules needs an operator key (scope `*` in the instance environment) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such schedule (or not visible to this key) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "schedules.run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The schedule id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description The job is recorded and queued */
+            202: {
+                headers: {
+                    /** @description The job */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        fireAt: string;
+                        id: string;
+                        links: {
+                            self: string;
+                        };
+                        /** @constant */
+                        status: "queued";
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changing schedules needs an operator key (scope `*` in the instance environment) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such schedule (or not visible to this key) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "schedules.runs": {
+        parameters: {
+            query?: {
+                /** @description At most (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The schedule id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        runs: components["schemas"]["ScheduleRun"][];
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changing schedules needs an operator key (scope `*` in the instance environment) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such schedule (or not visible to this key) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "schedules.preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "cron": "30 7 * * 0-5",
+                 *       "timeZone": "Asia/Kathmandu",
+                 *       "count": 5
+                 *     }
+                 */
+                "application/json": components["schemas"]["SchedulePreview"];
+            };
+        };
+        responses: {
+            /** @description Fire times (ISO 8601, UTC) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        next: string[];
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changing schedules needs an operator key (scope `*` in the instance environment) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -4105,6 +7231,15 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Handshake refused (WEBHOOK_VERIFICATION_FAILED, e.g. a wrong verify token) */
             403: {
                 headers: {
@@ -4123,6 +7258,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Gateway failure */
             500: {
                 headers: {
@@ -4132,7 +7278,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway is shutting down (retry on another instance) or the instance is not set up yet */
+            /** @description The instance is not set up yet, or the gateway is shutting down */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -4155,6 +7301,7 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description The sender's JSON, exactly as signed */
         requestBody: {
             content: {
                 "application/json": unknown;
@@ -4167,11 +7314,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        duplicates: number;
-                        jobs: string[];
-                        received: number;
-                    };
+                    "application/json": components["schemas"]["WebhookReceived"];
                 };
             };
             /** @description The verified body could not be parsed */
@@ -4221,6 +7364,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Gateway failure */
             500: {
                 headers: {
@@ -4230,7 +7382,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway is shutting down (retry on another instance) or the instance is not set up yet */
+            /** @description The instance is not set up yet, or the gateway is shutting down */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -4266,6 +7418,15 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Handshake refused (WEBHOOK_VERIFICATION_FAILED, e.g. a wrong verify token) */
             403: {
                 headers: {
@@ -4284,6 +7445,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Gateway failure */
             500: {
                 headers: {
@@ -4293,7 +7465,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway is shutting down (retry on another instance) or the instance is not set up yet */
+            /** @description The instance is not set up yet, or the gateway is shutting down */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -4318,6 +7490,7 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description The sender's JSON, exactly as signed */
         requestBody: {
             content: {
                 "application/json": unknown;
@@ -4330,11 +7503,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        duplicates: number;
-                        jobs: string[];
-                        received: number;
-                    };
+                    "application/json": components["schemas"]["WebhookReceived"];
                 };
             };
             /** @description The verified body could not be parsed */
@@ -4384,6 +7553,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Gateway failure */
             500: {
                 headers: {
@@ -4393,7 +7571,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway is shutting down (retry on another instance) or the instance is not set up yet */
+            /** @description The instance is not set up yet, or the gateway is shutting down */
             503: {
                 headers: {
                     /** @description Seconds to wait */

@@ -16,7 +16,6 @@ import { rememberSourceText } from '../json/source-text.js';
 import { isAmbiguousWriteFailure } from './ambiguous.js';
 import { createMahakClassifier } from './classify.js';
 import { JsonRecordSplitter } from '../json/stream.js';
-import { openStream } from './stream.js';
 import type { GetAllDataRequest, MahakClientOptions, MahakSession, SaveAllDataResult, SaveRowResult } from './types.js';
 
 /** Default base URL of Mahak's v3 sync API. */
@@ -95,6 +94,11 @@ export class MahakClient {
           });
     const v2 = options.v2 ? 'V2' : '';
     this.paths = { login: `Login${v2}`, get: `GetAllData${v2}`, save: `SaveAllData${v2}` };
+  }
+
+  /** Whether {@link streamEntity} can read answers as streams (its HTTP requester has `stream()`). */
+  get canStream(): boolean {
+    return typeof this.http.stream === 'function';
   }
 
   /** The Mahak database this client reads and writes. */
@@ -214,7 +218,12 @@ export class MahakClient {
     const path = this.paths.get;
     for (let relogin = 0; ; relogin++) {
       if (!this.session) await this.login(signal);
-      const stream = await this.policy.execute(
+      const stream = this.http.stream;
+      if (!stream)
+        throw new TypeError('MahakClient.streamEntity needs an HTTP requester with stream() (sdk-core HttpClient)');
+      // The policy covers opening the answer (its timeout through `headersSignal`); the body is bounded by the idle
+      // timeout per chunk, and by the caller's signal.
+      const answer = await this.policy.execute(
         async ({ signal: attemptSignal }) => {
           if (this.options.rateLimiter)
             await this.options.rateLimiter.acquire(
@@ -222,16 +231,19 @@ export class MahakClient {
               1,
               { signal: attemptSignal },
             );
-          return openStream(this.baseUrl + path, {
+          return stream.call(this.http, {
+            method: 'POST',
+            path,
             body: text,
             headers: {
               'content-type': 'application/json; charset=utf-8',
               accept: 'application/json',
               authorization: `Bearer ${this.session!.userToken}`,
             },
-            ...this.streamTimeouts,
-            signal,
-            attemptSignal,
+            timeouts: { headersMs: this.streamTimeouts.headersMs, bodyMs: this.streamTimeouts.idleMs },
+            idempotent: true,
+            ...(signal ? { signal } : {}),
+            headersSignal: attemptSignal,
           });
         },
         {
@@ -263,9 +275,7 @@ export class MahakClient {
       const decoder = new TextDecoder('utf-8');
       let envelopeText: string;
       try {
-        for (;;) {
-          const chunk = await stream.read();
-          if (chunk === undefined) break;
+        for await (const chunk of answer.body) {
           try {
             splitter.write(decoder.decode(chunk, { stream: true }));
           } catch (cause) {
@@ -296,7 +306,7 @@ export class MahakClient {
           });
         }
       } finally {
-        stream.close();
+        answer.cancel();
       }
       let objects: Record<string, unknown>;
       try {

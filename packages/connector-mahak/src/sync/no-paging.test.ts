@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MemoryCheckpointStore, type SyncProgress } from '@relaykit/sdk-core';
+import { HttpClient, MemoryCheckpointStore, type RequestEndEvent, type SyncProgress } from '@relaykit/sdk-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MahakClient } from '../client/client.js';
 import { createMahakMemorySink } from '../sink/memory.js';
@@ -160,6 +160,21 @@ describe('streamed answers and timeouts', () => {
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(server!.address() as AddressInfo).port}/api/v3/sync/`;
   }
+
+  it("a streamed answer goes through the client's HTTP requester (its hooks, logs and traces see it)", async () => {
+    const baseUrl = await slowMahak(5, 5);
+    const ends: RequestEndEvent[] = [];
+    const http = new HttpClient({ baseUrl, upstream: 'mahak', hooks: { onRequestEnd: (e) => ends.push(e) } });
+    const mahak = new MahakClient({ baseUrl, userName: 'u', password: 'p', databaseId: 1, http });
+    let records = 0;
+    for await (const batch of mahak.streamEntity('Person', 0n, { batchSize: 2 })) records += batch.records.length;
+    expect(records).toBe(5);
+    expect(ends.map((e) => [e.route, e.status])).toEqual([
+      ['/api/v3/sync/Login', 200],
+      ['/api/v3/sync/GetAllData', 200],
+    ]);
+    await http.close();
+  });
 
   it('a long answer that keeps coming is not cut by the policy timeout; a stalled one fails on the idle timeout', async () => {
     const baseUrl = await slowMahak(12, 100); // about 1.2 s in all, a chunk every 100 ms

@@ -90,7 +90,8 @@ export async function syncMahakEntity(options: MahakSyncOptions): Promise<SyncSu
   // caller's own — stores `raw` with every digit as Mahak wrote it. A sink holding rows for long opts out.
   const keepSourceText = (options.sink as { keepsSourceText?: boolean }).keepsSourceText !== false;
 
-  let streaming = options.stream !== false;
+  // A requester that cannot stream (no `stream()`) reads each answer whole.
+  let streaming = options.stream !== false && client.canStream;
   // The answer being streamed, when one answer spans several of the engine's pages (a server ignoring pageSize).
   let open:
     | {

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { isAbortedError, isCircuitOpenError } from '@relaykit/sdk-core';
+import { HttpClient, type HttpRequester, isAbortedError, isCircuitOpenError, isHttpError } from '@relaykit/sdk-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeOrg, type FakeOrg, type FakeOrgOptions } from '../testing/index.js';
 import {
@@ -168,7 +168,32 @@ describe('session expiry', () => {
   it('1,000 parallel upserts, the session expiring every 300 calls: no failure, one refresh and at most one 401 per connection per expiry', async () => {
     const o = await org({ faults: { expireSessionsEvery: { calls: 300 } } });
     const connections = 8;
-    const sf = client(o, { connections });
+    // A 401 on a request that left after the client had been told its token was dead would be one too many.
+    const deadSince = new Map<string, number>();
+    let sentAfterDeadKnown = 0;
+    const sf = client(o, {
+      connections,
+      createHttpClient: (options): HttpRequester => {
+        const http = new HttpClient(options);
+        return {
+          upstream: http.upstream,
+          close: () => http.close(),
+          request: async (request) => {
+            const token = String(request.headers?.authorization ?? '');
+            const sentAt = performance.now();
+            try {
+              return await http.request(request);
+            } catch (error) {
+              if (isHttpError(error, 401)) {
+                if (sentAt > (deadSince.get(token) ?? Number.POSITIVE_INFINITY)) sentAfterDeadKnown++;
+                if (!deadSince.has(token)) deadSince.set(token, performance.now());
+              }
+              throw error;
+            }
+          },
+        } as HttpRequester;
+      },
+    });
     const settled = await Promise.allSettled(
       Array.from({ length: 1000 }, (_, i) => sf.upsert('Contact', 'Ext__c', `E-${i}`, { LastName: `Person ${i}` })),
     );
@@ -180,6 +205,7 @@ describe('session expiry', () => {
     const unauthorized = o.state.requests.filter((r) => r.status === 401).length;
     expect(unauthorized).toBeGreaterThan(0);
     expect(unauthorized).toBeLessThanOrEqual(expiries * connections);
+    expect(sentAfterDeadKnown).toBe(0);
     const counts = o.ledger.countsByExternalId('Contact');
     expect(counts.size).toBe(1000);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
@@ -450,6 +476,31 @@ describe('resilience', () => {
     expect((await sf.create('Account', { Name: 'locked', Ext__c: 'AC-1' })).id).toMatch(/^001/);
     expect(o.ledger.entries).toHaveLength(2);
     expect(o.state.restCalls).toBe(6);
+  });
+
+  it('a call aborted while it waits for a connection slot rejects at once with the reason and never reaches the org', async () => {
+    const o = await org({ faults: { processingMs: 3_000 } });
+    const sf = client(o, { connections: 1 });
+    await sf.sessions.current();
+    let firstDone = false;
+    const first = sf.upsert('Contact', 'Ext__c', 'Q-1', { LastName: 'x' }).finally(() => {
+      firstDone = true;
+    });
+    const controller = new AbortController();
+    const queued = sf.upsert('Contact', 'Ext__c', 'Q-2', { LastName: 'y' }, { signal: controller.signal });
+    const reason = new Error('the caller gave up');
+    controller.abort(reason);
+    const error = await queued.catch((e: unknown) => e);
+    // Settled while the only connection is still busy with the first call, not when it frees.
+    expect(firstDone).toBe(false);
+    expect(isAbortedError(error) && (error as Error).cause).toBe(reason);
+    expect((await first).created).toBe(true);
+    o.setFaults({});
+    expect((await sf.upsert('Contact', 'Ext__c', 'Q-3', { LastName: 'z' })).created).toBe(true);
+    expect(o.state.requests.filter((r) => r.path.includes('/Ext__c/')).map((r) => r.path.split('/').pop())).toEqual([
+      'Q-1',
+      'Q-3',
+    ]);
   });
 
   it('ConcurrentRequests is retried', async () => {

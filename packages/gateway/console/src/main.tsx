@@ -9,6 +9,7 @@ import { JobsPage } from './pages/jobs.js';
 import { KeysPage } from './pages/keys.js';
 import { LoginPage } from './pages/login.js';
 import { OverviewPage } from './pages/overview.js';
+import { SchedulesPage } from './pages/schedules.js';
 import { UsersPage } from './pages/users.js';
 import './styles.css';
 
@@ -18,6 +19,7 @@ const PAGES = [
   { path: 'jobs', label: 'Jobs', permission: 'admin:read', view: JobsPage },
   { path: 'dead-letters', label: 'Dead letters', permission: 'admin:read', view: DeadLettersPage },
   { path: 'errors', label: 'Errors', permission: 'admin:read', view: ErrorsPage },
+  { path: 'schedules', label: 'Schedules', permission: 'admin:read', view: SchedulesPage },
   { path: 'audit', label: 'Audit', permission: 'admin:read', view: AuditPage },
   { path: 'keys', label: 'Keys', permission: 'admin:keys', view: KeysPage },
   { path: 'instances', label: 'Instances', permission: 'admin:read', view: InstancesPage },

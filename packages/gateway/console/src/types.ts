@@ -1,3 +1,5 @@
+import type { operations } from '@relaykit/client';
+
 /** Shapes of the operator API the console reads (see /openapi.json). */
 export type JobStatus = 'queued' | 'active' | 'retrying' | 'succeeded' | 'failed' | 'dead' | 'cancelled';
 
@@ -99,3 +101,16 @@ export interface User {
   lastLoginAt: string | null;
   lockedUntil: string | null;
 }
+
+/** The JSON answer of an operator route, as `@relaykit/client` generates it from the OpenAPI document. */
+type Answer<K extends keyof operations, S extends number = 200> =
+  operations[K]['responses'] extends Record<S, { content: { 'application/json': infer T } }> ? T : never;
+
+/** A schedule (`GET /v1/admin/schedules/{id}`). */
+export type Schedule = Answer<'admin.schedules.get'>;
+
+/** One run of a schedule (`GET /v1/admin/schedules/{id}/runs`). */
+export type ScheduleRun = Answer<'admin.schedules.runs'>['runs'][number];
+
+/** The answer of "run now" (`POST /v1/admin/schedules/{id}/run`). */
+export type ScheduleRunNow = Answer<'admin.schedules.run', 202>;

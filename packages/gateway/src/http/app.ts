@@ -6,7 +6,6 @@ import { noSniff } from './no-sniff.js';
 import { problemMiddleware } from './problem.js';
 import { createRouter } from './routes.js';
 import { sessionMiddleware } from './session.js';
-import { createScheduleRouter } from '../schedules/routes.js';
 import type { GatewayState, HttpDeps } from './types.js';
 
 /** The `X-Purpose` header as stored: printable text, at most 200 characters; null when absent. */
@@ -79,8 +78,6 @@ export function createApp(deps: HttpDeps): Koa<GatewayState> {
     await next();
   });
   app.use(sessionMiddleware(deps));
-  // Before the main router: `/v1/schedules/...` would otherwise match `/v1/:instance/:operation`.
-  if (deps.schedules) app.use(createScheduleRouter(deps, deps.schedules).routes());
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

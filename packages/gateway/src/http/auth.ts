@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { problem } from '../errors/index.js';
 import { scopeAllows, type ApiKey } from '../keys/keys.js';
 import type { LoadedInstance } from '../runtime/instances.js';
+import { takeRateLimit } from './middleware/rate-limit.js';
 import type { HttpDeps } from './types.js';
 
 /** True when the request carries an API key (valid or not): routes open to anyone then authenticate it. */
@@ -9,8 +10,8 @@ export function hasCredentials(ctx: Context): boolean {
   return Boolean(ctx.get('authorization') || ctx.get('x-api-key'));
 }
 
-/** Reads `Authorization: Bearer <key>` (or `X-API-Key`) and returns the key; 401 otherwise. */
-export async function authenticate(ctx: Context, deps: HttpDeps): Promise<ApiKey> {
+/** Reads `Authorization: Bearer <key>` (or `X-API-Key`) and returns the verified key, kept in `ctx.state.apiKey`; 401 otherwise. */
+export async function verifyApiKey(ctx: Context, deps: HttpDeps): Promise<ApiKey> {
   if (ctx.state.apiKey) return ctx.state.apiKey as ApiKey;
   const header = ctx.get('authorization');
   const secret = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? ctx.get('x-api-key').trim();
@@ -24,7 +25,17 @@ export async function authenticate(ctx: Context, deps: HttpDeps): Promise<ApiKey
       headers: { 'WWW-Authenticate': 'Bearer realm="relaykit", error="invalid_token"' },
     });
   ctx.state.apiKey = key;
-  await rateLimit(ctx, deps, key);
+  return key;
+}
+
+/**
+ * The request's API key, verified and charged one unit of its rate limit (once per request): for the few handlers
+ * outside the route mechanism where a key is optional (`/readyz`, `/openapi.json`). Routes use the
+ * `authenticate()` and `rateLimitPerKey()` middleware instead.
+ */
+export async function authenticate(ctx: Context, deps: HttpDeps): Promise<ApiKey> {
+  const key = await verifyApiKey(ctx, deps);
+  await takeRateLimit(ctx, deps, key);
   return key;
 }
 
@@ -44,29 +55,5 @@ export function authorize(key: ApiKey, instance: LoadedInstance, operation: stri
       'FORBIDDEN_SCOPE',
       `This API key's scopes (${key.scopes.join(', ') || 'none'}) do not include ${instance.name}:${operation}.`,
     );
-  }
-}
-
-/** Takes one unit from the key's limit and sets `RateLimit`/`RateLimit-Policy` headers; 429 with `Retry-After` when spent. */
-async function rateLimit(ctx: Context, deps: HttpDeps, key: ApiKey): Promise<void> {
-  const windows = deps.config.apiKeys.rateLimits;
-  if (!windows.length) return;
-  const decision = await deps.rateLimiter.tryAcquire(key.id, 1);
-  const resetSeconds = Math.ceil(decision.resetMs / 1000);
-  ctx.set(
-    'RateLimit-Policy',
-    windows.map((w) => `"w${w.window}";q=${w.limit};w=${Math.max(1, Math.round(w.window / 1000))}`).join(', '),
-  );
-  ctx.set('RateLimit', `"w${windows[0]!.window}";r=${Math.max(0, decision.remaining)};t=${resetSeconds}`);
-  ctx.set('RateLimit-Limit', String(decision.limit));
-  ctx.set('RateLimit-Remaining', String(Math.max(0, decision.remaining)));
-  ctx.set('RateLimit-Reset', String(resetSeconds));
-  if (!decision.allowed) {
-    deps.metrics.rateLimited.inc({ key: key.id });
-    const retryAfter = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-    throw problem('RATE_LIMIT_EXCEEDED', `API key ${key.id} exceeded its rate limit; retry in ${retryAfter} s.`, {
-      headers: { 'Retry-After': String(retryAfter) },
-      extensions: { retryAfterSeconds: retryAfter },
-    });
   }
 }

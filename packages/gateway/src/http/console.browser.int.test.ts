@@ -199,6 +199,71 @@ describe.skipIf(Boolean(missing) && !ci)('the console in Chromium', () => {
     });
   }, 60_000);
 
+  it('lists schedules with their next fire times and runs linked to jobs: a viewer reads, an operator acts', async () => {
+    const created = await t.call('POST', '/v1/schedules', {
+      key: t.keys.dev,
+      body: { instance: 'echo-dev', operation: 'put', name: 'browser-tick', input: { key: 'tick' }, every: '1s' },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const fired = await waitFor(
+      async () =>
+        (await t.call('GET', `/v1/schedules/${id}/runs`, { key: t.keys.dev })).body.runs.find(
+          (r: { outcome: string; jobId: string | null }) => r.outcome === 'fired' && r.jobId,
+        ) as { jobId: string } | undefined,
+      'the schedule to fire',
+      { timeoutMs: 20_000 },
+    );
+    // Paused while the viewer looks, so its history holds still.
+    expect((await t.call('POST', `/v1/schedules/${id}/pause`, { key: t.keys.dev })).status).toBe(200);
+    const row = (page: Page) => page.locator(`tr[data-schedule="${id}"]`);
+
+    const viewer = await loggedIn('vic', 'viewer password');
+    await withScreenshot(viewer, 'schedules-viewer', async () => {
+      await viewer.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Schedules' }).click();
+      await row(viewer).locator('.badge-paused').waitFor();
+      await expect(viewer.getByRole('button', { name: /^(Pause|Resume|Run|Delete) / }).count()).resolves.toBe(0);
+      await viewer.getByRole('button', { name: 'Open schedule browser-tick' }).click();
+      const drawer = viewer.getByRole('dialog', { name: 'Schedule browser-tick' });
+      await drawer.getByText('every 1.0 s (UTC)').waitFor();
+      await drawer.getByRole('link', { name: `Job ${fired.jobId}` }).click();
+      await viewer
+        .getByRole('dialog', { name: `Job ${fired.jobId}` })
+        .locator('.badge-succeeded')
+        .first()
+        .waitFor();
+      expect(await inPage(viewer, `/v1/admin/schedules/${id}/run`, true)).toEqual({
+        status: 403,
+        code: 'FORBIDDEN_SCOPE',
+      });
+    });
+
+    const page = await loggedIn('ada', 'admin password');
+    await withScreenshot(page, 'schedules-operator', async () => {
+      await page.goto(`${t.url}/console/#/schedules`);
+      const notice = (text: RegExp) => page.getByRole('status').filter({ hasText: text }).waitFor();
+      await page.getByRole('button', { name: 'Resume browser-tick' }).click();
+      await notice(/browser-tick resumed/);
+      await expect(row(page).locator('.fire-times li').count()).resolves.toBe(3);
+      expect((await t.call('GET', `/v1/schedules/${id}`, { key: t.keys.dev })).body.paused).toBe(false);
+      await page.getByRole('button', { name: 'Pause browser-tick' }).click();
+      await notice(/browser-tick paused/);
+      await page.getByRole('button', { name: 'Run browser-tick now' }).click();
+      await notice(/ran now: job /);
+      const text = await page
+        .getByRole('status')
+        .filter({ hasText: /ran now/ })
+        .textContent();
+      const jobId = /job (\S+)\./.exec(text ?? '')![1]!;
+      expect((await waitFinal(t, jobId)).status).toBe('succeeded');
+      await row(page).locator('.badge-manual').waitFor();
+      await page.getByRole('button', { name: 'Delete browser-tick' }).click();
+      await notice(/browser-tick deleted/);
+      await row(page).waitFor({ state: 'detached' });
+      expect((await t.call('GET', `/v1/schedules/${id}`, { key: t.keys.dev })).status).toBe(404);
+    });
+  }, 90_000);
+
   it('refuses a state change authenticated by the session cookie without its CSRF token', async () => {
     const id = await deadJob({ key: 'csrf' });
     const page = await loggedIn('ada', 'admin password');

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { OpenApiBuilder, type OperationObject, type ParameterObject, type SchemaObject } from 'openapi3-ts/oas31';
 import { PROBLEM_CODES } from '../errors/index.js';
 import type { LoadedInstance } from '../runtime/instances.js';
-import { withOpsOpenApi } from '../ops/index.js';
+import { GATEWAY_ROUTES } from './gateway-routes.js';
+import { JobAcceptedSchema, JobSchema, WebhookReceivedSchema } from './job-schemas.js';
+import { jsonSchemaOf, withRoutesOpenApi } from './route-openapi.js';
+import { HANDSHAKE_ERRORS, RECEIVE_ERRORS } from './webhook-routes.js';
 import { withConsoleAuthOpenApi } from './console-auth.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -110,21 +113,6 @@ const problemSchema: SchemaObject = {
   },
 };
 
-const attemptSchema: SchemaObject = {
-  type: 'object',
-  required: ['attempt', 'outcome', 'startedAt'],
-  properties: {
-    attempt: { type: 'integer' },
-    worker: { type: ['string', 'null'] },
-    outcome: { type: 'string', enum: ['running', 'succeeded', 'failed', 'stalled', 'interrupted'] },
-    error: { oneOf: [{ $ref: '#/components/schemas/JobError' }, { type: 'null' }] },
-    startedAt: { type: 'string', format: 'date-time' },
-    finishedAt: { type: ['string', 'null'], format: 'date-time' },
-  },
-};
-
-const STATUSES = ['queued', 'active', 'retrying', 'succeeded', 'failed', 'dead', 'cancelled'];
-
 function problemResponses(codes: number[], overrides: Record<number, string> = {}): Record<string, unknown> {
   const descriptions: Record<number, string> = {
     400: 'Invalid request (each failing field listed in `errors`)',
@@ -182,6 +170,24 @@ const waitParameter: ParameterObject = {
   schema: { type: 'string', examples: ['5s'] },
 };
 
+/** Delayed jobs: every operation route takes `?delay=` or `?runAt=` (read by the submit route through `readRunAt`). */
+const delayParameters: ParameterObject[] = [
+  {
+    name: 'delay',
+    in: 'query',
+    required: false,
+    description: 'Run the job this long from now (e.g. `15m`); the job is recorded at once and survives restarts.',
+    schema: { type: 'string', examples: ['15m'] },
+  },
+  {
+    name: 'runAt',
+    in: 'query',
+    required: false,
+    description: 'Run the job at this instant (ISO 8601 with an offset); not with `delay`. At most a year ahead.',
+    schema: { type: 'string', format: 'date-time' },
+  },
+];
+
 /** Responses of a submit: 200 (finished within `wait`, with the output at `outputRef`), 202, problems. */
 function submitResponses(outputRef?: string): Record<string, unknown> {
   return {
@@ -220,15 +226,7 @@ function submitResponses(outputRef?: string): Record<string, unknown> {
   };
 }
 
-const webhookReceived: SchemaObject = {
-  type: 'object',
-  required: ['received', 'duplicates', 'jobs'],
-  properties: {
-    received: { type: 'integer' },
-    duplicates: { type: 'integer' },
-    jobs: { type: 'array', items: { type: 'string' } },
-  },
-};
+const webhookReceived = { $ref: '#/components/schemas/WebhookReceived' };
 
 /**
  * The routes of the generic document (a caller whose key reaches no instance, or none): the shapes every instance
@@ -261,6 +259,7 @@ function addGenericRoutes(builder: OpenApiBuilder): void {
         },
         idempotencyHeader,
         waitParameter,
+        ...delayParameters,
       ],
       requestBody: {
         required: true,
@@ -270,57 +269,6 @@ function addGenericRoutes(builder: OpenApiBuilder): void {
       responses: submitResponses(),
     },
   });
-  const webhookParam: ParameterObject = {
-    name: 'webhook',
-    in: 'path',
-    required: true,
-    description: "One of the instance's webhooks (without it: its first)",
-    schema: { type: 'string' },
-  };
-  for (const [path, params, suffix] of [
-    ['/v1/webhooks/{instance}', [instanceParam], ''],
-    ['/v1/webhooks/{instance}/{webhook}', [instanceParam, webhookParam], '.named'],
-  ] as const) {
-    builder.addPath(path, {
-      get: {
-        operationId: `webhooks.handshake${suffix}`,
-        summary: 'Answer a webhook handshake',
-        description:
-          "The sender's verification handshake (e.g. Meta's `hub.challenge`), answered by the instance's connector.",
-        tags: ['webhooks'],
-        security: [],
-        parameters: [...params],
-        responses: {
-          '200': {
-            description: 'Handshake answered (e.g. the challenge echoed back)',
-            content: { 'text/plain': { schema: { type: 'string' } } },
-          },
-          ...problemResponses([403, 404, 500, 503], {
-            403: 'Handshake refused (WEBHOOK_VERIFICATION_FAILED, e.g. a wrong verify token)',
-            404: 'No such instance or webhook, or not a handshake request',
-          }),
-        },
-      },
-      post: {
-        operationId: `webhooks.receive${suffix}`,
-        summary: 'Receive webhook events',
-        description:
-          "The signature is verified over the raw bytes by the instance's connector; events are recorded and queued before the 200; duplicates are recorded once.",
-        tags: ['webhooks'],
-        security: [],
-        parameters: [...params],
-        requestBody: { required: true, content: { 'application/json': { schema: {} } } },
-        responses: {
-          '200': { description: 'Events recorded', content: { 'application/json': { schema: webhookReceived } } },
-          ...problemResponses([400, 401, 404, 405, 413, 500, 503], {
-            400: 'The verified body could not be parsed',
-            401: 'The signature did not verify (WEBHOOK_SIGNATURE)',
-            404: 'No such instance or webhook',
-          }),
-        },
-      },
-    });
-  }
 }
 
 /** Options of {@link buildOpenApi}. */
@@ -363,72 +311,13 @@ export function buildOpenApi(
       scheme: 'bearer',
       description: 'The metrics token of the gateway configuration (`metrics.token`); API keys do not open `/metrics`.',
     })
-    .addSchema('Readiness', {
-      type: 'object',
-      required: ['status', 'components'],
-      properties: {
-        status: { type: 'string', enum: ['ready', 'not_ready'] },
-        components: {
-          type: 'object',
-          description: '`database`, `queue` and `upstream-1`, `upstream-2`, … (one per instance, unnamed)',
-          additionalProperties: { type: 'string', enum: ['up', 'down', 'unknown'] },
-        },
-        checks: {
-          type: 'object',
-          description:
-            'Details, for a caller with a valid API key: engines, and per reachable instance its last upstream health, circuits and queue counts',
-        },
-      },
-    })
     .addSecurityScheme('apiKey', {
       type: 'http',
       scheme: 'bearer',
       description:
         'An API key made with `relaykit keys create`; it belongs to one environment and has scopes `instance:operation`.',
     })
-    .addSchema('Problem', problemSchema)
-    .addSchema('JobError', {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string' },
-        message: { type: 'string' },
-        retryable: { type: 'boolean' },
-        details: { type: 'object' },
-      },
-    })
-    .addSchema('JobAttempt', attemptSchema)
-    .addSchema('JobAccepted', {
-      type: 'object',
-      required: ['id', 'status', 'links'],
-      properties: {
-        id: { type: 'string' },
-        status: { type: 'string', enum: ['queued'] },
-        links: { type: 'object', required: ['self'], properties: { self: { type: 'string' } } },
-      },
-    })
-    .addSchema('Job', {
-      type: 'object',
-      required: ['id', 'kind', 'instance', 'operation', 'status', 'attempts', 'links'],
-      properties: {
-        id: { type: 'string' },
-        kind: { type: 'string', enum: ['operation', 'webhook'] },
-        instance: { type: 'string' },
-        operation: { type: 'string' },
-        environment: { type: 'string' },
-        status: { type: 'string', enum: STATUSES },
-        attempts: { type: 'array', items: { $ref: '#/components/schemas/JobAttempt' } },
-        attemptCount: { type: 'integer' },
-        maxAttempts: { type: 'integer' },
-        result: { description: "The operation's output once succeeded" },
-        error: { oneOf: [{ $ref: '#/components/schemas/JobError' }, { type: 'null' }] },
-        createdAt: { type: 'string', format: 'date-time' },
-        updatedAt: { type: 'string', format: 'date-time' },
-        finishedAt: { type: ['string', 'null'], format: 'date-time' },
-        nextAttemptAt: { type: ['string', 'null'], format: 'date-time' },
-        links: { type: 'object', properties: { self: { type: 'string' } } },
-      },
-    });
+    .addSchema('Problem', problemSchema);
   if (options.serverUrl) builder.addServer({ url: options.serverUrl, description: 'This gateway' });
 
   // Only the schemas of documented operations: a component nobody refers to would still name a connector.
@@ -465,7 +354,7 @@ export function buildOpenApi(
         description: `${op.description}${op.idempotent ? ' Idempotent: safe to retry.' : ' Not idempotent: send an Idempotency-Key to retry safely.'}`,
         tags: [instance.name],
         security: [{ apiKey: [] }],
-        parameters: [idempotencyHeader, waitParameter],
+        parameters: [idempotencyHeader, waitParameter, ...delayParameters],
         requestBody: {
           required: true,
           content: {
@@ -498,10 +387,7 @@ export function buildOpenApi(
                     description: 'Handshake answered (e.g. the challenge echoed back)',
                     content: { 'text/plain': { schema: { type: 'string' } } },
                   },
-                  ...problemResponses([403, 404, 500, 503], {
-                    403: 'Handshake refused (WEBHOOK_VERIFICATION_FAILED, e.g. a wrong verify token)',
-                    404: 'No such instance or webhook, or not a handshake request',
-                  }),
+                  ...problemResponses([403, 404, 500, 503], HANDSHAKE_ERRORS),
                 },
               },
             }
@@ -520,17 +406,23 @@ export function buildOpenApi(
                 'application/json': { schema: webhookReceived },
               },
             },
-            ...problemResponses([400, 401, 404, 405, 413, 500, 503], {
-              400: 'The verified body could not be parsed',
-              401: 'The signature did not verify (WEBHOOK_SIGNATURE)',
-              404: 'No such instance or webhook',
-            }),
+            ...problemResponses([400, 401, 404, 405, 413, 415, 500, 503], RECEIVE_ERRORS),
           },
         },
       });
     }
   }
 
+  if (visible.size === 0) addGenericRoutes(builder);
+  builder.addTag({ name: 'jobs', description: 'Submit jobs and follow them' });
+  builder.addTag({ name: 'operations', description: 'Health, readiness and metrics' });
+  const doc = builder.getSpec() as unknown as Record<string, unknown> & {
+    components: { schemas: Record<string, unknown> };
+  };
+  // The job shapes the submit routes above refer to, from the zod schemas the job routes answer with.
+  for (const schema of [JobSchema, JobAcceptedSchema, WebhookReceivedSchema])
+    jsonSchemaOf(schema, 'output', doc.components.schemas);
+  const routes = withRoutesOpenApi(doc, GATEWAY_ROUTES, { generic: visible.size === 0 });
   // The batch example reuses the first operation that has one, so it is a request the gateway would accept.
   const sample = [...visible.values()].flatMap(({ instance, operations }) =>
     operations
@@ -541,141 +433,9 @@ export function buildOpenApi(
         input: instance.connector.operations[name]!.example,
       })),
   )[0];
-  if (visible.size === 0) addGenericRoutes(builder);
-  builder.addPath('/v1/jobs/batch', {
-    post: {
-      operationId: 'jobs.batch',
-      summary: 'Submit many jobs in one call',
-      description:
-        'Validates every job first (all or nothing), records them in one transaction and enqueues them in one round trip.',
-      tags: ['jobs'],
-      security: [{ apiKey: [] }],
-      parameters: [idempotencyHeader],
-      requestBody: {
-        required: true,
-        content: {
-          'application/json': {
-            schema: {
-              type: 'object',
-              required: ['jobs'],
-              properties: {
-                jobs: {
-                  type: 'array',
-                  minItems: 1,
-                  maxItems: 1000,
-                  items: {
-                    type: 'object',
-                    required: ['instance', 'operation', 'input'],
-                    properties: { instance: { type: 'string' }, operation: { type: 'string' }, input: {} },
-                  },
-                },
-              },
-            },
-            ...(sample ? { example: { jobs: [sample] } } : {}),
-          },
-        },
-      },
-      responses: {
-        '202': {
-          description: 'All accepted',
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['jobs'],
-                properties: { jobs: { type: 'array', items: { $ref: '#/components/schemas/JobAccepted' } } },
-              },
-            },
-          },
-        },
-        ...problemResponses([400, 401, 403, 405, 409, 413, 415, 422, 429, 500, 503]),
-      },
-    },
-  });
-  builder.addPath('/v1/jobs/{id}', {
-    get: {
-      operationId: 'jobs.get',
-      summary: 'Status, attempts and result of a job',
-      description:
-        "A job of your key's environment and scopes; any other id (another environment's included) is a 404.",
-      tags: ['jobs'],
-      security: [{ apiKey: [] }],
-      parameters: [{ name: 'id', in: 'path', required: true, description: 'The job id', schema: { type: 'string' } }],
-      responses: {
-        '200': {
-          description: 'The job',
-          content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } },
-        },
-        ...problemResponses([401, 404, 405, 429, 500]),
-      },
-    },
-  });
-  // Node's HTTP parser answers malformed requests before the gateway sees them (no problem document, no body).
-  const parserRefusal = {
-    '4XX': {
-      description: "A request Node's HTTP parser refused (400 Bad Request, 431 headers too large), without a body",
-    },
-  };
-  builder.addPath('/healthz', {
-    get: {
-      operationId: 'healthz',
-      summary: 'Liveness',
-      description: 'Answers as long as the process serves HTTP; `stopping` while it shuts down. No key needed.',
-      tags: ['operations'],
-      security: [],
-      responses: {
-        '200': {
-          description: 'Alive',
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['status'],
-                properties: { status: { type: 'string', enum: ['ok', 'stopping'] } },
-              },
-            },
-          },
-        },
-        ...parserRefusal,
-      },
-    },
-  });
-  const readiness = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } };
-  builder.addPath('/readyz', {
-    get: {
-      operationId: 'readyz',
-      summary: 'Readiness',
-      description:
-        '503 when the database or the queue is down. Upstream health is checked in the background and answered from that cache. Without a key: `status` and generic `components`; with a valid key, `checks` adds details for the instances it reaches.',
-      tags: ['operations'],
-      // The key is optional: `{}` is the anonymous alternative.
-      security: [{}, { apiKey: [] }],
-      responses: {
-        '200': { description: 'Ready', ...readiness },
-        '503': { description: 'Not ready (database or queue down, or shutting down)', ...readiness },
-        ...problemResponses([401, 429]),
-      },
-    },
-  });
-  builder.addPath('/metrics', {
-    get: {
-      operationId: 'metrics',
-      summary: 'Prometheus metrics',
-      description:
-        'Prometheus text exposition. Only for the metrics token (`metrics.token`, not an API key); off (404) when none is configured.',
-      tags: ['operations'],
-      security: [{ metricsToken: [] }],
-      responses: {
-        '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
-        ...problemResponses([401, 404], {
-          401: 'Missing or wrong metrics token',
-          404: 'Metrics are off (no metrics token configured)',
-        }),
-      },
-    },
-  });
-  builder.addTag({ name: 'jobs', description: 'Submit jobs and follow them' });
-  builder.addTag({ name: 'operations', description: 'Health, readiness and metrics' });
-  if (visible.size === 0) builder.addTag({ name: 'webhooks', description: 'Events from upstream senders' });
-  return withConsoleAuthOpenApi(withOpsOpenApi(builder.getSpec() as unknown as Record<string, unknown>));
+  type Post = { requestBody: { content: Record<string, { example?: unknown }> } };
+  const batch = (routes.paths as Record<string, { post?: Post }>)['/v1/jobs/batch']?.post;
+  const media = batch?.requestBody.content['application/json'];
+  if (sample && media) media.example = { jobs: [sample] };
+  return withConsoleAuthOpenApi(routes);
 }

@@ -64,4 +64,10 @@ export interface GatewayState {
   audit?: { instance?: string; operation?: string; jobId?: string; payload?: unknown; reads?: string[] };
   /** Set when the call was refused because the audit log is backlogged (it is then logged, not queued). */
   auditRefused?: boolean;
+  /** The request body as read by the route mechanism (before validation; the idempotency fingerprint covers it). */
+  rawBody?: Buffer;
+  /** The request's `Idempotency-Key`, once the idempotency middleware read it. */
+  idempotencyKey?: string;
+  /** Headers a route replied with (stored with an idempotent response for its replay). */
+  replyHeaders?: Record<string, string>;
 }

@@ -11,7 +11,7 @@ import {
 } from './audit-params.js';
 import { auditEntries, auditPage } from './audit-read.js';
 import type { Principal } from './principal.js';
-import { defineRoute } from './route.js';
+import { defineRoute } from '../http/route.js';
 
 /** The store filter of a validated query, confined to the caller's environment. */
 function filterOf(principal: Principal, query: Omit<AuditFilter, 'environment'>): AuditFilter {

@@ -8,7 +8,7 @@ import { actorOf } from './errors-routes.js';
 import { OpsJobQueries } from './job-queries.js';
 import { enqueueRetried } from './jobs-routes.js';
 import { maskPayload } from './masking.js';
-import { defineRoute, type OpsRoute } from './route.js';
+import { defineRoute, type Route } from '../http/route.js';
 import { SyncDeadLetterStore, type StoredSyncDeadLetter } from './sync-dead-letters.js';
 
 const tags = ['operator: dead letters'];
@@ -76,7 +76,7 @@ async function replaySync(deps: HttpDeps, letters: StoredSyncDeadLetter[]): Prom
 }
 
 /** The operator routes for dead letters: one view of dead jobs and sync dead letters, replay, discard. */
-export const DEAD_LETTER_ROUTES: OpsRoute[] = [
+export const DEAD_LETTER_ROUTES: Route[] = [
   defineRoute({
     method: 'get',
     path: '/v1/admin/dead-letters',

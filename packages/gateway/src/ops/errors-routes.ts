@@ -3,7 +3,7 @@ import { problem } from '../errors/index.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { ErrorGroupStore } from './error-groups.js';
 import type { Principal } from './principal.js';
-import { defineRoute, type OpsRoute } from './route.js';
+import { defineRoute, type Route } from '../http/route.js';
 
 const tags = ['operator: errors'];
 const STATUSES = ['open', 'acknowledged', 'resolved'] as const;
@@ -36,7 +36,7 @@ const text = (max: number) => z.string().min(1).max(max);
 export const actorOf = (principal: Principal) => `${principal.name} (${principal.kind} ${principal.id})`;
 
 /** The operator routes for error groups: list, detail, resolution workflow. */
-export const ERROR_ROUTES: OpsRoute[] = [
+export const ERROR_ROUTES: Route[] = [
   defineRoute({
     method: 'get',
     path: '/v1/admin/errors',

@@ -4,11 +4,11 @@ import { DEAD_LETTER_ROUTES } from './dead-letters-routes.js';
 import { ERROR_ROUTES } from './errors-routes.js';
 import { JOB_ROUTES } from './jobs-routes.js';
 import { OBS_ROUTES } from './obs-routes.js';
-import { withRoutesOpenApi } from './openapi.js';
-import { mountRoutes, type OpsRoute } from './route.js';
+import { mountRoutes, type Route } from '../http/route.js';
 import { USER_ROUTES } from '../users/routes.js';
+import { SCHEDULE_ADMIN_ROUTES } from '../schedules/admin-routes.js';
 
-export { defineRoute, mountRoutes, type OpsRoute, type OpsRequest, type OpsRouteSpec } from './route.js';
+export { defineRoute, mountRoutes, type Route, type RouteRequest, type RouteSpec } from '../http/route.js';
 export {
   requirePermission,
   currentPrincipal,
@@ -22,20 +22,16 @@ export {
  * Every operator route (`/v1/admin/...`), each defined once with {@link defineRoute}: add a route here and it is
  * served, validated, permission-checked, audited and documented.
  */
-export const OPS_ROUTES: OpsRoute[] = [
+export const OPS_ROUTES: Route[] = [
   ...JOB_ROUTES,
   ...DEAD_LETTER_ROUTES,
   ...ERROR_ROUTES,
   ...OBS_ROUTES,
   ...USER_ROUTES,
+  ...SCHEDULE_ADMIN_ROUTES,
 ];
 
 /** Mounts {@link OPS_ROUTES}; call before `/v1/{instance}/{operation}`, which would otherwise take them. */
 export function registerOpsRoutes(router: Router, deps: HttpDeps): void {
   mountRoutes(router, deps, OPS_ROUTES);
-}
-
-/** Adds {@link OPS_ROUTES} to the gateway's OpenAPI document. */
-export function withOpsOpenApi<T extends Record<string, unknown>>(document: T): T {
-  return withRoutesOpenApi(document, OPS_ROUTES);
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { HttpDeps } from '../http/types.js';
 import { queueNameOf } from '../runtime/instances.js';
 import { instanceThroughput } from '../store/stats.js';
-import { defineRoute } from './route.js';
+import { defineRoute } from '../http/route.js';
 
 const windowSchema = z.object({
   finished: z.number().int().describe('Jobs that finished (succeeded, failed or dead)'),

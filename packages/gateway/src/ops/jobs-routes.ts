@@ -9,7 +9,7 @@ import { JobFilterBody, JobListQuery } from './job-filter.js';
 import { OpsJobQueries } from './job-queries.js';
 import { BulkRetryView, JobActionView, JobDetailView, JobIdParams, JobPage, type AttemptView } from './job-schemas.js';
 import { maskPayload } from './masking.js';
-import { defineRoute, type OpsRoute } from './route.js';
+import { defineRoute, type Route } from '../http/route.js';
 
 const tags = ['operator: jobs'];
 /** Jobs changed by one statement of a bulk retry. */
@@ -59,7 +59,7 @@ export async function enqueueRetried(deps: HttpDeps, jobs: Array<{ id: string; i
 }
 
 /** The operator routes for jobs: list and search, detail, cancel, retry, bulk retry. */
-export const JOB_ROUTES: OpsRoute[] = [
+export const JOB_ROUTES: Route[] = [
   defineRoute({
     method: 'get',
     path: '/v1/admin/jobs',

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { isInvalidScopeError, problem } from '../errors/index.js';
 import { MAX_ROTATION_GRACE_SECONDS } from '../keys/keys.js';
-import type { OpsRequest } from './route.js';
-import { defineRoute } from './route.js';
+import type { RouteRequest } from '../http/route.js';
+import { defineRoute } from '../http/route.js';
 
 /** An API key as the operator API shows it (never its secret). */
 export const apiKeySchema = z.object({
@@ -28,7 +28,7 @@ export const apiKeySchema = z.object({
 const keyId = z.strictObject({ id: z.string().min(1).max(100) });
 
 /** The active key `id` of the caller's environment; 404 like a missing one otherwise. */
-async function activeKey(request: OpsRequest<{ id: string }, unknown, unknown>) {
+async function activeKey(request: RouteRequest<{ id: string }, unknown, unknown>) {
   const { deps, principal, params } = request;
   const key = await deps.keys.get(params.id);
   // Another environment's key answers like a missing one.

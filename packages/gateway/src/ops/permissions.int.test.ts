@@ -65,7 +65,7 @@ describe.each(BACKENDS)('operator API permissions matrix ($name)', (backend) => 
         expect(res.status).toBe(401);
         return;
       }
-      const holds = scopes.includes(route.permission) || scopes.includes('admin:*');
+      const holds = scopes.includes(route.permission!) || scopes.includes('admin:*');
       if (holds) {
         expect([401, 403], JSON.stringify(res.body)).not.toContain(res.status);
         expect(res.status).toBeLessThan(500);

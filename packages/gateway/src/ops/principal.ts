@@ -39,11 +39,16 @@ export async function currentPrincipal(ctx: Context, deps: HttpDeps): Promise<Pr
  */
 export async function requirePermission(ctx: Context, deps: HttpDeps, permission: Permission): Promise<Principal> {
   const principal = await currentPrincipal(ctx, deps);
+  assertPermission(principal, permission);
+  return principal;
+}
+
+/** 403 `FORBIDDEN_SCOPE` (naming the missing permission) unless `principal` holds `permission`. */
+export function assertPermission(principal: Principal, permission: Permission): void {
   if (!principal.permissions.includes(permission))
     throw problem(
       'FORBIDDEN_SCOPE',
       `This ${principal.kind === 'key' ? 'API key' : 'user'} lacks the permission ${permission} (it holds ${principal.permissions.join(', ') || 'no operator permission'}).`,
       { extensions: { required: permission } },
     );
-  return principal;
 }

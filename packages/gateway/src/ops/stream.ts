@@ -4,7 +4,7 @@ import { problem } from '../errors/index.js';
 import type { HttpDeps } from '../http/types.js';
 import { queueNameOf } from '../runtime/instances.js';
 import { jobTimeseries } from '../store/stats.js';
-import { defineRoute } from './route.js';
+import { defineRoute } from '../http/route.js';
 import { bucketSchema } from './timeseries.js';
 
 /** Minutes of per-minute counts each `stats` event carries. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { problem } from '../errors/index.js';
 import { TimeseriesCache } from '../store/stats.js';
-import { defineRoute } from './route.js';
+import { defineRoute } from '../http/route.js';
 
 // One cache of closed buckets per gateway (by its configuration object: tests run several in one process).
 const caches = new WeakMap<object, TimeseriesCache>();

@@ -28,6 +28,9 @@ import { sleeperConfig, sleeperConnector } from '../test-support/runtime/sleeper
 
 const servers = sharedServers();
 const LEASE_MS = 300;
+// How long a stalled worker's event loop stays blocked: past its lease even if a renewal it sent just before the
+// stall reached PostgreSQL late (a busy database extends the lease from when it runs the UPDATE, not when it was sent).
+const STALL_MS = 3 * LEASE_MS;
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -125,7 +128,7 @@ describe.skipIf(!servers.postgresUrl)('fencing when a stalled worker loses its l
     const runA = g.runner!.handle({ jobId: id, attempt: 0 });
     await gate.of(key, 1).reached.promise;
     expect(await g.store.get(id)).toMatchObject({ status: 'active', attempts: 1 });
-    freeze(LEASE_MS + 150);
+    freeze(STALL_MS);
     return { id, key, runA };
   }
 

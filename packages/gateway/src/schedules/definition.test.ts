@@ -1,8 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { Cron } from 'croner';
+import { describe, expect, it, vi } from 'vitest';
 import {
   dueFireTimes,
   jitterOf,
   localDate,
+  nextFireAfter,
   nextFireTimes,
   renderInput,
   timingProblems,
@@ -154,5 +156,24 @@ describe('jitter and input templates', () => {
       id: 'notice-2026-03-09',
       list: ['2026-03-08T20:00:00.000Z', 3],
     });
+  });
+});
+
+describe('the cost of a pass over many schedules sharing a cron', () => {
+  it('asks croner once per (zone, cron, instant), however many schedules ask', () => {
+    // 1,000 one-second schedules due at the same second used to cost 1,000 croner walks (~50-100 µs each) per pass.
+    const spy = vi.spyOn(Cron.prototype, 'nextRun');
+    try {
+      const timing = cron('*/7 * * * * *', 'Asia/Kathmandu');
+      const at = new Date('2026-09-01T03:00:01.000Z');
+      const answers = Array.from({ length: 1000 }, () => nextFireAfter(timing, at));
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(new Set(answers.map((d) => d!.toISOString()))).toEqual(new Set(['2026-09-01T03:00:07.000Z']));
+      // Each caller gets its own Date: one changing it changes no other answer.
+      answers[0]!.setTime(0);
+      expect(nextFireAfter(timing, at)!.toISOString()).toBe('2026-09-01T03:00:07.000Z');
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -124,6 +124,8 @@ export function timingProblems(timing: {
 }
 
 const crons = new Map<string, Cron>();
+/** Answers of {@link nextFireAfter} for crons: (zone, cron, instant) → the next fire time (ms) or null. */
+const nextRuns = new Map<string, number | null>();
 /** Fire times walked one by one before a long outage is summarised (its count is then a lower bound). */
 const MAX_WALK = 5_000;
 
@@ -149,7 +151,16 @@ export function nextFireAfter(timing: ScheduleTiming, after: Date): Date | null 
     const k = Math.floor(after.getTime() / timing.every) + 1;
     return new Date(k * timing.every);
   }
-  return cronOf(timing).nextRun(after);
+  // Many schedules share a cron and are due at the same instants (every one-second schedule at each second): a
+  // pass over them asks croner the same question thousands of times, each ~50-100 µs. The answer depends only on
+  // (zone, cron, instant), so it is remembered.
+  const key = `${timing.timeZone}\u0000${timing.cron}\u0000${after.getTime()}`;
+  const known = nextRuns.get(key);
+  if (known !== undefined) return known === null ? null : new Date(known);
+  const next = cronOf(timing).nextRun(after);
+  if (nextRuns.size > 50_000) nextRuns.clear();
+  nextRuns.set(key, next ? next.getTime() : null);
+  return next;
 }
 
 /** The next `count` fire times after `after`. */

@@ -44,3 +44,17 @@ export const SCHEDULES_MIGRATION = {
     `CREATE INDEX IF NOT EXISTS relaykit_schedule_runs_job ON relaykit_schedule_runs (job_id) WHERE job_id IS NOT NULL`,
   ],
 };
+
+/**
+ * Claims: a pass marks the due schedules it takes (`claimed_by`, until `claimed_until`) in one short statement, plans
+ * their fires with no lock held, then writes them in a short transaction that checks the claim is still its own. A
+ * process that dies or freezes after claiming loses the schedules when the claim runs out.
+ */
+export const SCHEDULE_CLAIMS_MIGRATION = {
+  version: 40,
+  name: 'schedule claims',
+  sql: [
+    'ALTER TABLE relaykit_schedules ADD COLUMN IF NOT EXISTS claimed_by text',
+    'ALTER TABLE relaykit_schedules ADD COLUMN IF NOT EXISTS claimed_until timestamptz',
+  ],
+};

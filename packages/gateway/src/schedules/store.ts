@@ -140,9 +140,9 @@ export const newScheduleId = () => `sch_${randomUUID().replace(/-/g, '').slice(0
 
 /**
  * Schedules and their runs in the gateway's database (PGlite or PostgreSQL). {@link fireDue} is the
- * heart: it locks due schedules (`FOR UPDATE SKIP LOCKED`, so processes share the work), writes one
+ * heart: it claims due schedules (`FOR UPDATE SKIP LOCKED`, so processes share the work), writes one
  * run row per fire time — unique on (schedule, fire time) — and the fire's job in the same
- * transaction, and moves the cursor on. A process that dies mid-pass rolls back; the next one fires.
+ * transaction, and moves the cursor on. A process that dies mid-pass loses its claim; the next one fires.
  */
 export class ScheduleStore {
   constructor(
@@ -358,6 +358,8 @@ export class ScheduleStore {
       outcome: RunOutcome;
       job?: FiredJob;
       input?: unknown;
+      /** The input already encoded (passes prepare it before their transaction). */
+      encodedInput?: string;
       maxAttempts?: number;
       detail?: Record<string, unknown>;
     }>,
@@ -381,7 +383,9 @@ export class ScheduleStore {
     const written = new Set(rows.map((r) => `${r.schedule_id}@${new Date(r.fire_at).getTime()}`));
     const withJobs = fires.filter((f) => f.job && written.has(`${f.row.id}@${f.fireAt.getTime()}`));
     if (!withJobs.length) return [];
-    const inputs = await Promise.all(withJobs.map((f) => this.codec.encode(f.input ?? {}, `${f.job!.jobId}:input`)));
+    const inputs = await Promise.all(
+      withJobs.map((f) => f.encodedInput ?? this.codec.encode(f.input ?? {}, `${f.job!.jobId}:input`)),
+    );
     await tx.query(
       `INSERT INTO relaykit_jobs (id, kind, environment, instance, operation, status, input, max_attempts, dedupe_key)
        SELECT id, 'operation', environment, instance, operation, 'queued', input, max_attempts, dedupe_key
@@ -402,109 +406,133 @@ export class ScheduleStore {
   }
 
   /**
-   * One scheduling pass: locks up to `batch` due schedules of `instances` that no other process holds,
-   * applies their policies to every fire time due by `now` (default: the database's clock, one clock
-   * for every process), records the runs and creates the jobs, and moves each cursor past them, all in
-   * one transaction. Returns the jobs to enqueue.
+   * One scheduling pass, in three steps so that no lock is held while the fires are worked out:
+   * 1. claim up to `batch` due schedules of `instances` that no other pass holds (one statement; `SKIP LOCKED`, so
+   *    processes share the work), for `lockTimeoutMs`;
+   * 2. apply their policies to every fire time due by `now` (default: the database's clock, one clock for every
+   *    process) and prepare the jobs, with no transaction open;
+   * 3. in one short transaction, lock the schedules still claimed by this pass with the cursor it read, record the
+   *    runs, create the jobs, move the cursors on and release the claims.
+   * A pass that dies or freezes after claiming loses its schedules when the claim runs out; one frozen in step 3 has
+   * its idle transaction ended by PostgreSQL after `lockTimeoutMs`. Either way the run rows' unique key keeps each
+   * fire time one job. Returns the jobs to enqueue.
    */
   async fireDue(options: {
     instances: string[];
     maxAttempts: (instance: string) => number;
     batch?: number;
     now?: Date;
-    /** Bounds how long a frozen process can keep its locks (PostgreSQL kills its idle transaction). */
+    /** How long a claim (and an idle write transaction) lasts: the takeover bound for a dead or frozen process. */
     lockTimeoutMs?: number;
   }): Promise<FirePass> {
     const pass: FirePass = { schedules: 0, jobs: [], outcomes: {}, byInstance: {} };
     if (!options.instances.length) return pass;
-    return this.sql.transaction(async (tx) => {
-      if (this.sql.engine === 'postgresql' && options.lockTimeoutMs)
-        await tx.query(`SELECT set_config('idle_in_transaction_session_timeout', $1, true)`, [
-          String(Math.max(100, Math.round(options.lockTimeoutMs))),
-        ]);
-      const { rows } = await tx.query<ScheduleRow & { last_status: string | null; db_now: Date }>(
-        `SELECT s.*, j.status AS last_status, clock_timestamp() AS db_now FROM relaykit_schedules s
-         LEFT JOIN relaykit_jobs j ON j.id = s.last_job_id
-         WHERE NOT s.paused AND s.instance = ANY($1::text[])
-           AND (s.due_at <= coalesce($2::timestamptz, clock_timestamp()) OR s.pending_fire_at IS NOT NULL)
-         ORDER BY s.due_at LIMIT $3 FOR UPDATE OF s SKIP LOCKED`,
-        [options.instances, options.now ?? null, options.batch ?? 500],
-      );
-      pass.schedules = rows.length;
-      const fires: Parameters<ScheduleStore['writeFires']>[1] = [];
-      const cursors: Array<{
-        id: string;
-        next: Date | null;
-        due: Date | null;
-        pending: Date | null;
-        lastJobId: string | null;
-        lastFireAt: Date | null;
-        lastOutcome: RunOutcome | null;
-      }> = [];
-      for (const row of rows) {
-        const now = options.now ?? new Date(row.db_now);
-        const plan = this.plan(row, now);
-        let lastJobId = row.last_job_id;
-        let lastFireAt = row.last_fire_at;
-        let lastOutcome = row.last_outcome;
-        if (plan.fires.length) {
-          const base = await this.codec.decode(row.input, `${row.id}:schedule-input`);
-          for (const fire of plan.fires) {
-            const job =
-              fire.outcome === 'fired'
-                ? {
-                    scheduleId: row.id,
-                    jobId: newJobId(),
-                    instance: row.instance,
-                    fireAt: fire.fireAt,
-                    lagMs: Math.max(0, now.getTime() - fire.dueAt.getTime()),
-                  }
-                : undefined;
-            fires.push({
-              row,
-              ...fire,
-              ...(job
-                ? {
-                    job,
-                    input: renderInput(base, fire.fireAt, row.time_zone),
-                    maxAttempts: options.maxAttempts(row.instance),
-                  }
-                : {}),
-            });
-            if (job) lastJobId = job.jobId;
-            lastFireAt = fire.fireAt;
-            lastOutcome = fire.outcome;
-            pass.outcomes[fire.outcome] = (pass.outcomes[fire.outcome] ?? 0) + 1;
-            const mine = (pass.byInstance[row.instance] ??= {});
-            mine[fire.outcome] = (mine[fire.outcome] ?? 0) + 1;
-          }
+    const lease = Math.max(100, Math.round(options.lockTimeoutMs ?? 10_000));
+    const claim = randomUUID();
+    const { rows } = await this.sql.query<ScheduleRow & { last_status: string | null; db_now: Date }>(
+      `UPDATE relaykit_schedules s SET claimed_by = $4, claimed_until = clock_timestamp() + $5::int * interval '1 millisecond'
+       FROM (SELECT id FROM relaykit_schedules
+             WHERE NOT paused AND instance = ANY($1::text[])
+               AND (due_at <= coalesce($2::timestamptz, clock_timestamp()) OR pending_fire_at IS NOT NULL)
+               AND (claimed_until IS NULL OR claimed_until <= clock_timestamp())
+             ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED) c
+       WHERE s.id = c.id
+       RETURNING s.*, (SELECT j.status FROM relaykit_jobs j WHERE j.id = s.last_job_id) AS last_status,
+         clock_timestamp() AS db_now`,
+      [options.instances, options.now ?? null, options.batch ?? 500, claim, lease],
+    );
+    pass.schedules = rows.length;
+    if (!rows.length) return pass;
+
+    type Fire = Parameters<ScheduleStore['writeFires']>[1][number];
+    const planned: Array<{
+      row: ScheduleRow;
+      fires: Fire[];
+      cursor: { next: Date | null; due: Date | null; pending: Date | null };
+      last: { jobId: string | null; fireAt: Date | null; outcome: RunOutcome | null } | null;
+    }> = [];
+    for (const row of rows) {
+      const now = options.now ?? new Date(row.db_now);
+      const plan = this.plan(row, now);
+      const fires: Fire[] = [];
+      let last: (typeof planned)[number]['last'] = null;
+      if (plan.fires.length) {
+        const base = await this.codec.decode(row.input, `${row.id}:schedule-input`);
+        last = { jobId: row.last_job_id, fireAt: row.last_fire_at, outcome: row.last_outcome };
+        for (const fire of plan.fires) {
+          const job =
+            fire.outcome === 'fired'
+              ? {
+                  scheduleId: row.id,
+                  jobId: newJobId(),
+                  instance: row.instance,
+                  fireAt: fire.fireAt,
+                  lagMs: Math.max(0, now.getTime() - fire.dueAt.getTime()),
+                }
+              : undefined;
+          const input = job ? renderInput(base, fire.fireAt, row.time_zone) : undefined;
+          fires.push({
+            row,
+            ...fire,
+            ...(job
+              ? {
+                  job,
+                  input,
+                  encodedInput: await this.codec.encode(input ?? {}, `${job.jobId}:input`),
+                  maxAttempts: options.maxAttempts(row.instance),
+                }
+              : {}),
+          });
+          if (job) last.jobId = job.jobId;
+          last.fireAt = fire.fireAt;
+          last.outcome = fire.outcome;
         }
-        cursors.push({
-          id: row.id,
-          next: plan.next,
-          due: plan.due,
-          pending: plan.pending,
-          lastJobId,
-          lastFireAt,
-          lastOutcome,
-        });
       }
-      pass.jobs = await this.writeFires(tx, fires);
-      if (cursors.length)
+      planned.push({ row, fires, cursor: { next: plan.next, due: plan.due, pending: plan.pending }, last });
+    }
+
+    return this.sql.transaction(async (tx) => {
+      if (this.sql.engine === 'postgresql')
+        await tx.query(`SELECT set_config('idle_in_transaction_session_timeout', $1, true)`, [String(lease)]);
+      // Still ours, and not moved by anyone since the claim (a pause, a resume): only those are written.
+      const { rows: held } = await tx.query<{ id: string }>(
+        `SELECT s.id FROM relaykit_schedules s
+         JOIN unnest($2::text[], $3::timestamptz[]) AS v(id, next) ON v.id = s.id
+         WHERE s.claimed_by = $1 AND NOT s.paused AND s.next_fire_at IS NOT DISTINCT FROM v.next
+         FOR UPDATE OF s SKIP LOCKED`,
+        [claim, planned.map((p) => p.row.id), planned.map((p) => p.row.next_fire_at)],
+      );
+      const mine = new Set(held.map((h) => h.id));
+      const kept = planned.filter((p) => mine.has(p.row.id));
+      for (const p of kept)
+        for (const fire of p.fires) {
+          pass.outcomes[fire.outcome] = (pass.outcomes[fire.outcome] ?? 0) + 1;
+          const perInstance = (pass.byInstance[p.row.instance] ??= {});
+          perInstance[fire.outcome] = (perInstance[fire.outcome] ?? 0) + 1;
+        }
+      pass.jobs = await this.writeFires(
+        tx,
+        kept.flatMap((p) => p.fires),
+      );
+      if (kept.length)
         await tx.query(
           `UPDATE relaykit_schedules s SET next_fire_at = v.next, due_at = v.due, pending_fire_at = v.pending,
-             last_job_id = v.last_job_id, last_fire_at = v.last_fire_at, last_outcome = v.last_outcome, updated_at = now()
-           FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::timestamptz[], $7::text[])
-             AS v(id, next, due, pending, last_job_id, last_fire_at, last_outcome)
+             last_job_id = CASE WHEN v.touched THEN v.last_job_id ELSE s.last_job_id END,
+             last_fire_at = CASE WHEN v.touched THEN v.last_fire_at ELSE s.last_fire_at END,
+             last_outcome = CASE WHEN v.touched THEN v.last_outcome ELSE s.last_outcome END,
+             claimed_by = NULL, claimed_until = NULL, updated_at = now()
+           FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::boolean[], $6::text[],
+             $7::timestamptz[], $8::text[]) AS v(id, next, due, pending, touched, last_job_id, last_fire_at, last_outcome)
            WHERE s.id = v.id`,
           [
-            cursors.map((c) => c.id),
-            cursors.map((c) => c.next),
-            cursors.map((c) => c.due),
-            cursors.map((c) => c.pending),
-            cursors.map((c) => c.lastJobId),
-            cursors.map((c) => c.lastFireAt),
-            cursors.map((c) => c.lastOutcome),
+            kept.map((p) => p.row.id),
+            kept.map((p) => p.cursor.next),
+            kept.map((p) => p.cursor.due),
+            kept.map((p) => p.cursor.pending),
+            kept.map((p) => p.last !== null),
+            kept.map((p) => p.last?.jobId ?? null),
+            kept.map((p) => p.last?.fireAt ?? null),
+            kept.map((p) => p.last?.outcome ?? null),
           ],
         );
       return pass;

@@ -2,7 +2,7 @@ import { PRIVACY_MIGRATIONS } from '../privacy/migrations.js';
 import { OPS_MIGRATIONS } from '../ops/migration.js';
 import { OBS_MIGRATIONS } from '../ops/obs-migration.js';
 import { USER_MIGRATIONS } from '../users/migration.js';
-import { SCHEDULES_MIGRATION } from '../schedules/migration.js';
+import { SCHEDULE_CLAIMS_MIGRATION, SCHEDULES_MIGRATION } from '../schedules/migration.js';
 import { applyMigrations, idempotencyMigrations } from '@relaykit/sdk-core';
 import type { SqlClient } from './sql.js';
 
@@ -93,6 +93,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   ...OBS_MIGRATIONS,
   ...USER_MIGRATIONS,
   ...PRIVACY_MIGRATIONS,
+  SCHEDULE_CLAIMS_MIGRATION,
 ];
 
 /** The gateway's scope in sdk-core's migration bookkeeping (`relaykit_schema_migrations`). */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { problem } from '../errors/index.js';
 import type { Principal } from '../ops/principal.js';
-import { defineRoute, type OpsRoute } from '../ops/route.js';
+import { defineRoute, type Route } from '../http/route.js';
 import type { HttpDeps } from '../http/types.js';
 import { ROLES } from './roles.js';
 import { USER_NAME_PATTERN, UserExistsError, permissionsOfUser, type User } from './users.js';
@@ -38,7 +38,7 @@ function exists(error: unknown): never {
 }
 
 /** Console user management (`admin:users`), each confined to the caller's environment. */
-export const USER_ROUTES: OpsRoute[] = [
+export const USER_ROUTES: Route[] = [
   defineRoute({
     method: 'get',
     path: '/v1/admin/users',

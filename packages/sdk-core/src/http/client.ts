@@ -26,6 +26,8 @@ import type {
   HttpRequest,
   HttpRequester,
   HttpResponse,
+  HttpStreamRequest,
+  HttpStreamResponse,
   RequestEndEvent,
   ResponseHeaders,
 } from './types.js';
@@ -229,6 +231,43 @@ export class HttpClient implements HttpRequester {
     };
   }
 
+  /**
+   * Sends `request` under the client's policy and resolves once a 2xx answer's headers arrived; the body is then read
+   * as a stream with backpressure (memory bounded however large the answer). The policy (retries, breaker, its
+   * timeout) covers getting the headers; after that, `timeouts.bodyMs` bounds each wait for the next chunk and
+   * `request.signal` still aborts. Non-2xx rejects with {@link HttpError} (its body read up to 1 MiB). Hooks, logs
+   * and the trace span see the request end when its body ends.
+   *
+   * @example
+   * ```ts
+   * const answer = await http.stream({ method: 'POST', path: 'GetAllData', body, signal });
+   * for await (const chunk of answer.body) parser.write(chunk);
+   * ```
+   */
+  async stream(request: HttpStreamRequest): Promise<HttpStreamResponse> {
+    if (this.closed) throw new TypeError('HttpClient is closed');
+    const prepared = this.prepare({ ...request, responseType: 'bytes' });
+    const headersSignal = request.headersSignal;
+    const what = `${prepared.method} ${redactUrl(prepared.origin + prepared.route, this.redactOptions)}`;
+    if (prepared.callerSignal.aborted)
+      throw new AbortedError(`${what} was aborted before it started`, { cause: prepared.callerSignal.reason });
+    if (headersSignal?.aborted) throw this.headersAbort(what, headersSignal.reason, undefined);
+    let attempts = 1;
+    if (!this.policy) return { ...(await this.openStream(prepared, 1, undefined, headersSignal)), attempts };
+    const idempotent = request.idempotent ?? IDEMPOTENT_METHODS.has(prepared.method);
+    const signal = prepared.callerSignal;
+    const opened = await this.policy.execute(
+      (a) => {
+        attempts = a.attempt;
+        return this.openStream(prepared, a.attempt, a, headersSignal);
+      },
+      this.auth?.reauthenticate
+        ? { signal, idempotent, reauthenticate: () => this.auth!.reauthenticate!() }
+        : { signal, idempotent },
+    );
+    return { ...opened, attempts };
+  }
+
   /** Closes every pooled connection. Requests after `close` are rejected. */
   async close(): Promise<void> {
     this.closed = true;
@@ -381,6 +420,131 @@ export class HttpClient implements HttpRequester {
     }
   }
 
+  /** One attempt of {@link stream}: resolves at the headers of a 2xx answer, with the body still to read. */
+  private async openStream(
+    p: Prepared,
+    attempt: number,
+    ctx: AttemptContext | undefined,
+    headersSignal: AbortSignal | undefined,
+  ): Promise<Omit<HttpStreamResponse, 'attempts'>> {
+    const hooks = this.hooks;
+    const started = performance.now();
+    if (hooks?.onRequestStart) {
+      try {
+        hooks.onRequestStart({ upstream: this.upstream, method: p.method, host: p.host, route: p.route, attempt });
+      } catch {
+        /* hooks never break requests */
+      }
+    }
+    const span = this.startSpan(p, attempt);
+    const what = `${p.method} ${redactUrl(p.origin + p.route, this.redactOptions)}`;
+    // One controller aborts the exchange: the caller's signal at any time; the attempt and `headersSignal` (an
+    // enclosing policy's attempt) only until the headers arrived.
+    const controller = new AbortController();
+    const caller = p.callerSignal === NEVER ? undefined : p.callerSignal;
+    const onCaller = () => controller.abort(caller!.reason);
+    const onOpening = () => {
+      if (controller.signal.aborted) return;
+      controller.abort(ctx && (ctx.aborted ?? ctx.signal.aborted) ? ctx.signal.reason : headersSignal?.reason);
+    };
+    const attemptSource = abortSourceFor(ctx, NEVER);
+    caller?.addEventListener('abort', onCaller, { once: true });
+    headersSignal?.addEventListener('abort', onOpening, { once: true });
+    listen(attemptSource, onOpening);
+    const stopOpening = () => {
+      headersSignal?.removeEventListener('abort', onOpening);
+      unlisten(attemptSource, onOpening);
+    };
+    let status: number | undefined;
+    let ended = false;
+    const end = (error: unknown) => {
+      if (ended) return;
+      ended = true;
+      stopOpening();
+      caller?.removeEventListener('abort', onCaller);
+      this.finish(p, attempt, started, status, error, span);
+    };
+    const translate = (error: unknown): unknown => {
+      if (caller?.aborted) {
+        const reason: unknown = caller.reason;
+        if (isUpstreamTimeoutError(reason)) return this.policyTimeout(what, reason, error);
+        return isRelaykitError(error) && error !== reason
+          ? error
+          : new AbortedError(`${what} was aborted`, { cause: reason });
+      }
+      if (status === undefined && controller.signal.aborted)
+        return this.headersAbort(what, controller.signal.reason, error);
+      return this.toRelaykitError(error, p, undefined);
+    };
+    let response: Dispatcher.ResponseData;
+    try {
+      let headers = p.headers;
+      if (this.auth) headers = { ...headers, ...lowerCaseKeys(await this.auth.headers()) };
+      if (span?.isRecording()) headers = injectTraceHeaders(headers, span);
+      response = await this.dispatcherFor(p.origin).request({
+        origin: p.origin,
+        path: p.path,
+        method: p.method,
+        headers,
+        body: p.body ?? null,
+        headersTimeout: p.headersMs,
+        bodyTimeout: p.bodyMs,
+        signal: controller.signal,
+      });
+    } catch (caught) {
+      const error = translate(caught);
+      end(error);
+      throw error;
+    }
+    status = response.statusCode;
+    stopOpening();
+    const body = response.body;
+    const responseHeaders = response.headers as ResponseHeaders;
+    if (status < 200 || status >= 300) {
+      let text = '';
+      try {
+        text = utf8(await readAtMost(body, MAX_ERROR_BODY_BYTES));
+      } catch {
+        /* the status says enough */
+      }
+      const error = new HttpError({
+        status,
+        headers: responseHeaders,
+        body: parseErrorBody(text, responseHeaders['content-type']),
+        method: p.method,
+        url: redactUrl(p.origin + p.path, this.redactOptions),
+        upstream: this.upstream,
+        retryAfterMs: parseRetryAfter(responseHeaders['retry-after']),
+      });
+      end(error);
+      throw error;
+    }
+    const cancel = () => {
+      if (!body.readableEnded && !body.destroyed) body.destroy();
+      end(undefined);
+    };
+    async function* chunks(): AsyncGenerator<Uint8Array, void, undefined> {
+      let failure: unknown;
+      try {
+        for await (const chunk of body) yield chunk as Uint8Array;
+      } catch (caught) {
+        failure = translate(caught);
+        throw failure;
+      } finally {
+        // Ended early (the reader broke out) or failed: the connection cannot be reused.
+        if (!body.readableEnded && !body.destroyed) body.destroy();
+        end(failure);
+      }
+    }
+    return { status, headers: responseHeaders, body: chunks(), cancel };
+  }
+
+  /** The error for a request cut before its headers by its attempt (a policy's timeout) or `headersSignal`. */
+  private headersAbort(what: string, reason: unknown, cause: unknown): unknown {
+    if (isUpstreamTimeoutError(reason)) return this.policyTimeout(what, reason, cause ?? reason);
+    return new AbortedError(`${what} was aborted`, { cause: reason });
+  }
+
   private finish(
     p: Prepared,
     attempt: number,
@@ -523,6 +687,35 @@ function abortSourceFor(ctx: AttemptContext | undefined, callerSignal: AbortSign
   if (ctx === undefined) return callerSignal === NEVER ? undefined : callerSignal;
   if (typeof ctx.on === 'function') return ctx as unknown as AbortSource;
   return ctx.signal === NEVER ? undefined : ctx.signal;
+}
+
+function listen(source: AbortSource | undefined, listener: () => void): void {
+  if (!source) return;
+  if ('addEventListener' in source) source.addEventListener('abort', listener, { once: true });
+  else source.on('abort', listener);
+}
+
+function unlisten(source: AbortSource | undefined, listener: () => void): void {
+  if (!source) return;
+  if ('removeEventListener' in source) source.removeEventListener('abort', listener);
+  else source.removeListener('abort', listener);
+}
+
+/** Reads a body up to `limit` bytes; past that it is dropped with the connection. */
+async function readAtMost(body: Dispatcher.ResponseData['body'], limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const bytes = chunk as Buffer;
+    if (size + bytes.length > limit) {
+      chunks.push(bytes.subarray(0, limit - size));
+      body.destroy();
+      break;
+    }
+    chunks.push(bytes);
+    size += bytes.length;
+  }
+  return Buffer.concat(chunks);
 }
 
 function utf8(body: Buffer): string {

@@ -99,6 +99,34 @@ export interface HttpResponse<T = unknown> {
   durationMs: number;
 }
 
+/**
+ * A request whose answer is read as a stream ({@link HttpRequester.stream}). `timeouts.bodyMs` is an idle timeout:
+ * the longest wait for the next chunk, never a limit on the whole body.
+ */
+export interface HttpStreamRequest extends Omit<HttpRequest, 'responseType'> {
+  /**
+   * Aborts the request only until its response headers arrived: an enclosing policy's attempt signal, whose timeout
+   * bounds opening the stream, not reading it. `signal` (the caller's) aborts at any point, the body included.
+   */
+  headersSignal?: AbortSignal;
+}
+
+/** A 2xx response whose body is read as it arrives. */
+export interface HttpStreamResponse {
+  status: number;
+  headers: ResponseHeaders;
+  /**
+   * The body, chunk by chunk, with backpressure: while nothing reads, the socket is not read either, so memory stays
+   * bounded by one chunk and the stream's buffer. Iterate it once; breaking out of the loop closes the connection.
+   * Failures are the client's errors (`UPSTREAM_TIMEOUT` phase `body` for a stall, `UPSTREAM_NETWORK`, `ABORTED`).
+   */
+  body: AsyncIterable<Uint8Array>;
+  /** Drops the rest of the body and the connection (a no-op once the body was read to its end). */
+  cancel(): void;
+  /** Attempts it took to get the headers (1 when no retry happened). */
+  attempts: number;
+}
+
 /** Emitted when a request attempt starts. */
 export interface RequestStartEvent {
   upstream: string;
@@ -128,6 +156,12 @@ export interface HttpRequester {
   readonly upstream: string;
   /** Sends a request through the client's policy; non-2xx rejects with an `HttpError`. */
   request<T = unknown>(request: HttpRequest): Promise<HttpResponse<T>>;
+  /**
+   * Sends a request through the client's policy and resolves once a 2xx answer's headers arrived, its body to be
+   * read as a stream (an answer too large to hold); non-2xx rejects with an `HttpError`. Optional: a requester that
+   * cannot stream leaves it out.
+   */
+  stream?(request: HttpStreamRequest): Promise<HttpStreamResponse>;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }

@@ -238,6 +238,43 @@ describe('createResiliencePolicy', () => {
     expect(isBulkheadRejectedError((results[2] as PromiseRejectedResult).reason)).toBe(true);
   });
 
+  it('bulkhead: an abort while waiting for a slot rejects at once, frees the queue place, and the call never runs', async () => {
+    const policy = createResiliencePolicy({ bulkhead: { maxInFlight: 1, maxQueued: 1 }, retry: false });
+    let release!: () => void;
+    const first = policy.execute(() => new Promise<string>((r) => (release = () => r('first'))));
+    const controller = new AbortController();
+    let ran = false;
+    const queued = policy.execute(
+      async () => {
+        ran = true;
+        return 'queued';
+      },
+      { signal: controller.signal },
+    );
+    const reason = new Error('caller gave up');
+    controller.abort(reason);
+    const error = await queued.catch((e: unknown) => e);
+    expect(isAbortedError(error) && (error as Error).cause).toBe(reason);
+    // Its queue place is free again: another call may wait there, and gets the slot once it frees.
+    const next = policy.execute(async () => 'next');
+    release();
+    expect(await Promise.all([first, next])).toEqual(['first', 'next']);
+    expect(ran).toBe(false);
+  });
+
+  it('bulkhead: a slot freed while an aborted call sat ahead in the queue goes to the next waiter', async () => {
+    const policy = createResiliencePolicy({ bulkhead: { maxInFlight: 1, maxQueued: 2 }, retry: false });
+    let release!: () => void;
+    const first = policy.execute(() => new Promise<string>((r) => (release = () => r('first'))));
+    const controller = new AbortController();
+    const aborted = policy.execute(async () => 'aborted', { signal: controller.signal }).catch((e: unknown) => e);
+    const waiting = policy.execute(async () => 'waiting');
+    controller.abort();
+    expect(isAbortedError(await aborted)).toBe(true);
+    release();
+    expect(await Promise.all([first, waiting])).toEqual(['first', 'waiting']);
+  });
+
   it('a classifier that throws is treated as fatal', async () => {
     const policy = createResiliencePolicy({
       retry: { initialDelayMs: 1 },

@@ -1,25 +1,18 @@
 import {
   BrokenCircuitError,
-  BulkheadRejectedError as CockatielBulkheadRejectedError,
   CircuitState,
   ConsecutiveBreaker,
   IsolatedCircuitError,
   SamplingBreaker,
-  bulkhead as cockatielBulkhead,
   circuitBreaker,
   handleWhen,
-  type BulkheadPolicy,
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import { AbortedError, isAbortedError, isRelaykitError } from '../errors/index.js';
 import { sleep } from '../abort/index.js';
-import {
-  BulkheadRejectedError,
-  CircuitOpenError,
-  UpstreamTimeoutError,
-  isUpstreamTimeoutError,
-} from '../errors/http.js';
+import { CircuitOpenError, UpstreamTimeoutError, isUpstreamTimeoutError } from '../errors/http.js';
 import { AttemptScope } from './attempt.js';
+import { Bulkhead } from './bulkhead.js';
 import { defaultBreakerFailure, defaultClassifier } from './classify.js';
 import type { AttemptContext, CircuitStateName, ErrorClassifier, ResiliencePolicy, RetryDecision } from './types.js';
 
@@ -115,7 +108,7 @@ const NEVER = NEVER_ABORTED;
  * upstream can act and still answer 401 must classify that 401 as `fatal`.
  *
  * Retry waits and the caller's abort are cooperative: aborting the caller's signal ends a wait at
- * once with `ABORTED`. An open circuit rejects with `CIRCUIT_OPEN` and a full bulkhead with
+ * once with `ABORTED`, a wait for a bulkhead slot included (the call leaves the queue and never runs). An open circuit rejects with `CIRCUIT_OPEN` and a full bulkhead with
  * `BULKHEAD_REJECTED`; neither is retried.
  *
  * @example
@@ -146,8 +139,7 @@ class Policy implements ResiliencePolicy {
   private readonly breaker: CircuitBreakerPolicy | undefined;
   /** Per-attempt timeout (undefined when off). */
   readonly timeoutMs: number | undefined;
-  private readonly bulkhead: BulkheadPolicy | undefined;
-  private readonly bulkheadLimits: { maxInFlight: number; maxQueued: number } | undefined;
+  private readonly bulkhead: Bulkhead | undefined;
   private readonly onRetry: ((event: RetryEvent) => void) | undefined;
   private readonly random: () => number;
   private readonly listeners = new Set<(state: CircuitStateName) => void>();
@@ -195,8 +187,7 @@ class Policy implements ResiliencePolicy {
     const timeoutMs = options.timeoutMs === undefined ? 60_000 : options.timeoutMs;
     this.timeoutMs = timeoutMs === false || timeoutMs <= 0 ? undefined : timeoutMs;
     if (options.bulkhead) {
-      this.bulkheadLimits = { maxInFlight: options.bulkhead.maxInFlight, maxQueued: options.bulkhead.maxQueued ?? 0 };
-      this.bulkhead = cockatielBulkhead(this.bulkheadLimits.maxInFlight, this.bulkheadLimits.maxQueued);
+      this.bulkhead = new Bulkhead(options.bulkhead.maxInFlight, options.bulkhead.maxQueued ?? 0, this.name);
     }
   }
 
@@ -288,10 +279,11 @@ class Policy implements ResiliencePolicy {
     // cockatiel adds an abort listener per call to any signal it is given: give it none for ours that never aborts.
     const outer = signal === NEVER ? undefined : signal;
     const bulkhead = this.bulkhead;
+    // A call waiting for a slot leaves the queue as soon as its caller aborts (ABORTED, never run).
     const call = bulkhead
       ? bulkhead.execute(() => this.throughBreaker(fn, attempt, signal, outer), outer)
       : this.throughBreaker(fn, attempt, signal, outer);
-    return bulkhead || this.breaker
+    return this.breaker
       ? call.catch((error: unknown) => {
           throw this.translate(error);
         })
@@ -365,13 +357,6 @@ class Policy implements ResiliencePolicy {
       return new CircuitOpenError(
         `Circuit for ${this.name ?? 'upstream'} is open after repeated failures`,
         { state: 'open', upstream: this.name },
-        { cause: error },
-      );
-    }
-    if (error instanceof CockatielBulkheadRejectedError) {
-      return new BulkheadRejectedError(
-        `Too many requests in flight to ${this.name ?? 'upstream'}`,
-        { upstream: this.name, ...this.bulkheadLimits },
         { cause: error },
       );
     }
