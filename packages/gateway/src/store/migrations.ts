@@ -112,6 +112,9 @@ export async function migrate(sql: SqlClient): Promise<number[]> {
       .sort((a, b) => a.version - b.version)
       .map((m) => ({ id: String(m.version), sql: m.sql })),
   });
+  // The Idempotency-Key store's own table (sdk-core's migrations, its own scope) is brought up to date here too, so
+  // `relaykit migrate` run by the schema's owner leaves nothing for a role that owns no table to alter on first use.
+  await applyMigrations(sql, { scope: 'idempotency:relaykit_idempotency', migrations: idempotencyMigrations() });
   return applied.map(Number);
 }
 
