@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { startRedis, type RedisServer, waitFor } from '@relaykit/testkit';
 import { sharedServers } from '@relaykit/testkit/vitest';
@@ -9,6 +9,7 @@ import { Gateway, type GatewayRole } from './gateway.js';
 import { echoConnector, signEcho, startEchoUpstream, type EchoUpstream } from './test-support/echo.js';
 import { startServerGateway, waitFinal, type TestGateway } from './test-support/harness.js';
 import { operationJob } from './test-support/runtime/lease.js';
+import { startChildWorker } from './test-support/child-worker.js';
 
 const servers = sharedServers();
 const enabled = Boolean(servers.redisUrl && servers.postgresUrl);
@@ -141,34 +142,11 @@ describe.skipIf(!enabled)('jobs are never lost', () => {
     const prefix = `rk-${randomUUID().slice(0, 8)}`;
     const config = configFor(servers.redisUrl!, await servers.freshDatabase(), upstream.url, prefix);
     const api = await gatewayFor('api', config);
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'packages/gateway/src/test-support/workers/gateway.worker.ts'],
-      {
-        cwd: process.cwd(),
-        env: {
-          ...process.env,
-          REDIS_URL: servers.redisUrl,
-          DATABASE_URL: config.database.url,
-          UPSTREAM_URL: upstream.url,
-          QUEUE_PREFIX: prefix,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+    const { child, workerId: childWorker } = await startChildWorker(
+      'packages/gateway/src/test-support/workers/gateway.worker.ts',
+      { redisUrl: servers.redisUrl!, databaseUrl: config.database.url!, upstreamUrl: upstream.url, prefix },
     );
     children.push(child);
-    let output = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    child.stderr!.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    const childWorker = await until(
-      async () => /ready (\S+)/.exec(output)?.[1],
-      30_000,
-      `child worker to start: ${output}`,
-    );
 
     const id = `job_sigkill_${randomUUID().slice(0, 8)}`;
     await api.store.create([operationJob(id, 'echo-dev', 'slow', { ms: 1500 })]);

@@ -11,7 +11,7 @@
 // check and the socket write, a few synchronous steps) cannot be called back — the upstream may then see that call
 // and the takeover's call. An operation that does not check its signal before calling out is not stopped either.
 // Connectors close it for upstreams with idempotency keys (the Idempotency-Key a client sends is passed down).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@relaykit/testkit';
 import { sharedServers } from '@relaykit/testkit/vitest';
@@ -19,6 +19,7 @@ import { defineConnector, silentLogger } from '@relaykit/sdk-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { freeze, leaseTestConfig, operationJob, startLeaseWorker } from '../test-support/runtime/lease.js';
+import { startChildWorker } from '../test-support/child-worker.js';
 import { parseConfig } from '../config/index.js';
 import { Gateway } from '../gateway.js';
 import { MemoryJobQueue } from '../queue/memory.js';
@@ -262,34 +263,11 @@ describe.skipIf(!servers.postgresUrl || !servers.redisUrl)('fencing across proce
       logger: silentLogger,
     });
     gateways.push(api);
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'packages/gateway/src/test-support/workers/fencing.worker.ts'],
-      {
-        cwd: process.cwd(),
-        env: {
-          ...process.env,
-          REDIS_URL: env.redisUrl,
-          DATABASE_URL: env.databaseUrl,
-          UPSTREAM_URL: env.upstreamUrl,
-          QUEUE_PREFIX: env.prefix,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+    const { child, workerId: frozenWorker } = await startChildWorker(
+      'packages/gateway/src/test-support/workers/fencing.worker.ts',
+      env,
     );
     children.push(child);
-    let output = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    child.stderr!.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    const frozenWorker = await until(
-      async () => /ready (\S+)/.exec(output)?.[1],
-      `the child worker to start: ${output}`,
-      30_000,
-    );
 
     // The operation sleeps 400 ms, then writes upstream; the lease is 1 s.
     const id = `job_sigstop_${randomUUID().slice(0, 8)}`;

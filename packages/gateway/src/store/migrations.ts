@@ -6,6 +6,8 @@ import { SCHEDULE_CLAIMS_MIGRATION, SCHEDULES_MIGRATION } from '../schedules/mig
 import { applyMigrations, idempotencyMigrations } from '@relaykit/sdk-core';
 import type { SqlClient } from './sql.js';
 
+const IDEMPOTENCY_TABLE = idempotencyMigrations()[0]!.sql as string;
+
 /** Ordered schema migrations; never edit a released one, add a new one. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string[] }> = [
   {
@@ -57,16 +59,8 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
         created_at timestamptz NOT NULL DEFAULT now(),
         revoked_at timestamptz
       )`,
-      `CREATE TABLE IF NOT EXISTS relaykit_idempotency (
-        scope text NOT NULL,
-        key text NOT NULL,
-        fingerprint text NOT NULL,
-        state text NOT NULL,
-        result jsonb,
-        locked_until timestamptz,
-        expires_at timestamptz NOT NULL,
-        PRIMARY KEY (scope, key)
-      )`,
+      // The idempotency table is sdk-core's SqlIdempotencyStore's (its first migration, the same statement).
+      IDEMPOTENCY_TABLE,
       `CREATE TABLE IF NOT EXISTS relaykit_audit (
         id bigserial PRIMARY KEY,
         at timestamptz NOT NULL DEFAULT now(),

@@ -6,7 +6,7 @@ import type {
   IdempotencyReleaseOptions,
   IdempotencyStore,
 } from './types.js';
-import { DEFAULT_LOCK_TTL_MS, DEFAULT_RESULT_TTL_MS, validateIdempotencyArgs, validateTtl } from './validate.js';
+import { beginLockTtl, storeTtls, validateIdempotencyArgs, validateTtl } from './validate.js';
 
 interface Entry {
   state: 'in_flight' | 'completed';
@@ -41,8 +41,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
 
   constructor(options: MemoryIdempotencyStoreOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.lockTtlMs = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
-    this.ttlMs = options.ttlMs ?? DEFAULT_RESULT_TTL_MS;
+    ({ lockTtlMs: this.lockTtlMs, ttlMs: this.ttlMs } = storeTtls(options));
   }
 
   async begin<TResult = unknown>(
@@ -51,9 +50,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     fingerprint: string,
     options: IdempotencyBeginOptions = {},
   ): Promise<IdempotencyBegin<TResult>> {
-    validateIdempotencyArgs(scope, key, fingerprint);
-    const lockTtlMs = options.lockTtlMs ?? this.lockTtlMs;
-    validateTtl('lockTtlMs', lockTtlMs);
+    const lockTtlMs = beginLockTtl(scope, key, fingerprint, options, this.lockTtlMs);
     const id = entryId(scope, key);
     const entry = this.live(id);
     if (!entry) {

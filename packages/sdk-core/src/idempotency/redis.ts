@@ -9,7 +9,7 @@ import type {
   IdempotencyReleaseOptions,
   IdempotencyStore,
 } from './types.js';
-import { DEFAULT_LOCK_TTL_MS, DEFAULT_RESULT_TTL_MS, validateIdempotencyArgs, validateTtl } from './validate.js';
+import { beginLockTtl, storeTtls, validateIdempotencyArgs, validateTtl } from './validate.js';
 
 // One hash per (scope, key): s = state ('f' in flight, 'c' completed), f = fingerprint, r = result,
 // o = owner of an in-flight claim (when named).
@@ -68,8 +68,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   constructor(options: RedisIdempotencyStoreOptions) {
     this.redis = resolveRedis(options);
     this.prefix = options.prefix ?? 'relaykit:idem';
-    this.lockTtlMs = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
-    this.ttlMs = options.ttlMs ?? DEFAULT_RESULT_TTL_MS;
+    ({ lockTtlMs: this.lockTtlMs, ttlMs: this.ttlMs } = storeTtls(options));
   }
 
   async begin<TResult = unknown>(
@@ -78,9 +77,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     fingerprint: string,
     options: IdempotencyBeginOptions = {},
   ): Promise<IdempotencyBegin<TResult>> {
-    validateIdempotencyArgs(scope, key, fingerprint);
-    const lockTtlMs = options.lockTtlMs ?? this.lockTtlMs;
-    validateTtl('lockTtlMs', lockTtlMs);
+    const lockTtlMs = beginLockTtl(scope, key, fingerprint, options, this.lockTtlMs);
     const reply = await BEGIN.run<[string, string?]>(
       this.redis.client,
       [this.key(scope, key)],

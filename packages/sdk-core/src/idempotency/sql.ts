@@ -10,7 +10,7 @@ import type {
   IdempotencyReleaseOptions,
   IdempotencyStore,
 } from './types.js';
-import { DEFAULT_LOCK_TTL_MS, DEFAULT_RESULT_TTL_MS, validateIdempotencyArgs, validateTtl } from './validate.js';
+import { beginLockTtl, storeTtls, validateIdempotencyArgs, validateTtl } from './validate.js';
 
 /**
  * Seals stored results (e.g. with an {@link EnvelopeCipher}): `context` names the row (`idempotency:<scope>:<key>`),
@@ -88,8 +88,7 @@ export class SqlIdempotencyStore implements IdempotencyStore {
     this.db = options.db;
     this.table = options.table ?? 'relaykit_idempotency';
     this.quoted = quote(this.table);
-    this.lockTtlMs = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
-    this.ttlMs = options.ttlMs ?? DEFAULT_RESULT_TTL_MS;
+    ({ lockTtlMs: this.lockTtlMs, ttlMs: this.ttlMs } = storeTtls(options));
     validateTtl('lockTtlMs', this.lockTtlMs);
     validateTtl('ttlMs', this.ttlMs);
     this.codec = options.codec;
@@ -108,9 +107,8 @@ export class SqlIdempotencyStore implements IdempotencyStore {
     fingerprint: string,
     options: IdempotencyBeginOptions = {},
   ): Promise<IdempotencyBegin<TResult>> {
-    validateArgs(scope, key, fingerprint);
-    const lockTtlMs = options.lockTtlMs ?? this.lockTtlMs;
-    validateTtl('lockTtlMs', lockTtlMs);
+    const lockTtlMs = beginLockTtl(scope, key, fingerprint, options, this.lockTtlMs);
+    refuseNul(scope, key, fingerprint);
     await this.migrate();
     const t = this.quoted;
     // An expired record or an abandoned claim is taken over; otherwise the existing row decides. The CTE answers in
@@ -150,7 +148,8 @@ export class SqlIdempotencyStore implements IdempotencyStore {
   }
 
   async complete(scope: string, key: string, fingerprint: string, result: unknown, ttlMs = this.ttlMs): Promise<void> {
-    validateArgs(scope, key, fingerprint);
+    validateIdempotencyArgs(scope, key, fingerprint);
+    refuseNul(scope, key, fingerprint);
     validateTtl('ttlMs', ttlMs);
     await this.migrate();
     const t = this.quoted;
@@ -167,7 +166,8 @@ export class SqlIdempotencyStore implements IdempotencyStore {
   }
 
   async release(scope: string, key: string, options: IdempotencyReleaseOptions = {}): Promise<void> {
-    validateArgs(scope, key);
+    validateIdempotencyArgs(scope, key);
+    refuseNul(scope, key);
     await this.migrate();
     // Never drops a completed result: only an in-flight claim, and with an owner only that owner's.
     await this.db.query(
@@ -200,8 +200,7 @@ const revive = (stored: unknown): unknown => (stored === null ? null : fromTagge
 const context = (scope: string, key: string) => `idempotency:${scope}:${key}`;
 
 /** PostgreSQL text cannot hold NUL: refused as a validation error rather than left to the driver. */
-function validateArgs(scope: string, key: string, fingerprint?: string): void {
-  validateIdempotencyArgs(scope, key, fingerprint);
+function refuseNul(scope: string, key: string, fingerprint?: string): void {
   for (const [name, value] of [
     ['scope', scope],
     ['key', key],

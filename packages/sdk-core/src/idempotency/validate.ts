@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors/index.js';
+import type { IdempotencyBeginOptions } from './types.js';
 
 /** Longest idempotency key accepted (Stripe's limit; the IETF draft leaves it to servers). */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
@@ -40,4 +41,23 @@ export function validateTtl(name: string, ms: number): void {
     throw new ValidationError(`${name} must be a positive number of ms, got ${ms}`, [
       { path: [name], message: 'must be ≥ 1' },
     ]);
+}
+
+/** Validates the arguments of a `begin` and returns its claim's lock TTL: the call's, else the store's default. */
+export function beginLockTtl(
+  scope: string,
+  key: string,
+  fingerprint: string,
+  options: IdempotencyBeginOptions,
+  defaultLockTtlMs: number,
+): number {
+  validateIdempotencyArgs(scope, key, fingerprint);
+  const lockTtlMs = options.lockTtlMs ?? defaultLockTtlMs;
+  validateTtl('lockTtlMs', lockTtlMs);
+  return lockTtlMs;
+}
+
+/** A store's default TTLs: the ones given, else 5 min for a claim and 24 h for a result. */
+export function storeTtls(options: { lockTtlMs?: number; ttlMs?: number }): { lockTtlMs: number; ttlMs: number } {
+  return { lockTtlMs: options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS, ttlMs: options.ttlMs ?? DEFAULT_RESULT_TTL_MS };
 }
