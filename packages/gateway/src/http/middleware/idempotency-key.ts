@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isIdempotencyMismatchError } from '@relaykit/sdk-core';
 import type { Context, Middleware } from 'koa';
 import { problem } from '../../errors/index.js';
 import type { ApiKey } from '../../keys/keys.js';
@@ -79,6 +80,13 @@ export function idempotencyKey(deps: HttpDeps, options: IdempotencyKeyOptions = 
       headers: (ctx.state.replyHeaders as Record<string, string> | undefined) ?? {},
       body: ctx.body,
     };
-    await deps.idempotency.complete(scope, sent, fingerprint, response, deps.config.idempotency.ttl);
+    try {
+      await deps.idempotency.complete(scope, sent, fingerprint, response, deps.config.idempotency.ttl);
+    } catch (error) {
+      // The handler outlived its claim on the key and a request with another body took the key over: this request's
+      // work is done and its answer stands; the key now replays the other request's answer.
+      if (!isIdempotencyMismatchError(error)) throw error;
+      deps.logger.warn({ scope }, 'Idempotency-Key taken over by a different request while this one ran; not stored');
+    }
   };
 }
