@@ -1094,7 +1094,7 @@ export interface components {
             /** Format: date-time */
             generatedAt: string;
             items: ({
-                /** @description `job`, `webhookEvent`, `attempt`, `idempotencyResponse`, `auditEntry`, `syncDeadLetter`, or `<connector>.<class>` for what a connector keeps (e.g. `whatsapp.statuses`, `mahak.persons`) */
+                /** @description `job`, `webhookEvent`, `attempt`, `idempotencyResponse`, `auditEntry`, `syncDeadLetter`, or `<connector>.<class>` for what a connector keeps (e.g. `messaging.statuses`, `accounting.persons`) */
                 class: string;
                 /** @description The table, row and columns this piece came from; for what a connector keeps, also its `store` (table, redis, memory), `name` and `connector` */
                 source: {
@@ -1110,7 +1110,7 @@ export interface components {
             summary: {
                 attempts: number;
                 auditEntries: number;
-                /** @description Records connectors keep themselves, by `<connector>.<class>` (e.g. `whatsapp.statuses`) */
+                /** @description Records connectors keep themselves, by `<connector>.<class>` (e.g. `messaging.statuses`) */
                 connectorRecords: {
                     [key: string]: number;
                 };
@@ -1153,7 +1153,7 @@ export interface components {
         PrivacySubject: {
             /** @description E-mail addresses (compared lower-cased) */
             emails?: string[];
-            /** @description Ids in the upstream systems (e.g. a Salesforce contact id, a Mahak person's id) */
+            /** @description Ids in the upstream systems (e.g. a CRM contact id, an accounting system's person id) */
             externalIds?: string[];
             /** @description Phone numbers (any notation; compared in E.164) */
             phones?: string[];

@@ -24,13 +24,22 @@ async function connectorNames(): Promise<string[]> {
 const DOCUMENTATION = new Set(['cli/sample-config.ts']);
 
 describe('the gateway knows no connector', () => {
-  it('no source file of the gateway names a connector package', async () => {
+  it('no source file the gateway ships names a connector package', async () => {
     const names = await connectorNames();
     expect(names.length).toBeGreaterThanOrEqual(3);
     const src = join(gateway, 'src');
     const hits: string[] = [];
     for (const file of await readdir(src, { recursive: true })) {
-      if (!file.endsWith('.ts') || file.endsWith('.test.ts') || DOCUMENTATION.has(file.replaceAll('\\', '/'))) continue;
+      const path = file.replaceAll('\\', '/');
+      // Test-only code (tests and `test-support/`, never built into the package: check-packages says so) may drive
+      // the real connectors; what ships may not name one.
+      if (
+        !path.endsWith('.ts') ||
+        path.endsWith('.test.ts') ||
+        path.startsWith('test-support/') ||
+        DOCUMENTATION.has(path)
+      )
+        continue;
       const text = await readFile(join(src, file), 'utf8');
       for (const name of names) if (text.includes(name)) hits.push(`${relative(gateway, join(src, file))}: ${name}`);
     }

@@ -15,7 +15,7 @@ export const SubjectRequestSchema = z
     phones: identifiers.describe('Phone numbers (any notation; compared in E.164)'),
     emails: identifiers.describe('E-mail addresses (compared lower-cased)'),
     externalIds: identifiers.describe(
-      "Ids in the upstream systems (e.g. a Salesforce contact id, a Mahak person's id)",
+      "Ids in the upstream systems (e.g. a CRM contact id, an accounting system's person id)",
     ),
     reason: z.string().max(500).optional().describe('Why (kept with a restriction)'),
   })
@@ -36,7 +36,7 @@ const AccessSummarySchema = z.object({
   syncDeadLetters: count.describe('Sync dead letters whose raw record names the subject'),
   connectorRecords: z
     .record(z.string(), count)
-    .describe('Records connectors keep themselves, by `<connector>.<class>` (e.g. `whatsapp.statuses`)'),
+    .describe('Records connectors keep themselves, by `<connector>.<class>` (e.g. `messaging.statuses`)'),
 });
 
 /** The access export (streamed JSON): every stored piece, decrypted, with where it came from. */
@@ -57,7 +57,7 @@ export const AccessExportSchema = z
         class: z
           .string()
           .describe(
-            '`job`, `webhookEvent`, `attempt`, `idempotencyResponse`, `auditEntry`, `syncDeadLetter`, or `<connector>.<class>` for what a connector keeps (e.g. `whatsapp.statuses`, `mahak.persons`)',
+            '`job`, `webhookEvent`, `attempt`, `idempotencyResponse`, `auditEntry`, `syncDeadLetter`, or `<connector>.<class>` for what a connector keeps (e.g. `messaging.statuses`, `accounting.persons`)',
           ),
       }),
     ),
