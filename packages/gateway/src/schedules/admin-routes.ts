@@ -4,8 +4,7 @@ import type { HttpDeps } from '../http/types.js';
 import type { Principal } from '../ops/principal.js';
 import { maskPayload } from '../ops/masking.js';
 import { defineRoute, type Route } from '../http/route.js';
-import { nextFireTimes } from './definition.js';
-import { runView, scheduleView } from './routes.js';
+import { runView, scheduleView, view } from './routes.js';
 import type { ScheduleService } from './service.js';
 import type { ScheduleRecord } from './store.js';
 
@@ -41,44 +40,13 @@ async function scheduleOf(deps: HttpDeps, principal: Principal, id: string): Pro
 }
 
 function viewOf(s: ScheduleRecord, count: number): AdminSchedule {
-  const next =
-    s.paused || !s.nextFireAt
-      ? []
-      : [s.nextFireAt, ...nextFireTimes(s.timing, new Date(s.nextFireAt), count - 1).map((d) => d.toISOString())];
+  const base = view(s, count);
   const self = `/v1/admin/schedules/${encodeURIComponent(s.id)}`;
   return {
-    id: s.id,
-    name: s.name,
-    source: s.source,
-    instance: s.instance,
-    environment: s.environment,
-    operation: s.operation,
+    ...base,
     // Masked like job inputs (e-mail addresses, phone numbers, secrets): the operator API's rule for payloads.
     input: maskPayload(s.input, false),
-    cron: s.timing.cron,
-    everyMs: s.timing.every,
-    timeZone: s.timing.timeZone,
-    policy: {
-      overlap: s.policy.overlap,
-      missed: s.policy.missed,
-      catchUpLimit: s.policy.catchUpLimit,
-      graceMs: s.policy.grace,
-      jitterMs: s.policy.jitter,
-      deadlineMs: s.policy.deadline,
-    },
-    description: s.description,
-    paused: s.paused,
-    nextFireAt: s.paused ? null : s.nextFireAt,
-    next,
-    pendingFireAt: s.pendingFireAt,
-    lastFireAt: s.lastFireAt,
-    lastOutcome: s.lastOutcome,
-    lastJob: s.lastJobId
-      ? { id: s.lastJobId, status: s.lastJobStatus, links: { self: `/v1/admin/jobs/${s.lastJobId}` } }
-      : null,
-    lastLagMs: s.lastLagMs,
-    createdAt: s.createdAt,
-    updatedAt: s.updatedAt,
+    lastJob: base.lastJob && { ...base.lastJob, links: { self: `/v1/admin/jobs/${base.lastJob.id}` } },
     links: { self, runs: `${self}/runs` },
   };
 }

@@ -106,7 +106,8 @@ export const runView = z
   })
   .meta({ id: 'ScheduleRun' });
 
-function view(s: ScheduleRecord, count = 3): z.infer<typeof scheduleView> {
+/** A schedule as `/v1/schedules` shows it, with its next `count` fire times (none while paused). */
+export function view(s: ScheduleRecord, count = 3): z.infer<typeof scheduleView> {
   const next =
     s.paused || !s.nextFireAt
       ? []
