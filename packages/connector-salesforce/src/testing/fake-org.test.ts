@@ -151,6 +151,16 @@ describe('fake org: REST wire format', () => {
     );
   });
 
+  it('objects named like built-ins of a JavaScript object are objects like any other (no 500, no crash)', async () => {
+    const org = await start();
+    const t = org.issueToken();
+    for (const object of ['constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const res = await api(org, t, 'PATCH', `/sobjects/${object}/Ext__c/K1`, { Name: 'n' });
+      expect(res.status, object).toBe(201);
+      expect(org.state.records(object)).toHaveLength(1);
+    }
+  });
+
   it('collections: limit of 200, statusCode errors, duplicate external ids', async () => {
     const org = await start();
     const t = org.issueToken();

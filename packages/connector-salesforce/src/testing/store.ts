@@ -69,6 +69,11 @@ export class FakeOrgLedger {
 export type Planned<T> = { ok: false; error: RecordError } | { ok: true; commit: () => T };
 
 /** The org's data: records per sObject, external-id indexes, the recycle bin and the write ledger. */
+/** `table[key]` when the table itself holds it: an object named `constructor` or `__proto__` is not a built-in. */
+function own<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 export class OrgStore {
   readonly ledger = new FakeOrgLedger();
   private readonly objects = new Map<string, Map<string, StoredRecord>>();
@@ -90,7 +95,7 @@ export class OrgStore {
   }
 
   newId(object: string): string {
-    const prefix = KEY_PREFIXES[object] ?? 'a0F';
+    const prefix = own(KEY_PREFIXES, object) ?? 'a0F';
     return `${prefix}Fk${(++this.idCounter).toString(36).padStart(13, '0')}`;
   }
 
@@ -118,14 +123,14 @@ export class OrgStore {
 
   isExternalIdField(object: string, field: string): boolean {
     if (field === 'Id') return true;
-    const configured = this.externalIdFields[object];
+    const configured = own(this.externalIdFields, object);
     if (configured) return configured.some((f) => f.toLowerCase() === field.toLowerCase());
     return field.endsWith('__c');
   }
 
   /** Canonical spelling of an external-id field (Salesforce matches field names case-insensitively). */
   canonicalField(object: string, field: string): string {
-    return this.externalIdFields[object]?.find((f) => f.toLowerCase() === field.toLowerCase()) ?? field;
+    return own(this.externalIdFields, object)?.find((f) => f.toLowerCase() === field.toLowerCase()) ?? field;
   }
 
   /** Ids of live records whose `field` equals `value`. */
@@ -274,7 +279,7 @@ export class OrgStore {
         };
     }
     if (!creating) return undefined;
-    const missing = (this.requiredFields[object] ?? []).filter(
+    const missing = (own(this.requiredFields, object) ?? []).filter(
       (f) => fields[f] === undefined || fields[f] === null || fields[f] === '',
     );
     if (missing.length)
