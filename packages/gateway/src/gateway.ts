@@ -320,7 +320,16 @@ export class Gateway {
       onError: (err, state) =>
         logger.warn({ err: String(err), ...state }, 'audit write failed; the entries are kept and retried'),
     });
-    const privacy = new Privacy({ sql, instances, config: config.privacy, codec, audit, logger, metrics });
+    const privacy = new Privacy({
+      sql,
+      instances,
+      config: config.privacy,
+      codec,
+      audit,
+      logger,
+      metrics,
+      cipher: options.cipher ?? cipherFromConfig(config.encryption),
+    });
     const gateway = new Gateway({
       metrics,
       config,

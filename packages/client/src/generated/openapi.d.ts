@@ -186,6 +186,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/encryption": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sealed rows per key id, the keys still needed besides the primary, and the rotation in progress
+         * @description Needs the `admin:privacy` permission; acts in the caller's environment only.
+         */
+        get: operations["admin.encryption.status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/encryption/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-seal every row sealed with an older key with the primary one, in the background (resumable)
+         * @description Configure the new primary key (encryption.keys + primary) on every gateway first. Batches commit their progress, so a run stopped with its process resumes when started again; follow it with `GET /v1/admin/encryption` until `pending` is empty, then retire the old keys. Needs the `admin:privacy` permission; acts in the caller's environment only.
+         */
+        post: operations["admin.encryption.rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/errors": {
         parameters: {
             query?: never;
@@ -1090,6 +1130,20 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        KeyRotationRun: {
+            /** @description The column being re-sealed (while running) */
+            column: string | null;
+            /** @description Stable code of the failure; start again to resume */
+            error: string | null;
+            finishedAt: string | null;
+            /** @description Rows re-sealed by this run so far */
+            rotated: number;
+            startedAt: string;
+            /** @enum {string} */
+            state: "running" | "done" | "failed";
+            /** @description The primary key id rows are re-sealed with */
+            target: string;
+        };
         PrivacyAccessExport: {
             /** Format: date-time */
             generatedAt: string;
@@ -1163,7 +1217,7 @@ export interface components {
         /** @description An RFC 9457 problem document. `code` is stable; `type` links to its explanation in /docs. */
         Problem: {
             /** @enum {string} */
-            code: "VALIDATION" | "MALFORMED_JSON" | "JSON_TOO_DEEP" | "MALFORMED_REQUEST" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "FORBIDDEN_SCOPE" | "FORBIDDEN_ENVIRONMENT" | "WEBHOOK_SIGNATURE" | "WEBHOOK_VERIFICATION_FAILED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "IDEMPOTENCY_IN_FLIGHT" | "NOT_CANCELLABLE" | "NOT_RETRYABLE" | "SCHEDULE_DECLARED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_MISMATCH" | "SUBJECT_RESTRICTED" | "PRIVACY_UNAVAILABLE" | "RATE_LIMIT_EXCEEDED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "TOO_MANY_STREAMS" | "AUDIT_UNAVAILABLE" | "UNAVAILABLE" | "INVALID_CREDENTIALS" | "CSRF_TOKEN_INVALID" | "USER_EXISTS" | "LOGIN_LOCKED";
+            code: "VALIDATION" | "MALFORMED_JSON" | "JSON_TOO_DEEP" | "MALFORMED_REQUEST" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "FORBIDDEN_SCOPE" | "FORBIDDEN_ENVIRONMENT" | "WEBHOOK_SIGNATURE" | "WEBHOOK_VERIFICATION_FAILED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "IDEMPOTENCY_IN_FLIGHT" | "NOT_CANCELLABLE" | "NOT_RETRYABLE" | "SCHEDULE_DECLARED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_MISMATCH" | "SUBJECT_RESTRICTED" | "PRIVACY_UNAVAILABLE" | "ENCRYPTION_NOT_CONFIGURED" | "RATE_LIMIT_EXCEEDED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "TOO_MANY_STREAMS" | "AUDIT_UNAVAILABLE" | "UNAVAILABLE" | "INVALID_CREDENTIALS" | "CSRF_TOKEN_INVALID" | "USER_EXISTS" | "LOGIN_LOCKED";
             detail?: string;
             /** @description Validation failures, one per field. */
             errors?: {
@@ -2162,6 +2216,200 @@ export interface operations {
             };
             /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "admin.encryption.status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Rows per key id (`plain`: not sealed) in each sealed column */
+                        columns: {
+                            [key: string]: {
+                                [key: string]: number;
+                            };
+                        };
+                        /** @description Sealed rows per key id, all columns */
+                        keys: {
+                            [key: string]: number;
+                        };
+                        /** @description Key ids other than the primary that rows still need */
+                        pending: string[];
+                        /** @description The primary key id (null: encryption is off) */
+                        primary: string | null;
+                        /** @description The rotation started through this gateway process, if any */
+                        rotation: components["schemas"]["KeyRotationRun"] | null;
+                    };
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "admin.encryption.rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "batch": 1000
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Rows per transaction */
+                    batch?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyRotationRun"];
+                };
+            };
+            /** @description Invalid request (each failing field listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the operator permission this route needs (FORBIDDEN_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record is not in a state this action applies to */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

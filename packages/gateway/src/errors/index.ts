@@ -209,6 +209,12 @@ export const PROBLEM_CODES: Record<string, { status: number; title: string; expl
     explanation:
       'Subject access, erasure and restrictions need the blind index: configure `privacy.indexKey` (32 random bytes, base64).',
   },
+  ENCRYPTION_NOT_CONFIGURED: {
+    status: 409,
+    title: 'Encryption not configured',
+    explanation:
+      'Rotating keys needs encryption at rest: configure `encryption.keys` with the new key as `primary` on every gateway first.',
+  },
   RATE_LIMIT_EXCEEDED: {
     status: 429,
     title: 'Too many requests',

@@ -205,6 +205,8 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   'operator: users': 'The operator API: console users and their roles',
   'operator: schedules':
     'The operator API: schedules with their next fire times and run history; pause, resume, run now',
+  'operator: encryption':
+    'The operator API: sealed rows per key id, and re-sealing them with the primary key (`relaykit encryption`)',
   jobs: 'Submit jobs and follow them',
   operations: 'Health, readiness and metrics',
   webhooks: 'Events from upstream senders',

@@ -7,6 +7,7 @@ import { OBS_ROUTES } from './obs-routes.js';
 import { mountRoutes, type Route } from '../http/route.js';
 import { USER_ROUTES } from '../users/routes.js';
 import { SCHEDULE_ADMIN_ROUTES } from '../schedules/admin-routes.js';
+import { ENCRYPTION_ROUTES } from '../privacy/encryption-routes.js';
 
 export { defineRoute, mountRoutes, type Route, type RouteRequest, type RouteSpec } from '../http/route.js';
 export {
@@ -29,6 +30,7 @@ export const OPS_ROUTES: Route[] = [
   ...OBS_ROUTES,
   ...USER_ROUTES,
   ...SCHEDULE_ADMIN_ROUTES,
+  ...ENCRYPTION_ROUTES,
 ];
 
 /** Mounts {@link OPS_ROUTES}; call before `/v1/{instance}/{operation}`, which would otherwise take them. */

@@ -1,4 +1,4 @@
-import type { Logger, SqlClient } from '@relaykit/sdk-core';
+import type { EnvelopeCipher, Logger, SqlClient } from '@relaykit/sdk-core';
 import { problem } from '../errors/index.js';
 import type { LoadedInstance } from '../runtime/instances.js';
 import type { GatewayMetrics } from '../runtime/metrics.js';
@@ -9,6 +9,7 @@ import { BlindIndex } from './blind-index.js';
 import type { PrivacyConfig } from './config.js';
 import { ErasureEngine, type ErasureReceipt } from './erasure.js';
 import { HeldData } from './held-data.js';
+import { KeyRotation } from './key-rotation.js';
 import { storedPayloadMasker } from './masking.js';
 import type { StoredPayloadMasker } from '../store/job-store.js';
 import { Restrictions } from './restrictions.js';
@@ -31,6 +32,8 @@ export interface PrivacyDeps {
   audit: AuditLog;
   logger: Logger;
   metrics: GatewayMetrics;
+  /** The cipher payloads are sealed with (its primary key seals new rows); undefined when encryption is off. */
+  cipher?: EnvelopeCipher | undefined;
 }
 
 /**
@@ -45,6 +48,8 @@ export class Privacy {
   readonly retention: RetentionPurger;
   /** Sync dead letters and what connectors keep themselves (statuses, synced rows). */
   readonly held: HeldData;
+  /** Re-sealing rows with the primary key, started through the operator API. */
+  readonly keyRotation: KeyRotation;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -53,6 +58,7 @@ export class Privacy {
     this.restrictions = new Restrictions(deps.sql);
     this.erasure = new ErasureEngine(deps.sql, deps.config.erasureBatch);
     this.held = new HeldData({ ...deps, index: this.index });
+    this.keyRotation = new KeyRotation(deps.sql, deps.cipher, deps.logger);
     this.retention = new RetentionPurger({
       ...deps,
       config: deps.config,
@@ -165,6 +171,6 @@ export class Privacy {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    await Promise.all([this.running, this.retention.stop()]);
+    await Promise.all([this.running, this.retention.stop(), this.keyRotation.stop()]);
   }
 }
