@@ -363,18 +363,22 @@ export class HttpClient implements HttpRequester {
     return pool;
   }
 
-  /** One attempt: send, read the whole body (so the connection is reused), map failures to relaykit errors. */
-  private async attempt(p: Prepared, attempt: number, ctx: AttemptContext | undefined): Promise<AttemptResult> {
-    const hooks = this.hooks;
+  /** Starts an attempt: tells the `onRequestStart` hook (which never breaks a request) and opens its span. */
+  private beginAttempt(p: Prepared, attempt: number): { started: number; span: ReturnType<HttpClient['startSpan']> } {
     const started = performance.now();
-    if (hooks?.onRequestStart) {
+    if (this.hooks?.onRequestStart) {
       try {
-        hooks.onRequestStart({ upstream: this.upstream, method: p.method, host: p.host, route: p.route, attempt });
+        this.hooks.onRequestStart({ upstream: this.upstream, method: p.method, host: p.host, route: p.route, attempt });
       } catch {
         /* hooks never break requests */
       }
     }
-    const span = this.startSpan(p, attempt);
+    return { started, span: this.startSpan(p, attempt) };
+  }
+
+  /** One attempt: send, read the whole body (so the connection is reused), map failures to relaykit errors. */
+  private async attempt(p: Prepared, attempt: number, ctx: AttemptContext | undefined): Promise<AttemptResult> {
+    const { started, span } = this.beginAttempt(p, attempt);
     let status: number | undefined;
     try {
       let headers = p.headers;
@@ -427,16 +431,7 @@ export class HttpClient implements HttpRequester {
     ctx: AttemptContext | undefined,
     headersSignal: AbortSignal | undefined,
   ): Promise<Omit<HttpStreamResponse, 'attempts'>> {
-    const hooks = this.hooks;
-    const started = performance.now();
-    if (hooks?.onRequestStart) {
-      try {
-        hooks.onRequestStart({ upstream: this.upstream, method: p.method, host: p.host, route: p.route, attempt });
-      } catch {
-        /* hooks never break requests */
-      }
-    }
-    const span = this.startSpan(p, attempt);
+    const { started, span } = this.beginAttempt(p, attempt);
     const what = `${p.method} ${redactUrl(p.origin + p.route, this.redactOptions)}`;
     // One controller aborts the exchange: the caller's signal at any time; the attempt and `headersSignal` (an
     // enclosing policy's attempt) only until the headers arrived.
