@@ -3,6 +3,8 @@
 //   npm run chaos                          the short profile (about a minute; also run by `npm test`)
 //   npm run chaos -- --profile long        the acceptance run; writes bench/results/chaos.json
 //   npm run chaos -- --profile soak [--jobs 1000000] [--rate 500] [--batch 100] [--workers 3] [--warmup 60] [--window 60]
+//                                          [--mem 5] (each process' memory every 5 s; after a full GC twice a window)
+//                                          [--snapshots DIR] (heap snapshots at the warm-up's end and the submits' end)
 //                                          writes bench/results/chaos-soak.json
 import { reportBench } from './lib.js';
 import { runChaos } from './chaos/driver.js';
@@ -33,6 +35,8 @@ if (profile === 'soak') {
     warmupMs: num('warmup', 60) * 1000,
     windowMs: num('window', 60) * 1000,
     sampleMs: num('sample', 2) * 1000,
+    memMs: num('mem', 5) * 1000,
+    snapshotDir: args.snapshots,
     log,
   });
   reportBench('chaos-soak', result);

@@ -1,5 +1,7 @@
 // One gateway process of a chaos run (`node --import tsx bench/chaos/node.ts`): ROLE=api|worker, CHAOS_ENV=JSON of
 // chaosConfig's input. Prints `ready <workerId|url>` once started, then `queue up` / `queue down` on each change.
+import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { silentLogger } from '@relaykit/sdk-core';
 import { Gateway, parseConfig, type GatewayRole } from '@relaykit/gateway';
 import { chaosConfig, upsertConnector } from './connector.js';
@@ -27,6 +29,44 @@ setInterval(() => {
     process.stdout.write(`queue ${ok ? 'up' : 'down'}\n`);
   });
 }, 100).unref();
+// The soak's memory figures. RSS alone cannot tell a leak (live objects growing) from V8 sizing its heap or the
+// allocator keeping freed pages: with MEM_MS set this prints `mem {…}` (as the process is, no collection forced) that
+// often, and `live {…}` after a full collection whenever stdin says `gc` (the soak asks once per window).
+const memory = () => {
+  const m = process.memoryUsage();
+  const h = getHeapStatistics();
+  return {
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
+    heapPhysical: h.total_physical_size,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+    malloced: h.malloced_memory,
+    codeSpace: getHeapSpaceStatistics().find((s) => s.space_name === 'code_space')?.space_size ?? 0,
+  };
+};
+const memMs = Number(process.env.MEM_MS ?? 0);
+if (memMs > 0) setInterval(() => process.stdout.write(`mem ${JSON.stringify(memory())}\n`), memMs).unref();
+let gc: (() => void) | undefined;
+// Commands on stdin: `gc` (collect, then print `live {…}`), `snapshot <path>` (write a heap snapshot there, to compare
+// retained objects between two points of a soak; it inflates RSS for the rest of the run).
+process.stdin.setEncoding('utf8').on('data', (chunk: string) => {
+  for (const line of chunk.split('\n')) {
+    if (line === 'gc') {
+      if (!gc) {
+        setFlagsFromString('--expose-gc');
+        gc = runInNewContext('gc') as () => void;
+      }
+      gc();
+      process.stdout.write(`live ${JSON.stringify(memory())}\n`);
+    } else if (line.startsWith('snapshot ')) {
+      const file = writeHeapSnapshot(line.slice('snapshot '.length));
+      process.stdout.write(`snapshot-written ${file}\n`);
+    }
+  }
+});
+process.stdin.unref?.();
 const stop = () =>
   void gateway.close().then(
     () => process.exit(0),

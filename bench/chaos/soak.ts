@@ -2,11 +2,24 @@
 // gateway process sampled. After the warm-up no process should grow by more than 10 % and throughput should stay
 // within 10 % of its first minute; the job tables' growth is reported.
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import pg from 'pg';
 import { ApiKeyStore, migrate, openSql } from '@relaykit/gateway';
 import { freePort, spawnTsxWorker, startPostgres, startRedis, type TsxWorker } from '@relaykit/testkit';
 import { rssOf } from './driver.js';
 import { startChaosUpstream } from './upstream.js';
+
+interface MemLine {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  heapPhysical: number;
+  external: number;
+  arrayBuffers: number;
+  malloced: number;
+  codeSpace: number;
+}
+type MemSample = MemLine & { t: number };
 
 const NODE = new URL('./node.ts', import.meta.url);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -22,6 +35,10 @@ export interface SoakOptions {
   /** Length of one throughput window (default one minute). */
   windowMs: number;
   sampleMs: number;
+  /** How often each process reports its memory after a full GC (0: not at all). */
+  memMs?: number;
+  /** A directory: heap snapshots of every process at the end of the warm-up and at the end of the submits. */
+  snapshotDir?: string;
   log?: (line: string) => void;
 }
 
@@ -31,6 +48,10 @@ export async function runSoak(o: SoakOptions) {
   const redis = await startRedis();
   const upstream = await startChaosUpstream({ keepLedger: false });
   const procs: Array<{ name: string; w: TsxWorker }> = [];
+  const memMs = o.memMs ?? 5000;
+  const mem = new Map<string, MemSample[]>();
+  const live = new Map<string, MemSample[]>();
+  let started = Date.now();
   let monitor: pg.Pool | undefined;
   try {
     const databaseUrl = await postgres.createDatabase();
@@ -59,10 +80,18 @@ export async function runSoak(o: SoakOptions) {
       const w = spawnTsxWorker({
         script: NODE,
         name,
-        env: { ROLE: role, CHAOS_ENV: JSON.stringify(env) },
+        env: { ROLE: role, CHAOS_ENV: JSON.stringify(env), MEM_MS: String(memMs) },
         timeoutMs: 48 * 3600_000,
       });
       procs.push({ name, w });
+      const natural: MemSample[] = [];
+      const collected: MemSample[] = [];
+      mem.set(name, natural);
+      live.set(name, collected);
+      w.onLine((line) => {
+        const series = line.startsWith('mem ') ? natural : line.startsWith('live ') ? collected : undefined;
+        series?.push({ t: Date.now() - started, ...(JSON.parse(line.slice(line.indexOf(' ') + 1)) as MemLine) });
+      });
       await w.waitForLine(/^ready /);
     };
     await spawn('api', 'api');
@@ -70,13 +99,35 @@ export async function runSoak(o: SoakOptions) {
     const base = `http://127.0.0.1:${env.port}`;
 
     const samples: Array<{ t: number; writes: number; rss: Record<string, number | undefined> }> = [];
-    const started = Date.now();
+    started = Date.now();
+    for (const series of [...mem.values(), ...live.values()]) series.length = 0;
+    // Live memory twice a window: one full collection each time, a small disturbance next to the heap's own.
+    const collector = setInterval(
+      () => {
+        for (const p of procs) p.w.send('gc');
+      },
+      Math.max(1000, o.windowMs / 2),
+    );
+    const snapshot = async (label: string) => {
+      if (!o.snapshotDir) return;
+      await Promise.all(
+        procs.map(async (p) => {
+          const file = join(o.snapshotDir!, `${p.name}-${label}.heapsnapshot`);
+          const written = p.w.waitForLine((line) => line === `snapshot-written ${file}`);
+          p.w.send(`snapshot ${file}`);
+          await written;
+        }),
+      );
+      log(`soak: heap snapshots ${label} written to ${o.snapshotDir}`);
+    };
+    let warmSnapshot: Promise<void> | undefined;
     const sampler = setInterval(() => {
       samples.push({
         t: Date.now() - started,
         writes: upstream.writes,
         rss: Object.fromEntries(procs.map((p) => [p.name, p.w.child.pid ? rssOf(p.w.child.pid) : undefined])),
       });
+      if (!warmSnapshot && Date.now() - started >= o.warmupMs) warmSnapshot = snapshot('warm');
     }, o.sampleMs);
     let accepted = 0;
     let errors = 0;
@@ -122,8 +173,11 @@ export async function runSoak(o: SoakOptions) {
     }
     await Promise.all(inFlight);
     const submitEnd = Date.now() - started;
+    await warmSnapshot;
+    await snapshot('end');
     for (let i = 0; i < 600 && upstream.writes < accepted; i++) await sleep(1000);
     clearInterval(sampler);
+    clearInterval(collector);
     const { rows } = await monitor.query<{ status: string; n: string }>(
       `SELECT status, count(*) AS n FROM relaykit_jobs GROUP BY status`,
     );
@@ -140,35 +194,42 @@ export async function runSoak(o: SoakOptions) {
     }
     const firstWindow = windows[0] ?? 0;
     const drift = windows.length ? Math.max(...windows.map((w) => Math.abs(w / firstWindow - 1))) : null;
-    const rssGrowth: Record<
-      string,
-      { firstMiB: number; lastMiB: number; growthPct: number; perWindowMiB: number[] } | null
-    > = {};
-    for (const p of procs) {
-      const series = steady.map((s) => s.rss[p.name]).filter((v): v is number => v !== undefined);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    // First and last fifth of the steady part, and one figure per window, to tell a leak (steady climb) from a
+    // heap settling after the warm-up.
+    const growth = (points: Array<{ t: number; v: number }>) => {
+      const series = points.filter((p) => p.t >= o.warmupMs && p.t <= submitEnd);
+      if (series.length < 2) return null;
       const n = Math.max(1, Math.floor(series.length / 5));
-      if (series.length < 2) {
-        rssGrowth[p.name] = null;
-        continue;
-      }
-      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-      const first = mean(series.slice(0, n));
-      const last = mean(series.slice(-n));
-      // One figure per window, to tell a leak (steady climb) from a heap settling after the warm-up.
+      const first = mean(series.slice(0, n).map((p) => p.v));
+      const last = mean(series.slice(-n).map((p) => p.v));
       const perWindowMiB: number[] = [];
       for (let from = o.warmupMs; from < submitEnd; from += o.windowMs) {
-        const inWindow = steady
-          .filter((s) => s.t >= from && s.t < from + o.windowMs)
-          .map((s) => s.rss[p.name])
-          .filter((v): v is number => v !== undefined);
-        if (inWindow.length) perWindowMiB.push(Math.round(mean(inWindow) / 2 ** 20));
+        const inWindow = series.filter((p) => p.t >= from && p.t < from + o.windowMs).map((p) => p.v);
+        if (inWindow.length) perWindowMiB.push(Math.round((mean(inWindow) / 2 ** 20) * 10) / 10);
       }
-      rssGrowth[p.name] = {
-        firstMiB: Math.round(first / 2 ** 20),
-        lastMiB: Math.round(last / 2 ** 20),
+      return {
+        firstMiB: Math.round((first / 2 ** 20) * 10) / 10,
+        lastMiB: Math.round((last / 2 ** 20) * 10) / 10,
         growthPct: Math.round((last / first - 1) * 1000) / 10,
         perWindowMiB,
       };
+    };
+    const rssGrowth: Record<string, ReturnType<typeof growth>> = {};
+    // Live memory: V8 heap used plus memory outside it (Buffers, ArrayBuffers) after a full GC. A leak shows here;
+    // RSS growth without it is the heap's sizing (heapTotal) or the allocator keeping pages (native).
+    const liveGrowth: Record<string, ReturnType<typeof growth>> = {};
+    const heapTotalGrowth: Record<string, ReturnType<typeof growth>> = {};
+    // RSS less the V8 heap's resident pages and the memory outside it: the allocator's and the runtime's own share.
+    const nativeGrowth: Record<string, ReturnType<typeof growth>> = {};
+    for (const p of procs) {
+      rssGrowth[p.name] = growth(
+        samples.flatMap((s) => (s.rss[p.name] === undefined ? [] : [{ t: s.t, v: s.rss[p.name]! }])),
+      );
+      const m = mem.get(p.name) ?? [];
+      liveGrowth[p.name] = growth((live.get(p.name) ?? []).map((s) => ({ t: s.t, v: s.heapUsed + s.external })));
+      heapTotalGrowth[p.name] = growth(m.map((s) => ({ t: s.t, v: s.heapTotal })));
+      nativeGrowth[p.name] = growth(m.map((s) => ({ t: s.t, v: s.rss - s.heapPhysical - s.external })));
     }
     const statuses = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
     return {
@@ -183,6 +244,11 @@ export async function runSoak(o: SoakOptions) {
       throughputDriftPct: drift === null ? null : Math.round(drift * 1000) / 10,
       rssGrowth,
       maxRssGrowthPct: Math.max(...Object.values(rssGrowth).map((g) => g?.growthPct ?? 0)),
+      liveAfterGcGrowth: liveGrowth,
+      maxLiveGrowthPct: Math.max(...Object.values(liveGrowth).map((g) => g?.growthPct ?? 0)),
+      heapTotalGrowth,
+      nativeGrowth,
+      memSampleS: memMs / 1000,
       tableGrowthBytes: bytesAfter - bytesBefore,
       tableBytesPerJob: accepted ? Math.round((bytesAfter - bytesBefore) / accepted) : null,
       warmupS: o.warmupMs / 1000,
