@@ -1,6 +1,7 @@
 // One gateway process of a chaos run (`node --import tsx bench/chaos/node.ts`): ROLE=api|worker, CHAOS_ENV=JSON of
 // chaosConfig's input. Prints `ready <workerId|url>` once started, then `queue up` / `queue down` on each change.
 import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { runInNewContext } from 'node:vm';
 import { silentLogger } from '@relaykit/sdk-core';
 import { Gateway, parseConfig, type GatewayRole } from '@relaykit/gateway';
@@ -31,7 +32,7 @@ setInterval(() => {
 }, 100).unref();
 // The soak's memory figures. RSS alone cannot tell a leak (live objects growing) from V8 sizing its heap or the
 // allocator keeping freed pages: with MEM_MS set this prints `mem {…}` (as the process is, no collection forced) that
-// often, and `live {…}` after a full collection whenever stdin says `gc` (the soak asks once per window).
+// often, `major {…}` after each full collection V8 makes, and `live {…}` after a forced one whenever stdin says `gc`.
 const memory = () => {
   const m = process.memoryUsage();
   const h = getHeapStatistics();
@@ -47,7 +48,24 @@ const memory = () => {
   };
 };
 const memMs = Number(process.env.MEM_MS ?? 0);
-if (memMs > 0) setInterval(() => process.stdout.write(`mem ${JSON.stringify(memory())}\n`), memMs).unref();
+if (memMs > 0) {
+  setInterval(() => process.stdout.write(`mem ${JSON.stringify(memory())}\n`), memMs).unref();
+  // After each full collection V8 runs by itself: what the old generation still holds (plus memory outside the heap)
+  // is the live memory, read without forcing collections that would change how V8 sizes the heap.
+  const OLD = new Set(['old_space', 'code_space', 'large_object_space', 'code_large_object_space']);
+  new PerformanceObserver((list) => {
+    if (
+      !list
+        .getEntries()
+        .some((e) => (e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)
+    )
+      return;
+    const old = getHeapSpaceStatistics()
+      .filter((s) => OLD.has(s.space_name))
+      .reduce((sum, s) => sum + s.space_used_size, 0);
+    process.stdout.write(`major ${JSON.stringify({ ...memory(), heapUsed: old })}\n`);
+  }).observe({ entryTypes: ['gc'] });
+}
 let gc: (() => void) | undefined;
 // Commands on stdin: `gc` (collect, then print `live {…}`), `snapshot <path>` (write a heap snapshot there, to compare
 // retained objects between two points of a soak; it inflates RSS for the rest of the run).

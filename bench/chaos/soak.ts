@@ -37,6 +37,11 @@ export interface SoakOptions {
   sampleMs: number;
   /** How often each process reports its memory after a full GC (0: not at all). */
   memMs?: number;
+  /**
+   * How often each process is collected and its live memory read (default 0: never; live memory is then read after the
+   * full collections V8 makes by itself). Forced collections keep the heap small, so RSS no longer shows V8's sizing.
+   */
+  liveMs?: number;
   /** A directory: heap snapshots of every process at the end of the warm-up and at the end of the submits. */
   snapshotDir?: string;
   log?: (line: string) => void;
@@ -51,6 +56,7 @@ export async function runSoak(o: SoakOptions) {
   const memMs = o.memMs ?? 5000;
   const mem = new Map<string, MemSample[]>();
   const live = new Map<string, MemSample[]>();
+  const major = new Map<string, MemSample[]>();
   let started = Date.now();
   let monitor: pg.Pool | undefined;
   try {
@@ -86,10 +92,13 @@ export async function runSoak(o: SoakOptions) {
       procs.push({ name, w });
       const natural: MemSample[] = [];
       const collected: MemSample[] = [];
+      const majors: MemSample[] = [];
       mem.set(name, natural);
       live.set(name, collected);
+      major.set(name, majors);
       w.onLine((line) => {
-        const series = line.startsWith('mem ') ? natural : line.startsWith('live ') ? collected : undefined;
+        const kind = line.slice(0, line.indexOf(' '));
+        const series = kind === 'mem' ? natural : kind === 'live' ? collected : kind === 'major' ? majors : undefined;
         series?.push({ t: Date.now() - started, ...(JSON.parse(line.slice(line.indexOf(' ') + 1)) as MemLine) });
       });
       await w.waitForLine(/^ready /);
@@ -100,14 +109,17 @@ export async function runSoak(o: SoakOptions) {
 
     const samples: Array<{ t: number; writes: number; rss: Record<string, number | undefined> }> = [];
     started = Date.now();
-    for (const series of [...mem.values(), ...live.values()]) series.length = 0;
-    // Live memory twice a window: one full collection each time, a small disturbance next to the heap's own.
-    const collector = setInterval(
-      () => {
-        for (const p of procs) p.w.send('gc');
-      },
-      Math.max(1000, o.windowMs / 2),
-    );
+    for (const series of [...mem.values(), ...live.values(), ...major.values()]) series.length = 0;
+    const liveMs = o.liveMs ?? 0;
+    const collector =
+      liveMs > 0
+        ? setInterval(
+            () => {
+              for (const p of procs) p.w.send('gc');
+            },
+            Math.max(1000, liveMs),
+          )
+        : undefined;
     const snapshot = async (label: string) => {
       if (!o.snapshotDir) return;
       await Promise.all(
@@ -177,7 +189,7 @@ export async function runSoak(o: SoakOptions) {
     await snapshot('end');
     for (let i = 0; i < 600 && upstream.writes < accepted; i++) await sleep(1000);
     clearInterval(sampler);
-    clearInterval(collector);
+    if (collector) clearInterval(collector);
     const { rows } = await monitor.query<{ status: string; n: string }>(
       `SELECT status, count(*) AS n FROM relaykit_jobs GROUP BY status`,
     );
@@ -196,12 +208,15 @@ export async function runSoak(o: SoakOptions) {
     const drift = windows.length ? Math.max(...windows.map((w) => Math.abs(w / firstWindow - 1))) : null;
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     // First and last fifth of the steady part, and one figure per window, to tell a leak (steady climb) from a
-    // heap settling after the warm-up.
+    // heap settling after the warm-up. `lateGrowthPct` is the second half's share (middle fifth to last fifth): a leak
+    // grows there as in the first half, memory settling at a plateau does not.
     const growth = (points: Array<{ t: number; v: number }>) => {
       const series = points.filter((p) => p.t >= o.warmupMs && p.t <= submitEnd);
       if (series.length < 2) return null;
       const n = Math.max(1, Math.floor(series.length / 5));
       const first = mean(series.slice(0, n).map((p) => p.v));
+      const middleAt = Math.max(0, Math.floor((series.length - n) / 2));
+      const middle = mean(series.slice(middleAt, middleAt + n).map((p) => p.v));
       const last = mean(series.slice(-n).map((p) => p.v));
       const perWindowMiB: number[] = [];
       for (let from = o.warmupMs; from < submitEnd; from += o.windowMs) {
@@ -212,13 +227,16 @@ export async function runSoak(o: SoakOptions) {
         firstMiB: Math.round((first / 2 ** 20) * 10) / 10,
         lastMiB: Math.round((last / 2 ** 20) * 10) / 10,
         growthPct: Math.round((last / first - 1) * 1000) / 10,
+        lateGrowthPct: Math.round((last / middle - 1) * 1000) / 10,
         perWindowMiB,
       };
     };
     const rssGrowth: Record<string, ReturnType<typeof growth>> = {};
-    // Live memory: V8 heap used plus memory outside it (Buffers, ArrayBuffers) after a full GC. A leak shows here;
-    // RSS growth without it is the heap's sizing (heapTotal) or the allocator keeping pages (native).
+    // Live memory: what the V8 heap still holds after a full collection (V8's own: the old generation; forced, with
+    // --live: all of it) plus memory outside it (Buffers, ArrayBuffers). A leak shows here; RSS growth without it is
+    // the heap's sizing (heapTotal) or the allocator keeping pages (native).
     const liveGrowth: Record<string, ReturnType<typeof growth>> = {};
+    const majorGcs: Record<string, number> = {};
     const heapTotalGrowth: Record<string, ReturnType<typeof growth>> = {};
     // RSS less the V8 heap's resident pages and the memory outside it: the allocator's and the runtime's own share.
     const nativeGrowth: Record<string, ReturnType<typeof growth>> = {};
@@ -227,7 +245,9 @@ export async function runSoak(o: SoakOptions) {
         samples.flatMap((s) => (s.rss[p.name] === undefined ? [] : [{ t: s.t, v: s.rss[p.name]! }])),
       );
       const m = mem.get(p.name) ?? [];
-      liveGrowth[p.name] = growth((live.get(p.name) ?? []).map((s) => ({ t: s.t, v: s.heapUsed + s.external })));
+      const after = (liveMs > 0 ? live : major).get(p.name) ?? [];
+      liveGrowth[p.name] = growth(after.map((s) => ({ t: s.t, v: s.heapUsed + s.external })));
+      majorGcs[p.name] = (major.get(p.name) ?? []).filter((s) => s.t >= o.warmupMs && s.t <= submitEnd).length;
       heapTotalGrowth[p.name] = growth(m.map((s) => ({ t: s.t, v: s.heapTotal })));
       nativeGrowth[p.name] = growth(m.map((s) => ({ t: s.t, v: s.rss - s.heapPhysical - s.external })));
     }
@@ -246,9 +266,11 @@ export async function runSoak(o: SoakOptions) {
       maxRssGrowthPct: Math.max(...Object.values(rssGrowth).map((g) => g?.growthPct ?? 0)),
       liveAfterGcGrowth: liveGrowth,
       maxLiveGrowthPct: Math.max(...Object.values(liveGrowth).map((g) => g?.growthPct ?? 0)),
+      majorGcs,
       heapTotalGrowth,
       nativeGrowth,
       memSampleS: memMs / 1000,
+      liveSampleS: liveMs / 1000,
       tableGrowthBytes: bytesAfter - bytesBefore,
       tableBytesPerJob: accepted ? Math.round((bytesAfter - bytesBefore) / accepted) : null,
       warmupS: o.warmupMs / 1000,
