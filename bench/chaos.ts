@@ -3,8 +3,8 @@
 //   npm run chaos                          the short profile (about a minute; also run by `npm test`)
 //   npm run chaos -- --profile long        the acceptance run; writes bench/results/chaos.json
 //   npm run chaos -- --profile soak [--jobs 1000000] [--rate 500] [--batch 100] [--workers 3] [--warmup 60] [--window 60]
-//                                          [--mem 5] (each process' memory every 5 s) [--live 30] (force a full GC
-//                                          and read live memory every 30 s; default: read after V8's own full GCs)
+//                                          [--mem 5] (each process' memory every 5 s; live memory after a forced
+//                                          full GC at the warm-up's end and the submits' end)
 //                                          [--snapshots DIR] (heap snapshots at the warm-up's end and the submits' end)
 //                                          writes bench/results/chaos-soak.json
 import { reportBench } from './lib.js';
@@ -37,7 +37,6 @@ if (profile === 'soak') {
     windowMs: num('window', 60) * 1000,
     sampleMs: num('sample', 2) * 1000,
     memMs: num('mem', 5) * 1000,
-    ...(args.live === undefined ? {} : { liveMs: num('live', 0) * 1000 }),
     snapshotDir: args.snapshots,
     log,
   });

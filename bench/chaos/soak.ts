@@ -37,11 +37,6 @@ export interface SoakOptions {
   sampleMs: number;
   /** How often each process reports its memory after a full GC (0: not at all). */
   memMs?: number;
-  /**
-   * How often each process is collected and its live memory read (default 0: never; live memory is then read after the
-   * full collections V8 makes by itself). Forced collections keep the heap small, so RSS no longer shows V8's sizing.
-   */
-  liveMs?: number;
   /** A directory: heap snapshots of every process at the end of the warm-up and at the end of the submits. */
   snapshotDir?: string;
   log?: (line: string) => void;
@@ -110,16 +105,14 @@ export async function runSoak(o: SoakOptions) {
     const samples: Array<{ t: number; writes: number; rss: Record<string, number | undefined> }> = [];
     started = Date.now();
     for (const series of [...mem.values(), ...live.values(), ...major.values()]) series.length = 0;
-    const liveMs = o.liveMs ?? 0;
-    const collector =
-      liveMs > 0
-        ? setInterval(
-            () => {
-              for (const p of procs) p.w.send('gc');
-            },
-            Math.max(1000, liveMs),
-          )
-        : undefined;
+    // Live memory at the warm-up's end and the submits' end: a full collection in every process, then what is left.
+    // Only these two: forced collections change how V8 sizes its heap, and RSS is meant to show that as it is.
+    const collect = async () => {
+      const before = procs.map((p) => live.get(p.name)!.length);
+      for (const p of procs) p.w.send('gc');
+      for (let i = 0; i < 300 && procs.some((p, k) => live.get(p.name)!.length === before[k]); i++) await sleep(100);
+    };
+    let warmCollect: Promise<void> | undefined;
     const snapshot = async (label: string) => {
       if (!o.snapshotDir) return;
       await Promise.all(
@@ -139,7 +132,10 @@ export async function runSoak(o: SoakOptions) {
         writes: upstream.writes,
         rss: Object.fromEntries(procs.map((p) => [p.name, p.w.child.pid ? rssOf(p.w.child.pid) : undefined])),
       });
-      if (!warmSnapshot && Date.now() - started >= o.warmupMs) warmSnapshot = snapshot('warm');
+      if (!warmCollect && Date.now() - started >= o.warmupMs) {
+        warmCollect = collect();
+        warmSnapshot = warmCollect.then(() => snapshot('warm'));
+      }
     }, o.sampleMs);
     let accepted = 0;
     let errors = 0;
@@ -186,10 +182,11 @@ export async function runSoak(o: SoakOptions) {
     await Promise.all(inFlight);
     const submitEnd = Date.now() - started;
     await warmSnapshot;
+    await warmCollect;
+    await collect();
     await snapshot('end');
     for (let i = 0; i < 600 && upstream.writes < accepted; i++) await sleep(1000);
     clearInterval(sampler);
-    if (collector) clearInterval(collector);
     const { rows } = await monitor.query<{ status: string; n: string }>(
       `SELECT status, count(*) AS n FROM relaykit_jobs GROUP BY status`,
     );
@@ -232,26 +229,40 @@ export async function runSoak(o: SoakOptions) {
       };
     };
     const rssGrowth: Record<string, ReturnType<typeof growth>> = {};
-    // Live memory: what the V8 heap still holds after a full collection (V8's own: the old generation; forced, with
-    // --live: all of it) plus memory outside it (Buffers, ArrayBuffers). A leak shows here; RSS growth without it is
-    // the heap's sizing (heapTotal) or the allocator keeping pages (native).
-    const liveGrowth: Record<string, ReturnType<typeof growth>> = {};
+    // Live memory: what the V8 heap still holds after a full collection plus memory outside it (Buffers,
+    // ArrayBuffers), at the warm-up's end and the submits' end. A leak shows here; RSS growth without it is the heap's
+    // sizing (heapTotal) or the allocator keeping pages (native). Per window, the old generation after each full
+    // collection V8 made by itself shows the shape (an upper bound: objects allocated while it marked count as live).
+    const liveGrowth: Record<string, { warmMiB: number; endMiB: number; growthPct: number } | null> = {};
+    const oldGenGrowth: Record<string, ReturnType<typeof growth>> = {};
     const majorGcs: Record<string, number> = {};
     const heapTotalGrowth: Record<string, ReturnType<typeof growth>> = {};
     // RSS less the V8 heap's resident pages and the memory outside it: the allocator's and the runtime's own share.
     const nativeGrowth: Record<string, ReturnType<typeof growth>> = {};
+    const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
     for (const p of procs) {
       rssGrowth[p.name] = growth(
         samples.flatMap((s) => (s.rss[p.name] === undefined ? [] : [{ t: s.t, v: s.rss[p.name]! }])),
       );
       const m = mem.get(p.name) ?? [];
-      const after = (liveMs > 0 ? live : major).get(p.name) ?? [];
-      liveGrowth[p.name] = growth(after.map((s) => ({ t: s.t, v: s.heapUsed + s.external })));
+      const collected = (live.get(p.name) ?? []).filter((s) => s.t >= o.warmupMs);
+      const [warm, end] = [collected[0], collected.at(-1)];
+      liveGrowth[p.name] =
+        warm && end && end !== warm
+          ? {
+              warmMiB: mib(warm.heapUsed + warm.external),
+              endMiB: mib(end.heapUsed + end.external),
+              growthPct: Math.round(((end.heapUsed + end.external) / (warm.heapUsed + warm.external) - 1) * 1000) / 10,
+            }
+          : null;
+      oldGenGrowth[p.name] = growth((major.get(p.name) ?? []).map((s) => ({ t: s.t, v: s.heapUsed + s.external })));
       majorGcs[p.name] = (major.get(p.name) ?? []).filter((s) => s.t >= o.warmupMs && s.t <= submitEnd).length;
       heapTotalGrowth[p.name] = growth(m.map((s) => ({ t: s.t, v: s.heapTotal })));
       nativeGrowth[p.name] = growth(m.map((s) => ({ t: s.t, v: s.rss - s.heapPhysical - s.external })));
     }
     const statuses = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    const maxOf = (series: Record<string, ReturnType<typeof growth>>, field: 'growthPct' | 'lateGrowthPct') =>
+      Math.max(...Object.values(series).map((g) => g?.[field] ?? 0));
     return {
       profile: 'soak',
       jobs: o.jobs,
@@ -263,19 +274,28 @@ export async function runSoak(o: SoakOptions) {
       throughputPerWindow: windows.map((w) => Math.round(w)),
       throughputDriftPct: drift === null ? null : Math.round(drift * 1000) / 10,
       rssGrowth,
-      maxRssGrowthPct: Math.max(...Object.values(rssGrowth).map((g) => g?.growthPct ?? 0)),
+      maxRssGrowthPct: maxOf(rssGrowth, 'growthPct'),
+      maxRssLateGrowthPct: maxOf(rssGrowth, 'lateGrowthPct'),
       liveAfterGcGrowth: liveGrowth,
       maxLiveGrowthPct: Math.max(...Object.values(liveGrowth).map((g) => g?.growthPct ?? 0)),
+      oldGenAfterMajorGc: oldGenGrowth,
       majorGcs,
       heapTotalGrowth,
       nativeGrowth,
       memSampleS: memMs / 1000,
-      liveSampleS: liveMs / 1000,
       tableGrowthBytes: bytesAfter - bytesBefore,
       tableBytesPerJob: accepted ? Math.round((bytesAfter - bytesBefore) / accepted) : null,
       warmupS: o.warmupMs / 1000,
       windowS: o.windowMs / 1000,
       durationS: Math.round((Date.now() - started) / 1000),
+      // The issue's goal, each part on its own: live memory is what a leak grows; RSS as the system sees it.
+      goal: {
+        throughputWithin10Pct: drift !== null && drift <= 0.1,
+        liveMemoryWithin10Pct: Object.values(liveGrowth).some((g) => g === null)
+          ? null
+          : Object.values(liveGrowth).every((g) => g!.growthPct <= 10),
+        rssWithin10Pct: maxOf(rssGrowth, 'growthPct') <= 10,
+      },
     };
   } finally {
     for (const p of procs) p.w.kill('SIGKILL');
