@@ -7,6 +7,7 @@ import pg from 'pg';
 import { ApiKeyStore, migrate, openSql } from '@relaykit/gateway';
 import { freePort, spawnTsxWorker, startPostgres, startRedis, type TsxWorker } from '@relaykit/testkit';
 import { rssOf } from './driver.js';
+import { growthOf, type Point } from './growth.js';
 import { startChaosUpstream } from './upstream.js';
 
 interface MemLine {
@@ -209,32 +210,8 @@ export async function runSoak(o: SoakOptions) {
     }
     const firstWindow = windows[0] ?? 0;
     const drift = windows.length ? Math.max(...windows.map((w) => Math.abs(w / firstWindow - 1))) : null;
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    // First and last fifth of the steady part, and one figure per window, to tell a leak (steady climb) from a
-    // heap settling after the warm-up. `lateGrowthPct` is the second half's share (middle fifth to last fifth): a leak
-    // grows there as in the first half, memory settling at a plateau does not.
-    // `min` instead of the mean for a series that noise only raises.
-    const growth = (points: Array<{ t: number; v: number }>, pick: (xs: number[]) => number = mean) => {
-      const series = points.filter((p) => p.t >= o.warmupMs && p.t <= submitEnd);
-      if (series.length < 2) return null;
-      const n = Math.max(1, Math.floor(series.length / 5));
-      const first = pick(series.slice(0, n).map((p) => p.v));
-      const middleAt = Math.max(0, Math.floor((series.length - n) / 2));
-      const middle = pick(series.slice(middleAt, middleAt + n).map((p) => p.v));
-      const last = pick(series.slice(-n).map((p) => p.v));
-      const perWindowMiB: number[] = [];
-      for (let from = o.warmupMs; from < submitEnd; from += o.windowMs) {
-        const inWindow = series.filter((p) => p.t >= from && p.t < from + o.windowMs).map((p) => p.v);
-        if (inWindow.length) perWindowMiB.push(Math.round((pick(inWindow) / 2 ** 20) * 10) / 10);
-      }
-      return {
-        firstMiB: Math.round((first / 2 ** 20) * 10) / 10,
-        lastMiB: Math.round((last / 2 ** 20) * 10) / 10,
-        growthPct: Math.round((last / first - 1) * 1000) / 10,
-        lateGrowthPct: Math.round((last / middle - 1) * 1000) / 10,
-        perWindowMiB,
-      };
-    };
+    const growth = (points: Point[], pick?: (xs: number[]) => number) =>
+      growthOf(points, { fromMs: o.warmupMs, toMs: submitEnd, windowMs: o.windowMs }, pick);
     const rssGrowth: Record<string, ReturnType<typeof growth>> = {};
     // Live memory: what the V8 heap still holds after a full collection plus memory outside it (Buffers,
     // ArrayBuffers). A leak shows here; RSS growth without it is the heap's sizing (heapTotal) or the allocator keeping
