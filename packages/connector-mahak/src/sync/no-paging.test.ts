@@ -176,6 +176,42 @@ describe('streamed answers and timeouts', () => {
     await http.close();
   });
 
+  it('hands each batch over as soon as it is complete: no full batch waits in the client (bounded memory)', async () => {
+    const baseUrl = await slowMahak(40, 3); // a record every 3 ms: the body comes in many chunks
+    const http = new HttpClient({ baseUrl, upstream: 'mahak' });
+    // Counts the records in the body chunks the client has taken from the socket so far.
+    let received = 0;
+    const open = http.stream.bind(http);
+    http.stream = async (request) => {
+      const answer = await open(request);
+      const body = answer.body;
+      return {
+        ...answer,
+        body: (async function* () {
+          for await (const chunk of body) {
+            received += Buffer.from(chunk).toString().split('"PersonId"').length - 1;
+            yield chunk;
+          }
+        })(),
+      };
+    };
+    const mahak = new MahakClient({ baseUrl, userName: 'u', password: 'p', databaseId: 1, http });
+    let handedOver = 0;
+    const batches: Array<[number, boolean]> = [];
+    for await (const batch of mahak.streamEntity('Person', 0n, { batchSize: 4 })) {
+      handedOver += batch.records.length;
+      batches.push([batch.records.length, batch.last]);
+      // Every record read is in this batch or an earlier one: none is held back for the next.
+      expect(received - handedOver).toBe(0);
+    }
+    expect(handedOver).toBe(40);
+    expect(batches.length).toBeGreaterThan(2);
+    expect(batches.at(-1)![1]).toBe(true);
+    expect(batches.slice(0, -1).every(([n, last]) => n >= 4 && !last)).toBe(true);
+    await mahak.close();
+    await http.close();
+  });
+
   it('a long answer that keeps coming is not cut by the policy timeout; a stalled one fails on the idle timeout', async () => {
     const baseUrl = await slowMahak(12, 100); // about 1.2 s in all, a chunk every 100 ms
     const options = {
