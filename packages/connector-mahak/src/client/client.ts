@@ -255,7 +255,7 @@ export class MahakClient {
           },
         },
       );
-      let batch: Array<Record<string, unknown>> = [];
+      const batch: Array<Record<string, unknown>> = [];
       /** The last record handed over in a full batch (its RowVersion is noted once the answer ended well). */
       let handed: Record<string, unknown> | undefined;
       let yielded = false;
@@ -289,12 +289,12 @@ export class MahakClient {
           }
           // A full batch is handed over at once: holding it back until the next record shows it is not the last would
           // keep up to two batches here, on top of the pages the caller buffers (a sync's memory is the sum of both).
+          // No local names the batch: a suspended generator keeps its locals, so one would hold the batch after the
+          // caller is done with it, until the next batch is full (a page more in memory per stream).
           if (batch.length >= batchSize) {
-            const full = batch;
-            batch = [];
-            handed = full.at(-1);
+            handed = batch.at(-1);
             yielded = true;
-            yield { records: full, last: false };
+            yield { records: batch.splice(0), last: false };
           }
         }
         const tail = decoder.decode();
