@@ -1,8 +1,8 @@
 // `npm run bench -- mahak [--rows 1000000] [--page 1000] [--parallel 4] [--buffered 2] [--strategy copy|unnest]
-// [--changed <rows>]`: syncs N rows (over four entities) from the fake Mahak — run in a child process, so the sync
-// process's memory and CPU are its own — into PostgreSQL with the connector's sink (a backfill); then an incremental
-// pass after `--changed` rows (default 10 %) changed in Mahak (every row on the RowVersion-guarded path); then, in the
-// same run, COPYs the very same rows into identical tables (same columns and indexes) as the physical ceiling.
+// [--changed <rows>] [--single-rows 100000,1000000] [--single-only]`: syncs N rows (over four entities) from the
+// fake Mahak — run in a child process, so the sync process's memory and CPU are its own — into PostgreSQL with the
+// connector's sink (a backfill); then an incremental pass after `--changed` rows (default 10 %) changed in Mahak
+// (every row on the RowVersion-guarded path); then, in the same run, COPYs the very same rows into identical tables (same columns and indexes) as the physical ceiling.
 // Reports rows/s for both, the ratio, the incremental rate, the CPU seconds the sync process, the fake and
 // PostgreSQL used (load-independent, unlike rates on a shared machine), and peak RSS of the sync process sampled
 // every 100 ms (flat memory = bounded buffering).
@@ -11,6 +11,7 @@
 // its own (its peak RSS is its own), with no V8 heap ceiling unless asked (`--single-heap-mb <mb>`), reports its
 // ratio to COPY, its peak RSS and its peak heap just after V8's own full collections (what the sync retains), and
 // the final line holds the ratios of the largest case's figures to the smallest's (bounded memory: about 1).
+// `--single-only` skips the paged case.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -169,13 +170,17 @@ async function main() {
     const postmaster = own
       ? Number(readFileSync(join(own.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
       : undefined;
-    const figures = await runCase({
-      rows: numberArg('rows', 1_000_000),
-      url,
-      postmaster,
-      paging: 'safe',
-      incremental: true,
-    });
+    // `--single-only`: skip the paged case (a quicker look at the single-answer memory figures).
+    const figures =
+      benchArgs()['single-only'] === 'true'
+        ? {}
+        : await runCase({
+            rows: numberArg('rows', 1_000_000),
+            url,
+            postmaster,
+            paging: 'safe',
+            incremental: true,
+          });
     // Single-answer cases, each in a child process (and a database) of its own.
     const sizes = (benchArgs()['single-rows'] ?? '100000,1000000')
       .split(',')
