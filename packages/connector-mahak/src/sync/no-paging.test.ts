@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { HttpClient, MemoryCheckpointStore, type RequestEndEvent, type SyncProgress } from '@relaykit/sdk-core';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { waitFor } from '@relaykit/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MahakClient } from '../client/client.js';
 import { createMahakMemorySink } from '../sink/memory.js';
@@ -251,7 +250,6 @@ describe('streamed answers and timeouts', () => {
       return new WeakRef((first.value as { records: object[] }).records[0]!);
     })();
     const second = stream.next(); // the stream reads on, and waits for the rest of the body
-    await waitFor(() => finish !== undefined);
     const gone = await collected(handed);
     finish!();
     expect(gone).toBe(true);
