@@ -7,7 +7,7 @@ import { signWebhookBody, whatsappConnector } from '@relaykit/connector-whatsapp
 import { buildNotification, statusPayload } from '@relaykit/connector-whatsapp/testing';
 import type { GatewayConfigInput } from '../../packages/gateway/src/config/index.js';
 import { type TestGateway, waitFinal } from '../../packages/gateway/src/test-support/harness.js';
-import { startPrivacyGateway } from '../../packages/gateway/src/test-support/privacy/scenario.js';
+import { schoolInstance, startPrivacyGateway } from '../../packages/gateway/src/test-support/privacy/scenario.js';
 
 /** The connectors the scenarios install, by the names their instances use. */
 export const realConnectors = { whatsapp: whatsappConnector, mahak: mahakConnector };
@@ -26,11 +26,7 @@ export async function startConnectorsPrivacyGateway(
   const t = await startPrivacyGateway(
     {
       instances: {
-        school: {
-          connector: 'school',
-          environment: 'development',
-          retry: { attempts: 2, delay: '20ms', maxDelay: '50ms' },
-        },
+        school: schoolInstance,
         wa: {
           connector: 'whatsapp',
           environment: 'development',

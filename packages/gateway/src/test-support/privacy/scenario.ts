@@ -15,6 +15,13 @@ export const people = {
   carol: { phone: '9851112233', email: 'carol.thapa@example.org', name: 'Carol Thapaliya', id: 'G-2001' },
 };
 
+/** The school connector's instance the privacy scenarios submit to (`/v1/school/...`). */
+export const schoolInstance = {
+  connector: 'school',
+  environment: 'development',
+  retry: { attempts: 2, delay: '20ms', maxDelay: '50ms' },
+};
+
 /**
  * A gateway over the school connector with the privacy area on, and a key holding `admin:privacy`. The gateway's
  * own tests know no real connector: the scenarios with the WhatsApp and Mahak connectors' own data live in the
@@ -26,13 +33,7 @@ export async function startPrivacyGateway(
 ): Promise<TestGateway & { dpo: string }> {
   const t = await startTestGateway(
     {
-      instances: {
-        school: {
-          connector: 'school',
-          environment: 'development',
-          retry: { attempts: 2, delay: '20ms', maxDelay: '50ms' },
-        },
-      },
+      instances: { school: schoolInstance },
       privacy: { indexKey: randomBytes(32).toString('base64'), defaultRegion: 'NP' },
       ...overrides,
     },
