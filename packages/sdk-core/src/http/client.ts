@@ -360,14 +360,20 @@ export class HttpClient implements HttpRequester {
   }
 
   /** One attempt: send, read the whole body (so the connection is reused), map failures to relaykit errors. */
+  /** The headers one attempt sends: the request's, the auth's (read now, per attempt) and the trace's. */
+  private async attemptHeaders(p: Prepared, span: SpanLike | undefined): Promise<Record<string, string>> {
+    let headers = p.headers;
+    if (this.auth) headers = { ...headers, ...lowerCaseKeys(await this.auth.headers()) };
+    // The upstream continues this call's trace (W3C traceparent) when a span is recording; else nothing is added.
+    if (span?.isRecording()) headers = injectTraceHeaders(headers, span);
+    return headers;
+  }
+
   private async attempt(p: Prepared, attempt: number, ctx: AttemptContext | undefined): Promise<AttemptResult> {
     const { started, span } = this.beginAttempt(p, attempt);
     let status: number | undefined;
     try {
-      let headers = p.headers;
-      if (this.auth) headers = { ...headers, ...lowerCaseKeys(await this.auth.headers()) };
-      // The upstream continues this call's trace (W3C traceparent) when a span is recording; else nothing is added.
-      if (span?.isRecording()) headers = injectTraceHeaders(headers, span);
+      const headers = await this.attemptHeaders(p, span);
       const response = await collect(
         this.dispatcherFor(p.origin),
         {
@@ -456,9 +462,7 @@ export class HttpClient implements HttpRequester {
     };
     let response: Dispatcher.ResponseData;
     try {
-      let headers = p.headers;
-      if (this.auth) headers = { ...headers, ...lowerCaseKeys(await this.auth.headers()) };
-      if (span?.isRecording()) headers = injectTraceHeaders(headers, span);
+      const headers = await this.attemptHeaders(p, span);
       response = await this.dispatcherFor(p.origin).request({
         origin: p.origin,
         path: p.path,
