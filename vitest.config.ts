@@ -51,6 +51,7 @@ export default defineConfig({
           include: [
             'packages/*/src/**/*.test.ts',
             'examples/*/**/*.test.ts',
+            'e2e/**/*.test.ts',
             'bench/**/*.test.ts',
             'scripts/**/*.test.ts',
           ],

@@ -481,7 +481,7 @@ export interface paths {
         put?: never;
         /**
          * Log a console user in
-         * @description Sets the httpOnly, SameSite=Strict session cookie (Secure over TLS) and answers with the CSRF token. Throttled per address; a user is locked after `console.maxFailedLogins` failures in a row.
+         * @description Sets the httpOnly, SameSite=Strict session cookie (Secure over TLS) and answers with the CSRF token. Throttled per address; a user is locked after `console.maxFailedLogins` failures in a row. JSON only (415 otherwise, even without a body): a cross-site form cannot log a browser in.
          */
         post: operations["console.login"];
         delete?: never;
@@ -1070,6 +1070,26 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ConsoleSession: {
+            /** @description Send it as X-CSRF-Token with every state-changing request */
+            csrfToken: string;
+            /**
+             * Format: date-time
+             * @description The absolute end of the session
+             */
+            expiresAt: string;
+            user: {
+                environment: string;
+                id: string;
+                name: string;
+                permissions: string[];
+                /**
+                 * @description viewer, operator or admin
+                 * @enum {string}
+                 */
+                role: "viewer" | "operator" | "admin";
+            };
+        };
         Job: {
             attemptCount: number;
             attempts: components["schemas"]["JobAttempt"][];
@@ -3976,26 +3996,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Send it as X-CSRF-Token with every state-changing request */
-                        csrfToken: string;
-                        /**
-                         * Format: date-time
-                         * @description The absolute end of the session
-                         */
-                        expiresAt: string;
-                        user: {
-                            environment: string;
-                            id: string;
-                            name: string;
-                            permissions: string[];
-                            /** @enum {string} */
-                            role: "viewer" | "operator" | "admin";
-                        };
-                    };
+                    "application/json": components["schemas"]["ConsoleSession"];
                 };
             };
-            /** @description Invalid body */
+            /** @description Invalid request (each failing field listed in `errors`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4006,6 +4010,26 @@ export interface operations {
             };
             /** @description Wrong user name or password (INVALID_CREDENTIALS) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4025,6 +4049,28 @@ export interface operations {
             /** @description Locked (LOGIN_LOCKED; see Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4040,7 +4086,12 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": Record<string, unknown>;
+            };
+        };
         responses: {
             /** @description Logged out; the cookie is cleared */
             204: {
@@ -4049,7 +4100,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No session */
+            /** @description No console session (log in first: POST /v1/admin/login) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4061,6 +4112,37 @@ export interface operations {
             /** @description Missing or wrong X-CSRF-Token (CSRF_TOKEN_INVALID) */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4084,28 +4166,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Send it as X-CSRF-Token with every state-changing request */
-                        csrfToken: string;
-                        /**
-                         * Format: date-time
-                         * @description The absolute end of the session
-                         */
-                        expiresAt: string;
-                        user: {
-                            environment: string;
-                            id: string;
-                            name: string;
-                            permissions: string[];
-                            /** @enum {string} */
-                            role: "viewer" | "operator" | "admin";
-                        };
-                    };
+                    "application/json": components["schemas"]["ConsoleSession"];
                 };
             };
-            /** @description No session */
+            /** @description No console session (log in first: POST /v1/admin/login) */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not for this method (see `Allow`) */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway is shutting down, the database is unreachable or the audit log cannot be written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

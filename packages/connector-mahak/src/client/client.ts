@@ -197,7 +197,8 @@ export class MahakClient {
    * Streams the records of `entity` with RowVersion > `fromVersion` from one GetAllData answer of any size: the body
    * is parsed as it arrives ({@link JsonRecordSplitter}, lossless), so memory stays bounded by `batchSize` records
    * however many the answer holds — the case of a server that ignores `pageSize` and answers the whole entity.
-   * Yields batches of `batchSize` records (the last may be shorter), each with `last` set on the final one.
+   * Yields batches of `batchSize` records (up to one chunk more), each as soon as it is complete, then a final one
+   * with `last` set: the records left, which may be none (an answer that ended right after a full batch).
    *
    * Timeouts: the headers must come within `timeouts.headersMs`, then each chunk of the body within
    * `timeouts.bodyMs` (an idle timeout: a long answer that keeps coming is never cut). Opening the answer goes
@@ -254,8 +255,9 @@ export class MahakClient {
           },
         },
       );
-      let held: Array<Record<string, unknown>> | undefined;
-      let batch: Array<Record<string, unknown>> = [];
+      const batch: Array<Record<string, unknown>> = [];
+      /** The last record handed over in a full batch (its RowVersion is noted once the answer ended well). */
+      let handed: Record<string, unknown> | undefined;
       let yielded = false;
       const keep = options.keepSourceText === true;
       const splitter = new JsonRecordSplitter((key, json) => {
@@ -285,14 +287,14 @@ export class MahakClient {
               details: { endpoint: path },
             });
           }
-          // A full batch is handed over once the next one has begun, so the final batch is known to be the last.
+          // A full batch is handed over at once: holding it back until the next record shows it is not the last would
+          // keep up to two batches here, on top of the pages the caller buffers (a sync's memory is the sum of both).
+          // No local names the batch: a suspended generator keeps its locals, so one would hold the batch after the
+          // caller is done with it, until the next batch is full (a page more in memory per stream).
           if (batch.length >= batchSize) {
-            if (held) {
-              yielded = true;
-              yield { records: held, last: false };
-            }
-            held = batch;
-            batch = [];
+            handed = batch.at(-1);
+            yielded = true;
+            yield { records: batch.splice(0), last: false };
           }
         }
         const tail = decoder.decode();
@@ -321,11 +323,9 @@ export class MahakClient {
       const rows = objects[plural];
       if (rows !== undefined && rows !== null && !Array.isArray(rows))
         throw new MahakProtocolError(`Mahak GetAllData: Objects.${plural} is not an array`);
-      const tailBatch = held && batch.length === 0 ? held : batch;
-      if (held && batch.length > 0) yield { records: held, last: false };
-      const end = tailBatch.at(-1);
+      const end = batch.at(-1) ?? handed;
       if (end) this.noteVersion(entity, end.RowVersion);
-      yield { records: tailBatch, last: true };
+      yield { records: batch, last: true };
       return;
     }
   }

@@ -1,12 +1,25 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpClient, MemoryCheckpointStore, type RequestEndEvent, type SyncProgress } from '@relaykit/sdk-core';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MahakClient } from '../client/client.js';
 import { createMahakMemorySink } from '../sink/memory.js';
 import type { MahakClientOptions } from '../client/types.js';
 import { startFakeMahak, type FakeMahak, type FakeMahakOptions } from '../testing/index.js';
 import { syncMahakEntity } from './sync.js';
+
+// A full collection on demand, without starting the test process with --expose-gc.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** Whether `ref`'s target was collected, after a full collection in a later task (WeakRef targets live to the end of a job). */
+async function collected(ref: WeakRef<object>): Promise<boolean> {
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+  return ref.deref() === undefined;
+}
 
 let fake: FakeMahak | undefined;
 let client: MahakClient | undefined;
@@ -174,6 +187,74 @@ describe('streamed answers and timeouts', () => {
       ['/api/v3/sync/GetAllData', 200],
     ]);
     await http.close();
+  });
+
+  it('hands each batch over as soon as it is complete: no full batch waits in the client (bounded memory)', async () => {
+    const baseUrl = await slowMahak(40, 3); // a record every 3 ms: the body comes in many chunks
+    const http = new HttpClient({ baseUrl, upstream: 'mahak' });
+    // Counts the records in the body chunks the client has taken from the socket so far.
+    let received = 0;
+    const open = http.stream.bind(http);
+    http.stream = async (request) => {
+      const answer = await open(request);
+      const body = answer.body;
+      return {
+        ...answer,
+        body: (async function* () {
+          for await (const chunk of body) {
+            received += Buffer.from(chunk).toString().split('"PersonId"').length - 1;
+            yield chunk;
+          }
+        })(),
+      };
+    };
+    const mahak = new MahakClient({ baseUrl, userName: 'u', password: 'p', databaseId: 1, http });
+    let handedOver = 0;
+    const batches: Array<[number, boolean]> = [];
+    for await (const batch of mahak.streamEntity('Person', 0n, { batchSize: 4 })) {
+      handedOver += batch.records.length;
+      batches.push([batch.records.length, batch.last]);
+      // Every record read is in this batch or an earlier one: none is held back for the next.
+      expect(received - handedOver).toBe(0);
+    }
+    expect(handedOver).toBe(40);
+    expect(batches.length).toBeGreaterThan(2);
+    expect(batches.at(-1)![1]).toBe(true);
+    expect(batches.slice(0, -1).every(([n, last]) => n >= 4 && !last)).toBe(true);
+    await mahak.close();
+    await http.close();
+  });
+
+  it('keeps no reference to a batch it handed over while it reads the next one', async () => {
+    // Four people, then nothing until the test ends the answer: the stream waits for more of the body.
+    let finish: (() => void) | undefined;
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+        if (req.url!.endsWith('Login'))
+          return res.end('{"Result":true,"Code":0,"Message":"","Data":{"UserToken":"t"}}');
+        const people = [1, 2, 3, 4].map((i) => `{"PersonId":${i},"RowVersion":${i},"FirstName":"P${i}"}`);
+        res.write(`{"Result":true,"Code":0,"Message":"","Data":{"Objects":{"People":[${people.join(',')}`);
+        finish = () => res.end(']}}}');
+      });
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${(server!.address() as AddressInfo).port}/api/v3/sync/`;
+    const mahak = new MahakClient({ baseUrl, userName: 'u', password: 'p', databaseId: 1 });
+    const stream = mahak.streamEntity('Person', 0n, { batchSize: 4 });
+    // In a function of its own, so that the test keeps nothing of the batch but a weak reference.
+    const handed = await (async () => {
+      const first = await stream.next();
+      expect(first.value).toMatchObject({ records: [{ PersonId: 1 }, {}, {}, { PersonId: 4 }], last: false });
+      return new WeakRef((first.value as { records: object[] }).records[0]!);
+    })();
+    const second = stream.next(); // the stream reads on, and waits for the rest of the body
+    const gone = await collected(handed);
+    finish!();
+    expect(gone).toBe(true);
+    expect(await second).toMatchObject({ value: { records: [], last: true } });
+    await mahak.close();
   });
 
   it('a long answer that keeps coming is not cut by the policy timeout; a stalled one fails on the idle timeout', async () => {

@@ -104,7 +104,11 @@ export async function syncMahakEntity(options: MahakSyncOptions): Promise<SyncSu
         highest: bigint | undefined;
       }
     | undefined;
-  const read = async (from: bigint, limit: number, signal: AbortSignal) => {
+  const read = async (
+    from: bigint,
+    limit: number,
+    signal: AbortSignal,
+  ): Promise<{ records: RawRecord[]; hasMore?: boolean }> => {
     if (!streaming)
       return { records: await client.getEntityPage(entity, from, { pageSize: limit, signal, keepSourceText }) };
     // While an answer is open, the engine's next request is served from it: every record it still holds has a
@@ -143,7 +147,11 @@ export async function syncMahakEntity(options: MahakSyncOptions): Promise<SyncSu
     if (current.total <= current.limit) streaming = false;
     // A full answer (or a longer one: a server finishing a tie, or ignoring paging) means more may follow; the next
     // request, from what was read completely, then costs one short answer at most.
-    return { records: batch.records, hasMore: current.total >= current.limit };
+    const more = current.total >= current.limit;
+    // An answer that ended right after a full batch ends with an empty one: there is nothing to hand over, so this
+    // call asks for what follows itself (an empty page would tell the engine the run is over).
+    if (batch.records.length === 0 && more) return read(from, limit, signal);
+    return { records: batch.records, hasMore: more };
   };
   const closeOpen = async () => {
     const current = open;

@@ -1,5 +1,6 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '@relaykit/testkit';
 import { startFakeOrg, type FakeOrg, type FakeOrgOptions } from './index.js';
 
 const orgs: FakeOrg[] = [];
@@ -219,7 +220,8 @@ describe('fake org: REST wire format', () => {
   });
 
   it('Bulk 2.0 ingest changes state over time: Open → UploadComplete → InProgress → JobComplete', async () => {
-    const org = await start({ bulkStepMs: 30, bulkRecordsPerStep: 2 });
+    // Steps long enough that a poll on a busy machine still sees each state (4 records: 1 step queued, 2 in progress).
+    const org = await start({ bulkStepMs: 400, bulkRecordsPerStep: 2 });
     const t = org.issueToken();
     const job = (
       await api(org, t, 'POST', '/jobs/ingest', {
@@ -242,10 +244,14 @@ describe('fake org: REST wire format', () => {
         .state,
     ).toBe('UploadComplete');
     const states = new Set<string>();
-    for (let i = 0; i < 50 && !states.has('JobComplete'); i++) {
-      states.add(((await api(org, t, 'GET', `/jobs/ingest/${job.id}`)).body as { state: string }).state);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await waitFor(
+      async () => {
+        states.add(((await api(org, t, 'GET', `/jobs/ingest/${job.id}`)).body as { state: string }).state);
+        return states.has('JobComplete');
+      },
+      'the ingest job to complete',
+      { timeoutMs: 30_000, intervalMs: 20 },
+    );
     expect([...states]).toEqual(expect.arrayContaining(['UploadComplete', 'InProgress', 'JobComplete']));
     const failed = await api(org, t, 'GET', `/jobs/ingest/${job.id}/failedResults/`);
     expect(String(failed.body)).toMatch(/^"?sf__Id"?,"?sf__Error"?,"?Name"?\n/);

@@ -54,9 +54,4 @@ export function query(params: Record<string, string | string[] | number | boolea
   return s ? `?${s}` : '';
 }
 
-/** Who is logged in (`POST /v1/admin/login`, `GET /v1/admin/me`). */
-export interface Me {
-  user: { id: string; name: string; role: string; environment: string; permissions: string[] };
-  csrfToken: string;
-  expiresAt: string;
-}
+export type { Me } from './types.js';

@@ -1,116 +1,42 @@
 import type { operations } from '@relaykit/client';
 
-/** Shapes of the operator API the console reads (see /openapi.json). */
-export type JobStatus = 'queued' | 'active' | 'retrying' | 'succeeded' | 'failed' | 'dead' | 'cancelled';
+/**
+ * Shapes of the operator API the console reads, as `@relaykit/client` generates them from the OpenAPI document (which
+ * the gateway generates from the zod schemas that validate and answer): one source, types only, nothing bundled.
+ * `Answer<operationId, status?, mediaType?>` is the body of one answer.
+ */
+export type Answer<K extends keyof operations, S extends number = 200, M extends string = 'application/json'> =
+  operations[K]['responses'] extends Record<S, { content: Record<M, infer T> }>
+    ? T
+    : // Not `never` (any property of which would compile): using a field of an answer the route lacks fails to build.
+      { 'no such answer (operation, status, media type)': [K, S, M] };
 
-export interface JobError {
-  code: string;
-  message: string;
-}
+/** Who is logged in, their permissions and the CSRF token (`POST /v1/admin/login`, `GET /v1/admin/me`). */
+export type Me = Answer<'console.me'>;
 
-export interface JobSummary {
-  id: string;
-  instance: string;
-  operation: string;
-  status: JobStatus;
-  attemptCount: number;
-  maxAttempts: number;
-  error: JobError | null;
-  idempotencyKey: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-}
+/** A job in the operator list (`GET /v1/admin/jobs`). */
+export type JobSummary = Answer<'admin.jobs.list'>['jobs'][number];
 
-export interface Attempt {
-  attempt: number;
-  outcome: string;
-  startedAt: string;
-  durationMs: number | null;
-  error: JobError | null;
-  upstreamStatus: number | null;
-}
+/** A job with its attempts, input and result (`GET /v1/admin/jobs/{id}`). */
+export type JobDetail = Answer<'admin.jobs.get'>;
 
-export interface JobDetail extends JobSummary {
-  attempts: Attempt[];
-  input: unknown;
-  result: unknown;
-  masked: boolean;
-}
+/** A group of failures by fingerprint (`GET /v1/admin/errors`). */
+export type ErrorGroup = Answer<'admin.errors.list'>['groups'][number];
 
-export interface ErrorGroup {
-  fingerprint: string;
-  instance: string;
-  operation: string;
-  code: string;
-  message: string;
-  sampleMessage: string;
-  count: number;
-  firstSeen: string;
-  lastSeen: string;
-  sampleJobIds: string[];
-  status: 'open' | 'acknowledged' | 'resolved';
-  statusBy: string | null;
-  statusNote: string | null;
-  reopened: number;
-}
+/** One minute of job outcomes (`GET /v1/admin/stats/timeseries`, and the live stream's `jobs`). */
+export type Bucket = Answer<'stats.timeseries'>['buckets'][number];
 
-export interface Bucket {
-  start: string;
-  succeeded: number;
-  failed: number;
-  dead: number;
-  retrying: number;
-}
+/** A `stats` event of the live stream (`GET /v1/admin/stream`). */
+export type LiveStats = Answer<'stream', 200, 'text/event-stream'>;
 
-export interface LiveStats {
-  at: string;
-  jobs: Bucket[];
-  instances: Array<{
-    name: string;
-    healthy: boolean | null;
-    circuits: Record<string, string>;
-    queue: { waiting: number; active: number; delayed: number; failed: number } | null;
-  }>;
-}
+/** An API key as the operator API shows it (`GET /v1/admin/keys`). */
+export type ApiKey = Answer<'keys.list'>['keys'][number];
 
-export interface ApiKey {
-  id: string;
-  name: string;
-  environment: string;
-  scopes: string[];
-  createdAt: string;
-  revokedAt: string | null;
-  lastUsedAt?: string | null;
-}
-
-export interface AuditEntry {
-  id: string;
-  at: string;
-  actor: string | null;
-  method: string;
-  path: string;
-  operation: string | null;
-  instance: string | null;
-  status: number;
-}
-
-export interface User {
-  id: string;
-  name: string;
-  role: string;
-  lastLoginAt: string | null;
-  lockedUntil: string | null;
-}
-
-/** The JSON answer of an operator route, as `@relaykit/client` generates it from the OpenAPI document. */
-type Answer<K extends keyof operations, S extends number = 200> =
-  operations[K]['responses'] extends Record<S, { content: { 'application/json': infer T } }> ? T : never;
+/** An entry of the audit log (`GET /v1/admin/audit`). */
+export type AuditEntry = Answer<'audit.list'>['entries'][number];
 
 /** A schedule (`GET /v1/admin/schedules/{id}`). */
 export type Schedule = Answer<'admin.schedules.get'>;
-
-/** One run of a schedule (`GET /v1/admin/schedules/{id}/runs`). */
-export type ScheduleRun = Answer<'admin.schedules.runs'>['runs'][number];
 
 /** The answer of "run now" (`POST /v1/admin/schedules/{id}/run`). */
 export type ScheduleRunNow = Answer<'admin.schedules.run', 202>;

@@ -12,7 +12,7 @@ import { AdminClient } from './admin-client.js';
 import { registerEncryptionCommands } from './encryption.js';
 import { configOption, readConfig } from './config-file.js';
 import type { CliIo } from './io.js';
-import { SAMPLE_CONFIG } from './sample-config.js';
+import { sampleConfig } from './sample-config.js';
 import { registerUserCommands } from './users.js';
 import { UserStore } from '../users/index.js';
 import { gatewayVersion } from './version.js';
@@ -340,7 +340,7 @@ Examples:
     .action(async (options: { output: string }) => {
       const file = resolve(options.output);
       try {
-        await writeFile(file, SAMPLE_CONFIG, { flag: 'wx' });
+        await writeFile(file, await sampleConfig(), { flag: 'wx' });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'EEXIST')
           throw new Error(`${file} already exists; not overwriting it (move it away or pick another name with -o)`);

@@ -115,4 +115,19 @@ describe('relaykit start --demo from the packed npm packages', () => {
     expect(res.status, JSON.stringify(job)).toBe(200);
     expect(job.status, JSON.stringify(job)).toBe('succeeded');
   });
+
+  it('writes the sample configuration it ships (relaykit init), and it checks', async () => {
+    const app = join(dir, 'app');
+    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent', RELAYKIT_CONFIG: '' };
+    await run('npx', ['--no-install', 'relaykit', 'init', '-o', 'relaykit.yaml'], { cwd: app, env, timeout: 60_000 });
+    const written = await readFile(join(app, 'relaykit.yaml'), 'utf8');
+    expect(written).toContain('instances: {}');
+    expect(written).toContain('#    connector: "@relaykit/connector-whatsapp"');
+    const check = await run('npx', ['--no-install', 'relaykit', 'check', '-c', 'relaykit.yaml'], {
+      cwd: app,
+      env,
+      timeout: 60_000,
+    });
+    expect(check.stdout).toMatch(/configuration is valid/);
+  });
 });

@@ -20,28 +20,50 @@ async function connectorNames(): Promise<string[]> {
   return names;
 }
 
-// `relaykit init`'s sample configuration is documentation: its commented instances name real packages.
-const DOCUMENTATION = new Set(['cli/sample-config.ts']);
+/** Every TypeScript file under the gateway's `src/`, tests and test support included, as a path relative to it. */
+async function sourceFiles(src: string): Promise<string[]> {
+  const files = (await readdir(src, { recursive: true })).map((file) => file.replaceAll('\\', '/'));
+  return files.filter((path) => path.endsWith('.ts') || path.endsWith('.tsx'));
+}
+
+/** The module specifiers a file imports, statically or dynamically, or re-exports. */
+function importsOf(text: string): string[] {
+  const specifiers: string[] = [];
+  for (const pattern of [
+    /\bfrom\s+['"]([^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]/g,
+    /\bimport\s+['"]([^'"]+)['"]/g,
+  ])
+    for (const match of text.matchAll(pattern)) specifiers.push(match[1]!);
+  return specifiers;
+}
 
 describe('the gateway knows no connector', () => {
-  it('no source file the gateway ships names a connector package', async () => {
+  it('no file under src/ imports a connector package, tests and test support included', async () => {
     const names = await connectorNames();
     expect(names.length).toBeGreaterThanOrEqual(3);
     const src = join(gateway, 'src');
     const hits: string[] = [];
-    for (const file of await readdir(src, { recursive: true })) {
-      const path = file.replaceAll('\\', '/');
-      // Test-only code (tests and `test-support/`, never built into the package: check-packages says so) may drive
-      // the real connectors; what ships may not name one.
-      if (
-        !path.endsWith('.ts') ||
-        path.endsWith('.test.ts') ||
-        path.startsWith('test-support/') ||
-        DOCUMENTATION.has(path)
-      )
-        continue;
-      const text = await readFile(join(src, file), 'utf8');
-      for (const name of names) if (text.includes(name)) hits.push(`${relative(gateway, join(src, file))}: ${name}`);
+    const files = await sourceFiles(src);
+    expect(files.length).toBeGreaterThan(100);
+    for (const path of files) {
+      const text = await readFile(join(src, path), 'utf8');
+      for (const specifier of importsOf(text))
+        if (names.some((name) => specifier === name || specifier.startsWith(`${name}/`)))
+          hits.push(`${relative(gateway, join(src, path))}: ${specifier}`);
+    }
+    // The scenarios with the real connectors are the repository's own end-to-end tests (e2e/), outside the package.
+    expect(hits).toEqual([]);
+  });
+
+  it('no file it ships names a connector package, even in a string', async () => {
+    const names = await connectorNames();
+    const src = join(gateway, 'src');
+    const hits: string[] = [];
+    for (const path of await sourceFiles(src)) {
+      if (path.endsWith('.test.ts') || path.startsWith('test-support/')) continue;
+      const text = await readFile(join(src, path), 'utf8');
+      for (const name of names) if (text.includes(name)) hits.push(`${relative(gateway, join(src, path))}: ${name}`);
     }
     expect(hits).toEqual([]);
   });

@@ -135,6 +135,64 @@ describe('console login, sessions and CSRF', () => {
     expect(res.status).toBe(415);
   });
 
+  it('wants JSON even without a body, at most 16 KiB, and lists invalid fields by name', async () => {
+    const bare = await fetch(`${t.url}/v1/admin/login`, { method: 'POST' });
+    expect(bare.status).toBe(415);
+    expect(((await bare.json()) as { code: string }).code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    const big = await browser(t).login('ada', 'x'.repeat(17 * 1024));
+    expect(big.status).toBe(413);
+    const invalid = await browser(t).call('POST', '/v1/admin/login', { name: 'ada', password: 7, extra: true });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.code).toBe('VALIDATION');
+    expect(invalid.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['', 'password']);
+  });
+
+  it('answers /me and logout only to a console session (an API key is not one)', async () => {
+    for (const [method, path] of [
+      ['GET', '/v1/admin/me'],
+      ['POST', '/v1/admin/logout'],
+    ] as const) {
+      const anonymous = await t.call(method, path);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.body.code).toBe('UNAUTHENTICATED');
+      expect((await t.call(method, path, { key: t.keys.dev })).status).toBe(401);
+    }
+    const b = browser(t);
+    await b.login('vic', 'viewer pass');
+    const me = await b.call('GET', '/v1/admin/me');
+    expect(me.headers.get('cache-control')).toBe('no-store');
+    expect(me.body.user).toMatchObject({ name: 'vic', role: 'viewer', permissions: ['admin:read'] });
+    expect((await b.call('POST', '/v1/admin/logout', undefined, { 'x-csrf-token': b.csrf })).status).toBe(204);
+    await waitFor(async () => {
+      const entries = await t.gateway.audit.recent(50);
+      const done = (operation: string, status: number) =>
+        entries.some((e) => e.operation === operation && e.status === status && e.actor?.startsWith('user:'));
+      return done('admin:me', 200) && done('admin:logout', 204);
+    }, 'the audited /me and logout');
+  });
+
+  it('documents the three routes from the schemas they answer with', async () => {
+    const doc = (await t.call('GET', '/openapi.json')).body;
+    const login = doc.paths['/v1/admin/login'].post;
+    expect(login.security).toEqual([]);
+    expect(login.tags).toEqual(['console sessions']);
+    expect(doc.tags).toContainEqual(expect.objectContaining({ name: 'console sessions' }));
+    expect(Object.keys(login.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '415', '429']));
+    expect(login.responses['429'].headers['Retry-After']).toBeDefined();
+    expect(login.requestBody.content['application/json'].schema).toMatchObject({
+      required: ['name', 'password'],
+      additionalProperties: false,
+    });
+    // One session shape, named once: login and /me refer to it.
+    const session = { $ref: '#/components/schemas/ConsoleSession' };
+    expect(login.responses['200'].content['application/json'].schema).toEqual(session);
+    expect(doc.paths['/v1/admin/me'].get.responses['200'].content['application/json'].schema).toEqual(session);
+    expect(doc.components.schemas.ConsoleSession.required).toEqual(['user', 'csrfToken', 'expiresAt']);
+    const logout = doc.paths['/v1/admin/logout'].post;
+    expect(logout.security).toEqual([{ consoleSession: [] }]);
+    expect(Object.keys(logout.responses)).toEqual(expect.arrayContaining(['204', '401', '403']));
+  });
+
   it('audits logins with the user', async () => {
     await browser(t).login('ada', 'correct horse');
     await waitFor(async () => {

@@ -1,3 +1,4 @@
+import { CONSOLE_AUTH_ROUTES } from './console-auth.js';
 import { OPS_ROUTES } from '../ops/index.js';
 import { PRIVACY_ROUTES } from '../privacy/routes.js';
 import { SCHEDULE_ROUTES } from '../schedules/routes.js';
@@ -11,6 +12,7 @@ import { WEBHOOK_ROUTES } from './webhook-routes.js';
  * take any `/v1/x/y`): served, validated, permission-checked and documented from the same definitions.
  */
 export const GATEWAY_ROUTES: readonly Route[] = [
+  ...CONSOLE_AUTH_ROUTES,
   ...OPS_ROUTES,
   ...PRIVACY_ROUTES,
   ...HEALTH_ROUTES,

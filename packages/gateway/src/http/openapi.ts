@@ -5,8 +5,8 @@ import type { LoadedInstance } from '../runtime/instances.js';
 import { GATEWAY_ROUTES } from './gateway-routes.js';
 import { JobAcceptedSchema, JobSchema, WebhookReceivedSchema } from './job-schemas.js';
 import { jsonSchemaOf, withRoutesOpenApi } from './route-openapi.js';
+import { SESSION_COOKIE } from './session.js';
 import { HANDSHAKE_ERRORS, RECEIVE_ERRORS } from './webhook-routes.js';
-import { withConsoleAuthOpenApi } from './console-auth.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -317,6 +317,13 @@ export function buildOpenApi(
       description:
         'An API key made with `relaykit keys create`; it belongs to one environment and has scopes `instance:operation`.',
     })
+    .addSecurityScheme('consoleSession', {
+      type: 'apiKey',
+      in: 'cookie',
+      name: SESSION_COOKIE,
+      description:
+        'A console session (POST /v1/admin/login). State-changing requests must also send the session’s X-CSRF-Token. Operator routes accept it like an API key with the role’s permissions.',
+    })
     .addSchema('Problem', problemSchema);
   if (options.serverUrl) builder.addServer({ url: options.serverUrl, description: 'This gateway' });
 
@@ -437,5 +444,5 @@ export function buildOpenApi(
   const batch = (routes.paths as Record<string, { post?: Post }>)['/v1/jobs/batch']?.post;
   const media = batch?.requestBody.content['application/json'];
   if (sample && media) media.example = { jobs: [sample] };
-  return withConsoleAuthOpenApi(routes);
+  return routes;
 }

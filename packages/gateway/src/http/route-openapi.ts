@@ -98,6 +98,11 @@ const idempotencyHeader = {
   schema: { type: 'string', maxLength: 255 },
 };
 
+const SESSION_DESCRIPTIONS: Record<number, string> = {
+  401: 'No console session (log in first: POST /v1/admin/login)',
+  403: 'Missing or wrong X-CSRF-Token (CSRF_TOKEN_INVALID)',
+};
+
 const KEY_DESCRIPTIONS: Record<number, string> = {
   401: 'Missing or invalid API key',
   403: 'Out of scope or another environment',
@@ -114,6 +119,7 @@ export function operationOf(route: Route, components?: Record<string, unknown>):
     ...(route.idempotency ? [idempotencyHeader] : []),
   ];
   const open = !route.permission && route.access === 'open';
+  const session = !route.permission && route.access === 'session';
   const description = route.permission
     ? `${route.description ? `${route.description} ` : ''}Needs the \`${route.permission}\` permission; acts in the caller's environment only.`
     : (route.description ?? route.summary);
@@ -142,7 +148,8 @@ export function operationOf(route: Route, components?: Record<string, unknown>):
       ...content(response.schema, response.produces, response.example),
     };
   const codes = [
-    ...(open ? [] : [401, 403, 429]),
+    // A session is not rate-limited; only its state-changing calls can fail the CSRF check (403).
+    ...(open ? [] : session ? [401, ...(route.method === 'get' ? [] : [403])] : [401, 403, 429]),
     ...((route.params && !route.paramsNotFound) || route.query || route.body ? [400] : []),
     // Every call can meet a shutdown or an audit log that cannot be written (503).
     ...(route.permission ? [400, 503] : [405, 500, 503]),
@@ -155,7 +162,7 @@ export function operationOf(route: Route, components?: Record<string, unknown>):
     summary: route.summary,
     description,
     tags: route.tags,
-    security: route.security ?? (open ? [] : [{ apiKey: [] }]),
+    security: route.security ?? (open ? [] : session ? [{ consoleSession: [] }] : [{ apiKey: [] }]),
     ...(route.permission ? { 'x-relaykit-permission': route.permission } : {}),
     ...(params.length ? { parameters: params } : {}),
     ...(route.body
@@ -191,7 +198,7 @@ export function operationOf(route: Route, components?: Record<string, unknown>):
       ...successes,
       ...problems(
         codes.filter((code) => !(String(code) in successes)),
-        { ...(route.permission ? {} : KEY_DESCRIPTIONS), ...route.errorDescriptions },
+        { ...(route.permission ? {} : session ? SESSION_DESCRIPTIONS : KEY_DESCRIPTIONS), ...route.errorDescriptions },
       ),
     },
   };
@@ -208,6 +215,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   'operator: encryption':
     'The operator API: sealed rows per key id, and re-sealing them with the primary key (`relaykit encryption`)',
   jobs: 'Submit jobs and follow them',
+  'console sessions': 'Console users log in and out; the session works the operator API',
   operations: 'Health, readiness and metrics',
   webhooks: 'Events from upstream senders',
   schedules: 'Cron and interval schedules that fire exactly once per fire time',

@@ -69,11 +69,12 @@ export interface RouteSpec<P, Q, B, R> {
   description?: string;
   /**
    * Who may call: an operator `permission` (an API key with the matching `admin:` scope, or a console user whose role
-   * grants it), or with `access`: `'apiKey'` (any valid key; the handler checks the instance scopes) or `'open'`
-   * (anyone; e.g. webhooks, verified by their signature).
+   * grants it), or with `access`: `'apiKey'` (any valid key; the handler checks the instance scopes), `'session'`
+   * (a logged-in console user, whatever the role; 401 otherwise) or `'open'` (anyone; e.g. webhooks, verified by their
+   * signature).
    */
   permission?: Permission;
-  access?: 'apiKey' | 'open';
+  access?: 'apiKey' | 'session' | 'open';
   params?: z.ZodType<P>;
   /** Path parameters that fail `params` name nothing: 404 `NOT_FOUND` (ids are not confirmed) instead of a 400. */
   paramsNotFound?: boolean;
@@ -114,6 +115,8 @@ export interface RouteSpec<P, Q, B, R> {
   bodyIssues?: 'prefixed' | 'bare';
   /** The detail's start when the body is invalid (default `Invalid body`). */
   invalidBody?: string;
+  /** The most bytes the body may have (default `server.bodyLimit`); more is a 413. */
+  bodyLimit?: number;
   /** How deep the JSON body may nest (default `server.maxJsonDepth`). */
   maxJsonDepth?: number;
   /** `Idempotency-Key` handling (documented as a header; 409/422 as problems). */
@@ -175,6 +178,12 @@ export function validate<T>(
   );
 }
 
+/** A console session (resolved by the session middleware, which also checks its CSRF token) or 401. */
+const requireSession: Middleware = async function requireSession(ctx, next) {
+  if (!ctx.state.session) throw problem('UNAUTHENTICATED', 'Log in to the console first (POST /v1/admin/login).');
+  await next();
+};
+
 const ANONYMOUS: Principal = { kind: 'key', id: '', name: 'anonymous', environment: '', permissions: [] };
 
 /** The middleware chain of one route: caller, rate limit, its own middleware, body, idempotency, validation, handler. */
@@ -199,11 +208,14 @@ function chainOf(deps: HttpDeps, route: Route): Middleware[] {
       await next();
     });
   } else if (route.access === 'apiKey') steps.push(authenticate(deps), rateLimitPerKey(deps));
+  else if (route.access === 'session') steps.push(requireSession);
   steps.push(...(route.use ?? []).map((factory) => factory(deps)));
   const depth = route.maxJsonDepth;
   steps.push(async function readBody(ctx, next) {
     ctx.state.rawBody =
-      route.body || route.idempotency ? await readRawBody(ctx, deps.config.server.bodyLimit) : Buffer.alloc(0);
+      route.body || route.idempotency
+        ? await readRawBody(ctx, route.bodyLimit ?? deps.config.server.bodyLimit)
+        : Buffer.alloc(0);
     await next();
   });
   if (route.idempotency) steps.push(idempotencyKey(deps, route.idempotency));

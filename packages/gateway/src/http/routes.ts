@@ -3,7 +3,7 @@ import { registerOpsRoutes } from '../ops/index.js';
 import { PRIVACY_ROUTES } from '../privacy/routes.js';
 import { SCHEDULE_ROUTES } from '../schedules/routes.js';
 import { authenticate, hasCredentials } from './auth.js';
-import { registerConsoleAuthRoutes } from './console-auth.js';
+import { CONSOLE_AUTH_ROUTES } from './console-auth.js';
 import { registerConsoleRoutes } from './console-static.js';
 import { HEALTH_ROUTES } from './health-routes.js';
 import { JOB_ROUTES, SUBMIT_ROUTE } from './jobs-routes.js';
@@ -18,7 +18,7 @@ export function createRouter(deps: HttpDeps): Router {
   // A browser pointed at the gateway lands on the console; /docs is the API reference.
   registerConsoleRoutes(router, { title: 'relaykit gateway' });
   // Before /v1/{instance}/{operation}, which would otherwise take POST /v1/admin/keys.
-  registerConsoleAuthRoutes(router, deps);
+  mountRoutes(router, deps, CONSOLE_AUTH_ROUTES);
   registerOpsRoutes(router, deps);
   mountRoutes(router, deps, PRIVACY_ROUTES);
 

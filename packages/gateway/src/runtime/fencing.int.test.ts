@@ -27,7 +27,9 @@ import { startEchoUpstream, type EchoUpstream } from '../test-support/echo.js';
 import { sleeperConfig, sleeperConnector } from '../test-support/runtime/sleeper-connector.js';
 
 const servers = sharedServers();
-const LEASE_MS = 300;
+// Long enough that the worker taking over keeps its own lease while a busy PostgreSQL answers its renewals late (at
+// 300 ms a loaded CI machine lost it: the takeover attempt ended as a lost lease instead of succeeding).
+const LEASE_MS = 1000;
 // How long a stalled worker's event loop stays blocked: past its lease even if a renewal it sent just before the
 // stall reached PostgreSQL late (a busy database extends the lease from when it runs the UPDATE, not when it was sent).
 const STALL_MS = 3 * LEASE_MS;

@@ -2,9 +2,40 @@
 // (a school messaging guardians, as in the WhatsApp seed).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { defineConnector, operationsFor } from '@relaykit/sdk-core';
+import { defineConnector, operationsFor, type ConnectorPrivacy } from '@relaykit/sdk-core';
+import { repliersStore, type RepliersStore } from './school-repliers.js';
 
-const op = operationsFor<{ secret: string }>();
+interface SchoolState {
+  secret: string;
+  repliers: RepliersStore;
+}
+
+const op = operationsFor<SchoolState>();
+
+/**
+ * What the school connector keeps itself (class `repliers`: who replied, from which phone, when), reached by the
+ * gateway's subject access, erasure and retention through the connector contract alone.
+ */
+const schoolPrivacy: ConnectorPrivacy<SchoolState> = {
+  classes: { repliers: { description: 'Guardians who replied: phone, profile name and when', defaultKeepMs: null } },
+  async *access(ctx, subject) {
+    for (const phone of subject.phones)
+      for (const r of await ctx.state.repliers.byPhone(phone))
+        yield {
+          class: 'repliers',
+          source: { ...ctx.state.repliers.location, id: r.eventId, columns: ['phone', 'name', 'seen_at'] },
+          data: { phone: r.phone, name: r.name, seenAt: r.seenAt.toISOString() },
+        };
+  },
+  async erase(ctx, subject) {
+    let repliers = 0;
+    for (const phone of subject.phones) repliers += await ctx.state.repliers.forgetPhone(phone);
+    return { repliers };
+  },
+  async purge(ctx, cutoffs): Promise<Record<string, number>> {
+    return cutoffs.repliers ? { repliers: await ctx.state.repliers.purge(cutoffs.repliers) } : {};
+  },
+};
 
 /** Marked fields: `to` (phone), `email`, `name`, `guardianId` (id), `text` (free text); `holdMs` keeps a job running. */
 export const schoolConnector = defineConnector({
@@ -12,7 +43,8 @@ export const schoolConnector = defineConnector({
   version: '1.0.0',
   description: 'A test connector sending messages to guardians; its schemas mark personal data.',
   config: z.object({ webhookSecret: z.string().default('whsec') }),
-  setup: (ctx) => ({ secret: ctx.config.webhookSecret }),
+  setup: (ctx) => ({ secret: ctx.config.webhookSecret, repliers: repliersStore(ctx.instance, ctx.database) }),
+  privacy: schoolPrivacy,
   operations: {
     message: op({
       description: 'Sends a message to a guardian.',
@@ -60,18 +92,27 @@ export const schoolConnector = defineConnector({
       parse: (_ctx, req) =>
         (
           JSON.parse(Buffer.from(req.rawBody).toString()) as {
-            events: Array<{ id: string; from: string; text: string }>;
+            events: Array<{ id: string; from: string; text: string; profileName?: string }>;
           }
         ).events,
       dedupeKey: (event: { id: string }) => event.id,
       event: z
         .object({
+          id: z.string(),
           from: z.string().optional().meta({ pii: 'phone' }),
           profileName: z.string().optional().meta({ pii: 'name' }),
           text: z.string().optional().meta({ pii: 'freeText' }),
         })
         .loose(),
-      async handle() {},
+      async handle(ctx, event) {
+        if (event.from)
+          await ctx.state.repliers.add({
+            eventId: event.id,
+            phone: event.from,
+            name: event.profileName ?? null,
+            seenAt: new Date(),
+          });
+      },
     },
   },
 });

@@ -6,7 +6,8 @@ import type { HttpDeps } from '../http/types.js';
 import { ROLES } from './roles.js';
 import { USER_NAME_PATTERN, UserExistsError, permissionsOfUser, type User } from './users.js';
 
-const RoleSchema = z.enum(ROLES as ['viewer', 'operator', 'admin']).describe('viewer, operator or admin');
+/** A console user's role. */
+export const RoleSchema = z.enum(ROLES as ['viewer', 'operator', 'admin']).describe('viewer, operator or admin');
 const PasswordSchema = z.string().min(8).max(1024).describe('At least 8 characters; stored as a scrypt hash');
 
 /** A console user as the API shows it. */

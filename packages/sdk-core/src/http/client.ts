@@ -31,29 +31,12 @@ import type {
   RequestEndEvent,
   ResponseHeaders,
 } from './types.js';
+import { NETWORK_ERROR_CODES, isTlsErrorCode } from '../errors/network-codes.js';
 
 /** Default timeouts: connect 10 s, headers 30 s, body 30 s (undici's own are 300 s). */
 export const DEFAULT_TIMEOUTS = Object.freeze({ connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 });
 
 const IDEMPOTENT_METHODS = new Set<string>(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNABORTED',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_DESTROYED',
-  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
-]);
-/** Certificate and TLS failures: connection errors too, but retrying them does not help. */
-const TLS_CODE = /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME_MISMATCH|ALTNAME/;
 /** Error bodies are read up to this size (the rest is drained so the connection stays reusable). */
 const MAX_ERROR_BODY_BYTES = 1024 * 1024;
 /** Pools kept for absolute URLs on other origins before the oldest is closed. */
@@ -377,14 +360,20 @@ export class HttpClient implements HttpRequester {
   }
 
   /** One attempt: send, read the whole body (so the connection is reused), map failures to relaykit errors. */
+  /** The headers one attempt sends: the request's, the auth's (read now, per attempt) and the trace's. */
+  private async attemptHeaders(p: Prepared, span: SpanLike | undefined): Promise<Record<string, string>> {
+    let headers = p.headers;
+    if (this.auth) headers = { ...headers, ...lowerCaseKeys(await this.auth.headers()) };
+    // The upstream continues this call's trace (W3C traceparent) when a span is recording; else nothing is added.
+    if (span?.isRecording()) headers = injectTraceHeaders(headers, span);
+    return headers;
+  }
+
   private async attempt(p: Prepared, attempt: number, ctx: AttemptContext | undefined): Promise<AttemptResult> {
     const { started, span } = this.beginAttempt(p, attempt);
     let status: number | undefined;
     try {
-      let headers = p.headers;
-      if (this.auth) headers = { ...headers, ...lowerCaseKeys(await this.auth.headers()) };
-      // The upstream continues this call's trace (W3C traceparent) when a span is recording; else nothing is added.
-      if (span?.isRecording()) headers = injectTraceHeaders(headers, span);
+      const headers = await this.attemptHeaders(p, span);
       const response = await collect(
         this.dispatcherFor(p.origin),
         {
@@ -473,9 +462,7 @@ export class HttpClient implements HttpRequester {
     };
     let response: Dispatcher.ResponseData;
     try {
-      let headers = p.headers;
-      if (this.auth) headers = { ...headers, ...lowerCaseKeys(await this.auth.headers()) };
-      if (span?.isRecording()) headers = injectTraceHeaders(headers, span);
+      const headers = await this.attemptHeaders(p, span);
       response = await this.dispatcherFor(p.origin).request({
         origin: p.origin,
         path: p.path,
@@ -644,12 +631,12 @@ export class HttpClient implements HttpRequester {
         { cause: error },
       );
     const errno =
-      typeof causeCode === 'string' && NETWORK_CODES.has(causeCode)
+      typeof causeCode === 'string' && NETWORK_ERROR_CODES.has(causeCode)
         ? causeCode
         : typeof code === 'string'
           ? code
           : undefined;
-    if (errno !== undefined && (NETWORK_CODES.has(errno) || TLS_CODE.test(errno))) {
+    if (errno !== undefined && (NETWORK_ERROR_CODES.has(errno) || isTlsErrorCode(errno))) {
       return new UpstreamNetworkError(
         `${what}: connection failed (${errno})`,
         { errno, upstream: this.upstream },

@@ -1,23 +1,9 @@
 import { isAbortedError, isRelaykitError } from '../errors/index.js';
 import { isHttpError, isUpstreamNetworkError, isUpstreamTimeoutError } from '../errors/http.js';
+import { NETWORK_ERROR_CODES, TIMEOUT_ERROR_CODES, isTlsErrorCode } from '../errors/network-codes.js';
 import type { ClassifyContext, RetryDecision } from './types.js';
 
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
-/** Node/undici error codes of a failed connection that are worth another try. */
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
 
 /**
  * The classifier used when a connector supplies none (or returns undefined):
@@ -40,14 +26,12 @@ export function defaultClassifier(error: unknown, _context?: ClassifyContext): R
   }
   if (isUpstreamNetworkError(error)) {
     // A bad certificate or TLS setup will fail the same way next time.
-    return error.errno !== undefined && /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(error.errno)
-      ? { action: 'fatal' }
-      : { action: 'retry' };
+    return error.errno !== undefined && isTlsErrorCode(error.errno) ? { action: 'fatal' } : { action: 'retry' };
   }
   if (isUpstreamTimeoutError(error)) return { action: 'retry' };
   if (isRelaykitError(error)) return { action: 'fatal' };
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  if (typeof code === 'string' && NETWORK_CODES.has(code)) return { action: 'retry' };
+  if (typeof code === 'string' && isConnectionFailureCode(code)) return { action: 'retry' };
   return { action: 'fatal' };
 }
 
@@ -61,5 +45,9 @@ export function defaultBreakerFailure(error: unknown): boolean {
   if (isUpstreamTimeoutError(error) || isUpstreamNetworkError(error)) return true;
   if (isRelaykitError(error)) return false;
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && NETWORK_CODES.has(code);
+  return typeof code === 'string' && isConnectionFailureCode(code);
+}
+
+function isConnectionFailureCode(code: string): boolean {
+  return NETWORK_ERROR_CODES.has(code) || TIMEOUT_ERROR_CODES.has(code);
 }

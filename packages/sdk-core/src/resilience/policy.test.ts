@@ -301,4 +301,16 @@ describe('defaultClassifier', () => {
     expect(defaultBreakerFailure(httpError(500))).toBe(true);
     expect(defaultBreakerFailure(httpError(429))).toBe(false);
   });
+
+  it('reads connection failures as the transport does: one list of codes, certificates never retried', () => {
+    const raw = (code: string) => Object.assign(new Error(code), { code });
+    // Codes the transport already calls network failures were fatal here when they arrived raw.
+    for (const code of ['ENOTFOUND', 'ENETDOWN', 'ECONNABORTED', 'UND_ERR_DESTROYED', 'UND_ERR_HEADERS_TIMEOUT']) {
+      expect(defaultClassifier(raw(code)), code).toEqual({ action: 'retry' });
+      expect(defaultBreakerFailure(raw(code)), code).toBe(true);
+    }
+    const tls = new UpstreamNetworkError('bad certificate', { errno: 'HOSTNAME_MISMATCH' });
+    expect(defaultClassifier(tls)).toEqual({ action: 'fatal' });
+    expect(defaultClassifier(raw('EINVAL'))).toEqual({ action: 'fatal' });
+  });
 });

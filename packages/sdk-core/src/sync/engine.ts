@@ -378,19 +378,27 @@ export async function runIncrementalSync<Raw, T = Raw>(options: IncrementalSyncO
   };
 
   let fetchError: { error: unknown } | undefined;
+  /**
+   * Fetches and queues one page; false when it was the last (or the run aborted). Its own function so that nothing
+   * of the page stays referenced once it is queued: a suspended async function keeps its locals, and a loop awaiting
+   * room for the next page would hold the previous page (already written, maybe) until the next one arrived.
+   */
+  const fetchNext = async (): Promise<boolean> => {
+    const request = nextRequest();
+    const result = await fetchPage(request);
+    if (internal.signal.aborted) return false;
+    counters.pages++;
+    const records = result.records;
+    const hasMore = records.length > 0 && (result.hasMore ?? records.length >= request.limit);
+    queue.push(absorb(request, records, hasMore));
+    return hasMore;
+  };
   const producer = (async () => {
     try {
       for (;;) {
         await queue.waitForRoom();
         if (internal.signal.aborted) return;
-        const request = nextRequest();
-        const result = await fetchPage(request);
-        if (internal.signal.aborted) return;
-        counters.pages++;
-        const records = result.records;
-        const hasMore = records.length > 0 && (result.hasMore ?? records.length >= request.limit);
-        queue.push(absorb(request, records, hasMore));
-        if (!hasMore) return;
+        if (!(await fetchNext())) return;
       }
     } catch (error) {
       if (!internal.signal.aborted) fetchError = { error };
@@ -476,13 +484,19 @@ export async function runIncrementalSync<Raw, T = Raw>(options: IncrementalSyncO
     emitProgress();
   };
 
+  /** Writes the next page; false once there is none (or the run aborted). Own function: see {@link fetchNext}. */
+  const writeNext = async (): Promise<boolean> => {
+    const pending = await queue.shift();
+    if (!pending) return false;
+    if (userSignal?.aborted) return false; // a page fetched before the abort is left for the next run
+    await writeBatch(pending);
+    return true;
+  };
+
   try {
     for (;;) {
       if (userSignal?.aborted) break;
-      const pending = await queue.shift();
-      if (!pending) break;
-      if (userSignal?.aborted) break; // a page fetched before the abort is left for the next run
-      await writeBatch(pending);
+      if (!(await writeNext())) break;
     }
   } catch (error) {
     sinkController.abort(error);

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
-import type { AuditEntry } from '../types.js';
+import type { Answer, AuditEntry } from '../types.js';
 import { Alert, Empty, PageHeader, Table, useLoad, when } from '../ui.js';
 
 /** The audit log: who did what, when, with which outcome; filters and CSV/NDJSON export. */
@@ -11,17 +11,11 @@ export function AuditPage() {
   const page = useLoad(async () => {
     setExtra([]);
     setCursor(undefined);
-    return api<{ entries: AuditEntry[]; nextCursor: string | null }>(
-      'GET',
-      `/v1/admin/audit${query({ ...filter, limit: 50 })}`,
-    );
+    return api<Answer<'audit.list'>>('GET', `/v1/admin/audit${query({ ...filter, limit: 50 })}`);
   }, [filter]);
   const next = cursor === undefined ? page.data?.nextCursor : cursor;
   const more = async () => {
-    const r = await api<{ entries: AuditEntry[]; nextCursor: string | null }>(
-      'GET',
-      `/v1/admin/audit${query({ ...filter, limit: 50, cursor: next })}`,
-    );
+    const r = await api<Answer<'audit.list'>>('GET', `/v1/admin/audit${query({ ...filter, limit: 50, cursor: next })}`);
     setExtra((e) => [...e, ...r.entries]);
     setCursor(r.nextCursor);
   };

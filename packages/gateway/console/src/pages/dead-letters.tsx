@@ -1,26 +1,15 @@
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
+import type { Answer } from '../types.js';
 import { Alert, Badge, Empty, Json, Notice, PageHeader, Table, useLoad, when } from '../ui.js';
 import type { PageProps } from './props.js';
-
-interface DeadLetter {
-  id: string;
-  kind: 'job' | 'sync';
-  instance: string;
-  subject: string;
-  recordId: string | null;
-  reason: string;
-  code: string | null;
-  at: string;
-  payload: unknown;
-}
 
 /** Dead jobs and sync dead letters in one view: replay or discard (with a note) one or many. */
 export function DeadLettersPage(props: PageProps) {
   const [kind, setKind] = useState('');
   const letters = useLoad(
     () =>
-      api<{ deadLetters: DeadLetter[]; nextCursor: string | null }>(
+      api<Answer<'admin.deadLetters.list'>>(
         'GET',
         `/v1/admin/dead-letters${query({ kind: kind || undefined, limit: 200 })}`,
       ),

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
-import type { ErrorGroup } from '../types.js';
+import type { Answer, ErrorGroup } from '../types.js';
 import { Alert, Badge, Empty, Notice, PageHeader, Table, useLoad, when } from '../ui.js';
 import type { PageProps } from './props.js';
 
@@ -19,7 +19,7 @@ export function ErrorsPage(props: PageProps) {
   const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<unknown>();
   const groups = useLoad(
-    () => api<{ groups: ErrorGroup[] }>('GET', `/v1/admin/errors${query({ status: status || undefined })}`),
+    () => api<Answer<'admin.errors.list'>>('GET', `/v1/admin/errors${query({ status: status || undefined })}`),
     [status],
   );
   const change = async (g: ErrorGroup, to: ErrorGroup['status']) => {

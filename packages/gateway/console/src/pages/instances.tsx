@@ -1,21 +1,12 @@
 import { api } from '../api.js';
+import type { Answer } from '../types.js';
 import { Alert, Badge, Empty, PageHeader, Table, useLoad, when } from '../ui.js';
-
-interface InstanceView {
-  name: string;
-  connector: string;
-  health: { ok: boolean | null; checkedAt: string | null };
-  circuits: Record<string, string>;
-  queue: { waiting: number; active: number; delayed: number } | null;
-  rateLimit: { waits: number; windows: Array<{ limit: number; windowMs: number }> };
-  throughput: { last5m: { perMinute: number; errorRate: number }; last60m: { perMinute: number; errorRate: number } };
-}
 
 const pct = (rate: number) => `${Math.round(rate * 1000) / 10}%`;
 
 /** Each instance: cached health, circuits, queue depths, rate limits, throughput and error rate. */
 export function InstancesPage() {
-  const list = useLoad(() => api<{ instances: InstanceView[] }>('GET', '/v1/admin/instances'), []);
+  const list = useLoad(() => api<Answer<'instances.list'>>('GET', '/v1/admin/instances'), []);
   const instances = list.data?.instances ?? [];
   return (
     <>

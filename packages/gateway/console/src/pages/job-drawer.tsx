@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, query } from '../api.js';
-import type { JobDetail } from '../types.js';
+import type { Answer, JobDetail } from '../types.js';
 import { Alert, Badge, Drawer, Json, Notice, Table, useLoad, when } from '../ui.js';
 import type { PageProps } from './props.js';
 
@@ -17,7 +17,10 @@ export function JobDrawer(props: PageProps & { id: string; onClose(): void; onCh
   const act = async (action: 'retry' | 'cancel') => {
     setError(undefined);
     try {
-      const r = await api<{ status: string }>('POST', `/v1/admin/jobs/${encodeURIComponent(props.id)}/${action}`);
+      const r = await api<Answer<'admin.jobs.retry'>>(
+        'POST',
+        `/v1/admin/jobs/${encodeURIComponent(props.id)}/${action}`,
+      );
       setNotice(action === 'retry' ? `Retry queued (status ${r.status}).` : 'Job cancelled.');
       job.reload();
       props.onChanged();

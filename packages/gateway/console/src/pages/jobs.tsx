@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
-import type { JobSummary } from '../types.js';
+import type { Answer, JobSummary } from '../types.js';
 import { Alert, Badge, Empty, Notice, PageHeader, Table, useLoad, when } from '../ui.js';
 import { JobDrawer } from './job-drawer.js';
 import type { PageProps } from './props.js';
@@ -25,10 +25,7 @@ export function JobsPage(props: PageProps) {
   const [error, setError] = useState<unknown>();
   const list = useLoad(async () => {
     const { job: _job, ...f } = filter;
-    const page = await api<{ jobs: JobSummary[]; nextCursor: string | null }>(
-      'GET',
-      `/v1/admin/jobs${query({ ...f, limit: 50 })}`,
-    );
+    const page = await api<Answer<'admin.jobs.list'>>('GET', `/v1/admin/jobs${query({ ...f, limit: 50 })}`);
     setPages([page.jobs]);
     return page;
   }, [filter]);
@@ -36,7 +33,7 @@ export function JobsPage(props: PageProps) {
   const next = list.data ? (cursor ?? list.data.nextCursor) : null;
   const more = async () => {
     const { job: _job, ...f } = filter;
-    const page = await api<{ jobs: JobSummary[]; nextCursor: string | null }>(
+    const page = await api<Answer<'admin.jobs.list'>>(
       'GET',
       `/v1/admin/jobs${query({ ...f, limit: 50, cursor: next })}`,
     );
@@ -59,10 +56,16 @@ export function JobsPage(props: PageProps) {
     const { job: _job, q, ...rest } = filter;
     const body = { filter: { ...rest, ...(q ? { q } : {}), status: rest.status ? [rest.status] : undefined } };
     try {
-      const dry = await api<{ matched: number }>('POST', '/v1/admin/jobs/retry', { ...body, dryRun: true });
+      const dry = await api<Answer<'admin.jobs.retryMatching'>>('POST', '/v1/admin/jobs/retry', {
+        ...body,
+        dryRun: true,
+      });
       if (!dry.matched) return setNotice('No failed or dead job matches these filters.');
       if (!confirm(`Retry ${dry.matched} failed or dead job(s) matching these filters?`)) return;
-      const done = await api<{ retried: number }>('POST', '/v1/admin/jobs/retry', { ...body, dryRun: false });
+      const done = await api<Answer<'admin.jobs.retryMatching'>>('POST', '/v1/admin/jobs/retry', {
+        ...body,
+        dryRun: false,
+      });
       setNotice(`${done.retried} job(s) queued again.`);
       list.reload();
     } catch (err) {

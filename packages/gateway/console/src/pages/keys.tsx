@@ -1,11 +1,11 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import type { ApiKey } from '../types.js';
+import type { Answer, ApiKey } from '../types.js';
 import { Alert, Badge, Empty, Notice, PageHeader, Table, useLoad, when } from '../ui.js';
 
 /** API keys of the environment: create (the secret is shown once), revoke. */
 export function KeysPage() {
-  const keys = useLoad(() => api<{ keys: ApiKey[] }>('GET', '/v1/admin/keys'), []);
+  const keys = useLoad(() => api<Answer<'keys.list'>>('GET', '/v1/admin/keys'), []);
   const [secret, setSecret] = useState<{ id: string; secret: string }>();
   const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<unknown>();
@@ -18,7 +18,7 @@ export function KeysPage() {
       .filter(Boolean);
     setError(undefined);
     try {
-      const r = await api<{ key: ApiKey; secret: string }>('POST', '/v1/admin/keys', {
+      const r = await api<Answer<'keys.create', 201>>('POST', '/v1/admin/keys', {
         name: String(data.get('name') || 'unnamed'),
         scopes,
       });

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { ThroughputChart } from '../chart.js';
-import type { Bucket, LiveStats } from '../types.js';
+import type { Answer, Bucket, LiveStats } from '../types.js';
 import { Alert, Badge, Empty, PageHeader, Table, when } from '../ui.js';
 
 /** Buckets merged by start time (the live events carry the last minutes only). */
@@ -11,7 +11,8 @@ function merge(history: Bucket[], recent: Bucket[]): Bucket[] {
   return [...byStart.values()].sort((a, b) => a.start.localeCompare(b.start)).slice(-60);
 }
 
-const total = (buckets: Bucket[], key: keyof Omit<Bucket, 'start'>) => buckets.reduce((n, b) => n + b[key], 0);
+const total = (buckets: Bucket[], key: 'succeeded' | 'failed' | 'dead' | 'retrying') =>
+  buckets.reduce((n, b) => n + b[key], 0);
 
 /** Live throughput and errors (Server-Sent Events), queue depths, instances and circuits. */
 export function OverviewPage() {
@@ -21,7 +22,7 @@ export function OverviewPage() {
   const [connected, setConnected] = useState(false);
 
   useEffect(() => {
-    api<{ buckets: Bucket[] }>('GET', '/v1/admin/stats/timeseries?range=1h').then(
+    api<Answer<'stats.timeseries'>>('GET', '/v1/admin/stats/timeseries?range=1h').then(
       (r) => setBuckets((b) => merge(r.buckets, b)),
       setError,
     );

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
-import type { Schedule, ScheduleRun, ScheduleRunNow } from '../types.js';
+import type { Answer, Schedule, ScheduleRunNow } from '../types.js';
 import { Alert, Badge, Drawer, Empty, Json, Notice, PageHeader, Table, useLoad, when } from '../ui.js';
 import type { PageProps } from './props.js';
 
@@ -92,7 +92,10 @@ export function SchedulesPage(props: PageProps) {
   const [open, setOpen] = useState<string | undefined>(initial.get('schedule') ?? undefined);
   const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<unknown>();
-  const list = useLoad(() => api<{ schedules: Schedule[] }>('GET', `/v1/admin/schedules${query({ next: 3 })}`), []);
+  const list = useLoad(
+    () => api<Answer<'admin.schedules.list'>>('GET', `/v1/admin/schedules${query({ next: 3 })}`),
+    [],
+  );
   const act = useActions((message) => {
     setNotice(message);
     list.reload();
@@ -196,7 +199,7 @@ function ScheduleDrawer(props: PageProps & { id: string; onClose(): void; onChan
   const [error, setError] = useState<unknown>();
   const schedule = useLoad(() => api<Schedule>('GET', path(props.id, query({ next: 10 }))), [props.id]);
   const runs = useLoad(
-    () => api<{ runs: ScheduleRun[] }>('GET', path(props.id, `/runs${query({ limit: 50 })}`)),
+    () => api<Answer<'admin.schedules.runs'>>('GET', path(props.id, `/runs${query({ limit: 50 })}`)),
     [props.id],
   );
   const act = useActions((message) => {

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import type { User } from '../types.js';
+import type { Answer } from '../types.js';
 import { Alert, Empty, Notice, PageHeader, Table, useLoad, when } from '../ui.js';
 import type { PageProps } from './props.js';
 
@@ -8,7 +8,7 @@ const ROLES = ['viewer', 'operator', 'admin'];
 
 /** Console users of the environment: add, change role, remove. */
 export function UsersPage(props: PageProps) {
-  const users = useLoad(() => api<{ users: User[] }>('GET', '/v1/admin/users'), []);
+  const users = useLoad(() => api<Answer<'listUsers'>>('GET', '/v1/admin/users'), []);
   const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<unknown>();
   const run = async (fn: () => Promise<unknown>, done: string) => {

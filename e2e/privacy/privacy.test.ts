@@ -1,17 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFinal } from '../test-support/harness.js';
-import {
-  mahakPerson,
-  message,
-  people,
-  reply,
-  sqlDump,
-  startPrivacyGateway,
-  traces,
-  whatsAppStatus,
-} from '../test-support/privacy/scenario.js';
+// The privacy scenario end to end: the gateway with the real WhatsApp and Mahak connectors, whose own data (delivery
+// statuses, synced rows, sync dead letters) a subject's access, restriction and erasure must reach.
+import { waitFinal } from '../../packages/gateway/src/test-support/harness.js';
+import { message, people, reply, sqlDump, traces } from '../../packages/gateway/src/test-support/privacy/scenario.js';
+import { mahakPerson, startConnectorsPrivacyGateway, whatsAppStatus } from './connectors.js';
 
-type T = Awaited<ReturnType<typeof startPrivacyGateway>>;
+type T = Awaited<ReturnType<typeof startConnectorsPrivacyGateway>>;
 
 async function access(t: T, subject: Record<string, string[]>) {
   const res = await t.call('POST', '/v1/privacy/access', { key: t.dpo, body: subject });
@@ -35,7 +29,7 @@ describe('privacy on PGlite', () => {
       .map((i) => String(i.source.id))
       .sort();
   beforeAll(async () => {
-    t = await startPrivacyGateway();
+    t = await startConnectorsPrivacyGateway();
     const { household, alice, bob, carol } = people;
     jobs.alice = await message(t, {
       to: household,
