@@ -5,3 +5,4 @@ export { startPostgres, createDatabase, type PostgresServer } from './postgres.j
 export * from './workers/index.js';
 export { waitFor } from './wait.js';
 export { machineIsBusy, expectSpeedUnlessBusy } from './busy.js';
+export { collectedAfterGc } from './gc.js';

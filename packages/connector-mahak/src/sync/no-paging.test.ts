@@ -1,25 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpClient, MemoryCheckpointStore, type RequestEndEvent, type SyncProgress } from '@relaykit/sdk-core';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MahakClient } from '../client/client.js';
 import { createMahakMemorySink } from '../sink/memory.js';
 import type { MahakClientOptions } from '../client/types.js';
 import { startFakeMahak, type FakeMahak, type FakeMahakOptions } from '../testing/index.js';
 import { syncMahakEntity } from './sync.js';
-
-// A full collection on demand, without starting the test process with --expose-gc.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-/** Whether `ref`'s target was collected, after a full collection in a later task (WeakRef targets live to the end of a job). */
-async function collected(ref: WeakRef<object>): Promise<boolean> {
-  await new Promise((resolve) => setImmediate(resolve));
-  gc();
-  return ref.deref() === undefined;
-}
+import { collectedAfterGc } from '@relaykit/testkit';
 
 let fake: FakeMahak | undefined;
 let client: MahakClient | undefined;
@@ -250,7 +238,7 @@ describe('streamed answers and timeouts', () => {
       return new WeakRef((first.value as { records: object[] }).records[0]!);
     })();
     const second = stream.next(); // the stream reads on, and waits for the rest of the body
-    const gone = await collected(handed);
+    const gone = await collectedAfterGc(handed);
     finish!();
     expect(gone).toBe(true);
     expect(await second).toMatchObject({ value: { records: [], last: true } });

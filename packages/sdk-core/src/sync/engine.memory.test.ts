@@ -1,19 +1,7 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { MemoryCheckpointStore } from '../checkpoint/memory.js';
 import { runIncrementalSync } from './engine.js';
-
-// A full collection on demand, without starting the test process with --expose-gc.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-/** Whether `ref`'s target was collected, after a full collection in a later task (WeakRef targets live to the end of a job). */
-async function collected(ref: WeakRef<object>): Promise<boolean> {
-  await new Promise((resolve) => setImmediate(resolve));
-  gc();
-  return ref.deref() === undefined;
-}
+import { collectedAfterGc } from '@relaykit/testkit';
 
 interface Rec {
   id: string;
@@ -62,7 +50,7 @@ describe('runIncrementalSync memory', () => {
     // The first page was written and checkpointed; the engine now awaits the second. A page it still referenced (a
     // local of a suspended loop, say) would stay in memory for as long as that fetch takes: a page more per stream.
     await new Promise((resolve) => setImmediate(resolve));
-    expect(await collected(firstRecord!)).toBe(true);
+    expect(await collectedAfterGc(firstRecord!)).toBe(true);
     releaseSecond!();
     expect(await run).toMatchObject({ records: 2, upserts: 2 });
   });
