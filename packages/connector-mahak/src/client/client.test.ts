@@ -116,9 +116,10 @@ describe('MahakClient', () => {
   }
 
   it('expiring tokens (short TTL) are renewed transparently', async () => {
-    const { fake: f, client: c } = await start({ tokenTtlMs: 150, seed: { Bank: 1 } });
+    // Long enough that the renewed token outlives its replay on a busy machine (at 150 ms it expired again in CI).
+    const { fake: f, client: c } = await start({ tokenTtlMs: 1000, seed: { Bank: 1 } });
     await c.login();
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 1100));
     expect(await c.getEntityPage('Bank', 0n)).toHaveLength(1);
     expect(f.logins).toBe(2);
   });
