@@ -4,6 +4,7 @@
 //   npm run chaos -- --profile long        the acceptance run; writes bench/results/chaos.json
 //   npm run chaos -- --profile soak [--jobs 1000000] [--rate 500] [--batch 100] [--workers 3] [--warmup 60] [--window 60]
 //                                          [--mem 5] (each process' memory every 5 s, and after V8's full GCs)
+//                                          [--heap-mb 96] (each gateway process' old-space ceiling; default V8's own)
 //                                          [--gc-at-warmup] (also a forced full GC at the warm-up's end: exact live
 //                                          memory growth, but V8 then sizes its heap differently)
 //                                          [--snapshots DIR] (heap snapshots at the warm-up's end and the submits' end)
@@ -38,6 +39,7 @@ if (profile === 'soak') {
     windowMs: num('window', 60) * 1000,
     sampleMs: num('sample', 2) * 1000,
     memMs: num('mem', 5) * 1000,
+    heapMb: num('heap-mb', 0),
     snapshotDir: args.snapshots,
     gcAtWarmup: args['gc-at-warmup'] === 'true',
     log,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { growthOf, type Point } from './growth.js';
+import { growthOf, type Point, warmedAt } from './growth.js';
 
 const MiB = 2 ** 20;
 const range = { fromMs: 60_000, toMs: 660_000, windowMs: 60_000 };
@@ -39,5 +39,16 @@ describe('growthOf', () => {
 
   it('is null with fewer than two samples in the steady part', () => {
     expect(growthOf([{ t: 70_000, v: MiB }], range)).toBeNull();
+  });
+});
+
+describe('warmedAt', () => {
+  it('waits for the first full collection when it comes after the warm-up', () => {
+    expect(warmedAt([{ t: 480_000 }, { t: 900_000 }], 120_000)).toBe(480_000);
+  });
+
+  it('is the warm-up when a full collection came before it, or none came at all', () => {
+    expect(warmedAt([{ t: 5_000 }, { t: 10_000 }], 120_000)).toBe(120_000);
+    expect(warmedAt([], 120_000)).toBe(120_000);
   });
 });

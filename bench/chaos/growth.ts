@@ -53,3 +53,14 @@ export function growthOf(
     perWindowMiB,
   };
 }
+
+/**
+ * When a process is warm: the later of the run's warm-up and the first full collection V8 made by itself after the
+ * submits began. Before that collection the old generation's size is V8's start-up guess, not one sized to the
+ * workload, so the heap (and RSS with it) steps up once when the guess is first reached — minutes in for a process
+ * that promotes little, like the API. Without any full collection in the run the warm-up alone counts.
+ */
+export function warmedAt(fullGcs: ReadonlyArray<{ t: number }>, warmupMs: number): number {
+  const first = fullGcs.find((gc) => gc.t >= 0);
+  return Math.max(warmupMs, first?.t ?? 0);
+}

@@ -1,13 +1,13 @@
 // The soak profile: many jobs through the API and workers on PostgreSQL + Redis at a steady rate, the RSS of every
-// gateway process sampled. After the warm-up no process should grow by more than 10 % and throughput should stay
-// within 10 % of its first minute; the job tables' growth is reported.
+// gateway process sampled. Once warm no process should grow by more than 10 % and throughput should stay within 10 %
+// of its first minute; the job tables' growth is reported.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ApiKeyStore, migrate, openSql } from '@relaykit/gateway';
 import { freePort, spawnTsxWorker, startPostgres, startRedis, type TsxWorker } from '@relaykit/testkit';
 import { rssOf } from './driver.js';
-import { growthOf, type Point } from './growth.js';
+import { growthOf, type Point, warmedAt } from './growth.js';
 import { startChaosUpstream } from './upstream.js';
 
 interface MemLine {
@@ -43,6 +43,11 @@ export interface SoakOptions {
    * how V8 sizes its heap for the rest of the run (RSS then shows less of V8's sizing than a process left alone).
    */
   gcAtWarmup?: boolean;
+  /**
+   * Each gateway process' old-space ceiling in MiB (`--max-old-space-size`), as an operator sizes it to a container;
+   * 0 or absent leaves V8's default, which lets the heap grow to several times the live memory before it collects.
+   */
+  heapMb?: number;
   /** A directory: heap snapshots of every process at the end of the warm-up and at the end of the submits. */
   snapshotDir?: string;
   log?: (line: string) => void;
@@ -87,7 +92,14 @@ export async function runSoak(o: SoakOptions) {
       const w = spawnTsxWorker({
         script: NODE,
         name,
-        env: { ROLE: role, CHAOS_ENV: JSON.stringify(env), MEM_MS: String(memMs) },
+        env: {
+          ROLE: role,
+          CHAOS_ENV: JSON.stringify(env),
+          MEM_MS: String(memMs),
+          NODE_OPTIONS: [process.env.NODE_OPTIONS, o.heapMb ? `--max-old-space-size=${o.heapMb}` : '']
+            .filter(Boolean)
+            .join(' '),
+        },
         timeoutMs: 48 * 3600_000,
       });
       procs.push({ name, w });
@@ -210,8 +222,8 @@ export async function runSoak(o: SoakOptions) {
     }
     const firstWindow = windows[0] ?? 0;
     const drift = windows.length ? Math.max(...windows.map((w) => Math.abs(w / firstWindow - 1))) : null;
-    const growth = (points: Point[], pick?: (xs: number[]) => number) =>
-      growthOf(points, { fromMs: o.warmupMs, toMs: submitEnd, windowMs: o.windowMs }, pick);
+    const growth = (fromMs: number, points: Point[], pick?: (xs: number[]) => number) =>
+      growthOf(points, { fromMs, toMs: submitEnd, windowMs: o.windowMs }, pick);
     const rssGrowth: Record<string, ReturnType<typeof growth>> = {};
     // Live memory: what the V8 heap still holds after a full collection plus memory outside it (Buffers,
     // ArrayBuffers). A leak shows here; RSS growth without it is the heap's sizing (heapTotal) or the allocator keeping
@@ -225,8 +237,12 @@ export async function runSoak(o: SoakOptions) {
     // RSS less the V8 heap's resident pages and the memory outside it: the allocator's and the runtime's own share.
     const nativeGrowth: Record<string, ReturnType<typeof growth>> = {};
     const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+    // Memory is compared from when each process is warm (see warmedAt); throughput from the warm-up.
+    const warmAt: Record<string, number> = {};
     for (const p of procs) {
+      const from = (warmAt[p.name] = warmedAt(major.get(p.name) ?? [], o.warmupMs));
       rssGrowth[p.name] = growth(
+        from,
         samples.flatMap((s) => (s.rss[p.name] === undefined ? [] : [{ t: s.t, v: s.rss[p.name]! }])),
       );
       const m = mem.get(p.name) ?? [];
@@ -242,12 +258,19 @@ export async function runSoak(o: SoakOptions) {
             }
           : { endMiB: mib(end.heapUsed + end.external) };
       oldGenGrowth[p.name] = growth(
+        from,
         (major.get(p.name) ?? []).map((s) => ({ t: s.t, v: s.heapUsed + s.external })),
         (xs) => Math.min(...xs),
       );
       majorGcs[p.name] = (major.get(p.name) ?? []).filter((s) => s.t >= o.warmupMs && s.t <= submitEnd).length;
-      heapTotalGrowth[p.name] = growth(m.map((s) => ({ t: s.t, v: s.heapTotal })));
-      nativeGrowth[p.name] = growth(m.map((s) => ({ t: s.t, v: s.rss - s.heapPhysical - s.external })));
+      heapTotalGrowth[p.name] = growth(
+        from,
+        m.map((s) => ({ t: s.t, v: s.heapTotal })),
+      );
+      nativeGrowth[p.name] = growth(
+        from,
+        m.map((s) => ({ t: s.t, v: s.rss - s.heapPhysical - s.external })),
+      );
     }
     const statuses = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
     const maxOf = (series: Record<string, ReturnType<typeof growth>>, field: 'growthPct' | 'lateGrowthPct') =>
@@ -277,7 +300,9 @@ export async function runSoak(o: SoakOptions) {
       memSampleS: memMs / 1000,
       tableGrowthBytes: bytesAfter - bytesBefore,
       tableBytesPerJob: accepted ? Math.round((bytesAfter - bytesBefore) / accepted) : null,
+      heapCeilingMiB: o.heapMb || null,
       warmupS: o.warmupMs / 1000,
+      warmedAtS: Object.fromEntries(Object.entries(warmAt).map(([name, ms]) => [name, Math.round(ms / 1000)])),
       windowS: o.windowMs / 1000,
       durationS: Math.round((Date.now() - started) / 1000),
       // The issue's goal, each part on its own: live memory is what a leak grows; RSS as the system sees it.
