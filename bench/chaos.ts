@@ -8,6 +8,7 @@
 //                                          [--gc-at-warmup] (also a forced full GC at the warm-up's end: exact live
 //                                          memory growth, but V8 then sizes its heap differently)
 //                                          [--snapshots DIR] (heap snapshots at the warm-up's end and the submits' end)
+//                                          [--samples FILE] (every sample of the run, as JSON)
 //                                          writes bench/results/chaos-soak.json
 import { reportBench } from './lib.js';
 import { runChaos } from './chaos/driver.js';
@@ -41,6 +42,7 @@ if (profile === 'soak') {
     memMs: num('mem', 5) * 1000,
     heapMb: num('heap-mb', 0),
     snapshotDir: args.snapshots,
+    samplesFile: args.samples,
     gcAtWarmup: args['gc-at-warmup'] === 'true',
     log,
   });

@@ -2,6 +2,7 @@
 // gateway process sampled. Once warm no process should grow by more than 10 % and throughput should stay within 10 %
 // of its first minute; the job tables' growth is reported.
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ApiKeyStore, migrate, openSql } from '@relaykit/gateway';
@@ -48,6 +49,8 @@ export interface SoakOptions {
    * 0 or absent leaves V8's default, which lets the heap grow to several times the live memory before it collects.
    */
   heapMb?: number;
+  /** A file: every sample of the run as JSON (RSS, throughput, each process' memory), to study it afterwards. */
+  samplesFile?: string;
   /** A directory: heap snapshots of every process at the end of the warm-up and at the end of the submits. */
   snapshotDir?: string;
   log?: (line: string) => void;
@@ -270,6 +273,20 @@ export async function runSoak(o: SoakOptions) {
       nativeGrowth[p.name] = growth(
         from,
         m.map((s) => ({ t: s.t, v: s.rss - s.heapPhysical - s.external })),
+      );
+    }
+    if (o.samplesFile) {
+      const series = (m: Map<string, MemSample[]>) => Object.fromEntries(m);
+      await writeFile(
+        o.samplesFile,
+        JSON.stringify({
+          warmupMs: o.warmupMs,
+          submitEnd,
+          samples,
+          mem: series(mem),
+          major: series(major),
+          live: series(live),
+        }),
       );
     }
     const statuses = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
