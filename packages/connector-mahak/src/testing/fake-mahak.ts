@@ -66,6 +66,8 @@ export interface FakeMahakOptions {
   passwordMode?: 'md5' | 'plain' | 'either';
   /** Token lifetime (default 30 min, as v1 documented). */
   tokenTtlMs?: number;
+  /** The fake's clock in epoch ms (default `Date.now`): a test moves it to expire tokens without waiting. */
+  now?: () => number;
   /** How an invalid token is answered: a `Result:false` envelope with code 401 in HTTP 200 (default) or HTTP 401. */
   authFailure?: 'envelope' | 'http401';
   /** The RowVersion counter's last value; the first change gets `startRowVersion + 1` (default 4,000,000,000). */
@@ -189,7 +191,8 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
   const safe = (options.paging ?? 'safe') === 'safe';
   const noPaging = options.paging === 'none';
   const offsetMs = (options.utcOffsetMinutes ?? 0) * 60_000;
-  const localNow = () => dotNetDate(Date.now() + offsetMs);
+  const now = options.now ?? Date.now;
+  const localNow = () => dotNetDate(now() + offsetMs);
   let counter = options.startRowVersion ?? 4_000_000_000n;
   let txVersion: bigint | undefined;
   let syncId = 0n;
@@ -294,7 +297,7 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
     const token = header.replace(/^Bearer\s+/i, '').trim();
     const expires = token ? tokens.get(token) : undefined;
     if (expires === undefined) return false;
-    if (expires < Date.now()) {
+    if (expires < now()) {
       tokens.delete(token);
       return false;
     }
@@ -317,7 +320,7 @@ export async function startFakeMahak(options: FakeMahakOptions = {}): Promise<Fa
         'نام کاربری یا رمز عبور اشتباه است (invalid user name, password or database)',
       );
     const token = randomBytes(24).toString('hex');
-    tokens.set(token, Date.now() + tokenTtlMs);
+    tokens.set(token, now() + tokenTtlMs);
     logins++;
     syncId += 1n;
     return {
