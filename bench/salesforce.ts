@@ -14,9 +14,8 @@
 // `--latency` adds a delay to every answer of the fake org, standing in for the network round
 // trip to a real org (0 measures the fake's CPU only).
 import jsforce from 'jsforce';
-import { HttpClient, isHttpError, type HttpRequester } from '@relaykit/sdk-core';
 import { SalesforceClient } from '@relaykit/connector-salesforce';
-import { startFakeOrg, type FakeOrg } from '@relaykit/connector-salesforce/testing';
+import { deadTokenProbe, startFakeOrg, type FakeOrg } from '@relaykit/connector-salesforce/testing';
 import { numberArg, reportBench, round } from './lib.js';
 
 const records = numberArg('records', 10_000);
@@ -84,33 +83,12 @@ async function runExpiry(): Promise<Record<string, number>> {
   const calls = 1000;
   const connections = 32;
   const org = await startFakeOrg({ faults: { latencyMs, expireSessionsEvery: { calls: 300 } } });
-  // When the client first saw a 401 for each token, and the 401s on requests sent after that.
-  const deadSince = new Map<string, number>();
-  let sentAfterDeadKnown = 0;
+  const probe = deadTokenProbe();
   const sf = new SalesforceClient({
     instanceUrl: org.url,
     apiVersion: '60.0',
     connections,
-    createHttpClient: (options): HttpRequester => {
-      const http = new HttpClient(options);
-      return {
-        upstream: http.upstream,
-        close: () => http.close(),
-        request: async (request) => {
-          const token = String(request.headers?.authorization ?? '');
-          const sentAt = performance.now();
-          try {
-            return await http.request(request);
-          } catch (error) {
-            if (isHttpError(error, 401)) {
-              if (sentAt > (deadSince.get(token) ?? Number.POSITIVE_INFINITY)) sentAfterDeadKnown++;
-              if (!deadSince.has(token)) deadSince.set(token, performance.now());
-            }
-            throw error;
-          }
-        },
-      } as HttpRequester;
-    },
+    createHttpClient: probe.createHttpClient,
     auth: { flow: 'client_credentials', clientId: 'fake-client-id', clientSecret: 'fake-client-secret' },
   });
   try {
@@ -128,7 +106,7 @@ async function runExpiry(): Promise<Record<string, number>> {
       connections,
       extra401,
       maxExtra401: expiries * connections,
-      sentAfterDeadKnown,
+      sentAfterDeadKnown: probe.sentAfterDeadKnown,
       tokenRequests: org.state.tokenRequests.length,
       httpRequests: org.state.requests.length,
       ms: round(ms, 0),

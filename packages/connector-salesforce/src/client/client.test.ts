@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { HttpClient, type HttpRequester, isAbortedError, isCircuitOpenError, isHttpError } from '@relaykit/sdk-core';
+import { isAbortedError, isCircuitOpenError } from '@relaykit/sdk-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeOrg, type FakeOrg, type FakeOrgOptions } from '../testing/index.js';
+import { deadTokenProbe, startFakeOrg, type FakeOrg, type FakeOrgOptions } from '../testing/index.js';
 import {
   type SalesforceBulkJobError,
   isSalesforceApiError,
@@ -169,31 +169,8 @@ describe('session expiry', () => {
     const o = await org({ faults: { expireSessionsEvery: { calls: 300 } } });
     const connections = 8;
     // A 401 on a request that left after the client had been told its token was dead would be one too many.
-    const deadSince = new Map<string, number>();
-    let sentAfterDeadKnown = 0;
-    const sf = client(o, {
-      connections,
-      createHttpClient: (options): HttpRequester => {
-        const http = new HttpClient(options);
-        return {
-          upstream: http.upstream,
-          close: () => http.close(),
-          request: async (request) => {
-            const token = String(request.headers?.authorization ?? '');
-            const sentAt = performance.now();
-            try {
-              return await http.request(request);
-            } catch (error) {
-              if (isHttpError(error, 401)) {
-                if (sentAt > (deadSince.get(token) ?? Number.POSITIVE_INFINITY)) sentAfterDeadKnown++;
-                if (!deadSince.has(token)) deadSince.set(token, performance.now());
-              }
-              throw error;
-            }
-          },
-        } as HttpRequester;
-      },
-    });
+    const probe = deadTokenProbe();
+    const sf = client(o, { connections, createHttpClient: probe.createHttpClient });
     const settled = await Promise.allSettled(
       Array.from({ length: 1000 }, (_, i) => sf.upsert('Contact', 'Ext__c', `E-${i}`, { LastName: `Person ${i}` })),
     );
@@ -205,7 +182,7 @@ describe('session expiry', () => {
     const unauthorized = o.state.requests.filter((r) => r.status === 401).length;
     expect(unauthorized).toBeGreaterThan(0);
     expect(unauthorized).toBeLessThanOrEqual(expiries * connections);
-    expect(sentAfterDeadKnown).toBe(0);
+    expect(probe.sentAfterDeadKnown).toBe(0);
     const counts = o.ledger.countsByExternalId('Contact');
     expect(counts.size).toBe(1000);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);

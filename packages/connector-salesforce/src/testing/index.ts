@@ -17,3 +17,4 @@ export type {
   TokenRequestLogEntry,
 } from './types.js';
 export { demo } from './demo.js';
+export { deadTokenProbe, type DeadTokenProbe } from './dead-token-probe.js';
