@@ -110,14 +110,46 @@ export function Json(props: { value: unknown; label: string }) {
   );
 }
 
-/** A scrollable table wrapper with a caption for screen readers. */
-export function Table(props: { caption: string; children: ComponentChildren }) {
+/** A scrollable table, captioned for screen readers: `columns` head it (null/false skipped), children are its rows. */
+export function Table(props: { caption: string; columns: ComponentChildren[]; children: ComponentChildren }) {
   return (
     <div class="table-wrap">
       <table>
         <caption class="sr-only">{props.caption}</caption>
-        {props.children}
+        <thead>
+          <tr>
+            {props.columns.map((header, i) =>
+              header === null || header === undefined || header === false ? null : (
+                // A column's place is fixed per page, so its index is a stable key.
+                <th key={i} scope="col">
+                  {header}
+                </th>
+              ),
+            )}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
       </table>
     </div>
   );
+}
+
+/** A list's states: "Loading…" until its first rows arrive, then `empty` if it has none, else its table (children). */
+export function ListState(props: {
+  loading?: boolean;
+  count: number;
+  empty: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  if (props.loading && !props.count) return <p class="muted">Loading…</p>;
+  return props.count === 0 ? props.empty : props.children;
+}
+
+/** The "Load more" button of a paged list, shown only while there is a next page. */
+export function LoadMore(props: { more: boolean; onMore: () => unknown }) {
+  return props.more ? (
+    <button type="button" class="ghost" onClick={() => props.onMore()}>
+      Load more
+    </button>
+  ) : null;
 }

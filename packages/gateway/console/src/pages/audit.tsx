@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
 import type { Answer, AuditEntry } from '../types.js';
-import { Alert, Empty, PageHeader, Table, useLoad, when } from '../ui.js';
+import { Alert, Empty, ListState, LoadMore, PageHeader, Table, useLoad, when } from '../ui.js';
 
 /** The audit log: who did what, when, with which outcome; filters and CSV/NDJSON export. */
 export function AuditPage() {
@@ -58,43 +58,28 @@ export function AuditPage() {
         </div>
       </form>
       <Alert error={page.error} />
-      {page.loading && !entries.length ? (
-        <p class="muted">Loading…</p>
-      ) : entries.length === 0 ? (
-        <Empty title="No audit entries match">Clear the filters; every call to /v1 is recorded here.</Empty>
-      ) : (
-        <Table caption="Audit entries">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-              <th scope="col">Call</th>
-              <th scope="col">Status</th>
+      <ListState
+        loading={page.loading}
+        count={entries.length}
+        empty={<Empty title="No audit entries match">Clear the filters; every call to /v1 is recorded here.</Empty>}
+      >
+        <Table caption="Audit entries" columns={['When', 'Who', 'What', 'Call', 'Status']}>
+          {entries.map((e) => (
+            <tr key={e.id}>
+              <td>{when(e.at)}</td>
+              <td>{e.actor ?? '—'}</td>
+              <td>{e.operation ?? '—'}</td>
+              <td>
+                <code>
+                  {e.method} {e.path}
+                </code>
+              </td>
+              <td>{e.status}</td>
             </tr>
-          </thead>
-          <tbody>
-            {entries.map((e) => (
-              <tr key={e.id}>
-                <td>{when(e.at)}</td>
-                <td>{e.actor ?? '—'}</td>
-                <td>{e.operation ?? '—'}</td>
-                <td>
-                  <code>
-                    {e.method} {e.path}
-                  </code>
-                </td>
-                <td>{e.status}</td>
-              </tr>
-            ))}
-          </tbody>
+          ))}
         </Table>
-      )}
-      {next ? (
-        <button type="button" class="ghost" onClick={more}>
-          Load more
-        </button>
-      ) : null}
+      </ListState>
+      <LoadMore more={Boolean(next)} onMore={more} />
     </>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
 import type { Answer } from '../types.js';
-import { Alert, Badge, Empty, Json, Notice, PageHeader, Table, useLoad, when } from '../ui.js';
+import { Alert, Badge, Empty, Json, ListState, Notice, PageHeader, Table, useLoad, when } from '../ui.js';
 import type { PageProps } from './props.js';
 
 /** Dead jobs and sync dead letters in one view: replay or discard (with a note) one or many. */
@@ -81,76 +81,74 @@ export function DeadLettersPage(props: PageProps) {
       </div>
       <Alert error={letters.error ?? error} />
       <Notice text={notice} />
-      {letters.loading && !list.length ? (
-        <p class="muted">Loading…</p>
-      ) : list.length === 0 ? (
-        <Empty title="No dead letters">
-          Nothing is waiting for a decision. Jobs land here when every attempt failed; check the Errors page for groups
-          of failures.
-        </Empty>
-      ) : (
-        <Table caption="Dead letters">
-          <thead>
-            <tr>
+      <ListState
+        loading={letters.loading}
+        count={list.length}
+        empty={
+          <Empty title="No dead letters">
+            Nothing is waiting for a decision. Jobs land here when every attempt failed; check the Errors page for
+            groups of failures.
+          </Empty>
+        }
+      >
+        <Table
+          caption="Dead letters"
+          columns={[
+            operate && (
+              <input
+                type="checkbox"
+                aria-label="Select all dead letters"
+                checked={all}
+                onChange={() => setSelected(all ? new Set() : new Set(list.map((l) => l.id)))}
+              />
+            ),
+            'Kind',
+            'Where',
+            'Reason',
+            'When',
+            'Payload',
+          ]}
+        >
+          {list.map((l) => (
+            <tr key={l.id} data-dead-letter={l.id}>
               {operate ? (
-                <th scope="col">
+                <td>
                   <input
                     type="checkbox"
-                    aria-label="Select all dead letters"
-                    checked={all}
-                    onChange={() => setSelected(all ? new Set() : new Set(list.map((l) => l.id)))}
+                    aria-label={`Select ${l.id}`}
+                    checked={selected.has(l.id)}
+                    onChange={() => toggle(l.id)}
                   />
-                </th>
+                </td>
               ) : null}
-              <th scope="col">Kind</th>
-              <th scope="col">Where</th>
-              <th scope="col">Reason</th>
-              <th scope="col">When</th>
-              <th scope="col">Payload</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((l) => (
-              <tr key={l.id} data-dead-letter={l.id}>
-                {operate ? (
-                  <td>
-                    <input
-                      type="checkbox"
-                      aria-label={`Select ${l.id}`}
-                      checked={selected.has(l.id)}
-                      onChange={() => toggle(l.id)}
-                    />
-                  </td>
+              <td>
+                <Badge value={l.kind} />
+              </td>
+              <td>
+                {l.instance} / {l.subject}
+                {l.kind === 'job' ? (
+                  <>
+                    <br />
+                    <a href={`#/jobs?job=${l.id}`}>{l.id.slice(0, 12)}…</a>
+                  </>
+                ) : l.recordId ? (
+                  <small class="muted"> record {l.recordId}</small>
                 ) : null}
-                <td>
-                  <Badge value={l.kind} />
-                </td>
-                <td>
-                  {l.instance} / {l.subject}
-                  {l.kind === 'job' ? (
-                    <>
-                      <br />
-                      <a href={`#/jobs?job=${l.id}`}>{l.id.slice(0, 12)}…</a>
-                    </>
-                  ) : l.recordId ? (
-                    <small class="muted"> record {l.recordId}</small>
-                  ) : null}
-                </td>
-                <td>
-                  {l.code ? <code>{l.code}</code> : null} {l.reason}
-                </td>
-                <td>{when(l.at)}</td>
-                <td>
-                  <button type="button" class="link" onClick={() => setShown(shown === l.id ? undefined : l.id)}>
-                    {shown === l.id ? 'Hide' : 'Show'}
-                  </button>
-                  {shown === l.id ? <Json value={l.payload} label={`Payload of ${l.id}`} /> : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
+              </td>
+              <td>
+                {l.code ? <code>{l.code}</code> : null} {l.reason}
+              </td>
+              <td>{when(l.at)}</td>
+              <td>
+                <button type="button" class="link" onClick={() => setShown(shown === l.id ? undefined : l.id)}>
+                  {shown === l.id ? 'Hide' : 'Show'}
+                </button>
+                {shown === l.id ? <Json value={l.payload} label={`Payload of ${l.id}`} /> : null}
+              </td>
+            </tr>
+          ))}
         </Table>
-      )}
+      </ListState>
     </>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
 import type { Answer, ErrorGroup } from '../types.js';
-import { Alert, Badge, Empty, Notice, PageHeader, Table, useLoad, when } from '../ui.js';
+import { Alert, Badge, Empty, ListState, Notice, PageHeader, Table, useLoad, when } from '../ui.js';
 import type { PageProps } from './props.js';
 
 const NEXT: Record<ErrorGroup['status'], Array<{ to: ErrorGroup['status']; label: string }>> = {
@@ -53,74 +53,67 @@ export function ErrorsPage(props: PageProps) {
       </div>
       <Alert error={groups.error ?? error} />
       <Notice text={notice} />
-      {groups.loading && !list.length ? (
-        <p class="muted">Loading…</p>
-      ) : list.length === 0 ? (
-        <Empty title="No error groups here">
-          Nothing has failed in this view. Failed attempts are grouped here automatically; switch to “all” to see
-          resolved groups.
-        </Empty>
-      ) : (
-        <Table caption="Error groups">
-          <thead>
-            <tr>
-              <th scope="col">Error</th>
-              <th scope="col">Where</th>
-              <th scope="col">Count</th>
-              <th scope="col">Last seen</th>
-              <th scope="col">Status</th>
-              {props.can('admin:operate') ? <th scope="col">Resolution</th> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((g) => (
-              <tr key={g.fingerprint} data-fingerprint={g.fingerprint}>
-                <td>
-                  <code>{g.code}</code> {g.sampleMessage}
-                  <br />
+      <ListState
+        loading={groups.loading}
+        count={list.length}
+        empty={
+          <Empty title="No error groups here">
+            Nothing has failed in this view. Failed attempts are grouped here automatically; switch to “all” to see
+            resolved groups.
+          </Empty>
+        }
+      >
+        <Table
+          caption="Error groups"
+          columns={['Error', 'Where', 'Count', 'Last seen', 'Status', props.can('admin:operate') && 'Resolution']}
+        >
+          {list.map((g) => (
+            <tr key={g.fingerprint} data-fingerprint={g.fingerprint}>
+              <td>
+                <code>{g.code}</code> {g.sampleMessage}
+                <br />
+                <small class="muted">
+                  Jobs:{' '}
+                  {g.sampleJobIds.slice(-3).map((id) => (
+                    <a key={id} href={`#/jobs?job=${id}`}>
+                      {id.slice(0, 10)}…{' '}
+                    </a>
+                  ))}
+                </small>
+              </td>
+              <td>
+                {g.instance} / {g.operation}
+              </td>
+              <td>{g.count}</td>
+              <td>{when(g.lastSeen)}</td>
+              <td>
+                <Badge value={g.status} />
+                {g.reopened ? <small> reopened {g.reopened}×</small> : null}
+                {g.statusBy ? (
                   <small class="muted">
-                    Jobs:{' '}
-                    {g.sampleJobIds.slice(-3).map((id) => (
-                      <a key={id} href={`#/jobs?job=${id}`}>
-                        {id.slice(0, 10)}…{' '}
-                      </a>
-                    ))}
+                    <br />
+                    by {g.statusBy}
+                    {g.statusNote ? `: ${g.statusNote}` : ''}
                   </small>
-                </td>
-                <td>
-                  {g.instance} / {g.operation}
-                </td>
-                <td>{g.count}</td>
-                <td>{when(g.lastSeen)}</td>
-                <td>
-                  <Badge value={g.status} />
-                  {g.reopened ? <small> reopened {g.reopened}×</small> : null}
-                  {g.statusBy ? (
-                    <small class="muted">
-                      <br />
-                      by {g.statusBy}
-                      {g.statusNote ? `: ${g.statusNote}` : ''}
-                    </small>
-                  ) : null}
-                </td>
-                {props.can('admin:operate') ? (
-                  <td class="resolution">
-                    <label class="sr-only" for={`note-${g.fingerprint}`}>
-                      Note for {g.code}
-                    </label>
-                    <input id={`note-${g.fingerprint}`} placeholder="Note (optional)" />
-                    {NEXT[g.status].map((n) => (
-                      <button key={n.to} type="button" onClick={() => change(g, n.to)}>
-                        {n.label}
-                      </button>
-                    ))}
-                  </td>
                 ) : null}
-              </tr>
-            ))}
-          </tbody>
+              </td>
+              {props.can('admin:operate') ? (
+                <td class="resolution">
+                  <label class="sr-only" for={`note-${g.fingerprint}`}>
+                    Note for {g.code}
+                  </label>
+                  <input id={`note-${g.fingerprint}`} placeholder="Note (optional)" />
+                  {NEXT[g.status].map((n) => (
+                    <button key={n.to} type="button" onClick={() => change(g, n.to)}>
+                      {n.label}
+                    </button>
+                  ))}
+                </td>
+              ) : null}
+            </tr>
+          ))}
         </Table>
-      )}
+      </ListState>
     </>
   );
 }

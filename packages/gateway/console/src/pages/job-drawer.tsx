@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, query } from '../api.js';
 import type { Answer, JobDetail } from '../types.js';
-import { Alert, Badge, Drawer, Json, Notice, Table, useLoad, when } from '../ui.js';
+import { Alert, Badge, Drawer, Json, ListState, Notice, Table, useLoad, when } from '../ui.js';
 import type { PageProps } from './props.js';
 
 /** A job's details: attempts, input and result (masked unless revealed), with retry and cancel for operators. */
@@ -87,36 +87,25 @@ export function JobDrawer(props: PageProps & { id: string; onClose(): void; onCh
             </button>
           </div>
           <h3>Attempts</h3>
-          {d.attempts.length ? (
-            <Table caption="Attempts of this job">
-              <thead>
-                <tr>
-                  <th scope="col">#</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Started</th>
-                  <th scope="col">Duration</th>
-                  <th scope="col">Upstream</th>
-                  <th scope="col">Error</th>
+          <ListState count={d.attempts.length} empty={<p class="muted">No attempt yet: the job waits in the queue.</p>}>
+            <Table
+              caption="Attempts of this job"
+              columns={['#', 'Outcome', 'Started', 'Duration', 'Upstream', 'Error']}
+            >
+              {d.attempts.map((a) => (
+                <tr key={a.attempt}>
+                  <td>{a.attempt}</td>
+                  <td>
+                    <Badge value={a.outcome} />
+                  </td>
+                  <td>{when(a.startedAt)}</td>
+                  <td>{a.durationMs === null ? '—' : `${Math.round(a.durationMs)} ms`}</td>
+                  <td>{a.upstreamStatus ?? '—'}</td>
+                  <td>{a.error ? `${a.error.code}: ${a.error.message}` : '—'}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {d.attempts.map((a) => (
-                  <tr key={a.attempt}>
-                    <td>{a.attempt}</td>
-                    <td>
-                      <Badge value={a.outcome} />
-                    </td>
-                    <td>{when(a.startedAt)}</td>
-                    <td>{a.durationMs === null ? '—' : `${Math.round(a.durationMs)} ms`}</td>
-                    <td>{a.upstreamStatus ?? '—'}</td>
-                    <td>{a.error ? `${a.error.code}: ${a.error.message}` : '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
+              ))}
             </Table>
-          ) : (
-            <p class="muted">No attempt yet: the job waits in the queue.</p>
-          )}
+          </ListState>
           <h3>Input {d.masked ? <small>(masked)</small> : <small>(clear values)</small>}</h3>
           <Json value={d.input} label="Job input" />
           <h3>Result</h3>

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
 import type { Answer, JobSummary } from '../types.js';
-import { Alert, Badge, Empty, Notice, PageHeader, Table, useLoad, when } from '../ui.js';
+import { Alert, Badge, Empty, ListState, LoadMore, Notice, PageHeader, Table, useLoad, when } from '../ui.js';
 import { JobDrawer } from './job-drawer.js';
 import type { PageProps } from './props.js';
 
@@ -105,55 +105,40 @@ export function JobsPage(props: PageProps) {
       </form>
       <Alert error={list.error ?? error} />
       <Notice text={notice} />
-      {list.loading && !jobs.length ? (
-        <p class="muted">Loading…</p>
-      ) : jobs.length === 0 ? (
-        <Empty title="No jobs match">
-          {Object.keys(filter).length
-            ? 'Clear or widen the filters above.'
-            : 'Submit one with POST /v1/{instance}/{operation} and an API key (the API docs have examples).'}
-        </Empty>
-      ) : (
-        <Table caption="Jobs">
-          <thead>
-            <tr>
-              <th scope="col">Job</th>
-              <th scope="col">Instance</th>
-              <th scope="col">Operation</th>
-              <th scope="col">Status</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Error</th>
-              <th scope="col">Created</th>
+      <ListState
+        loading={list.loading}
+        count={jobs.length}
+        empty={
+          <Empty title="No jobs match">
+            {Object.keys(filter).length
+              ? 'Clear or widen the filters above.'
+              : 'Submit one with POST /v1/{instance}/{operation} and an API key (the API docs have examples).'}
+          </Empty>
+        }
+      >
+        <Table caption="Jobs" columns={['Job', 'Instance', 'Operation', 'Status', 'Attempts', 'Error', 'Created']}>
+          {jobs.map((j) => (
+            <tr key={j.id} data-job={j.id}>
+              <td>
+                <button type="button" class="link" onClick={() => setOpen(j.id)} aria-label={`Open job ${j.id}`}>
+                  {j.id.slice(0, 12)}…
+                </button>
+              </td>
+              <td>{j.instance}</td>
+              <td>{j.operation}</td>
+              <td>
+                <Badge value={j.status} />
+              </td>
+              <td>
+                {j.attemptCount}/{j.maxAttempts}
+              </td>
+              <td>{j.error ? <code>{j.error.code}</code> : '—'}</td>
+              <td>{when(j.createdAt)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {jobs.map((j) => (
-              <tr key={j.id} data-job={j.id}>
-                <td>
-                  <button type="button" class="link" onClick={() => setOpen(j.id)} aria-label={`Open job ${j.id}`}>
-                    {j.id.slice(0, 12)}…
-                  </button>
-                </td>
-                <td>{j.instance}</td>
-                <td>{j.operation}</td>
-                <td>
-                  <Badge value={j.status} />
-                </td>
-                <td>
-                  {j.attemptCount}/{j.maxAttempts}
-                </td>
-                <td>{j.error ? <code>{j.error.code}</code> : '—'}</td>
-                <td>{when(j.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
+          ))}
         </Table>
-      )}
-      {next ? (
-        <button type="button" class="ghost" onClick={more}>
-          Load more
-        </button>
-      ) : null}
+      </ListState>
+      <LoadMore more={Boolean(next)} onMore={more} />
       {open ? <JobDrawer {...props} id={open} onClose={() => setOpen(undefined)} onChanged={list.reload} /> : null}
     </>
   );

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import type { Answer, ApiKey } from '../types.js';
-import { Alert, Badge, Empty, Notice, PageHeader, Table, useLoad, when } from '../ui.js';
+import { Alert, Badge, Empty, ListState, Notice, PageHeader, Table, useLoad, when } from '../ui.js';
 
 /** API keys of the environment: create (the secret is shown once), revoke. */
 export function KeysPage() {
@@ -76,52 +76,42 @@ export function KeysPage() {
       ) : null}
       <Alert error={keys.error ?? error} />
       <Notice text={notice} />
-      {keys.loading && !list.length ? (
-        <p class="muted">Loading…</p>
-      ) : list.length === 0 ? (
-        <Empty title="No API keys yet">
-          Create one above; applications send it as “Authorization: Bearer &lt;key&gt;”.
-        </Empty>
-      ) : (
-        <Table caption="API keys">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Id</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
+      <ListState
+        loading={keys.loading}
+        count={list.length}
+        empty={
+          <Empty title="No API keys yet">
+            Create one above; applications send it as “Authorization: Bearer &lt;key&gt;”.
+          </Empty>
+        }
+      >
+        <Table
+          caption="API keys"
+          columns={['Name', 'Id', 'Scopes', 'Created', 'Last used', 'State', <span class="sr-only">Actions</span>]}
+        >
+          {list.map((k) => (
+            <tr key={k.id} data-key={k.id}>
+              <th scope="row">{k.name}</th>
+              <td>
+                <code>{k.id}</code>
+              </td>
+              <td>{k.scopes.join(' ')}</td>
+              <td>{when(k.createdAt)}</td>
+              <td>{when(k.lastUsedAt)}</td>
+              <td>
+                <Badge value={k.revokedAt ? 'revoked' : 'active'} />
+              </td>
+              <td>
+                {k.revokedAt ? null : (
+                  <button type="button" class="danger" onClick={() => revoke(k)} aria-label={`Revoke key ${k.name}`}>
+                    Revoke
+                  </button>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {list.map((k) => (
-              <tr key={k.id} data-key={k.id}>
-                <th scope="row">{k.name}</th>
-                <td>
-                  <code>{k.id}</code>
-                </td>
-                <td>{k.scopes.join(' ')}</td>
-                <td>{when(k.createdAt)}</td>
-                <td>{when(k.lastUsedAt)}</td>
-                <td>
-                  <Badge value={k.revokedAt ? 'revoked' : 'active'} />
-                </td>
-                <td>
-                  {k.revokedAt ? null : (
-                    <button type="button" class="danger" onClick={() => revoke(k)} aria-label={`Revoke key ${k.name}`}>
-                      Revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
+          ))}
         </Table>
-      )}
+      </ListState>
     </>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { ThroughputChart } from '../chart.js';
 import type { Answer, Bucket, LiveStats } from '../types.js';
-import { Alert, Badge, Empty, PageHeader, Table, when } from '../ui.js';
+import { Alert, Badge, Empty, ListState, PageHeader, Table, when } from '../ui.js';
 
 /** Buckets merged by start time (the live events carry the last minutes only). */
 function merge(history: Bucket[], recent: Bucket[]): Bucket[] {
@@ -59,23 +59,19 @@ export function OverviewPage() {
         <h2 id="instances-title">Instances, queues and circuits</h2>
         {!live ? (
           <p class="muted">Waiting for the first live update…</p>
-        ) : live.instances.length === 0 ? (
-          <Empty title="No instances in this environment">
-            Add one under <code>instances:</code> in relaykit.yaml and restart the gateway.
-          </Empty>
         ) : (
-          <Table caption="Instances with their health, queue depths and circuits">
-            <thead>
-              <tr>
-                <th scope="col">Instance</th>
-                <th scope="col">Health</th>
-                <th scope="col">Waiting</th>
-                <th scope="col">Active</th>
-                <th scope="col">Delayed</th>
-                <th scope="col">Circuits</th>
-              </tr>
-            </thead>
-            <tbody>
+          <ListState
+            count={live.instances.length}
+            empty={
+              <Empty title="No instances in this environment">
+                Add one under <code>instances:</code> in relaykit.yaml and restart the gateway.
+              </Empty>
+            }
+          >
+            <Table
+              caption="Instances with their health, queue depths and circuits"
+              columns={['Instance', 'Health', 'Waiting', 'Active', 'Delayed', 'Circuits']}
+            >
               {live.instances.map((i) => (
                 <tr key={i.name}>
                   <th scope="row">{i.name}</th>
@@ -96,8 +92,8 @@ export function OverviewPage() {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </Table>
+            </Table>
+          </ListState>
         )}
       </section>
     </>

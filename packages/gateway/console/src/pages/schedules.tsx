@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
 import type { Answer, Schedule, ScheduleRunNow } from '../types.js';
-import { Alert, Badge, Drawer, Empty, Json, Notice, PageHeader, Table, useLoad, when } from '../ui.js';
+import { Alert, Badge, Drawer, Empty, Json, ListState, Notice, PageHeader, Table, useLoad, when } from '../ui.js';
 import type { PageProps } from './props.js';
 
 const path = (id: string, rest = '') => `/v1/admin/schedules/${encodeURIComponent(id)}${rest}`;
@@ -110,75 +110,63 @@ export function SchedulesPage(props: PageProps) {
       </PageHeader>
       <Alert error={list.error ?? error} />
       <Notice text={notice} />
-      {list.loading && !schedules.length ? (
-        <p class="muted">Loading…</p>
-      ) : schedules.length === 0 ? (
-        <Empty title="No schedules yet">
-          Schedules come from the configuration file (<code>schedules:</code> under an instance), from connectors, or
-          from <code>POST /v1/schedules</code> with an API key.
-        </Empty>
-      ) : (
-        <Table caption="Schedules">
-          <thead>
-            <tr>
-              <th scope="col">Schedule</th>
-              <th scope="col">Runs</th>
-              <th scope="col">Next fire times</th>
-              <th scope="col">Last run</th>
-              <th scope="col">Lag</th>
-              {operate ? <th scope="col">Actions</th> : null}
+      <ListState
+        loading={list.loading}
+        count={schedules.length}
+        empty={
+          <Empty title="No schedules yet">
+            Schedules come from the configuration file (<code>schedules:</code> under an instance), from connectors, or
+            from <code>POST /v1/schedules</code> with an API key.
+          </Empty>
+        }
+      >
+        <Table
+          caption="Schedules"
+          columns={['Schedule', 'Runs', 'Next fire times', 'Last run', 'Lag', operate && 'Actions']}
+        >
+          {schedules.map((s) => (
+            <tr key={s.id} data-schedule={s.id}>
+              <th scope="row">
+                <button type="button" class="link" onClick={() => setOpen(s.id)} aria-label={`Open schedule ${s.name}`}>
+                  {s.name}
+                </button>{' '}
+                {s.paused ? <Badge value="paused" /> : null}
+                <br />
+                <small class="muted">{timingOf(s)}</small>
+              </th>
+              <td>
+                {s.instance} / {s.operation}
+                <br />
+                <small class="muted">{s.source}</small>
+              </td>
+              <td>
+                <FireTimes times={s.next} paused={s.paused} />
+              </td>
+              <td>
+                {s.lastOutcome ? (
+                  <>
+                    <Badge value={s.lastOutcome} /> <small>{when(s.lastFireAt)}</small>
+                    {s.lastJob ? (
+                      <>
+                        <br />
+                        <JobLink id={s.lastJob.id} /> {s.lastJob.status ? <Badge value={s.lastJob.status} /> : null}
+                      </>
+                    ) : null}
+                  </>
+                ) : (
+                  <span class="muted">not run yet</span>
+                )}
+              </td>
+              <td>{ms(s.lastLagMs)}</td>
+              {operate ? (
+                <td class="actions">
+                  <Actions schedule={s} act={act} />
+                </td>
+              ) : null}
             </tr>
-          </thead>
-          <tbody>
-            {schedules.map((s) => (
-              <tr key={s.id} data-schedule={s.id}>
-                <th scope="row">
-                  <button
-                    type="button"
-                    class="link"
-                    onClick={() => setOpen(s.id)}
-                    aria-label={`Open schedule ${s.name}`}
-                  >
-                    {s.name}
-                  </button>{' '}
-                  {s.paused ? <Badge value="paused" /> : null}
-                  <br />
-                  <small class="muted">{timingOf(s)}</small>
-                </th>
-                <td>
-                  {s.instance} / {s.operation}
-                  <br />
-                  <small class="muted">{s.source}</small>
-                </td>
-                <td>
-                  <FireTimes times={s.next} paused={s.paused} />
-                </td>
-                <td>
-                  {s.lastOutcome ? (
-                    <>
-                      <Badge value={s.lastOutcome} /> <small>{when(s.lastFireAt)}</small>
-                      {s.lastJob ? (
-                        <>
-                          <br />
-                          <JobLink id={s.lastJob.id} /> {s.lastJob.status ? <Badge value={s.lastJob.status} /> : null}
-                        </>
-                      ) : null}
-                    </>
-                  ) : (
-                    <span class="muted">not run yet</span>
-                  )}
-                </td>
-                <td>{ms(s.lastLagMs)}</td>
-                {operate ? (
-                  <td class="actions">
-                    <Actions schedule={s} act={act} />
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
+          ))}
         </Table>
-      )}
+      </ListState>
       {open ? (
         <ScheduleDrawer
           {...props}
@@ -209,6 +197,7 @@ function ScheduleDrawer(props: PageProps & { id: string; onClose(): void; onChan
     props.onChanged();
   }, setError);
   const s = schedule.data;
+  const history = runs.data?.runs ?? [];
   return (
     <Drawer title={`Schedule ${s?.name ?? props.id}`} onClose={props.onClose}>
       <Alert error={schedule.error ?? runs.error ?? error} />
@@ -255,40 +244,31 @@ function ScheduleDrawer(props: PageProps & { id: string; onClose(): void; onChan
           <h3>Next fire times</h3>
           <FireTimes times={s.next} paused={s.paused} />
           <h3>Run history</h3>
-          {runs.data?.runs.length ? (
-            <Table caption="Runs of this schedule, newest first">
-              <thead>
-                <tr>
-                  <th scope="col">Fire time</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Job</th>
-                  <th scope="col">Lag to start</th>
+          <ListState loading={runs.loading} count={history.length} empty={<p class="muted">No run yet.</p>}>
+            <Table
+              caption="Runs of this schedule, newest first"
+              columns={['Fire time', 'Outcome', 'Job', 'Lag to start']}
+            >
+              {history.map((r) => (
+                <tr key={r.fireAt} data-run={r.fireAt}>
+                  <td>{when(r.fireAt)}</td>
+                  <td>
+                    <Badge value={r.outcome} />
+                  </td>
+                  <td>
+                    {r.jobId ? (
+                      <>
+                        <JobLink id={r.jobId} /> {r.jobStatus ? <Badge value={r.jobStatus} /> : null}
+                      </>
+                    ) : (
+                      <span class="muted">{r.detail ? JSON.stringify(r.detail) : '—'}</span>
+                    )}
+                  </td>
+                  <td>{ms(r.lagMs)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {runs.data.runs.map((r) => (
-                  <tr key={r.fireAt} data-run={r.fireAt}>
-                    <td>{when(r.fireAt)}</td>
-                    <td>
-                      <Badge value={r.outcome} />
-                    </td>
-                    <td>
-                      {r.jobId ? (
-                        <>
-                          <JobLink id={r.jobId} /> {r.jobStatus ? <Badge value={r.jobStatus} /> : null}
-                        </>
-                      ) : (
-                        <span class="muted">{r.detail ? JSON.stringify(r.detail) : '—'}</span>
-                      )}
-                    </td>
-                    <td>{ms(r.lagMs)}</td>
-                  </tr>
-                ))}
-              </tbody>
+              ))}
             </Table>
-          ) : (
-            <p class="muted">{runs.loading ? 'Loading…' : 'No run yet.'}</p>
-          )}
+          </ListState>
           <h3>
             Input <small>(masked)</small>
           </h3>

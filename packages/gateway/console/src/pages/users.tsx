@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import type { Answer } from '../types.js';
-import { Alert, Empty, Notice, PageHeader, Table, useLoad, when } from '../ui.js';
+import { Alert, Empty, ListState, Notice, PageHeader, Table, useLoad, when } from '../ui.js';
 import type { PageProps } from './props.js';
 
 const ROLES = ['viewer', 'operator', 'admin'];
@@ -63,68 +63,59 @@ export function UsersPage(props: PageProps) {
       </form>
       <Alert error={users.error ?? error} />
       <Notice text={notice} />
-      {list.length === 0 ? (
-        <Empty title="No users">Add one above, or from a shell: relaykit users add &lt;name&gt; --role admin.</Empty>
-      ) : (
-        <Table caption="Console users">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Role</th>
-              <th scope="col">Last login</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
+      <ListState
+        count={list.length}
+        empty={
+          <Empty title="No users">Add one above, or from a shell: relaykit users add &lt;name&gt; --role admin.</Empty>
+        }
+      >
+        <Table caption="Console users" columns={['Name', 'Role', 'Last login', <span class="sr-only">Actions</span>]}>
+          {list.map((u) => (
+            <tr key={u.id}>
+              <th scope="row">
+                {u.name}
+                {u.lockedUntil ? <small> (locked until {when(u.lockedUntil)})</small> : null}
               </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((u) => (
-              <tr key={u.id}>
-                <th scope="row">
-                  {u.name}
-                  {u.lockedUntil ? <small> (locked until {when(u.lockedUntil)})</small> : null}
-                </th>
-                <td>
-                  <label class="sr-only" for={`role-${u.id}`}>
-                    Role of {u.name}
-                  </label>
-                  <select
-                    id={`role-${u.id}`}
-                    value={u.role}
-                    disabled={u.id === props.me.user.id}
-                    onChange={(e) =>
-                      run(
-                        () => api('PATCH', `/v1/admin/users/${u.id}`, { role: (e.target as HTMLSelectElement).value }),
-                        `${u.name} is now ${(e.target as HTMLSelectElement).value}.`,
-                      )
+              <td>
+                <label class="sr-only" for={`role-${u.id}`}>
+                  Role of {u.name}
+                </label>
+                <select
+                  id={`role-${u.id}`}
+                  value={u.role}
+                  disabled={u.id === props.me.user.id}
+                  onChange={(e) =>
+                    run(
+                      () => api('PATCH', `/v1/admin/users/${u.id}`, { role: (e.target as HTMLSelectElement).value }),
+                      `${u.name} is now ${(e.target as HTMLSelectElement).value}.`,
+                    )
+                  }
+                >
+                  {ROLES.map((r) => (
+                    <option key={r}>{r}</option>
+                  ))}
+                </select>
+              </td>
+              <td>{when(u.lastLoginAt)}</td>
+              <td>
+                {u.id === props.me.user.id ? null : (
+                  <button
+                    type="button"
+                    class="danger"
+                    aria-label={`Remove user ${u.name}`}
+                    onClick={() =>
+                      confirm(`Remove ${u.name}?`) &&
+                      run(() => api('DELETE', `/v1/admin/users/${u.id}`), `Removed ${u.name}.`)
                     }
                   >
-                    {ROLES.map((r) => (
-                      <option key={r}>{r}</option>
-                    ))}
-                  </select>
-                </td>
-                <td>{when(u.lastLoginAt)}</td>
-                <td>
-                  {u.id === props.me.user.id ? null : (
-                    <button
-                      type="button"
-                      class="danger"
-                      aria-label={`Remove user ${u.name}`}
-                      onClick={() =>
-                        confirm(`Remove ${u.name}?`) &&
-                        run(() => api('DELETE', `/v1/admin/users/${u.id}`), `Removed ${u.name}.`)
-                      }
-                    >
-                      Remove
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
+                    Remove
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
         </Table>
-      )}
+      </ListState>
     </>
   );
 }
