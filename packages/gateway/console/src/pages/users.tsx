@@ -64,6 +64,7 @@ export function UsersPage(props: PageProps) {
       <Alert error={users.error ?? error} />
       <Notice text={notice} />
       <ListState
+        loading={users.loading}
         count={list.length}
         empty={
           <Empty title="No users">Add one above, or from a shell: relaykit users add &lt;name&gt; --role admin.</Empty>
