@@ -2,9 +2,9 @@
 // through the public API and the fake upstream's ledger; prints one JSON line like the benches.
 //   npm run chaos                          the short profile (about a minute; also run by `npm test`)
 //   npm run chaos -- --profile long        the acceptance run; writes bench/results/chaos.json
-//   npm run chaos -- --profile soak [--jobs 1000000] [--rate 500] [--batch 100] [--workers 3] [--warmup 60] [--window 60]
+//   npm run chaos -- --profile soak [--jobs 1000000] [--rate 200] [--batch 100] [--workers 3] [--warmup 120] [--window 60]
 //                                          [--mem 5] (each process' memory every 5 s, and after V8's full GCs)
-//                                          [--heap-mb 96] (each gateway process' old-space ceiling; default V8's own)
+//                                          [--heap-mb 96] (each gateway process' old-space ceiling; 0: V8's default)
 //                                          [--gc-at-warmup] (also a forced full GC at the warm-up's end: exact live
 //                                          memory growth, but V8 then sizes its heap differently)
 //                                          [--snapshots DIR] (heap snapshots at the warm-up's end and the submits' end)
@@ -32,15 +32,15 @@ const log = (line: string) => console.error(`[chaos] ${line}`);
 if (profile === 'soak') {
   const result = await runSoak({
     jobs: num('jobs', 1_000_000),
-    rate: num('rate', 500),
+    rate: num('rate', 200),
     batch: num('batch', 100),
     workers: num('workers', 3),
     concurrency: num('concurrency', 32),
-    warmupMs: num('warmup', 60) * 1000,
+    warmupMs: num('warmup', 120) * 1000,
     windowMs: num('window', 60) * 1000,
     sampleMs: num('sample', 2) * 1000,
     memMs: num('mem', 5) * 1000,
-    heapMb: num('heap-mb', 0),
+    heapMb: num('heap-mb', 96),
     snapshotDir: args.snapshots,
     samplesFile: args.samples,
     gcAtWarmup: args['gc-at-warmup'] === 'true',
