@@ -8,6 +8,7 @@
 //                                          [--gc-at-warmup] (also a forced full GC at the warm-up's end: exact live
 //                                          memory growth, but V8 then sizes its heap differently)
 //                                          [--snapshots DIR] (heap snapshots at the warm-up's end and the submits' end)
+//                                          [--retention 180] (finished jobs deleted after 180 s: the tables level off)
 //                                          [--samples FILE] (every sample of the run, as JSON)
 //                                          writes bench/results/chaos-soak.json
 import { reportBench } from './lib.js';
@@ -43,6 +44,7 @@ if (profile === 'soak') {
     heapMb: num('heap-mb', 96),
     snapshotDir: args.snapshots,
     samplesFile: args.samples,
+    retentionMs: args.retention === undefined ? undefined : num('retention', 0) * 1000,
     gcAtWarmup: args['gc-at-warmup'] === 'true',
     log,
   });

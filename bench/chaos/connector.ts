@@ -54,8 +54,28 @@ export function chaosConfig(env: {
   leaseMs: number;
   port: number;
   concurrency: number;
+  /** Finished jobs (with their attempts), stored responses and audit entries deleted this long after (default: kept). */
+  retentionMs?: number;
 }) {
+  const keep = env.retentionMs;
   return {
+    ...(keep === undefined
+      ? {}
+      : {
+          idempotency: { ttl: `${keep}ms` },
+          privacy: {
+            retention: {
+              interval: `${Math.max(1000, Math.round(keep / 6))}ms`,
+              batch: 2000,
+              classes: {
+                jobs: { keep: `${keep}ms`, action: 'delete' },
+                deadJobs: { keep: `${keep}ms`, action: 'delete' },
+                idempotency: { keep: '0ms', action: 'delete' },
+                audit: { keep: `${keep}ms`, action: 'delete' },
+              },
+            },
+          },
+        }),
     server: { port: env.port, host: '127.0.0.1', shutdownTimeout: '3s' },
     redis: { url: env.redisUrl, prefix: env.prefix },
     database: { url: env.databaseUrl },

@@ -49,6 +49,12 @@ export interface SoakOptions {
    * 0 or absent leaves V8's default, which lets the heap grow to several times the live memory before it collects.
    */
   heapMb?: number;
+  /**
+   * Retention on: finished jobs (with their attempts), stored responses and audit entries are deleted this long after
+   * they end, so the job tables should stop growing once the first jobs reach that age. Absent: kept (the tables grow
+   * by every job).
+   */
+  retentionMs?: number;
   /** A file: every sample of the run as JSON (RSS, throughput, each process' memory), to study it afterwards. */
   samplesFile?: string;
   /** A directory: heap snapshots of every process at the end of the warm-up and at the end of the submits. */
@@ -79,6 +85,7 @@ export async function runSoak(o: SoakOptions) {
       leaseMs: 5000,
       port: await freePort(),
       concurrency: o.concurrency,
+      retentionMs: o.retentionMs,
     };
     const sql = await openSql({ url: databaseUrl });
     await migrate(sql);
@@ -159,6 +166,20 @@ export async function runSoak(o: SoakOptions) {
         warmSnapshot = (warmCollect ?? Promise.resolve()).then(() => snapshot('warm'));
       }
     }, o.sampleMs);
+    // The job tables' size once a window: with retention on it should level off.
+    const tableSizes: Point[] = [];
+    let sizing = false;
+    const tableSampler = setInterval(() => {
+      if (sizing) return;
+      sizing = true;
+      const t = Date.now() - started;
+      void tableBytes()
+        .then((v) => tableSizes.push({ t, v }))
+        .catch(() => undefined)
+        .finally(() => {
+          sizing = false;
+        });
+    }, o.windowMs);
     let accepted = 0;
     let errors = 0;
     const batches = Math.ceil(o.jobs / o.batch);
@@ -209,6 +230,7 @@ export async function runSoak(o: SoakOptions) {
     await snapshot('end');
     for (let i = 0; i < 600 && upstream.writes < accepted; i++) await sleep(1000);
     clearInterval(sampler);
+    clearInterval(tableSampler);
     const { rows } = await monitor.query<{ status: string; n: string }>(
       `SELECT status, count(*) AS n FROM relaykit_jobs GROUP BY status`,
     );
@@ -315,6 +337,8 @@ export async function runSoak(o: SoakOptions) {
       heapTotalGrowth,
       nativeGrowth,
       memSampleS: memMs / 1000,
+      retentionS: o.retentionMs === undefined ? null : o.retentionMs / 1000,
+      tableSize: growth(o.warmupMs, tableSizes),
       tableGrowthBytes: bytesAfter - bytesBefore,
       tableBytesPerJob: accepted ? Math.round((bytesAfter - bytesBefore) / accepted) : null,
       heapCeilingMiB: o.heapMb || null,
@@ -334,6 +358,9 @@ export async function runSoak(o: SoakOptions) {
             ? null
             : maxOf(oldGenGrowth, 'growthPct') <= 10,
         rssWithin10Pct: maxOf(rssGrowth, 'growthPct') <= 10,
+        // With retention on: the job tables' size levels off (second half within 10 %).
+        tablesLevelOff:
+          o.retentionMs === undefined ? null : (growth(o.warmupMs, tableSizes)?.lateGrowthPct ?? 100) <= 10,
       },
     };
   } finally {
