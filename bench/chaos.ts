@@ -8,7 +8,8 @@
 //                                          [--gc-at-warmup] (also a forced full GC at the warm-up's end: exact live
 //                                          memory growth, but V8 then sizes its heap differently)
 //                                          [--snapshots DIR] (heap snapshots at the warm-up's end and the submits' end)
-//                                          [--retention 180] (finished jobs deleted after 180 s: the tables level off)
+//                                          [--retention 180] (finished jobs deleted after 180 s: the tables level off;
+//                                          writes bench/results/chaos-soak-retention.json instead)
 //                                          [--samples FILE] (every sample of the run, as JSON)
 //                                          writes bench/results/chaos-soak.json
 import { reportBench } from './lib.js';
@@ -48,7 +49,8 @@ if (profile === 'soak') {
     gcAtWarmup: args['gc-at-warmup'] === 'true',
     log,
   });
-  reportBench('chaos-soak', result);
+  // A retention run answers another question (do the tables level off?): its figures sit beside the plain soak's.
+  reportBench(args.retention === undefined ? 'chaos-soak' : 'chaos-soak-retention', result);
 } else if (profile === 'short' || profile === 'long') {
   const result = await runChaos({ ...profiles[profile as ProfileName], log });
   if (profile === 'long') reportBench('chaos', result);

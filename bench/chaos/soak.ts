@@ -182,6 +182,7 @@ export async function runSoak(o: SoakOptions) {
     }, o.windowMs);
     let accepted = 0;
     let errors = 0;
+    const acceptedBatches: number[] = [];
     const batches = Math.ceil(o.jobs / o.batch);
     const inFlight = new Set<Promise<void>>();
     for (let b = 0; b < batches; b++) {
@@ -207,6 +208,7 @@ export async function runSoak(o: SoakOptions) {
             await res.text();
             if (res.status === 202 || res.status === 200) {
               accepted += jobs.length;
+              acceptedBatches.push(b);
               return;
             }
           } catch {
@@ -228,7 +230,7 @@ export async function runSoak(o: SoakOptions) {
     await warmCollect;
     await collect();
     await snapshot('end');
-    for (let i = 0; i < 600 && upstream.writes < accepted; i++) await sleep(1000);
+    for (let i = 0; i < 600 && upstream.records.size < accepted; i++) await sleep(1000);
     clearInterval(sampler);
     clearInterval(tableSampler);
     const { rows } = await monitor.query<{ status: string; n: string }>(
@@ -312,6 +314,17 @@ export async function runSoak(o: SoakOptions) {
       );
     }
     const statuses = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    // Every accepted job checked against the fake's ledger: with retention on, the job table keeps only the retained
+    // window, so `statuses` counts those jobs and the ledger is what shows that none was lost.
+    let lost = 0;
+    let wrong = 0;
+    for (const b of acceptedBatches) {
+      for (let i = b * o.batch; i < Math.min((b + 1) * o.batch, o.jobs); i++) {
+        const value = upstream.records.get(`rec-${i}`);
+        if (value === undefined) lost++;
+        else if (value !== i) wrong++;
+      }
+    }
     const maxOf = (series: Record<string, ReturnType<typeof growth>>, field: 'growthPct' | 'lateGrowthPct') =>
       Math.max(...Object.values(series).map((g) => g?.[field] ?? 0));
     return {
@@ -320,6 +333,8 @@ export async function runSoak(o: SoakOptions) {
       accepted,
       submitErrors: errors,
       statuses,
+      lost,
+      wrong,
       upstreamWrites: upstream.writes,
       rateTarget: o.rate,
       throughputPerWindow: windows.map((w) => Math.round(w)),
@@ -348,6 +363,7 @@ export async function runSoak(o: SoakOptions) {
       durationS: Math.round((Date.now() - started) / 1000),
       // The issue's goal, each part on its own: live memory is what a leak grows; RSS as the system sees it.
       goal: {
+        noneLostOrWrong: lost === 0 && wrong === 0,
         throughputWithin10Pct: drift !== null && drift <= 0.1,
         // Unknown when a process has no two figures to compare (too few full GCs after the warm-up: run longer).
         liveMemoryWithin10Pct: o.gcAtWarmup
