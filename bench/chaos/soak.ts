@@ -183,16 +183,19 @@ export async function runSoak(o: SoakOptions) {
     let accepted = 0;
     let errors = 0;
     const acceptedBatches: number[] = [];
+    // Batch b carries jobs b × batch … (b + 1) × batch − 1, each upserting its own record with its index as value.
+    const recordsOfBatch = (b: number) =>
+      Array.from({ length: Math.min(o.batch, o.jobs - b * o.batch) }, (_, k) => {
+        const i = b * o.batch + k;
+        return { key: `rec-${i}`, value: i };
+      });
     const batches = Math.ceil(o.jobs / o.batch);
     const inFlight = new Set<Promise<void>>();
     for (let b = 0; b < batches; b++) {
       const due = started + (b * o.batch * 1000) / o.rate;
       if (due > Date.now()) await sleep(due - Date.now());
       while (inFlight.size >= 32) await Promise.race(inFlight);
-      const jobs = Array.from({ length: Math.min(o.batch, o.jobs - b * o.batch) }, (_, k) => {
-        const i = b * o.batch + k;
-        return { instance: 'org', operation: 'upsert', input: { key: `rec-${i}`, value: i } };
-      });
+      const jobs = recordsOfBatch(b).map((input) => ({ instance: 'org', operation: 'upsert', input }));
       const p = (async () => {
         for (let tries = 0; tries < 10; tries++) {
           try {
@@ -319,10 +322,10 @@ export async function runSoak(o: SoakOptions) {
     let lost = 0;
     let wrong = 0;
     for (const b of acceptedBatches) {
-      for (let i = b * o.batch; i < Math.min((b + 1) * o.batch, o.jobs); i++) {
-        const value = upstream.records.get(`rec-${i}`);
+      for (const record of recordsOfBatch(b)) {
+        const value = upstream.records.get(record.key);
         if (value === undefined) lost++;
-        else if (value !== i) wrong++;
+        else if (value !== record.value) wrong++;
       }
     }
     const maxOf = (series: Record<string, ReturnType<typeof growth>>, field: 'growthPct' | 'lateGrowthPct') =>
