@@ -85,6 +85,8 @@ export interface ChaosResult extends Record<string, unknown> {
   apiReadyAfterRedisMs: number[];
   /** Per Redis return: ms until the API was ready and every process' queue answered again. */
   allReadyAfterRedisMs: number[];
+  /** Per Redis return: the process whose queue answered last (`api` or a worker's id), to tell a slow one apart. */
+  lastReadyAfterRedis: Array<{ process: string; ms: number }>;
   /** Per worker death: ms until every job it held had been taken over. */
   takeoverMs: Array<{ fault: string; backlog: number; ms: number | null; held: number }>;
   /** Per fault: ms from its end until every job accepted before then was final. */
@@ -283,11 +285,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     };
     const apiReadyAfterRedisMs: number[] = [];
     const allReadyAfterRedisMs: number[] = [];
+    const lastReadyAfterRedis: ChaosResult['lastReadyAfterRedis'] = [];
     /** From Redis' return: until the API's /readyz says ready, and until every process' queue answers. */
     const measureApiReady = async () => {
       const back = Date.now();
       let api: number | undefined;
+      const upAt = new Map<Proc, number>();
       for (;;) {
+        for (const p of [procs.api!, ...procs.workers]) if (p.queueUp && !upAt.has(p)) upAt.set(p, Date.now() - back);
         if (api === undefined) {
           const ok = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(5000) }).then(
             (r) => r.status === 200,
@@ -300,6 +305,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         }
         if (api !== undefined && [procs.api!, ...procs.workers].every((p) => p.queueUp)) {
           allReadyAfterRedisMs.push(Date.now() - back);
+          const [last, ms] = [...upAt].reduce((a, b) => (b[1] > a[1] ? b : a));
+          lastReadyAfterRedis.push({ process: last === procs.api ? 'api' : last.id, ms });
           return;
         }
         if (Date.now() - back > 120_000) {
@@ -519,6 +526,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       waits: inFlightWaits,
       apiReadyAfterRedisMs,
       allReadyAfterRedisMs,
+      lastReadyAfterRedis,
       takeoverMs,
       drainMs,
       upstreamRefused: { ...upstream.refused },
